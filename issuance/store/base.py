@@ -1,0 +1,140 @@
+"""SQLite connection, explicit transactions and numbered schema migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def system_clock() -> datetime:
+    """Now, in Asia/Shanghai."""
+    return datetime.now(SHANGHAI)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every migration shipped, in order."""
+    found = []
+    for entry in (resources.files("issuance") / "migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    return found
+
+
+class BaseStore:
+    """One aiosqlite connection; every method runs in a transaction that rolls back on error."""
+
+    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], datetime]) -> None:
+        self._db = db
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @classmethod
+    async def open(
+        cls,
+        path: Path,
+        clock: Callable[[], datetime] = system_clock,
+        upto: int | None = None,
+    ) -> Any:
+        """Open (creating if needed) the database at `path` and migrate it to the latest schema."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA busy_timeout = 15000",
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA synchronous = NORMAL",
+        ):
+            await db.execute(pragma)
+        store = cls(db, clock)
+        try:
+            await store._migrate(upto)
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def now_iso(self) -> str:
+        return self._clock().astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+    async def schema_version(self) -> int:
+        await self._db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+        )
+        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
+        return int(row[0] or 0) if row else 0
+
+    async def _migrate(self, upto: int | None) -> None:
+        current = await self.schema_version()
+        for number, _name, sql in migrations():
+            if number <= current or (upto is not None and number > upto):
+                continue
+            script = f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"
+            try:
+                await self._db.executescript(script)
+            except BaseException:
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def transaction(self, write: bool = True) -> AsyncIterator[None]:
+        """Run the body in one transaction; nested calls from the same task join it."""
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            yield
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                await self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+                await self._db.execute("COMMIT")
+            finally:
+                self._owner = None
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.transaction(write=False):
+            cursor = await self._db.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+        async with self.transaction():
+            return await self._db.execute(sql, params)
+
+    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        async with self.transaction():
+            cursor = await self._db.executemany(sql, rows)
+            return cursor.rowcount

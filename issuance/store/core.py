@@ -1,0 +1,604 @@
+"""Store queries for organizations, people, results, issuance records, sign-off and audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import aiosqlite
+
+from issuance.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
+from issuance.errors import Conflict
+from issuance.model import Batch, IssuanceRecord, Org, Person
+from issuance.store.base import BaseStore
+
+_PERSON_SQL = """
+    SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
+    FROM person p JOIN org o ON o.id = p.org_id
+"""
+
+_RECORD_SQL = """
+    SELECT r.id, r.batch_id, r.cert_no, r.status, r.round, r.version,
+           s.name AS student_name, s.id_number, s.student_type,
+           school.code AS school_code, school.name AS school_name,
+           pr.name AS program, pr.level, pr.issuer_id, issuer.name AS issuer_name,
+           pl.name AS plan, site.id AS site_id, site.code AS site_code, site.name AS site_name,
+           r.issued_at, r.void_at
+    FROM record r
+    JOIN exam_result er ON er.id = r.result_id
+    JOIN student s ON s.id = er.student_id
+    LEFT JOIN org school ON school.id = s.school_id
+    JOIN exam_plan pl ON pl.id = er.plan_id
+    JOIN program pr ON pr.id = pl.program_id
+    JOIN org issuer ON issuer.id = pr.issuer_id
+    JOIN org site ON site.id = er.site_id
+"""
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """The platform's list filters (学生姓名, 身份证号, 学生类型, 所属院校, …) plus status/batch."""
+
+    name: str | None = None
+    id_number: str | None = None
+    student_type: str | None = None
+    school: str | None = None
+    cert_no: str | None = None
+    program: str | None = None
+    issuer: str | None = None
+    plan: str | None = None
+    site: str | None = None
+    status: str | None = None
+    batch_id: int | None = None
+    plan_id: int | None = None
+    site_id: int | None = None
+    issuer_id: int | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        """SQL conditions and parameters for the set filters."""
+        conditions: list[str] = []
+        params: list[Any] = []
+        clauses = {
+            "name": "s.name LIKE ?",
+            "id_number": "s.id_number = ?",
+            "student_type": "s.student_type = ?",
+            "school": "school.code = ?",
+            "cert_no": "r.cert_no = ?",
+            "program": "pr.name LIKE ?",
+            "issuer": "(issuer.code = ? OR issuer.name = ?)",
+            "plan": "pl.name = ?",
+            "site": "site.code = ?",
+            "status": "r.status = ?",
+            "batch_id": "r.batch_id = ?",
+            "plan_id": "pl.id = ?",
+            "site_id": "site.id = ?",
+            "issuer_id": "pr.issuer_id = ?",
+        }
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value == "":
+                continue
+            clause = clauses[f.name]
+            conditions.append(clause)
+            if f.name in ("name", "program"):
+                value = f"%{value}%"
+            elif f.name == "id_number":
+                value = str(value).upper()
+            params.extend([value] * clause.count("?"))
+        return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """An exam plan with its program's facts needed to generate a pending list."""
+
+    id: int
+    name: str
+    program_id: int
+    program: str
+    level: str
+    issuer_id: int
+    number_pattern: str | None
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """One record moving from `status` at `version` to `new_status` in sign-off round `round`."""
+
+    record_id: int
+    status: str
+    version: int
+    new_status: str
+    round: int
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(**dict(row))
+
+
+def _record(row: aiosqlite.Row) -> IssuanceRecord:
+    return IssuanceRecord(**dict(row))
+
+
+def _placeholders(count: int) -> str:
+    return ",".join("?" * count)
+
+
+class CoreQueries(BaseStore):
+    """Task-named queries of the sign-off core."""
+
+    # Organizations and people
+
+    async def orgs_by_code(self, codes: Iterable[str]) -> dict[str, Org]:
+        wanted = sorted(set(codes))
+        found: dict[str, Org] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                f"SELECT id, code, name, kind FROM org WHERE code IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update({row["code"]: Org(**dict(row)) for row in rows})
+        return found
+
+    async def insert_orgs(self, rows: Sequence[tuple[str, str, str, str | None, str | None]]) -> int:
+        """Insert (code, name, kind, region, parent code) rows, parents resolved by code."""
+        async with self.transaction():
+            await self._db.executemany(
+                "INSERT INTO org (code, name, kind, region) VALUES (?, ?, ?, ?)",
+                [(code, name, kind, region) for code, name, kind, region, _ in rows],
+            )
+            await self._db.executemany(
+                "UPDATE org SET parent_id = (SELECT id FROM org WHERE code = ?) WHERE code = ?",
+                [(parent, code) for code, _, _, _, parent in rows if parent],
+            )
+        return len(rows)
+
+    async def people_by_phone(self, phones: Iterable[str]) -> dict[str, Person]:
+        wanted = sorted(set(phones))
+        rows = await self._all(
+            f"{_PERSON_SQL} WHERE p.phone IN ({_placeholders(len(wanted))})", wanted
+        )
+        return {row["phone"]: _person(row) for row in rows}
+
+    async def orgs_with_head(self) -> set[int]:
+        rows = await self._all("SELECT org_id FROM person WHERE role = '负责人'")
+        return {row["org_id"] for row in rows}
+
+    async def insert_people(self, rows: Sequence[tuple[str, str, int, str, str | None]]) -> int:
+        """Insert (name, phone, org id, role, title) rows."""
+        return await self._execute_many(
+            "INSERT INTO person (name, phone, org_id, role, title) VALUES (?, ?, ?, ?, ?)", rows
+        )
+
+    async def person(self, person_id: int) -> Person | None:
+        row = await self._one(f"{_PERSON_SQL} WHERE p.id = ?", (person_id,))
+        return _person(row) if row else None
+
+    async def person_by_ref(self, ref: str) -> Person | None:
+        """A person by id or by phone number."""
+        row = await self._one(f"{_PERSON_SQL} WHERE p.phone = ?", (ref,))
+        if row is None and ref.isdigit() and len(ref) < 11:
+            row = await self._one(f"{_PERSON_SQL} WHERE p.id = ?", (int(ref),))
+        return _person(row) if row else None
+
+    async def head_of(self, org_id: int) -> Person | None:
+        row = await self._one(f"{_PERSON_SQL} WHERE p.org_id = ? AND p.role = '负责人'", (org_id,))
+        return _person(row) if row else None
+
+    async def people_of(self, org_id: int, roles: Sequence[str]) -> list[Person]:
+        rows = await self._all(
+            f"{_PERSON_SQL} WHERE p.org_id = ? AND p.role IN ({_placeholders(len(roles))})"
+            " ORDER BY p.id",
+            (org_id, *roles),
+        )
+        return [_person(row) for row in rows]
+
+    # Chat accounts and invites
+
+    async def person_for_account(self, channel: str, account: str) -> Person | None:
+        row = await self._one(
+            f"{_PERSON_SQL} JOIN chat_account c ON c.person_id = p.id"
+            " WHERE c.channel = ? AND c.account = ?",
+            (channel, account),
+        )
+        return _person(row) if row else None
+
+    async def account_of(self, person_id: int, channel: str) -> str | None:
+        row = await self._one(
+            "SELECT account FROM chat_account WHERE person_id = ? AND channel = ?"
+            " AND unreachable_at IS NULL",
+            (person_id, channel),
+        )
+        return row["account"] if row else None
+
+    async def create_invite(self, code: str, person_id: int, expires_at: str) -> None:
+        await self._execute(
+            "INSERT INTO invite (code, person_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (code, person_id, self.now_iso(), expires_at),
+        )
+
+    async def redeem_invite(
+        self, code: str, channel: str, account: str, language: str | None
+    ) -> Person:
+        """Bind `account` to the invite's person; the code is used up. Raises Conflict if not."""
+        async with self.transaction():
+            row = await self._one(
+                "SELECT person_id, expires_at, used_at FROM invite WHERE code = ?", (code,)
+            )
+            if row is None:
+                raise Conflict("invite.unknown")
+            if row["used_at"] is not None:
+                raise Conflict("invite.used")
+            if row["expires_at"] <= self.now_iso():
+                raise Conflict("invite.expired")
+            bound = await self.person_for_account(channel, account)
+            if bound is not None and bound.id != row["person_id"]:
+                raise Conflict("invite.account_taken", name=bound.name)
+            now = self.now_iso()
+            await self._db.execute("UPDATE invite SET used_at = ? WHERE code = ?", (now, code))
+            await self._db.execute(
+                "DELETE FROM chat_account WHERE person_id = ? AND channel = ?",
+                (row["person_id"], channel),
+            )
+            await self._db.execute(
+                "INSERT INTO chat_account (channel, account, person_id, language, bound_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (channel, account, row["person_id"], language, now),
+            )
+            person = await self.person(row["person_id"])
+            assert person is not None
+            return person
+
+    # Programs, plans, students, results
+
+    async def plan(self, ref: str) -> PlanInfo | None:
+        """An exam plan by name or id."""
+        sql = """
+            SELECT pl.id, pl.name, pr.id AS program_id, pr.name AS program, pr.level,
+                   pr.issuer_id, pr.number_pattern
+            FROM exam_plan pl JOIN program pr ON pr.id = pl.program_id
+        """
+        row = await self._one(f"{sql} WHERE pl.name = ?", (ref,))
+        if row is None and ref.isdigit():
+            row = await self._one(f"{sql} WHERE pl.id = ?", (int(ref),))
+        return PlanInfo(**dict(row)) if row else None
+
+    async def students_by_id_number(self, numbers: Iterable[str]) -> dict[str, aiosqlite.Row]:
+        wanted = sorted(set(numbers))
+        found: dict[str, aiosqlite.Row] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = await self._all(
+                "SELECT id, id_number, name, student_type, school_id FROM student"
+                f" WHERE id_number IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update({row["id_number"]: row for row in rows})
+        return found
+
+    async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (id number, plan name) pairs already have a result."""
+        wanted = set(pairs)
+        if not wanted:
+            return set()
+        rows = await self._all(
+            "SELECT s.id_number, pl.name FROM exam_result er"
+            " JOIN student s ON s.id = er.student_id JOIN exam_plan pl ON pl.id = er.plan_id"
+        )
+        return {(row[0], row[1]) for row in rows} & wanted
+
+    async def plans_by_name(self) -> dict[str, tuple[int, str, str, int]]:
+        """plan name -> (plan id, program name, level, issuer id)."""
+        rows = await self._all(
+            "SELECT pl.id, pl.name, pr.name AS program, pr.level, pr.issuer_id"
+            " FROM exam_plan pl JOIN program pr ON pr.id = pl.program_id"
+        )
+        return {r["name"]: (r["id"], r["program"], r["level"], r["issuer_id"]) for r in rows}
+
+    async def import_results(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert validated result rows (ids resolved), creating programs, plans and students."""
+        async with self.transaction():
+            programs: dict[tuple[str, str, int], int] = {}
+            plans: dict[str, int] = {}
+            students: dict[str, int] = {}
+            cursor = await self._db.execute("SELECT id, name, level, issuer_id FROM program")
+            for r in await cursor.fetchall():
+                programs[(r["name"], r["level"], r["issuer_id"])] = r["id"]
+            cursor = await self._db.execute("SELECT id, name FROM exam_plan")
+            plans.update({r["name"]: r["id"] for r in await cursor.fetchall()})
+            known = await self.students_by_id_number(row["id_number"] for row in rows)
+            students.update({number: r["id"] for number, r in known.items()})
+            results = []
+            for row in rows:
+                program_key = (row["program"], row["level"], row["issuer_id"])
+                if program_key not in programs:
+                    cursor = await self._db.execute(
+                        "INSERT INTO program (name, level, issuer_id) VALUES (?, ?, ?)",
+                        program_key,
+                    )
+                    programs[program_key] = int(cursor.lastrowid or 0)
+                if row["plan"] not in plans:
+                    cursor = await self._db.execute(
+                        "INSERT INTO exam_plan (name, program_id) VALUES (?, ?)",
+                        (row["plan"], programs[program_key]),
+                    )
+                    plans[row["plan"]] = int(cursor.lastrowid or 0)
+                if row["id_number"] not in students:
+                    cursor = await self._db.execute(
+                        "INSERT INTO student (id_number, name, student_type, school_id)"
+                        " VALUES (?, ?, ?, ?)",
+                        (row["id_number"], row["name"], row["student_type"], row["school_id"]),
+                    )
+                    students[row["id_number"]] = int(cursor.lastrowid or 0)
+                results.append(
+                    (students[row["id_number"]], plans[row["plan"]], row["site_id"], row["passed"])
+                )
+            await self._db.executemany(
+                "INSERT INTO exam_result (student_id, plan_id, site_id, passed) VALUES (?, ?, ?, ?)",
+                results,
+            )
+        return len(rows)
+
+    async def set_number_pattern(self, program_id: int, pattern: str) -> None:
+        await self._execute("UPDATE program SET number_pattern = ? WHERE id = ?", (pattern, program_id))
+
+    # Pending lists and certificate numbers
+
+    async def unlisted_passed_results(
+        self, plan_id: int, site_id: int | None
+    ) -> dict[int, list[int]]:
+        """site id -> result ids of passed results of the plan that have no record yet."""
+        sql = (
+            "SELECT er.id, er.site_id FROM exam_result er"
+            " LEFT JOIN record r ON r.result_id = er.id"
+            " WHERE er.plan_id = ? AND er.passed = 1 AND r.id IS NULL"
+        )
+        params: list[Any] = [plan_id]
+        if site_id is not None:
+            sql += " AND er.site_id = ?"
+            params.append(site_id)
+        by_site: dict[int, list[int]] = {}
+        for row in await self._all(sql + " ORDER BY er.id", params):
+            by_site.setdefault(row["site_id"], []).append(row["id"])
+        return by_site
+
+    async def allocate_numbers(self, scope: str, count: int) -> int:
+        """Reserve `count` consecutive sequence values in `scope`; returns the first."""
+        async with self.transaction():
+            await self._db.execute(
+                "INSERT INTO number_sequence (scope, last) VALUES (?, 0)"
+                " ON CONFLICT (scope) DO NOTHING",
+                (scope,),
+            )
+            cursor = await self._db.execute(
+                "UPDATE number_sequence SET last = last + ? WHERE scope = ? RETURNING last",
+                (count, scope),
+            )
+            row = await cursor.fetchone()
+            assert row is not None
+            return int(row[0]) - count + 1
+
+    async def insert_batch(
+        self, plan_id: int, site_id: int, records: Sequence[tuple[int, str]], status: str
+    ) -> int:
+        """A new batch holding (result id, certificate number) records in `status`."""
+        async with self.transaction():
+            now = self.now_iso()
+            cursor = await self._db.execute(
+                "INSERT INTO batch (plan_id, site_id, created_at) VALUES (?, ?, ?)",
+                (plan_id, site_id, now),
+            )
+            batch_id = int(cursor.lastrowid or 0)
+            await self._db.executemany(
+                "INSERT INTO record (batch_id, result_id, cert_no, status, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(batch_id, result_id, cert_no, status, now) for result_id, cert_no in records],
+            )
+            return batch_id
+
+    # Issuance records and batches
+
+    async def status_counts(self, record_filter: RecordFilter) -> dict[str, int]:
+        where, params = record_filter.where()
+        rows = await self._all(
+            f"SELECT status, COUNT(*) AS n FROM ({_RECORD_SQL}{where}) AS f GROUP BY status",
+            params,
+        )
+        return {row["status"]: row["n"] for row in rows}
+
+    async def records(
+        self, record_filter: RecordFilter, limit: int | None = None, offset: int = 0
+    ) -> list[IssuanceRecord]:
+        where, params = record_filter.where()
+        sql = f"{_RECORD_SQL}{where} ORDER BY r.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [_record(row) for row in await self._all(sql, params)]
+
+    async def records_by_ids(self, ids: Sequence[int]) -> list[IssuanceRecord]:
+        found: list[IssuanceRecord] = []
+        for start in range(0, len(ids), 900):
+            chunk = list(ids[start : start + 900])
+            rows = await self._all(
+                f"{_RECORD_SQL} WHERE r.id IN ({_placeholders(len(chunk))}) ORDER BY r.id", chunk
+            )
+            found.extend(_record(row) for row in rows)
+        return found
+
+    async def record_by_cert_no(self, cert_no: str) -> IssuanceRecord | None:
+        row = await self._one(f"{_RECORD_SQL} WHERE r.cert_no = ?", (cert_no,))
+        return _record(row) if row else None
+
+    async def batches(
+        self, issuer_id: int | None = None, site_id: int | None = None, plan_id: int | None = None
+    ) -> list[Batch]:
+        """Batches with their status counts, newest first."""
+        conditions, params = [], []
+        for column, value in (("pr.issuer_id", issuer_id), ("b.site_id", site_id), ("b.plan_id", plan_id)):
+            if value is not None:
+                conditions.append(f"{column} = ?")
+                params.append(value)
+        where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+        rows = await self._all(
+            "SELECT b.id, pl.name AS plan, pr.name AS program, pr.level, b.site_id,"
+            " site.code AS site_code, site.name AS site_name, pr.issuer_id,"
+            " issuer.name AS issuer_name"
+            " FROM batch b JOIN exam_plan pl ON pl.id = b.plan_id"
+            " JOIN program pr ON pr.id = pl.program_id"
+            " JOIN org site ON site.id = b.site_id JOIN org issuer ON issuer.id = pr.issuer_id"
+            f"{where} ORDER BY b.id DESC",
+            params,
+        )
+        counts: dict[int, dict[str, int]] = {}
+        for row in await self._all(
+            "SELECT batch_id, status, COUNT(*) AS n FROM record GROUP BY batch_id, status"
+        ):
+            counts.setdefault(row["batch_id"], {})[row["status"]] = row["n"]
+        return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]
+
+    async def batch(self, batch_id: int) -> Batch | None:
+        found = [b for b in await self.batches() if b.id == batch_id]
+        return found[0] if found else None
+
+    # Sign-off
+
+    async def open_problems(self, record_ids: Sequence[int]) -> set[int]:
+        """Which of the records still have student info to complete."""
+        found: set[int] = set()
+        for start in range(0, len(record_ids), 900):
+            chunk = list(record_ids[start : start + 900])
+            rows = await self._all(
+                "SELECT DISTINCT record_id FROM info_problem WHERE resolved_at IS NULL"
+                f" AND record_id IN ({_placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    async def add_signature(self, person_id: int, png: bytes, sha256: str, strokes: str) -> int:
+        cursor = await self._execute(
+            "INSERT INTO signature (person_id, png, sha256, strokes, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person_id, png, sha256, strokes, self.now_iso()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    async def signature_owner_and_hash(self, signature_id: int) -> tuple[int, str] | None:
+        row = await self._one("SELECT person_id, sha256 FROM signature WHERE id = ?", (signature_id,))
+        return (row["person_id"], row["sha256"]) if row else None
+
+    async def apply_signoff(
+        self,
+        changes: Sequence[RecordChange],
+        party: str,
+        act: str,
+        person_id: int | None,
+        reason: str | None,
+        signature_id: int | None,
+        audit: AuditEntry,
+        done_status: str,
+    ) -> None:
+        """Move every record as planned, or none: a record that changed meanwhile is a Conflict."""
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            now = audit.at
+            cursor = await self._db.executemany(
+                "UPDATE record SET status = ?, round = ?, version = version + 1, updated_at = ?,"
+                " issued_at = CASE WHEN ? = ? THEN ? ELSE issued_at END"
+                " WHERE id = ? AND version = ? AND status = ?",
+                [
+                    (c.new_status, c.round, now, c.new_status, done_status, now,
+                     c.record_id, c.version, c.status)
+                    for c in changes
+                ],
+            )
+            if cursor.rowcount != len(changes):
+                raise Conflict("signoff.changed_meanwhile")
+            await self._db.executemany(
+                "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
+                " signature_id, audit_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (c.record_id, c.round, party, act, person_id, reason, signature_id,
+                     audit_id, now)
+                    for c in changes
+                ],
+            )
+
+    async def signoff_history(self, record_id: int) -> list[aiosqlite.Row]:
+        return await self._all(
+            "SELECT s.round, s.party, s.act, s.reason, s.at, p.name AS person"
+            " FROM signoff s LEFT JOIN person p ON p.id = s.person_id"
+            " WHERE s.record_id = ? ORDER BY s.id",
+            (record_id,),
+        )
+
+    async def latest_refusals(self, record_ids: Sequence[int]) -> dict[int, str]:
+        """record id -> reason of its most recent refusal."""
+        result: dict[int, str] = {}
+        for start in range(0, len(record_ids), 900):
+            chunk = list(record_ids[start : start + 900])
+            rows = await self._all(
+                "SELECT record_id, reason FROM signoff WHERE act = 'refuse'"
+                f" AND record_id IN ({_placeholders(len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            result.update({row["record_id"]: row["reason"] for row in rows})
+        return result
+
+    # Stamps
+
+    async def current_stamp(self, org_id: int) -> aiosqlite.Row | None:
+        return await self._one(
+            "SELECT id, png, sha256, person_id, created_at FROM stamp WHERE org_id = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (org_id,),
+        )
+
+    async def save_stamp(self, org_id: int, person_id: int, png: bytes, sha256: str) -> int:
+        now = self.now_iso()
+        async with self.transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO stamp (org_id, person_id, png, sha256, consent_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (org_id, person_id, png, sha256, now, now),
+            )
+            await self.append_audit(
+                AuditEntry(now, f"person:{person_id}", "stamp.save", f"org:{org_id}",
+                           signature=sha256)
+            )
+            return int(cursor.lastrowid or 0)
+
+    # Audit log
+
+    async def append_audit(self, entry: AuditEntry) -> int:
+        async with self.transaction():
+            cursor = await self._db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
+            row = await cursor.fetchone()
+            prev = row[0] if row else GENESIS
+            cursor = await self._db.execute(
+                "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (entry.at, entry.actor, entry.action, entry.subject, entry.reason,
+                 entry.signature, prev, entry_hash(prev, entry)),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def audit_entries(self) -> list[StoredEntry]:
+        rows = await self._all("SELECT * FROM audit ORDER BY id")
+        return [
+            StoredEntry(
+                row["id"],
+                AuditEntry(row["at"], row["actor"], row["action"], row["subject"],
+                           row["reason"], row["signature"]),
+                row["prev_hash"],
+                row["hash"],
+            )
+            for row in rows
+        ]
+
+    async def last_referenced_audit_id(self) -> int:
+        row = await self._one("SELECT MAX(audit_id) FROM signoff")
+        return int(row[0] or 0) if row else 0
