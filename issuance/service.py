@@ -33,7 +33,7 @@ def id_ranges(ids: Sequence[int]) -> str:
     parts: list[str] = []
     ordered = sorted(set(ids))
     start = prev = ordered[0] if ordered else 0
-    for value in ordered[1:] + [None]:  # type: ignore[list-item]
+    for value in [*ordered[1:], None]:  # type: ignore[list-item]
         if value is not None and value == prev + 1:
             prev = value
             continue
@@ -86,7 +86,9 @@ class Issuance:
 
     # Pending lists
 
-    async def create_lists(self, plan_ref: str, school_code: str | None = None) -> list[BatchCreated]:
+    async def create_lists(
+        self, plan_ref: str, school_code: str | None = None
+    ) -> list[BatchCreated]:
         """Generate one pending list per school for the plan's passed, unlisted results."""
         plan = await self.store.plan(plan_ref)
         if plan is None:
@@ -101,7 +103,9 @@ class Issuance:
         year = self.store.now().year
         scope = pattern.scope(plan.program_id, year, plan.level)
         created = []
-        for site, result_ids in (await self.store.unlisted_passed_results(plan.id, site_id)).items():
+        for site, result_ids in (
+            await self.store.unlisted_passed_results(plan.id, site_id)
+        ).items():
             first = await self.store.allocate_numbers(scope, len(result_ids))
             numbers = [
                 pattern.format(plan.program_id, year, plan.level, first + offset)
@@ -139,7 +143,9 @@ class Issuance:
 
     # Sign-off acts
 
-    async def records_for_act(self, actor: Person, record_ids: Sequence[int]) -> list[IssuanceRecord]:
+    async def records_for_act(
+        self, actor: Person, record_ids: Sequence[int]
+    ) -> list[IssuanceRecord]:
         """The records, after checking the actor signs for each of them."""
         if not record_ids:
             raise Invalid("signoff.nothing_selected")
@@ -151,7 +157,9 @@ class Issuance:
                 raise Forbidden("signoff.not_your_records")
         return records
 
-    async def check_confirmable(self, actor: Person, record_ids: Sequence[int]) -> list[IssuanceRecord]:
+    async def check_confirmable(
+        self, actor: Person, record_ids: Sequence[int]
+    ) -> list[IssuanceRecord]:
         """Everything that must hold before the actor is sent to sign: turn, stamp, student info."""
         records = await self.records_for_act(actor, record_ids)
         party = _party(actor)
@@ -312,9 +320,7 @@ def _signs_for(actor: Person, record: IssuanceRecord) -> bool:
     return False
 
 
-def _check_versions(
-    records: Sequence[IssuanceRecord], expected: Mapping[int, int] | None
-) -> None:
+def _check_versions(records: Sequence[IssuanceRecord], expected: Mapping[int, int] | None) -> None:
     if expected is None:
         return
     for record in records:

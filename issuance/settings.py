@@ -122,7 +122,9 @@ def _convert(name: str, raw: Any, default: Any) -> Any:
         if isinstance(default, float):
             return float(raw)
         if isinstance(default, tuple):
-            items = [s.strip() for s in raw.split(",") if s.strip()] if isinstance(raw, str) else raw
+            items = (
+                [s.strip() for s in raw.split(",") if s.strip()] if isinstance(raw, str) else raw
+            )
             kind = type(default[0]) if default else str
             return tuple(kind(item) for item in items)
         return str(raw)
@@ -183,9 +185,7 @@ def write_initial_config(home: Path) -> bool:
         return False
     text = (REPO_CONFIG / "qianfa.example.toml").read_text(encoding="utf-8")
     text = text.replace('secret_key = ""', f'secret_key = "{secrets.token_urlsafe(32)}"', 1)
-    text = text.replace(
-        'webhook_secret = ""', f'webhook_secret = "{secrets.token_urlsafe(24)}"', 1
-    )
+    text = text.replace('webhook_secret = ""', f'webhook_secret = "{secrets.token_urlsafe(24)}"', 1)
     home.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     path.chmod(0o600)

@@ -93,7 +93,9 @@ class BaseStore:
         for number, _name, sql in migrations():
             if number <= current or (upto is not None and number > upto):
                 continue
-            script = f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"
+            script = (
+                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"
+            )
             try:
                 await self._db.executescript(script)
             except BaseException:

@@ -142,7 +142,9 @@ class CoreQueries(BaseStore):
             found.update({row["code"]: Org(**dict(row)) for row in rows})
         return found
 
-    async def insert_orgs(self, rows: Sequence[tuple[str, str, str, str | None, str | None]]) -> int:
+    async def insert_orgs(
+        self, rows: Sequence[tuple[str, str, str, str | None, str | None]]
+    ) -> int:
         """Insert (code, name, kind, region, parent code) rows, parents resolved by code."""
         async with self.transaction():
             await self._db.executemany(
@@ -342,7 +344,9 @@ class CoreQueries(BaseStore):
         return len(rows)
 
     async def set_number_pattern(self, program_id: int, pattern: str) -> None:
-        await self._execute("UPDATE program SET number_pattern = ? WHERE id = ?", (pattern, program_id))
+        await self._execute(
+            "UPDATE program SET number_pattern = ? WHERE id = ?", (pattern, program_id)
+        )
 
     # Pending lists and certificate numbers
 
@@ -437,7 +441,11 @@ class CoreQueries(BaseStore):
     ) -> list[Batch]:
         """Batches with their status counts, newest first."""
         conditions, params = [], []
-        for column, value in (("pr.issuer_id", issuer_id), ("b.site_id", site_id), ("b.plan_id", plan_id)):
+        for column, value in (
+            ("pr.issuer_id", issuer_id),
+            ("b.site_id", site_id),
+            ("b.plan_id", plan_id),
+        ):
             if value is not None:
                 conditions.append(f"{column} = ?")
                 params.append(value)
@@ -487,7 +495,9 @@ class CoreQueries(BaseStore):
         return int(cursor.lastrowid or 0)
 
     async def signature_owner_and_hash(self, signature_id: int) -> tuple[int, str] | None:
-        row = await self._one("SELECT person_id, sha256 FROM signature WHERE id = ?", (signature_id,))
+        row = await self._one(
+            "SELECT person_id, sha256 FROM signature WHERE id = ?", (signature_id,)
+        )
         return (row["person_id"], row["sha256"]) if row else None
 
     async def apply_signoff(
@@ -510,8 +520,17 @@ class CoreQueries(BaseStore):
                 " issued_at = CASE WHEN ? = ? THEN ? ELSE issued_at END"
                 " WHERE id = ? AND version = ? AND status = ?",
                 [
-                    (c.new_status, c.round, now, c.new_status, done_status, now,
-                     c.record_id, c.version, c.status)
+                    (
+                        c.new_status,
+                        c.round,
+                        now,
+                        c.new_status,
+                        done_status,
+                        now,
+                        c.record_id,
+                        c.version,
+                        c.status,
+                    )
                     for c in changes
                 ],
             )
@@ -521,8 +540,17 @@ class CoreQueries(BaseStore):
                 "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
                 " signature_id, audit_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (c.record_id, c.round, party, act, person_id, reason, signature_id,
-                     audit_id, now)
+                    (
+                        c.record_id,
+                        c.round,
+                        party,
+                        act,
+                        person_id,
+                        reason,
+                        signature_id,
+                        audit_id,
+                        now,
+                    )
                     for c in changes
                 ],
             )
@@ -566,8 +594,9 @@ class CoreQueries(BaseStore):
                 (org_id, person_id, png, sha256, now, now),
             )
             await self.append_audit(
-                AuditEntry(now, f"person:{person_id}", "stamp.save", f"org:{org_id}",
-                           signature=sha256)
+                AuditEntry(
+                    now, f"person:{person_id}", "stamp.save", f"org:{org_id}", signature=sha256
+                )
             )
             return int(cursor.lastrowid or 0)
 
@@ -581,8 +610,16 @@ class CoreQueries(BaseStore):
             cursor = await self._db.execute(
                 "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.at, entry.actor, entry.action, entry.subject, entry.reason,
-                 entry.signature, prev, entry_hash(prev, entry)),
+                (
+                    entry.at,
+                    entry.actor,
+                    entry.action,
+                    entry.subject,
+                    entry.reason,
+                    entry.signature,
+                    prev,
+                    entry_hash(prev, entry),
+                ),
             )
             return int(cursor.lastrowid or 0)
 
@@ -591,8 +628,14 @@ class CoreQueries(BaseStore):
         return [
             StoredEntry(
                 row["id"],
-                AuditEntry(row["at"], row["actor"], row["action"], row["subject"],
-                           row["reason"], row["signature"]),
+                AuditEntry(
+                    row["at"],
+                    row["actor"],
+                    row["action"],
+                    row["subject"],
+                    row["reason"],
+                    row["signature"],
+                ),
                 row["prev_hash"],
                 row["hash"],
             )
