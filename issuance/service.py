@@ -128,7 +128,7 @@ class Issuance:
     # Who sees what
 
     async def visible_batches(self, actor: Person) -> list[Batch]:
-        """The batches an evaluator's organization issues, or a school's responsible person signs."""
+        """Batches the actor's organization issues (evaluator) or signs (school)."""
         if actor.party == EVALUATOR:
             return await self.store.batches(issuer_id=actor.org_id)
         if actor.org_kind == "试点院校":

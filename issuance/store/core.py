@@ -338,7 +338,8 @@ class CoreQueries(BaseStore):
                     (students[row["id_number"]], plans[row["plan"]], row["site_id"], row["passed"])
                 )
             await self._db.executemany(
-                "INSERT INTO exam_result (student_id, plan_id, site_id, passed) VALUES (?, ?, ?, ?)",
+                "INSERT INTO exam_result (student_id, plan_id, site_id, passed)"
+                " VALUES (?, ?, ?, ?)",
                 results,
             )
         return len(rows)
