@@ -2,10 +2,19 @@
 
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.outbox import OutboxItem, OutboxQueries
 
 
-class Store(CoreQueries):
+class Store(CoreQueries, OutboxQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
-__all__ = ["SHANGHAI", "PlanInfo", "RecordChange", "RecordFilter", "Store", "system_clock"]
+__all__ = [
+    "SHANGHAI",
+    "OutboxItem",
+    "PlanInfo",
+    "RecordChange",
+    "RecordFilter",
+    "Store",
+    "system_clock",
+]

@@ -32,8 +32,8 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [number for number, _, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"two migrations share a number: {numbers}")
     return found
 
 
@@ -81,17 +81,22 @@ class BaseStore:
     def now_iso(self) -> str:
         return self._clock().astimezone(SHANGHAI).isoformat(timespec="seconds")
 
-    async def schema_version(self) -> int:
+    async def applied_migrations(self) -> set[int]:
         await self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
         )
-        row = await (await self._db.execute("SELECT MAX(version) FROM schema_version")).fetchone()
-        return int(row[0] or 0) if row else 0
+        rows = await (await self._db.execute("SELECT version FROM schema_version")).fetchall()
+        return {int(row[0]) for row in rows}
+
+    async def schema_version(self) -> int:
+        return max(await self.applied_migrations(), default=0)
 
     async def _migrate(self, upto: int | None) -> None:
-        current = await self.schema_version()
+        # Applied migrations are tracked one by one, so an older database gets exactly the ones
+        # it lacks, in order.
+        applied = await self.applied_migrations()
         for number, _name, sql in migrations():
-            if number <= current or (upto is not None and number > upto):
+            if number in applied or (upto is not None and number > upto):
                 continue
             script = (
                 f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"

@@ -299,7 +299,7 @@ class CoreQueries(BaseStore):
         )
         return {r["name"]: (r["id"], r["program"], r["level"], r["issuer_id"]) for r in rows}
 
-    async def import_results(self, rows: Sequence[dict[str, Any]]) -> int:
+    async def import_results(self, rows: Sequence[Any]) -> int:
         """Insert validated result rows (ids resolved), creating programs, plans and students."""
         async with self.transaction():
             programs: dict[tuple[str, str, int], int] = {}
@@ -310,33 +310,31 @@ class CoreQueries(BaseStore):
                 programs[(r["name"], r["level"], r["issuer_id"])] = r["id"]
             cursor = await self._db.execute("SELECT id, name FROM exam_plan")
             plans.update({r["name"]: r["id"] for r in await cursor.fetchall()})
-            known = await self.students_by_id_number(row["id_number"] for row in rows)
+            known = await self.students_by_id_number(row.id_number for row in rows)
             students.update({number: r["id"] for number, r in known.items()})
             results = []
             for row in rows:
-                program_key = (row["program"], row["level"], row["issuer_id"])
+                program_key = (row.program, row.level, row.issuer_id)
                 if program_key not in programs:
                     cursor = await self._db.execute(
                         "INSERT INTO program (name, level, issuer_id) VALUES (?, ?, ?)",
                         program_key,
                     )
                     programs[program_key] = int(cursor.lastrowid or 0)
-                if row["plan"] not in plans:
+                if row.plan not in plans:
                     cursor = await self._db.execute(
                         "INSERT INTO exam_plan (name, program_id) VALUES (?, ?)",
-                        (row["plan"], programs[program_key]),
+                        (row.plan, programs[program_key]),
                     )
-                    plans[row["plan"]] = int(cursor.lastrowid or 0)
-                if row["id_number"] not in students:
+                    plans[row.plan] = int(cursor.lastrowid or 0)
+                if row.id_number not in students:
                     cursor = await self._db.execute(
                         "INSERT INTO student (id_number, name, student_type, school_id)"
                         " VALUES (?, ?, ?, ?)",
-                        (row["id_number"], row["name"], row["student_type"], row["school_id"]),
+                        (row.id_number, row.name, row.student_type, row.school_id),
                     )
-                    students[row["id_number"]] = int(cursor.lastrowid or 0)
-                results.append(
-                    (students[row["id_number"]], plans[row["plan"]], row["site_id"], row["passed"])
-                )
+                    students[row.id_number] = int(cursor.lastrowid or 0)
+                results.append((students[row.id_number], plans[row.plan], row.site_id, row.passed))
             await self._db.executemany(
                 "INSERT INTO exam_result (student_id, plan_id, site_id, passed)"
                 " VALUES (?, ?, ?, ?)",

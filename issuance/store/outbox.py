@@ -1,0 +1,144 @@
+"""Store queries for the outbox (notifications to chat accounts) and named leases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from issuance.store.base import SHANGHAI, BaseStore
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One notification to send: `kind` message/edit/photo/document, `payload` as JSON data."""
+
+    id: int
+    person_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    broadcast_id: int | None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
+
+
+class OutboxQueries(BaseStore):
+    """Enqueue, claim (with a lease) and settle outbox rows."""
+
+    async def enqueue(
+        self,
+        person_id: int,
+        kind: str,
+        payload: dict[str, Any],
+        dedup_key: str | None = None,
+        not_before: datetime | None = None,
+        broadcast_id: int | None = None,
+    ) -> int | None:
+        """Add a notification; None when `dedup_key` was enqueued before (sent once, ever)."""
+        cursor = await self._execute(
+            "INSERT INTO outbox (person_id, kind, payload, dedup_key, broadcast_id, not_before,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+            (
+                person_id,
+                kind,
+                json.dumps(payload, ensure_ascii=False),
+                dedup_key,
+                broadcast_id,
+                _iso(not_before or self.now()),
+                _iso(self.now()),
+            ),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount else None
+
+    async def claim_outbox(self, limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Due rows, leased to the caller: a crashed sender's rows come back when leases end."""
+        now = _iso(self.now())
+        async with self.transaction():
+            rows = await self._all(
+                "SELECT id, person_id, kind, payload, attempts, broadcast_id FROM outbox"
+                " WHERE (status = 'pending' AND not_before <= ?)"
+                " OR (status = 'sending' AND lease_until <= ?)"
+                " ORDER BY not_before, id LIMIT ?",
+                (now, now, limit),
+            )
+            await self._db.executemany(
+                "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [(_iso(self.now() + lease), row["id"]) for row in rows],
+            )
+        return [
+            OutboxItem(
+                row["id"],
+                row["person_id"],
+                row["kind"],
+                json.loads(row["payload"]),
+                row["attempts"] + 1,
+                row["broadcast_id"],
+            )
+            for row in rows
+        ]
+
+    async def outbox_sent(self, item_id: int, message_ref: str | None) -> None:
+        await self._execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, message_ref = ?, lease_until = NULL"
+            " WHERE id = ?",
+            (_iso(self.now()), message_ref, item_id),
+        )
+
+    async def outbox_retry(self, item_id: int, not_before: datetime, error: str) -> None:
+        await self._execute(
+            "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
+            " lease_until = NULL WHERE id = ?",
+            (_iso(not_before), error[:500], item_id),
+        )
+
+    async def outbox_settle(self, item_id: int, status: str, error: str) -> None:
+        """Give up on a row: 'failed' (permanent error) or 'unreachable' (user blocked us)."""
+        await self._execute(
+            "UPDATE outbox SET status = ?, last_error = ?, lease_until = NULL WHERE id = ?",
+            (status, error[:500], item_id),
+        )
+
+    async def outbox_counts(self, broadcast_id: int) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
+            (broadcast_id,),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def mark_unreachable(self, person_id: int, channel: str) -> None:
+        await self._execute(
+            "UPDATE chat_account SET unreachable_at = ? WHERE person_id = ? AND channel = ?",
+            (_iso(self.now()), person_id, channel),
+        )
+
+    async def take_lease(self, name: str, holder: str, duration: timedelta) -> bool:
+        """Hold lease `name` for `duration` if free, expired or already ours."""
+        now = self.now()
+        cursor = await self._execute(
+            "INSERT INTO lease (name, holder, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+            " WHERE lease.holder = excluded.holder OR lease.until <= ?",
+            (name, holder, _iso(now + duration), _iso(now)),
+        )
+        return cursor.rowcount == 1
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._execute("DELETE FROM lease WHERE name = ? AND holder = ?", (name, holder))
+
+    async def people_accounts(self, person_ids: Sequence[int], channel: str) -> dict[int, str]:
+        """person id -> chat account, for reachable bound people."""
+        if not person_ids:
+            return {}
+        marks = ",".join("?" * len(person_ids))
+        rows = await self._all(
+            f"SELECT person_id, account FROM chat_account WHERE channel = ?"
+            f" AND unreachable_at IS NULL AND person_id IN ({marks})",
+            (channel, *person_ids),
+        )
+        return {row[0]: row[1] for row in rows}

@@ -1,0 +1,5 @@
+import sys
+
+from qianfa.cli import main
+
+sys.exit(main())

@@ -1,0 +1,384 @@
+"""The `qianfa` command line: administration, imports and exports, and running the parts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from issuance.catalog import t
+from issuance.errors import DomainError
+from issuance.exporting import export_records
+from issuance.idcard import mask
+from issuance.importing import import_orgs, import_people, import_results
+from issuance.service import Issuance
+from issuance.settings import Settings, SettingsError, load_settings, write_initial_config
+from issuance.store import RecordFilter, Store
+from qianfa.run import PARTS, run_parts
+
+log = logging.getLogger("qianfa")
+Command = Callable[[argparse.Namespace, Settings], Awaitable[tuple[Any, str]]]
+
+
+def _home(args: argparse.Namespace) -> Path:
+    return Path(args.home or os.environ.get("QIANFA_HOME") or "./var").resolve()
+
+
+async def _open(settings: Settings) -> Issuance:
+    store = await Store.open(settings.database_path)
+    return Issuance(store, settings)
+
+
+async def _with_issuance(
+    settings: Settings, body: Callable[[Issuance], Awaitable[tuple[Any, str]]]
+) -> tuple[Any, str]:
+    issuance = await _open(settings)
+    try:
+        return await body(issuance)
+    finally:
+        await issuance.store.close()
+
+
+async def cmd_init(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    return await initialize(settings, args.demo)
+
+
+async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
+    """Create the home (config, database at the latest schema); with demo, load demo data once."""
+    created = write_initial_config(settings.home)
+    settings = load_settings(settings.home)
+
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        result: dict[str, Any] = {"home": str(settings.home), "config_created": created}
+        lines = [t("cli.init.done", home=settings.home)]
+        if demo:
+            if await issuance.store.orgs_by_code([demo_data().ISSUER[0]]):
+                lines.append(t("cli.init.demo_present"))
+                result["demo"] = "present"
+            else:
+                invites = await demo_data().load(issuance)
+                result["demo"] = "loaded"
+                result["invites"] = [_invite_json(invite) for invite in invites]
+                lines.append(t("cli.init.demo_loaded"))
+                lines += [
+                    t("cli.init.invite", name=i.person.name, role=i.person.role, code=i.code)
+                    for i in invites
+                ]
+        return result, "\n".join(lines)
+
+    return await _with_issuance(settings, body)
+
+
+def demo_data() -> Any:
+    from issuance import demo  # imported lazily: Pillow drawing is only needed for the demo
+
+    return demo
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    importer = {"orgs": import_orgs, "people": import_people, "results": import_results}[args.kind]
+
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        report = await importer(issuance.store, Path(args.file))
+        if report.errors:
+            text = "\n".join(str(e) for e in report.errors)
+            raise ImportFailed(
+                report.as_json(), t("cli.import.failed", count=len(report.errors)), text
+            )
+        return report.as_json(), t("cli.import.done", count=report.imported)
+
+    return await _with_issuance(settings, body)
+
+
+class ImportFailed(Exception):
+    """An import with bad rows: nothing was written; carries the JSON report."""
+
+    def __init__(self, report: dict[str, Any], summary: str, details: str) -> None:
+        super().__init__(summary)
+        self.report = report
+        self.summary = summary
+        self.details = details
+
+
+async def cmd_list_create(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        batches = await issuance.create_lists(args.plan, args.school)
+        result = {"batches": [asdict(b) for b in batches]}
+        lines = [t("cli.list.batch", id=b.id, school=b.school, records=b.records) for b in batches]
+        return result, "\n".join(lines) or t("cli.list.none")
+
+    return await _with_issuance(settings, body)
+
+
+async def cmd_status(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        plan_id = None
+        if args.plan:
+            plan = await issuance.store.plan(args.plan)
+            if plan is None:
+                raise DomainError("plan.unknown", plan=args.plan)
+            plan_id = plan.id
+        counts = await issuance.counts(
+            RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
+        )
+        return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
+
+    return await _with_issuance(settings, body)
+
+
+async def cmd_export_records(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    record_filter = RecordFilter(
+        name=args.name,
+        id_number=args.id_number,
+        student_type=args.student_type,
+        school=args.school,
+        cert_no=args.cert_no,
+        program=args.program,
+        issuer=args.issuer,
+        plan=args.plan,
+        site=args.site,
+        status=args.status,
+    )
+
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        count = await export_records(
+            issuance.store, record_filter, Path(args.out), args.format or _format_of(args.out)
+        )
+        return {"exported": count, "out": args.out}, t("cli.export.done", count=count, out=args.out)
+
+    return await _with_issuance(settings, body)
+
+
+def _format_of(out: str) -> str:
+    return "csv" if out.lower().endswith(".csv") else "xlsx"
+
+
+async def cmd_invite(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        invite = await issuance.create_invite(args.person)
+        text = t(
+            "cli.invite.done",
+            name=invite.person.name,
+            code=invite.code,
+            expires=invite.expires_at,
+            link=invite.link,
+        )
+        return _invite_json(invite), text
+
+    return await _with_issuance(settings, body)
+
+
+def _invite_json(invite: Any) -> dict[str, Any]:
+    return {
+        "code": invite.code,
+        "expires_at": invite.expires_at,
+        "link": invite.link,
+        "person": invite.person.name,
+        "role": invite.person.role,
+    }
+
+
+async def cmd_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        answer = await issuance.verify(args.cert_no, args.id_number)
+        result = {k: v for k, v in asdict(answer).items() if v is not None}
+        text = t(
+            f"cli.verify.{answer.status}",
+            cert_no=answer.cert_no,
+            name=answer.name,
+            program=answer.program,
+            level=answer.level,
+            issuer=answer.issuer,
+            issued_on=answer.issued_on,
+            id_number=mask(args.id_number.strip().upper()),
+        )
+        if answer.status != "valid":
+            raise NotValid(result, text)
+        return result, text
+
+    return await _with_issuance(settings, body)
+
+
+class NotValid(Exception):
+    """A verification whose answer is not `valid`: printed, exit status 1."""
+
+    def __init__(self, result: dict[str, Any], text: str) -> None:
+        super().__init__(text)
+        self.result = result
+        self.text = text
+
+
+async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        problem = await issuance.audit_problem()
+        entries = len(await issuance.store.audit_entries())
+        if problem:
+            raise DomainError("cli.audit.broken", id=problem[0], why=problem[1])
+        return {"ok": True, "entries": entries}, t("cli.audit.ok", count=entries)
+
+    return await _with_issuance(settings, body)
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    if args.demo:
+        _, text = await initialize(settings, demo=True)
+        print(text, flush=True)
+    elif not (settings.home / "qianfa.toml").exists():
+        write_initial_config(settings.home)
+    settings = load_settings(settings.home)
+    parts = {p for p in PARTS if not getattr(args, f"no_{p}", False)}
+    if args.command in PARTS:
+        parts = {args.command}
+    await run_parts(settings, parts)
+    return None, ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
+    common.add_argument(
+        "--home", default=argparse.SUPPRESS, help="home folder (default: $QIANFA_HOME or ./var)"
+    )
+    common.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print one JSON document on stdout",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug messages"
+    )
+    parser = argparse.ArgumentParser(
+        prog="qianfa",
+        parents=[common],
+        description="Qianfa (签发) certificate sign-off and issuance",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", parents=[common], help="create the home (config and database)")
+    p.add_argument("--demo", action="store_true", help="also load the demo data set")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", parents=[common], help="import orgs, people or results")
+    p.add_argument("kind", choices=("orgs", "people", "results"))
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("list", parents=[common], help="pending-issuance lists")
+    list_sub = p.add_subparsers(dest="list_command", required=True)
+    p = list_sub.add_parser("create", parents=[common], help="generate pending lists of a plan")
+    p.add_argument("--plan", required=True, help="exam plan name or id")
+    p.add_argument("--school", help="only this school (organization code)")
+    p.set_defaults(func=cmd_list_create)
+
+    p = sub.add_parser("status", parents=[common], help="record counts per status")
+    p.add_argument("--plan")
+    p.add_argument("--school")
+    p.add_argument("--batch", type=int)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("export", parents=[common], help="export records or certificates")
+    export_sub = p.add_subparsers(dest="export_command", required=True)
+    p = export_sub.add_parser("records", parents=[common], help="批量导出发证记录")
+    p.add_argument("--out", required=True)
+    p.add_argument("--format", choices=("xlsx", "csv"))
+    for name in (
+        "name",
+        "id-number",
+        "student-type",
+        "school",
+        "cert-no",
+        "program",
+        "issuer",
+        "plan",
+        "site",
+        "status",
+    ):
+        p.add_argument(f"--{name}")
+    p.set_defaults(func=cmd_export_records)
+
+    p = sub.add_parser("invite", parents=[common], help="one-time code to bind a chat account")
+    p.add_argument("person", help="person id or phone")
+    p.set_defaults(func=cmd_invite)
+
+    p = sub.add_parser("verify", parents=[common], help="verify a certificate")
+    p.add_argument("cert_no")
+    p.add_argument("id_number")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("audit", parents=[common], help="audit log")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    p = audit_sub.add_parser("verify", parents=[common], help="check the audit hash chain")
+    p.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("run", parents=[common], help="web server, bot and worker in one process")
+    p.add_argument("--demo", action="store_true", help="load demo data first if the home is new")
+    for part in PARTS:
+        p.add_argument(f"--no-{part}", action="store_true", help=f"do not run the {part}")
+    p.set_defaults(func=cmd_run)
+    for part in PARTS:
+        p = sub.add_parser(part, parents=[common], help=f"run the {part} alone")
+        p.set_defaults(func=cmd_run, demo=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for option in ("home", "json", "verbose"):
+        if not hasattr(args, option):
+            setattr(args, option, None if option == "home" else False)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "aiosqlite", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings(_home(args))
+        result, text = asyncio.run(args.func(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except (DomainError, SettingsError, OSError) as error:
+        _print_error(error)
+        return 1
+    except ImportFailed as failed:
+        _emit(args, failed.report, failed.details)
+        print(failed.summary, file=sys.stderr)
+        return 1
+    except NotValid as answer:
+        _emit(args, answer.result, answer.text)
+        return 1
+    if result is not None or text:
+        _emit(args, result, text)
+    return 0
+
+
+def _emit(args: argparse.Namespace, result: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    elif text:
+        print(text)
+
+
+def _print_error(error: Exception) -> None:
+    if isinstance(error, DomainError):
+        print(f"错误：{error.message('zh')}\nError: {error.message('en')}", file=sys.stderr)
+    elif isinstance(error, OSError):
+        print(
+            f"错误：{error.strerror or error}：{error.filename or ''}\nError: {error}",
+            file=sys.stderr,
+        )
+    else:
+        print(f"错误：配置有误 {error}\nError: invalid settings: {error}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Run the parts (web server, bot, worker) together in one process and event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import signal
+
+from issuance.settings import Settings
+from issuance.store import Store
+
+log = logging.getLogger(__name__)
+# Each part is a package with `async def serve(settings, store, stop)`.
+PARTS = ("web", "bot", "worker")
+
+
+async def run_parts(settings: Settings, parts: set[str]) -> None:
+    """Serve the chosen parts until SIGINT/SIGTERM, sharing one store."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    store = await Store.open(settings.database_path)
+    try:
+        servers = []
+        for name in PARTS:
+            if name not in parts:
+                continue
+            try:
+                module = importlib.import_module(f"{name}.serve")
+            except ModuleNotFoundError:
+                log.warning("the %s part is not part of this build; skipping it", name)
+                continue
+            servers.append(asyncio.create_task(module.serve(settings, store, stop), name=name))
+        log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
+        done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
+        stop.set()
+        await asyncio.gather(*servers, return_exceptions=True)
+        for task in done:
+            if task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        await store.close()
