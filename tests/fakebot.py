@@ -51,7 +51,7 @@ _BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _PHOTO_SIDES = (90, 320, 800, 1280)
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 404: "Not Found",
-    409: "Conflict", 429: "Too Many Requests", 502: "Bad Gateway",
+    409: "Conflict", 502: "Bad Gateway",
 }
 
 

@@ -55,6 +55,30 @@ async def test_html_telegram_cannot_parse_is_a_bad_request(bot_api: FakeBotApi) 
     assert bot_api.messages(ALICE.id) == []
 
 
+async def test_long_poll_returns_as_soon_as_an_update_arrives(bot_api: FakeBotApi) -> None:
+    async with bot_api.bot() as bot:
+        poll = asyncio.create_task(bot.get_updates(timeout=30))
+        await asyncio.sleep(0.05)  # let the poll reach the server so the update must wake it
+        bot_api.send_text(ALICE, "你好")
+        [update] = await asyncio.wait_for(poll, timeout=2)
+        again = await bot.get_updates(offset=update.update_id + 1, timeout=0)
+    assert update.message is not None and update.message.text == "你好"
+    assert again == ()
+
+
+async def test_raw_requests_get_telegram_shaped_answers(bot_api: FakeBotApi) -> None:
+    async with httpx.AsyncClient(base_url=f"{bot_api.base_url}{bot_api.token}") as client:
+        by_json = await client.post("/sendMessage", json={"chat_id": 5, "text": "123"})
+        by_query = await client.get("/getMe")
+        by_form = await client.post("/sendMessage", data={"chat_id": "5", "text": "true"})
+        unknown = await client.post("/noSuchMethod")
+    assert by_json.json()["result"]["text"] == "123"
+    assert by_query.json() == {"ok": True, "result": bot_api.bot_user}
+    assert by_form.json()["result"]["text"] == "true"
+    assert unknown.status_code == 404
+    assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
 async def test_application_replies_to_start_over_long_polling(bot_api: FakeBotApi) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -95,13 +119,15 @@ async def test_documents_round_trip_both_ways(bot_api: FakeBotApi) -> None:
     pdf = b"%PDF-1.7\n\x00\xff binary body"
     update = bot_api.send_document(ALICE, pdf, "名单.xlsx", "application/vnd.ms-excel")
     async with bot_api.bot() as bot:
-        sent = await bot.send_document(ALICE.id, pdf, filename="证书.pdf", caption="证书")
+        sent = await bot.send_document(ALICE.id, pdf, filename="证书.pdf", caption="证书",
+                                       reply_markup=KEYBOARD)
         received = update["message"]["document"]
         downloaded = await (await bot.get_file(received["file_id"])).download_as_bytearray()
     assert bytes(downloaded) == pdf
     assert received["file_name"] == "名单.xlsx"
     assert sent.document is not None and sent.document.file_name == "证书.pdf"
     assert sent.caption == "证书"
+    assert bot_api.message(ALICE.id, sent.message_id).button("sign:7").text == "确认签发"
     [upload] = bot_api.uploads(ALICE.id)
     assert (upload.data, upload.file_name, upload.mime_type) == (pdf, "证书.pdf", "application/pdf")
 
