@@ -488,8 +488,9 @@ class FakeBotApi:
     ) -> None:
         """Answer the next `times` calls of method with this error instead of serving them."""
         text = description or _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
-        if error_code == 429 and description is None:
-            text = f"Too Many Requests: retry after {retry_after}"
+        if error_code == 429:
+            retry_after = retry_after or 1
+            text = description or f"Too Many Requests: retry after {retry_after}"
         with self._lock:
             self._failures[method.lower()].extend(
                 _ApiError(error_code, text, retry_after) for _ in range(times))
