@@ -1,12 +1,14 @@
-"""Shared fixtures: a sample certificate, the default template and stamp pictures."""
+"""Shared fixtures: a sample certificate, the default template, stamp pictures, a fake Bot API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
 from issuance.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
+from tests.fakebot import FakeBotApi, FakeBotServer
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +31,18 @@ def certificate() -> CertificateView:
         school_stamp_png=None,
         issuer_seal_png=None,
     )
+
+
+@pytest.fixture(scope="session")
+def bot_api_server() -> Iterator[FakeBotServer]:
+    """One loopback Bot API server (background thread) for the whole test run."""
+    with FakeBotServer().running() as server:
+        yield server
+
+
+@pytest.fixture
+def bot_api(bot_api_server: FakeBotServer) -> Iterator[FakeBotApi]:
+    """A fresh fake bot: own token, empty chats, no faults; its token dies after the test."""
+    api = bot_api_server.new_bot()
+    yield api
+    bot_api_server.remove(api)
