@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
+from telegram import Update
+
+from bot.app import running
+from bot.context import BotApp
+from bot.webhook import INBOX, Inbox
 from issuance.catalog import t
 from issuance.settings import Settings
 from issuance.store import Store
@@ -18,4 +24,26 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         log.warning(t("bot.no_token", locale="en"))
         print(t("bot.no_token"), flush=True)
         return
-    raise NotImplementedError("the Telegram bot arrives with the bot issue")
+    webhook = bool(settings.telegram_webhook_url)
+    async with running(settings, store, webhook=webhook) as app:
+        if webhook:
+            await app.bot.set_webhook(
+                settings.telegram_webhook_url,
+                secret_token=str(settings.telegram_webhook_secret) or None,
+            )
+            feeding = asyncio.create_task(feed(app, INBOX))
+        log.info("bot: running (%s)", "webhook" if webhook else "long polling")
+        await stop.wait()
+        if webhook:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
+
+
+async def feed(app: BotApp, inbox: Inbox) -> None:
+    """Move updates the webhook route received into the Application."""
+    while True:
+        data = await inbox.queue.get()
+        update = Update.de_json(data, app.bot)
+        if update is not None:
+            await app.update_queue.put(update)

@@ -7,6 +7,7 @@ import logging
 
 import uvicorn
 
+from bot.webhook import routes as webhook_routes
 from issuance.settings import Settings
 from issuance.store import Store
 from web.app import build_app
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
     """Listen on web.host:web.port until `stop` is set."""
     config = uvicorn.Config(
-        build_app(settings, store),
+        build_app(settings, store, extra_routes=webhook_routes(settings)),
         host=settings.web_host,
         port=settings.web_port,
         log_config=None,

@@ -1,18 +1,22 @@
 """The store: one aiosqlite adapter behind task-named methods (SQL kept portable to PostgreSQL)."""
 
 from issuance.store.base import SHANGHAI, system_clock
+from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
 
 
-class Store(CoreQueries, OutboxQueries):
+class Store(CoreQueries, OutboxQueries, ChatQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
 __all__ = [
     "SHANGHAI",
+    "BroadcastInfo",
+    "ChatQueries",
     "OutboxItem",
     "PlanInfo",
+    "Problem",
     "RecordChange",
     "RecordFilter",
     "Store",

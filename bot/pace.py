@@ -1,0 +1,101 @@
+"""Telegram's flood limits, shared by every outgoing call of the process (replies and outbox).
+
+About 30 messages per second overall and one per second per chat: each send waits for the next
+free slot of both. A 429 (RetryAfter) pauses everything for as long as Telegram asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+SEND_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage"}
+)
+EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Messages per second overall, seconds between messages to one chat, retries of a 429."""
+
+    per_second: float = 29.4
+    per_chat_interval: float = 1.0
+    retries: int = 5
+
+
+class Pace:
+    """Hands out send slots: evenly spaced overall, at most one per interval per chat."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._interval = 1 / limits.per_second
+        self._next = 0.0
+        self._chat_next: dict[Any, float] = {}
+
+    async def slot(self, chat: Any | None) -> None:
+        """Wait until this chat (None: no chat limit) may be sent to and a global slot is free."""
+        while True:
+            now = time.monotonic()
+            wait = self._chat_next.get(chat, 0.0) - now if chat is not None else 0.0
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            at = max(now, self._next)
+            self._next = at + self._interval
+            if chat is not None:
+                self._chat_next[chat] = at + self.limits.per_chat_interval
+            if at > now:
+                await asyncio.sleep(at - now)
+            return
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said wait: no slot before then, for anyone."""
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
+class PacedLimiter(BaseRateLimiter[None]):
+    """python-telegram-bot's rate-limiter hook over one Pace; answers every 429 by waiting."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        paced = endpoint in SEND_METHODS or endpoint in EDIT_METHODS
+        chat = data.get("chat_id") if endpoint in SEND_METHODS else None
+        for attempt in range(self.pace.limits.retries + 1):
+            if paced:
+                await self.pace.slot(chat)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                seconds = error.retry_after
+                delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
+                self.pace.pause(float(delay))
+                log.info("Telegram asked to wait %ss (%s, attempt %d)", delay, endpoint, attempt)
+                if attempt == self.pace.limits.retries:
+                    raise
+        raise AssertionError("unreachable")
