@@ -17,7 +17,7 @@ from bot.context import BotApp
 from issuance import demo
 from issuance.importing import ResultRow
 from issuance.model import Person
-from issuance.service import Issuance, Invite
+from issuance.service import Invite, Issuance
 from issuance.settings import Secret, Settings
 from issuance.store import Store
 from tests.fakebot import FakeBotApi, Sent, User
