@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 
 from telegram import BotCommand, BotCommandScopeDefault
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.context import BotApp, BotContext, Services
@@ -120,7 +120,8 @@ async def running(
     """The bot receiving updates (long polling unless `webhook`) and the outbox sender running."""
     app = build_application(settings, store, signing, limits, webhook)
     stop = asyncio.Event()
-    async with app:
+    await _initialize(app)
+    try:
         assert app.post_init is not None and app.post_shutdown is not None
         await app.post_init(app)  # run_polling would call it; we run the parts ourselves
         sender = OutboxSender(app.bot, Issuance(store, settings))
@@ -138,4 +139,19 @@ async def running(
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             await app.stop()
-            await app.post_shutdown(app)
+    finally:
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+async def _initialize(app: BotApp) -> None:
+    """Reach Telegram (getMe); while it is unreachable, keep trying rather than give up."""
+    delay = 1.0
+    while True:
+        try:
+            await app.initialize()
+            return
+        except NetworkError as error:
+            log.warning("bot: Telegram unreachable (%s); trying again in %.0fs", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,8 @@ class Limits:
     """Messages per second overall, seconds between messages to one chat, retries of a 429."""
 
     per_second: float = 29.4
-    per_chat_interval: float = 1.0
+    # a little over a second: requests reach Telegram with jitter, and it measures on arrival
+    per_chat_interval: float = 1.05
     retries: int = 5
 
 
@@ -63,6 +65,14 @@ class Pace:
         self._next = max(self._next, time.monotonic() + seconds)
 
 
+def retry_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked us to wait (int or timedelta, depending on PTB settings)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value: Any = error.retry_after
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
+
+
 class PacedLimiter(BaseRateLimiter[None]):
     """python-telegram-bot's rate-limiter hook over one Pace; answers every 429 by waiting."""
 
@@ -92,9 +102,8 @@ class PacedLimiter(BaseRateLimiter[None]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                seconds = error.retry_after
-                delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
-                self.pace.pause(float(delay))
+                delay = retry_seconds(error)
+                self.pace.pause(delay)
                 log.info("Telegram asked to wait %ss (%s, attempt %d)", delay, endpoint, attempt)
                 if attempt == self.pace.limits.retries:
                     raise

@@ -21,6 +21,7 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.pace import retry_seconds
 from issuance import broadcasting
 from issuance.service import Issuance
 from issuance.store import OutboxItem, Store
@@ -58,11 +59,6 @@ def _file(payload: dict[str, Any]) -> InputFile:
     else:
         data = Path(payload["path"]).read_bytes()
     return InputFile(data, filename=payload.get("filename") or Path(payload.get("path", "")).name)
-
-
-def _retry_after_seconds(error: RetryAfter) -> float:
-    value: Any = error.retry_after
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
 
 
 class OutboxSender:
@@ -118,7 +114,7 @@ class OutboxSender:
         try:
             ref = await self._send(item, chat)
         except RetryAfter as error:
-            wait = _retry_after_seconds(error)
+            wait = retry_seconds(error)
             await self._later(item, wait, f"retry after {wait}s")
         except Forbidden as error:
             await self.store.mark_unreachable(item.person_id, CHANNEL)
