@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.pace import retry_seconds
 from issuance import broadcasting
+from issuance.catalog import locale_for
 from issuance.service import Issuance
 from issuance.store import OutboxItem, Store
 
@@ -167,7 +168,8 @@ class OutboxSender:
         return f"{chat}:{sent.message_id}" if isinstance(sent, Message) else f"{chat}"
 
     async def _progress(self) -> None:
-        """Edit each open broadcast's progress message (every few seconds, and when done)."""
+        """Keep each open broadcast's progress message current; the final report goes via the
+        outbox, so it is retried like any message until delivered."""
         for broadcast_id in await self.store.open_broadcasts():
             info = await self.store.broadcast(broadcast_id)
             if info is None or info.progress_chat is None or info.progress_message is None:
@@ -176,16 +178,26 @@ class OutboxSender:
             now = time.monotonic()
             if not state.finished and now - self._progress_at.get(broadcast_id, 0) < PROGRESS_EVERY:
                 continue
-            if state.finished and not await self.store.finish_broadcast(broadcast_id):
-                continue
             self._progress_at[broadcast_id] = now
-            text = broadcasting.progress_text(state, "zh")
+            locale = locale_for(await self.store.language_of(info.person_id, CHANNEL))
+            text = broadcasting.progress_text(state, locale)
+            if state.finished:
+                if await self.store.finish_broadcast(broadcast_id):
+                    await self.store.enqueue(
+                        info.person_id,
+                        "edit",
+                        {
+                            "chat_id": info.progress_chat,
+                            "message_id": info.progress_message,
+                            "text": text,
+                        },
+                        dedup_key=f"broadcast-done:{broadcast_id}",
+                    )
+                    self.wake()
+                continue
             try:
                 await self.bot.edit_message_text(
                     text, chat_id=info.progress_chat, message_id=info.progress_message
                 )
-            except BadRequest as error:
-                if "not modified" not in str(error).lower():
-                    log.warning("broadcast %s: progress not shown: %s", broadcast_id, error)
             except TelegramError as error:
-                log.warning("broadcast %s: progress not shown: %s", broadcast_id, error)
+                log.info("broadcast %s: progress not shown now: %s", broadcast_id, error)
