@@ -35,6 +35,7 @@ LEASE = timedelta(seconds=30)
 ROW_LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 12
 PROGRESS_EVERY = 2.0
+CHECK_EVERY = 0.3
 
 
 def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
@@ -74,6 +75,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._progress_at: dict[int, float] = {}
+        self._checked_at: dict[int, float] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -171,11 +173,14 @@ class OutboxSender:
         """Keep each open broadcast's progress message current; the final report goes via the
         outbox, so it is retried like any message until delivered."""
         for broadcast_id in await self.store.open_broadcasts():
+            now = time.monotonic()
+            if now - self._checked_at.get(broadcast_id, 0) < CHECK_EVERY:
+                continue
+            self._checked_at[broadcast_id] = now
             info = await self.store.broadcast(broadcast_id)
             if info is None or info.progress_chat is None or info.progress_message is None:
                 continue
             state = await broadcasting.progress(self.issuance, broadcast_id)
-            now = time.monotonic()
             if not state.finished and now - self._progress_at.get(broadcast_id, 0) < PROGRESS_EVERY:
                 continue
             self._progress_at[broadcast_id] = now
