@@ -3,9 +3,10 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
+from issuance.store.signing import SigningQueries, StoredSigningRequest
 
 
-class Store(CoreQueries, OutboxQueries):
+class Store(CoreQueries, OutboxQueries, SigningQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
@@ -16,5 +17,6 @@ __all__ = [
     "RecordChange",
     "RecordFilter",
     "Store",
+    "StoredSigningRequest",
     "system_clock",
 ]
