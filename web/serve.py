@@ -11,6 +11,7 @@ from bot.webhook import routes as webhook_routes
 from issuance.settings import Settings
 from issuance.store import Store
 from web.app import build_app
+from web.security import install_log_masking
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,13 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         port=settings.web_port,
         log_config=None,
         lifespan="off",
+        # Behind the HTTPS reverse proxy: client address and scheme from X-Forwarded-*, but
+        # only when the connection comes from a trusted proxy address.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.web_forwarded_allow_ips,
+        server_header=False,
     )
+    install_log_masking()
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())

@@ -4,9 +4,10 @@ from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
+from issuance.store.signing import SigningQueries, StoredSigningRequest
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries):
+class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
@@ -20,5 +21,6 @@ __all__ = [
     "RecordChange",
     "RecordFilter",
     "Store",
+    "StoredSigningRequest",
     "system_clock",
 ]
