@@ -35,38 +35,49 @@ async def add_schools(store: Store, count: int) -> None:
         for n in range(count):
             cursor = await db.execute(
                 "INSERT INTO org (code, name, kind) VALUES (?, ?, '试点院校')",
-                (f"B{n:08d}", f"压测学院{n}"))
+                (f"B{n:08d}", f"压测学院{n}"),
+            )
             org = cursor.lastrowid
             cursor = await db.execute(
                 "INSERT INTO person (name, phone, org_id, role) VALUES (?, ?, ?, '负责人')",
-                (f"校长{n}", f"170{n:08d}", org))
+                (f"校长{n}", f"170{n:08d}", org),
+            )
             await db.execute(
                 "INSERT INTO chat_account (channel, account, person_id, language, bound_at)"
-                " VALUES ('telegram', ?, ?, 'zh', ?)", (str(FIRST_CHAT + n), cursor.lastrowid, now))
+                " VALUES ('telegram', ?, ?, 'zh', ?)",
+                (str(FIRST_CHAT + n), cursor.lastrowid, now),
+            )
             cursor = await db.execute(
                 "INSERT INTO student (id_number, name, student_type, school_id)"
                 " VALUES (?, ?, '院校学生', ?)",
-                (f"BENCH{n:013d}", f"学生{n}", org))
+                (f"BENCH{n:013d}", f"学生{n}", org),
+            )
             cursor = await db.execute(
                 "INSERT INTO exam_result (student_id, plan_id, site_id, passed) VALUES (?, ?, ?, 1)",
-                (cursor.lastrowid, plan.id, org))
+                (cursor.lastrowid, plan.id, org),
+            )
             result = cursor.lastrowid
             cursor = await db.execute(
                 "INSERT INTO batch (plan_id, site_id, created_at) VALUES (?, ?, ?)",
-                (plan.id, org, now))
+                (plan.id, org, now),
+            )
             await db.execute(
                 "INSERT INTO record (batch_id, result_id, cert_no, status, updated_at)"
                 " VALUES (?, ?, ?, '培训评价组织待签发', ?)",
-                (cursor.lastrowid, result, f"9{n:022d}", now))
+                (cursor.lastrowid, result, f"9{n:022d}", now),
+            )
 
 
 async def run(count: int) -> int:
     with FakeBotServer().running() as server, tempfile.TemporaryDirectory() as home:
         api = server.new_bot()
         api.rate_limits = RateLimits(per_second=int(LIMIT), per_chat_interval=1.0)
-        settings = Settings(home=Path(home), telegram_token=Secret(api.token),
-                            telegram_base_url=api.base_url,
-                            telegram_base_file_url=api.base_file_url)
+        settings = Settings(
+            home=Path(home),
+            telegram_token=Secret(api.token),
+            telegram_base_url=api.base_url,
+            telegram_base_file_url=api.base_file_url,
+        )
         store = await Store.open(settings.database_path)
         issuance = Issuance(store, settings)
         invites = await demo.load(issuance)
@@ -83,20 +94,24 @@ async def run(count: int) -> int:
             while not (final.text or "").startswith("通知完成"):
                 final = await api.next_message(evaluator.id, timeout=count / 10)
             elapsed = time.monotonic() - started
-        sends = [c for c in api.calls_to("sendMessage")
-                 if int(c.params["chat_id"]) >= FIRST_CHAT]
+        sends = [c for c in api.calls_to("sendMessage") if int(c.params["chat_id"]) >= FIRST_CHAT]
         refused = sum(1 for c in sends if c.status == 429)
         delivered = {chat: n for chat, n in api.stats.accepted.items() if chat >= FIRST_CHAT}
-        statuses = await store._all("SELECT status, COUNT(*) FROM outbox"
-                                    " WHERE broadcast_id IS NOT NULL GROUP BY status")
+        statuses = await store._all(
+            "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id IS NOT NULL GROUP BY status"
+        )
         await store.close()
     lost = count - len(delivered)
     twice = sum(1 for n in delivered.values() if n > 1)
     rate = len(delivered) / elapsed
-    print(f"broadcast to {count} bound users: {elapsed:.1f} s, {rate:.2f} messages/s "
-          f"({rate / LIMIT:.1%} of the {LIMIT:.0f}/s limit)")
-    print(f"429 answers met: {refused}, each retried after retry_after "
-          f"({len(sends) - refused} accepted sends)")
+    print(
+        f"broadcast to {count} bound users: {elapsed:.1f} s, {rate:.2f} messages/s "
+        f"({rate / LIMIT:.1%} of the {LIMIT:.0f}/s limit)"
+    )
+    print(
+        f"429 answers met: {refused}, each retried after retry_after "
+        f"({len(sends) - refused} accepted sends)"
+    )
     print(f"lost: {lost}, sent twice: {twice}, outbox: {dict((r[0], r[1]) for r in statuses)}")
     print(f"final report: {final.text}")
     ok = lost == 0 and twice == 0 and len(sends) - refused == count

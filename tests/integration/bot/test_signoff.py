@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bot.app import running
+from issuance import demo
+from issuance.signing import complete_signing
 from issuance.signoff import CONFIRMED
 from tests.botworld import HEAD, OTHER_HEAD, World
 from tests.fakebot import Sent
@@ -163,3 +166,22 @@ async def test_a_user_of_another_school_sees_and_signs_nothing_of_ours(world: Wo
     assert "无权签发" in tapped
     assert "无权查看" in opened
     assert world.signing.calls == []
+
+
+async def test_with_the_web_parts_signing_the_chat_message_shows_the_signed_result(
+    world: World,
+) -> None:
+    await world.bind(HEAD, 1)
+    async with running(world.settings, world.store):  # the real issuance.signing step
+        view = await open_page(world, 3)
+        await world.tap(HEAD, view, "c:16:2")
+        prompt = await world.api.next_message(HEAD.id)
+        await world.api.next_message(HEAD.id)  # the QR code
+        url = prompt.button("前往签名").url or ""
+        png, strokes = demo.signature_png(7)
+        outcome = await complete_signing(world.issuance, url.rsplit("/", 1)[1], png, strokes)
+        result = await world.api.next_message(HEAD.id)
+    assert outcome.confirmed
+    assert result.message_id == prompt.message_id and result.edited
+    assert "已确认签发 1 条记录" in (result.text or "")
+    assert (await world.store.records_by_ids([16]))[0].status == CONFIRMED
