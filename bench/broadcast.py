@@ -53,7 +53,8 @@ async def add_schools(store: Store, count: int) -> None:
                 (f"BENCH{n:013d}", f"学生{n}", org),
             )
             cursor = await db.execute(
-                "INSERT INTO exam_result (student_id, plan_id, site_id, passed) VALUES (?, ?, ?, 1)",
+                "INSERT INTO exam_result (student_id, plan_id, site_id, passed)"
+                " VALUES (?, ?, ?, 1)",
                 (cursor.lastrowid, plan.id, org),
             )
             result = cursor.lastrowid

@@ -189,7 +189,7 @@ class ChatQueries(BaseStore):
     async def resolve_problems(
         self, fixes: Sequence[tuple[int, int, str, str]], person_id: int
     ) -> None:
-        """Apply (problem id, student id, field, value) fixes and close the problems, all or none."""
+        """Apply (problem id, student id, field, value) fixes, closing the problems; all or none."""
         columns = {"name": "name", "id_number": "id_number", "student_type": "student_type"}
         async with self.transaction():
             for problem_id, student_id, field, value in fixes:

@@ -9,7 +9,10 @@ from issuance.signoff import CONFIRMED
 from tests.botworld import HEAD, OTHER_HEAD, World
 from tests.fakebot import Sent
 
-COUNTS = "全部 61 · 培训评价组织待签发 0 · 培训评价组织拒绝签发 0 · 考核站点待签发 47 · 考核站点拒绝签发 0 · 确认签发 14"
+COUNTS = (
+    "全部 61 · 培训评价组织待签发 0 · 培训评价组织拒绝签发 0 · 考核站点待签发 47"
+    " · 考核站点拒绝签发 0 · 确认签发 14"
+)
 
 
 async def open_page(world: World, page: int) -> Sent:
