@@ -1,12 +1,29 @@
-"""Shared fixtures: a sample certificate, the default template and stamp pictures."""
+"""Fixtures shared by every test tier: a loopback Bot API server, a sample certificate."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
 from issuance.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
+from tests.fakebot import FakeBotApi, FakeBotServer
+
+
+@pytest.fixture(scope="session")
+def bot_api_server() -> Iterator[FakeBotServer]:
+    """One loopback Bot API server (background thread) for the whole test run."""
+    with FakeBotServer().running() as server:
+        yield server
+
+
+@pytest.fixture
+def bot_api(bot_api_server: FakeBotServer) -> Iterator[FakeBotApi]:
+    """A fresh fake bot: own token, empty chats, no faults; its token dies after the test."""
+    api = bot_api_server.new_bot()
+    yield api
+    bot_api_server.remove(api)
 
 
 @pytest.fixture(scope="session")
