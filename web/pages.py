@@ -1,0 +1,127 @@
+"""Server-rendered pages: view data in, HTML out. Routes build the views from the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.staticfiles import StaticFiles
+
+from issuance.catalog import DEFAULT_LOCALE, t
+from issuance.errors import DomainError
+from issuance.idcard import mask_name
+
+STATIC_PREFIX = "/static"
+SAMPLE_NAMES = 5
+
+VerifyStatus = Literal["valid", "void", "not_found"]
+MessageKind = Literal["expired", "used", "forged", "rate_limited", "error"]
+
+
+@dataclass(frozen=True)
+class SigningRequest:
+    """What a 考核站点负责人 is asked to confirm: one batch of records of one exam plan."""
+
+    signer_name: str
+    school: str
+    batch: str
+    program: str
+    level: str
+    exam_plan: str
+    record_count: int
+    first_student_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The public answer to 证书查验 by certificate number + ID-card number."""
+
+    status: VerifyStatus
+    cert_no: str
+    student_name: str = ""
+    program: str = ""
+    level: str = ""
+    issuer: str = ""
+    issued_on: str = ""
+    file_sha256: str = ""
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, locale: str = DEFAULT_LOCALE, **context: Any) -> str:
+    """Render a template; it reads texts through `t(key, **params)` in `locale`."""
+
+    def text(key: str, **params: Any) -> str:
+        return t(key, locale, **params)
+
+    return _environment().get_template(template).render(
+        t=text, locale=locale, static=STATIC_PREFIX, **context
+    )
+
+
+def sign_page(
+    request: SigningRequest,
+    csrf: str,
+    locale: str = DEFAULT_LOCALE,
+    error: DomainError | None = None,
+) -> str:
+    """The online signature page (one canvas, one 确认签发 button); it posts back to its own URL."""
+    names = [mask_name(name) for name in request.first_student_names[:SAMPLE_NAMES]]
+    return render(
+        "sign.html",
+        locale,
+        req=request,
+        masked_names=names,
+        more=max(0, request.record_count - len(names)),
+        csrf=csrf,
+        error=error.message(locale) if error else None,
+    )
+
+
+def sign_done_page(request: SigningRequest, signed_at: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The page shown after a signature was accepted."""
+    return render("sign_done.html", locale, req=request, signed_at=signed_at)
+
+
+def verify_page(
+    result: VerifyResult | None = None,
+    cert_no: str = "",
+    locale: str = DEFAULT_LOCALE,
+    error: DomainError | None = None,
+) -> str:
+    """The verification form, plus the result block if given; the ID number is never echoed."""
+    return render(
+        "verify.html",
+        locale,
+        result=result,
+        masked_name=mask_name(result.student_name) if result else "",
+        cert_no=cert_no,
+        error=error.message(locale) if error else None,
+    )
+
+
+def message_page(kind: MessageKind, locale: str = DEFAULT_LOCALE, detail: str = "") -> str:
+    """A plain error page (expired, used or forged link, too many requests, server error)."""
+    return render(
+        "message.html",
+        locale,
+        title=t(f"web.message.{kind}.title", locale),
+        body=t(f"web.message.{kind}.body", locale),
+        detail=detail,
+    )
+
+
+def static_files() -> StaticFiles:
+    """The ASGI app serving `web/static`; mount it at STATIC_PREFIX."""
+    return StaticFiles(packages=[("web", "static")])
