@@ -36,16 +36,22 @@ def main() -> None:
     render(base, template)
     names = ["朱鹏飞", "李娜", "欧阳文静", "王小明", "张伟"]
     certificates = [
-        replace(base, cert_no=f"156000310156100120{i:05d}", student_name=names[i % len(names)],
-                verify_url=f"https://qianfa.example.cn/verify/156000310156100120{i:05d}")
+        replace(
+            base,
+            cert_no=f"156000310156100120{i:05d}",
+            student_name=names[i % len(names)],
+            verify_url=f"https://qianfa.example.cn/verify/156000310156100120{i:05d}",
+        )
         for i in range(COUNT)
     ]
     start = time.perf_counter()
     total_bytes = sum(len(render(cert, template)) for cert in certificates)
     elapsed = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{COUNT} certificates in {elapsed:.2f} s: {COUNT / elapsed:.0f} certificates/s, "
-          f"{total_bytes / COUNT / 1024:.0f} KiB each, peak RSS {peak_mib:.0f} MiB")
+    print(
+        f"{COUNT} certificates in {elapsed:.2f} s: {COUNT / elapsed:.0f} certificates/s, "
+        f"{total_bytes / COUNT / 1024:.0f} KiB each, peak RSS {peak_mib:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

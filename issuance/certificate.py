@@ -49,8 +49,16 @@ class CertificateView:
     issuer_seal_png: bytes | None
 
 
-FIELD_NAMES = ("student_name", "id_number", "program", "level", "cert_no", "issuer_name",
-               "school_name", "issued_on")
+FIELD_NAMES = (
+    "student_name",
+    "id_number",
+    "program",
+    "level",
+    "cert_no",
+    "issuer_name",
+    "school_name",
+    "issued_on",
+)
 
 RGB = tuple[int, int, int]
 
@@ -211,18 +219,33 @@ def _field_text(cert: CertificateView, name: str) -> str:
 
 
 def _caption(box: Box, key: str, color: RGB) -> _Text:
-    return _Text(box.x_mm + box.size_mm / 2, box.caption_y_mm, box.caption_size,
-                 t(key), color, centred=True)
+    return _Text(
+        box.x_mm + box.size_mm / 2, box.caption_y_mm, box.caption_size, t(key), color, centred=True
+    )
 
 
 def _texts(cert: CertificateView, template: Template) -> list[_Text]:
     """Every line of text on the page, values shrunk to fit their width."""
     tp = template
     items = [
-        _Text(tp.title.x_mm, tp.title.y_mm, tp.title.size, t("certificate.title"), tp.accent,
-              centred=True, char_space_mm=tp.title.char_space_mm),
-        _Text(tp.subtitle.x_mm, tp.subtitle.y_mm, tp.subtitle.size, t("certificate.subtitle"),
-              tp.accent, centred=True, char_space_mm=tp.subtitle.char_space_mm),
+        _Text(
+            tp.title.x_mm,
+            tp.title.y_mm,
+            tp.title.size,
+            t("certificate.title"),
+            tp.accent,
+            centred=True,
+            char_space_mm=tp.title.char_space_mm,
+        ),
+        _Text(
+            tp.subtitle.x_mm,
+            tp.subtitle.y_mm,
+            tp.subtitle.size,
+            t("certificate.subtitle"),
+            tp.accent,
+            centred=True,
+            char_space_mm=tp.subtitle.char_space_mm,
+        ),
     ]
     for row in tp.rows:
         value = _field_text(cert, row.name)
@@ -230,8 +253,15 @@ def _texts(cert: CertificateView, template: Template) -> list[_Text]:
         width = text_width_mm(value, size, tp)
         if width > tp.value_max_mm:
             size *= tp.value_max_mm / width
-        items.append(_Text(tp.label_x_mm, row.y_mm, tp.label_size,
-                           t(f"certificate.label.{row.name}"), tp.accent))
+        items.append(
+            _Text(
+                tp.label_x_mm,
+                row.y_mm,
+                tp.label_size,
+                t(f"certificate.label.{row.name}"),
+                tp.accent,
+            )
+        )
         items.append(_Text(tp.value_x_mm, row.y_mm, size, value, tp.ink))
     items.append(_caption(tp.qr, "certificate.qr_caption", tp.ink))
     items.append(_caption(tp.school_stamp, "certificate.school_stamp", tp.ink))
@@ -247,8 +277,13 @@ def _mix(a: RGB, b: RGB, share_of_b: float) -> RGB:
     )
 
 
-def _wave(start: tuple[float, float], end: tuple[float, float], amplitude: float,
-          period: float, phase: float) -> tuple[tuple[float, float], ...]:
+def _wave(
+    start: tuple[float, float],
+    end: tuple[float, float],
+    amplitude: float,
+    period: float,
+    phase: float,
+) -> tuple[tuple[float, float], ...]:
     """A sine wave from `start` to `end` with a whole number of periods, so corners meet."""
     (x0, y0), (x1, y1) = start, end
     length = math.hypot(x1 - x0, y1 - y0)
@@ -263,8 +298,9 @@ def _wave(start: tuple[float, float], end: tuple[float, float], amplitude: float
     return tuple(points)
 
 
-def _rosette(cx: float, cy: float, radius: float, depth: float, lobes: int, phase: float,
-             steps: int) -> tuple[tuple[float, float], ...]:
+def _rosette(
+    cx: float, cy: float, radius: float, depth: float, lobes: int, phase: float, steps: int
+) -> tuple[tuple[float, float], ...]:
     return tuple(
         (cx + r * math.cos(a), cy + r * math.sin(a))
         for a in (2 * math.pi * i / steps for i in range(steps))
@@ -348,8 +384,11 @@ def _place_stream(canvas: Canvas, name: str, entries: dict[str, object], data: b
 
 def _draw_border(canvas: Canvas, template: Template) -> None:
     width, height = template.width_mm * mm, template.height_mm * mm
-    entries = {"Type": PDFName("XObject"), "Subtype": PDFName("Form"),
-               "BBox": PDFArray([0, 0, width, height])}
+    entries = {
+        "Type": PDFName("XObject"),
+        "Subtype": PDFName("Form"),
+        "BBox": PDFArray([0, 0, width, height]),
+    }
     _place_stream(canvas, _BORDER_FORM, entries, _border_stream(template))
 
 
@@ -382,11 +421,20 @@ def _draw_picture(canvas: Canvas, png: bytes | None, box: Box, height_mm: float)
     if png is None:
         return
     raster = _raster(png)
-    image = {"Type": PDFName("XObject"), "Subtype": PDFName("Image"), "Width": raster.width,
-             "Height": raster.height, "BitsPerComponent": 8}
+    image = {
+        "Type": PDFName("XObject"),
+        "Subtype": PDFName("Image"),
+        "Width": raster.width,
+        "Height": raster.height,
+        "BitsPerComponent": 8,
+    }
     if not canvas.hasForm(raster.name):
-        mask = PDFStream(PDFDictionary({**image, "ColorSpace": PDFName("DeviceGray"),
-                                        "Filter": PDFName("FlateDecode")}), raster.alpha)
+        mask = PDFStream(
+            PDFDictionary(
+                {**image, "ColorSpace": PDFName("DeviceGray"), "Filter": PDFName("FlateDecode")}
+            ),
+            raster.alpha,
+        )
         image["SMask"] = canvas._doc.Reference(mask)
     side = box.size_mm * mm
     canvas.saveState()
@@ -410,8 +458,12 @@ def _qr_ops(url: str, box: Box, height_mm: float, ink: RGB) -> str:
     size = qr.symbol_size(border=2)[0]
     unit = box.size_mm * mm / size
     left, top = box.x_mm * mm, (height_mm - box.y_mm) * mm
-    ops = ["q", f"1 1 1 rg {left:.2f} {top - box.size_mm * mm:.2f} {box.size_mm * mm:.2f} "
-           f"{box.size_mm * mm:.2f} re f", _rg(ink, "rg")]
+    ops = [
+        "q",
+        f"1 1 1 rg {left:.2f} {top - box.size_mm * mm:.2f} {box.size_mm * mm:.2f} "
+        f"{box.size_mm * mm:.2f} re f",
+        _rg(ink, "rg"),
+    ]
     for r, row in enumerate(qr.matrix_iter(scale=1, border=2)):
         c = 0
         row = list(row)
@@ -420,8 +472,10 @@ def _qr_ops(url: str, box: Box, height_mm: float, ink: RGB) -> str:
                 start = c
                 while c < size and row[c]:
                     c += 1
-                ops.append(f"{left + start * unit:.2f} {top - (r + 1) * unit:.2f} "
-                           f"{(c - start) * unit:.2f} {unit:.2f} re")
+                ops.append(
+                    f"{left + start * unit:.2f} {top - (r + 1) * unit:.2f} "
+                    f"{(c - start) * unit:.2f} {unit:.2f} re"
+                )
             else:
                 c += 1
     ops.append("f Q")
@@ -449,14 +503,21 @@ def render(cert: CertificateView, template: Template) -> bytes:
     tp = template
     font = _font_name(tp.font)
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=(tp.width_mm * mm, tp.height_mm * mm), invariant=True,
-                    pageCompression=True, initialFontName=font, initialFontSize=tp.value_size)
+    canvas = Canvas(
+        out,
+        pagesize=(tp.width_mm * mm, tp.height_mm * mm),
+        invariant=True,
+        pageCompression=True,
+        initialFontName=font,
+        initialFontSize=tp.value_size,
+    )
     canvas.setTitle(t("certificate.document_title", cert_no=cert.cert_no))
     canvas.setAuthor(cert.issuer_name)
     _draw_border(canvas, tp)
     if tp.background is not None:
-        canvas.drawImage(_background_reader(tp.background), 0, 0, tp.width_mm * mm,
-                         tp.height_mm * mm)
+        canvas.drawImage(
+            _background_reader(tp.background), 0, 0, tp.width_mm * mm, tp.height_mm * mm
+        )
     for item in _texts(cert, tp):
         _draw_text(canvas, font, item, tp.height_mm)
     canvas.addLiteral(_qr_ops(cert.verify_url, tp.qr, tp.height_mm, tp.ink))
@@ -488,14 +549,20 @@ def _paste_png(page: Image.Image, png: bytes, box: Box, px_per_mm: float) -> Non
     page.alpha_composite(picture, (left, top))
 
 
-def _draw_pil_text(draw: ImageDraw.ImageDraw, font: FontFile, item: _Text,
-                   px_per_mm: float) -> None:
+def _draw_pil_text(
+    draw: ImageDraw.ImageDraw, font: FontFile, item: _Text, px_per_mm: float
+) -> None:
     pil_font = _pil_font(font, max(1, round(item.size * px_per_mm * 25.4 / 72)))
     space = item.char_space_mm * px_per_mm
     if not space:
         anchor = "ms" if item.centred else "ls"
-        draw.text((item.x_mm * px_per_mm, item.y_mm * px_per_mm), item.text, fill=item.color,
-                  font=pil_font, anchor=anchor)
+        draw.text(
+            (item.x_mm * px_per_mm, item.y_mm * px_per_mm),
+            item.text,
+            fill=item.color,
+            font=pil_font,
+            anchor=anchor,
+        )
         return
     advances = [pil_font.getlength(ch) + space for ch in item.text]
     x = item.x_mm * px_per_mm
@@ -522,8 +589,12 @@ def render_png(cert: CertificateView, template: Template, dpi: int = 100) -> byt
             draw.polygon(points, fill=line.color)
         else:
             width = max(1, round(line.width_pt / 72 * 25.4 * scale))
-            draw.line([*points, points[0]] if line.closed else points, fill=line.color,
-                      width=width, joint="curve")
+            draw.line(
+                [*points, points[0]] if line.closed else points,
+                fill=line.color,
+                width=width,
+                joint="curve",
+            )
     for item in _texts(cert, tp):
         _draw_pil_text(draw, tp.font, item, scale)
     qr_side = round(tp.qr.size_mm * scale)
@@ -539,14 +610,16 @@ def render_png(cert: CertificateView, template: Template, dpi: int = 100) -> byt
     if cert.issuer_seal_png is not None:
         _paste_png(page, cert.issuer_seal_png, tp.issuer_seal, scale)
     final = page.convert("RGB").resize(
-        (size[0] // _SUPERSAMPLE, size[1] // _SUPERSAMPLE), Image.Resampling.LANCZOS)
+        (size[0] // _SUPERSAMPLE, size[1] // _SUPERSAMPLE), Image.Resampling.LANCZOS
+    )
     out = io.BytesIO()
     final.save(out, format="PNG", optimize=False)
     return out.getvalue()
 
 
-def with_stamp(cert: CertificateView, png: bytes,
-               slot: Literal["school", "issuer"]) -> CertificateView:
+def with_stamp(
+    cert: CertificateView, png: bytes, slot: Literal["school", "issuer"]
+) -> CertificateView:
     """The certificate with `png` in the school-stamp or issuer-seal place."""
     if slot == "school":
         return replace(cert, school_stamp_png=png)

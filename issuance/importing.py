@@ -131,7 +131,7 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
             return None
         ok = check.one_of(row, "type", v["type"], ORG_KINDS)
         if v["code"] in seen:
-            check.fail(row, "code", "import.duplicate_in_file", row=seen[v["code"]])
+            check.fail(row, "code", "import.duplicate_in_file", first=seen[v["code"]])
             ok = False
         seen.setdefault(v["code"], row)
         if not ok:
@@ -171,7 +171,7 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
             checker.fail(row, "phone", "import.phone")
             ok = False
         elif v["phone"] in phones:
-            checker.fail(row, "phone", "import.duplicate_in_file", row=phones[v["phone"]])
+            checker.fail(row, "phone", "import.duplicate_in_file", first=phones[v["phone"]])
             ok = False
         elif v["phone"] in known_phones:
             checker.fail(row, "phone", "import.phone_exists")
@@ -240,7 +240,7 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
         names.setdefault(number, v["name"])
         pair = (number, v["plan"])
         if pair in pairs:
-            checker.fail(row, "id_number", "import.duplicate_result_in_file", row=pairs[pair])
+            checker.fail(row, "id_number", "import.duplicate_result_in_file", first=pairs[pair])
             ok = False
         elif pair in existing:
             checker.fail(row, "id_number", "import.duplicate_result")

@@ -51,8 +51,9 @@ def _decode(data: bytes, size: tuple[int, int]) -> Image.Image:
                 raise Invalid("stamp.not_png")
             return image.convert("RGBA")
     except Image.DecompressionBombError:
-        raise Invalid("stamp.too_many_pixels", width=size[0], height=size[1],
-                      max_side=MAX_SIDE) from None
+        raise Invalid(
+            "stamp.too_many_pixels", width=size[0], height=size[1], max_side=MAX_SIDE
+        ) from None
     except (OSError, SyntaxError, ValueError):
         # Pillow reports corrupt or truncated data through these
         raise Invalid("stamp.not_png") from None
@@ -89,7 +90,11 @@ def prepare_stamp(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def preview_png(stamp_png: bytes, cert: CertificateView, template: Template,
-                slot: Literal["school", "issuer"] = "school") -> bytes:
+def preview_png(
+    stamp_png: bytes,
+    cert: CertificateView,
+    template: Template,
+    slot: Literal["school", "issuer"] = "school",
+) -> bytes:
     """How the certificate looks with this stamp (or seal, for `slot="issuer"`), as a PNG."""
     return render_png(with_stamp(cert, stamp_png, slot), template)

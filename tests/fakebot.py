@@ -37,21 +37,53 @@ T = TypeVar("T")
 
 # Form fields that stay strings; every other form value is JSON-decoded as Telegram does.
 _STRING_FIELDS = frozenset(
-    {"text", "caption", "parse_mode", "callback_query_id", "url", "secret_token", "file_id",
-     "language_code", "action", "photo", "document", "inline_message_id", "ip_address"}
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "url",
+        "secret_token",
+        "file_id",
+        "language_code",
+        "action",
+        "photo",
+        "document",
+        "inline_message_id",
+        "ip_address",
+    }
 )
 _SEND_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
 _HTML_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-     "code", "pre", "blockquote", "tg-emoji"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "code",
+        "pre",
+        "blockquote",
+        "tg-emoji",
+    }
 )
 _HTML_TOKEN = re.compile(r"<(/?)([A-Za-z][\w-]*)(?:\s[^<>]*)?>|<")
 _COMMAND = re.compile(r"(?<!\S)/\w{1,32}(?:@\w+)?", re.ASCII)
 _BOT_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _PHOTO_SIDES = (90, 320, 800, 1280)
 _DEFAULT_DESCRIPTIONS = {
-    400: "Bad Request", 403: "Forbidden: bot was blocked by the user", 404: "Not Found",
-    409: "Conflict", 502: "Bad Gateway",
+    400: "Bad Request",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict",
+    502: "Bad Gateway",
 }
 
 
@@ -81,8 +113,12 @@ class User:
 
     def to_dict(self) -> JSON:
         """Bot API User object."""
-        data: JSON = {"id": self.id, "is_bot": False, "first_name": self.first_name,
-                      "language_code": self.language_code}
+        data: JSON = {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
         if self.username:
             data["username"] = self.username
         return data
@@ -139,8 +175,9 @@ class Sent:
     def buttons(self) -> list[list[Button]]:
         """Inline keyboard rows."""
         rows = self.raw.get("reply_markup", {}).get("inline_keyboard", [])
-        return [[Button(b["text"], b.get("callback_data"), b.get("url")) for b in row]
-                for row in rows]
+        return [
+            [Button(b["text"], b.get("callback_data"), b.get("url")) for b in row] for row in rows
+        ]
 
     def button(self, label: str) -> Button:
         """The button with this text or callback data."""
@@ -254,21 +291,30 @@ def _html_to_text(source: str) -> str:
     open_tags: list[str] = []
     parts, pos = [], 0
     for match in _HTML_TOKEN.finditer(source):
-        parts.append(source[pos:match.start()])
+        parts.append(source[pos : match.start()])
         pos = match.end()
-        offset = len(source[:match.start()].encode())
+        offset = len(source[: match.start()].encode())
         closing, name = match.group(1), (match.group(2) or "").lower()
         if name not in _HTML_TAGS:
-            raise _ApiError(400, "Bad Request: can't parse entities: Unsupported start tag "
-                                 f'"{name}" at byte offset {offset}')
+            raise _ApiError(
+                400,
+                "Bad Request: can't parse entities: Unsupported start tag "
+                f'"{name}" at byte offset {offset}',
+            )
         if not closing:
             open_tags.append(name)
         elif not open_tags or open_tags.pop() != name:
-            raise _ApiError(400, "Bad Request: can't parse entities: Unmatched end tag at byte "
-                                 f'offset {offset}, found "</{name}>"')
+            raise _ApiError(
+                400,
+                "Bad Request: can't parse entities: Unmatched end tag at byte "
+                f'offset {offset}, found "</{name}>"',
+            )
     if open_tags:
-        raise _ApiError(400, "Bad Request: can't parse entities: Can't find end tag "
-                             f'corresponding to start tag "{open_tags[-1]}"')
+        raise _ApiError(
+            400,
+            "Bad Request: can't parse entities: Can't find end tag "
+            f'corresponding to start tag "{open_tags[-1]}"',
+        )
     parts.append(source[pos:])
     return html.unescape("".join(parts))
 
@@ -301,8 +347,9 @@ def _inline_markup(params: JSON) -> JSON | None:
             if data is not None and not 1 <= len(data.encode()) <= 64:
                 raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
             if not button.get("text"):
-                raise _ApiError(400, "Bad Request: text buttons are unallowed in the inline "
-                                     "keyboard")
+                raise _ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
     return markup
 
 
@@ -314,9 +361,13 @@ class FakeBotApi:
         self.base_url = f"{server_url}/bot"
         self.base_file_url = f"{server_url}/file/bot"
         self.bot_user: JSON = {
-            "id": bot_id, "is_bot": True, "first_name": "签发测试机器人",
-            "username": f"qianfa_test_{bot_id}_bot", "can_join_groups": False,
-            "can_read_all_group_messages": False, "supports_inline_queries": False,
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": "签发测试机器人",
+            "username": f"qianfa_test_{bot_id}_bot",
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
         }
         self.rate_limits: RateLimits | None = None
         self.stats = Stats()
@@ -373,8 +424,12 @@ class FakeBotApi:
 
     def app_builder(self) -> ApplicationBuilder:
         """A PTB ApplicationBuilder pointed at this fake."""
-        return (ApplicationBuilder().token(self.token).base_url(self.base_url)
-                .base_file_url(self.base_file_url))
+        return (
+            ApplicationBuilder()
+            .token(self.token)
+            .base_url(self.base_url)
+            .base_file_url(self.base_file_url)
+        )
 
     @asynccontextmanager
     async def polling(self, app: Application) -> AsyncIterator[Application]:
@@ -399,8 +454,11 @@ class FakeBotApi:
     def send_text(self, user: User, text: str) -> JSON:
         """The user sends text; /commands get bot_command entities as Telegram adds them."""
         entities = [
-            {"type": "bot_command", "offset": _utf16_len(text[:m.start()]),
-             "length": _utf16_len(m.group())}
+            {
+                "type": "bot_command",
+                "offset": _utf16_len(text[: m.start()]),
+                "length": _utf16_len(m.group()),
+            }
             for m in _COMMAND.finditer(text)
         ]
         return self._from_user(user, {"text": text, **({"entities": entities} if entities else {})})
@@ -410,21 +468,28 @@ class FakeBotApi:
         return self.send_text(user, " ".join([f"/{command.lstrip('/')}", *args]))
 
     def send_document(
-        self, user: User, data: bytes, file_name: str,
-        mime_type: str = "application/octet-stream", caption: str | None = None,
+        self,
+        user: User,
+        data: bytes,
+        file_name: str,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
     ) -> JSON:
         """The user sends a file as a document (bytes kept as is)."""
         with self._lock:
             stored = self._store(data, "documents", file_name, mime_type)
-            return self._from_user(user, {"document": self._document(stored),
-                                          **({"caption": caption} if caption else {})})
+            return self._from_user(
+                user,
+                {"document": self._document(stored), **({"caption": caption} if caption else {})},
+            )
 
     def send_photo(self, user: User, data: bytes, caption: str | None = None) -> JSON:
         """The user sends an image as a photo: Telegram recompresses it into JPEG sizes."""
         with self._lock:
             photo = self._store_photo(data)
-            return self._from_user(user, {"photo": photo,
-                                          **({"caption": caption} if caption else {})})
+            return self._from_user(
+                user, {"photo": photo, **({"caption": caption} if caption else {})}
+            )
 
     def tap(self, user: User, message: Sent, callback_data: str) -> JSON:
         """The user taps a button (by callback data or label) on the message as it is now."""
@@ -437,13 +502,23 @@ class FakeBotApi:
                 raise ValueError(f"button {button.text!r} is not a callback button")
             query_id = str(next(self._ids))
             self._open_queries.add(query_id)
-            return self._queue({"callback_query": {
-                "id": query_id, "from": user.to_dict(), "message": current.raw,
-                "chat_instance": str(message.chat_id), "data": button.callback_data,
-            }})
+            return self._queue(
+                {
+                    "callback_query": {
+                        "id": query_id,
+                        "from": user.to_dict(),
+                        "message": current.raw,
+                        "chat_instance": str(message.chat_id),
+                        "data": button.callback_data,
+                    }
+                }
+            )
 
     async def post_webhook(
-        self, update: JSON, url: str | None = None, secret_token: str | None = None,
+        self,
+        update: JSON,
+        url: str | None = None,
+        secret_token: str | None = None,
         client: httpx.AsyncClient | None = None,
     ) -> httpx.Response:
         """POST an update like Telegram (default: to the bot's webhook, with its secret)."""
@@ -483,8 +558,12 @@ class FakeBotApi:
             self._outage_until = None
 
     def fail_next(
-        self, method: str, error_code: int, description: str | None = None,
-        retry_after: float | None = None, times: int = 1,
+        self,
+        method: str,
+        error_code: int,
+        description: str | None = None,
+        retry_after: float | None = None,
+        times: int = 1,
     ) -> None:
         """Answer the next `times` calls of method with this error instead of serving them."""
         text = description or _DEFAULT_DESCRIPTIONS.get(error_code, "Error")
@@ -493,7 +572,8 @@ class FakeBotApi:
             text = description or f"Too Many Requests: retry after {retry_after}"
         with self._lock:
             self._failures[method.lower()].extend(
-                _ApiError(error_code, text, retry_after) for _ in range(times))
+                _ApiError(error_code, text, retry_after) for _ in range(times)
+            )
 
     def drops_connections(self) -> bool:
         """Whether a drop-mode outage is on now (counted as an outage hit)."""
@@ -517,13 +597,16 @@ class FakeBotApi:
 
     async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 5.0) -> Call:
         """The first call (ever) matching predicate, waiting for it if needed."""
+
         def probe() -> Call | None:
             with self._lock:
                 return next((c for c in self._calls if predicate(c)), None)
+
         return await self._wait(probe, timeout, "matching call")
 
     async def next_message(self, chat_id: int, timeout: float = 5.0) -> Sent:
         """The next message the bot sent or edited in the chat (each one returned once)."""
+
         def probe() -> Sent | None:
             with self._lock:
                 events, seen = self._events[chat_id], self._cursors[chat_id]
@@ -531,6 +614,7 @@ class FakeBotApi:
                     self._cursors[chat_id] += 1
                     return events[seen]
                 return None
+
         return await self._wait(probe, timeout, f"bot message in chat {chat_id}")
 
     def message(self, chat_id: int, message_id: int) -> Sent:
@@ -541,14 +625,20 @@ class FakeBotApi:
     def messages(self, chat_id: int) -> list[Sent]:
         """The bot's messages still in the chat, latest state, oldest first."""
         with self._lock:
-            return [m for (chat, _), m in sorted(self._messages.items())
-                    if chat == chat_id and not m.deleted]
+            return [
+                m
+                for (chat, _), m in sorted(self._messages.items())
+                if chat == chat_id and not m.deleted
+            ]
 
     def uploads(self, chat_id: int) -> list[Upload]:
         """Files (photos and documents) the bot sent to the chat, in order."""
         with self._lock:
-            return [m.file for (chat, _), m in sorted(self._messages.items())
-                    if chat == chat_id and m.file is not None]
+            return [
+                m.file
+                for (chat, _), m in sorted(self._messages.items())
+                if chat == chat_id and m.file is not None
+            ]
 
     def commands(self, language_code: str = "", scope: JSON | None = None) -> list[JSON]:
         """The command list the bot registered for this scope and language."""
@@ -594,8 +684,11 @@ class FakeBotApi:
         try:
             return await self._changes.wait_until(probe, timeout)
         except TimeoutError:
-            done = [f"{c.method}({c.params}) -> {c.status}" for c in self.calls
-                    if c.method.lower() != "getupdates"]
+            done = [
+                f"{c.method}({c.params}) -> {c.status}"
+                for c in self.calls
+                if c.method.lower() != "getupdates"
+            ]
             raise TimeoutError(f"no {what} within {timeout}s; bot calls: {done[-20:]}") from None
 
     def _in_outage(self) -> bool:
@@ -640,8 +733,11 @@ class FakeBotApi:
         """Long polling: confirm updates below offset, wait up to timeout for new ones."""
         with self._lock:
             if self.webhook:
-                raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is "
-                                     "active; use deleteWebhook to delete the webhook first")
+                raise _ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is "
+                    "active; use deleteWebhook to delete the webhook first",
+                )
             offset = params.get("offset") or 0
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         limit = params.get("limit") or 100
@@ -671,8 +767,13 @@ class FakeBotApi:
         with self._lock:
             self._chats[user.id] = user.chat()
             self._message_ids[user.id] += 1
-            message = {"message_id": self._message_ids[user.id], "from": user.to_dict(),
-                       "chat": user.chat(), "date": int(time.time()), **content}
+            message = {
+                "message_id": self._message_ids[user.id],
+                "from": user.to_dict(),
+                "chat": user.chat(),
+                "date": int(time.time()),
+                **content,
+            }
             return self._queue({"message": message})
 
     def _chat(self, chat_id: int) -> JSON:
@@ -680,8 +781,11 @@ class FakeBotApi:
         if chat_id in self._chats:
             return self._chats[chat_id]
         if chat_id < 0:
-            return {"id": chat_id, "type": "supergroup" if chat_id < -10**12 else "group",
-                    "title": f"chat {chat_id}"}
+            return {
+                "id": chat_id,
+                "type": "supergroup" if chat_id < -(10**12) else "group",
+                "title": f"chat {chat_id}",
+            }
         return {"id": chat_id, "type": "private", "first_name": f"user {chat_id}"}
 
     def _chat_id(self, params: JSON) -> int:
@@ -708,9 +812,13 @@ class FakeBotApi:
     def _post(self, chat_id: int, content: JSON, file: Upload | None = None) -> JSON:
         """Record a message the bot sent and return it as a Bot API Message."""
         self._message_ids[chat_id] += 1
-        raw = {"message_id": self._message_ids[chat_id], "from": self.bot_user,
-               "chat": self._chat(chat_id), "date": int(time.time()),
-               **{k: v for k, v in content.items() if v is not None}}
+        raw = {
+            "message_id": self._message_ids[chat_id],
+            "from": self.bot_user,
+            "chat": self._chat(chat_id),
+            "date": int(time.time()),
+            **{k: v for k, v in content.items() if v is not None},
+        }
         self.stats.accepted[chat_id] += 1
         return self._update_message(Sent(chat_id, raw["message_id"], raw, file))
 
@@ -745,20 +853,29 @@ class FakeBotApi:
             raw["reply_markup"] = markup
         old = {k: v for k, v in sent.raw.items() if k != "edit_date"}
         if raw == old:
-            raise _ApiError(400, "Bad Request: message is not modified: specified new message "
-                                 "content and reply markup are exactly the same as a current "
-                                 "content and reply markup of the message")
+            raise _ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current "
+                "content and reply markup of the message",
+            )
         raw["edit_date"] = int(time.time())
         return self._update_message(replace(sent, raw=raw))
 
-    def _store(self, data: bytes, folder: str, file_name: str | None,
-               mime_type: str | None) -> _File:
+    def _store(
+        self, data: bytes, folder: str, file_name: str | None, mime_type: str | None
+    ) -> _File:
         """Keep a file so getFile and the download URL can serve it."""
         number = next(self._ids)
         suffix = file_name.rsplit(".", 1)[-1] if file_name and "." in file_name else "jpg"
-        stored = _File(f"FAKE-{folder}-{number}-{uuid.uuid4().hex[:8]}",
-                       hashlib.sha256(data).hexdigest()[:16], f"{folder}/file_{number}.{suffix}",
-                       data, file_name, mime_type)
+        stored = _File(
+            f"FAKE-{folder}-{number}-{uuid.uuid4().hex[:8]}",
+            hashlib.sha256(data).hexdigest()[:16],
+            f"{folder}/file_{number}.{suffix}",
+            data,
+            file_name,
+            mime_type,
+        )
         self._files[stored.file_id] = stored
         return stored
 
@@ -767,8 +884,15 @@ class FakeBotApi:
         sizes: list[JSON] = []
         for jpeg, width, height in _photo_renditions(data):
             stored = self._store(jpeg, "photos", None, "image/jpeg")
-            sizes.append({"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                          "file_size": len(jpeg), "width": width, "height": height})
+            sizes.append(
+                {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "file_size": len(jpeg),
+                    "width": width,
+                    "height": height,
+                }
+            )
         for size in sizes:
             self._photos[size["file_id"]] = sizes
         return sizes
@@ -776,9 +900,13 @@ class FakeBotApi:
     @staticmethod
     def _document(stored: _File) -> JSON:
         """Bot API Document object."""
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_name": stored.file_name, "mime_type": stored.mime_type,
-                "file_size": len(stored.data)}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": stored.file_name,
+            "mime_type": stored.mime_type,
+            "file_size": len(stored.data),
+        }
 
     def _input_file(self, params: JSON, files: dict[str, Upload], name: str) -> Upload | _File:
         """The file a send method refers to: multipart upload, attach:// or a known file_id."""
@@ -815,8 +943,11 @@ class FakeBotApi:
     def _get_webhook_info(self, params: JSON, files: dict[str, Upload]) -> JSON:
         """getWebhookInfo."""
         hook = self.webhook or {}
-        return {"url": hook.get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": hook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     def _set_my_commands(self, params: JSON, files: dict[str, Upload]) -> bool:
         """setMyCommands with Telegram's validation of names and descriptions."""
@@ -837,15 +968,18 @@ class FakeBotApi:
 
     def _delete_my_commands(self, params: JSON, files: dict[str, Upload]) -> bool:
         """deleteMyCommands."""
-        self._commands.pop(self._commands_key(params.get("scope"),
-                                              params.get("language_code", "")), None)
+        self._commands.pop(
+            self._commands_key(params.get("scope"), params.get("language_code", "")), None
+        )
         return True
 
     def _send_message(self, params: JSON, files: dict[str, Upload]) -> JSON:
         """sendMessage."""
         chat_id = self._chat_id(params)
-        content = {"text": self._rendered(params, "text", 4096),
-                   "reply_markup": _inline_markup(params)}
+        content = {
+            "text": self._rendered(params, "text", 4096),
+            "reply_markup": _inline_markup(params),
+        }
         self._admit(chat_id)
         return self._post(chat_id, content)
 
@@ -859,8 +993,11 @@ class FakeBotApi:
         if isinstance(source, Upload):
             source = self._store(source.data, "documents", source.file_name, source.mime_type)
         upload = Upload(source.data, source.file_name, source.mime_type)
-        return self._post(chat_id, {"document": self._document(source), "caption": caption,
-                                    "reply_markup": markup}, upload)
+        return self._post(
+            chat_id,
+            {"document": self._document(source), "caption": caption, "reply_markup": markup},
+            upload,
+        )
 
     def _send_photo(self, params: JSON, files: dict[str, Upload]) -> JSON:
         """sendPhoto: keep the uploaded bytes, answer with compressed photo sizes."""
@@ -880,8 +1017,9 @@ class FakeBotApi:
         else:
             raise _ApiError(400, "Bad Request: type of file mismatch")
         self._admit(chat_id)
-        return self._post(chat_id, {"photo": photo, "caption": caption, "reply_markup": markup},
-                          upload)
+        return self._post(
+            chat_id, {"photo": photo, "caption": caption, "reply_markup": markup}, upload
+        )
 
     def _edit_message_text(self, params: JSON, files: dict[str, Upload]) -> JSON:
         """editMessageText."""
@@ -911,8 +1049,10 @@ class FakeBotApi:
         """answerCallbackQuery: each query can be answered once."""
         query_id = str(params.get("callback_query_id"))
         if query_id not in self._open_queries:
-            raise _ApiError(400, "Bad Request: query is too old and response timeout expired or "
-                                 "query ID is invalid")
+            raise _ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         self._open_queries.discard(query_id)
         return True
 
@@ -929,8 +1069,12 @@ class FakeBotApi:
         stored = self._files.get(str(params.get("file_id")))
         if stored is None:
             raise _ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.data), "file_path": stored.file_path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
+        }
 
 
 async def _read_params(request: Request) -> tuple[JSON, dict[str, Upload]]:
@@ -965,15 +1109,24 @@ class FakeBotServer:
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self._bots: dict[str, FakeBotApi] = {}
         self._bot_ids = itertools.count(7_000_000_001)
-        app = Starlette(routes=[
-            Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
-            Route("/file/bot{token}/{file_path:path}", self._download, methods=["GET"]),
-        ])
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                http=self._protocol(), timeout_graceful_shutdown=1)
+        app = Starlette(
+            routes=[
+                Route("/bot{token}/{method}", self._api, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{file_path:path}", self._download, methods=["GET"]),
+            ]
+        )
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http=self._protocol(),
+            timeout_graceful_shutdown=1,
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
-                                        name="fakebot", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fakebot", daemon=True
+        )
 
     @contextmanager
     def running(self) -> Iterator[FakeBotServer]:

@@ -65,8 +65,10 @@ def render(template: str, locale: str = DEFAULT_LOCALE, **context: Any) -> str:
     def text(key: str, **params: Any) -> str:
         return t(key, locale, **params)
 
-    return _environment().get_template(template).render(
-        t=text, locale=locale, static=STATIC_PREFIX, **context
+    return (
+        _environment()
+        .get_template(template)
+        .render(t=text, locale=locale, static=STATIC_PREFIX, **context)
     )
 
 

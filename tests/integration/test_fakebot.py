@@ -25,8 +25,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from tests.fakebot import Button, FakeBotApi, RateLimits, User
 
 ALICE = User(1001, "小李")
-KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("确认签发", callback_data="sign:7"),
-                                  InlineKeyboardButton("拒绝签发", callback_data="refuse:7")]])
+KEYBOARD = InlineKeyboardMarkup(
+    [
+        [
+            InlineKeyboardButton("确认签发", callback_data="sign:7"),
+            InlineKeyboardButton("拒绝签发", callback_data="refuse:7"),
+        ]
+    ]
+)
 
 
 async def test_get_me_reaches_the_fake_over_http(bot_api: FakeBotApi) -> None:
@@ -40,7 +46,8 @@ async def test_get_me_reaches_the_fake_over_http(bot_api: FakeBotApi) -> None:
 async def test_send_message_echoes_inline_keyboard_and_renders_html(bot_api: FakeBotApi) -> None:
     async with bot_api.bot() as bot:
         message = await bot.send_message(
-            ALICE.id, "<b>待签发</b> 3 &lt;批&gt;", parse_mode="HTML", reply_markup=KEYBOARD)
+            ALICE.id, "<b>待签发</b> 3 &lt;批&gt;", parse_mode="HTML", reply_markup=KEYBOARD
+        )
     assert message.text == "待签发 3 <批>"
     assert message.reply_markup == KEYBOARD
     shown = bot_api.message(ALICE.id, message.message_id)
@@ -119,8 +126,9 @@ async def test_documents_round_trip_both_ways(bot_api: FakeBotApi) -> None:
     pdf = b"%PDF-1.7\n\x00\xff binary body"
     update = bot_api.send_document(ALICE, pdf, "名单.xlsx", "application/vnd.ms-excel")
     async with bot_api.bot() as bot:
-        sent = await bot.send_document(ALICE.id, pdf, filename="证书.pdf", caption="证书",
-                                       reply_markup=KEYBOARD)
+        sent = await bot.send_document(
+            ALICE.id, pdf, filename="证书.pdf", caption="证书", reply_markup=KEYBOARD
+        )
         received = update["message"]["document"]
         downloaded = await (await bot.get_file(received["file_id"])).download_as_bytearray()
     assert bytes(downloaded) == pdf
@@ -218,8 +226,9 @@ async def test_edit_without_change_is_not_modified(bot_api: FakeBotApi) -> None:
     async with bot_api.bot() as bot:
         message = await bot.send_message(ALICE.id, "待签发", reply_markup=KEYBOARD)
         with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
-            await bot.edit_message_text("待签发", ALICE.id, message.message_id,
-                                        reply_markup=KEYBOARD)
+            await bot.edit_message_text(
+                "待签发", ALICE.id, message.message_id, reply_markup=KEYBOARD
+            )
         await bot.edit_message_reply_markup(ALICE.id, message.message_id)
         await bot.delete_message(ALICE.id, message.message_id)
         with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
@@ -250,8 +259,9 @@ async def test_webhook_mode_posts_updates_with_secret(bot_api: FakeBotApi) -> No
     received: list[tuple[str | None, dict]] = []
 
     async def hook(request: Request) -> Response:
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                         await request.json()))
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
         return Response()
 
     web = Starlette(routes=[Route("/tg", hook, methods=["POST"])])
@@ -260,8 +270,9 @@ async def test_webhook_mode_posts_updates_with_secret(bot_api: FakeBotApi) -> No
         with pytest.raises(Conflict):
             await bot.get_updates()
     update = bot_api.send_text(ALICE, "/pending")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web),
-                                 base_url="https://qianfa.example") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=web), base_url="https://qianfa.example"
+    ) as client:
         response = await bot_api.post_webhook(update, client=client)
     assert response.status_code == 200
     assert received == [("s3cret", update)]
