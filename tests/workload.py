@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from issuance import demo
 from issuance.idcard import check_character
 from issuance.importing import ResultRow
 from issuance.model import Person
 from issuance.service import Issuance
+from issuance.store import RecordFilter, Store
 
 PLAN = "2025年6月考试计划特殊焊接技术职业技能等级证书中级"
 _NAMES = ("朱鹏飞", "李娜", "欧阳文静", "王小明", "张伟", "折海威", "杨刚")
@@ -61,7 +62,7 @@ async def confirmed_records(issuance: Issuance, count: int) -> int:
         ]
     )
     (batch,) = await issuance.create_lists(PLAN)
-    ids = [r.id for r in await store.records(_batch_filter(batch.id))]
+    ids = [r.id for r in await store.records(RecordFilter(batch_id=batch.id))]
     for seed, signer in enumerate((evaluator, head), start=10):
         png, strokes = demo.signature_png(seed)
         signature = await store.add_signature(
@@ -71,7 +72,11 @@ async def confirmed_records(issuance: Issuance, count: int) -> int:
     return batch.id
 
 
-def _batch_filter(batch_id: int):  # noqa: ANN202 - RecordFilter, imported late to keep this short
-    from issuance.store import RecordFilter
-
-    return RecordFilter(batch_id=batch_id)
+async def add_info_problem(store: Store, record_id: int, deadline: datetime, note: str) -> None:
+    """The evaluation organization asks the school to complete a record's student info."""
+    async with store.transaction():
+        await store._db.execute(
+            "INSERT INTO info_problem (record_id, field, note, deadline, created_at)"
+            " VALUES (?, 'name', ?, ?, ?)",
+            (record_id, note, deadline.isoformat(), store.now_iso()),
+        )

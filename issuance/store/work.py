@@ -95,7 +95,8 @@ class WorkQueries(BaseStore):
         async with self.transaction():
             rows = await self._all(
                 "SELECT record_id, attempts FROM certificate_job"
-                " WHERE status IN ('pending', 'rendering') AND (lease_until IS NULL OR lease_until <= ?)"
+                " WHERE status IN ('pending', 'rendering')"
+                " AND (lease_until IS NULL OR lease_until <= ?)"
                 " ORDER BY record_id LIMIT ?",
                 (_iso(now), limit),
             )
@@ -143,7 +144,7 @@ class WorkQueries(BaseStore):
         max_attempts: int,
         backoff: timedelta = timedelta(seconds=30),
     ) -> None:
-        """Give jobs back after a failure, to retry after `backoff` × attempts; 'failed' at the last."""
+        """Give jobs back after a failure, to retry after `backoff` × attempts, or 'failed'."""
         now = self.now()
         await self._execute_many(
             "UPDATE certificate_job SET lease_until = ?, last_error = ?,"
