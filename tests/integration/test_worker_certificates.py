@@ -21,10 +21,12 @@ from issuance.archive import RECORDS_NAME, write_batch_archives
 from issuance.publishing import verify_link
 from issuance.service import Issuance
 from issuance.settings import Settings, load_settings
-from issuance.store import Store
+from issuance.store import RecordFilter, Store
 from tests.workload import people
 from worker.jobs import render_certificates
 from worker.serve import render_pool
+
+CONFIRMED = RecordFilter(status="确认签发")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,7 @@ async def test_each_confirmed_record_gets_one_pdf_matching_its_recorded_sha256(
     assert await render_certificates(store, settings, pool) == 14
     assert await render_certificates(store, settings, pool) == 0
     files = await store.certificate_files()
-    confirmed = await store.records(store_filter_confirmed())
+    confirmed = await store.records(CONFIRMED)
     assert sorted(f.record_id for f in files) == sorted(r.id for r in confirmed)
     for f in files:
         data = (settings.home / f.path).read_bytes()
@@ -73,18 +75,12 @@ async def test_each_confirmed_record_gets_one_pdf_matching_its_recorded_sha256(
     assert await store.certificate_job_counts() == {"done": 14}
 
 
-def store_filter_confirmed():  # type: ignore[no-untyped-def]
-    from issuance.store import RecordFilter
-
-    return RecordFilter(status="确认签发")
-
-
 async def test_certificate_from_the_database_reads_back_with_poppler_and_zxing(
     issuance: Issuance, settings: Settings, pool: ProcessPoolExecutor, tmp_path: Path
 ) -> None:
     store = issuance.store
     await render_certificates(store, settings, pool)
-    record = (await store.records(store_filter_confirmed()))[0]
+    record = (await store.records(CONFIRMED))[0]
     certificate = await store.certificate_of(record.id)
     assert certificate is not None
     pdf = settings.home / certificate.path
@@ -118,7 +114,7 @@ async def test_certificate_from_the_database_reads_back_with_poppler_and_zxing(
 async def test_verification_shows_the_certificate_file_sha256(
     issuance: Issuance, settings: Settings, pool: ProcessPoolExecutor
 ) -> None:
-    record = (await issuance.store.records(store_filter_confirmed()))[0]
+    record = (await issuance.store.records(CONFIRMED))[0]
     before = await issuance.verify(record.cert_no, record.id_number)
     assert before.status == "valid" and before.sha256 is None
     await render_certificates(issuance.store, settings, pool)
@@ -174,7 +170,7 @@ async def test_batch_archive_splits_under_the_limit_and_holds_every_pdf_and_the_
                     hashes.add(hashlib.sha256(archive.read(info)).hexdigest())
     assert names[0] == RECORDS_NAME
     assert len(names) == 15 and hashes == files
-    records = await store.records(store_filter_confirmed())
+    records = await store.records(CONFIRMED)
     assert sorted(names[1:]) == sorted(f"{r.cert_no}_{r.student_name}.pdf" for r in records)
 
 
