@@ -277,6 +277,7 @@ class Issuance:
             or record.status != CONFIRMED
         ):
             return Verification("not_found", cert_no)
+        certificate = await self.store.certificate_of(record.id)
         return Verification(
             "void" if record.void_at else "valid",
             cert_no,
@@ -285,6 +286,7 @@ class Issuance:
             level=record.level,
             issuer=record.issuer_name,
             issued_on=(record.issued_at or "")[:10] or None,
+            sha256=certificate.sha256 if certificate else None,
         )
 
     async def audit_problem(self) -> tuple[int, str] | None:

@@ -55,6 +55,7 @@ class Settings:
     numbers_default_pattern: str = "1{program:05d}{year:04d}{level}{seq:012d}"
     worker_tick_seconds: float = 2.0
     worker_render_processes: int = 2
+    worker_render_lease_seconds: float = 300.0
     worker_reminder_offsets_hours: tuple[float, ...] = (72.0, 24.0, 2.0)
     worker_quiet_hours: str = "22:00-07:00"
     worker_nudge_after_hours: float = 48.0

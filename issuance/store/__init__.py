@@ -3,18 +3,31 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
+from issuance.store.work import (
+    BatchCertificate,
+    CertificateClaim,
+    CertificateFile,
+    ProblemGroup,
+    WaitingBatch,
+    WorkQueries,
+)
 
 
-class Store(CoreQueries, OutboxQueries):
+class Store(CoreQueries, OutboxQueries, WorkQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
 __all__ = [
     "SHANGHAI",
+    "BatchCertificate",
+    "CertificateClaim",
+    "CertificateFile",
     "OutboxItem",
     "PlanInfo",
+    "ProblemGroup",
     "RecordChange",
     "RecordFilter",
     "Store",
+    "WaitingBatch",
     "system_clock",
 ]
