@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from issuance.catalog import t
 from issuance.model import IssuanceRecord
 from issuance.store import RecordFilter, Store
-from issuance.catalog import t
 from issuance.tabular import Format, progress, write_table, write_table_bytes
 
 RECORD_HEADERS = (
