@@ -304,15 +304,13 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             programs: dict[tuple[str, str, int], int] = {}
             plans: dict[str, int] = {}
-            students: dict[str, int] = {}
             cursor = await self._db.execute("SELECT id, name, level, issuer_id FROM program")
             for r in await cursor.fetchall():
                 programs[(r["name"], r["level"], r["issuer_id"])] = r["id"]
             cursor = await self._db.execute("SELECT id, name FROM exam_plan")
             plans.update({r["name"]: r["id"] for r in await cursor.fetchall()})
-            known = await self.students_by_id_number(row.id_number for row in rows)
-            students.update({number: r["id"] for number, r in known.items()})
-            results = []
+            # Programs and plans are few: one statement each. Students and results are many:
+            # one executemany each, the result finding its student by the unique ID number.
             for row in rows:
                 program_key = (row.program, row.level, row.issuer_id)
                 if program_key not in programs:
@@ -327,18 +325,22 @@ class CoreQueries(BaseStore):
                         (row.plan, programs[program_key]),
                     )
                     plans[row.plan] = int(cursor.lastrowid or 0)
-                if row.id_number not in students:
-                    cursor = await self._db.execute(
-                        "INSERT INTO student (id_number, name, student_type, school_id)"
-                        " VALUES (?, ?, ?, ?)",
-                        (row.id_number, row.name, row.student_type, row.school_id),
+            known = await self.students_by_id_number(row.id_number for row in rows)
+            new_students: dict[str, tuple[str, str, str, int | None]] = {}
+            for row in rows:
+                if row.id_number not in known:
+                    new_students.setdefault(
+                        row.id_number, (row.id_number, row.name, row.student_type, row.school_id)
                     )
-                    students[row.id_number] = int(cursor.lastrowid or 0)
-                results.append((students[row.id_number], plans[row.plan], row.site_id, row.passed))
+            await self._db.executemany(
+                "INSERT INTO student (id_number, name, student_type, school_id)"
+                " VALUES (?, ?, ?, ?)",
+                new_students.values(),
+            )
             await self._db.executemany(
                 "INSERT INTO exam_result (student_id, plan_id, site_id, passed)"
-                " VALUES (?, ?, ?, ?)",
-                results,
+                " VALUES ((SELECT id FROM student WHERE id_number = ?), ?, ?, ?)",
+                [(row.id_number, plans[row.plan], row.site_id, row.passed) for row in rows],
             )
         return len(rows)
 
