@@ -438,7 +438,11 @@ class CoreQueries(BaseStore):
         return _record(row) if row else None
 
     async def batches(
-        self, issuer_id: int | None = None, site_id: int | None = None, plan_id: int | None = None
+        self,
+        issuer_id: int | None = None,
+        site_id: int | None = None,
+        plan_id: int | None = None,
+        batch_id: int | None = None,
     ) -> list[Batch]:
         """Batches with their status counts, newest first."""
         conditions, params = [], []
@@ -446,6 +450,7 @@ class CoreQueries(BaseStore):
             ("pr.issuer_id", issuer_id),
             ("b.site_id", site_id),
             ("b.plan_id", plan_id),
+            ("b.id", batch_id),
         ):
             if value is not None:
                 conditions.append(f"{column} = ?")
@@ -462,14 +467,16 @@ class CoreQueries(BaseStore):
             params,
         )
         counts: dict[int, dict[str, int]] = {}
+        only = " WHERE batch_id = ?" if batch_id is not None else ""
         for row in await self._all(
-            "SELECT batch_id, status, COUNT(*) AS n FROM record GROUP BY batch_id, status"
+            f"SELECT batch_id, status, COUNT(*) AS n FROM record{only} GROUP BY batch_id, status",
+            [batch_id] if batch_id is not None else [],
         ):
             counts.setdefault(row["batch_id"], {})[row["status"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]
 
     async def batch(self, batch_id: int) -> Batch | None:
-        found = [b for b in await self.batches() if b.id == batch_id]
+        found = await self.batches(batch_id=batch_id)
         return found[0] if found else None
 
     # Sign-off
