@@ -28,12 +28,12 @@ def _pdf(tmp_path: Path, cert: CertificateView, template: Template) -> Path:
 
 
 def _run(*args: str | Path) -> str:
-    return subprocess.run([str(a) for a in args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True).stdout
 
 
-def test_every_font_is_embedded(tmp_path: Path, certificate: CertificateView,
-                                template: Template) -> None:
+def test_every_font_is_embedded(
+    tmp_path: Path, certificate: CertificateView, template: Template
+) -> None:
     rows = _run("pdffonts", _pdf(tmp_path, certificate, template)).splitlines()[2:]
     assert rows
     for row in rows:
@@ -41,17 +41,28 @@ def test_every_font_is_embedded(tmp_path: Path, certificate: CertificateView,
         assert row.split()[-5:-3] == ["yes", "yes"], row
 
 
-def test_text_layer_holds_the_certificate_details(tmp_path: Path, certificate: CertificateView,
-                                                  template: Template) -> None:
+def test_text_layer_holds_the_certificate_details(
+    tmp_path: Path, certificate: CertificateView, template: Template
+) -> None:
     text = _run("pdftotext", _pdf(tmp_path, certificate, template), "-")
-    for value in (certificate.student_name, certificate.program, certificate.issuer_name,
-                  certificate.cert_no, certificate.id_number, certificate.level,
-                  certificate.school_name, "职业技能等级证书", "2025年6月30日", "扫码查验"):
+    for value in (
+        certificate.student_name,
+        certificate.program,
+        certificate.issuer_name,
+        certificate.cert_no,
+        certificate.id_number,
+        certificate.level,
+        certificate.school_name,
+        "职业技能等级证书",
+        "2025年6月30日",
+        "扫码查验",
+    ):
         assert value in text
 
 
-def test_qr_code_decodes_to_the_verify_url(tmp_path: Path, certificate: CertificateView,
-                                           template: Template) -> None:
+def test_qr_code_decodes_to_the_verify_url(
+    tmp_path: Path, certificate: CertificateView, template: Template
+) -> None:
     pdf = _pdf(tmp_path, certificate, template)
     _run("pdftoppm", "-r", "150", "-png", "-singlefile", pdf, tmp_path / "page")
     found = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
@@ -60,25 +71,31 @@ def test_qr_code_decodes_to_the_verify_url(tmp_path: Path, certificate: Certific
     ]
 
 
-def test_markup_in_a_name_prints_literally(tmp_path: Path, certificate: CertificateView,
-                                           template: Template) -> None:
+def test_markup_in_a_name_prints_literally(
+    tmp_path: Path, certificate: CertificateView, template: Template
+) -> None:
     cert = replace(certificate, student_name="<b>&amp;李")
     text = _run("pdftotext", _pdf(tmp_path, cert, template), "-")
     assert "<b>&amp;李" in text
 
 
-def test_stamps_are_embedded_only_when_given(tmp_path: Path, certificate: CertificateView,
-                                             template: Template) -> None:
+def test_stamps_are_embedded_only_when_given(
+    tmp_path: Path, certificate: CertificateView, template: Template
+) -> None:
     blank = _run("pdfimages", "-list", _pdf(tmp_path, certificate, template))
     assert blank.splitlines()[2:] == []
-    stamped = replace(certificate, school_stamp_png=prepare_stamp(drawn_stamp(400, 400)),
-                      issuer_seal_png=prepare_stamp(drawn_stamp(300, 320)))
+    stamped = replace(
+        certificate,
+        school_stamp_png=prepare_stamp(drawn_stamp(400, 400)),
+        issuer_seal_png=prepare_stamp(drawn_stamp(300, 320)),
+    )
     listing = _run("pdfimages", "-list", _pdf(tmp_path, stamped, template)).splitlines()[2:]
     assert [row.split()[2] for row in listing] == ["image", "smask", "image", "smask"]
 
 
-def test_long_value_shrinks_to_its_width(tmp_path: Path, certificate: CertificateView,
-                                         template: Template) -> None:
+def test_long_value_shrinks_to_its_width(
+    tmp_path: Path, certificate: CertificateView, template: Template
+) -> None:
     long_name = "某某省某某市某某区某某职业技术学院继续教育学院实训中心考核站"
     cert = replace(certificate, school_name=long_name)
     words = _run("pdftotext", "-bbox", _pdf(tmp_path, cert, template), "-").splitlines()

@@ -41,8 +41,12 @@ def _bomb_png(side: int) -> bytes:
     packer = zlib.compressobj(9)
     idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
     header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
-            + _png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
 
 
 def test_good_stamp_becomes_300px_square_png() -> None:
@@ -130,8 +134,10 @@ def test_preview_shows_the_stamp_in_the_school_stamp_place(
     assert with_stamp.size == without.size == (1169, 827)
     box = template.school_stamp
     scale = with_stamp.width / template.width_mm
-    centre = (round((box.x_mm + box.size_mm / 2) * scale),
-              round((box.y_mm + box.size_mm / 2) * scale))
+    centre = (
+        round((box.x_mm + box.size_mm / 2) * scale),
+        round((box.y_mm + box.size_mm / 2) * scale),
+    )
     red, green, _ = _pixel(with_stamp, centre)
     assert red > 150 > green
     assert _pixel(without, centre) != _pixel(with_stamp, centre)
