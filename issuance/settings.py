@@ -81,9 +81,11 @@ class Settings:
     def bot_base_file_url(self) -> str:
         if self.telegram_base_file_url:
             return self.telegram_base_file_url
-        base = self.bot_base_url
-        head, sep, tail = base.rpartition("/bot")
-        return f"{head}/file/bot{tail}" if sep else f"{base}/file/bot"
+        # python-telegram-bot's convention: …/bot for methods, …/file/bot for downloads.
+        base = self.bot_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base.removesuffix("/bot") + "/file/bot"
+        return f"{base}/file/bot"
 
     @property
     def certificate_template_path(self) -> Path:

@@ -143,7 +143,12 @@ def _match_header(row: int, cells: list[str], columns: Sequence[Column]) -> dict
         raise Invalid("tabular.no_header", row=row, columns=names)
     missing = [c.header_zh for c in columns if c.required and c.key not in positions]
     if missing:
-        raise Invalid("tabular.missing_columns", columns=_LIST_SEPARATOR.join(missing))
+        raise Invalid(
+            "tabular.missing_columns",
+            columns=_LIST_SEPARATOR.join(missing),
+            row=row,
+            missing=tuple(missing),
+        )
     return positions
 
 
