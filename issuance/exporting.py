@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from issuance.catalog import t
 from issuance.model import IssuanceRecord
 from issuance.store import RecordFilter, Store
-from issuance.tabular import Format, write_table, write_table_bytes
+from issuance.tabular import Format, progress, write_table, write_table_bytes
 
 RECORD_HEADERS = (
     "学生姓名",
@@ -58,7 +59,8 @@ async def _pages(store: Store, record_filter: RecordFilter) -> list[IssuanceReco
 
 
 def _rows(records: Sequence[IssuanceRecord]) -> Iterator[tuple[str, ...]]:
-    return (record_row(record) for record in records)
+    for record in progress(records, len(records), t("export.progress")):
+        yield record_row(record)
 
 
 async def export_records(store: Store, record_filter: RecordFilter, out: Path, fmt: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,7 +11,7 @@ from issuance.errors import Invalid
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def check_character(first17: str) -> str:
@@ -39,14 +40,18 @@ class IdNumber:
 
 
 def parse_id_number(raw: str) -> IdNumber:
-    """Validate `raw` (spaces trimmed, lower-case x accepted) or raise Invalid."""
-    value = raw.strip().upper()
+    """Validate `raw` (trimmed; lower-case x and full-width forms accepted) or raise Invalid."""
+    # NFKC turns full-width digits (as Chinese input methods type them) into ASCII; any other
+    # digit script stays non-ASCII and is refused, so the stored value is always ASCII.
+    value = unicodedata.normalize("NFKC", raw).strip().upper()
     if not _SHAPE.match(value):
         raise Invalid("id.shape")
     try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise Invalid("id.birth_date") from None
+    if born > date.today():
+        raise Invalid("id.birth_date")
     if check_character(value[:17]) != value[17]:
         raise Invalid("id.check_digit")
     return IdNumber(value)

@@ -6,13 +6,15 @@ and writes nothing unless no row is bad.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from issuance.catalog import t
+from issuance.errors import Invalid
 from issuance.idcard import parse_id_number
 from issuance.model import LEVELS, ORG_KINDS, RESULTS, ROLES, STUDENT_TYPES
 from issuance.store import Store
@@ -87,7 +89,7 @@ class _Checker:
         self.errors = RowErrors(table, locale)
         self.locale = locale
 
-    def fail(self, row: int, key: str, message_key: str, **params: Any) -> None:
+    def fail(self, row: int, key: str, message_key: str, /, **params: Any) -> None:
         self.errors.add(row, key, t(message_key, self.locale, **params))
 
     def required(self, row: int, values: dict[str, str], keys: Sequence[str]) -> bool:
@@ -103,6 +105,28 @@ class _Checker:
             return True
         self.fail(row, key, "import.one_of", allowed=" | ".join(allowed))
         return False
+
+
+Importer = Callable[[Store, Path, str], Awaitable[ImportReport]]
+
+
+def _header_checked(importer: Importer) -> Importer:
+    """Report required columns missing from the header row like bad cells: row N, column C."""
+
+    @functools.wraps(importer)
+    async def checked(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+        try:
+            return await importer(store, path, locale)
+        except Invalid as error:
+            if error.key != "tabular.missing_columns":
+                raise
+            message = t("import.missing_column", locale)
+            errors = tuple(
+                RowError(error.params["row"], c, message) for c in error.params["missing"]
+            )
+            return ImportReport(0, errors)
+
+    return checked
 
 
 async def _run(
@@ -122,6 +146,7 @@ async def _run(
     return checker, valid
 
 
+@_header_checked
 async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import organizations (机构)."""
     seen: dict[str, int] = {}
@@ -131,7 +156,7 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
             return None
         ok = check.one_of(row, "type", v["type"], ORG_KINDS)
         if v["code"] in seen:
-            check.fail(row, "code", "import.duplicate_in_file", row=seen[v["code"]])
+            check.fail(row, "code", "import.duplicate_in_file", first=seen[v["code"]])
             ok = False
         seen.setdefault(v["code"], row)
         if not ok:
@@ -149,6 +174,7 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
     return await _finish(checker, rows, store.insert_orgs)
 
 
+@_header_checked
 async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import people (人员) with their roles; a school gets exactly one 负责人."""
     rows: list[tuple[int, dict[str, str]]] = []
@@ -171,7 +197,7 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
             checker.fail(row, "phone", "import.phone")
             ok = False
         elif v["phone"] in phones:
-            checker.fail(row, "phone", "import.duplicate_in_file", row=phones[v["phone"]])
+            checker.fail(row, "phone", "import.duplicate_in_file", first=phones[v["phone"]])
             ok = False
         elif v["phone"] in known_phones:
             checker.fail(row, "phone", "import.phone_exists")
@@ -195,6 +221,7 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
     return await _finish(checker, valid, store.insert_people)
 
 
+@_header_checked
 async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import exam results (考核结果); students and plans are created as needed."""
     rows: list[tuple[int, dict[str, str]]] = []
@@ -228,9 +255,12 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
         issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, "培训评价组织")
         site = _org_of_kind(checker, row, "site", v["site"], orgs, "试点院校")
         school = None
-        if v.get("school") or v["student_type"] == "院校学生":
-            school = _org_of_kind(checker, row, "school", v.get("school", ""), orgs, "试点院校")
+        if v.get("school"):
+            school = _org_of_kind(checker, row, "school", v["school"], orgs, "试点院校")
             ok = ok and school is not None
+        elif v["student_type"] == "院校学生":
+            checker.fail(row, "school", "import.school_required")
+            ok = False
         number = numbers.get(row)
         if number is None:
             continue
@@ -240,7 +270,7 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
         names.setdefault(number, v["name"])
         pair = (number, v["plan"])
         if pair in pairs:
-            checker.fail(row, "id_number", "import.duplicate_result_in_file", row=pairs[pair])
+            checker.fail(row, "id_number", "import.duplicate_result_in_file", first=pairs[pair])
             ok = False
         elif pair in existing:
             checker.fail(row, "id_number", "import.duplicate_result")

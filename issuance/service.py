@@ -14,7 +14,7 @@ from issuance.model import Batch, IssuanceRecord, Person
 from issuance.numbers import NumberPattern
 from issuance.settings import Settings
 from issuance.signoff import CONFIRMED, EVALUATOR, SITE, X_STATUSES, Act, Chain, x_certificate_chain
-from issuance.store import RecordChange, RecordFilter, Store
+from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
 
 ALL = "全部"
 _INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -102,6 +102,14 @@ class Issuance:
         pattern = NumberPattern(plan.number_pattern or self.settings.numbers_default_pattern)
         year = self.store.now().year
         scope = pattern.scope(plan.program_id, year, plan.level)
+        # One transaction: two `list create` runs at once cannot list a result twice, and a
+        # failure leaves no numbers allocated without records.
+        async with self.store.transaction():
+            return await self._create_lists(plan, site_id, pattern, year, scope)
+
+    async def _create_lists(
+        self, plan: PlanInfo, site_id: int | None, pattern: NumberPattern, year: int, scope: str
+    ) -> list[BatchCreated]:
         created = []
         for site, result_ids in (
             await self.store.unlisted_passed_results(plan.id, site_id)
@@ -277,6 +285,7 @@ class Issuance:
             or record.status != CONFIRMED
         ):
             return Verification("not_found", cert_no)
+        certificate = await self.store.certificate_of(record.id)
         return Verification(
             "void" if record.void_at else "valid",
             cert_no,
@@ -285,6 +294,7 @@ class Issuance:
             level=record.level,
             issuer=record.issuer_name,
             issued_on=(record.issued_at or "")[:10] or None,
+            sha256=certificate.sha256 if certificate else None,
         )
 
     async def audit_problem(self) -> tuple[int, str] | None:

@@ -58,6 +58,7 @@ class Settings:
     numbers_default_pattern: str = "1{program:05d}{year:04d}{level}{seq:012d}"
     worker_tick_seconds: float = 2.0
     worker_render_processes: int = 2
+    worker_render_lease_seconds: float = 300.0
     worker_reminder_offsets_hours: tuple[float, ...] = (72.0, 24.0, 2.0)
     worker_quiet_hours: str = "22:00-07:00"
     worker_nudge_after_hours: float = 48.0
@@ -83,9 +84,11 @@ class Settings:
     def bot_base_file_url(self) -> str:
         if self.telegram_base_file_url:
             return self.telegram_base_file_url
-        base = self.bot_base_url
-        head, sep, tail = base.rpartition("/bot")
-        return f"{head}/file/bot{tail}" if sep else f"{base}/file/bot"
+        # python-telegram-bot's convention: …/bot for methods, …/file/bot for downloads.
+        base = self.bot_base_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base.removesuffix("/bot") + "/file/bot"
+        return f"{base}/file/bot"
 
     @property
     def certificate_template_path(self) -> Path:

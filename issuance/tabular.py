@@ -37,6 +37,7 @@ from issuance.errors import DomainError, Invalid
 
 Format = Literal["xlsx", "csv"]
 Row = tuple[int, dict[str, str]]
+RawRow = tuple[int, list[str]]
 T = TypeVar("T")
 
 _CHUNK = 1 << 20
@@ -115,7 +116,8 @@ def read_table(path: Path, columns: Sequence[Column]) -> Table:
     return Table(columns, headers, total, _records(raw, positions, columns, close), close)
 
 
-def _first_filled(raw: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+def _first_filled(raw: Iterator[RawRow]) -> RawRow:
+    """The first non-blank row: the header row."""
     for number, cells in raw:
         if any(cells):
             return number, cells
@@ -123,6 +125,7 @@ def _first_filled(raw: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]]
 
 
 def _match_header(row: int, cells: list[str], columns: Sequence[Column]) -> dict[str, int]:
+    """Column key -> cell index for the header row; refuses missing or repeated columns."""
     wanted: dict[str, Column] = {}
     for column in columns:
         wanted[_fold(column.header_zh)] = column
@@ -140,7 +143,12 @@ def _match_header(row: int, cells: list[str], columns: Sequence[Column]) -> dict
         raise Invalid("tabular.no_header", row=row, columns=names)
     missing = [c.header_zh for c in columns if c.required and c.key not in positions]
     if missing:
-        raise Invalid("tabular.missing_columns", columns=_LIST_SEPARATOR.join(missing))
+        raise Invalid(
+            "tabular.missing_columns",
+            columns=_LIST_SEPARATOR.join(missing),
+            row=row,
+            missing=tuple(missing),
+        )
     return positions
 
 
@@ -150,11 +158,12 @@ def _fold(header: str) -> str:
 
 
 def _records(
-    raw: Iterator[tuple[int, list[str]]],
+    raw: Iterator[RawRow],
     positions: dict[str, int],
     columns: Sequence[Column],
     close: Callable[[], None],
 ) -> Iterator[Row]:
+    """Data rows as {key: text}, blank rows skipped; closes the file when done."""
     absent = {column.key: "" for column in columns if column.key not in positions}
     picks = list(positions.items())
     try:
@@ -169,7 +178,8 @@ def _records(
         close()
 
 
-def _open_csv(path: Path) -> tuple[Iterator[tuple[int, list[str]]], int | None, Callable[[], None]]:
+def _open_csv(path: Path) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
+    """Numbered rows of stripped cell texts, an estimated row count, and a closer."""
     encoding, lines = _detect_encoding(path)
     stream = path.open(encoding=encoding, newline="")
     rows = (
@@ -207,7 +217,8 @@ def _decodes_as(path: Path, encoding: str) -> int | None:
 
 def _open_xlsx(
     path: Path,
-) -> tuple[Iterator[tuple[int, list[str]]], int | None, Callable[[], None]]:
+) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
+    """Numbered rows of the first sheet as cell texts, its row count if stored, a closer."""
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError):
@@ -314,6 +325,7 @@ def write_table_bytes(
 def _write(
     stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[object]], fmt: Format
 ) -> int:
+    """Write the table in `fmt` to a binary stream; returns the number of data rows."""
     if fmt == "csv":
         return _write_csv(stream, headers, rows)
     if fmt == "xlsx":
@@ -327,6 +339,7 @@ def _defuse(text: str) -> str:
 
 
 def _write_csv(stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """CSV rows, UTF-8 with BOM."""
     # UTF-8 with BOM: Excel on Chinese Windows otherwise reads the file as GBK.
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
@@ -341,6 +354,7 @@ def _write_csv(stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequenc
 
 
 def _csv_cell(value: object) -> str:
+    """A value as CSV text: ISO dates, plain numbers, defused strings."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -355,6 +369,7 @@ def _csv_cell(value: object) -> str:
 
 
 def _write_xlsx(stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """A write-only (streamed) workbook: bold frozen header, fitted column widths."""
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
     rows = iter(rows)
@@ -373,6 +388,7 @@ def _write_xlsx(stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequen
 
 
 def _header_cell(sheet: WriteOnlyWorksheet, header: str, font: Font) -> WriteOnlyCell:
+    """A bold header cell."""
     cell = WriteOnlyCell(sheet, value=_defuse(ILLEGAL_CHARACTERS_RE.sub("", str(header))))
     cell.font = font
     return cell
@@ -407,6 +423,7 @@ def _column_widths(headers: Sequence[str], sample: list[Sequence[object]]) -> li
 
 
 def _display_width(text: str) -> int:
+    """Text width in spreadsheet columns."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from issuance.archive import write_batch_archives
 from issuance.catalog import t
 from issuance.errors import DomainError
 from issuance.exporting import export_records
@@ -152,6 +153,26 @@ async def cmd_export_records(args: argparse.Namespace, settings: Settings) -> tu
             issuance.store, record_filter, Path(args.out), args.format or _format_of(args.out)
         )
         return {"exported": count, "out": args.out}, t("cli.export.done", count=count, out=args.out)
+
+    return await _with_issuance(settings, body)
+
+
+async def cmd_export_certificates(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    out = Path(args.out).resolve()
+    stem = out.name[: -len(".zip")] if out.name.lower().endswith(".zip") else out.name
+
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        paths = await write_batch_archives(
+            issuance.store, settings, args.batch, out.parent, name=stem
+        )
+        items = await issuance.store.batch_certificates(args.batch)
+        made = sum(item.file is not None for item in items)
+        files = [str(p) for p in paths]
+        lines = [t("worker.archive.done", count=made, files=", ".join(files))]
+        if made < len(items):
+            lines.append(t("worker.archive.missing", count=len(items) - made))
+        result = {"files": files, "certificates": made, "missing": len(items) - made}
+        return result, "\n".join(lines)
 
     return await _with_issuance(settings, body)
 
@@ -303,6 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p.add_argument(f"--{name}")
     p.set_defaults(func=cmd_export_records)
+    p = export_sub.add_parser(
+        "certificates", parents=[common], help="a batch's certificate PDFs and XLSX as ZIP"
+    )
+    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--out", required=True, help="FILE.zip; parts over 45 MB: FILE.part2.zip, …")
+    p.set_defaults(func=cmd_export_certificates)
 
     p = sub.add_parser("invite", parents=[common], help="one-time code to bind a chat account")
     p.add_argument("person", help="person id or phone")

@@ -1,4 +1,4 @@
-"""Shared fixtures: a sample certificate, the default template, stamp pictures, a fake Bot API."""
+"""Fixtures shared by every test tier: a loopback Bot API server, a sample certificate."""
 
 from __future__ import annotations
 
@@ -9,6 +9,21 @@ import pytest
 
 from issuance.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
 from tests.fakebot import FakeBotApi, FakeBotServer
+
+
+@pytest.fixture(scope="session")
+def bot_api_server() -> Iterator[FakeBotServer]:
+    """One loopback Bot API server (background thread) for the whole test run."""
+    with FakeBotServer().running() as server:
+        yield server
+
+
+@pytest.fixture
+def bot_api(bot_api_server: FakeBotServer) -> Iterator[FakeBotApi]:
+    """A fresh fake bot: own token, empty chats, no faults; its token dies after the test."""
+    api = bot_api_server.new_bot()
+    yield api
+    bot_api_server.remove(api)
 
 
 @pytest.fixture(scope="session")
@@ -31,18 +46,3 @@ def certificate() -> CertificateView:
         school_stamp_png=None,
         issuer_seal_png=None,
     )
-
-
-@pytest.fixture(scope="session")
-def bot_api_server() -> Iterator[FakeBotServer]:
-    """One loopback Bot API server (background thread) for the whole test run."""
-    with FakeBotServer().running() as server:
-        yield server
-
-
-@pytest.fixture
-def bot_api(bot_api_server: FakeBotServer) -> Iterator[FakeBotApi]:
-    """A fresh fake bot: own token, empty chats, no faults; its token dies after the test."""
-    api = bot_api_server.new_bot()
-    yield api
-    bot_api_server.remove(api)

@@ -32,7 +32,6 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
     )
     install_log_masking()
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     log.info(
         "web: listening on http://%s:%s (public %s)",

@@ -5,22 +5,35 @@ from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
+from issuance.store.work import (
+    BatchCertificate,
+    CertificateClaim,
+    CertificateFile,
+    ProblemGroup,
+    WaitingBatch,
+    WorkQueries,
+)
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries):
+class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
 __all__ = [
     "SHANGHAI",
+    "BatchCertificate",
     "BroadcastInfo",
+    "CertificateClaim",
+    "CertificateFile",
     "ChatQueries",
     "OutboxItem",
     "PlanInfo",
     "Problem",
+    "ProblemGroup",
     "RecordChange",
     "RecordFilter",
     "Store",
     "StoredSigningRequest",
+    "WaitingBatch",
     "system_clock",
 ]

@@ -304,15 +304,13 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             programs: dict[tuple[str, str, int], int] = {}
             plans: dict[str, int] = {}
-            students: dict[str, int] = {}
             cursor = await self._db.execute("SELECT id, name, level, issuer_id FROM program")
             for r in await cursor.fetchall():
                 programs[(r["name"], r["level"], r["issuer_id"])] = r["id"]
             cursor = await self._db.execute("SELECT id, name FROM exam_plan")
             plans.update({r["name"]: r["id"] for r in await cursor.fetchall()})
-            known = await self.students_by_id_number(row.id_number for row in rows)
-            students.update({number: r["id"] for number, r in known.items()})
-            results = []
+            # Programs and plans are few: one statement each. Students and results are many:
+            # one executemany each, the result finding its student by the unique ID number.
             for row in rows:
                 program_key = (row.program, row.level, row.issuer_id)
                 if program_key not in programs:
@@ -327,18 +325,22 @@ class CoreQueries(BaseStore):
                         (row.plan, programs[program_key]),
                     )
                     plans[row.plan] = int(cursor.lastrowid or 0)
-                if row.id_number not in students:
-                    cursor = await self._db.execute(
-                        "INSERT INTO student (id_number, name, student_type, school_id)"
-                        " VALUES (?, ?, ?, ?)",
-                        (row.id_number, row.name, row.student_type, row.school_id),
+            known = await self.students_by_id_number(row.id_number for row in rows)
+            new_students: dict[str, tuple[str, str, str, int | None]] = {}
+            for row in rows:
+                if row.id_number not in known:
+                    new_students.setdefault(
+                        row.id_number, (row.id_number, row.name, row.student_type, row.school_id)
                     )
-                    students[row.id_number] = int(cursor.lastrowid or 0)
-                results.append((students[row.id_number], plans[row.plan], row.site_id, row.passed))
+            await self._db.executemany(
+                "INSERT INTO student (id_number, name, student_type, school_id)"
+                " VALUES (?, ?, ?, ?)",
+                new_students.values(),
+            )
             await self._db.executemany(
                 "INSERT INTO exam_result (student_id, plan_id, site_id, passed)"
-                " VALUES (?, ?, ?, ?)",
-                results,
+                " VALUES ((SELECT id FROM student WHERE id_number = ?), ?, ?, ?)",
+                [(row.id_number, plans[row.plan], row.site_id, row.passed) for row in rows],
             )
         return len(rows)
 
@@ -436,7 +438,11 @@ class CoreQueries(BaseStore):
         return _record(row) if row else None
 
     async def batches(
-        self, issuer_id: int | None = None, site_id: int | None = None, plan_id: int | None = None
+        self,
+        issuer_id: int | None = None,
+        site_id: int | None = None,
+        plan_id: int | None = None,
+        batch_id: int | None = None,
     ) -> list[Batch]:
         """Batches with their status counts, newest first."""
         conditions, params = [], []
@@ -444,6 +450,7 @@ class CoreQueries(BaseStore):
             ("pr.issuer_id", issuer_id),
             ("b.site_id", site_id),
             ("b.plan_id", plan_id),
+            ("b.id", batch_id),
         ):
             if value is not None:
                 conditions.append(f"{column} = ?")
@@ -460,14 +467,16 @@ class CoreQueries(BaseStore):
             params,
         )
         counts: dict[int, dict[str, int]] = {}
+        only = " WHERE batch_id = ?" if batch_id is not None else ""
         for row in await self._all(
-            "SELECT batch_id, status, COUNT(*) AS n FROM record GROUP BY batch_id, status"
+            f"SELECT batch_id, status, COUNT(*) AS n FROM record{only} GROUP BY batch_id, status",
+            [batch_id] if batch_id is not None else [],
         ):
             counts.setdefault(row["batch_id"], {})[row["status"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]
 
     async def batch(self, batch_id: int) -> Batch | None:
-        found = [b for b in await self.batches() if b.id == batch_id]
+        found = await self.batches(batch_id=batch_id)
         return found[0] if found else None
 
     # Sign-off

@@ -53,7 +53,7 @@ class OutboxQueries(BaseStore):
                 _iso(self.now()),
             ),
         )
-        return int(cursor.lastrowid) if cursor.rowcount else None
+        return cursor.lastrowid if cursor.rowcount else None
 
     async def claim_outbox(self, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Due rows, leased to the caller: a crashed sender's rows come back when leases end."""

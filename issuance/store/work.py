@@ -1,0 +1,240 @@
+"""Store queries of the worker: certificate jobs with leases, certificate files, reminder inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from issuance.store.base import SHANGHAI, BaseStore
+
+CONFIRMED = "确认签发"
+
+
+@dataclass(frozen=True)
+class CertificateClaim:
+    """A record leased to this worker for rendering; `token` is the claim's attempt number."""
+
+    record_id: int
+    token: int
+
+
+@dataclass(frozen=True)
+class CertificateFile:
+    """A rendered certificate: path relative to the home, SHA-256 and size of the PDF."""
+
+    record_id: int
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class BatchCertificate:
+    """A batch's record with its certificate file, if rendered yet (for archives)."""
+
+    record_id: int
+    cert_no: str
+    student_name: str
+    file: CertificateFile | None
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Open student-info problems of one school with one deadline (完善学生信息)."""
+
+    site_id: int
+    site_name: str
+    issuer_id: int
+    deadline: datetime
+    records: int
+
+
+@dataclass(frozen=True)
+class WaitingBatch:
+    """Records of a batch waiting in one status since `since` (the oldest of them)."""
+
+    batch_id: int
+    status: str
+    site_id: int
+    site_name: str
+    issuer_id: int
+    since: datetime
+    records: int
+    plan: str
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).isoformat(timespec="milliseconds")
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+class WorkQueries(BaseStore):
+    """Certificate work rows (status, lease, attempts), certificate files and reminder inputs."""
+
+    # Certificate jobs
+
+    async def discover_certificate_jobs(self) -> int:
+        """Add a job for every confirmed, not void record that has none; returns how many."""
+        cursor = await self._execute(
+            "INSERT INTO certificate_job (record_id, status, attempts, created_at)"
+            " SELECT r.id, 'pending', 0, ? FROM record r"
+            " WHERE r.status = ? AND r.void_at IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM certificate_job j WHERE j.record_id = r.id)",
+            (_iso(self.now()), CONFIRMED),
+        )
+        return max(cursor.rowcount, 0)
+
+    async def claim_certificate_jobs(self, limit: int, lease: timedelta) -> list[CertificateClaim]:
+        """Pending jobs and jobs whose lease ended (their worker died), leased to the caller."""
+        now = self.now()
+        async with self.transaction():
+            rows = await self._all(
+                "SELECT record_id, attempts FROM certificate_job"
+                " WHERE status IN ('pending', 'rendering')"
+                " AND (lease_until IS NULL OR lease_until <= ?)"
+                " ORDER BY record_id LIMIT ?",
+                (_iso(now), limit),
+            )
+            await self._db.executemany(
+                "UPDATE certificate_job SET status = 'rendering', lease_until = ?,"
+                " attempts = attempts + 1 WHERE record_id = ?",
+                [(_iso(now + lease), row["record_id"]) for row in rows],
+            )
+        return [CertificateClaim(row["record_id"], row["attempts"] + 1) for row in rows]
+
+    async def current_claims(self, claims: Sequence[CertificateClaim]) -> set[int]:
+        """Which claims are still the latest on a job being rendered (call in a transaction)."""
+        held: set[int] = set()
+        for start in range(0, len(claims), 400):
+            chunk = claims[start : start + 400]
+            where = " OR ".join("(record_id = ? AND attempts = ?)" for _ in chunk)
+            rows = await self._all(
+                f"SELECT record_id FROM certificate_job WHERE status = 'rendering' AND ({where})",
+                [value for claim in chunk for value in (claim.record_id, claim.token)],
+            )
+            held.update(row[0] for row in rows)
+        return held
+
+    async def record_certificates(self, files: Sequence[CertificateFile]) -> None:
+        """The files are on disk for good: remember them and close their jobs."""
+        now = _iso(self.now())
+        async with self.transaction():
+            await self._db.executemany(
+                "INSERT INTO certificate (record_id, path, sha256, size, rendered_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET"
+                " path = excluded.path, sha256 = excluded.sha256, size = excluded.size,"
+                " rendered_at = excluded.rendered_at",
+                [(f.record_id, f.path, f.sha256, f.size, now) for f in files],
+            )
+            await self._db.executemany(
+                "UPDATE certificate_job SET status = 'done', lease_until = NULL, done_at = ?,"
+                " last_error = NULL WHERE record_id = ?",
+                [(now, f.record_id) for f in files],
+            )
+
+    async def release_certificate_jobs(
+        self,
+        claims: Sequence[CertificateClaim],
+        error: str,
+        max_attempts: int,
+        backoff: timedelta = timedelta(seconds=30),
+    ) -> None:
+        """Give jobs back after a failure, to retry after `backoff` × attempts, or 'failed'."""
+        now = self.now()
+        await self._execute_many(
+            "UPDATE certificate_job SET lease_until = ?, last_error = ?,"
+            " status = CASE WHEN attempts >= ? THEN 'failed' ELSE 'pending' END"
+            " WHERE record_id = ? AND attempts = ? AND status = 'rendering'",
+            [
+                (_iso(now + backoff * c.token), error[:500], max_attempts, c.record_id, c.token)
+                for c in claims
+            ],
+        )
+
+    async def certificate_job_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM certificate_job GROUP BY status")
+        return {row[0]: row[1] for row in rows}
+
+    # Certificate files
+
+    async def certificate_of(self, record_id: int) -> CertificateFile | None:
+        row = await self._one(
+            "SELECT record_id, path, sha256, size FROM certificate WHERE record_id = ?",
+            (record_id,),
+        )
+        return CertificateFile(**dict(row)) if row else None
+
+    async def certificate_files(self) -> list[CertificateFile]:
+        rows = await self._all(
+            "SELECT record_id, path, sha256, size FROM certificate ORDER BY record_id"
+        )
+        return [CertificateFile(**dict(row)) for row in rows]
+
+    async def batch_certificates(self, batch_id: int) -> list[BatchCertificate]:
+        """The batch's confirmed records in order, each with its certificate file if rendered."""
+        rows = await self._all(
+            "SELECT r.id, r.cert_no, s.name, c.path, c.sha256, c.size FROM record r"
+            " JOIN exam_result er ON er.id = r.result_id JOIN student s ON s.id = er.student_id"
+            " LEFT JOIN certificate c ON c.record_id = r.id"
+            " WHERE r.batch_id = ? AND r.status = ? AND r.void_at IS NULL ORDER BY r.id",
+            (batch_id, CONFIRMED),
+        )
+        return [
+            BatchCertificate(
+                row[0],
+                row[1],
+                row[2],
+                CertificateFile(row[0], row[3], row[4], row[5]) if row[3] else None,
+            )
+            for row in rows
+        ]
+
+    # Reminder inputs
+
+    async def open_problem_groups(self) -> list[ProblemGroup]:
+        """Unresolved student-info problems grouped by school and deadline."""
+        rows = await self._all(
+            "SELECT er.site_id, site.name, pr.issuer_id, ip.deadline, COUNT(DISTINCT ip.record_id)"
+            " FROM info_problem ip JOIN record r ON r.id = ip.record_id"
+            " JOIN exam_result er ON er.id = r.result_id JOIN org site ON site.id = er.site_id"
+            " JOIN exam_plan pl ON pl.id = er.plan_id JOIN program pr ON pr.id = pl.program_id"
+            " WHERE ip.resolved_at IS NULL"
+            " GROUP BY er.site_id, site.name, pr.issuer_id, ip.deadline"
+            " ORDER BY ip.deadline, er.site_id"
+        )
+        return [ProblemGroup(row[0], row[1], row[2], _moment(row[3]), row[4]) for row in rows]
+
+    async def waiting_batches(self, statuses: Sequence[str]) -> list[WaitingBatch]:
+        """Per batch and waiting status: the oldest moment a record entered it, and how many."""
+        marks = ",".join("?" * len(statuses))
+        rows = await self._all(
+            "SELECT r.batch_id, r.status, b.site_id, site.name, pr.issuer_id, MIN(r.updated_at),"
+            " COUNT(*), pl.name FROM record r JOIN batch b ON b.id = r.batch_id"
+            " JOIN org site ON site.id = b.site_id"
+            " JOIN exam_plan pl ON pl.id = b.plan_id JOIN program pr ON pr.id = pl.program_id"
+            f" WHERE r.status IN ({marks})"
+            " GROUP BY r.batch_id, r.status, b.site_id, site.name, pr.issuer_id, pl.name"
+            " ORDER BY r.batch_id, r.status",
+            list(statuses),
+        )
+        return [
+            WaitingBatch(row[0], row[1], row[2], row[3], row[4], _moment(row[5]), row[6], row[7])
+            for row in rows
+        ]
+
+    async def languages_of(self, person_ids: Sequence[int]) -> dict[int, str]:
+        """person id -> language code of their chat account, where known."""
+        if not person_ids:
+            return {}
+        marks = ",".join("?" * len(person_ids))
+        rows = await self._all(
+            f"SELECT person_id, language FROM chat_account WHERE person_id IN ({marks})"
+            " AND language IS NOT NULL",
+            list(person_ids),
+        )
+        return {row[0]: row[1] for row in rows}

@@ -1,0 +1,232 @@
+"""What the database itself guarantees: final confirmations, append-only history, migrations,
+and certificate numbers allocated without duplicates by several processes at once."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from issuance.signoff import Act
+from issuance.store import Store
+from issuance.store.base import migrations
+from tests.world import PLAN, World, id_number, make_world
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> World:
+    world = await make_world(tmp_path)
+    await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
+    await world.act(Act.CONFIRM, "考核站点", world.record_ids[:1])
+    yield world  # type: ignore[misc]
+    await world.store.close()
+
+
+def _raw(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE record SET status = '考核站点待签发' WHERE id = ?",
+        "UPDATE record SET status = '考核站点拒绝签发', version = version + 1 WHERE id = ?",
+        "DELETE FROM record WHERE id = ?",
+    ],
+)
+async def test_raw_sql_cannot_withdraw_a_confirmed_record(
+    world: World, tmp_path: Path, sql: str
+) -> None:
+    confirmed = world.record_ids[0]
+    with _raw(tmp_path / "qianfa.db") as db:
+        with pytest.raises(sqlite3.IntegrityError, match="cannot be withdrawn"):
+            db.execute(sql, (confirmed,))
+        assert db.execute("SELECT status FROM record WHERE id = ?", (confirmed,)).fetchone() == (
+            "确认签发",
+        )
+
+
+async def test_raw_sql_can_still_change_a_pending_record(world: World, tmp_path: Path) -> None:
+    """The triggers aim at confirmed records only: they are not a blanket lock."""
+    pending = world.record_ids[1]
+    with _raw(tmp_path / "qianfa.db") as db:
+        db.execute("UPDATE record SET status = '考核站点拒绝签发' WHERE id = ?", (pending,))
+        assert db.execute("SELECT status FROM record WHERE id = ?", (pending,)).fetchone() == (
+            "考核站点拒绝签发",
+        )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE signoff SET reason = 'rewritten'",
+        "DELETE FROM signoff",
+        "DELETE FROM signoff WHERE id = 1",
+    ],
+)
+async def test_signoff_history_is_append_only(world: World, tmp_path: Path, sql: str) -> None:
+    before = await world.count("signoff")
+    with _raw(tmp_path / "qianfa.db") as db, pytest.raises(sqlite3.IntegrityError, match="append"):
+        db.execute(sql)
+    assert await world.count("signoff") == before
+
+
+# Migrations
+
+
+async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = await Store.open(path, upto=1)
+    assert await old.applied_migrations() == {1}
+    await old.close()
+    with _raw(path) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "outbox" not in tables
+        db.execute("INSERT INTO org (code, name, kind) VALUES ('S1', '旧院校', '试点院校')")
+        db.execute(
+            "INSERT INTO student (id_number, name, student_type, school_id)"
+            " VALUES (?, '旧学生', '院校学生', 1)",
+            (id_number(7),),
+        )
+        db.execute("INSERT INTO number_sequence (scope, last) VALUES ('1:x', 41)")
+    store = await Store.open(path)
+    try:
+        latest = max(number for number, _, _ in migrations())
+        assert await store.applied_migrations() == set(range(1, latest + 1))
+        assert await store.schema_version() == latest
+        students = await store.students_by_id_number([id_number(7)])
+        assert students[id_number(7)]["name"] == "旧学生"
+        assert (await store.orgs_by_code(["S1"]))["S1"].name == "旧院校"
+        assert await store.allocate_numbers("1:x", 1) == 42
+        tables = {
+            r[0] for r in await store._all("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        assert {"outbox", "lease"} <= tables
+        indexes = {
+            r[0] for r in await store._all("SELECT name FROM sqlite_master WHERE type='index'")
+        }
+        assert "student_name" in indexes  # from migration 2
+        rows = await store._all("SELECT version FROM schema_version ORDER BY version")
+        assert [r[0] for r in rows] == list(range(1, latest + 1))  # each recorded once
+    finally:
+        await store.close()
+    again = await Store.open(path)  # reopening applies nothing twice
+    try:
+        row = await again._one("SELECT COUNT(*) FROM schema_version")
+        assert row is not None and row[0] == latest
+    finally:
+        await again.close()
+
+
+async def test_the_store_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "q.db")
+    try:
+        assert (await store._one("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+        assert (await store._one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+        assert (await store._one("PRAGMA busy_timeout"))[0] >= 5000  # type: ignore[index]
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.insert_people([("无机构", "13900000000", 999, "签发人", None)])
+    finally:
+        await store.close()
+
+
+# Concurrent number allocation
+
+ROUNDS = 30
+
+
+def _allocate_worker(
+    path: str, scope: str, worker: int, queue: multiprocessing.Queue, go: multiprocessing.Event
+) -> None:
+    async def run() -> list[tuple[int, int]]:
+        store = await Store.open(Path(path))
+        go.wait(30)  # every process connected: start together
+        try:
+            taken = []
+            for round_ in range(ROUNDS):
+                count = 1 + (worker + round_) % 4
+                taken.append((await store.allocate_numbers(scope, count), count))
+            return taken
+        finally:
+            await store.close()
+
+    queue.put(asyncio.run(run()))
+
+
+async def test_processes_allocating_at_once_get_disjoint_gapless_ranges(tmp_path: Path) -> None:
+    path = tmp_path / "q.db"
+    await (await Store.open(path)).close()
+    context = multiprocessing.get_context("spawn")
+    queue, go = context.Queue(), context.Event()
+    workers = [
+        context.Process(target=_allocate_worker, args=(str(path), "1:scope", n, queue, go))
+        for n in range(4)
+    ]
+    for process in workers:
+        process.start()
+    go.set()
+    results = [queue.get(timeout=60) for _ in workers]
+    for process in workers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    numbers = [first + i for taken in results for first, count in taken for i in range(count)]
+    assert len(numbers) == len(set(numbers)), "a number was handed out twice"
+    assert sorted(numbers) == list(range(1, len(numbers) + 1)), "a number was lost"
+    store = await Store.open(path)
+    try:
+        row = await store._one("SELECT last FROM number_sequence")
+        assert row is not None and row[0] == len(numbers)
+    finally:
+        await store.close()
+
+
+async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
+    tmp_path: Path,
+) -> None:
+    world = await make_world(tmp_path, students=3)
+    try:
+        first = await world.store.records_by_ids(world.record_ids)
+        numbers = [r.cert_no for r in first]
+        assert len(set(numbers)) == 3
+        assert all(len(n) == 23 and n.isdigit() for n in numbers)
+        await world.issuance.refuse(world.evaluator, world.record_ids[:1], "考核成绩有误")
+        # New passed results of the same plan get a new list with new numbers.
+        from issuance.importing import ResultRow
+
+        site = first[0].site_id
+        school_student = (await world.store.students_by_id_number([id_number(0)]))[id_number(0)]
+        await world.store.import_results(
+            [
+                ResultRow(
+                    f"新生{i}",
+                    id_number(100 + i),
+                    "院校学生",
+                    school_student["school_id"],
+                    "特殊焊接技术职业技能等级证书",
+                    "初级",
+                    first[0].issuer_id,
+                    PLAN,
+                    site,
+                    1,
+                )
+                for i in range(2)
+            ]
+        )
+        (batch,) = await world.issuance.create_lists(PLAN)
+        assert batch.records == 2
+        refused = (await world.store.records_by_ids(world.record_ids[:1]))[0]
+        assert refused.cert_no == numbers[0]  # the refused record keeps its number
+        from issuance.store import RecordFilter
+
+        new = await world.store.records(RecordFilter(batch_id=batch.id))
+        assert {r.cert_no for r in new}.isdisjoint(numbers)
+        everything = [r.cert_no for r in await world.store.records(RecordFilter())]
+        assert len(everything) == len(set(everything)) == 5
+        seqs = sorted(int(n[-12:]) for n in everything)
+        assert seqs == [1, 2, 3, 4, 5]
+        assert await world.issuance.create_lists(PLAN) == []  # nothing listed twice
+    finally:
+        await world.store.close()

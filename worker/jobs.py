@@ -1,0 +1,144 @@
+"""The worker's jobs: plain async functions over the store; `worker.serve` schedules them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from issuance.catalog import locale_for, t
+from issuance.publishing import (
+    RenderTask,
+    certificate_path,
+    certificate_view,
+    discard,
+    publish,
+    render_chunk,
+)
+from issuance.reminders import WAITING_STATUSES, after_quiet_hours, notice_text, notices
+from issuance.settings import Settings
+from issuance.store import CertificateClaim, CertificateFile, Store
+
+log = logging.getLogger(__name__)
+
+CHUNK = 25
+MAX_ATTEMPTS = 5
+RETRY_BACKOFF = timedelta(seconds=30)
+
+
+async def render_certificates(store: Store, settings: Settings, pool: Executor) -> int:
+    """Render every certificate due, keeping each pool process busy; returns how many were made."""
+    await store.discover_certificate_jobs()
+    lease = timedelta(seconds=settings.worker_render_lease_seconds)
+    in_flight: set[asyncio.Task[int]] = set()
+    made = 0
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(in_flight) < 2 * max(1, settings.worker_render_processes):
+                claims = await store.claim_certificate_jobs(CHUNK, lease)
+                if not claims:
+                    exhausted = True
+                    break
+                in_flight.add(asyncio.create_task(_render_claims(store, settings, pool, claims)))
+            if not in_flight:
+                return made
+            finished, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            made += sum(task.result() for task in finished)
+    finally:
+        for task in in_flight:
+            task.cancel()
+
+
+async def _render_claims(
+    store: Store, settings: Settings, pool: Executor, claims: Sequence[CertificateClaim]
+) -> int:
+    """Render the claimed certificates in the pool, then publish and record them in one step."""
+    try:
+        tasks = await _tasks(store, settings, claims)
+        loop = asyncio.get_running_loop()
+        rendered = await loop.run_in_executor(pool, render_chunk, str(settings.home), tasks)
+    except Exception as error:
+        broken = isinstance(error, BrokenProcessPool)
+        # A dead pool process is not the certificate's fault: retry it at once with a new pool.
+        backoff = timedelta(0) if broken else RETRY_BACKOFF
+        await store.release_certificate_jobs(claims, repr(error), MAX_ATTEMPTS, backoff)
+        if broken:
+            raise
+        log.exception("rendering records %s failed", [c.record_id for c in claims])
+        return 0
+    async with store.transaction():
+        current = await store.current_claims(claims)
+        ours = [r for r in rendered if r.record_id in current]
+        # A claim whose lease ended and was taken over must not overwrite the newer result.
+        discard(settings.home, [r for r in rendered if r.record_id not in current])
+        published = await asyncio.to_thread(publish, settings.home, ours)
+        await store.record_certificates(
+            [CertificateFile(r.record_id, r.path, r.sha256, r.size) for r in published]
+        )
+    lost = {r.record_id for r in ours} - {r.record_id for r in published}
+    if lost:
+        await store.release_certificate_jobs(
+            [c for c in claims if c.record_id in lost],
+            "temporary file vanished",
+            MAX_ATTEMPTS,
+            timedelta(0),
+        )
+    return len(published)
+
+
+async def _tasks(
+    store: Store, settings: Settings, claims: Sequence[CertificateClaim]
+) -> list[RenderTask]:
+    records = await store.records_by_ids([c.record_id for c in claims])
+    tokens = {c.record_id: c.token for c in claims}
+    stamps: dict[int, bytes | None] = {}
+    for org_id in {r.site_id for r in records} | {r.issuer_id for r in records}:
+        row = await store.current_stamp(org_id)
+        stamps[org_id] = bytes(row["png"]) if row else None
+    return [
+        RenderTask(
+            record.id,
+            tokens[record.id],
+            certificate_path(record),
+            certificate_view(settings, record, stamps[record.site_id], stamps[record.issuer_id]),
+        )
+        for record in records
+    ]
+
+
+async def send_reminders(store: Store, settings: Settings) -> int:
+    """Enqueue every reminder, escalation and nudge due now; returns how many were new."""
+    now = store.now()
+    zone = ZoneInfo(settings.timezone)
+    due = notices(
+        await store.open_problem_groups(),
+        await store.waiting_batches(WAITING_STATUSES),
+        now,
+        settings.worker_reminder_offsets_hours,
+        timedelta(hours=settings.worker_nudge_after_hours),
+    )
+    not_before = after_quiet_hours(now, settings.quiet_hours, zone)
+    added = 0
+    for notice in due:
+        people = await store.people_of(notice.org_id, notice.roles)
+        languages = await store.languages_of([p.id for p in people])
+        for person in people:
+            locale = locale_for(languages.get(person.id))
+            payload: dict[str, object] = {"text": notice_text(notice, zone, locale)}
+            if notice.callback_data:
+                label = t("worker.nudge_button", locale)
+                payload["buttons"] = [[{"text": label, "callback_data": notice.callback_data}]]
+            enqueued = await store.enqueue(
+                person.id,
+                "message",
+                payload,
+                dedup_key=f"{notice.key}:{person.id}",
+                not_before=not_before,
+            )
+            added += enqueued is not None
+    return added
