@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 import warnings
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 SEND_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage"}
 )
+# Telegram counts messages per second: sending at most 29 in any second leaves one message of
+# room for requests bunching up on the way.
+WINDOW = 1.0
 EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
 
 
@@ -29,39 +33,45 @@ EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageR
 class Limits:
     """Messages per second overall, seconds between messages to one chat, retries of a 429."""
 
-    per_second: float = 29.4
+    per_second: float = 29.0
     # a little over a second: requests reach Telegram with jitter, and it measures on arrival
     per_chat_interval: float = 1.05
     retries: int = 5
 
 
 class Pace:
-    """Hands out send slots: evenly spaced overall, at most one per interval per chat."""
+    """Admits sends one at a time: evenly spaced, never more than a window's worth in any window,
+    and at most one per interval per chat. Checked at the moment of sending, so a stalled event
+    loop cannot release a burst of sends whose turns were reserved earlier."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._interval = 1 / limits.per_second
+        self._window_count = max(1, int(limits.per_second))
         self._next = 0.0
+        self._recent: deque[float] = deque()
         self._chat_next: dict[Any, float] = {}
 
     async def slot(self, chat: Any | None) -> None:
-        """Wait until this chat (None: no chat limit) may be sent to and a global slot is free."""
+        """Wait until this chat (None: no chat limit) may be sent to and a global turn is free."""
         while True:
             now = time.monotonic()
-            wait = self._chat_next.get(chat, 0.0) - now if chat is not None else 0.0
-            if wait > 0:
-                await asyncio.sleep(wait)
+            while self._recent and now - self._recent[0] >= WINDOW:
+                self._recent.popleft()
+            ready = max(self._next, self._chat_next.get(chat, 0.0) if chat is not None else 0.0)
+            if len(self._recent) >= self._window_count:
+                ready = max(ready, self._recent[0] + WINDOW)
+            if ready > now:
+                await asyncio.sleep(ready - now)
                 continue
-            at = max(now, self._next)
-            self._next = at + self._interval
+            self._recent.append(now)
+            self._next = now + self._interval
             if chat is not None:
-                self._chat_next[chat] = at + self.limits.per_chat_interval
-            if at > now:
-                await asyncio.sleep(at - now)
+                self._chat_next[chat] = now + self.limits.per_chat_interval
             return
 
     def pause(self, seconds: float) -> None:
-        """Telegram said wait: no slot before then, for anyone."""
+        """Telegram said wait: no turn before then, for anyone."""
         self._next = max(self._next, time.monotonic() + seconds)
 
 

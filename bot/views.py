@@ -73,6 +73,8 @@ def batch_view(
         rows.append([(f"{label}（{picked or view.waiting_total}）", f"ca:{b.id}")])
         if picked:
             rows.append([(f"{t('bot.button.refuse', locale)}（{picked}）", f"ra:{b.id}")])
+    if view.can_flag and b.counts.get("确认签发"):
+        rows.append([(t("bot.button.download", locale), f"dl:{b.id}")])
     nav = []
     if view.page > 0:
         nav.append((t("bot.button.prev", locale), f"b:{b.id}:{view.page - 1}"))

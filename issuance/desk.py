@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from issuance.errors import Conflict
+from issuance.errors import Conflict, Forbidden
 from issuance.model import Batch, IssuanceRecord, Person
 from issuance.service import Issuance
 from issuance.signoff import EVALUATOR, Act
@@ -105,3 +105,10 @@ async def check_version(issuance: Issuance, actor: Person, record_id: int, versi
     (record,) = await issuance.records_for_act(actor, [record_id])
     if record.version != version:
         raise Conflict("signoff.changed_meanwhile")
+
+
+async def check_download(issuance: Issuance, actor: Person, batch_id: int) -> None:
+    """Only the issuing organization's signer downloads a batch's certificates (to print them)."""
+    batch = await issuance.batch_for(actor, batch_id)
+    if actor.party != EVALUATOR or batch.issuer_id != actor.org_id:
+        raise Forbidden("bot.download.evaluator_only")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from bot.app import running
 from issuance import demo
 from issuance.signing import complete_signing
 from issuance.signoff import CONFIRMED
-from tests.botworld import HEAD, OTHER_HEAD, World
+from tests.botworld import EVALUATOR, HEAD, OTHER_HEAD, World
 from tests.fakebot import Sent
 
 COUNTS = (
@@ -188,3 +191,37 @@ async def test_with_the_web_parts_signing_the_chat_message_shows_the_signed_resu
     assert result.message_id == prompt.message_id and result.edited
     assert "已确认签发 1 条记录" in (result.text or "")
     assert (await world.store.records_by_ids([16]))[0].status == CONFIRMED
+
+
+async def test_evaluator_downloads_the_batch_archive_and_the_school_cannot(world: World) -> None:
+    await world.bind(EVALUATOR, 0)
+    await world.bind(HEAD, 1)
+    async with world.bot():
+        listing = await world.say(EVALUATOR, "/pending")
+        view = await world.tap(EVALUATOR, listing, "b:1:0")
+        await world.tap(EVALUATOR, view, "下载证书")
+        archive = await world.api.next_message(EVALUATOR.id, timeout=20)
+        school_view = await open_page(world, 0)
+        world.api._open_queries.add("forged-dl")
+        world.api._queue(
+            {
+                "callback_query": {
+                    "id": "forged-dl",
+                    "from": HEAD.to_dict(),
+                    "message": school_view.raw,
+                    "chat_instance": str(HEAD.id),
+                    "data": "dl:1",
+                }
+            }
+        )
+        refused = await world.api.wait_for(
+            lambda c: (
+                c.method == "answerCallbackQuery"
+                and c.params.get("callback_query_id") == "forged-dl"
+            )
+        )
+    assert "下载证书" not in {b.text for row in school_view.buttons for b in row}
+    assert archive.file is not None and (archive.file.file_name or "").endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(archive.file.data)) as zipped:
+        assert any(name.endswith(".xlsx") for name in zipped.namelist())
+    assert "只有颁证的培训评价组织" in str(refused.params.get("text"))
