@@ -87,9 +87,9 @@ async def run(count: int) -> int:
         await issuance.bind(invites[0].code, "telegram", str(evaluator.id), "zh")
         async with running(settings, store):
             api.send_command(evaluator, "broadcast")
-            menu = await api.next_message(evaluator.id)
+            menu = await api.next_message(evaluator.id, timeout=30)
             api.tap(evaluator, menu, "bc:1")
-            progress = await api.next_message(evaluator.id)
+            progress = await api.next_message(evaluator.id, timeout=30)
             started = time.monotonic()
             final = progress
             while not (final.text or "").startswith("通知完成"):

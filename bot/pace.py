@@ -51,9 +51,22 @@ class Pace:
         self._next = 0.0
         self._recent: deque[float] = deque()
         self._chat_next: dict[Any, float] = {}
+        self._urgent = 0
 
-    async def slot(self, chat: Any | None) -> None:
-        """Wait until this chat (None: no chat limit) may be sent to and a global turn is free."""
+    async def slot(self, chat: Any | None, bulk: bool = False) -> None:
+        """Wait until this chat (None: no chat limit) may be sent to and a global turn is free.
+
+        Bulk sends (the outbox) give way to replies a person is waiting for."""
+        if bulk:
+            await self._turn(chat, bulk)
+            return
+        self._urgent += 1
+        try:
+            await self._turn(chat, bulk)
+        finally:
+            self._urgent -= 1
+
+    async def _turn(self, chat: Any | None, bulk: bool) -> None:
         while True:
             now = time.monotonic()
             while self._recent and now - self._recent[0] >= WINDOW:
@@ -61,6 +74,8 @@ class Pace:
             ready = max(self._next, self._chat_next.get(chat, 0.0) if chat is not None else 0.0)
             if len(self._recent) >= self._window_count:
                 ready = max(ready, self._recent[0] + WINDOW)
+            if bulk and self._urgent:
+                ready = max(ready, now + self._interval)
             if ready > now:
                 await asyncio.sleep(ready - now)
                 continue
@@ -83,7 +98,7 @@ def retry_seconds(error: RetryAfter) -> float:
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
 
 
-class PacedLimiter(BaseRateLimiter[None]):
+class PacedLimiter(BaseRateLimiter[dict[str, Any]]):
     """python-telegram-bot's rate-limiter hook over one Pace; answers every 429 by waiting."""
 
     def __init__(self, pace: Pace) -> None:
@@ -102,13 +117,13 @@ class PacedLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         paced = endpoint in SEND_METHODS or endpoint in EDIT_METHODS
         chat = data.get("chat_id") if endpoint in SEND_METHODS else None
         for attempt in range(self.pace.limits.retries + 1):
             if paced:
-                await self.pace.slot(chat)
+                await self.pace.slot(chat, bulk=bool(rate_limit_args and rate_limit_args["bulk"]))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:

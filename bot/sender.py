@@ -18,8 +18,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.pace import retry_seconds
 from issuance import broadcasting
@@ -35,6 +36,7 @@ LEASE = timedelta(seconds=30)
 ROW_LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 12
 PROGRESS_EVERY = 2.0
+BULK = {"bulk": True}  # rate_limit_args: queued sends give way to interactive replies
 CHECK_EVERY = 0.3
 
 
@@ -66,7 +68,7 @@ def _file(payload: dict[str, Any]) -> InputFile:
 class OutboxSender:
     """Sends outbox rows through `bot` (whose rate limiter paces them) until stopped."""
 
-    def __init__(self, bot: Bot, issuance: Issuance, in_flight: int = 60) -> None:
+    def __init__(self, bot: ExtBot[Any], issuance: Issuance, in_flight: int = 60) -> None:
         self.bot = bot
         self.issuance = issuance
         self.store: Store = issuance.store
@@ -147,7 +149,11 @@ class OutboxSender:
         sent: Message | bool
         if item.kind == "message":
             sent = await self.bot.send_message(
-                chat, p["text"], reply_markup=markup, parse_mode=p.get("parse_mode")
+                chat,
+                p["text"],
+                reply_markup=markup,
+                parse_mode=p.get("parse_mode"),
+                rate_limit_args=BULK,
             )
         elif item.kind == "edit":
             sent = await self.bot.edit_message_text(
@@ -156,14 +162,15 @@ class OutboxSender:
                 message_id=p["message_id"],
                 reply_markup=markup,
                 parse_mode=p.get("parse_mode"),
+                rate_limit_args=BULK,
             )
         elif item.kind == "photo":
             sent = await self.bot.send_photo(
-                chat, _file(p), caption=p.get("caption"), reply_markup=markup
+                chat, _file(p), caption=p.get("caption"), reply_markup=markup, rate_limit_args=BULK
             )
         elif item.kind == "document":
             sent = await self.bot.send_document(
-                chat, _file(p), caption=p.get("caption"), reply_markup=markup
+                chat, _file(p), caption=p.get("caption"), reply_markup=markup, rate_limit_args=BULK
             )
         else:
             raise BadRequest(f"unknown outbox kind {item.kind}")
