@@ -101,6 +101,15 @@ async def run(count: int) -> int:
         statuses = await store._all(
             "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id IS NOT NULL GROUP BY status"
         )
+        retried = await store._all(
+            "SELECT attempts, last_error FROM outbox WHERE broadcast_id IS NOT NULL"
+            " AND last_error IS NOT NULL"
+        )
+        first, last = (
+            await store._all(
+                "SELECT MIN(sent_at), MAX(sent_at) FROM outbox WHERE broadcast_id IS NOT NULL"
+            )
+        )[0]
         await store.close()
     lost = count - len(delivered)
     twice = sum(1 for n in delivered.values() if n > 1)
@@ -114,6 +123,17 @@ async def run(count: int) -> int:
         f"({len(sends) - refused} accepted sends)"
     )
     print(f"lost: {lost}, sent twice: {twice}, outbox: {dict((r[0], r[1]) for r in statuses)}")
+    for chat in [c for c, n in delivered.items() if n > 1][:3]:
+        print(
+            "DUP",
+            chat,
+            [
+                (c.status, c.params.get("text", "")[:5])
+                for c in sends
+                if int(c.params["chat_id"]) == chat
+            ],
+        )
+    print(f"rows tried more than once: {len(retried)} {[tuple(r) for r in retried[:5]]}")
     print(f"final report: {final.text}")
     ok = lost == 0 and twice == 0 and len(sends) - refused == count
     return 0 if ok and rate >= 0.95 * LIMIT else 1

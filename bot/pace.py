@@ -1,12 +1,14 @@
 """Telegram's flood limits, shared by every outgoing call of the process (replies and outbox).
 
-About 30 messages per second overall and one per second per chat: each send waits for the next
-free slot of both. A 429 (RetryAfter) pauses everything for as long as Telegram asks.
+About 30 messages per second overall and one per second per chat: each new message waits for
+its turn under both (edits of existing messages are not new messages and are not held back).
+A 429 (RetryAfter) pauses everything for as long as Telegram asks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import warnings
@@ -26,7 +28,6 @@ SEND_METHODS = frozenset(
 # Telegram counts messages per second: sending at most 29 in any second leaves one message of
 # room for requests bunching up on the way.
 WINDOW = 1.0
-EDIT_METHODS = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup"})
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,10 @@ class Limits:
 
 
 class Pace:
-    """Admits sends one at a time: evenly spaced, never more than a window's worth in any window,
-    and at most one per interval per chat. Checked at the moment of sending, so a stalled event
-    loop cannot release a burst of sends whose turns were reserved earlier."""
+    """Admits sends one at a time, first come first served: evenly spaced, at most a window's
+    worth in any window, at most one per interval per chat. Queued (bulk) sends take turns one at a
+    time behind replies a person is waiting for. Checked at the moment of sending, so a stalled
+    event loop cannot release a burst."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
@@ -51,43 +53,49 @@ class Pace:
         self._next = 0.0
         self._recent: deque[float] = deque()
         self._chat_next: dict[Any, float] = {}
-        self._urgent = 0
+        self._lock = asyncio.Lock()  # asyncio locks are fair: waiters go in arrival order
+        self._bulk_lock = asyncio.Lock()
 
     async def slot(self, chat: Any | None, bulk: bool = False) -> None:
-        """Wait until this chat (None: no chat limit) may be sent to and a global turn is free.
-
-        Bulk sends (the outbox) give way to replies a person is waiting for."""
-        if bulk:
-            await self._turn(chat, bulk)
-            return
-        self._urgent += 1
-        try:
-            await self._turn(chat, bulk)
-        finally:
-            self._urgent -= 1
-
-    async def _turn(self, chat: Any | None, bulk: bool) -> None:
+        """Wait until this chat (None: no chat limit) may be sent to and a global turn is free."""
         while True:
-            now = time.monotonic()
-            while self._recent and now - self._recent[0] >= WINDOW:
-                self._recent.popleft()
-            ready = max(self._next, self._chat_next.get(chat, 0.0) if chat is not None else 0.0)
-            if len(self._recent) >= self._window_count:
-                ready = max(ready, self._recent[0] + WINDOW)
-            if bulk and self._urgent:
-                ready = max(ready, now + self._interval)
-            if ready > now:
-                await asyncio.sleep(ready - now)
-                continue
-            self._recent.append(now)
-            self._next = now + self._interval
-            if chat is not None:
-                self._chat_next[chat] = now + self.limits.per_chat_interval
-            return
+            await self._chat_ready(chat)
+            async with self._bulk_lock if bulk else contextlib.nullcontext(), self._lock:
+                await self._global_turn()
+                if self._chat_wait(chat) > 0:
+                    continue  # another send to this chat went first
+                now = time.monotonic()
+                self._recent.append(now)
+                # keep to the schedule even when woken late (two turns' credit, not a burst)
+                self._next = max(self._next, now - 2 * self._interval) + self._interval
+                if chat is not None:
+                    self._chat_next[chat] = now + self.limits.per_chat_interval
+                return
 
     def pause(self, seconds: float) -> None:
         """Telegram said wait: no turn before then, for anyone."""
         self._next = max(self._next, time.monotonic() + seconds)
+
+    def _chat_wait(self, chat: Any | None) -> float:
+        if chat is None:
+            return 0.0
+        return self._chat_next.get(chat, 0.0) - time.monotonic()
+
+    async def _chat_ready(self, chat: Any | None) -> None:
+        while (wait := self._chat_wait(chat)) > 0:
+            await asyncio.sleep(wait)
+
+    async def _global_turn(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= WINDOW:
+                self._recent.popleft()
+            ready = self._next
+            if len(self._recent) >= self._window_count:
+                ready = max(ready, self._recent[0] + WINDOW)
+            if ready <= now:
+                return
+            await asyncio.sleep(ready - now)
 
 
 def retry_seconds(error: RetryAfter) -> float:
@@ -119,17 +127,19 @@ class PacedLimiter(BaseRateLimiter[dict[str, Any]]):
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        paced = endpoint in SEND_METHODS or endpoint in EDIT_METHODS
-        chat = data.get("chat_id") if endpoint in SEND_METHODS else None
+        paced = endpoint in SEND_METHODS
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         for attempt in range(self.pace.limits.retries + 1):
             if paced:
-                await self.pace.slot(chat, bulk=bool(rate_limit_args and rate_limit_args["bulk"]))
+                await self.pace.slot(data.get("chat_id"), bulk)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 delay = retry_seconds(error)
                 self.pace.pause(delay)
                 log.info("Telegram asked to wait %ss (%s, attempt %d)", delay, endpoint, attempt)
-                if attempt == self.pace.limits.retries:
+                # a queued send goes back to the outbox (its row lease must not run out while
+                # it waits); a reply someone is waiting for is retried here
+                if bulk or attempt == self.pace.limits.retries:
                     raise
         raise AssertionError("unreachable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.botworld import HEAD, STRANGER, World
+from tests.fakebot import User
 
 
 async def test_unknown_user_is_told_how_to_get_a_code(world: World) -> None:
@@ -39,3 +40,10 @@ async def test_failing_set_my_commands_is_not_fatal(world: World) -> None:
     async with world.bot():
         reply = await world.say(STRANGER, "/help")
     assert "/verify" in (reply.text or "")
+
+
+async def test_english_speakers_get_the_english_catalog(world: World) -> None:
+    english = User(2998, "Tom", language_code="en-US")
+    async with world.bot():
+        reply = await world.say(english, "/start")
+    assert "Ask your administrator for a one-time invite code" in (reply.text or "")

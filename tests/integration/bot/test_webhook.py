@@ -1,0 +1,46 @@
+"""Webhook mode: Telegram posts to a route of the web part's app; the secret token is checked."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import httpx
+
+from bot.serve import serve
+from bot.webhook import routes
+from issuance.settings import Secret
+from tests.botworld import STRANGER, World
+from web.app import build_app
+
+
+async def test_webhook_updates_are_answered_and_a_wrong_secret_is_refused(world: World) -> None:
+    settings = replace(
+        world.settings,
+        telegram_webhook_url="https://qianfa.example.cn/telegram/hook",
+        telegram_webhook_secret=Secret("s3cret-token"),
+        secret_key=Secret("k" * 32),
+    )
+    web = build_app(settings, world.store, extra_routes=routes(settings))
+    stop = asyncio.Event()
+    bot = asyncio.create_task(serve(settings, world.store, stop))
+    try:
+        await world.api.wait_for(lambda c: c.method == "setWebhook" and c.ok)
+        assert world.api.webhook is not None
+        assert world.api.webhook["secret_token"] == "s3cret-token"
+        update = world.api.send_text(STRANGER, "/help")  # not queued: a webhook is set
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
+            forged = await world.api.post_webhook(
+                {**update, "update_id": 999}, url="http://web/telegram/hook",
+                secret_token="wrong", client=client)
+            accepted = await world.api.post_webhook(
+                update, url="http://web/telegram/hook", client=client)
+            reply = await world.api.next_message(STRANGER.id)
+    finally:
+        stop.set()
+        await bot
+    assert forged.status_code == 403
+    assert accepted.status_code == 200
+    assert "/verify" in (reply.text or "")
+    assert len(world.api.messages(STRANGER.id)) == 1
