@@ -66,8 +66,10 @@ class Pace:
                     continue  # another send to this chat went first
                 now = time.monotonic()
                 self._recent.append(now)
-                # keep to the schedule even when woken late (two turns' credit, not a burst)
-                self._next = max(self._next, now - 2 * self._interval) + self._interval
+                # Keep to the schedule when woken late, but never closer than half a turn: with at
+                # most 29 a second, any 31 sends then span over a second plus that half turn, room
+                # for requests bunching on the way (Telegram refuses the 31st within a second).
+                self._next = max(self._next + self._interval, now + self._interval / 2)
                 if chat is not None:
                     self._chat_next[chat] = now + self.limits.per_chat_interval
                 return
