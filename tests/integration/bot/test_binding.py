@@ -46,4 +46,4 @@ async def test_english_speakers_get_the_english_catalog(world: World) -> None:
     english = User(2998, "Tom", language_code="en-US")
     async with world.bot():
         reply = await world.say(english, "/start")
-    assert "Ask your administrator for a one-time invite code" in (reply.text or "")
+    assert "ask your administrator for a one-time invite code" in (reply.text or "")

@@ -32,10 +32,14 @@ async def test_webhook_updates_are_answered_and_a_wrong_secret_is_refused(world:
         transport = httpx.ASGITransport(app=web)
         async with httpx.AsyncClient(transport=transport, base_url="http://web") as client:
             forged = await world.api.post_webhook(
-                {**update, "update_id": 999}, url="http://web/telegram/hook",
-                secret_token="wrong", client=client)
+                {**update, "update_id": 999},
+                url="http://web/telegram/hook",
+                secret_token="wrong",
+                client=client,
+            )
             accepted = await world.api.post_webhook(
-                update, url="http://web/telegram/hook", client=client)
+                update, url="http://web/telegram/hook", client=client
+            )
             reply = await world.api.next_message(STRANGER.id)
     finally:
         stop.set()
