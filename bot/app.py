@@ -143,7 +143,8 @@ async def running(
             await app.stop()
     finally:
         await app.shutdown()
-        await app.post_shutdown(app)
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
 
 
 async def _initialize(app: BotApp) -> None:

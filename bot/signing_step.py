@@ -15,10 +15,11 @@ from issuance.service import Issuance
 class Link(Protocol):
     """What the signing step hands back: the page to sign on and its QR code."""
 
-    request_id: Any
-    url: str
-    expires_at: Any
-    qr_png: bytes
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def qr_png(self) -> bytes: ...
 
 
 SigningStep = Callable[[Issuance, Person, Sequence[int], dict[str, Any] | None], Awaitable[Link]]
@@ -27,7 +28,7 @@ SigningStep = Callable[[Issuance, Person, Sequence[int], dict[str, Any] | None],
 def default_step() -> SigningStep | None:
     """The web part's `start_signing`, or None when this build has no signing module."""
     try:
-        from issuance.signing import start_signing  # type: ignore[import-not-found]
+        from issuance.signing import start_signing
     except ImportError:
         return None
-    return start_signing  # type: ignore[no-any-return]
+    return start_signing

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from issuance.catalog import DEFAULT_LOCALE, locale_for, t
@@ -169,7 +170,7 @@ class Completion:
                     errors.add(number, "problem", t("completion.no_such_problem", locale))
                     continue
                 value = errors.check(
-                    number, "value", lambda v, p=problem: clean_value(p.field, v), row["value"]
+                    number, "value", partial(clean_value, problem.field), row["value"]
                 )
                 if value is None:
                     continue

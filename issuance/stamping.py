@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import math
 from datetime import date
+from typing import Literal
 
 from issuance.catalog import t
 from issuance.certificate import CertificateView, load_template
@@ -48,7 +49,7 @@ async def prepare(issuance: Issuance, actor: Person, data: bytes) -> tuple[bytes
     """The cleaned stamp and a certificate preview carrying it (work done off the event loop)."""
     check_holder(actor)
     template = load_template(issuance.settings.certificate_template_path)
-    slot = "issuer" if actor.party == EVALUATOR else "school"
+    slot: Literal["school", "issuer"] = "issuer" if actor.party == EVALUATOR else "school"
     issuer = actor.org_name if slot == "issuer" else "培训评价组织"
 
     def work() -> tuple[bytes, bytes]:

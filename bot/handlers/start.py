@@ -13,11 +13,11 @@ async def start(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
     if context.args:
-        person = await context.issuance.bind(
+        bound = await context.issuance.bind(
             context.args[0], CHANNEL, str(user.id), user.language_code
         )
         await message.reply_text(
-            text(update, "bot.start.bound", name=person.name, org=person.org_name, role=person.role)
+            text(update, "bot.start.bound", name=bound.name, org=bound.org_name, role=bound.role)
         )
         return
     person = await context.actor(update)
