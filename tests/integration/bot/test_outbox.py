@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 
+from bot.app import build_application
+from bot.sender import OutboxSender
 from tests.botworld import EVALUATOR, HEAD, STAFF, World
 from tests.fakebot import RateLimits
 
@@ -118,3 +120,23 @@ async def test_documents_and_edits_are_delivered(world: World) -> None:
 async def _tick() -> None:
     """Let the bot work a little before looking again."""
     await asyncio.sleep(0.05)
+
+
+async def test_only_the_lease_holder_sends_so_two_senders_never_double_up(world: World) -> None:
+    await world.bind(HEAD, 1)
+    head = await _person(world, "13800000002")
+    for n in range(5):
+        await world.store.enqueue(head, "message", {"text": f"第 {n} 条"})
+    app = build_application(world.settings, world.store)
+    async with app:
+        first = OutboxSender(app.bot, world.issuance)
+        second = OutboxSender(app.bot, world.issuance)
+        stop = asyncio.Event()
+        runs = [asyncio.create_task(s.run(stop)) for s in (first, second)]
+        texts = [(await world.api.next_message(HEAD.id, timeout=20)).text for _ in range(5)]
+        holders = await world.store._all("SELECT holder FROM lease WHERE name = 'outbox-sender'")
+        stop.set()
+        await asyncio.gather(*runs)
+    assert sorted(texts) == [f"第 {n} 条" for n in range(5)]
+    assert world.api.stats.accepted[HEAD.id] == 5
+    assert [row[0] for row in holders] in ([first.holder], [second.holder])
