@@ -18,7 +18,7 @@ from issuance.catalog import t
 from issuance.errors import DomainError
 from issuance.exporting import export_records
 from issuance.idcard import mask
-from issuance.importing import import_orgs, import_people, import_results
+from issuance.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.service import Issuance
 from issuance.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.store import RecordFilter, Store
@@ -77,6 +77,13 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
     return await _with_issuance(settings, body)
 
 
+IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
+    "orgs": import_orgs,
+    "people": import_people,
+    "results": import_results,
+}
+
+
 def demo_data() -> Any:
     from issuance import demo  # imported lazily: Pillow drawing is only needed for the demo
 
@@ -84,7 +91,7 @@ def demo_data() -> Any:
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
-    importer = {"orgs": import_orgs, "people": import_people, "results": import_results}[args.kind]
+    importer = IMPORTERS[args.kind]
 
     async def body(issuance: Issuance) -> tuple[Any, str]:
         report = await importer(issuance.store, Path(args.file))

@@ -94,8 +94,9 @@ async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path
         db.execute("INSERT INTO number_sequence (scope, last) VALUES ('1:x', 41)")
     store = await Store.open(path)
     try:
-        latest = max(number for number, _, _ in migrations())
-        assert await store.applied_migrations() == set(range(1, latest + 1))
+        shipped = {number for number, _, _ in migrations()}
+        latest = max(shipped)
+        assert await store.applied_migrations() == shipped
         assert await store.schema_version() == latest
         students = await store.students_by_id_number([id_number(7)])
         assert students[id_number(7)]["name"] == "旧学生"
@@ -110,13 +111,13 @@ async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path
         }
         assert "student_name" in indexes  # from migration 2
         rows = await store._all("SELECT version FROM schema_version ORDER BY version")
-        assert [r[0] for r in rows] == list(range(1, latest + 1))  # each recorded once
+        assert [r[0] for r in rows] == sorted(shipped)  # each recorded once
     finally:
         await store.close()
     again = await Store.open(path)  # reopening applies nothing twice
     try:
         row = await again._one("SELECT COUNT(*) FROM schema_version")
-        assert row is not None and row[0] == latest
+        assert row is not None and row[0] == len(shipped)
     finally:
         await again.close()
 
