@@ -382,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (DomainError, SettingsError, OSError) as error:
         _print_error(error)
+        if args.json:
+            print(json.dumps(_error_json(error), ensure_ascii=False))
         return 1
     except ImportFailed as failed:
         _emit(args, failed.report, failed.details)
@@ -400,6 +402,17 @@ def _emit(args: argparse.Namespace, result: Any, text: str) -> None:
         print(json.dumps(result, ensure_ascii=False))
     elif text:
         print(text)
+
+
+def _error_json(error: Exception) -> dict[str, str]:
+    if isinstance(error, DomainError):
+        return {
+            "error": error.key,
+            "message": error.message("zh"),
+            "message_en": error.message("en"),
+        }
+    kind = "file" if isinstance(error, OSError) else "settings"
+    return {"error": kind, "message": str(error), "message_en": str(error)}
 
 
 def _print_error(error: Exception) -> None:

@@ -35,6 +35,10 @@ def _raw(path: Path) -> sqlite3.Connection:
         "UPDATE record SET status = '考核站点待签发' WHERE id = ?",
         "UPDATE record SET status = '考核站点拒绝签发', version = version + 1 WHERE id = ?",
         "DELETE FROM record WHERE id = ?",
+        "UPDATE record SET cert_no = '99999999999999999999999' WHERE id = ?",
+        "UPDATE record SET issued_at = NULL WHERE id = ?",
+        "UPDATE record SET round = round + 1 WHERE id = ?",
+        "UPDATE record SET result_id = result_id + 1000 WHERE id = ?",
     ],
 )
 async def test_raw_sql_cannot_withdraw_a_confirmed_record(
@@ -44,9 +48,12 @@ async def test_raw_sql_cannot_withdraw_a_confirmed_record(
     with _raw(tmp_path / "qianfa.db") as db:
         with pytest.raises(sqlite3.IntegrityError, match="cannot be withdrawn"):
             db.execute(sql, (confirmed,))
-        assert db.execute("SELECT status FROM record WHERE id = ?", (confirmed,)).fetchone() == (
-            "确认签发",
-        )
+        row = db.execute(
+            "SELECT status, cert_no, issued_at IS NOT NULL, round FROM record WHERE id = ?",
+            (confirmed,),
+        ).fetchone()
+        assert row[0] == "确认签发" and row[1] != "99999999999999999999999" and row[2] == 1
+        assert row[3] == 1
 
 
 async def test_raw_sql_can_still_change_a_pending_record(world: World, tmp_path: Path) -> None:
