@@ -43,6 +43,9 @@ class Settings:
     database_url: str = ""
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    web_forwarded_allow_ips: str = "127.0.0.1"
+    web_verify_per_minute: float = 20.0
+    web_verify_burst: int = 10
     telegram_token: Secret = Secret("")
     telegram_base_url: str = ""
     telegram_base_file_url: str = ""
@@ -176,6 +179,8 @@ def _validate(settings: Settings) -> None:
         settings.quiet_hours  # noqa: B018 - parsing is the check
     except ValueError:
         raise SettingsError("setting worker.quiet_hours: expected HH:MM-HH:MM") from None
+    if settings.web_verify_per_minute <= 0 or settings.web_verify_burst < 1:
+        raise SettingsError("setting web.verify_per_minute/verify_burst: must be positive")
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
     settings.database_path  # noqa: B018 - raises for unsupported URLs

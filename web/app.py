@@ -2,25 +2,68 @@
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+import logging
+from collections.abc import Sequence
 
-from issuance.settings import Settings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from issuance.service import Issuance
+from issuance.settings import Settings, SettingsError
 from issuance.store import Store
+from web import signing, verification
+from web.context import WebContext, context, html
+from web.pages import message_page, static_files
+from web.ratelimit import RateLimiter
+from web.security import SecurityHeadersMiddleware
+
+log = logging.getLogger(__name__)
 
 
 async def healthz(request: Request) -> JSONResponse:
     """Liveness: the process answers and the database is reachable."""
-    store: Store = request.app.state.store
-    version = await store.schema_version()
+    version = await context(request).issuance.store.schema_version()
     return JSONResponse({"status": "ok", "schema": version})
 
 
-def build_app(settings: Settings, store: Store) -> Starlette:
-    """The web application over an open store."""
-    app = Starlette(routes=[Route("/healthz", healthz)])
+async def server_error(request: Request, exc: Exception) -> Response:
+    """A plain Chinese error page; the traceback goes to the log, never to the client."""
+    log.error("web: unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return html(message_page("error"), 500, private=True)
+
+
+def build_app(
+    settings: Settings, store: Store, extra_routes: Sequence[BaseRoute] = ()
+) -> Starlette:
+    """The web application over an open store; `extra_routes` (e.g. the bot's webhook) join it."""
+    if not settings.secret_key:
+        raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
+    web = WebContext(
+        issuance=Issuance(store, settings),
+        settings=settings,
+        secret=settings.secret_key.encode("utf-8"),
+        verify_limiter=RateLimiter(settings.web_verify_per_minute, settings.web_verify_burst),
+    )
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            *signing.routes,
+            *verification.routes,
+            Mount("/static", static_files(), name="static"),
+            *extra_routes,
+        ],
+        middleware=[
+            Middleware(
+                SecurityHeadersMiddleware,
+                allow_telegram_embedding=settings.public_url.startswith("https://"),
+            )
+        ],
+        exception_handlers={500: server_error},
+    )
+    app.state.web = web
     app.state.settings = settings
     app.state.store = store
     return app

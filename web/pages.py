@@ -17,7 +17,7 @@ STATIC_PREFIX = "/static"
 SAMPLE_NAMES = 5
 
 VerifyStatus = Literal["valid", "void", "not_found"]
-MessageKind = Literal["expired", "used", "forged", "rate_limited", "error"]
+MessageKind = Literal["expired", "used", "forged", "changed", "foreign", "rate_limited", "error"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ def verify_page(
     cert_no: str = "",
     locale: str = DEFAULT_LOCALE,
     error: DomainError | None = None,
+    csrf: str = "",
 ) -> str:
     """The verification form, plus the result block if given; the ID number is never echoed."""
     return render(
@@ -110,6 +111,7 @@ def verify_page(
         masked_name=mask_name(result.student_name) if result else "",
         cert_no=cert_no,
         error=error.message(locale) if error else None,
+        csrf=csrf,
     )
 
 

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import uvicorn
 
 from issuance.settings import Settings
 from issuance.store import Store
 from web.app import build_app
+from web.security import install_log_masking
 
 log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the process's `stop` event governs shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
@@ -22,8 +33,14 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         port=settings.web_port,
         log_config=None,
         lifespan="off",
+        # Behind the HTTPS reverse proxy: client address and scheme from X-Forwarded-*, but
+        # only when the connection comes from a trusted proxy address.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.web_forwarded_allow_ips,
+        server_header=False,
     )
-    server = uvicorn.Server(config)
+    install_log_masking()
+    server = _Server(config)
     task = asyncio.create_task(server.serve())
     log.info(
         "web: listening on http://%s:%s (public %s)",

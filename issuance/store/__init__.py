@@ -3,6 +3,7 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
+from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.work import (
     BatchCertificate,
     CertificateClaim,
@@ -13,7 +14,7 @@ from issuance.store.work import (
 )
 
 
-class Store(CoreQueries, OutboxQueries, WorkQueries):
+class Store(CoreQueries, OutboxQueries, SigningQueries, WorkQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
@@ -28,6 +29,7 @@ __all__ = [
     "RecordChange",
     "RecordFilter",
     "Store",
+    "StoredSigningRequest",
     "WaitingBatch",
     "system_clock",
 ]

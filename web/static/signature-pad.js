@@ -184,9 +184,21 @@
     this.error.hidden = true;
   };
 
+  // Opened as a Telegram Mini App, the page gets initData in the URL fragment; the server checks
+  // its HMAC and that it names the signer. The fragment never reaches the server otherwise.
+  function telegramInitData() {
+    var hash = window.location.hash.slice(1);
+    if (!hash || !window.URLSearchParams) return "";
+    return new URLSearchParams(hash).get("tgWebAppData") || "";
+  }
+
   function start() {
     var forms = document.querySelectorAll("form[data-signature-pad]");
-    for (var i = 0; i < forms.length; i++) new SignaturePad(forms[i]);
+    var initData = telegramInitData();
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].elements.init_data) forms[i].elements.init_data.value = initData;
+      new SignaturePad(forms[i]);
+    }
   }
 
   if (document.readyState === "loading") {

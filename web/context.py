@@ -1,0 +1,91 @@
+"""What every handler reaches through the app: typed context, the client's key, HTML replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from issuance.errors import DomainError
+from issuance.service import Issuance
+from issuance.settings import Settings
+from web import csrf
+from web.pages import MessageKind, message_page
+from web.ratelimit import RateLimiter
+
+# Domain error key -> (page kind, HTTP status) of the message page that explains it.
+_MESSAGES: dict[str, tuple[MessageKind, int]] = {
+    "signing.unknown": ("forged", 404),
+    "signing.expired": ("expired", 410),
+    "signing.used": ("used", 410),
+    "signing.failed": ("changed", 409),
+    "signing.records_changed": ("changed", 409),
+    "signing.not_yours": ("foreign", 403),
+    "web.csrf": ("forged", 403),
+}
+MAX_BODY = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WebContext:
+    """The web part's dependencies: use cases, settings, signing key and rate limiter."""
+
+    issuance: Issuance
+    settings: Settings
+    secret: bytes
+    verify_limiter: RateLimiter
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.settings.public_url.startswith("https://")
+
+
+def context(request: Request) -> WebContext:
+    """The app's WebContext."""
+    web: WebContext = request.app.state.web
+    return web
+
+
+def client_key(request: Request) -> str:
+    """The client's address (the proxy's X-Forwarded-For, when uvicorn trusts the proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+def html(body: str, status: int = 200, private: bool = False) -> HTMLResponse:
+    """An HTML page; `private` pages (signing links) are never cached."""
+    response = HTMLResponse(body, status_code=status)
+    response.headers["Cache-Control"] = "no-store" if private else "no-cache"
+    return response
+
+
+def form_page(
+    request: Request, body_for: Callable[[str], str], scope: str, status: int = 200
+) -> HTMLResponse:
+    """Render a page holding a form: `body_for(csrf_token)` gets a token bound to the cookie."""
+    web = context(request)
+    cookie = csrf.cookie_value(request)
+    body = body_for(csrf.form_token(web.secret, cookie, scope))
+    response = html(body, status, private=scope.startswith("sign:"))
+    csrf.set_cookie(response, cookie, web.secure_cookies)
+    return response
+
+
+def error_page(error: DomainError, default: MessageKind = "error") -> HTMLResponse:
+    """A message page for a domain error, with the error's own text as detail."""
+    kind, status = _MESSAGES.get(error.key, (default, 409))
+    return html(message_page(kind, detail=error.message()), status, private=True)
+
+
+def too_many(retry_after: float) -> HTMLResponse:
+    """429 with Retry-After."""
+    response = html(message_page("rate_limited"), 429)
+    response.headers["Retry-After"] = str(max(1, round(retry_after + 0.5)))
+    return response
+
+
+def body_too_large(request: Request) -> bool:
+    """Whether the declared body exceeds MAX_BODY (forms are read whole)."""
+    length = request.headers.get("content-length", "")
+    return length.isdigit() and int(length) > MAX_BODY
