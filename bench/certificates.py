@@ -1,9 +1,11 @@
-"""Certificates end to end (database → PDF on disk → database) with 2 render processes.
+"""Certificates end to end (database → PDF on disk → database), 1 and 2 render processes.
 
 Run from the repository root: `.venv/bin/python -m bench.certificates [COUNT ...]` (default 1000
-and 10000). Each count runs in a fresh process on a fresh home; prints certificates per second in
-total and per render process, and the peak resident memory of the worker and of each render process
-(sampled during the run, so a leak shows as a higher peak for the larger count).
+and 10000 with 2 processes, after 1000 with 1 process). Each run is a fresh process on a fresh
+home; prints certificates per second in total and per render process, and the peak resident memory
+of the worker and of each render process (sampled during the run, so a leak shows as a higher peak
+for the larger count). It first prints how well this machine's cores scale (two CPU-bound processes
+against one), since "per core" means little where two cores do not give twice the work.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from worker.jobs import render_certificates
 from worker.serve import render_pool
 
 PROCESSES = 2
+_BURN = 5_000_000
 
 
 def _rss_mib(pid: int) -> float:
@@ -54,16 +57,36 @@ class _Sampler(threading.Thread):
             self.peak_child = max([self.peak_child, *(_rss_mib(pid) for pid in self.pids)])
 
 
-async def _measure(count: int, home: Path) -> str:
+def _burn(_: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(_BURN):
+        total += i * i
+    return time.perf_counter() - start
+
+
+def core_scaling() -> float:
+    """Work done by two CPU-bound processes relative to one (2.0 = two real cores)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2) as pool:
+        alone = min(pool.submit(_burn, 0).result() for _ in range(2))
+        start = time.perf_counter()
+        list(pool.map(_burn, [0, 0]))
+        together = time.perf_counter() - start
+    return 2 * alone / together
+
+
+async def _measure(count: int, home: Path, processes: int) -> str:
     settings = load_settings(
-        home, environ={"QIANFA_WORKER_RENDER_PROCESSES": str(PROCESSES), "QIANFA_SECRET_KEY": "x"}
+        home, environ={"QIANFA_WORKER_RENDER_PROCESSES": str(processes), "QIANFA_SECRET_KEY": "x"}
     )
     store = await Store.open(settings.database_path)
     try:
         await confirmed_records(Issuance(store, settings), count - 14)
         pool = render_pool(settings)
         # Start the processes (import, font registration) before the clock starts.
-        pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(PROCESSES * 4)]}
+        pids = {f.result() for f in [pool.submit(os.getpid) for _ in range(processes * 4)]}
         sampler = _Sampler(sorted(pids))
         sampler.start()
         start = time.perf_counter()
@@ -79,21 +102,29 @@ async def _measure(count: int, home: Path) -> str:
         await store.close()
     return (
         f"{count:>6} certificates: {elapsed:6.1f} s, {count / elapsed:5.0f}/s in total, "
-        f"{count / elapsed / PROCESSES:4.0f}/s per core ({PROCESSES} processes), "
+        f"{count / elapsed / processes:4.0f}/s per core ({processes} processes), "
         f"{size:.0f} KiB each; peak RSS worker {sampler.peak_self:.0f} MiB, "
         f"render process {sampler.peak_child:.0f} MiB"
     )
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+    if len(sys.argv) == 4 and sys.argv[1] == "--one":
         with tempfile.TemporaryDirectory(prefix="qianfa-bench-") as home:
-            print(asyncio.run(_measure(int(sys.argv[2]), Path(home))), flush=True)
+            result = asyncio.run(_measure(int(sys.argv[2]), Path(home), int(sys.argv[3])))
+            print(result, flush=True)
         return
-    counts = [int(a) for a in sys.argv[1:]] or [1000, 10000]
-    print(f"cores: {os.cpu_count()}; end to end: database → PDF on disk (fsync) → database")
-    for count in counts:
-        command = [sys.executable, "-m", "bench.certificates", "--one", str(count)]
+    runs = [(int(a), PROCESSES) for a in sys.argv[1:]] or [
+        (1000, 1),
+        (1000, PROCESSES),
+        (10000, PROCESSES),
+    ]
+    print(
+        f"cores: {os.cpu_count()}, two processes do {core_scaling():.2f}x the work of one; "
+        "end to end: database → PDF on disk (fsync) → database"
+    )
+    for count, processes in runs:
+        command = [sys.executable, "-m", "bench.certificates", "--one", str(count), str(processes)]
         subprocess.run(command, check=True)
 
 

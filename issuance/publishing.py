@@ -1,4 +1,4 @@
-"""Certificate files on disk: where they live, the QR link, rendering, publishing.
+"""Certificate files on disk: where they live, rendering, publishing.
 
 A certificate reaches its final path only by `os.replace` of a fully written and fsynced temporary
 file in the same folder, so a reader (or a crash) never sees half a PDF. Rendering runs in pool
@@ -8,9 +8,7 @@ holds the database transaction that records the file's SHA-256.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -18,11 +16,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from issuance.certificate import CertificateView, Template, load_template, render
 from issuance.model import IssuanceRecord
 from issuance.settings import Settings
+from issuance.signing import certificate_link
 from issuance.store import SHANGHAI
 
 CERTIFICATES_DIR = "certificates"
@@ -34,17 +32,6 @@ def certificate_path(record: IssuanceRecord) -> str:
     """Where a record's PDF lives, relative to the home: one folder per batch."""
     name = record.cert_no if _SAFE_NAME.match(record.cert_no) else f"record-{record.id}"
     return f"{CERTIFICATES_DIR}/{record.batch_id}/{name}.pdf"
-
-
-def verify_link(settings: Settings, cert_no: str, id_number: str) -> str:
-    """The QR target `/c/{cert_no}?t=<token>`; the token proves the link came from a certificate.
-
-    Stand-in until the web part's `certificate_link` lands: this is the one place to switch over.
-    """
-    message = f"qianfa/certificate\n{cert_no}\n{id_number}".encode()
-    digest = hmac.new(settings.secret_key.encode("utf-8"), message, hashlib.sha256).digest()
-    token = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
-    return f"{settings.public_url.rstrip('/')}/c/{quote(cert_no)}?t={token}"
 
 
 def issued_on(record: IssuanceRecord) -> date:
@@ -73,7 +60,7 @@ def certificate_view(
         issuer_name=record.issuer_name,
         school_name=record.site_name,
         issued_on=issued_on(record),
-        verify_url=verify_link(settings, record.cert_no, record.id_number),
+        verify_url=certificate_link(settings, record.cert_no, record.id_number),
         school_stamp_png=school_stamp_png,
         issuer_seal_png=issuer_seal_png,
     )

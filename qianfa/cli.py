@@ -18,7 +18,7 @@ from issuance.catalog import t
 from issuance.errors import DomainError
 from issuance.exporting import export_records
 from issuance.idcard import mask
-from issuance.importing import import_orgs, import_people, import_results
+from issuance.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.service import Issuance
 from issuance.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.store import RecordFilter, Store
@@ -77,6 +77,13 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
     return await _with_issuance(settings, body)
 
 
+IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
+    "orgs": import_orgs,
+    "people": import_people,
+    "results": import_results,
+}
+
+
 def demo_data() -> Any:
     from issuance import demo  # imported lazily: Pillow drawing is only needed for the demo
 
@@ -84,7 +91,7 @@ def demo_data() -> Any:
 
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
-    importer = {"orgs": import_orgs, "people": import_people, "results": import_results}[args.kind]
+    importer = IMPORTERS[args.kind]
 
     async def body(issuance: Issuance) -> tuple[Any, str]:
         report = await importer(issuance.store, Path(args.file))
@@ -366,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "aiosqlite", "apscheduler.executors.default"):
+    for noisy in ("httpx", "aiosqlite", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))
@@ -375,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (DomainError, SettingsError, OSError) as error:
         _print_error(error)
+        if args.json:
+            print(json.dumps(_error_json(error), ensure_ascii=False))
         return 1
     except ImportFailed as failed:
         _emit(args, failed.report, failed.details)
@@ -393,6 +402,17 @@ def _emit(args: argparse.Namespace, result: Any, text: str) -> None:
         print(json.dumps(result, ensure_ascii=False))
     elif text:
         print(text)
+
+
+def _error_json(error: Exception) -> dict[str, str]:
+    if isinstance(error, DomainError):
+        return {
+            "error": error.key,
+            "message": error.message("zh"),
+            "message_en": error.message("en"),
+        }
+    kind = "file" if isinstance(error, OSError) else "settings"
+    return {"error": kind, "message": str(error), "message_en": str(error)}
 
 
 def _print_error(error: Exception) -> None:

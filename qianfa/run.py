@@ -7,7 +7,7 @@ import importlib
 import logging
 import signal
 
-from issuance.settings import Settings
+from issuance.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,9 @@ PARTS = ("web", "bot", "worker")
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
     """Serve the chosen parts until SIGINT/SIGTERM, sharing one store."""
+    if not settings.secret_key:
+        # Signed links (QR codes, CSRF) need it; fail now, not on the first certificate.
+        raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

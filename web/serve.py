@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -14,6 +16,14 @@ from web.app import build_app
 from web.security import install_log_masking
 
 log = logging.getLogger(__name__)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: the process's `stop` event governs shutdown."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
@@ -31,7 +41,7 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         server_header=False,
     )
     install_log_masking()
-    server = uvicorn.Server(config)
+    server = _Server(config)
     task = asyncio.create_task(server.serve())
     log.info(
         "web: listening on http://%s:%s (public %s)",

@@ -162,7 +162,11 @@ def test_usage_errors_exit_2(demo_home: Path, args: list[str]) -> None:
 def test_domain_errors_exit_1_with_chinese_and_english_on_stderr(demo_home: Path) -> None:
     run = qianfa(demo_home, "list", "create", "--plan", "没有这个计划", "--json")
     assert run.code == 1
-    assert run.stdout == ""
+    assert json.loads(run.stdout) == {
+        "error": "plan.unknown",
+        "message": "找不到考试计划：没有这个计划",
+        "message_en": "No exam plan 没有这个计划",
+    }
     assert "错误：找不到考试计划：没有这个计划" in run.stderr
     assert "Error: " in run.stderr
     run = qianfa(demo_home, "invite", "13999999999")

@@ -18,9 +18,9 @@ from PIL import Image
 
 from issuance import demo
 from issuance.archive import RECORDS_NAME, write_batch_archives
-from issuance.publishing import verify_link
 from issuance.service import Issuance
 from issuance.settings import Settings, load_settings
+from issuance.signing import certificate_link
 from issuance.store import RecordFilter, Store
 from tests.workload import people
 from worker.jobs import render_certificates
@@ -106,7 +106,7 @@ async def test_certificate_from_the_database_reads_back_with_poppler_and_zxing(
 
     _run("pdftoppm", "-r", "150", "-png", "-singlefile", pdf, tmp_path / "page")
     found = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
-    link = verify_link(settings, record.cert_no, record.id_number)
+    link = certificate_link(settings, record.cert_no, record.id_number)
     assert link.startswith(f"https://qf.example.cn/c/{record.cert_no}?t=")
     assert [b.text for b in found if b.format == zxingcpp.BarcodeFormat.QRCode] == [link]
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from issuance.service import Issuance
-from issuance.settings import load_settings
+from issuance.settings import load_settings, write_initial_config
 from issuance.store import Store
 from tests.workload import confirmed_records
 
@@ -54,6 +54,7 @@ def _wait_for(condition, deadline_s: float = 120) -> None:  # type: ignore[no-un
 async def test_killed_worker_resumes_without_losing_duplicating_or_half_writing(
     tmp_path: Path,
 ) -> None:
+    write_initial_config(tmp_path)  # the worker refuses to start without a secret key
     settings = load_settings(tmp_path, environ={})
     store = await Store.open(settings.database_path)
     await confirmed_records(Issuance(store, settings), RECORDS)

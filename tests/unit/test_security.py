@@ -79,3 +79,10 @@ def test_installing_twice_adds_one_filter() -> None:
     install_log_masking(["qianfa.test"])
     filters = logging.getLogger("qianfa.test").filters
     assert sum(isinstance(f, SensitiveDataFilter) for f in filters) == 1
+
+
+def test_certificate_link_tag_is_masked_in_logs() -> None:
+    line = '127.0.0.1:5 - "GET /c/15600031015610012000045?t=9XrCESqoQqjWTOzACSDUVA HTTP/1.1" 200'
+    masked = mask_sensitive(line)
+    assert "9XrCESqoQqjWTOzACSDUVA" not in masked
+    assert "/c/15600031015610012000045?t=***" in masked
