@@ -18,7 +18,7 @@ from issuance.errors import Invalid
 from issuance.idcard import parse_id_number
 from issuance.model import LEVELS, ORG_KINDS, RESULTS, ROLES, STUDENT_TYPES
 from issuance.store import Store
-from issuance.tabular import Column, RowError, RowErrors, Table, progress, read_table
+from issuance.tabular import Column, Row, RowError, RowErrors, Table, progress, read_table
 
 ORG_COLUMNS = (
     Column("code", "机构代码", "code"),
@@ -129,41 +129,32 @@ def _header_checked(importer: Importer) -> Importer:
     return checked
 
 
-async def _run(
-    store: Store,
-    path: Path,
-    columns: Sequence[Column],
-    locale: str,
-    validate: Callable[[_Checker, int, dict[str, str]], Any],
-) -> tuple[_Checker, list[Any]]:
-    valid: list[Any] = []
+def _read(path: Path, columns: Sequence[Column], locale: str) -> tuple[_Checker, list[Row]]:
+    """Every data row of the file, and a checker for reporting bad cells in it."""
     with read_table(path, columns) as table:
         checker = _Checker(table, locale)
-        for number, values in progress(table, table.total, t("import.progress", locale)):
-            item = await validate(checker, number, values)
-            if item is not None:
-                valid.append(item)
-    return checker, valid
+        rows = list(progress(table, table.total, t("import.progress", locale)))
+    return checker, rows
 
 
 @_header_checked
 async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import organizations (机构)."""
+    checker, table = _read(path, ORG_COLUMNS, locale)
     seen: dict[str, int] = {}
-
-    async def validate(check: _Checker, row: int, v: dict[str, str]) -> Any:
-        if not check.required(row, v, ("code", "name", "type")):
-            return None
-        ok = check.one_of(row, "type", v["type"], ORG_KINDS)
+    rows = []
+    for row, v in table:
+        if not checker.required(row, v, ("code", "name", "type")):
+            continue
+        ok = checker.one_of(row, "type", v["type"], ORG_KINDS)
         if v["code"] in seen:
-            check.fail(row, "code", "import.duplicate_in_file", first=seen[v["code"]])
+            checker.fail(row, "code", "import.duplicate_in_file", first=seen[v["code"]])
             ok = False
         seen.setdefault(v["code"], row)
-        if not ok:
-            return None
-        return (v["code"], v["name"], v["type"], v.get("region") or None, v.get("parent") or None)
-
-    checker, rows = await _run(store, path, ORG_COLUMNS, locale, validate)
+        if ok:
+            rows.append(
+                (v["code"], v["name"], v["type"], v.get("region") or None, v.get("parent") or None)
+            )
     existing = await store.orgs_by_code(list(seen) + [r[4] for r in rows if r[4]])
     for code, row in seen.items():
         if code in existing:
@@ -177,13 +168,7 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
 @_header_checked
 async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import people (人员) with their roles; a school gets exactly one 负责人."""
-    rows: list[tuple[int, dict[str, str]]] = []
-
-    async def validate(check: _Checker, row: int, v: dict[str, str]) -> Any:
-        rows.append((row, v))
-        return None
-
-    checker, _ = await _run(store, path, PEOPLE_COLUMNS, locale, validate)
+    checker, rows = _read(path, PEOPLE_COLUMNS, locale)
     orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
     known_phones = await store.people_by_phone(v["phone"] for _, v in rows if v.get("phone"))
     heads = await store.orgs_with_head()
@@ -224,13 +209,7 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
 @_header_checked
 async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import exam results (考核结果); students and plans are created as needed."""
-    rows: list[tuple[int, dict[str, str]]] = []
-
-    async def validate(check: _Checker, row: int, v: dict[str, str]) -> Any:
-        rows.append((row, v))
-        return None
-
-    checker, _ = await _run(store, path, RESULT_COLUMNS, locale, validate)
+    checker, rows = _read(path, RESULT_COLUMNS, locale)
     codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
     orgs = await store.orgs_by_code(codes)
     plans = await store.plans_by_name()

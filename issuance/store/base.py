@@ -16,6 +16,7 @@ import aiosqlite
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_IN_CHUNK = 500
 
 
 def system_clock() -> datetime:
@@ -132,6 +133,15 @@ class BaseStore:
         async with self.transaction(write=False):
             cursor = await self._db.execute(sql, params)
             return list(await cursor.fetchall())
+
+    async def _all_in(self, sql: str, values: Sequence[Any]) -> list[aiosqlite.Row]:
+        """Rows of `sql` whose `{marks}` is filled with placeholders for `values`, in chunks
+        (SQLite limits the number of parameters of one statement)."""
+        rows: list[aiosqlite.Row] = []
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = list(values[start : start + _IN_CHUNK])
+            rows.extend(await self._all(sql.format(marks=",".join("?" * len(chunk))), chunk))
+        return rows
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         rows = await self._all(sql, params)

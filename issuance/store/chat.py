@@ -216,16 +216,10 @@ class ChatQueries(BaseStore):
 
     async def heads_of(self, org_ids: Sequence[int]) -> dict[int, int]:
         """org id -> person id of its responsible person (负责人)."""
-        found: dict[int, int] = {}
-        for start in range(0, len(org_ids), 900):
-            chunk = list(org_ids[start : start + 900])
-            rows = await self._all(
-                "SELECT org_id, id FROM person WHERE role = '负责人'"
-                f" AND org_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update({row[0]: row[1] for row in rows})
-        return found
+        rows = await self._all_in(
+            "SELECT org_id, id FROM person WHERE role = '负责人' AND org_id IN ({marks})", org_ids
+        )
+        return {row[0]: row[1] for row in rows}
 
     async def enqueue_many(
         self, rows: Sequence[tuple[int, str, dict[str, Any]]], broadcast_id: int | None

@@ -131,16 +131,10 @@ class CoreQueries(BaseStore):
     # Organizations and people
 
     async def orgs_by_code(self, codes: Iterable[str]) -> dict[str, Org]:
-        wanted = sorted(set(codes))
-        found: dict[str, Org] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = await self._all(
-                f"SELECT id, code, name, kind FROM org WHERE code IN ({_placeholders(len(chunk))})",
-                chunk,
-            )
-            found.update({row["code"]: Org(**dict(row)) for row in rows})
-        return found
+        rows = await self._all_in(
+            "SELECT id, code, name, kind FROM org WHERE code IN ({marks})", sorted(set(codes))
+        )
+        return {row["code"]: Org(**dict(row)) for row in rows}
 
     async def insert_orgs(
         self, rows: Sequence[tuple[str, str, str, str | None, str | None]]
@@ -158,10 +152,7 @@ class CoreQueries(BaseStore):
         return len(rows)
 
     async def people_by_phone(self, phones: Iterable[str]) -> dict[str, Person]:
-        wanted = sorted(set(phones))
-        rows = await self._all(
-            f"{_PERSON_SQL} WHERE p.phone IN ({_placeholders(len(wanted))})", wanted
-        )
+        rows = await self._all_in(_PERSON_SQL + " WHERE p.phone IN ({marks})", sorted(set(phones)))
         return {row["phone"]: _person(row) for row in rows}
 
     async def orgs_with_head(self) -> set[int]:
@@ -268,17 +259,12 @@ class CoreQueries(BaseStore):
         return PlanInfo(**dict(row)) if row else None
 
     async def students_by_id_number(self, numbers: Iterable[str]) -> dict[str, aiosqlite.Row]:
-        wanted = sorted(set(numbers))
-        found: dict[str, aiosqlite.Row] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            rows = await self._all(
-                "SELECT id, id_number, name, student_type, school_id FROM student"
-                f" WHERE id_number IN ({_placeholders(len(chunk))})",
-                chunk,
-            )
-            found.update({row["id_number"]: row for row in rows})
-        return found
+        rows = await self._all_in(
+            "SELECT id, id_number, name, student_type, school_id FROM student"
+            " WHERE id_number IN ({marks})",
+            sorted(set(numbers)),
+        )
+        return {row["id_number"]: row for row in rows}
 
     async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (id number, plan name) pairs already have a result."""
@@ -424,14 +410,8 @@ class CoreQueries(BaseStore):
         return [_record(row) for row in await self._all(sql, params)]
 
     async def records_by_ids(self, ids: Sequence[int]) -> list[IssuanceRecord]:
-        found: list[IssuanceRecord] = []
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start : start + 900])
-            rows = await self._all(
-                f"{_RECORD_SQL} WHERE r.id IN ({_placeholders(len(chunk))}) ORDER BY r.id", chunk
-            )
-            found.extend(_record(row) for row in rows)
-        return found
+        rows = await self._all_in(_RECORD_SQL + " WHERE r.id IN ({marks}) ORDER BY r.id", ids)
+        return [_record(row) for row in rows]
 
     async def record_by_cert_no(self, cert_no: str) -> IssuanceRecord | None:
         row = await self._one(f"{_RECORD_SQL} WHERE r.cert_no = ?", (cert_no,))
@@ -483,16 +463,12 @@ class CoreQueries(BaseStore):
 
     async def open_problems(self, record_ids: Sequence[int]) -> set[int]:
         """Which of the records still have student info to complete."""
-        found: set[int] = set()
-        for start in range(0, len(record_ids), 900):
-            chunk = list(record_ids[start : start + 900])
-            rows = await self._all(
-                "SELECT DISTINCT record_id FROM info_problem WHERE resolved_at IS NULL"
-                f" AND record_id IN ({_placeholders(len(chunk))})",
-                chunk,
-            )
-            found.update(row[0] for row in rows)
-        return found
+        rows = await self._all_in(
+            "SELECT DISTINCT record_id FROM info_problem WHERE resolved_at IS NULL"
+            " AND record_id IN ({marks})",
+            record_ids,
+        )
+        return {row[0] for row in rows}
 
     async def add_signature(self, person_id: int, png: bytes, sha256: str, strokes: str) -> int:
         cursor = await self._execute(
@@ -573,16 +549,12 @@ class CoreQueries(BaseStore):
 
     async def latest_refusals(self, record_ids: Sequence[int]) -> dict[int, str]:
         """record id -> reason of its most recent refusal."""
-        result: dict[int, str] = {}
-        for start in range(0, len(record_ids), 900):
-            chunk = list(record_ids[start : start + 900])
-            rows = await self._all(
-                "SELECT record_id, reason FROM signoff WHERE act = 'refuse'"
-                f" AND record_id IN ({_placeholders(len(chunk))}) ORDER BY id",
-                chunk,
-            )
-            result.update({row["record_id"]: row["reason"] for row in rows})
-        return result
+        rows = await self._all_in(
+            "SELECT record_id, reason FROM signoff WHERE act = 'refuse'"
+            " AND record_id IN ({marks}) ORDER BY id",
+            record_ids,
+        )
+        return {row["record_id"]: row["reason"] for row in rows}
 
     # Stamps
 
