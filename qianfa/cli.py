@@ -23,6 +23,7 @@ from issuance.service import Issuance
 from issuance.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.store import RecordFilter, Store
 from qianfa.run import PARTS, run_parts
+from web.security import SensitiveDataFilter
 
 log = logging.getLogger("qianfa")
 Command = Callable[[argparse.Namespace, Settings], Awaitable[tuple[Any, str]]]
@@ -373,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        # Every record, whichever library logs it, has ID numbers and signing tokens masked.
+        handler.addFilter(SensitiveDataFilter())
     for noisy in ("httpx", "aiosqlite", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
