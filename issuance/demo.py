@@ -14,6 +14,7 @@ from issuance.idcard import check_character
 from issuance.importing import ResultRow
 from issuance.model import Person
 from issuance.service import Invite, Issuance
+from issuance.stamp import prepare_stamp
 
 ISSUER = ("91110108MA01ZCJY5X", "中船教育科技(北京)有限公司")
 SCHOOL = ("21020000000000000000", "辽宁示范船舶职业技术学院")
@@ -99,9 +100,9 @@ def stamp_png(name: str) -> bytes:
     image = Image.new("RGB", (300, 300), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((12, 12, 288, 288), outline=(200, 20, 20), width=14)
-    font = _font(92)
+    font = _font(76)
     for index, char in enumerate(name[:3]):
-        draw.text((150, 62 + index * 88), char, fill=(200, 20, 20), font=font, anchor="mm")
+        draw.text((150, 72 + index * 78), char, fill=(200, 20, 20), font=font, anchor="mm")
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
@@ -136,7 +137,7 @@ async def load(issuance: Issuance) -> list[Invite]:
     head = await store.person_by_ref(PEOPLE[1][1])
     assert evaluator is not None and head is not None
     await _confirm(issuance, evaluator, [r.id for r in records], seed=1)
-    png = stamp_png(head.name)
+    png = prepare_stamp(stamp_png(head.name))  # as an upload through /stamp would be
     await store.save_stamp(school, head.id, png, hashlib.sha256(png).hexdigest())
     await _confirm(issuance, head, [r.id for r in records[:_CONFIRMED_BY_SCHOOL]], seed=2)
     return [await issuance.create_invite(phone) for _, phone, _, _, _ in PEOPLE]
