@@ -273,6 +273,24 @@ class Issuance:
         )
         return person
 
+    async def void(self, cert_no: str, reason: str) -> IssuanceRecord:
+        """作废 an issued certificate (e.g. a spoiled or wrongly issued one); it stays on file."""
+        reason = reason.strip()
+        if not reason:
+            raise Invalid("void.reason_required")
+        record = await self.store.record_by_cert_no(cert_no.strip())
+        if record is None:
+            raise NotFound("void.unknown", cert_no=cert_no)
+        if record.status != CONFIRMED:
+            raise Conflict("void.not_issued")
+        entry = AuditEntry(
+            self.store.now_iso(), "admin", "certificate.void", f"record:{record.id}", reason=reason
+        )
+        await self.store.void_record(record.id, reason, entry)
+        found = await self.store.record_by_cert_no(record.cert_no)
+        assert found is not None
+        return found
+
     # Verification and audit
 
     async def verify(self, cert_no: str, id_number: str) -> Verification:

@@ -244,6 +244,15 @@ class NotValid(Exception):
         self.text = text
 
 
+async def cmd_void(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        record = await issuance.void(args.cert_no, args.reason)
+        result = {"cert_no": record.cert_no, "void_at": record.void_at, "reason": args.reason}
+        return result, t("cli.void.done", cert_no=record.cert_no)
+
+    return await _with_issuance(settings, body)
+
+
 async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     async def body(issuance: Issuance) -> tuple[Any, str]:
         problem = await issuance.audit_problem()
@@ -347,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("cert_no")
     p.add_argument("id_number")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("void", parents=[common], help="作废: void an issued certificate")
+    p.add_argument("cert_no")
+    p.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    p.set_defaults(func=cmd_void)
 
     p = sub.add_parser("audit", parents=[common], help="audit log")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)

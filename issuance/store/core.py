@@ -417,6 +417,18 @@ class CoreQueries(BaseStore):
         row = await self._one(f"{_RECORD_SQL} WHERE r.cert_no = ?", (cert_no,))
         return _record(row) if row else None
 
+    async def void_record(self, record_id: int, reason: str, audit: AuditEntry) -> None:
+        """作废: mark a confirmed certificate void, with the audit entry, once."""
+        async with self.transaction():
+            cursor = await self._db.execute(
+                "UPDATE record SET void_at = ?, void_reason = ?, version = version + 1"
+                " WHERE id = ? AND void_at IS NULL",
+                (audit.at, reason, record_id),
+            )
+            if cursor.rowcount != 1:
+                raise Conflict("void.already")
+            await self.append_audit(audit)
+
     async def batches(
         self,
         issuer_id: int | None = None,

@@ -290,6 +290,29 @@ def test_verify_a_confirmed_certificate(demo_home: Path) -> None:
     assert (pending.code, pending.json()["status"]) == (1, "not_found")
 
 
+def test_void_marks_an_issued_certificate_void_once_with_an_audited_reason(home: Path) -> None:
+    ((cert_no, id_number),) = sql(
+        home,
+        "SELECT r.cert_no, s.id_number FROM record r JOIN exam_result er ON er.id = r.result_id"
+        " JOIN student s ON s.id = er.student_id WHERE r.status = '确认签发' LIMIT 1",
+    )
+    assert qianfa(home, "void", cert_no).code == 2  # the reason is required
+    run = qianfa(home, "void", cert_no, "--reason", "打印损坏，收回作废", "--json")
+    assert run.code == 0 and run.json()["cert_no"] == cert_no
+    answer = qianfa(home, "verify", cert_no, id_number, "--json")
+    assert (answer.code, answer.json()["status"]) == (1, "void")
+    again = qianfa(home, "void", cert_no, "--reason", "再次", "--json")
+    assert (again.code, again.json()["error"]) == (1, "void.already")
+    pending = qianfa(home, "void", ZHU_CERT, "--reason", "未签发", "--json")
+    assert (pending.code, pending.json()["error"]) == (1, "void.not_issued")
+    ((reason, action),) = sql(
+        home, "SELECT reason, action FROM audit WHERE action = 'certificate.void'"
+    )
+    assert (reason, action) == ("打印损坏，收回作废", "certificate.void")
+    assert sql(home, "SELECT status FROM record WHERE cert_no = ?", (cert_no,)) == [("确认签发",)]
+    assert qianfa(home, "audit", "verify").code == 0
+
+
 def test_audit_verify_passes_on_an_intact_log(demo_home: Path) -> None:
     run = qianfa(demo_home, "audit", "verify", "--json")
     assert run.code == 0
