@@ -14,20 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from issuance.idcard import check_character
-from issuance.tabular import Column, Format, read_table, write_table
-
-RESULTS = [
-    Column("name", "学生姓名", "name"),
-    Column("id_number", "身份证号", "id_number"),
-    Column("student_type", "学生类型", "student_type"),
-    Column("school", "所属院校", "school"),
-    Column("program", "证书名称", "program"),
-    Column("level", "证书等级", "level"),
-    Column("issuer", "颁证机构", "issuer"),
-    Column("plan", "考试计划", "plan"),
-    Column("site", "考核站点", "site"),
-    Column("result", "考核状态", "result"),
-]
+from issuance.importing import RESULT_COLUMNS as RESULTS
+from issuance.tabular import Format, read_table, write_table
 
 
 def results(count: int) -> Iterator[list[object]]:

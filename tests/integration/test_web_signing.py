@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,25 +18,12 @@ from tests.webserver import (
     Live,
     csrf_of,
     init_data,
-    live_app,
     signature_fields,
 )
 
 # Demo records 15..61 wait for the school (考核站点待签发); 1..14 are confirmed.
 WAITING = list(range(15, 25))
 CHAT = {"chat_id": 4242, "message_id": 77, "locale": "zh"}
-
-
-@pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[Live]:
-    async with live_app(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(live: Live) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live.base_url) as http:
-        yield http
 
 
 async def new_link(live: Live, record_ids: list[int] = WAITING) -> SigningLink:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from issuance.model import IssuanceRecord
 from issuance.signing import certificate_link
-from tests.webserver import Live, csrf_of, live_app
-
-
-@pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[Live]:
-    async with live_app(tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-async def client(live: Live) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=live.base_url) as http:
-        yield http
+from tests.webserver import Live, csrf_of
 
 
 async def record(live: Live, record_id: int) -> IssuanceRecord:
