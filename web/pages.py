@@ -22,7 +22,7 @@ MessageKind = Literal["expired", "used", "forged", "changed", "foreign", "rate_l
 
 @dataclass(frozen=True)
 class SigningRequest:
-    """What a 考核站点负责人 is asked to confirm: one batch of records of one exam plan."""
+    """What a signer is asked to confirm: one batch of records of one exam plan."""
 
     signer_name: str
     school: str
@@ -32,6 +32,7 @@ class SigningRequest:
     exam_plan: str
     record_count: int
     first_student_names: tuple[str, ...]
+    evaluator: bool = False  # an evaluation organization's 签发人, not a 考核站点负责人
 
 
 @dataclass(frozen=True)

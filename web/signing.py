@@ -13,6 +13,7 @@ from issuance.catalog import t
 from issuance.errors import DomainError, Forbidden, Invalid
 from issuance.model import Person
 from issuance.signing import SigningView, complete_signing, open_signing, token_hash
+from issuance.signoff import EVALUATOR
 from issuance.tokens import telegram_init_data_valid
 from web import csrf
 from web.context import body_too_large, context, error_page, form_page, html
@@ -37,6 +38,7 @@ def signing_request(view: SigningView) -> SigningRequest:
         exam_plan=first.plan,
         record_count=len(view.records),
         first_student_names=tuple(r.student_name for r in view.records[:5]),
+        evaluator=view.signer.party == EVALUATOR,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from importlib import resources
 
@@ -46,6 +47,14 @@ def test_the_signing_page_shows_who_signs_what_and_the_warning() -> None:
     assert "确认后不可撤回" in html
     assert "朱**、李*、陈**、林、黄**" in html and "等 47 人" in html
     assert "朱鹏飞" not in html and "吴*" not in html
+
+
+def test_the_signing_page_names_the_signers_role() -> None:
+    school_side = sign_page(REQUEST, csrf="c")
+    assert "考核站点负责人" in school_side and "所属院校" in school_side
+    evaluator = sign_page(dataclasses.replace(REQUEST, evaluator=True), csrf="c")
+    assert "培训评价组织签发人" in evaluator and "所属机构" in evaluator
+    assert "考核站点负责人" not in evaluator
 
 
 def test_the_signing_page_has_one_canvas_one_submit_and_the_hidden_fields() -> None:
