@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 GENESIS = "0" * 64
 
@@ -14,6 +14,7 @@ GENESIS = "0" * 64
 class AuditEntry:
     """One state change: who did what to which subject, when, why, with which signature."""
 
+    # The field order is the order hashed and stored: never reorder.
     at: str
     actor: str
     action: str
@@ -24,16 +25,7 @@ class AuditEntry:
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     """SHA-256 over the previous hash and the entry's fields, canonically encoded."""
-    fields = [
-        prev_hash,
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.subject,
-        entry.reason,
-        entry.signature,
-    ]
-    encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    encoded = json.dumps([prev_hash, *astuple(entry)], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import astuple, dataclass, fields
 from typing import Any
 
 import aiosqlite
@@ -602,16 +602,7 @@ class CoreQueries(BaseStore):
             cursor = await self._db.execute(
                 "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    entry.at,
-                    entry.actor,
-                    entry.action,
-                    entry.subject,
-                    entry.reason,
-                    entry.signature,
-                    prev,
-                    entry_hash(prev, entry),
-                ),
+                (*astuple(entry), prev, entry_hash(prev, entry)),
             )
             return int(cursor.lastrowid or 0)
 
