@@ -220,12 +220,7 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any,
         result = {k: v for k, v in asdict(answer).items() if v is not None}
         text = t(
             f"cli.verify.{answer.status}",
-            cert_no=answer.cert_no,
-            name=answer.name,
-            program=answer.program,
-            level=answer.level,
-            issuer=answer.issuer,
-            issued_on=answer.issued_on,
+            **asdict(answer),
             id_number=mask(args.id_number.strip().upper()),
         )
         if answer.status != "valid":

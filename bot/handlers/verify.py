@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 from telegram import Update
@@ -41,16 +42,7 @@ async def answer(update: Update, context: BotContext, cert_no: str, id_number: s
     await say(
         update,
         context,
-        text(
-            update,
-            f"bot.verify.{result.status}",
-            cert_no=result.cert_no,
-            name=result.name,
-            program=result.program,
-            level=result.level,
-            issuer=result.issuer,
-            issued_on=result.issued_on,
-        ),
+        text(update, f"bot.verify.{result.status}", **asdict(result)),
     )
 
 
