@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 
 from issuance.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
 from tests.fakebot import FakeBotApi, FakeBotServer
+from tests.pictures import sample_certificate
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +33,4 @@ def template() -> Template:
 
 @pytest.fixture
 def certificate() -> CertificateView:
-    return CertificateView(
-        cert_no="15600031015610012000045",
-        student_name="朱鹏飞",
-        id_number="61011420000101101X",
-        program="特殊焊接技术职业技能等级证书",
-        level="中级",
-        issuer_name="中船教育科技(北京)有限公司",
-        school_name="陕西工业职业技术学院",
-        issued_on=date(2025, 6, 30),
-        verify_url="https://qianfa.example.cn/verify/15600031015610012000045",
-        school_stamp_png=None,
-        issuer_seal_png=None,
-    )
+    return sample_certificate()

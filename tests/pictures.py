@@ -1,10 +1,13 @@
-"""Pictures for tests: stamps drawn with Pillow."""
+"""Pictures for tests and benches: stamps drawn with Pillow, a sample certificate."""
 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from PIL import Image, ImageDraw
+
+from issuance.certificate import CertificateView
 
 STAMP_RED = (190, 20, 20)
 
@@ -27,3 +30,20 @@ def drawn_stamp(width: int = 400, height: int = 400) -> bytes:
     )
     draw.rectangle([width * 0.4, height * 0.4, width * 0.6, height * 0.6], fill=STAMP_RED)
     return png_bytes(image)
+
+
+def sample_certificate() -> CertificateView:
+    """The guide's student 朱鹏飞, without stamps."""
+    return CertificateView(
+        cert_no="15600031015610012000045",
+        student_name="朱鹏飞",
+        id_number="61011420000101101X",
+        program="特殊焊接技术职业技能等级证书",
+        level="中级",
+        issuer_name="中船教育科技(北京)有限公司",
+        school_name="陕西工业职业技术学院",
+        issued_on=date(2025, 6, 30),
+        verify_url="https://qianfa.example.cn/verify/15600031015610012000045",
+        school_stamp_png=None,
+        issuer_seal_png=None,
+    )
