@@ -14,11 +14,11 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import running
-from issuance import demo
-from issuance.service import Issuance
-from issuance.settings import Secret, Settings
+from channels.telegram.app import running
+from issuance.core.settings import Secret, Settings
 from issuance.store import Store
+from issuance.xcert import demo
+from issuance.xcert.service import Issuance
 from tests.fakebot import FakeBotServer, RateLimits, User
 
 SCHOOLS = 5000

@@ -19,9 +19,9 @@ import threading
 import time
 from pathlib import Path
 
-from issuance.service import Issuance
-from issuance.settings import load_settings
+from issuance.core.settings import load_settings
 from issuance.store import Store
+from issuance.xcert.service import Issuance
 from tests.workload import confirmed_records
 from worker.jobs import render_certificates
 from worker.serve import render_pool

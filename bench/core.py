@@ -20,11 +20,11 @@ from pathlib import Path
 
 import openpyxl
 
-from issuance.idcard import check_character
-from issuance.importing import RESULT_COLUMNS, import_orgs, import_people, import_results
-from issuance.service import Issuance
-from issuance.settings import load_settings
+from issuance.core.idcard import check_character
+from issuance.core.settings import load_settings
 from issuance.store import RecordFilter, Store
+from issuance.xcert.importing import RESULT_COLUMNS, import_orgs, import_people, import_results
+from issuance.xcert.service import Issuance
 
 ROWS = 100_000
 CONFIRM = 10_000

@@ -9,8 +9,8 @@ import resource
 import time
 from dataclasses import replace
 
-from issuance.certificate import DEFAULT_TEMPLATE, load_template, render
-from issuance.stamp import prepare_stamp
+from issuance.formats.certificate import DEFAULT_TEMPLATE, load_template, render
+from issuance.formats.stamp_image import prepare_stamp
 from tests.pictures import drawn_stamp, sample_certificate
 
 COUNT = 500

@@ -13,9 +13,9 @@ import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
-from issuance.idcard import check_character
-from issuance.importing import RESULT_COLUMNS as RESULTS
-from issuance.tabular import Format, read_table, write_table
+from issuance.core.idcard import check_character
+from issuance.formats.tabular import Format, read_table, write_table
+from issuance.xcert.importing import RESULT_COLUMNS as RESULTS
 
 
 def results(count: int) -> Iterator[list[object]]:

@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 
-from issuance import demo
-from issuance.service import Issuance
-from issuance.settings import Secret, Settings
+from issuance.core.settings import Secret, Settings
 from issuance.store import RecordFilter, Store
+from issuance.xcert import demo
+from issuance.xcert.service import Issuance
 from web.app import build_app
 
 TARGET_P99_MS = 50.0

@@ -13,15 +13,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from issuance.archive import write_batch_archives
-from issuance.catalog import t
-from issuance.errors import DomainError
-from issuance.exporting import export_records
-from issuance.idcard import mask
-from issuance.importing import ImportReport, import_orgs, import_people, import_results
-from issuance.service import Issuance
-from issuance.settings import Settings, SettingsError, load_settings, write_initial_config
+from issuance.core.catalog import t
+from issuance.core.errors import DomainError
+from issuance.core.idcard import mask
+from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.store import RecordFilter, Store
+from issuance.xcert.archive import write_batch_archives
+from issuance.xcert.exporting import export_records
+from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
+from issuance.xcert.service import Issuance
 from qianfa.run import PARTS, run_parts
 from web.security import SensitiveDataFilter
 
@@ -86,7 +86,7 @@ IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
 
 
 def demo_data() -> Any:
-    from issuance import demo  # imported lazily: Pillow drawing is only needed for the demo
+    from issuance.xcert import demo
 
     return demo
 

@@ -7,7 +7,7 @@ import importlib
 import logging
 import signal
 
-from issuance.settings import Settings, SettingsError
+from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)

@@ -12,14 +12,14 @@ from typing import Any
 
 import segno
 
-from bot.app import running
-from bot.context import BotApp
-from issuance import demo
-from issuance.importing import ResultRow
-from issuance.model import Person
-from issuance.service import Invite, Issuance
-from issuance.settings import Secret, Settings
+from channels.telegram.app import running
+from channels.telegram.context import BotApp
+from issuance.core.people import Person
+from issuance.core.settings import Secret, Settings
 from issuance.store import Store
+from issuance.xcert import demo
+from issuance.xcert.importing import ResultRow
+from issuance.xcert.service import Invite, Issuance
 from tests.fakebot import FakeBotApi, Sent, User
 
 EVALUATOR = User(2001, "王建国")
@@ -154,7 +154,7 @@ class World:
 
 
 def _id(serial: int) -> str:
-    from issuance.idcard import check_character
+    from issuance.core.idcard import check_character
 
     first17 = f"110101{20010101 + serial % 27:08d}{serial % 1000:03d}"
     first17 = f"110101200101{serial % 28 + 1:02d}{serial % 1000:03d}"

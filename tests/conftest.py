@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from issuance.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
+from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from PIL import Image, ImageDraw
 
-from issuance.certificate import CertificateView
+from issuance.formats.certificate import CertificateView
 
 STAMP_RED = (190, 20, 20)
 

@@ -6,8 +6,8 @@ same table rather than to the engine's own logic.
 
 from __future__ import annotations
 
-from issuance.errors import Conflict, DomainError, Forbidden
-from issuance.signoff import Act
+from issuance.core.chain import Act
+from issuance.core.errors import Conflict, DomainError, Forbidden
 
 E = "培训评价组织"
 S = "考核站点"

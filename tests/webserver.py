@@ -21,10 +21,10 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 
-from issuance import demo
-from issuance.service import Invite, Issuance
-from issuance.settings import Secret, Settings
+from issuance.core.settings import Secret, Settings
 from issuance.store import SHANGHAI, Store
+from issuance.xcert import demo
+from issuance.xcert.service import Invite, Issuance
 from web.app import build_app
 
 HEAD_PHONE = "13800000002"

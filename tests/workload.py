@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from issuance import demo
-from issuance.idcard import check_character
-from issuance.importing import ResultRow
-from issuance.model import Person
-from issuance.service import Issuance
+from issuance.core.idcard import check_character
+from issuance.core.people import Person
 from issuance.store import RecordFilter, Store
+from issuance.xcert import demo
+from issuance.xcert.importing import ResultRow
+from issuance.xcert.service import Issuance
 
 PLAN = "2025年6月考试计划特殊焊接技术职业技能等级证书中级"
 _NAMES = ("朱鹏飞", "李娜", "欧阳文静", "王小明", "张伟", "折海威", "杨刚")

@@ -10,13 +10,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from issuance.idcard import check_character
-from issuance.importing import ResultRow
-from issuance.model import Person
-from issuance.service import Issuance
-from issuance.settings import load_settings
-from issuance.signoff import Act
+from issuance.core.chain import Act
+from issuance.core.idcard import check_character
+from issuance.core.people import Person
+from issuance.core.settings import load_settings
 from issuance.store import RecordFilter, Store
+from issuance.xcert.importing import ResultRow
+from issuance.xcert.service import Issuance
 
 ISSUER = "ISSUER01"
 SCHOOL_A = "SCHOOLA"

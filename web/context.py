@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from issuance.errors import DomainError
-from issuance.service import Issuance
-from issuance.settings import Settings
+from issuance.core.errors import DomainError
+from issuance.core.settings import Settings
+from issuance.xcert.service import Issuance
 from web import csrf
 from web.pages import MessageKind, message_page
 from web.ratelimit import RateLimiter

@@ -8,8 +8,8 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
-from issuance.errors import Invalid
-from issuance.tokens import new_token, sign, unsign
+from issuance.core.errors import Invalid
+from issuance.core.tokens import new_token, sign, unsign
 
 COOKIE = "qf_csrf"
 FIELD = "csrf"

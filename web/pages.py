@@ -9,9 +9,9 @@ from typing import Any, Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.staticfiles import StaticFiles
 
-from issuance.catalog import DEFAULT_LOCALE, t
-from issuance.errors import DomainError
-from issuance.idcard import mask_name
+from issuance.core.catalog import DEFAULT_LOCALE, t
+from issuance.core.errors import DomainError
+from issuance.core.idcard import mask_name
 
 STATIC_PREFIX = "/static"
 SAMPLE_NAMES = 5

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from bot.webhook import routes as webhook_routes
-from issuance.settings import Settings
+from channels.telegram.webhook import routes as webhook_routes
+from issuance.core.settings import Settings
 from issuance.store import Store
 from web.app import build_app
 from web.security import install_log_masking

@@ -9,12 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from issuance.catalog import t
-from issuance.errors import DomainError, Forbidden, Invalid
-from issuance.model import Person
-from issuance.signing import SigningView, complete_signing, open_signing, token_hash
-from issuance.signoff import EVALUATOR
-from issuance.tokens import telegram_init_data_valid
+from issuance.core.catalog import t
+from issuance.core.errors import DomainError, Forbidden, Invalid
+from issuance.core.people import Person
+from issuance.core.tokens import telegram_init_data_valid
+from issuance.xcert.signing import SigningView, complete_signing, open_signing, token_hash
+from issuance.xcert.statuses import EVALUATOR
 from web import csrf
 from web.context import body_too_large, context, error_page, form_page, html
 from web.pages import SigningRequest, message_page, sign_done_page, sign_page

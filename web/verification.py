@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from issuance.errors import Invalid
-from issuance.idcard import parse_id_number
-from issuance.service import Verification
-from issuance.signing import verify_link
+from issuance.core.errors import Invalid
+from issuance.core.idcard import parse_id_number
+from issuance.xcert.service import Verification
+from issuance.xcert.signing import verify_link
 from web import csrf
 from web.context import body_too_large, client_key, context, error_page, form_page, html, too_many
 from web.pages import VerifyResult, message_page, verify_page

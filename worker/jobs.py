@@ -10,8 +10,10 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from issuance.catalog import locale_for, t
-from issuance.publishing import (
+from issuance.core.catalog import locale_for, t
+from issuance.core.settings import Settings
+from issuance.store import CertificateClaim, CertificateFile, Store
+from issuance.xcert.publishing import (
     RenderTask,
     certificate_path,
     certificate_view,
@@ -19,9 +21,7 @@ from issuance.publishing import (
     publish,
     render_chunk,
 )
-from issuance.reminders import WAITING_STATUSES, after_quiet_hours, notice_text, notices
-from issuance.settings import Settings
-from issuance.store import CertificateClaim, CertificateFile, Store
+from issuance.xcert.reminders import WAITING_STATUSES, after_quiet_hours, notice_text, notices
 
 log = logging.getLogger(__name__)
 

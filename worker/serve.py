@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from issuance.publishing import init_render_process, sweep_temporary_files
-from issuance.settings import Settings
+from issuance.core.settings import Settings
 from issuance.store import Store
+from issuance.xcert.publishing import init_render_process, sweep_temporary_files
 from worker.jobs import render_certificates, send_reminders
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ def system_clock() -> datetime:
 def migrations() -> list[tuple[int, str, str]]:
     """(number, name, sql) of every migration shipped, in order."""
     found = []
-    for entry in (resources.files("issuance") / "migrations").iterdir():
+    for entry in (resources.files("issuance.store") / "migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))

@@ -8,10 +8,11 @@ from typing import Any
 
 import aiosqlite
 
-from issuance.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
-from issuance.errors import Conflict
-from issuance.model import Batch, IssuanceRecord, Org, Person
+from issuance.core.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
+from issuance.core.errors import Conflict
+from issuance.core.people import Org, Person
 from issuance.store.base import BaseStore
+from issuance.xcert.records import Batch, IssuanceRecord
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role

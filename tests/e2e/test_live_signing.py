@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from issuance.catalog import t
-from issuance.signing import SigningLink, certificate_link, start_signing
+from issuance.core.catalog import t
+from issuance.xcert.signing import SigningLink, certificate_link, start_signing
 from tests.e2e.drawing import STROKES, draw_with_mouse, draw_with_touch, watch_errors
 from tests.webserver import HEAD_PHONE, Live, LiveThread
 

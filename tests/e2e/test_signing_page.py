@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 
-from issuance.catalog import t
-from issuance.errors import Invalid
-from issuance.signature import SignatureInput, check_signature
-from issuance.tokens import sign, unsign
+from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.core.tokens import sign, unsign
+from issuance.formats.signature_image import SignatureInput, check_signature
 from tests.e2e.drawing import STROKES, draw_with_mouse, draw_with_touch, pad_box, watch_errors
 from web.pages import (
     SigningRequest,

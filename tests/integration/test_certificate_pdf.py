@@ -10,14 +10,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from issuance.certificate import (
+from issuance.formats.certificate import (
     DEFAULT_TEMPLATE,
     CertificateView,
     Template,
     load_template,
     render,
 )
-from issuance.stamp import prepare_stamp
+from issuance.formats.stamp_image import prepare_stamp
 from tests.pictures import drawn_stamp
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from issuance import demo
+from issuance.xcert import demo
 from tests.cli import qianfa, sql, table_counts
 
 SCHOOL = demo.SCHOOL[0]

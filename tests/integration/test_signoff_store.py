@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from issuance.errors import Conflict, DomainError, Forbidden, Invalid
-from issuance.signoff import Act
+from issuance.core.chain import Act
+from issuance.core.errors import Conflict, DomainError, Forbidden, Invalid
 from tests.signoff_spec import ALLOWED, DONE, E, S, all_cases, expected_error, path_to
 from tests.world import World, make_world
 
@@ -141,7 +141,7 @@ async def test_acting_on_a_record_that_changed_meanwhile_is_a_conflict_and_write
 
 async def test_a_stale_store_level_change_is_refused_atomically(world: World) -> None:
     """The UPDATE itself checks version and status: a change between read and write is caught."""
-    from issuance.audit import AuditEntry
+    from issuance.core.audit import AuditEntry
     from issuance.store import RecordChange
 
     records = await world.store.records_by_ids(world.record_ids)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from issuance.signoff import Act
+from issuance.core.chain import Act
 from issuance.store import Store
 from issuance.store.base import migrations
 from tests.world import PLAN, World, id_number, make_world
@@ -202,7 +202,7 @@ async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
         assert all(len(n) == 23 and n.isdigit() for n in numbers)
         await world.issuance.refuse(world.evaluator, world.record_ids[:1], "考核成绩有误")
         # New passed results of the same plan get a new list with new numbers.
-        from issuance.importing import ResultRow
+        from issuance.xcert.importing import ResultRow
 
         site = first[0].site_id
         school_student = (await world.store.students_by_id_number([id_number(0)]))[id_number(0)]

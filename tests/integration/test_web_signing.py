@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from issuance.errors import Conflict
-from issuance.signing import SigningLink, start_signing, token_hash
+from issuance.core.errors import Conflict
 from issuance.store import RecordFilter
+from issuance.xcert.signing import SigningLink, start_signing, token_hash
 from tests.webserver import (
     EVALUATOR_PHONE,
     HEAD_PHONE,

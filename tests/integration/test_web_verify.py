@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from issuance.model import IssuanceRecord
-from issuance.signing import certificate_link
+from issuance.xcert.records import IssuanceRecord
+from issuance.xcert.signing import certificate_link
 from tests.webserver import Live, csrf_of
 
 

@@ -16,12 +16,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from issuance import demo
-from issuance.archive import RECORDS_NAME, write_batch_archives
-from issuance.service import Issuance
-from issuance.settings import Settings, load_settings
-from issuance.signing import certificate_link
+from issuance.core.settings import Settings, load_settings
 from issuance.store import RecordFilter, Store
+from issuance.xcert import demo
+from issuance.xcert.archive import RECORDS_NAME, write_batch_archives
+from issuance.xcert.service import Issuance
+from issuance.xcert.signing import certificate_link
 from tests.workload import people
 from worker.jobs import render_certificates
 from worker.serve import render_pool

@@ -12,9 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from issuance.service import Issuance
-from issuance.settings import load_settings, write_initial_config
+from issuance.core.settings import load_settings, write_initial_config
 from issuance.store import Store
+from issuance.xcert.service import Issuance
 from tests.workload import confirmed_records
 
 RECORDS = 300

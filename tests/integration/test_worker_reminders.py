@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from issuance import demo
-from issuance.service import Issuance
-from issuance.settings import Settings, load_settings
+from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
+from issuance.xcert import demo
+from issuance.xcert.service import Issuance
 from tests.workload import add_info_problem, people
 from worker.jobs import send_reminders
 

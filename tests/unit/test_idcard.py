@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from issuance.errors import Invalid
-from issuance.idcard import check_character, mask, mask_name, parse_id_number
+from issuance.core.errors import Invalid
+from issuance.core.idcard import check_character, mask, mask_name, parse_id_number
 
 # Check characters worked by hand from the standard's weights: 1 0 X 9 8 7 6 5 4 3 2.
 VALID = ["11010519491231002X", "440524188001010014", "610114200001011013"]

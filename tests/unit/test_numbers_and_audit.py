@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from issuance.audit import GENESIS, AuditEntry, StoredEntry, entry_hash, first_broken
-from issuance.errors import Invalid
-from issuance.numbers import NumberPattern
-from issuance.settings import Settings
+from issuance.core.audit import GENESIS, AuditEntry, StoredEntry, entry_hash, first_broken
+from issuance.core.errors import Invalid
+from issuance.core.numbers import NumberPattern
+from issuance.core.settings import Settings
 
 DEFAULT = Settings.__dataclass_fields__["numbers_default_pattern"].default
 

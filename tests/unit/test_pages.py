@@ -8,8 +8,8 @@ from importlib import resources
 
 import pytest
 
-from issuance.catalog import has, t
-from issuance.errors import Invalid
+from issuance.core.catalog import has, t
+from issuance.core.errors import Invalid
 from web.pages import (
     MessageKind,
     SigningRequest,

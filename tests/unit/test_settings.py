@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from issuance.settings import Secret, SettingsError, load_settings, write_initial_config
+from issuance.core.settings import Secret, SettingsError, load_settings, write_initial_config
 
 
 def test_defaults_without_a_config_file(tmp_path: Path) -> None:

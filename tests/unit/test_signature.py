@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 from PIL import Image, ImageDraw
 
-from issuance.catalog import has, t
-from issuance.errors import Invalid
-from issuance.signature import MAX_PNG_BYTES, check_signature
+from issuance.core.catalog import has, t
+from issuance.core.errors import Invalid
+from issuance.formats.signature_image import MAX_PNG_BYTES, check_signature
 
 W, H = 600, 240
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from issuance.errors import Conflict, Forbidden
-from issuance.signoff import X_STATUSES, Act, Chain, Step, x_certificate_chain
+from issuance.core.chain import Act, Chain, Step
+from issuance.core.errors import Conflict, Forbidden
+from issuance.xcert.statuses import X_STATUSES, x_certificate_chain
 from tests.signoff_spec import ALLOWED, DONE, ORDERS, STATUSES, all_cases, expected_error
 
 

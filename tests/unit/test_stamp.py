@@ -10,10 +10,10 @@ import zlib
 import pytest
 from PIL import Image
 
-from issuance.catalog import t
-from issuance.certificate import CertificateView, Template, render_png
-from issuance.errors import Invalid
-from issuance.stamp import MAX_BYTES, OUTPUT_SIDE, prepare_stamp, preview_png
+from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.formats.certificate import CertificateView, Template, render_png
+from issuance.formats.stamp_image import MAX_BYTES, OUTPUT_SIDE, prepare_stamp, preview_png
 from tests.pictures import STAMP_RED, drawn_stamp, png_bytes
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from issuance.catalog import t
-from issuance.errors import Invalid
-from issuance.idcard import parse_id_number
-from issuance.tabular import (
+from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.core.idcard import parse_id_number
+from issuance.formats.tabular import (
     Column,
     RowError,
     RowErrors,

@@ -10,8 +10,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from issuance.errors import Invalid
-from issuance.tokens import new_token, sign, telegram_init_data_valid, unsign
+from issuance.core.errors import Invalid
+from issuance.core.tokens import new_token, sign, telegram_init_data_valid, unsign
 
 SECRET = b"k" * 32
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from openpyxl import Workbook, load_workbook
 
-from issuance.idcard import check_character
+from issuance.core.idcard import check_character
 from tests.botworld import EVALUATOR, HEAD, STAFF, World
 from tests.fakebot import Sent
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import zipfile
 
-from bot.app import running
-from issuance import demo
-from issuance.signing import complete_signing
-from issuance.signoff import CONFIRMED
+from channels.telegram.app import running
+from issuance.xcert import demo
+from issuance.xcert.signing import complete_signing
+from issuance.xcert.statuses import CONFIRMED
 from tests.botworld import EVALUATOR, HEAD, OTHER_HEAD, World
 from tests.fakebot import Sent
 
@@ -178,7 +178,7 @@ async def test_with_the_web_parts_signing_the_chat_message_shows_the_signed_resu
     world: World,
 ) -> None:
     await world.bind(HEAD, 1)
-    async with running(world.settings, world.store):  # the real issuance.signing step
+    async with running(world.settings, world.store):  # the real issuance.xcert.signing step
         view = await open_page(world, 3)
         await world.tap(HEAD, view, "c:16:2")
         prompt = await world.api.next_message(HEAD.id)

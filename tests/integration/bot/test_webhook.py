@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import httpx
 
-from bot.serve import serve
-from bot.webhook import routes
-from issuance.settings import Secret
+from channels.telegram.serve import serve
+from channels.telegram.webhook import routes
+from issuance.core.settings import Secret
 from tests.botworld import STRANGER, World
 from web.app import build_app
 

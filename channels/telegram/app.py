@@ -1,0 +1,160 @@
+"""The bot's composition root: one Application, its typed context, its ordered features."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import ModuleType
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from channels.telegram.context import BotApp, BotContext, Services
+from channels.telegram.handlers import (
+    broadcast,
+    completion,
+    confirm,
+    download,
+    errors,
+    fallback,
+    help,
+    pending,
+    refuse,
+    review,
+    stamp,
+    start,
+    verify,
+)
+from channels.telegram.pace import Limits, Pace, PacedLimiter
+from channels.telegram.sender import OutboxSender
+from channels.telegram.signing_step import SigningStep, default_step
+from issuance.core.catalog import t
+from issuance.core.settings import Settings
+from issuance.store import Store
+from issuance.xcert.service import Issuance
+
+log = logging.getLogger(__name__)
+
+# Order matters: specific features first, the catch-alls (awaited text, stale buttons) last.
+FEATURES: tuple[ModuleType, ...] = (
+    start,
+    help,
+    pending,
+    confirm,
+    refuse,
+    review,
+    download,
+    broadcast,
+    completion,
+    stamp,
+    verify,
+    fallback,
+    errors,
+)
+COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "help")
+
+
+def build_application(
+    settings: Settings,
+    store: Store | None = None,
+    signing: SigningStep | None = None,
+    limits: Limits | None = None,
+    webhook: bool = False,
+) -> BotApp:
+    """The Application; the store opens in post_init (unless given) and closes in post_shutdown."""
+    pace = Pace(limits or Limits())
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        services: Services = app.bot_data
+        services.settings = settings
+        services.owns_store = store is None
+        services.store = store or await Store.open(settings.database_path)
+        services.signing = signing or default_step()
+        services.pace = pace
+        await set_commands(app)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        services: Services = app.bot_data
+        if services.owns_store and services.store is not None:
+            await services.store.close()
+        services.store = None
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.bot_base_file_url)
+        .context_types(ContextTypes(context=BotContext, bot_data=Services))
+        .rate_limiter(PacedLimiter(pace))
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if webhook:
+        builder = builder.updater(None)
+    app: BotApp = builder.build()  # type: ignore[assignment]
+    for feature in FEATURES:
+        feature.register(app)
+    return app
+
+
+async def set_commands(app: Application) -> None:  # type: ignore[type-arg]
+    """Register the command menu (Chinese, plus English); failing here is not fatal."""
+    for locale, language in (("zh", ""), ("en", "en")):
+        commands = [BotCommand(c, t(f"bot.command.{c}", locale)) for c in COMMANDS]
+        try:
+            await app.bot.set_my_commands(commands, BotCommandScopeDefault(), language)
+        except (TelegramError, OSError) as error:
+            log.warning("bot: could not register the command menu (%s); carrying on", error)
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings,
+    store: Store,
+    signing: SigningStep | None = None,
+    limits: Limits | None = None,
+    webhook: bool = False,
+) -> AsyncIterator[BotApp]:
+    """The bot receiving updates (long polling unless `webhook`) and the outbox sender running."""
+    app = build_application(settings, store, signing, limits, webhook)
+    stop = asyncio.Event()
+    await _initialize(app)
+    try:
+        assert app.post_init is not None and app.post_shutdown is not None
+        await app.post_init(app)  # run_polling would call it; we run the parts ourselves
+        sender = OutboxSender(app.bot, Issuance(store, settings))
+        app.bot_data.wake_sender = sender.wake
+        if app.updater is not None:
+            await app.updater.start_polling(poll_interval=0, drop_pending_updates=False)
+        await app.start()
+        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
+        try:
+            yield app
+        finally:
+            stop.set()
+            sender.wake()
+            await sending
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def _initialize(app: BotApp) -> None:
+    """Reach Telegram (getMe); while it is unreachable, keep trying rather than give up."""
+    delay = 1.0
+    while True:
+        try:
+            await app.initialize()
+            return
+        except NetworkError as error:
+            log.warning("bot: Telegram unreachable (%s); trying again in %.0fs", error, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)

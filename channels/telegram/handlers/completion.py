@@ -1,0 +1,139 @@
+"""完善学生信息 in chat: the evaluator flags a record; the school fixes fields or sends an XLSX."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from channels.telegram import awaiting
+from channels.telegram.context import BotContext, locale_of, text
+from channels.telegram.ui import keyboard, need_actor, numbers, say
+from channels.telegram.views import problem_list
+from issuance.core.errors import Invalid, NotFound
+from issuance.xcert.completion import FIELDS, SheetRejected, field_label
+
+MAX_SHEET_BYTES = 5 * 2**20
+
+
+async def flag(update: Update, context: BotContext) -> None:
+    """f:RECORD: which field must the school complete?"""
+    (record_id,) = numbers(update, r"f:(\d{1,9})")
+    actor = await need_actor(update, context)
+    await context.issuance.records_for_act(actor, [record_id])
+    rows = [
+        [(field_label(f, locale_of(update)), f"ff:{record_id}:{i}")] for i, f in enumerate(FIELDS)
+    ]
+    await say(update, context, text(update, "completion.which_field"), keyboard(rows))
+
+
+async def flag_field(update: Update, context: BotContext) -> None:
+    """ff:RECORD:FIELD: now the note (and an optional deadline)."""
+    record_id, index = numbers(update, r"ff:(\d{1,9}):([0-2])")
+    await need_actor(update, context)
+    await awaiting.expect(update, context, "flag", record=record_id, field=FIELDS[index])
+    await say(update, context, text(update, "completion.ask_note"))
+
+
+async def note_given(update: Update, context: BotContext, state: dict[str, Any], note: str) -> None:
+    actor = await need_actor(update, context)
+    problems = await context.completion.flag(actor, [state["record"]], state["field"], note)
+    context.wake_sender()
+    await say(update, context, text(update, "completion.flagged", deadline=problems[0].deadline))
+
+
+async def list_problems(update: Update, context: BotContext) -> None:
+    """pl: the school's open problems with a button per problem."""
+    actor = await need_actor(update, context)
+    problems = await context.completion.open_for(actor)
+    await say(update, context, *problem_list(problems, locale_of(update)))
+
+
+async def fix(update: Update, context: BotContext) -> None:
+    """fx:PROBLEM: ask for the corrected value."""
+    (problem_id,) = numbers(update, r"fx:(\d{1,9})")
+    actor = await need_actor(update, context)
+    problems = {p.id: p for p in await context.completion.open_for(actor)}
+    if problem_id not in problems:
+        raise NotFound("completion.no_such_problem")
+    field = field_label(problems[problem_id].field, locale_of(update))
+    await awaiting.expect(update, context, "fix", problem=problem_id)
+    await say(
+        update,
+        context,
+        text(update, "completion.ask_value", field=field, name=problems[problem_id].student_name),
+    )
+
+
+async def value_given(
+    update: Update, context: BotContext, state: dict[str, Any], value: str
+) -> None:
+    actor = await need_actor(update, context)
+    try:
+        fixed = await context.completion.fix(actor, state["problem"], value)
+    except Invalid:
+        await awaiting.expect(update, context, "fix", **state)  # still waiting for a good value
+        raise
+    context.wake_sender()
+    await say(
+        update,
+        context,
+        text(update, "completion.fixed_all" if fixed.school_done else "completion.fixed_one"),
+    )
+
+
+async def send_sheet(update: Update, context: BotContext) -> None:
+    """px: the problem list as an XLSX to fill in and send back."""
+    actor = await need_actor(update, context)
+    data = await context.completion.problem_sheet(actor)
+    await say(update, context, text(update, "completion.sheet_intro"))
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_document(chat.id, data, filename="学生信息待完善清单.xlsx")
+
+
+async def sheet_received(update: Update, context: BotContext) -> None:
+    """A corrected XLSX came back: apply it all, or report every bad row."""
+    actor = await need_actor(update, context)
+    document = update.effective_message.document  # type: ignore[union-attr]
+    assert document is not None
+    if (document.file_size or 0) > MAX_SHEET_BYTES:
+        await say(update, context, text(update, "completion.sheet_too_large"))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sheet.xlsx"
+        await (await document.get_file()).download_to_drive(path)
+        try:
+            fixed = await context.completion.apply_sheet(actor, path, locale_of(update))
+        except SheetRejected as rejected:
+            lines = [rejected.message(locale_of(update))] + [
+                text(update, "completion.row_error", row=e.row, column=e.column, message=e.message)
+                for e in rejected.errors[:20]
+            ]
+            await say(update, context, "\n".join(lines))
+            return
+    context.wake_sender()
+    await say(
+        update,
+        context,
+        text(
+            update,
+            "completion.sheet_applied",
+            count=len(fixed.problems),
+            done=text(update, "completion.fixed_all") if fixed.school_done else "",
+        ),
+    )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    awaiting.on("flag", note_given)
+    awaiting.on("fix", value_given)
+    app.add_handler(CallbackQueryHandler(flag, pattern=r"^f:"))
+    app.add_handler(CallbackQueryHandler(flag_field, pattern=r"^ff:"))
+    app.add_handler(CallbackQueryHandler(list_problems, pattern=r"^pl$"))
+    app.add_handler(CallbackQueryHandler(fix, pattern=r"^fx:"))
+    app.add_handler(CallbackQueryHandler(send_sheet, pattern=r"^px$"))
+    app.add_handler(MessageHandler(filters.Document.FileExtension("xlsx"), sheet_received))

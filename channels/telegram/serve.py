@@ -1,0 +1,49 @@
+"""Serve the Telegram bot inside the shared event loop (when a token is configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import Update
+
+from channels.telegram.app import running
+from channels.telegram.context import BotApp
+from channels.telegram.webhook import INBOX, Inbox
+from issuance.core.catalog import t
+from issuance.core.settings import Settings
+from issuance.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
+    """Run the bot until `stop` is set; without a token, say how to set one and return."""
+    if not settings.telegram_token:
+        log.warning(t("bot.no_token", locale="en"))
+        print(t("bot.no_token"), flush=True)
+        return
+    webhook = bool(settings.telegram_webhook_url)
+    async with running(settings, store, webhook=webhook) as app:
+        if webhook:
+            await app.bot.set_webhook(
+                settings.telegram_webhook_url,
+                secret_token=str(settings.telegram_webhook_secret) or None,
+            )
+            feeding = asyncio.create_task(feed(app, INBOX))
+        log.info("bot: running (%s)", "webhook" if webhook else "long polling")
+        await stop.wait()
+        if webhook:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
+
+
+async def feed(app: BotApp, inbox: Inbox) -> None:
+    """Move updates the webhook route received into the Application."""
+    while True:
+        data = await inbox.queue.get()
+        update = Update.de_json(data, app.bot)
+        if update is not None:
+            await app.update_queue.put(update)

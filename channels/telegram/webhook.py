@@ -1,0 +1,57 @@
+"""Webhook mode: Telegram posts updates to a route of the web part's Starlette server.
+
+The route checks X-Telegram-Bot-Api-Secret-Token, then hands the update to the bot running in
+the same process (python-telegram-bot's customwebhookbot pattern).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from issuance.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Inbox:
+    """Updates received by the web part, waiting for the bot part of this process."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
+
+
+INBOX = Inbox()
+
+
+def path_of(settings: Settings) -> str:
+    return urlparse(settings.telegram_webhook_url).path or "/telegram"
+
+
+def routes(settings: Settings, inbox: Inbox = INBOX) -> list[Route]:
+    """The webhook route, or none when the bot runs with long polling."""
+    if not (settings.telegram_webhook_url and settings.telegram_token):
+        return []
+    secret = str(settings.telegram_webhook_secret)
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not secret or not hmac.compare_digest(given, secret):
+            return Response(status_code=403)
+        try:
+            update = await request.json()
+        except ValueError:
+            return Response(status_code=400)
+        if not isinstance(update, dict):
+            return Response(status_code=400)
+        await inbox.queue.put(update)
+        return Response(status_code=200)
+
+    return [Route(path_of(settings), receive, methods=["POST"])]

@@ -1,0 +1,306 @@
+"""Imports (导入) of organizations, people and exam results: every bad row reported, or all written.
+
+Each importer streams the file, validates every row against the file so far and the database,
+and writes nothing unless no row is bad.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.core.idcard import parse_id_number
+from issuance.core.people import ORG_KINDS, ROLES
+from issuance.formats.tabular import Column, Row, RowError, RowErrors, Table, progress, read_table
+from issuance.store import Store
+from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
+
+ORG_COLUMNS = (
+    Column("code", "机构代码", "code"),
+    Column("name", "机构名称", "name"),
+    Column("type", "机构类型", "type"),
+    Column("region", "行政区划代码", "region", required=False),
+    Column("parent", "上级机构代码", "parent", required=False),
+)
+PEOPLE_COLUMNS = (
+    Column("name", "姓名", "name"),
+    Column("phone", "手机号", "phone"),
+    Column("org", "所属机构代码", "org"),
+    Column("role", "角色", "role"),
+    Column("title", "职务", "title", required=False),
+)
+RESULT_COLUMNS = (
+    Column("name", "学生姓名", "name"),
+    Column("id_number", "身份证号", "id_number"),
+    Column("student_type", "学生类型", "student_type"),
+    Column("school", "所属院校", "school"),
+    Column("program", "证书名称", "program"),
+    Column("level", "证书等级", "level"),
+    Column("issuer", "颁证机构", "issuer"),
+    Column("plan", "考试计划", "plan"),
+    Column("site", "考核站点", "site"),
+    Column("result", "考核状态", "result"),
+)
+_PHONE = re.compile(r"^1\d{10}$")
+# Roles that only make sense in one kind of organization.
+_ROLE_ORG_KIND = {"负责人": "试点院校", "业务管理员": "试点院校", "签发人": "培训评价组织"}
+
+
+class ResultRow(NamedTuple):
+    """A validated exam result, organizations resolved to ids."""
+
+    name: str
+    id_number: str
+    student_type: str
+    school_id: int | None
+    program: str
+    level: str
+    issuer_id: int
+    plan: str
+    site_id: int
+    passed: int
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: rows written, or the bad rows (and then nothing was written)."""
+
+    imported: int
+    errors: tuple[RowError, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "errors": [
+                {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
+            ],
+        }
+
+
+class _Checker:
+    """Row-error collection with catalog texts."""
+
+    def __init__(self, table: Table, locale: str) -> None:
+        self.errors = RowErrors(table, locale)
+        self.locale = locale
+
+    def fail(self, row: int, key: str, message_key: str, /, **params: Any) -> None:
+        self.errors.add(row, key, t(message_key, self.locale, **params))
+
+    def required(self, row: int, values: dict[str, str], keys: Sequence[str]) -> bool:
+        ok = True
+        for key in keys:
+            if not values.get(key):
+                self.fail(row, key, "import.required")
+                ok = False
+        return ok
+
+    def one_of(self, row: int, key: str, value: str, allowed: Sequence[str]) -> bool:
+        if value in allowed:
+            return True
+        self.fail(row, key, "import.one_of", allowed=" | ".join(allowed))
+        return False
+
+
+Importer = Callable[[Store, Path, str], Awaitable[ImportReport]]
+
+
+def _header_checked(importer: Importer) -> Importer:
+    """Report required columns missing from the header row like bad cells: row N, column C."""
+
+    @functools.wraps(importer)
+    async def checked(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+        try:
+            return await importer(store, path, locale)
+        except Invalid as error:
+            if error.key != "tabular.missing_columns":
+                raise
+            message = t("import.missing_column", locale)
+            errors = tuple(
+                RowError(error.params["row"], c, message) for c in error.params["missing"]
+            )
+            return ImportReport(0, errors)
+
+    return checked
+
+
+def _read(path: Path, columns: Sequence[Column], locale: str) -> tuple[_Checker, list[Row]]:
+    """Every data row of the file, and a checker for reporting bad cells in it."""
+    with read_table(path, columns) as table:
+        checker = _Checker(table, locale)
+        rows = list(progress(table, table.total, t("import.progress", locale)))
+    return checker, rows
+
+
+@_header_checked
+async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+    """Import organizations (机构)."""
+    checker, table = _read(path, ORG_COLUMNS, locale)
+    seen: dict[str, int] = {}
+    rows = []
+    for row, v in table:
+        if not checker.required(row, v, ("code", "name", "type")):
+            continue
+        ok = checker.one_of(row, "type", v["type"], ORG_KINDS)
+        if v["code"] in seen:
+            checker.fail(row, "code", "import.duplicate_in_file", first=seen[v["code"]])
+            ok = False
+        seen.setdefault(v["code"], row)
+        if ok:
+            rows.append(
+                (v["code"], v["name"], v["type"], v.get("region") or None, v.get("parent") or None)
+            )
+    existing = await store.orgs_by_code(list(seen) + [r[4] for r in rows if r[4]])
+    for code, row in seen.items():
+        if code in existing:
+            checker.fail(row, "code", "import.org_exists", code=code)
+    for code, _, _, _, parent in rows:
+        if parent and parent not in seen and parent not in existing:
+            checker.fail(seen[code], "parent", "import.unknown_org", code=parent)
+    return await _finish(checker, rows, store.insert_orgs)
+
+
+@_header_checked
+async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+    """Import people (人员) with their roles; a school gets exactly one 负责人."""
+    checker, rows = _read(path, PEOPLE_COLUMNS, locale)
+    orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
+    known_phones = await store.people_by_phone(v["phone"] for _, v in rows if v.get("phone"))
+    heads = await store.orgs_with_head()
+    phones: dict[str, int] = {}
+    valid = []
+    for row, v in rows:
+        if not checker.required(row, v, ("name", "phone", "org", "role")):
+            continue
+        ok = checker.one_of(row, "role", v["role"], ROLES)
+        if not _PHONE.match(v["phone"]):
+            checker.fail(row, "phone", "import.phone")
+            ok = False
+        elif v["phone"] in phones:
+            checker.fail(row, "phone", "import.duplicate_in_file", first=phones[v["phone"]])
+            ok = False
+        elif v["phone"] in known_phones:
+            checker.fail(row, "phone", "import.phone_exists")
+            ok = False
+        phones.setdefault(v["phone"], row)
+        org = orgs.get(v["org"])
+        if org is None:
+            checker.fail(row, "org", "import.unknown_org", code=v["org"])
+            continue
+        wanted_kind = _ROLE_ORG_KIND.get(v["role"])
+        if wanted_kind and org.kind != wanted_kind:
+            checker.fail(row, "role", "import.role_org_kind", role=v["role"], kind=wanted_kind)
+            ok = False
+        if v["role"] == "负责人":
+            if org.id in heads:
+                checker.fail(row, "role", "import.second_head", org=org.name)
+                ok = False
+            heads.add(org.id)
+        if ok:
+            valid.append((v["name"], v["phone"], org.id, v["role"], v.get("title") or None))
+    return await _finish(checker, valid, store.insert_people)
+
+
+@_header_checked
+async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+    """Import exam results (考核结果); students and plans are created as needed."""
+    checker, rows = _read(path, RESULT_COLUMNS, locale)
+    codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
+    orgs = await store.orgs_by_code(codes)
+    plans = await store.plans_by_name()
+    numbers: dict[int, str] = {}
+    for row, v in rows:
+        parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
+        if parsed is not None:
+            numbers[row] = parsed.value
+    students = await store.students_by_id_number(numbers.values())
+    existing = await store.existing_results(
+        (numbers[row], v.get("plan", "")) for row, v in rows if row in numbers
+    )
+    names: dict[str, str] = {number: s["name"] for number, s in students.items()}
+    pairs: dict[tuple[str, str], int] = {}
+    valid: list[ResultRow] = []
+    for row, v in rows:
+        required = ("name", "student_type", "program", "level", "issuer", "plan", "site", "result")
+        ok = checker.required(row, v, required)
+        ok = checker.one_of(row, "student_type", v["student_type"], STUDENT_TYPES) and ok
+        ok = checker.one_of(row, "level", v["level"], LEVELS) and ok
+        ok = checker.one_of(row, "result", v["result"], RESULTS) and ok
+        issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, "培训评价组织")
+        site = _org_of_kind(checker, row, "site", v["site"], orgs, "试点院校")
+        school = None
+        if v.get("school"):
+            school = _org_of_kind(checker, row, "school", v["school"], orgs, "试点院校")
+            ok = ok and school is not None
+        elif v["student_type"] == "院校学生":
+            checker.fail(row, "school", "import.school_required")
+            ok = False
+        number = numbers.get(row)
+        if number is None:
+            continue
+        if number in names and names[number] != v["name"]:
+            checker.fail(row, "name", "import.name_mismatch", name=names[number])
+            ok = False
+        names.setdefault(number, v["name"])
+        pair = (number, v["plan"])
+        if pair in pairs:
+            checker.fail(row, "id_number", "import.duplicate_result_in_file", first=pairs[pair])
+            ok = False
+        elif pair in existing:
+            checker.fail(row, "id_number", "import.duplicate_result")
+            ok = False
+        pairs.setdefault(pair, row)
+        if issuer is not None and v["plan"] in plans:
+            _, program, level, issuer_id = plans[v["plan"]]
+            if (program, level, issuer_id) != (v["program"], v["level"], issuer.id):
+                checker.fail(row, "plan", "import.plan_mismatch", program=program, level=level)
+                ok = False
+        if ok and issuer is not None and site is not None:
+            plans.setdefault(v["plan"], (0, v["program"], v["level"], issuer.id))
+            valid.append(
+                ResultRow(
+                    v["name"],
+                    number,
+                    v["student_type"],
+                    school.id if school else None,
+                    v["program"],
+                    v["level"],
+                    issuer.id,
+                    v["plan"],
+                    site.id,
+                    int(v["result"] == "已通过"),
+                )
+            )
+    return await _finish(checker, valid, store.import_results)
+
+
+def _org_of_kind(
+    check: _Checker, row: int, key: str, code: str, orgs: dict[str, Any], kind: str
+) -> Any:
+    org = orgs.get(code)
+    if not code:
+        return None
+    if org is None:
+        check.fail(row, key, "import.unknown_org", code=code)
+        return None
+    if org.kind != kind:
+        check.fail(row, key, "import.org_kind", code=code, kind=kind)
+        return None
+    return org
+
+
+async def _finish(
+    checker: _Checker, rows: Sequence[Any], write: Callable[[Sequence[Any]], Any]
+) -> ImportReport:
+    if checker.errors:
+        errors = tuple(sorted(checker.errors, key=lambda e: e.row))
+        return ImportReport(0, errors)
+    if rows:
+        await write(rows)
+    return ImportReport(len(rows), ())

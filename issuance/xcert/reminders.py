@@ -1,0 +1,148 @@
+"""Reminder rules: which reminder is due, quiet hours, and the notices the worker sends.
+
+Pure functions of the open problems, waiting batches and the time; the worker turns notices into
+outbox rows. Each notice carries a dedup key, so enqueueing it again (next tick, after a restart)
+sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from issuance.core.catalog import t
+from issuance.store import ProblemGroup, WaitingBatch
+from issuance.xcert.statuses import EVALUATOR, SITE
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for the people of `org_id` with one of `roles`; `key` makes it go out once."""
+
+    key: str
+    org_id: int
+    roles: tuple[str, ...]
+    text_key: str
+    params: dict[str, object]
+    callback_data: str | None = None
+
+
+def due_offset(deadline: datetime, now: datetime, offsets: Sequence[float]) -> float | None:
+    """The nearest reminder offset (hours before the deadline) already reached, if not yet late.
+
+    Offsets passed while the worker was down are not sent late one after another: only the most
+    recent one is, so a school gets one reminder, not three.
+    """
+    if now >= deadline:
+        return None
+    reached = [h for h in offsets if now >= deadline - timedelta(hours=h)]
+    return min(reached) if reached else None
+
+
+def after_quiet_hours(moment: datetime, quiet: tuple[time, time], zone: ZoneInfo) -> datetime:
+    """`moment`, or the end of the quiet hours it falls in (e.g. 22:00–07:00 moves to 07:00)."""
+    start, end = quiet
+    local = moment.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    if start == end:
+        return moment
+    inside = start <= clock < end if start < end else clock >= start or clock < end
+    if not inside:
+        return moment
+    day = local.date() if clock < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=zone)
+
+
+def _span(delta: timedelta, locale: str) -> str:
+    hours = max(1, math.ceil(delta.total_seconds() / 3600))
+    if hours >= 48:
+        return t("worker.span.days", locale, n=round(hours / 24))
+    return t("worker.span.hours", locale, n=hours)
+
+
+def _when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+    local = moment.astimezone(zone)
+    return t(
+        "worker.datetime",
+        locale,
+        year=local.year,
+        month=local.month,
+        day=local.day,
+        hour=local.hour,
+        minute=local.minute,
+    )
+
+
+def notices(
+    problems: Sequence[ProblemGroup],
+    waiting: Sequence[WaitingBatch],
+    now: datetime,
+    offsets: Sequence[float],
+    nudge_after: timedelta,
+) -> list[Notice]:
+    """Every reminder, escalation and nudge due at `now` (each possibly sent before: see keys)."""
+    found: list[Notice] = []
+    for group in problems:
+        deadline = group.deadline.isoformat()
+        common = {"site": group.site_name, "count": group.records, "deadline": group.deadline}
+        if now >= group.deadline:
+            found.append(
+                Notice(
+                    f"worker.overdue:{group.site_id}:{deadline}",
+                    group.issuer_id,
+                    ("签发人",),
+                    "worker.info_overdue",
+                    {**common, "late": now - group.deadline},
+                )
+            )
+            continue
+        offset = due_offset(group.deadline, now, offsets)
+        if offset is not None:
+            found.append(
+                Notice(
+                    f"worker.info:{group.site_id}:{deadline}:{offset:g}h",
+                    group.site_id,
+                    ("负责人", "业务管理员"),
+                    "worker.info_reminder",
+                    {**common, "left": group.deadline - now},
+                )
+            )
+    for batch in waiting:
+        if now - batch.since < nudge_after:
+            continue
+        evaluator = batch.status == f"{EVALUATOR}待签发"
+        found.append(
+            Notice(
+                f"worker.nudge:{batch.batch_id}:{batch.status}:{batch.since.isoformat()}",
+                batch.issuer_id if evaluator else batch.site_id,
+                ("签发人",) if evaluator else ("负责人",),
+                "worker.nudge",
+                {
+                    "plan": batch.plan,
+                    "site": batch.site_name,
+                    "count": batch.records,
+                    "waited": now - batch.since,
+                },
+                callback_data=f"batch:{batch.batch_id}",
+            )
+        )
+    return found
+
+
+WAITING_STATUSES = (f"{EVALUATOR}待签发", f"{SITE}待签发")
+
+
+def notice_text(notice: Notice, zone: ZoneInfo, locale: str) -> str:
+    """The notice in `locale`, with spans and moments written out."""
+    params: dict[str, object] = {}
+    for name, value in notice.params.items():
+        if isinstance(value, timedelta):
+            params[name] = _span(value, locale)
+        elif isinstance(value, datetime):
+            params[name] = _when(value, zone, locale)
+        else:
+            params[name] = value
+    return t(notice.text_key, locale, **params)

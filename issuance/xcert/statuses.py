@@ -1,0 +1,25 @@
+"""X-certificate dual sign-off: its parties, statuses and chain (培训评价组织 then 考核站点)."""
+
+from __future__ import annotations
+
+from issuance.core.chain import Chain, Step
+
+EVALUATOR = "培训评价组织"
+SITE = "考核站点"
+CONFIRMED = "确认签发"
+
+
+_X_STEPS = {
+    EVALUATOR: Step(EVALUATOR, "签发人", f"{EVALUATOR}待签发", f"{EVALUATOR}拒绝签发"),
+    SITE: Step(SITE, "负责人", f"{SITE}待签发", f"{SITE}拒绝签发"),
+}
+# The platform always lists the evaluator's statuses first, whatever the signing order.
+X_STATUSES = (
+    *(s for step in _X_STEPS.values() for s in (step.pending_status, step.refused_status)),
+    CONFIRMED,
+)
+
+
+def x_certificate_chain(order: tuple[str, ...] = (EVALUATOR, SITE)) -> Chain:
+    """The X-certificate dual sign-off in the configured order."""
+    return Chain(tuple(_X_STEPS[party] for party in order), CONFIRMED, owner=EVALUATOR)
