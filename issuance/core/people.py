@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ORG_KINDS = ("培训评价组织", "试点院校", "主管部门")
-ROLES = ("负责人", "业务管理员", "签发人", "审核人")
+ORG_KINDS = ("培训评价组织", "试点院校", "主管部门", "技工院校")
+ROLES = (
+    *("负责人", "业务管理员", "签发人", "审核人"),
+    *("经办人", "校领导", "审批人", "库管员", "发放员"),
+)
 
 
 @dataclass(frozen=True)
 class Org:
-    """An organization: 培训评价组织, 试点院校 (考核站点) or 主管部门."""
+    """An organization: 培训评价组织, 试点院校 (考核站点), 主管部门 or 技工院校."""
 
     id: int
     code: str

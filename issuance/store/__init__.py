@@ -3,6 +3,7 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.graduation import GraduationQueries
 from issuance.store.outbox import OutboxItem, OutboxQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.work import (
@@ -15,7 +16,9 @@ from issuance.store.work import (
 )
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries):
+class Store(
+    CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries, GraduationQueries
+):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
