@@ -69,12 +69,12 @@ BEGIN
     SELECT RAISE(ABORT, 'who booked blanks in never hands them out');
 END;
 
--- A school prints only on blanks issued to it.
+-- A school prints only on blanks issued to it (a second printing meets the unique index above).
 CREATE TRIGGER blank_event_print_own BEFORE INSERT ON blank_event
 WHEN NEW.event = 'print' AND NOT EXISTS (
     SELECT 1 FROM blank b
     WHERE b.serial = NEW.serial AND b.state = '已发放' AND b.school_id IS NEW.school_id
-)
+) AND NOT EXISTS (SELECT 1 FROM blank_event e WHERE e.serial = NEW.serial AND e.event = 'print')
 BEGIN
     SELECT RAISE(ABORT, 'this blank was not issued to this school');
 END;
