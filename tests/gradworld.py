@@ -1,5 +1,6 @@
 """The graduation demo in a real SQLite file: a province, Fuzhou (final), Quanzhou (not final),
-one school of each level with its 经办人 and 校领导, the departments' people, one term's graduates."""
+one school of each level with its 经办人 and 校领导, the departments' people, one term's
+graduates."""
 
 from __future__ import annotations
 
