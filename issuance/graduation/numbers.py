@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
+from functools import cached_property
 
 from issuance.core.errors import Conflict, Invalid
 
@@ -43,7 +44,12 @@ class GraduationNumbers:
         if set(widths) != set(FIELDS):
             raise Invalid("grad.pattern_fields", pattern=self.pattern)
 
+    @cached_property
+    def _widths(self) -> dict[str, int]:
+        return self.widths()
+
     def widths(self) -> dict[str, int]:
+        """Each field's width, read from the pattern (Invalid unless each is fixed)."""
         found: dict[str, int] = {}
         for _, name, spec, _ in string.Formatter().parse(self.pattern):
             if name is None:
@@ -65,7 +71,7 @@ class GraduationNumbers:
             "major": parts.major,
             "serial": parts.serial,
         }
-        for name, width in self.widths().items():
+        for name, width in self._widths.items():
             if not 0 <= values[name] < 10**width:
                 raise Conflict("grad.number_part_too_long", part=name, value=values[name])
         return self.pattern.format(**values)

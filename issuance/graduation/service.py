@@ -190,8 +190,13 @@ class Graduation:
             who = party(actor.role, actor.org_id)
             items = await self._items_for(actor, request, chain, act, item_ids, round_seen)
             changes = []
+            # Items of one request move alike: each (status, stage) is worked out once.
+            moves: dict[tuple[str, int], tuple[str, int]] = {}
             for item in items:
-                status, stage = advance(chain, item.stage, item.status, act, who)
+                key = (item.status, item.stage)
+                if key not in moves:
+                    moves[key] = advance(chain, item.stage, item.status, act, who)
+                status, stage = moves[key]
                 changes.append(
                     ItemChange(
                         item.id,
