@@ -108,6 +108,24 @@ def _act(act: Act) -> Callable[[argparse.Namespace, Settings], Awaitable[Result]
     return command
 
 
+async def cmd_amend(args: argparse.Namespace, settings: Settings) -> Result:
+    changes = dict(item.partition("=")[::2] for item in args.set)
+
+    async def body(grad: Graduation, _: Stock) -> Result:
+        request_id = await grad.amend(args.graduate, changes, args.by)
+        return {"request": request_id}, t("grad.cli.amend_requested", id=request_id)
+
+    return await _with(settings, body)
+
+
+async def cmd_reprint(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(grad: Graduation, _: Stock) -> Result:
+        request_id = await grad.reprint(args.graduate, args.by)
+        return {"request": request_id}, t("grad.cli.reprint_requested", id=request_id)
+
+    return await _with(settings, body)
+
+
 async def cmd_history(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         rows = await grad.history(args.request)
@@ -270,6 +288,17 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         if act is Act.REFUSE:
             p.add_argument("--reason", required=True)
         p.set_defaults(func=_act(act))
+
+    p = g.add_parser("amend", parents=[common], help="毕业证修改 of an approved graduate")
+    p.add_argument("graduate", help="certificate number or ID number")
+    p.add_argument("--set", action="append", required=True, help="FIELD=VALUE (repeatable)")
+    p.add_argument("--by", help="the school's 经办人 (default: its first)")
+    p.set_defaults(func=cmd_amend)
+
+    p = g.add_parser("reprint", parents=[common], help="毕业证重打 of an approved graduate")
+    p.add_argument("graduate", help="certificate number or ID number")
+    p.add_argument("--by", help="the school's 经办人 (default: its first)")
+    p.set_defaults(func=cmd_reprint)
 
     p = g.add_parser("history", parents=[common], help="every act on a declaration")
     p.add_argument("request", type=int)

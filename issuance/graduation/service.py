@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
-from issuance.core.idcard import mask
+from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.graduation import notices
 from issuance.graduation.chains import (
+    AMENDMENT,
     APPROVED,
     APPROVER,
     BLANK_REQUEST,
@@ -22,6 +25,7 @@ from issuance.graduation.chains import (
     PENDING,
     PENDING_APPROVAL,
     PENDING_REVIEW,
+    REPRINT,
     RETURNED,
     SCHOOL_LEVELS,
     STATUSES,
@@ -32,6 +36,7 @@ from issuance.graduation.chains import (
     route,
     waiting_org,
 )
+from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
 from issuance.store import Store
 from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange, Waiting
@@ -39,6 +44,9 @@ from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange
 ALL = "全部"
 MAX_REASON = 500
 _ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
+_ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}
+# What 毕业证修改 may change: not the parts the number is made of (school, level, year, major).
+AMENDABLE = ("name", "id_number", "enrolled", "years", "study_mode", "major")
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,47 @@ class Graduation:
         await notices.waiting(self.store, request_id, school.id)
         return request_id
 
+    async def amend(self, ref: str, changes: dict[str, str], by: str | None) -> int:
+        """毕业证修改 of an approved graduate's data (not the parts its number is made of)."""
+        graduate = await self._numbered(ref)
+        unknown = set(changes) - set(AMENDABLE)
+        if not changes or unknown:
+            raise Invalid("grad.amend_fields", fields=", ".join(AMENDABLE))
+        checked = {field: _amended(field, value) for field, value in changes.items()}
+        return await self._single(AMENDMENT, graduate, by, json.dumps(checked, ensure_ascii=False))
+
+    async def reprint(self, ref: str, by: str | None) -> int:
+        """毕业证重打 of an approved graduate's certificate; the number stays."""
+        return await self._single(REPRINT, await self._numbered(ref), by, None)
+
+    async def _numbered(self, ref: str) -> Any:
+        graduate = await self.store.graduate_by_ref(ref.strip())
+        if graduate is None:
+            raise NotFound("grad.graduate_unknown", ref=ref)
+        if graduate["cert_no"] is None:
+            raise Conflict("grad.not_numbered")
+        return graduate
+
+    async def _single(self, kind: str, graduate: Any, by: str | None, changes: str | None) -> int:
+        school = await self.store.grad_org(graduate["school_id"])
+        assert school is not None
+        clerk = await self.clerk_of(school, by)
+        request_id = await self.store.create_request(
+            kind,
+            school.id,
+            await self.approvers_of(school),
+            clerk.id,
+            [graduate["id"]],
+            self._audit(clerk, f"grad.{_ACTION[kind]}", f"graduate:{graduate['id']}"),
+            changes=changes,
+        )
+        await notices.waiting(self.store, request_id, school.id)
+        return request_id
+
+    async def may_print_again(self, graduate_id: int) -> bool:
+        """Whether a printed graduate has an approved 毕业证重打 or 毕业证修改 since printing."""
+        return await self.store.approved_since_print(graduate_id, (AMENDMENT, REPRINT))
+
     # 审核 / 审批 / 退回 / 重新申报
 
     async def request_for(self, actor: Person, request_id: int) -> GradRequest:
@@ -214,6 +263,11 @@ class Graduation:
                 if change.status == APPROVED and item.graduate_id is not None
             ]
             numbers = await self._allocate(request, approved) if request.kind == DECLARATION else []
+            if request.kind == AMENDMENT and approved:
+                assert request.changes is not None
+                await self.store.amend_graduate(
+                    approved[0], json.loads(request.changes), request.id
+                )
             entry = self._audit(
                 actor, f"grad.{act.value}", f"request:{request.id}:items:{len(items)}", reason
             )
@@ -332,6 +386,23 @@ class Graduation:
         self, actor: Person, action: str, subject: str, reason: str | None = None
     ) -> AuditEntry:
         return AuditEntry(self.store.now_iso(), f"person:{actor.id}", action, subject, reason)
+
+
+def _amended(field: str, value: str) -> str:
+    """A checked new value for an amendable field."""
+    value = value.strip()
+    if not value:
+        raise Invalid("grad.amend_value", field=field)
+    if field == "id_number":
+        return parse_id_number(value).value
+    if field == "enrolled":
+        checked = month(value)
+        if checked is None:
+            raise Invalid("grad.amend_value", field=field)
+        return checked
+    if field == "study_mode" and value not in STUDY_MODES:
+        raise Invalid("grad.amend_value", field=field)
+    return value
 
 
 def _reason(reason: str | None) -> str:

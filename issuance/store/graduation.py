@@ -272,6 +272,48 @@ class GraduationQueries(BaseStore):
             )
         return row
 
+    async def amend_graduate(
+        self, graduate_id: int, changes: dict[str, Any], amendment_id: int
+    ) -> None:
+        """Apply an approved 毕业证修改 (how a printed graduate changes), keeping history."""
+        async with self.transaction():
+            row = await self.graduate(graduate_id)
+            assert row is not None
+            old = {field: row[field] for field in changes}
+            sex = (
+                {"sex": "男" if int(changes["id_number"][16]) % 2 else "女"}
+                if ("id_number" in changes)
+                else {}
+            )
+            new = {**changes, **sex, "amendment_id": amendment_id}
+            assignments = ", ".join(f"{field} = ?" for field in new)
+            await self._db.execute(
+                f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
+                " WHERE id = ?",
+                (*new.values(), self.now_iso(), graduate_id),
+            )
+            await self._db.execute(
+                "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    graduate_id,
+                    json.dumps(old, ensure_ascii=False),
+                    json.dumps(changes, ensure_ascii=False),
+                    f"amendment:{amendment_id}",
+                    self.now_iso(),
+                ),
+            )
+
+    async def approved_since_print(self, graduate_id: int, kinds: Sequence[str]) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
+            " JOIN graduate g ON g.id = i.graduate_id"
+            f" WHERE i.graduate_id = ? AND i.status = '已审批' AND r.kind IN"
+            f" ({','.join('?' * len(kinds))}) AND i.updated_at >= COALESCE(g.printed_at, '')",
+            (graduate_id, *kinds),
+        )
+        return row is not None
+
     async def undeclared_graduates(self, school_id: int, term: str) -> list[int]:
         rows = await self._all(
             "SELECT g.id FROM graduate g WHERE g.school_id = ? AND g.graduated = ?"
