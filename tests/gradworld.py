@@ -9,13 +9,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from channels.telegram.app import running
+from channels.telegram.context import BotApp
 from issuance.core.people import Person
-from issuance.core.settings import load_settings
+from issuance.core.settings import Secret, Settings, load_settings
 from issuance.graduation import demo
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 from issuance.store import Store
 from issuance.xcert.service import Issuance
+from tests.fakebot import FakeBotApi, Sent, User
 
 PROVINCE_RUN, UNDER_FINAL_CITY, UNDER_CITY = (school[0] for school in demo.SCHOOLS)
 
@@ -62,5 +65,70 @@ async def grad_world(home: Path) -> AsyncIterator[GradWorld]:
             assert person is not None
             people[name] = person
         yield GradWorld(home, store, Graduation(store, settings), Stock(store, settings), people)
+    finally:
+        await store.close()
+
+
+@dataclass
+class GradBot:
+    """The graduation demo with everybody bound to a fake Telegram user, and the bot to run."""
+
+    api: FakeBotApi
+    settings: Settings
+    world: GradWorld
+    users: dict[str, User]
+
+    @asynccontextmanager
+    async def bot(self) -> AsyncIterator[BotApp]:
+        async with running(self.settings, self.world.store) as app:
+            yield app
+
+    async def say(self, who: str, message: str) -> Sent:
+        self.api.send_text(self.users[who], message)
+        return await self.api.next_message(self.users[who].id)
+
+    async def tap(self, who: str, message: Sent, button: str) -> Sent:
+        self.api.tap(self.users[who], message, button)
+        return await self.api.next_message(self.users[who].id)
+
+    async def alert(self, who: str, message: Sent, button: str) -> str:
+        """The user taps; the text of the bot's callback answer."""
+        before = len(self.api.calls_to("answerCallbackQuery"))
+        self.api.tap(self.users[who], message, button)
+        await self.api.wait_for(
+            lambda c: (
+                c.method == "answerCallbackQuery"
+                and len(self.api.calls_to("answerCallbackQuery")) > before
+            )
+        )
+        answers = self.api.calls_to("answerCallbackQuery")[before:]
+        return " ".join(str(c.params.get("text", "")) for c in answers)
+
+    async def notice(self, who: str) -> Sent:
+        """The next message the outbox delivers to this person."""
+        return await self.api.next_message(self.users[who].id, timeout=15.0)
+
+
+@asynccontextmanager
+async def grad_bot(home: Path, api: FakeBotApi) -> AsyncIterator[GradBot]:
+    settings = Settings(
+        home=home,
+        telegram_token=Secret(api.token),
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+    )
+    store = await Store.open(settings.database_path)
+    try:
+        issuance = Issuance(store, settings)
+        invites, _ = await demo.load(issuance)
+        people: dict[str, Person] = {}
+        users: dict[str, User] = {}
+        for index, invite in enumerate(invites):
+            name = NAMES[invite.person.phone]
+            users[name] = User(5000 + index, invite.person.name)
+            people[name] = invite.person
+            await issuance.bind(invite.code, "telegram", str(users[name].id), "zh")
+        world = GradWorld(home, store, Graduation(store, settings), Stock(store, settings), people)
+        yield GradBot(api, settings, world, users)
     finally:
         await store.close()

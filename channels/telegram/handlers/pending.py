@@ -6,8 +6,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from channels.telegram.context import CHANNEL, BotContext, locale_of
+from channels.telegram.handlers import graduation
 from channels.telegram.ui import need_actor, numbers, show
 from channels.telegram.views import batch_view, pending_list
+from issuance.graduation.desk import is_graduation
 from issuance.xcert import desk
 
 SELECTION = "selection"
@@ -16,6 +18,9 @@ SELECTION = "selection"
 async def pending(update: Update, context: BotContext) -> None:
     """The batches this person's organization issues or signs, with status counts."""
     actor = await need_actor(update, context)
+    if is_graduation(actor):
+        await graduation.pending(update, context)
+        return
     batches = await context.issuance.visible_batches(actor)
     await show(update, context, *pending_list(batches, locale_of(update)))
 
