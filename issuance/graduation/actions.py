@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PREFIX = "g"
-VERBS = {"review": "v", "approve": "a", "return": "r", "resubmit": "s"}
+VERBS = {"review": "v", "approve": "a", "return": "r", "resubmit": "s", "issue": "i"}
 _BY_CODE = {code: verb for verb, code in VERBS.items()}
 
 
 @dataclass(frozen=True)
 class GradAction:
-    """A tap on a request: 审核通过 (review), 审批通过 (approve), 退回 (return) or 重新申报.
+    """A tap on a request: 审核通过 (review), 审批通过 (approve), 退回 (return), 重新申报
+    (resubmit), or 发放 (issue: the 发放员 hands out an approved blank request).
 
     `round` is the request's round when the button was made: a tap from an older round is stale.
     """

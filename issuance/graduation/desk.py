@@ -15,15 +15,22 @@ from issuance.graduation.chains import (
     APPROVER,
     CLERK,
     DEPARTMENT_ROLES,
+    DISTRIBUTOR,
     LEADER,
     SCHOOL_ROLES,
 )
 from issuance.graduation.importing import GraduateReport, import_graduates
 from issuance.graduation.notices import describe
 from issuance.graduation.service import Graduation
+from issuance.graduation.stock import Stock
 
 ROLES = (*SCHOOL_ROLES, *DEPARTMENT_ROLES)
-_VERBS = {LEADER: ("review", "return"), APPROVER: ("approve", "return"), CLERK: ("resubmit",)}
+_VERBS = {
+    LEADER: ("review", "return"),
+    APPROVER: ("approve", "return"),
+    CLERK: ("resubmit",),
+    DISTRIBUTOR: ("issue",),
+}
 _ACTS = {"review": Act.CONFIRM, "approve": Act.CONFIRM, "resubmit": Act.RESUBMIT}
 MAX_ERRORS_SHOWN = 20
 
@@ -45,7 +52,9 @@ async def pending(grad: Graduation, actor: Person, locale: str) -> View | None:
     waiting = await grad.waiting_for(actor)
     if not waiting:
         return None
-    status = {LEADER: "待审核", APPROVER: "待审批", CLERK: "退回"}.get(actor.role, "")
+    status = {LEADER: "待审核", APPROVER: "待审批", CLERK: "退回", DISTRIBUTOR: "待发放"}.get(
+        actor.role, ""
+    )
     lines = [t("grad.pending.title", locale)]
     rows: list[list[tuple[str, str]]] = []
     for index, w in enumerate(waiting, 1):
@@ -121,3 +130,32 @@ async def import_file(grad: Graduation, actor: Person, path: Path, locale: str) 
         corrected=report.corrected,
         warnings=len(report.warnings),
     )
+
+
+async def check_issuable(grad: Graduation, actor: Person, action: GradAction) -> None:
+    """Before asking for the first serial: the person is a 发放员 and the request waits."""
+    if actor.role != DISTRIBUTOR:
+        raise Forbidden("grad.not_your_button")
+    waiting = await grad.store.blank_requests_to_issue()
+    if action.request_id not in {w.request_id for w in waiting}:
+        raise Conflict("stock.request_issued")
+
+
+async def issue(stock: Stock, actor: Person, request_id: int, first: str, locale: str) -> str:
+    """The 发放员 typed the first serial: hand the request's blanks out from there."""
+    moved = await stock.issue(request_id, first.strip(), actor.phone)
+    request = await stock.store.grad_request(request_id)
+    assert request is not None
+    lines = [
+        t(
+            "stock.cli.issued",
+            locale,
+            count=len(moved.serials),
+            first=moved.serials[0],
+            last=moved.serials[-1],
+            school=request.school_name,
+        )
+    ]
+    if moved.low_stock is not None:
+        lines.append(t("stock.cli.low", locale, kind=request.blank_kind, left=moved.low_stock))
+    return "\n".join(lines)

@@ -7,7 +7,14 @@ from typing import Any
 from issuance.core.catalog import locale_for, t
 from issuance.core.chain import Act
 from issuance.graduation.actions import GradAction
-from issuance.graduation.chains import APPROVED, APPROVER, CLERK, LEADER, PENDING_REVIEW
+from issuance.graduation.chains import (
+    APPROVED,
+    APPROVER,
+    CLERK,
+    DISTRIBUTOR,
+    LEADER,
+    PENDING_REVIEW,
+)
 from issuance.store import Store
 from issuance.store.graduation import GradRequest, Waiting
 
@@ -97,6 +104,8 @@ async def after_act(
             return t(key, locale, what=describe(request, count, locale)), []
 
         await _tell(store, (CLERK,), request.school_id, approved)
+        if request.blank_kind:
+            await _tell_distributors(store, request, count)
         return
     counts = await store.request_counts(request.id)
     if status == PENDING_REVIEW:
@@ -105,3 +114,15 @@ async def after_act(
         stage_orgs = await store.waiting_orgs(request.id)
         for org_id in stage_orgs:
             await waiting(store, request.id, org_id)
+
+
+async def _tell_distributors(store: Store, request: GradRequest, count: int) -> None:
+    """The province's 发放员 hear of an approved blank request, with a button to hand it out."""
+
+    def body(locale: str) -> tuple[str, list[Any]]:
+        text = t("grad.notice.to_issue", locale, what=describe(request, count, locale))
+        return text, buttons(request.id, 1, ("issue",), locale)
+
+    for dept in await store.departments():
+        if dept.parent_id is None:
+            await _tell(store, (DISTRIBUTOR,), dept.id, body)

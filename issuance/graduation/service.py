@@ -21,6 +21,7 @@ from issuance.graduation.chains import (
     BLANK_REQUEST,
     CLERK,
     DECLARATION,
+    DISTRIBUTOR,
     LEADER,
     PENDING,
     PENDING_APPROVAL,
@@ -342,13 +343,16 @@ class Graduation:
     # Reading
 
     async def waiting_for(self, actor: Person) -> list[Waiting]:
-        """What waits for the person: to review, to approve, or returned to them to fix."""
+        """What waits for the person: to review, to approve, returned to them to fix, or (for the
+        province's 发放员) approved blank requests to hand out."""
         if actor.role == LEADER:
             return await self.store.waiting_for(actor.org_id, (PENDING_REVIEW,))
         if actor.role == APPROVER:
             return await self.store.waiting_for(actor.org_id, (PENDING_APPROVAL,))
         if actor.role == CLERK:
             return await self.store.returned_to(actor.org_id)
+        if actor.role == DISTRIBUTOR:
+            return await self.store.blank_requests_to_issue()
         return []
 
     async def counts(self, school_code: str | None, term: str | None) -> dict[str, int]:

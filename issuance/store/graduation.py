@@ -475,6 +475,19 @@ class GraduationQueries(BaseStore):
         )
         return [Waiting(**dict(row)) for row in rows]
 
+    async def blank_requests_to_issue(self) -> list[Waiting]:
+        """Approved 空白毕业证申报 whose blanks are not handed out yet, oldest first."""
+        rows = await self._all(
+            "SELECT r.id AS request_id, r.kind, o.name AS school_name, r.term, r.blank_kind,"
+            " r.blank_count, 1 AS waiting, i.updated_at AS oldest"
+            " FROM grad_request r JOIN grad_item i ON i.request_id = r.id"
+            " JOIN org o ON o.id = r.school_id"
+            " WHERE r.kind = '空白毕业证申报' AND i.status = '已审批'"
+            " AND NOT EXISTS (SELECT 1 FROM blank_event e WHERE e.request_id = r.id"
+            " AND e.event = 'issue') ORDER BY i.updated_at, r.id"
+        )
+        return [Waiting(**dict(row)) for row in rows]
+
     async def request_round(self, request_id: int) -> int:
         row = await self._one(
             "SELECT MAX(round) FROM grad_item WHERE request_id = ?", (request_id,)

@@ -23,9 +23,11 @@ from issuance.graduation import desk
 from issuance.graduation.actions import GradAction
 from issuance.graduation.chains import CLERK
 from issuance.graduation.service import Graduation
+from issuance.graduation.stock import Stock
 
 MAX_FILE_BYTES = 20 * 2**20
 RETURN = "grad_return"
+ISSUE = "grad_issue"
 
 
 def graduation(context: BotContext) -> Graduation:
@@ -37,7 +39,7 @@ async def pending(update: Update, context: BotContext) -> None:
     actor = await need_actor(update, context)
     view = await desk.pending(graduation(context), actor, locale_of(update))
     if view is None:
-        await show(update, context, text(update, "bot.pending.none"))
+        await show(update, context, text(update, "grad.pending.none"))
         return
     await show(update, context, view.text, keyboard(view.rows))
 
@@ -57,6 +59,12 @@ async def tapped(update: Update, context: BotContext) -> None:
         ask = text(update, "grad.reason.ask")
         await say(update, context, ask, keyboard([[(text(update, "bot.button.cancel"), "x")]]))
         return
+    if action.verb == "issue":
+        await desk.check_issuable(graduation(context), actor, action)
+        await awaiting.expect(update, context, ISSUE, request=action.request_id)
+        ask = text(update, "grad.issue.ask")
+        await say(update, context, ask, keyboard([[(text(update, "bot.button.cancel"), "x")]]))
+        return
     answer = await desk.act(graduation(context), actor, action, locale_of(update))
     context.wake_sender()
     await say(update, context, answer)
@@ -70,6 +78,17 @@ async def reason_given(
     answer = await desk.return_(
         graduation(context), actor, state["request"], state["round"], reason, locale_of(update)
     )
+    context.wake_sender()
+    await say(update, context, answer)
+
+
+async def first_serial_given(
+    update: Update, context: BotContext, state: dict[str, Any], first: str
+) -> None:
+    """The 发放员 typed the first serial: hand the approved request's blanks out."""
+    actor = await need_actor(update, context)
+    stock = Stock(context.store, context.settings)
+    answer = await desk.issue(stock, actor, state["request"], first, locale_of(update))
     context.wake_sender()
     await say(update, context, answer)
 
@@ -96,6 +115,7 @@ async def file_received(update: Update, context: BotContext) -> None:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     awaiting.on(RETURN, reason_given)
+    awaiting.on(ISSUE, first_serial_given)
     app.add_handler(CallbackQueryHandler(tapped, pattern=r"^g:"))
     files = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
     # An earlier group: a 经办人's file stops here, anyone else's reaches the completion sheet.

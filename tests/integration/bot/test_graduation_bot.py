@@ -135,3 +135,31 @@ async def test_the_clerk_sends_the_graduates_file_to_the_bot(chat: GradBot) -> N
         assert "新增 2 名" in (done.text or "")
     school = chat.world["clerk_fuzhou"].org_id
     assert len(await chat.world.store.undeclared_graduates(school, "202507")) == 2
+
+
+async def test_a_blank_request_approved_in_chat_is_handed_out_by_the_distributor(
+    chat: GradBot,
+) -> None:
+    keeper = chat.world["keeper"]
+    await chat.world.stock.receive("高级技工学校", "G0000001", "G0000050", keeper.phone)
+    request_id = await chat.world.grad.request_blanks(UNDER_FINAL_CITY, "高级技工学校", 20, None)
+    async with chat.bot():
+        leader = await chat.notice("leader_fuzhou")
+        assert "空白毕业证 20 张" in (leader.text or "")
+        await chat.tap("leader_fuzhou", leader, "审核通过")
+        city = await chat.notice("fuzhou")
+        await chat.tap("fuzhou", city, "审批通过")
+        to_issue = await chat.notice("distributor")
+        assert "待发放" in (to_issue.text or "")
+        refused = await chat.alert("keeper", to_issue, "发放")
+        assert "不是给您的" in refused
+        ask = await chat.tap("distributor", to_issue, "发放")
+        assert "第一张流水码" in (ask.text or "")
+        done = await chat.say("distributor", "G0000031")
+        assert "已发放 20 张（G0000031 至 G0000050）" in (done.text or "")
+        assert "仅剩 30 张" in (done.text or "")
+        listing = await chat.say("distributor", "/pending")
+        assert "暂无待您处理" in (listing.text or "")
+    blank = await chat.world.store.blank("G0000040")
+    assert blank is not None and blank["state"] == "已发放"
+    assert await chat.world.store.issued_for_request(request_id) == 20
