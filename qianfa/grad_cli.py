@@ -130,12 +130,17 @@ async def cmd_history(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         rows = await grad.history(args.request)
         lines = [
-            f"{r['at']} {r['person']} {r['act']} ×{r['items']} {r['reason'] or ''}".rstrip()
+            f"{r['at']} {r['person']} {t(_history_key(r))} ×{r['items']} {r['reason'] or ''}"
             for r in rows
         ]
-        return rows, "\n".join(lines)
+        return rows, "\n".join(line.rstrip() for line in lines)
 
     return await _with(settings, body)
+
+
+def _history_key(row: dict[str, Any]) -> str:
+    review = row["act"] == "confirm" and row["stage"] == 0
+    return "grad.history.confirm0" if review else f"grad.history.{row['act']}"
 
 
 async def cmd_stock_receive(args: argparse.Namespace, settings: Settings) -> Result:

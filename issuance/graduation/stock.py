@@ -35,7 +35,7 @@ _REFUSALS = (
     ("issued_by <> received_by", "stock.keeper_cannot_issue"),
     ("not issued to this school", "stock.not_issued_to_school"),
     ("booked in by a 库管员", "stock.wrong_role"),
-    ("blank.serial", "stock.serial_exists"),
+    ("blank.serial", "stock.serials_exist"),
     ("cannot move from this state", "stock.wrong_state"),
 )
 
