@@ -15,11 +15,20 @@ class OrgKind(StrEnum):
 
 
 class Role(StrEnum):
-    """角色 of a person in their organization (a new role is one line here)."""
+    """角色 of a person, with the one kind of organization it exists in, if it is tied to one
+    (a new role is one line here)."""
 
-    HEAD = "负责人"
-    STAFF = "业务管理员"
-    SIGNER = "签发人"
+    org_kind: OrgKind | None
+
+    def __new__(cls, value: str, org_kind: OrgKind | None = None) -> Role:
+        role = str.__new__(cls, value)
+        role._value_ = value
+        role.org_kind = org_kind
+        return role
+
+    HEAD = "负责人", OrgKind.SCHOOL
+    STAFF = "业务管理员", OrgKind.SCHOOL
+    SIGNER = "签发人", OrgKind.EVALUATOR
     REVIEWER = "审核人"
 
 
@@ -31,6 +40,8 @@ class Channel(StrEnum):
 
 ORG_KINDS = tuple(OrgKind)
 ROLES = tuple(Role)
+# Roles that only make sense in one kind of organization.
+ROLE_ORG_KINDS: dict[str, OrgKind] = {r: r.org_kind for r in Role if r.org_kind is not None}
 # Where a notice to somebody without a reachable account is queued (it fails there, visibly).
 DEFAULT_CHANNEL = Channel.TELEGRAM
 SCHOOL_ROLES = (Role.HEAD, Role.STAFF)
