@@ -132,7 +132,7 @@ class Completion:
 
     async def fix(self, actor: Person, problem_id: int, raw: str) -> Fixed:
         """Fix one problem in the chat."""
-        problem = await self._own_problem(actor, problem_id)
+        problem = await self.open_problem(actor, problem_id)
         value = clean_value(problem.field, raw)
         await self._check_unique(problem, value)
         return await self._apply(actor, [(problem, value)])
@@ -196,7 +196,8 @@ class Completion:
             await self._tell_evaluators(site_id, [p for p, _ in fixes])
         return Fixed([p for p, _ in fixes], done)
 
-    async def _own_problem(self, actor: Person, problem_id: int) -> Problem:
+    async def open_problem(self, actor: Person, problem_id: int) -> Problem:
+        """One open problem of the actor's school (staff and responsible person only)."""
         self._check_school(actor)
         found = await self.store.problems(ids=[problem_id], open_only=False)
         if not found or found[0].site_id != actor.org_id:

@@ -14,7 +14,7 @@ from channels.telegram.context import BotContext, locale_of, text
 from channels.telegram.ui import StaleButton, need_actor, say, tapped, taps
 from issuance.chat import xcert as screens
 from issuance.chat.actions import FixProblem, Flag, FlagField, ListProblems, ProblemSheet
-from issuance.core.errors import Invalid, NotFound
+from issuance.core.errors import Invalid
 from issuance.xcert.completion import FIELDS, SheetRejected, field_label
 
 MAX_SHEET_BYTES = 5 * 2**20
@@ -56,16 +56,11 @@ async def fix(update: Update, context: BotContext) -> None:
     """Ask for the corrected value of one problem."""
     problem_id = tapped(update, FixProblem).problem
     actor = await need_actor(update, context)
-    problems = {p.id: p for p in await context.completion.open_for(actor)}
-    if problem_id not in problems:
-        raise NotFound("completion.no_such_problem")
-    field = field_label(problems[problem_id].field, locale_of(update))
+    problem = await context.completion.open_problem(actor, problem_id)
+    field = field_label(problem.field, locale_of(update))
     await awaiting.expect(update, context, "fix", problem=problem_id)
-    await say(
-        update,
-        context,
-        text(update, "completion.ask_value", field=field, name=problems[problem_id].student_name),
-    )
+    question = text(update, "completion.ask_value", field=field, name=problem.student_name)
+    await say(update, context, question)
 
 
 async def value_given(
