@@ -178,16 +178,14 @@ class OutboxSender:
             text = broadcasting.progress_text(state)
             if state.finished:
                 if await self.store.finish_broadcast(broadcast_id):
-                    where = {"channel": CHANNEL, "chat_id": info.progress_chat}
-                    await send(
-                        self.store,
-                        Notice(
-                            info.person_id,
-                            text,
-                            dedup_key=f"broadcast-done:{broadcast_id}",
-                            edit={**where, "message_id": info.progress_message},
-                        ),
+                    message = {"chat_id": info.progress_chat, "message_id": info.progress_message}
+                    done = Notice(
+                        info.person_id,
+                        text,
+                        dedup_key=f"broadcast-done:{broadcast_id}",
+                        edit={"channel": CHANNEL, **message},
                     )
+                    await send(self.store, done)
                     self.wake()
                 continue
             try:
