@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from issuance.core.chain import Act, Chain, Step
 from issuance.core.errors import Conflict
+from issuance.core.people import Role
 
 DECLARATION = "毕业证申报"
 BLANK_REQUEST = "空白毕业证申报"
@@ -27,11 +28,11 @@ STATUSES = (PENDING_REVIEW, REVIEW_RETURNED, PENDING_APPROVAL, APPROVAL_RETURNED
 PENDING = (PENDING_REVIEW, PENDING_APPROVAL)
 RETURNED = (REVIEW_RETURNED, APPROVAL_RETURNED)
 
-CLERK = "经办人"
-LEADER = "校领导"
-APPROVER = "审批人"
-KEEPER = "库管员"
-DISTRIBUTOR = "发放员"
+CLERK = Role.CLERK
+LEADER = Role.LEADER
+APPROVER = Role.APPROVER
+KEEPER = Role.KEEPER
+DISTRIBUTOR = Role.DISTRIBUTOR
 SCHOOL_ROLES = (CLERK, LEADER)
 DEPARTMENT_ROLES = (APPROVER, KEEPER, DISTRIBUTOR)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 from issuance.core.idcard import check_character
+from issuance.core.people import OrgKind
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
 from issuance.xcert.service import Invite, Issuance
@@ -94,11 +95,11 @@ async def load(issuance: Issuance) -> tuple[list[Invite], int]:
     final = {"是": 1, "否": 0}
     await store.insert_orgs(
         [
-            (code, name, "主管部门", region, parent, None, None, final[flag])
+            (code, name, OrgKind.DEPARTMENT, region, parent, None, None, final[flag])
             for code, name, region, parent, flag in (PROVINCE, FUZHOU, QUANZHOU)
         ]
         + [
-            (code, name, "技工院校", region, parent, level, seq, 0)
+            (code, name, OrgKind.TECH_SCHOOL, region, parent, level, seq, 0)
             for code, name, region, parent, level, seq in SCHOOLS
         ]
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.idcard import parse_id_number
+from issuance.core.people import OrgKind
 from issuance.formats.tabular import Column, RowError, RowErrors, progress, read_table
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
 from issuance.store import Store
@@ -103,8 +104,10 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
     for row, v in rows:
         ok = checker.required(row, v, _REQUIRED)
         school = schools.get(v.get("school", ""))
-        if v.get("school") and (school is None or school.kind != "技工院校"):
-            checker.fail(row, "school", "import.org_kind", code=v["school"], kind="技工院校")
+        if v.get("school") and (school is None or school.kind != OrgKind.TECH_SCHOOL):
+            checker.fail(
+                row, "school", "import.org_kind", code=v["school"], kind=OrgKind.TECH_SCHOOL
+            )
             ok = False
         if v.get("class_level"):
             ok = checker.one_of(row, "class_level", v["class_level"], CLASS_LEVELS) and ok

@@ -1,61 +1,15 @@
-"""Graduation notifications queued for chat delivery (the outbox), texts from the catalog."""
+"""Notices of the graduation workflow, through the one way to notify (each in its reader's
+language): whose turn it is, a 退回 with its reason, an approval, blanks to hand out."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from issuance.core.catalog import locale_for, t
+from issuance.chat.graduation import buttons, describe
+from issuance.chat.notify import notify
 from issuance.core.chain import Act
-from issuance.graduation.actions import GradAction
-from issuance.graduation.chains import (
-    APPROVED,
-    APPROVER,
-    CLERK,
-    DISTRIBUTOR,
-    LEADER,
-    PENDING_REVIEW,
-)
+from issuance.core.people import Role
+from issuance.graduation.chains import APPROVED, PENDING_REVIEW
 from issuance.store import Store
-from issuance.store.graduation import GradRequest, Waiting
-
-CHANNEL = "telegram"
-
-
-def describe(item: GradRequest | Waiting, count: int, locale: str) -> str:
-    """One line naming a request: kind, school, term or blank kind and count, graduates."""
-    school = item.school_name
-    if item.blank_kind:
-        return t(
-            "grad.describe.blanks",
-            locale,
-            kind=item.kind,
-            school=school,
-            blank_kind=item.blank_kind,
-            count=item.blank_count,
-        )
-    return t(
-        "grad.describe", locale, kind=item.kind, school=school, term=item.term or "", count=count
-    )
-
-
-def buttons(request_id: int, round_: int, verbs: tuple[str, ...], locale: str) -> list[Any]:
-    """One row of buttons for the request, labels from the catalog."""
-    return [
-        [
-            {
-                "text": t(f"grad.button.{verb}", locale),
-                "callback_data": GradAction(verb, request_id, round_).pack(),
-            }
-            for verb in verbs
-        ]
-    ]
-
-
-async def _tell(store: Store, roles: tuple[str, ...], org_id: int, body: Any) -> None:
-    for person in await store.people_of(org_id, roles):
-        locale = locale_for(await store.language_of(person.id, CHANNEL))
-        text, rows = body(locale)
-        await store.enqueue(person.id, "message", {"text": text, "buttons": rows})
+from issuance.store.graduation import GradRequest
 
 
 async def waiting(store: Store, request_id: int, org_id: int) -> None:
@@ -63,66 +17,50 @@ async def waiting(store: Store, request_id: int, org_id: int) -> None:
     request = await store.grad_request(request_id)
     if request is None:
         return
-    counts = await store.request_counts(request_id)
-    round_ = await store.request_round(request_id)
-    role = LEADER if org_id == request.school_id else APPROVER
-    status_count = sum(counts.values())
-    verbs = ("review" if role == LEADER else "approve", "return")
-
-    def body(locale: str) -> tuple[str, list[Any]]:
-        line = describe(request, status_count, locale)
-        return t("grad.notice.waiting", locale, what=line), buttons(
-            request_id, round_, verbs, locale
-        )
-
-    await _tell(store, (role,), org_id, body)
+    role = Role.LEADER if org_id == request.school_id else Role.APPROVER
+    count = sum((await store.request_counts(request_id)).values())
+    rows = [buttons(request_id, await store.request_round(request_id), role)]
+    what = describe(request, count)
+    for person in await store.people_of(org_id, (role,)):
+        await notify(store, person.id, "grad.notice.waiting", {"what": what}, rows)
 
 
 async def after_act(
     store: Store, request: GradRequest, act: Act, status: str, count: int, reason: str | None
 ) -> None:
     """Who hears of an act: the 经办人 of a 退回 and of the approval; the next party of its turn."""
+    what = describe(request, count)
+    clerks = await store.people_of(request.school_id, (Role.CLERK,))
     if act is Act.REFUSE:
-        round_ = await store.request_round(request.id)
-
-        def returned(locale: str) -> tuple[str, list[Any]]:
-            text = t(
-                "grad.notice.returned",
-                locale,
-                what=describe(request, count, locale),
-                status=status,
-                reason=reason,
-            )
-            return text, buttons(request.id, round_, ("resubmit",), locale)
-
-        await _tell(store, (CLERK,), request.school_id, returned)
+        rows = [buttons(request.id, await store.request_round(request.id), Role.CLERK)]
+        params = {"what": what, "status": status, "reason": reason}
+        for clerk in clerks:
+            await notify(store, clerk.id, "grad.notice.returned", params, rows)
         return
     if status == APPROVED:
-
-        def approved(locale: str) -> tuple[str, list[Any]]:
-            key = "grad.notice.approved_blanks" if request.blank_kind else "grad.notice.approved"
-            return t(key, locale, what=describe(request, count, locale)), []
-
-        await _tell(store, (CLERK,), request.school_id, approved)
+        key = "grad.notice.approved_blanks" if request.blank_kind else "grad.notice.approved"
+        for clerk in clerks:
+            await notify(store, clerk.id, key, {"what": what})
         if request.blank_kind:
-            await _tell_distributors(store, request, count)
+            await _to_distributors(store, request, count)
         return
-    counts = await store.request_counts(request.id)
     if status == PENDING_REVIEW:
         await waiting(store, request.id, request.school_id)
-    elif counts:
-        stage_orgs = await store.waiting_orgs(request.id)
-        for org_id in stage_orgs:
-            await waiting(store, request.id, org_id)
+        return
+    for org_id in await store.waiting_orgs(request.id):
+        await waiting(store, request.id, org_id)
 
 
-async def _tell_distributors(store: Store, request: GradRequest, count: int) -> None:
+async def _to_distributors(store: Store, request: GradRequest, count: int) -> None:
     """The province's 发放员 hear of an approved blank request, with a button to hand it out."""
-
-    def body(locale: str) -> tuple[str, list[Any]]:
-        text = t("grad.notice.to_issue", locale, what=describe(request, count, locale))
-        return text, buttons(request.id, 1, ("issue",), locale)
-
+    rows = [buttons(request.id, 1, Role.DISTRIBUTOR)]
     for dept in await store.departments():
         if dept.parent_id is None:
-            await _tell(store, (DISTRIBUTOR,), dept.id, body)
+            for person in await store.people_of(dept.id, (Role.DISTRIBUTOR,)):
+                await notify(
+                    store,
+                    person.id,
+                    "grad.notice.to_issue",
+                    {"what": describe(request, count)},
+                    rows,
+                )

@@ -11,7 +11,7 @@ from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, parse_id_number
-from issuance.core.people import Person
+from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
 from issuance.graduation import notices
 from issuance.graduation.chains import (
@@ -92,7 +92,7 @@ class Graduation:
 
     async def school(self, code: str) -> GradOrg:
         org = (await self.store.grad_orgs_by_code([code])).get(code)
-        if org is None or org.kind != "技工院校":
+        if org is None or org.kind != OrgKind.TECH_SCHOOL:
             raise NotFound("grad.school_unknown", code=code)
         return org
 

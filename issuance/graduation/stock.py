@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
-from issuance.core.catalog import locale_for, t
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.people import Person
 from issuance.core.settings import Settings
@@ -151,11 +151,11 @@ class Stock:
             if dept.parent_id is not None:
                 continue
             for person in await self.store.people_of(dept.id, (KEEPER,)):
-                locale = locale_for(await self.store.language_of(person.id, "telegram"))
-                await self.store.enqueue(
+                await notify(
+                    self.store,
                     person.id,
-                    "message",
-                    {"text": t("stock.low_notice", locale, kind=kind, left=left), "buttons": []},
+                    "stock.low_notice",
+                    {"kind": kind, "left": left},
                     dedup_key=f"stock.low:{kind}:{day}:{person.id}",
                 )
 

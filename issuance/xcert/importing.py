@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
-from issuance.core.people import ORG_KINDS, ROLES
+from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
 from issuance.formats.tabular import Column, Row, RowError, RowErrors, Table, progress, read_table
 from issuance.store import Store
 from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
@@ -51,19 +51,8 @@ RESULT_COLUMNS = (
     Column("result", "考核状态", "result"),
 )
 _PHONE = re.compile(r"^1\d{10}$")
-# Roles that only make sense in one kind of organization.
-_ROLE_ORG_KIND = {
-    "负责人": "试点院校",
-    "业务管理员": "试点院校",
-    "签发人": "培训评价组织",
-    "经办人": "技工院校",
-    "校领导": "技工院校",
-    "审批人": "主管部门",
-    "库管员": "主管部门",
-    "发放员": "主管部门",
-}
 # Blank certificates are kept and handed out by the province (the 主管部门 without a parent).
-_PROVINCE_ROLES = ("库管员", "发放员")
+_PROVINCE_ROLES = (Role.KEEPER, Role.DISTRIBUTOR)
 _SCHOOL_LEVELS = ("技师学院", "高级技工学校", "技工学校")
 _YES_NO = {"是": 1, "否": 0}
 
@@ -181,11 +170,17 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
     for code, _, kind, region, parent, *_rest in rows:
         if parent and parent not in kinds:
             checker.fail(seen[code], "parent", "import.unknown_org", code=parent)
-        elif kind in ("技工院校", "主管部门") and parent and kinds[parent] != "主管部门":
-            checker.fail(seen[code], "parent", "import.org_kind", code=parent, kind="主管部门")
-        elif kind == "技工院校" and not parent:
+        elif (
+            kind in (OrgKind.TECH_SCHOOL, OrgKind.DEPARTMENT)
+            and parent
+            and kinds[parent] != OrgKind.DEPARTMENT
+        ):
+            checker.fail(
+                seen[code], "parent", "import.org_kind", code=parent, kind=OrgKind.DEPARTMENT
+            )
+        elif kind == OrgKind.TECH_SCHOOL and not parent:
             checker.fail(seen[code], "parent", "import.school_parent")
-        if kind == "技工院校":
+        if kind == OrgKind.TECH_SCHOOL:
             seq = ((region or "")[:2], str(_rest[1]))
             if seq in school_seqs:
                 checker.fail(seen[code], "school_seq", "import.school_seq_taken")
@@ -197,7 +192,7 @@ def _graduation_org_fields(
     checker: _Checker, row: int, v: dict[str, str]
 ) -> tuple[str | None, str | None, int] | None:
     """(办学层次, 学校序号, 终审) of a 技工院校 or 主管部门; None when a cell is bad."""
-    if v.get("type") == "技工院校":
+    if v.get("type") == OrgKind.TECH_SCHOOL:
         ok = checker.required(row, v, ("level", "school_seq", "region"))
         ok = ok and checker.one_of(row, "level", v["level"], _SCHOOL_LEVELS)
         if v.get("school_seq") and not re.fullmatch(r"[0-9]{3}", v["school_seq"]):
@@ -207,7 +202,7 @@ def _graduation_org_fields(
             checker.fail(row, "region", "import.region")
             ok = False
         return (v["level"], v["school_seq"], 0) if ok else None
-    if v.get("type") == "主管部门" and v.get("final"):
+    if v.get("type") == OrgKind.DEPARTMENT and v.get("final"):
         if not checker.one_of(row, "final", v["final"], tuple(_YES_NO)):
             return None
         return None, None, _YES_NO[v["final"]]
@@ -242,14 +237,14 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
         if org is None:
             checker.fail(row, "org", "import.unknown_org", code=v["org"])
             continue
-        wanted_kind = _ROLE_ORG_KIND.get(v["role"])
+        wanted_kind = ROLE_ORG_KINDS.get(v["role"])
         if wanted_kind and org.kind != wanted_kind:
             checker.fail(row, "role", "import.role_org_kind", role=v["role"], kind=wanted_kind)
             ok = False
         if v["role"] in _PROVINCE_ROLES and org.id not in provinces:
             checker.fail(row, "role", "import.province_role", role=v["role"])
             ok = False
-        if v["role"] == "负责人":
+        if v["role"] == Role.HEAD:
             if org.id in heads:
                 checker.fail(row, "role", "import.second_head", org=org.name)
                 ok = False
@@ -284,11 +279,11 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
         ok = checker.one_of(row, "student_type", v["student_type"], STUDENT_TYPES) and ok
         ok = checker.one_of(row, "level", v["level"], LEVELS) and ok
         ok = checker.one_of(row, "result", v["result"], RESULTS) and ok
-        issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, "培训评价组织")
-        site = _org_of_kind(checker, row, "site", v["site"], orgs, "试点院校")
+        issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, OrgKind.EVALUATOR)
+        site = _org_of_kind(checker, row, "site", v["site"], orgs, OrgKind.SCHOOL)
         school = None
         if v.get("school"):
-            school = _org_of_kind(checker, row, "school", v["school"], orgs, "试点院校")
+            school = _org_of_kind(checker, row, "school", v["school"], orgs, OrgKind.SCHOOL)
             ok = ok and school is not None
         elif v["student_type"] == "院校学生":
             checker.fail(row, "school", "import.school_required")

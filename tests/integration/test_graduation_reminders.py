@@ -38,7 +38,7 @@ async def test_waiting_declarations_are_reminded_once_and_departments_get_a_dige
     sent = [(person, json.loads(payload)) for person, payload in rows]
     to_leader = [p for person, p in sent if person == leader]
     assert len(to_leader) == 1 and "提醒" in to_leader[0]["text"]
-    assert to_leader[0]["buttons"][0][0]["callback_data"] == f"g:v:{first}:1"
+    assert to_leader[0]["buttons"][0][0]["callback_data"] == f"gv:{first}:1"
     to_city = [p["text"] for person, p in sent if person == quanzhou]
     assert any("提醒" in text for text in to_city)
     assert any(text.startswith("今日待您处理") and "泉州技工学校" in text for text in to_city)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from issuance.chat.actions import pack, parse
+from issuance.chat.graduation import ApproveRequest, ReviewRequest
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Invalid
 from issuance.core.settings import Settings
-from issuance.graduation.actions import GradAction
 from issuance.graduation.chains import advance, graduation_chain, party
 from issuance.graduation.numbers import GraduationNumbers, NumberParts
 from issuance.graduation.service import numbers_from
@@ -60,11 +61,12 @@ def test_bad_patterns_numbers_and_overflows_are_refused() -> None:
 
 
 def test_actions_pack_short_and_parse_only_what_was_packed() -> None:
-    action = GradAction("approve", 123456789, 3)
-    assert GradAction.parse(action.pack()) == action
-    assert len(action.pack().encode()) <= 64
-    for forged in ("g:x:1:1", "g:a:1", "g:a:-1:1", "b:1:0", "g:a:1:1:1", ""):
-        assert GradAction.parse(forged) is None
+    action = ApproveRequest(123456789, 3)
+    assert parse(pack(action)) == action
+    assert len(pack(action).encode()) <= 64
+    assert parse("gv:5:2") == ReviewRequest(5, 2)
+    for forged in ("gx:1:1", "ga:1", "ga:-1:1", "ga:1:1:1", "ga:a:1", ""):
+        assert parse(forged) is None
 
 
 def test_two_approval_steps_share_statuses_and_the_stage_tells_them_apart() -> None:

@@ -1,5 +1,6 @@
 """Graduation declarations in chat: 审核通过 / 审批通过 / 退回 (its reason asked, kept across
-restarts) / 重新申报 taps, /pending for graduation people, the 经办人's graduates file."""
+restarts) / 重新申报 taps, 发放 for the 发放员, /pending for graduation people, and the
+经办人's graduates file."""
 
 from __future__ import annotations
 
@@ -18,10 +19,17 @@ from telegram.ext import (
 
 from channels.telegram import awaiting
 from channels.telegram.context import BotContext, locale_of, text
-from channels.telegram.ui import StaleButton, keyboard, need_actor, say, show
+from channels.telegram.ui import need_actor, say, show, tapped, taps
+from issuance.chat.graduation import (
+    ApproveRequest,
+    IssueBlanks,
+    Redeclare,
+    ReturnRequest,
+    ReviewRequest,
+    ask,
+)
+from issuance.core.people import Role
 from issuance.graduation import desk
-from issuance.graduation.actions import GradAction
-from issuance.graduation.chains import CLERK
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 
@@ -37,37 +45,25 @@ def graduation(context: BotContext) -> Graduation:
 async def pending(update: Update, context: BotContext) -> None:
     """/pending of a graduation person: what waits for them, with counts and buttons."""
     actor = await need_actor(update, context)
-    view = await desk.pending(graduation(context), actor, locale_of(update))
-    if view is None:
-        await show(update, context, text(update, "grad.pending.none"))
-        return
-    await show(update, context, view.text, keyboard(view.rows))
+    await show(update, context, await desk.pending(graduation(context), actor))
 
 
-async def tapped(update: Update, context: BotContext) -> None:
-    """A graduation button: act at once, or ask for the reason of a 退回."""
-    query = update.callback_query
-    action = GradAction.parse(query.data or "") if query else None
-    if action is None:
-        raise StaleButton()
+async def act(update: Update, context: BotContext) -> None:
+    """审核通过 / 审批通过 / 重新申报: the whole request, as the button saw it."""
+    action = tapped(update, ReviewRequest | ApproveRequest | Redeclare)  # type: ignore[arg-type]
     actor = await need_actor(update, context)
-    if action.verb == "return":
-        await desk.check_returnable(graduation(context), actor, action)
-        await awaiting.expect(
-            update, context, RETURN, request=action.request_id, round=action.round
-        )
-        ask = text(update, "grad.reason.ask")
-        await say(update, context, ask, keyboard([[(text(update, "bot.button.cancel"), "x")]]))
-        return
-    if action.verb == "issue":
-        await desk.check_issuable(graduation(context), actor, action)
-        await awaiting.expect(update, context, ISSUE, request=action.request_id)
-        ask = text(update, "grad.issue.ask")
-        await say(update, context, ask, keyboard([[(text(update, "bot.button.cancel"), "x")]]))
-        return
-    answer = await desk.act(graduation(context), actor, action, locale_of(update))
+    answer = await desk.act(graduation(context), actor, action)
     context.wake_sender()
     await say(update, context, answer)
+
+
+async def ask_reason(update: Update, context: BotContext) -> None:
+    """退回: ask for the reason (the question is kept in the database)."""
+    action = tapped(update, ReturnRequest)
+    actor = await need_actor(update, context)
+    await desk.check_returnable(graduation(context), actor, action)
+    await awaiting.expect(update, context, RETURN, request=action.request, round=action.round)
+    await say(update, context, ask("grad.reason.ask"))
 
 
 async def reason_given(
@@ -76,10 +72,19 @@ async def reason_given(
     """The reason of a 退回 arrived (perhaps after a restart): return the request with it."""
     actor = await need_actor(update, context)
     answer = await desk.return_(
-        graduation(context), actor, state["request"], state["round"], reason, locale_of(update)
+        graduation(context), actor, state["request"], state["round"], reason
     )
     context.wake_sender()
     await say(update, context, answer)
+
+
+async def ask_first_serial(update: Update, context: BotContext) -> None:
+    """发放: ask the 发放员 for the first serial of the blanks to hand out."""
+    action = tapped(update, IssueBlanks)
+    actor = await need_actor(update, context)
+    await desk.check_issuable(graduation(context), actor, action)
+    await awaiting.expect(update, context, ISSUE, request=action.request)
+    await say(update, context, ask("grad.issue.ask"))
 
 
 async def first_serial_given(
@@ -88,7 +93,7 @@ async def first_serial_given(
     """The 发放员 typed the first serial: hand the approved request's blanks out."""
     actor = await need_actor(update, context)
     stock = Stock(context.store, context.settings)
-    answer = await desk.issue(stock, actor, state["request"], first, locale_of(update))
+    answer = await desk.issue(stock, actor, state["request"], first)
     context.wake_sender()
     await say(update, context, answer)
 
@@ -98,7 +103,7 @@ async def file_received(update: Update, context: BotContext) -> None:
     the next handler group (the X-certificate completion sheet)."""
     actor = await context.actor(update)
     message = update.effective_message
-    if actor is None or actor.role != CLERK or message is None or message.document is None:
+    if actor is None or actor.role != Role.CLERK or message is None or not message.document:
         return
     document = message.document
     if (document.file_size or 0) > MAX_FILE_BYTES:
@@ -114,9 +119,12 @@ async def file_received(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    awaiting.on(RETURN, reason_given)
-    awaiting.on(ISSUE, first_serial_given)
-    app.add_handler(CallbackQueryHandler(tapped, pattern=r"^g:"))
+    awaiting.on(app, RETURN, reason_given)
+    awaiting.on(app, ISSUE, first_serial_given)
+    for kind in (ReviewRequest, ApproveRequest, Redeclare):
+        app.add_handler(CallbackQueryHandler(act, pattern=taps(kind)))
+    app.add_handler(CallbackQueryHandler(ask_reason, pattern=taps(ReturnRequest)))
+    app.add_handler(CallbackQueryHandler(ask_first_serial, pattern=taps(IssueBlanks)))
     files = filters.Document.FileExtension("xlsx") | filters.Document.FileExtension("csv")
     # An earlier group: a 经办人's file stops here, anyone else's reaches the completion sheet.
     app.add_handler(MessageHandler(files, file_received), group=-1)
