@@ -170,6 +170,8 @@ _REQUEST_SQL = """
            r.blank_kind, r.blank_count, r.changes, r.approvers, r.created_by, r.created_at
     FROM grad_request r JOIN org o ON o.id = r.school_id
 """
+# Ids per statement of a set-wise update (SQLite limits the parameters of one statement).
+_CHUNK = 500
 _ORG_SQL = "SELECT id, code, name, kind, region, parent_id, level, school_seq, final FROM org"
 
 
@@ -395,27 +397,34 @@ class GraduationQueries(BaseStore):
         numbers: Sequence[tuple[int, str]] = (),
     ) -> None:
         """Move every item as planned and record the act, or nothing (a changed item conflicts)."""
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for c in changes:
+            key = (c.status, c.stage, c.waiting_org_id, c.round, c.act_stage, c.version)
+            groups.setdefault(key, []).append(c.item_id)
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            cursor = await self._db.executemany(
-                "UPDATE grad_item SET status = ?, stage = ?, waiting_org_id = ?, round = ?,"
-                " version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-                [
-                    (c.status, c.stage, c.waiting_org_id, c.round, now, c.item_id, c.version)
-                    for c in changes
-                ],
-            )
-            if cursor.rowcount != len(changes):
+            # Items of one act move alike: one statement per group of ids, not one per item.
+            moved = 0
+            for (status, stage, waiting, round_, act_stage, version), ids in groups.items():
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = ids[start : start + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    cursor = await self._db.execute(
+                        "UPDATE grad_item SET status = ?, stage = ?, waiting_org_id = ?, round = ?,"
+                        " version = version + 1, updated_at = ?"
+                        f" WHERE version = ? AND id IN ({marks})",
+                        (status, stage, waiting, round_, now, version, *chunk),
+                    )
+                    moved += cursor.rowcount
+                    await self._db.execute(
+                        "INSERT INTO grad_act (item_id, round, stage, act, person_id, reason,"
+                        " audit_id, at) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM grad_item"
+                        f" WHERE id IN ({marks})",
+                        (round_, act_stage, act, person_id, reason, audit_id, now, *chunk),
+                    )
+            if moved != len(changes):
                 raise Conflict("grad.changed_meanwhile")
-            await self._db.executemany(
-                "INSERT INTO grad_act (item_id, round, stage, act, person_id, reason, audit_id, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (c.item_id, c.round, c.act_stage, act, person_id, reason, audit_id, now)
-                    for c in changes
-                ],
-            )
             if numbers:
                 await self._db.executemany(
                     "UPDATE graduate SET cert_no = ?, numbered_at = ? WHERE id = ?",
