@@ -17,11 +17,13 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
-from issuance.store import RecordFilter, Store
+from issuance.store import RecordFilter
+from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
+from qianfa.operations import require_config, verify_anchor_and_pages, warn_default_public_url
 from qianfa.run import PARTS, run_parts
 from web.security import SensitiveDataFilter
 
@@ -33,15 +35,17 @@ def _home(args: argparse.Namespace) -> Path:
     return Path(args.home or os.environ.get("QIANFA_HOME") or "./var").resolve()
 
 
-async def _open(settings: Settings) -> Issuance:
-    store = await Store.open(settings.database_path)
+async def _open(settings: Settings, create: bool = False) -> Issuance:
+    store = await open_store(settings, create=create)
     return Issuance(store, settings)
 
 
 async def _with_issuance(
-    settings: Settings, body: Callable[[Issuance], Awaitable[tuple[Any, str]]]
+    settings: Settings,
+    body: Callable[[Issuance], Awaitable[tuple[Any, str]]],
+    create: bool = False,
 ) -> tuple[Any, str]:
-    issuance = await _open(settings)
+    issuance = await _open(settings, create)
     try:
         return await body(issuance)
     finally:
@@ -75,7 +79,7 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
                 ]
         return result, "\n".join(lines)
 
-    return await _with_issuance(settings, body)
+    return await _with_issuance(settings, body, create=True)
 
 
 IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
@@ -251,10 +255,10 @@ async def cmd_void(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
 async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     async def body(issuance: Issuance) -> tuple[Any, str]:
         problem = await issuance.audit_problem()
-        entries = len(await issuance.store.audit_entries())
+        entries = await issuance.store.audit_entries()
         if problem:
             raise DomainError("cli.audit.broken", id=problem[0], why=problem[1])
-        return {"ok": True, "entries": entries}, t("cli.audit.ok", count=entries)
+        return await verify_anchor_and_pages(issuance.store, entries)
 
     return await _with_issuance(settings, body)
 
@@ -263,9 +267,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     if args.demo:
         _, text = await initialize(settings, demo=True)
         print(text, flush=True)
-    elif not (settings.home / "qianfa.toml").exists():
-        write_initial_config(settings.home)
     settings = load_settings(settings.home)
+    warn_default_public_url(settings)
     parts = {p for p in PARTS if not getattr(args, f"no_{p}", False)}
     if args.command in PARTS:
         parts = {args.command}
@@ -390,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))
+        if not _creates_home(args):
+            require_config(settings.home)
         result, text = asyncio.run(args.func(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -408,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     if result is not None or text:
         _emit(args, result, text)
     return 0
+
+
+def _creates_home(args: argparse.Namespace) -> bool:
+    """`init` and `run --demo` create a home; every other command needs an existing one."""
+    return args.func is cmd_init or (args.func is cmd_run and bool(args.demo))
 
 
 def _emit(args: argparse.Namespace, result: Any, text: str) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -14,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from issuance.store.anchor import AuditAnchor
+
+log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _IN_CHUNK = 500
@@ -46,6 +50,10 @@ class BaseStore:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        # Set by the composition root (issuance.store.opening): audit entries then carry a MAC
+        # and the head outside the database follows each commit that appends.
+        self.anchor: AuditAnchor | None = None
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def open(
@@ -62,6 +70,8 @@ class BaseStore:
             "PRAGMA busy_timeout = 15000",
             "PRAGMA journal_mode = WAL",
             "PRAGMA foreign_keys = ON",
+            # REPLACE then fires delete triggers too (final rows also have BEFORE INSERT guards).
+            "PRAGMA recursive_triggers = ON",
             "PRAGMA synchronous = NORMAL",
         ):
             await db.execute(pragma)
@@ -123,11 +133,27 @@ class BaseStore:
                 try:
                     yield
                 except BaseException:
+                    self._after_commit.clear()
                     await self._db.execute("ROLLBACK")
                     raise
                 await self._db.execute("COMMIT")
+                await self._run_after_commit()
             finally:
                 self._owner = None
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the current transaction has committed (never if it rolls back)."""
+        if action not in self._after_commit:
+            self._after_commit.append(action)
+
+    async def _run_after_commit(self) -> None:
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                await action()
+            except Exception:
+                # The transaction is committed; a failed follow-up must not report it as failed.
+                log.exception("after-commit step failed")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self.transaction(write=False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Any
@@ -600,12 +601,33 @@ class CoreQueries(BaseStore):
             cursor = await self._db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
             row = await cursor.fetchone()
             prev = row[0] if row else GENESIS
+            digest = entry_hash(prev, entry)
+            mac = self.anchor.mac(digest) if self.anchor else None
             cursor = await self._db.execute(
-                "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*astuple(entry), prev, entry_hash(prev, entry)),
+                "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash,"
+                " mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*astuple(entry), prev, digest, mac),
             )
+            if self.anchor:
+                self.after_commit(self._advance_audit_head)
             return int(cursor.lastrowid or 0)
+
+    async def _advance_audit_head(self) -> None:
+        """Move the anchored head to the log's end (called after the appending commit)."""
+        anchor = self.anchor
+        assert anchor is not None
+        head = await asyncio.to_thread(anchor.head)
+        row = await self._one("SELECT COUNT(*), MAX(id) FROM audit")
+        last = await self._one("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
+        at_head = await self._one("SELECT hash FROM audit WHERE id = ?", (head.count,))
+        if row is None or last is None:
+            return
+        hash_at = {head.count: at_head[0]} if at_head else {}
+        await asyncio.to_thread(anchor.advance, int(row[0]), last[0], hash_at)
+
+    async def audit_macs(self) -> dict[int, str | None]:
+        """Entry id -> its keyed MAC (None for entries written before the chain was anchored)."""
+        return {row[0]: row[1] for row in await self._all("SELECT id, mac FROM audit")}
 
     async def audit_entries(self) -> list[StoredEntry]:
         rows = await self._all("SELECT * FROM audit ORDER BY id")
