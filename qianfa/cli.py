@@ -21,6 +21,7 @@ from issuance.store import RecordFilter
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
+from issuance.xcert.filters import checked_filter
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 from qianfa.operations import require_config, verify_anchor_and_pages, warn_default_public_url
@@ -138,9 +139,8 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> tuple[Any,
             if plan is None:
                 raise DomainError("plan.unknown", plan=args.plan)
             plan_id = plan.id
-        counts = await issuance.counts(
-            RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
-        )
+        record_filter = RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
+        counts = await issuance.counts(await checked_filter(issuance.store, record_filter))
         return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
 
     return await _with_issuance(settings, body)
@@ -161,8 +161,9 @@ async def cmd_export_records(args: argparse.Namespace, settings: Settings) -> tu
     )
 
     async def body(issuance: Issuance) -> tuple[Any, str]:
+        checked = await checked_filter(issuance.store, record_filter)
         count = await export_records(
-            issuance.store, record_filter, Path(args.out), args.format or _format_of(args.out)
+            issuance.store, checked, Path(args.out), args.format or _format_of(args.out)
         )
         return {"exported": count, "out": args.out}, t("cli.export.done", count=count, out=args.out)
 

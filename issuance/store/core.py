@@ -14,6 +14,7 @@ from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.store.base import BaseStore
 from issuance.xcert.records import Batch, IssuanceRecord
+from issuance.xcert.statuses import CONFIRMED, VOID
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -72,6 +73,8 @@ class RecordFilter:
             "plan": "pl.name = ?",
             "site": "site.code = ?",
             "status": "r.status = ?",
+            "void": "r.void_at IS NOT NULL",
+            "not_void": "r.void_at IS NULL",
             "batch_id": "r.batch_id = ?",
             "plan_id": "pl.id = ?",
             "site_id": "site.id = ?",
@@ -82,6 +85,11 @@ class RecordFilter:
             if value is None or value == "":
                 continue
             clause = clauses[f.name]
+            if f.name == "status" and value == VOID:
+                clause = clauses["void"]
+            elif f.name == "status" and value == CONFIRMED:
+                # A voided certificate is no longer 确认签发 in lists, counts and exports.
+                clause = f"{clause} AND {clauses['not_void']}"
             conditions.append(clause)
             if f.name in ("name", "program"):
                 value = f"%{value}%"
@@ -152,6 +160,12 @@ class CoreQueries(BaseStore):
                 [(parent, code) for code, _, _, _, parent in rows if parent],
             )
         return len(rows)
+
+    async def org_code(self, ref: str) -> str | None:
+        """The code of the organization whose code, or else whose full name, is `ref`."""
+        row = await self._one("SELECT code FROM org WHERE code = ?", (ref,))
+        row = row or await self._one("SELECT code FROM org WHERE name = ? ORDER BY id", (ref,))
+        return row["code"] if row else None
 
     async def people_by_phone(self, phones: Iterable[str]) -> dict[str, Person]:
         rows = await self._all_in(_PERSON_SQL + " WHERE p.phone IN ({marks})", sorted(set(phones)))
@@ -396,10 +410,11 @@ class CoreQueries(BaseStore):
     async def status_counts(self, record_filter: RecordFilter) -> dict[str, int]:
         where, params = record_filter.where()
         rows = await self._all(
-            f"SELECT status, COUNT(*) AS n FROM ({_RECORD_SQL}{where}) AS f GROUP BY status",
-            params,
+            "SELECT CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown, COUNT(*) AS n"
+            f" FROM ({_RECORD_SQL}{where}) AS f GROUP BY shown",
+            [VOID, *params],
         )
-        return {row["status"]: row["n"] for row in rows}
+        return {row["shown"]: row["n"] for row in rows}
 
     async def records(
         self, record_filter: RecordFilter, limit: int | None = None, offset: int = 0

@@ -16,7 +16,14 @@ from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
 from issuance.xcert.records import Batch, IssuanceRecord
-from issuance.xcert.statuses import CONFIRMED, EVALUATOR, SITE, X_STATUSES, x_certificate_chain
+from issuance.xcert.statuses import (
+    CONFIRMED,
+    EVALUATOR,
+    SITE,
+    VOID,
+    X_STATUSES,
+    x_certificate_chain,
+)
 
 ALL = "全部"
 _INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -133,7 +140,8 @@ class Issuance:
         return created
 
     async def counts(self, record_filter: RecordFilter) -> dict[str, int]:
-        return with_total(await self.store.status_counts(record_filter))
+        counts = await self.store.status_counts(record_filter)
+        return {**with_total(counts), VOID: counts.get(VOID, 0)}
 
     # Who sees what
 
