@@ -141,7 +141,9 @@ class Issuance:
 
     async def counts(self, record_filter: RecordFilter) -> dict[str, int]:
         counts = await self.store.status_counts(record_filter)
-        return {**with_total(counts), VOID: counts.get(VOID, 0)}
+        # 作废 is listed only when there is one, so the platform's six keys stay as they were.
+        voided = {VOID: counts[VOID]} if counts.get(VOID) else {}
+        return {**with_total(counts), **voided}
 
     # Who sees what
 
