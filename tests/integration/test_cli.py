@@ -325,7 +325,7 @@ def test_audit_verify_passes_on_an_intact_log(demo_home: Path) -> None:
         ("UPDATE audit SET reason = 'nothing to see' WHERE id = 2", "第 2 条"),
         ("UPDATE audit SET actor = 'person:9' WHERE id = 3", "第 3 条"),
         ("DELETE FROM audit WHERE id = 2", "entry 2 is missing"),
-        ("DELETE FROM audit WHERE id = (SELECT MAX(audit_id) FROM signoff)", "entry 4 is missing"),
+        ("DELETE FROM audit WHERE id = (SELECT MAX(audit_id) FROM signoff)", "entry 5 is missing"),
     ],
 )
 def test_audit_verify_names_the_first_altered_entry(home: Path, tamper: str, named: str) -> None:
