@@ -24,7 +24,12 @@ from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa.operations import require_config, verify_anchor_and_pages, warn_default_public_url
+from qianfa.operations import (
+    require_config,
+    rerender,
+    verify_anchor_and_pages,
+    warn_default_public_url,
+)
 from qianfa.run import PARTS, run_parts
 from web.security import SensitiveDataFilter
 
@@ -264,6 +269,15 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tupl
     return await _with_issuance(settings, body)
 
 
+async def cmd_rerender(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        result = await rerender(issuance.store, settings, None if args.all else args.batch)
+        text = t("rerender.done", queued=result["queued"], rendered=result["rendered"])
+        return result, text
+
+    return await _with_issuance(settings, body)
+
+
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     if args.demo:
         _, text = await initialize(settings, demo=True)
@@ -365,6 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     p = audit_sub.add_parser("verify", parents=[common], help="check the audit hash chain")
     p.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("rerender", parents=[common], help=t("help.rerender"))
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--batch", type=int, help=t("help.rerender.batch"))
+    which.add_argument("--all", action="store_true", help=t("help.rerender.all"))
+    p.set_defaults(func=cmd_rerender)
 
     p = sub.add_parser("run", parents=[common], help="web server, bot and worker in one process")
     p.add_argument("--demo", action="store_true", help="load demo data first if the home is new")

@@ -13,6 +13,7 @@ from issuance.core.errors import DomainError
 from issuance.core.settings import CONFIG_NAME, Settings
 from issuance.store import Store
 from issuance.store.opening import integrity_problems
+from issuance.xcert.rerendering import requeue
 
 log = logging.getLogger("qianfa")
 
@@ -45,3 +46,18 @@ def warn_default_public_url(settings: Settings) -> None:
     """The default public_url is baked into every certificate's QR code: say so at start."""
     if urlsplit(settings.public_url).hostname in ("127.0.0.1", "localhost", "::1"):
         log.warning("%s", t("run.public_url_local", url=settings.public_url))
+
+
+async def rerender(store: Store, settings: Settings, batch_id: int | None) -> dict[str, int]:
+    """Queue the certificates again and render them now, in a pool like the worker's."""
+    from worker.jobs import render_certificates
+    from worker.serve import render_pool
+
+    queued = await requeue(store, batch_id)
+    warn_default_public_url(settings)
+    pool = render_pool(settings)
+    try:
+        made = await render_certificates(store, settings, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return {"queued": len(queued), "rendered": made}

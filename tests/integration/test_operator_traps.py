@@ -4,12 +4,18 @@ everywhere, unknown filter values are errors."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+import zxingcpp
+from PIL import Image
 
 from issuance.xcert import demo
 from tests.cli import qianfa, sql
@@ -114,3 +120,71 @@ def test_copying_a_home_keeps_it_usable(voided_home: tuple[Path, str], tmp_path:
     home, _ = voided_home
     copy = Path(shutil.copytree(home, tmp_path / "copy"))
     assert qianfa(copy, "audit", "verify").code == 0
+
+
+# Re-rendering after public_url or a stamp changed
+
+
+def _file_hashes(home: Path) -> dict[int, str]:
+    return {int(r): str(s) for r, s in sql(home, "SELECT record_id, sha256 FROM certificate")}
+
+
+def test_rerender_replaces_certificates_and_audits_the_old_hashes(
+    voided_home: tuple[Path, str], tmp_path: Path
+) -> None:
+    home = Path(shutil.copytree(voided_home[0], tmp_path / "home"))
+    first = qianfa(home, "rerender", "--all", "--json")
+    assert first.code == 0, first.stderr
+    assert first.json() == {"queued": 13, "rendered": 13}  # the void one is not made again
+    assert "public_url" in first.stderr and "127.0.0.1" in first.stderr  # the warning
+    before = _file_hashes(home)
+    assert sql(home, "SELECT COUNT(*) FROM audit WHERE action = 'certificate.rerender'") == [(0,)]
+
+    moved = {**os.environ, "QIANFA_PUBLIC_URL": "https://qf.example.cn"}
+    ((batch,),) = sql(home, "SELECT MIN(batch_id) FROM record")
+    again = qianfa(home, "rerender", "--batch", str(batch), "--json", env=moved)
+    assert again.code == 0 and again.json() == {"queued": 13, "rendered": 13}
+    assert "127.0.0.1" not in again.stderr
+    after = _file_hashes(home)
+    assert after.keys() == before.keys() and all(after[r] != before[r] for r in before)
+    audited = sql(
+        home, "SELECT subject, reason FROM audit WHERE action = 'certificate.rerender' ORDER BY id"
+    )
+    assert audited == [(f"record:{r}", f"replaces sha256 {before[r]}") for r in sorted(before)]
+    ((path,),) = sql(home, "SELECT path FROM certificate LIMIT 1")
+    subprocess.run(
+        ["pdftoppm", "-r", "110", "-png", "-singlefile", str(home / path), str(tmp_path / "p")],
+        check=True,
+    )
+    codes = zxingcpp.read_barcodes(Image.open(tmp_path / "p.png"))
+    (link,) = [c.text for c in codes]
+    assert link.startswith("https://qf.example.cn/c/")
+    assert qianfa(home, "audit", "verify").code == 0
+
+
+def test_rerender_needs_a_batch_or_all(voided_home: tuple[Path, str]) -> None:
+    home, _ = voided_home
+    assert qianfa(home, "rerender").code == 2
+    run = qianfa(home, "rerender", "--batch", "999")
+    assert run.code == 1 and "找不到签发批次：999" in run.stderr
+
+
+def test_run_warns_when_public_url_is_the_local_default(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert qianfa(home, "init").code == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qianfa", "--home", str(home), "run", "--no-web", "--no-bot"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if "running:" in line:
+                break
+        assert any("public_url 仍是 http://127.0.0.1:8080" in line for line in lines), lines
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
