@@ -8,10 +8,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError
@@ -291,108 +291,142 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     return None, ""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
-    common.add_argument(
-        "--home", default=argparse.SUPPRESS, help="home folder (default: $QIANFA_HOME or ./var)"
-    )
-    common.add_argument(
-        "--json",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="print one JSON document on stdout",
-    )
-    common.add_argument(
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug messages"
-    )
-    parser = argparse.ArgumentParser(
-        prog="qianfa",
-        parents=[common],
-        description="Qianfa (签发) certificate sign-off and issuance",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _h(key: str, **params: Any) -> str:
+    """A help text: Chinese first, then English."""
+    return f"{t(key, **params)} · {t(key, 'en', **params)}"
 
-    p = sub.add_parser("init", parents=[common], help="create the home (config and database)")
-    p.add_argument("--demo", action="store_true", help="also load the demo data set")
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Usage line prefixed in Chinese first."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        label = f"{t('help.usage')} {t('help.usage', 'en')}: "
+        super().add_usage(usage, actions, groups, prefix if prefix is not None else label)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Chinese-first section titles, -h text and usage errors."""
+
+    def __init__(
+        self,
+        *,
+        add_help: bool = True,
+        parents: Sequence[argparse.ArgumentParser] = (),
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        # Titles first, so the parents' options join the same (Chinese-first) section.
+        self._positionals.title = _h("help.positionals")
+        self._optionals.title = _h("help.options")
+        if add_help:
+            self.add_argument(
+                "-h", "--help", action="help", default=argparse.SUPPRESS, help=_h("help.help")
+            )
+        for parent in parents:
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {t('help.error')} {t('help.error', 'en')}: {message}\n")
+
+
+# Filters of `export records`: option, Chinese and English names.
+_EXPORT_FILTERS = (
+    ("name", "学生姓名", "student name"),
+    ("id-number", "身份证号", "ID number"),
+    ("student-type", "学生类型", "student type"),
+    ("school", "所属院校", "school"),
+    ("cert-no", "证书编号", "certificate number"),
+    ("program", "证书名称", "program"),
+    ("issuer", "颁证机构", "issuer"),
+    ("plan", "考试计划", "exam plan"),
+    ("site", "考核站点", "assessment site"),
+    ("status", "证书状态", "status"),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
+    common.add_argument("--home", default=argparse.SUPPRESS, help=_h("help.home"))
+    common.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help=_h("help.json")
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_h("help.verbose")
+    )
+    parser = _Parser(prog="qianfa", parents=[common], description=_h("help.description"))
+    sub = parser.add_subparsers(dest="command", required=True, title=_h("help.commands"))
+
+    p = sub.add_parser("init", parents=[common], help=_h("help.init"))
+    p.add_argument("--demo", action="store_true", help=_h("help.init.demo"))
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", parents=[common], help="import orgs, people or results")
-    p.add_argument("kind", choices=("orgs", "people", "results"))
-    p.add_argument("file")
+    p = sub.add_parser("import", parents=[common], help=_h("help.import"))
+    p.add_argument("kind", choices=("orgs", "people", "results"), help=_h("help.import.kind"))
+    p.add_argument("file", help=_h("help.import.file"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("list", parents=[common], help="pending-issuance lists")
-    list_sub = p.add_subparsers(dest="list_command", required=True)
-    p = list_sub.add_parser("create", parents=[common], help="generate pending lists of a plan")
-    p.add_argument("--plan", required=True, help="exam plan name or id")
-    p.add_argument("--school", help="only this school (organization code)")
+    p = sub.add_parser("list", parents=[common], help=_h("help.list"))
+    list_sub = p.add_subparsers(dest="list_command", required=True, title=_h("help.commands"))
+    p = list_sub.add_parser("create", parents=[common], help=_h("help.list.create"))
+    p.add_argument("--plan", required=True, help=_h("help.plan"))
+    p.add_argument("--school", help=_h("help.school"))
     p.set_defaults(func=cmd_list_create)
 
-    p = sub.add_parser("status", parents=[common], help="record counts per status")
-    p.add_argument("--plan")
-    p.add_argument("--school")
-    p.add_argument("--batch", type=int)
+    p = sub.add_parser("status", parents=[common], help=_h("help.status"))
+    p.add_argument("--plan", help=_h("help.plan"))
+    p.add_argument("--school", help=_h("help.school"))
+    p.add_argument("--batch", type=int, help=_h("help.batch"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("export", parents=[common], help="export records or certificates")
-    export_sub = p.add_subparsers(dest="export_command", required=True)
-    p = export_sub.add_parser("records", parents=[common], help="批量导出发证记录")
-    p.add_argument("--out", required=True)
-    p.add_argument("--format", choices=("xlsx", "csv"))
-    for name in (
-        "name",
-        "id-number",
-        "student-type",
-        "school",
-        "cert-no",
-        "program",
-        "issuer",
-        "plan",
-        "site",
-        "status",
-    ):
-        p.add_argument(f"--{name}")
+    p = sub.add_parser("export", parents=[common], help=_h("help.export"))
+    export_sub = p.add_subparsers(dest="export_command", required=True, title=_h("help.commands"))
+    p = export_sub.add_parser("records", parents=[common], help=_h("help.export.records"))
+    p.add_argument("--out", required=True, help=_h("help.export.out"))
+    p.add_argument("--format", choices=("xlsx", "csv"), help=_h("help.export.format"))
+    for name, zh, en in _EXPORT_FILTERS:
+        p.add_argument(f"--{name}", help=f"{t('help.export.filter', name=zh)} · filter: {en}")
     p.set_defaults(func=cmd_export_records)
-    p = export_sub.add_parser(
-        "certificates", parents=[common], help="a batch's certificate PDFs and XLSX as ZIP"
-    )
-    p.add_argument("--batch", type=int, required=True)
-    p.add_argument("--out", required=True, help="FILE.zip; parts over 45 MB: FILE.part2.zip, …")
+    p = export_sub.add_parser("certificates", parents=[common], help=_h("help.export.certificates"))
+    p.add_argument("--batch", type=int, required=True, help=_h("help.batch"))
+    p.add_argument("--out", required=True, help=_h("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
-    p = sub.add_parser("invite", parents=[common], help="one-time code to bind a chat account")
-    p.add_argument("person", help="person id or phone")
+    p = sub.add_parser("invite", parents=[common], help=_h("help.invite"))
+    p.add_argument("person", help=_h("help.invite.person"))
     p.set_defaults(func=cmd_invite)
 
-    p = sub.add_parser("verify", parents=[common], help="verify a certificate")
-    p.add_argument("cert_no")
-    p.add_argument("id_number")
+    p = sub.add_parser("verify", parents=[common], help=_h("help.verify"))
+    p.add_argument("cert_no", help=_h("help.verify.cert_no"))
+    p.add_argument("id_number", help=_h("help.verify.id_number"))
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("void", parents=[common], help="作废: void an issued certificate")
-    p.add_argument("cert_no")
-    p.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    p = sub.add_parser("void", parents=[common], help=_h("help.void"))
+    p.add_argument("cert_no", help=_h("help.verify.cert_no"))
+    p.add_argument("--reason", required=True, help=_h("help.void.reason"))
     p.set_defaults(func=cmd_void)
 
-    p = sub.add_parser("audit", parents=[common], help="audit log")
-    audit_sub = p.add_subparsers(dest="audit_command", required=True)
-    p = audit_sub.add_parser("verify", parents=[common], help="check the audit hash chain")
+    p = sub.add_parser("audit", parents=[common], help=_h("help.audit"))
+    audit_sub = p.add_subparsers(dest="audit_command", required=True, title=_h("help.commands"))
+    p = audit_sub.add_parser("verify", parents=[common], help=_h("help.audit.verify"))
     p.set_defaults(func=cmd_audit_verify)
 
-    p = sub.add_parser("rerender", parents=[common], help=t("help.rerender"))
+    p = sub.add_parser("rerender", parents=[common], help=_h("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--batch", type=int, help=t("help.rerender.batch"))
-    which.add_argument("--all", action="store_true", help=t("help.rerender.all"))
+    which.add_argument("--batch", type=int, help=_h("help.rerender.batch"))
+    which.add_argument("--all", action="store_true", help=_h("help.rerender.all"))
     p.set_defaults(func=cmd_rerender)
 
-    p = sub.add_parser("run", parents=[common], help="web server, bot and worker in one process")
-    p.add_argument("--demo", action="store_true", help="load demo data first if the home is new")
+    p = sub.add_parser("run", parents=[common], help=_h("help.run"))
+    p.add_argument("--demo", action="store_true", help=_h("help.run.demo"))
     for part in PARTS:
-        p.add_argument(f"--no-{part}", action="store_true", help=f"do not run the {part}")
+        p.add_argument(f"--no-{part}", action="store_true", help=_h("help.run.no_part", part=part))
     p.set_defaults(func=cmd_run)
     for part in PARTS:
-        p = sub.add_parser(part, parents=[common], help=f"run the {part} alone")
+        p = sub.add_parser(part, parents=[common], help=_h("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
     return parser
 
