@@ -12,7 +12,6 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.settings import CONFIG_NAME, Settings
 from issuance.store import Store
-from issuance.store.opening import integrity_problems
 from issuance.xcert.rerendering import requeue
 
 log = logging.getLogger("qianfa")
@@ -28,7 +27,7 @@ async def verify_anchor_and_pages(
     why = anchor.problem(entries, await store.audit_macs())
     if why:
         raise DomainError("audit.anchor_broken", why=why)
-    problems = await integrity_problems(store, full=True)
+    problems = await store.page_problems(full=True)
     if problems:
         raise DomainError("audit.damaged", detail="; ".join(problems[:5]))
     keyed_from = anchor.head().keyed_from

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -85,6 +86,20 @@ class BaseStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def durable_commits(self) -> None:
+        """Sync the WAL at every commit (synchronous = FULL) instead of at checkpoints."""
+        await self._db.execute("PRAGMA synchronous = FULL")
+
+    async def page_problems(self, full: bool) -> list[str]:
+        """What `PRAGMA quick_check` (or the fuller `integrity_check`) finds; [] when sound."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = await self._all(f"PRAGMA {pragma}")
+        except sqlite3.DatabaseError as error:
+            return [str(error)]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     def now(self) -> datetime:
         return self._clock()

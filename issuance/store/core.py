@@ -640,6 +640,11 @@ class CoreQueries(BaseStore):
         hash_at = {head.count: at_head[0]} if at_head else {}
         await asyncio.to_thread(anchor.advance, int(row[0]), last[0], hash_at)
 
+    async def audit_keyed_count(self) -> int:
+        """How many audit entries carry a keyed MAC (0: the log was never anchored)."""
+        row = await self._one("SELECT COUNT(*) FROM audit WHERE mac IS NOT NULL")
+        return int(row[0]) if row else 0
+
     async def audit_macs(self) -> dict[int, str | None]:
         """Entry id -> its keyed MAC (None for entries written before the chain was anchored)."""
         return {row[0]: row[1] for row in await self._all("SELECT id, mac FROM audit")}

@@ -43,7 +43,7 @@ async def open_store(settings: Settings, create: bool = False) -> Store:
     except sqlite3.DatabaseError as error:
         raise DatabaseProblem("db.damaged", path=path, detail=str(error)) from None
     try:
-        problems = await integrity_problems(store, full=False)
+        problems = await store.page_problems(full=False)
         if problems:
             raise DatabaseProblem("db.damaged", path=path, detail="; ".join(problems[:5]))
         await attach_anchor(store, AuditAnchor(settings.home))
@@ -53,22 +53,14 @@ async def open_store(settings: Settings, create: bool = False) -> Store:
     return store
 
 
-async def integrity_problems(store: Store, full: bool) -> list[str]:
-    """What `PRAGMA quick_check` (or the slower, fuller `integrity_check`) finds; [] when sound."""
-    pragma = "integrity_check" if full else "quick_check"
-    try:
-        rows = await store._all(f"PRAGMA {pragma}")
-    except sqlite3.DatabaseError as error:
-        return [str(error)]
-    found = [str(row[0]) for row in rows]
-    return [] if found == ["ok"] else found
-
-
 async def attach_anchor(store: Store, anchor: AuditAnchor) -> None:
     """Use the home's anchor; anchor the log now if it never was (old entries stay unkeyed)."""
+    # The head outside the database is written after each appending commit; the commit must be on
+    # disk first (WAL synced at commit), or a power cut could leave the head ahead of the log,
+    # which `audit verify` would rightly read as entries deleted from the end.
+    await store.durable_commits()
     if not anchor.exists:
-        keyed = await store._one("SELECT COUNT(*) FROM audit WHERE mac IS NOT NULL")
-        if keyed and keyed[0]:
+        if await store.audit_keyed_count():
             # The log was anchored elsewhere: re-anchoring here would bless whatever it holds now.
             raise DatabaseProblem("db.anchor_missing", path=anchor.key_path.parent)
         entries = await store.audit_entries()
