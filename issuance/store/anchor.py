@@ -93,7 +93,7 @@ class AuditAnchor:
         `hash_at` maps the old head's count to that entry's current hash; a head whose last entry
         was removed or rewritten stays where it is, so `audit verify` keeps reporting it.
         """
-        with self._locked():
+        with self.locked():
             head = self.head()
             if count <= head.count:
                 return
@@ -134,8 +134,9 @@ class AuditAnchor:
         _write_atomically(self.head_path, json.dumps(data, sort_keys=True).encode("ascii"))
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        # Several processes (web, bot, worker) append: one head writer at a time.
+    def locked(self) -> Iterator[None]:
+        """Hold the anchor's lock: several processes (web, bot, worker) create and advance it."""
+        self.head_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.head_path.with_name(HEAD_NAME + ".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:

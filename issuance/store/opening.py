@@ -59,12 +59,14 @@ async def attach_anchor(store: Store, anchor: AuditAnchor) -> None:
     # disk first (WAL synced at commit), or a power cut could leave the head ahead of the log,
     # which `audit verify` would rightly read as entries deleted from the end.
     await store.durable_commits()
-    if not anchor.exists:
-        if await store.audit_keyed_count():
-            # The log was anchored elsewhere: re-anchoring here would bless whatever it holds now.
-            raise DatabaseProblem("db.anchor_missing", path=anchor.key_path.parent)
-        entries = await store.audit_entries()
-        anchor.create(len(entries), entries[-1].hash if entries else "")
+    # Under the lock: processes started together must not each create a key of their own.
+    with anchor.locked():
+        if not anchor.exists:
+            if await store.audit_keyed_count():
+                # Anchored elsewhere: re-anchoring here would bless whatever the log holds now.
+                raise DatabaseProblem("db.anchor_missing", path=anchor.key_path.parent)
+            entries = await store.audit_entries()
+            anchor.create(len(entries), entries[-1].hash if entries else "")
     try:
         anchor.head()
     except AnchorError as error:

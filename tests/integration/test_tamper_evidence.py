@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -278,3 +280,24 @@ def test_commands_refuse_a_home_without_configuration(tmp_path: Path, args: tupl
     assert run.code == 1
     assert "qianfa init" in run.stderr and "run --demo" in run.stderr
     assert not home.exists()
+
+
+def test_an_old_log_opened_by_several_processes_is_anchored_once_at_its_end(home: Path) -> None:
+    """An old log (no MACs, no anchor files) opened by several processes at the same moment."""
+    sql(home, "UPDATE audit SET mac = NULL")
+    for name in ("audit.key", "audit.head"):
+        (home / name).unlink()
+    ((entries,),) = sql(home, "SELECT COUNT(*) FROM audit")
+    certs = [r[0] for r in sql(home, "SELECT cert_no FROM record WHERE status = '确认签发'")]
+    voids = [
+        subprocess.Popen(
+            [sys.executable, "-m", "qianfa", "--home", str(home), "void", cert, "--reason", "x"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for cert in certs[:4]
+    ]
+    assert [v.wait(timeout=60) for v in voids] == [0, 0, 0, 0]
+    run = qianfa(home, "audit", "verify", "--json")
+    assert run.code == 0, run.stderr
+    assert run.json() == {"ok": True, "entries": entries + 4, "keyed_from": entries + 1}
