@@ -8,10 +8,10 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError
@@ -24,6 +24,7 @@ from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
+from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
     rerender,
@@ -291,142 +292,102 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     return None, ""
 
 
-def _h(key: str, **params: Any) -> str:
-    """A help text: Chinese first, then English."""
-    return f"{t(key, **params)} · {t(key, 'en', **params)}"
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """Usage line prefixed in Chinese first."""
-
-    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
-        label = f"{t('help.usage')} {t('help.usage', 'en')}: "
-        super().add_usage(usage, actions, groups, prefix if prefix is not None else label)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with Chinese-first section titles, -h text and usage errors."""
-
-    def __init__(
-        self,
-        *,
-        add_help: bool = True,
-        parents: Sequence[argparse.ArgumentParser] = (),
-        **kwargs: Any,
-    ) -> None:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(add_help=False, **kwargs)
-        # Titles first, so the parents' options join the same (Chinese-first) section.
-        self._positionals.title = _h("help.positionals")
-        self._optionals.title = _h("help.options")
-        if add_help:
-            self.add_argument(
-                "-h", "--help", action="help", default=argparse.SUPPRESS, help=_h("help.help")
-            )
-        for parent in parents:
-            self._add_container_actions(parent)
-            self._defaults.update(parent._defaults)
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: {t('help.error')} {t('help.error', 'en')}: {message}\n")
-
-
-# Filters of `export records`: option, Chinese and English names.
-_EXPORT_FILTERS = (
-    ("name", "学生姓名", "student name"),
-    ("id-number", "身份证号", "ID number"),
-    ("student-type", "学生类型", "student type"),
-    ("school", "所属院校", "school"),
-    ("cert-no", "证书编号", "certificate number"),
-    ("program", "证书名称", "program"),
-    ("issuer", "颁证机构", "issuer"),
-    ("plan", "考试计划", "exam plan"),
-    ("site", "考核站点", "assessment site"),
-    ("status", "证书状态", "status"),
-)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False)
     # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
-    common.add_argument("--home", default=argparse.SUPPRESS, help=_h("help.home"))
+    common.add_argument("--home", default=argparse.SUPPRESS, help=help_text("help.home"))
     common.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help=_h("help.json")
+        "--json", action="store_true", default=argparse.SUPPRESS, help=help_text("help.json")
     )
     common.add_argument(
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_h("help.verbose")
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=help_text("help.verbose"),
     )
-    parser = _Parser(prog="qianfa", parents=[common], description=_h("help.description"))
-    sub = parser.add_subparsers(dest="command", required=True, title=_h("help.commands"))
+    parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
+    sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
 
-    p = sub.add_parser("init", parents=[common], help=_h("help.init"))
-    p.add_argument("--demo", action="store_true", help=_h("help.init.demo"))
+    p = sub.add_parser("init", parents=[common], help=help_text("help.init"))
+    p.add_argument("--demo", action="store_true", help=help_text("help.init.demo"))
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", parents=[common], help=_h("help.import"))
-    p.add_argument("kind", choices=("orgs", "people", "results"), help=_h("help.import.kind"))
-    p.add_argument("file", help=_h("help.import.file"))
+    p = sub.add_parser("import", parents=[common], help=help_text("help.import"))
+    p.add_argument(
+        "kind", choices=("orgs", "people", "results"), help=help_text("help.import.kind")
+    )
+    p.add_argument("file", help=help_text("help.import.file"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("list", parents=[common], help=_h("help.list"))
-    list_sub = p.add_subparsers(dest="list_command", required=True, title=_h("help.commands"))
-    p = list_sub.add_parser("create", parents=[common], help=_h("help.list.create"))
-    p.add_argument("--plan", required=True, help=_h("help.plan"))
-    p.add_argument("--school", help=_h("help.school"))
+    p = sub.add_parser("list", parents=[common], help=help_text("help.list"))
+    list_sub = p.add_subparsers(
+        dest="list_command", required=True, title=help_text("help.commands")
+    )
+    p = list_sub.add_parser("create", parents=[common], help=help_text("help.list.create"))
+    p.add_argument("--plan", required=True, help=help_text("help.plan"))
+    p.add_argument("--school", help=help_text("help.school"))
     p.set_defaults(func=cmd_list_create)
 
-    p = sub.add_parser("status", parents=[common], help=_h("help.status"))
-    p.add_argument("--plan", help=_h("help.plan"))
-    p.add_argument("--school", help=_h("help.school"))
-    p.add_argument("--batch", type=int, help=_h("help.batch"))
+    p = sub.add_parser("status", parents=[common], help=help_text("help.status"))
+    p.add_argument("--plan", help=help_text("help.plan"))
+    p.add_argument("--school", help=help_text("help.school"))
+    p.add_argument("--batch", type=int, help=help_text("help.batch"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("export", parents=[common], help=_h("help.export"))
-    export_sub = p.add_subparsers(dest="export_command", required=True, title=_h("help.commands"))
-    p = export_sub.add_parser("records", parents=[common], help=_h("help.export.records"))
-    p.add_argument("--out", required=True, help=_h("help.export.out"))
-    p.add_argument("--format", choices=("xlsx", "csv"), help=_h("help.export.format"))
-    for name, zh, en in _EXPORT_FILTERS:
+    p = sub.add_parser("export", parents=[common], help=help_text("help.export"))
+    export_sub = p.add_subparsers(
+        dest="export_command", required=True, title=help_text("help.commands")
+    )
+    p = export_sub.add_parser("records", parents=[common], help=help_text("help.export.records"))
+    p.add_argument("--out", required=True, help=help_text("help.export.out"))
+    p.add_argument("--format", choices=("xlsx", "csv"), help=help_text("help.export.format"))
+    for name, zh, en in EXPORT_FILTERS:
         p.add_argument(f"--{name}", help=f"{t('help.export.filter', name=zh)} · filter: {en}")
     p.set_defaults(func=cmd_export_records)
-    p = export_sub.add_parser("certificates", parents=[common], help=_h("help.export.certificates"))
-    p.add_argument("--batch", type=int, required=True, help=_h("help.batch"))
-    p.add_argument("--out", required=True, help=_h("help.export.zip"))
+    p = export_sub.add_parser(
+        "certificates", parents=[common], help=help_text("help.export.certificates")
+    )
+    p.add_argument("--batch", type=int, required=True, help=help_text("help.batch"))
+    p.add_argument("--out", required=True, help=help_text("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
-    p = sub.add_parser("invite", parents=[common], help=_h("help.invite"))
-    p.add_argument("person", help=_h("help.invite.person"))
+    p = sub.add_parser("invite", parents=[common], help=help_text("help.invite"))
+    p.add_argument("person", help=help_text("help.invite.person"))
     p.set_defaults(func=cmd_invite)
 
-    p = sub.add_parser("verify", parents=[common], help=_h("help.verify"))
-    p.add_argument("cert_no", help=_h("help.verify.cert_no"))
-    p.add_argument("id_number", help=_h("help.verify.id_number"))
+    p = sub.add_parser("verify", parents=[common], help=help_text("help.verify"))
+    p.add_argument("cert_no", help=help_text("help.verify.cert_no"))
+    p.add_argument("id_number", help=help_text("help.verify.id_number"))
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("void", parents=[common], help=_h("help.void"))
-    p.add_argument("cert_no", help=_h("help.verify.cert_no"))
-    p.add_argument("--reason", required=True, help=_h("help.void.reason"))
+    p = sub.add_parser("void", parents=[common], help=help_text("help.void"))
+    p.add_argument("cert_no", help=help_text("help.verify.cert_no"))
+    p.add_argument("--reason", required=True, help=help_text("help.void.reason"))
     p.set_defaults(func=cmd_void)
 
-    p = sub.add_parser("audit", parents=[common], help=_h("help.audit"))
-    audit_sub = p.add_subparsers(dest="audit_command", required=True, title=_h("help.commands"))
-    p = audit_sub.add_parser("verify", parents=[common], help=_h("help.audit.verify"))
+    p = sub.add_parser("audit", parents=[common], help=help_text("help.audit"))
+    audit_sub = p.add_subparsers(
+        dest="audit_command", required=True, title=help_text("help.commands")
+    )
+    p = audit_sub.add_parser("verify", parents=[common], help=help_text("help.audit.verify"))
     p.set_defaults(func=cmd_audit_verify)
 
-    p = sub.add_parser("rerender", parents=[common], help=_h("help.rerender"))
+    p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--batch", type=int, help=_h("help.rerender.batch"))
-    which.add_argument("--all", action="store_true", help=_h("help.rerender.all"))
+    which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
+    which.add_argument("--all", action="store_true", help=help_text("help.rerender.all"))
     p.set_defaults(func=cmd_rerender)
 
-    p = sub.add_parser("run", parents=[common], help=_h("help.run"))
-    p.add_argument("--demo", action="store_true", help=_h("help.run.demo"))
+    p = sub.add_parser("run", parents=[common], help=help_text("help.run"))
+    p.add_argument("--demo", action="store_true", help=help_text("help.run.demo"))
     for part in PARTS:
-        p.add_argument(f"--no-{part}", action="store_true", help=_h("help.run.no_part", part=part))
+        p.add_argument(
+            f"--no-{part}", action="store_true", help=help_text("help.run.no_part", part=part)
+        )
     p.set_defaults(func=cmd_run)
     for part in PARTS:
-        p = sub.add_parser(part, parents=[common], help=_h("help.part", part=part))
+        p = sub.add_parser(part, parents=[common], help=help_text("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
     return parser
 
