@@ -71,8 +71,6 @@ class BaseStore:
             "PRAGMA busy_timeout = 15000",
             "PRAGMA journal_mode = WAL",
             "PRAGMA foreign_keys = ON",
-            # REPLACE then fires delete triggers too (final rows also have BEFORE INSERT guards).
-            "PRAGMA recursive_triggers = ON",
             "PRAGMA synchronous = NORMAL",
         ):
             await db.execute(pragma)
@@ -87,8 +85,11 @@ class BaseStore:
     async def close(self) -> None:
         await self._db.close()
 
-    async def durable_commits(self) -> None:
-        """Sync the WAL at every commit (synchronous = FULL) instead of at checkpoints."""
+    async def strict_mode(self) -> None:
+        """Recursive triggers and a WAL synced at every commit, for a home's anchored store."""
+        # With recursive triggers, REPLACE fires delete triggers too (final rows also have BEFORE
+        # INSERT guards, for connections without this setting).
+        await self._db.execute("PRAGMA recursive_triggers = ON")
         await self._db.execute("PRAGMA synchronous = FULL")
 
     async def page_problems(self, full: bool) -> list[str]:

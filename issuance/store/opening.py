@@ -58,7 +58,7 @@ async def attach_anchor(store: Store, anchor: AuditAnchor) -> None:
     # The head outside the database is written after each appending commit; the commit must be on
     # disk first (WAL synced at commit), or a power cut could leave the head ahead of the log,
     # which `audit verify` would rightly read as entries deleted from the end.
-    await store.durable_commits()
+    await store.strict_mode()
     # Under the lock: processes started together must not each create a key of their own.
     with anchor.locked():
         if not anchor.exists:

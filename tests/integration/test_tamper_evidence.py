@@ -16,6 +16,7 @@ import pytest
 from issuance.core.audit import AuditEntry, entry_hash
 from issuance.core.settings import load_settings, write_initial_config
 from issuance.store import Store
+from issuance.store.opening import open_store
 from tests.cli import qianfa, sql
 
 
@@ -301,3 +302,15 @@ def test_an_old_log_opened_by_several_processes_is_anchored_once_at_its_end(home
     run = qianfa(home, "audit", "verify", "--json")
     assert run.code == 0, run.stderr
     assert run.json() == {"ok": True, "entries": entries + 4, "keyed_from": entries + 1}
+
+
+async def test_a_homes_store_fires_delete_triggers_on_replace_and_syncs_each_commit(
+    home: Path,
+) -> None:
+    store = await open_store(load_settings(home, environ={}))
+    try:
+        assert store.anchor is not None
+        assert [tuple(r) for r in await store._all("PRAGMA recursive_triggers")] == [(1,)]
+        assert [tuple(r) for r in await store._all("PRAGMA synchronous")] == [(2,)]
+    finally:
+        await store.close()
