@@ -43,6 +43,9 @@ def _home(args: argparse.Namespace) -> Path:
 
 
 async def _open(settings: Settings, create: bool = False) -> Issuance:
+    if not create:
+        # Only `init` (and `run --demo`) make a home; a wrong --home must not grow a new one.
+        require_config(settings.home)
     store = await open_store(settings, create=create)
     return Issuance(store, settings)
 
@@ -283,6 +286,8 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     if args.demo:
         _, text = await initialize(settings, demo=True)
         print(text, flush=True)
+    else:
+        require_config(settings.home)
     settings = load_settings(settings.home)
     warn_default_public_url(settings)
     parts = {p for p in PARTS if not getattr(args, f"no_{p}", False)}
@@ -409,8 +414,6 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))
-        if not _creates_home(args):
-            require_config(settings.home)
         result, text = asyncio.run(args.func(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -429,11 +432,6 @@ def main(argv: list[str] | None = None) -> int:
     if result is not None or text:
         _emit(args, result, text)
     return 0
-
-
-def _creates_home(args: argparse.Namespace) -> bool:
-    """`init` and `run --demo` create a home; every other command needs an existing one."""
-    return args.func is cmd_init or (args.func is cmd_run and bool(args.demo))
 
 
 def _emit(args: argparse.Namespace, result: Any, text: str) -> None:
