@@ -31,8 +31,8 @@ HEAD_NAME = "audit.head"
 class Head:
     """What the log held after the last anchored commit."""
 
-    keyed_from: int
-    count: int
+    keyed_from: int  # the first entry carrying a MAC
+    count: int  # entries 1..count existed; the last of them had `last_hash`
     last_hash: str
 
 
@@ -116,12 +116,14 @@ class AuditAnchor:
                     f"entry {stored.id}: keyed MAC does not match"
                     " (entry edited or re-hashed without the key)"
                 )
-        if len(entries) < head.count:
+        last = entries[-1].id if entries else 0
+        if last < head.count:
             return (
-                f"the log has {len(entries)} entries, the anchor recorded {head.count}"
+                f"the log ends at entry {last}, the anchor recorded {head.count}"
                 " (entries deleted from the end)"
             )
-        if head.count and entries[head.count - 1].hash != head.last_hash:
+        at_head = next((e for e in entries if e.id == head.count), None)
+        if head.count and (at_head is None or at_head.hash != head.last_hash):
             return f"entry {head.count} differs from the anchored head"
         return None
 

@@ -66,7 +66,8 @@ async def attach_anchor(store: Store, anchor: AuditAnchor) -> None:
                 # Anchored elsewhere: re-anchoring here would bless whatever the log holds now.
                 raise DatabaseProblem("db.anchor_missing", path=anchor.key_path.parent)
             entries = await store.audit_entries()
-            anchor.create(len(entries), entries[-1].hash if entries else "")
+            last = entries[-1] if entries else None
+            anchor.create(last.id if last else 0, last.hash if last else "")
     try:
         anchor.head()
     except AnchorError as error:
