@@ -478,10 +478,11 @@ class CoreQueries(BaseStore):
         counts: dict[int, dict[str, int]] = {}
         only = " WHERE batch_id = ?" if batch_id is not None else ""
         for row in await self._all(
-            f"SELECT batch_id, status, COUNT(*) AS n FROM record{only} GROUP BY batch_id, status",
-            [batch_id] if batch_id is not None else [],
+            "SELECT batch_id, CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown,"
+            f" COUNT(*) AS n FROM record{only} GROUP BY batch_id, shown",
+            [VOID, batch_id] if batch_id is not None else [VOID],
         ):
-            counts.setdefault(row["batch_id"], {})[row["status"]] = row["n"]
+            counts.setdefault(row["batch_id"], {})[row["shown"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]
 
     async def batch(self, batch_id: int) -> Batch | None:

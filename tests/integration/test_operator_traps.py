@@ -17,7 +17,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from issuance.xcert import demo
+from issuance.chat import xcert as screens
+from issuance.core.settings import load_settings
+from issuance.store import Store
+from issuance.xcert import demo, desk
+from issuance.xcert.desk import PAGE_SIZE
+from issuance.xcert.service import Issuance
 from tests.cli import qianfa, sql
 
 
@@ -188,3 +193,29 @@ def test_run_warns_when_public_url_is_the_local_default(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+
+
+async def test_the_bots_batch_page_counts_and_labels_a_voided_certificate(
+    voided_home: tuple[Path, str],
+) -> None:
+    home, cert_no = voided_home
+    settings = load_settings(home, environ={})
+    store = await Store.open(settings.database_path)
+    try:
+        issuance = Issuance(store, settings)
+        evaluator = await store.person_by_ref(demo.PEOPLE[0][1])
+        assert evaluator is not None
+        ((batch_id,),) = sql(home, "SELECT batch_id FROM record WHERE cert_no = ?", (cert_no,))
+        ((position,),) = sql(
+            home,
+            "SELECT COUNT(*) FROM record WHERE batch_id = ? AND id <= "
+            "(SELECT id FROM record WHERE cert_no = ?)",
+            (batch_id, cert_no),
+        )
+        view = await desk.batch_page(issuance, evaluator, batch_id, (position - 1) // PAGE_SIZE)
+        text = screens.batch_page(view, set()).render("zh").text
+    finally:
+        await store.close()
+    assert "确认签发 13 · 作废 1" in text
+    line = text[text.index(cert_no) :].split("\n")[1]
+    assert line.endswith("· 作废"), line
