@@ -1,5 +1,6 @@
 """What anchoring the audit chain costs: audit appends with and without the anchor (keyed MAC,
-signed head file written and fsynced after each commit), and `qianfa audit verify`-style checks.
+signed head file written and fsynced after each commit), `qianfa audit verify`-style checks, and
+the start-up `PRAGMA quick_check` (and `audit verify`'s integrity_check) on a 300,000-record file.
 
 Run from the repository root: `.venv/bin/python -m bench.anchor [APPENDS]`.
 """
@@ -7,6 +8,7 @@ Run from the repository root: `.venv/bin/python -m bench.anchor [APPENDS]`.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import tempfile
 import time
@@ -57,10 +59,35 @@ async def bench(folder: Path, count: int) -> None:
     await store.close()
 
 
+async def page_checks(folder: Path, records: int = 300_000) -> None:
+    """Time the page checks on a database of `records` issuance-record-sized rows."""
+    path = folder / "big.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("CREATE TABLE r (id INTEGER PRIMARY KEY, cert TEXT UNIQUE, name TEXT, body TEXT)")
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO r (cert, name, body) VALUES (?, ?, ?)",
+        ((f"{n:023d}", "张三丰", "x" * 200) for n in range(records)),
+    )
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    store = await Store.open(path)
+    size = path.stat().st_size / 2**20
+    for full in (False, True):
+        start = time.perf_counter()
+        assert await store.page_problems(full=full) == []
+        name = "integrity_check" if full else "quick_check"
+        print(f"{name}: {size:.0f} MiB, {records:,} rows: {time.perf_counter() - start:.3f} s")
+    await store.close()
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else APPENDS
     with tempfile.TemporaryDirectory(prefix="qianfa-bench-") as folder:
         asyncio.run(bench(Path(folder), count))
+        asyncio.run(page_checks(Path(folder)))
 
 
 if __name__ == "__main__":
