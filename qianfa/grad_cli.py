@@ -16,6 +16,7 @@ from issuance.graduation.exporting import export_graduates
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
 from issuance.store import Store
+from qianfa.helptext import help_text
 
 Result = tuple[Any, str]
 
@@ -251,103 +252,93 @@ async def cmd_stock_balance(args: argparse.Namespace, settings: Settings) -> Res
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the `grad` and `stock` command groups to the `qianfa` parser."""
-    grad = sub.add_parser("grad", parents=[common], help="技工院校毕业证书 graduation certificates")
-    g = grad.add_subparsers(dest="grad_command", required=True)
+    grad = sub.add_parser("grad", parents=[common], help=help_text("help.grad"))
+    g = grad.add_subparsers(dest="grad_command", required=True, title=help_text("help.commands"))
 
-    p = g.add_parser("declare", parents=[common], help="毕业证申报: declare a term's graduates")
-    p.add_argument("--school", required=True, help="school code")
-    p.add_argument("--term", required=True, help="graduation term YYYYMM")
-    p.add_argument("--by", help="the declaring 经办人 (id or phone; default: the school's first)")
+    p = g.add_parser("declare", parents=[common], help=help_text("help.grad.declare"))
+    p.add_argument("--school", required=True, help=help_text("help.grad.school"))
+    p.add_argument("--term", required=True, help=help_text("help.grad.term"))
+    p.add_argument("--by", help=help_text("help.grad.by"))
     p.set_defaults(func=cmd_declare)
 
-    for name, help_text, func in (
-        ("status", "counts of graduates per status", cmd_status),
-        ("list", "one line (JSON object) per graduate", cmd_list),
-    ):
-        p = g.add_parser(name, parents=[common], help=help_text)
-        p.add_argument("--school")
-        p.add_argument("--term")
+    for name, func in (("status", cmd_status), ("list", cmd_list)):
+        p = g.add_parser(name, parents=[common], help=help_text(f"help.grad.{name}"))
+        p.add_argument("--school", help=help_text("help.grad.school"))
+        p.add_argument("--term", help=help_text("help.grad.term"))
         p.set_defaults(func=func)
 
-    p = g.add_parser("explain", parents=[common], help="the parts of a certificate number")
-    p.add_argument("number")
+    p = g.add_parser("explain", parents=[common], help=help_text("help.grad.explain"))
+    p.add_argument("number", help=help_text("help.grad.number"))
     p.set_defaults(func=cmd_explain)
 
-    p = g.add_parser("export", parents=[common], help="export graduates and declarations")
-    p.add_argument("--out", required=True)
-    p.add_argument("--format", choices=("xlsx", "csv"))
-    p.add_argument("--school")
-    p.add_argument("--term")
-    p.add_argument("--status")
+    p = g.add_parser("export", parents=[common], help=help_text("help.grad.export"))
+    p.add_argument("--out", required=True, help=help_text("help.export.out"))
+    p.add_argument("--format", choices=("xlsx", "csv"), help=help_text("help.export.format"))
+    p.add_argument("--school", help=help_text("help.grad.school"))
+    p.add_argument("--term", help=help_text("help.grad.term"))
+    p.add_argument("--status", help=help_text("help.grad.status_filter"))
     p.set_defaults(func=cmd_export)
 
-    for name, act, help_text in (
-        ("approve", Act.CONFIRM, "审核通过 / 审批通过 what waits for the person"),
-        ("return", Act.REFUSE, "退回 with a reason, back to the 经办人"),
-        ("resubmit", Act.RESUBMIT, "重新申报 after a 退回"),
-    ):
-        p = g.add_parser(name, parents=[common], help=help_text)
-        p.add_argument("request", type=int, help="declaration or request id")
-        p.add_argument("--by", required=True, help="person id or phone")
-        p.add_argument("--items", help="only these item ids (comma-separated)")
+    for name, act in (("approve", Act.CONFIRM), ("return", Act.REFUSE), ("resubmit", Act.RESUBMIT)):
+        p = g.add_parser(name, parents=[common], help=help_text(f"help.grad.{name}"))
+        p.add_argument("request", type=int, help=help_text("help.grad.request"))
+        p.add_argument("--by", required=True, help=help_text("help.grad.person"))
+        p.add_argument("--items", help=help_text("help.grad.items"))
         if act is Act.REFUSE:
-            p.add_argument("--reason", required=True)
+            p.add_argument("--reason", required=True, help=help_text("help.grad.reason"))
         p.set_defaults(func=_act(act))
 
-    p = g.add_parser("amend", parents=[common], help="毕业证修改 of an approved graduate")
-    p.add_argument("graduate", help="certificate number or ID number")
-    p.add_argument("--set", action="append", required=True, help="FIELD=VALUE (repeatable)")
-    p.add_argument("--by", help="the school's 经办人 (default: its first)")
-    p.set_defaults(func=cmd_amend)
+    for name, func in (("amend", cmd_amend), ("reprint", cmd_reprint)):
+        p = g.add_parser(name, parents=[common], help=help_text(f"help.grad.{name}"))
+        p.add_argument("graduate", help=help_text("help.grad.graduate"))
+        if name == "amend":
+            p.add_argument("--set", action="append", required=True, help=help_text("help.grad.set"))
+        p.add_argument("--by", help=help_text("help.grad.by"))
+        p.set_defaults(func=func)
 
-    p = g.add_parser("reprint", parents=[common], help="毕业证重打 of an approved graduate")
-    p.add_argument("graduate", help="certificate number or ID number")
-    p.add_argument("--by", help="the school's 经办人 (default: its first)")
-    p.set_defaults(func=cmd_reprint)
-
-    p = g.add_parser("history", parents=[common], help="every act on a declaration")
-    p.add_argument("request", type=int)
+    p = g.add_parser("history", parents=[common], help=help_text("help.grad.history"))
+    p.add_argument("request", type=int, help=help_text("help.grad.request"))
     p.set_defaults(func=cmd_history)
 
-    stock = sub.add_parser("stock", parents=[common], help="空白毕业证 blank-certificate stock")
-    s = stock.add_subparsers(dest="stock_command", required=True)
+    stock = sub.add_parser("stock", parents=[common], help=help_text("help.stock"))
+    s = stock.add_subparsers(dest="stock_command", required=True, title=help_text("help.commands"))
     kinds = ("技师学院", "高级技工学校", "技工学校")
 
-    p = s.add_parser("receive", parents=[common], help="the 库管员 books a delivery in")
-    p.add_argument("--kind", required=True, choices=kinds)
-    p.add_argument("--first", required=True)
-    p.add_argument("--last", required=True)
-    p.add_argument("--by", required=True)
+    p = s.add_parser("receive", parents=[common], help=help_text("help.stock.receive"))
+    p.add_argument("--kind", required=True, choices=kinds, help=help_text("help.stock.kind"))
+    p.add_argument("--first", required=True, help=help_text("help.stock.first"))
+    p.add_argument("--last", required=True, help=help_text("help.stock.last"))
+    p.add_argument("--by", required=True, help=help_text("help.grad.person"))
     p.set_defaults(func=cmd_stock_receive)
 
-    p = s.add_parser("request", parents=[common], help="空白毕业证申报 by the school's 经办人")
-    p.add_argument("--school", required=True)
-    p.add_argument("--kind", required=True, choices=kinds)
-    p.add_argument("--count", required=True, type=int)
-    p.add_argument("--by")
+    p = s.add_parser("request", parents=[common], help=help_text("help.stock.request"))
+    p.add_argument("--school", required=True, help=help_text("help.grad.school"))
+    p.add_argument("--kind", required=True, choices=kinds, help=help_text("help.stock.kind"))
+    p.add_argument("--count", required=True, type=int, help=help_text("help.stock.count"))
+    p.add_argument("--by", help=help_text("help.grad.by"))
     p.set_defaults(func=cmd_stock_request)
 
-    p = s.add_parser("issue", parents=[common], help="the 发放员 hands out an approved request")
-    p.add_argument("--request", required=True, type=int)
-    p.add_argument("--first", required=True)
-    p.add_argument("--by", required=True)
+    p = s.add_parser("issue", parents=[common], help=help_text("help.stock.issue"))
+    p.add_argument("--request", required=True, type=int, help=help_text("help.grad.request"))
+    p.add_argument("--first", required=True, help=help_text("help.stock.first"))
+    p.add_argument("--by", required=True, help=help_text("help.grad.person"))
     p.set_defaults(func=cmd_stock_issue)
 
-    p = s.add_parser("void", parents=[common], help="作废 a spoiled blank at the school")
-    p.add_argument("serial")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--by")
+    p = s.add_parser("void", parents=[common], help=help_text("help.stock.void"))
+    p.add_argument("serial", help=help_text("help.stock.serial"))
+    p.add_argument("--reason", required=True, help=help_text("help.stock.reason"))
+    p.add_argument("--by", help=help_text("help.grad.person"))
     p.set_defaults(func=cmd_stock_void)
 
-    p = s.add_parser("return", parents=[common], help="voided blanks back at the province")
-    p.add_argument("serials", nargs="+")
-    p.add_argument("--by", required=True)
+    p = s.add_parser("return", parents=[common], help=help_text("help.stock.return"))
+    p.add_argument("serials", nargs="+", help=help_text("help.stock.serial"))
+    p.add_argument("--by", required=True, help=help_text("help.grad.person"))
     p.set_defaults(func=cmd_stock_return)
 
-    p = s.add_parser("trace", parents=[common], help="every event of one blank")
-    p.add_argument("serial")
+    p = s.add_parser("trace", parents=[common], help=help_text("help.stock.trace"))
+    p.add_argument("serial", help=help_text("help.stock.serial"))
     p.set_defaults(func=cmd_stock_trace)
 
-    p = s.add_parser("balance", parents=[common], help="blanks per kind and state")
-    p.add_argument("--school")
+    p = s.add_parser("balance", parents=[common], help=help_text("help.stock.balance"))
+    p.add_argument("--school", help=help_text("help.grad.school"))
     p.set_defaults(func=cmd_stock_balance)

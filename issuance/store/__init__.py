@@ -5,6 +5,7 @@ from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.graduation import GraduationQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.work import (
     BatchCertificate,
@@ -17,7 +18,13 @@ from issuance.store.work import (
 
 
 class Store(
-    CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries, GraduationQueries
+    CoreQueries,
+    OutboxQueries,
+    ChatQueries,
+    SigningQueries,
+    WorkQueries,
+    RerenderQueries,
+    GraduationQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
