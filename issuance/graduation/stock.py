@@ -31,6 +31,9 @@ MAX_RANGE = 100_000
 _SERIAL = re.compile(r"^([A-Za-z]*)([0-9]+)$")
 # What the database says when it refuses, and what that means to the person.
 _REFUSALS = (
+    ("a blank is issued once", "stock.issued_twice"),
+    ("a blank is printed once", "stock.printed_twice"),
+    ("a serial is booked in once", "stock.serials_exist"),
     ("never hands them out", "stock.keeper_cannot_issue"),
     ("issued_by <> received_by", "stock.keeper_cannot_issue"),
     ("not issued to this school", "stock.not_issued_to_school"),

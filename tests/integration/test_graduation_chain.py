@@ -180,6 +180,7 @@ async def test_approval_and_numbers_are_final_in_the_database(world: GradWorld) 
             "DELETE FROM graduate WHERE cert_no IS NOT NULL",
             "DELETE FROM grad_act",
             "UPDATE grad_act SET reason = 'x'",
+            "INSERT OR REPLACE INTO graduate SELECT * FROM graduate WHERE cert_no IS NOT NULL",
         ):
             with pytest.raises(sqlite3.IntegrityError):
                 db.execute(statement)

@@ -150,3 +150,26 @@ async def test_a_blank_request_needs_approval_before_issue(world: GradWorld) -> 
     await world.grad.act(world["fuzhou"], request_id, Act.CONFIRM)
     moved = await world.stock.issue(request_id, "800", world["distributor"].phone)
     assert moved.serials == ["800", "801"]
+
+
+async def test_insert_or_replace_cannot_undo_final_graduation_rows(world: GradWorld) -> None:
+    await world.stock.receive("技工学校", "300", "301", world["keeper"].phone)
+    request_id = await approved_request(world, 1)
+    await world.stock.issue(request_id, "300", world["distributor"].phone)
+    db = sqlite3.connect(world.home / "qianfa.db")
+    try:
+        for statement in (
+            "INSERT OR REPLACE INTO blank (serial, kind, received_by, updated_at)"
+            " SELECT serial, kind, received_by, updated_at FROM blank WHERE serial = '300'",
+            "INSERT OR REPLACE INTO blank_event (serial, event, person_id, school_id, audit_id, at)"
+            " SELECT serial, event, person_id, school_id, audit_id, at FROM blank_event"
+            " WHERE serial = '300' AND event = 'issue'",
+            "INSERT OR REPLACE INTO grad_item SELECT * FROM grad_item WHERE status = '已审批'",
+            "INSERT OR REPLACE INTO grad_act SELECT * FROM grad_act",
+        ):
+            with pytest.raises(sqlite3.IntegrityError):
+                db.execute(statement)
+    finally:
+        db.close()
+    trace = await world.stock.trace("300")
+    assert [e.event for e in trace.events] == ["receive", "issue"]
