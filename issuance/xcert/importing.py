@@ -17,7 +17,17 @@ from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import ORG_KINDS, ROLES
-from issuance.formats.tabular import Column, Row, RowError, RowErrors, Table, progress, read_table
+from issuance.core.text import NAME_MAX, has_bad_characters
+from issuance.formats.tabular import (
+    Column,
+    NumberText,
+    Row,
+    RowError,
+    RowErrors,
+    Table,
+    progress,
+    read_table,
+)
 from issuance.store import Store
 from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
 
@@ -50,6 +60,9 @@ RESULT_COLUMNS = (
 _PHONE = re.compile(r"^1\d{10}$")
 # Roles that only make sense in one kind of organization.
 _ROLE_ORG_KIND = {"负责人": "试点院校", "业务管理员": "试点院校", "签发人": "培训评价组织"}
+# Longest accepted value per column key (people's names are short; anything else stays a line).
+_MAX_CHARS = {"name": NAME_MAX}
+_MAX_OTHER = 200
 
 
 class ResultRow(NamedTuple):
@@ -119,13 +132,19 @@ def _header_checked(importer: Importer) -> Importer:
         try:
             return await importer(store, path, locale)
         except Invalid as error:
-            if error.key != "tabular.missing_columns":
-                raise
-            message = t("import.missing_column", locale)
-            errors = tuple(
-                RowError(error.params["row"], c, message) for c in error.params["missing"]
-            )
-            return ImportReport(0, errors)
+            if error.key == "tabular.missing_columns":
+                message = t("import.missing_column", locale)
+                errors = tuple(
+                    RowError(error.params["row"], c, message) for c in error.params["missing"]
+                )
+                return ImportReport(0, errors)
+            if "row" in error.params:
+                # A row the reader could not take (open quote, overlong cell): report it like
+                # a bad cell, so `--json` and the chat still get the usual report.
+                column = error.params.get("column", "")
+                failed = RowError(error.params["row"], column, error.message(locale))
+                return ImportReport(0, (failed,))
+            raise
 
     return checked
 
@@ -135,7 +154,21 @@ def _read(path: Path, columns: Sequence[Column], locale: str) -> tuple[_Checker,
     with read_table(path, columns) as table:
         checker = _Checker(table, locale)
         rows = list(progress(table, table.total, t("import.progress", locale)))
-    return checker, rows
+    return checker, [(row, values) for row, values in rows if _plain_text(checker, row, values)]
+
+
+def _plain_text(checker: _Checker, row: int, values: dict[str, str]) -> bool:
+    """Whether every cell is visible text of bounded length; bad ones are reported."""
+    ok = True
+    for key, value in values.items():
+        limit = _MAX_CHARS.get(key, _MAX_OTHER)
+        if has_bad_characters(value):
+            checker.fail(row, key, "import.bad_text")
+            ok = False
+        elif len(value) > limit:
+            checker.fail(row, key, "import.too_long", limit=limit)
+            ok = False
+    return ok
 
 
 @_header_checked
@@ -163,7 +196,22 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
     for code, _, _, _, parent in rows:
         if parent and parent not in seen and parent not in existing:
             checker.fail(seen[code], "parent", "import.unknown_org", code=parent)
+    parents = {code: parent for code, _, _, _, parent in rows if parent}
+    for code in parents:
+        cycle = _parent_cycle(code, parents)
+        if cycle:
+            checker.fail(seen[code], "parent", "import.parent_cycle", chain=" → ".join(cycle))
     return await _finish(checker, rows, store.insert_orgs)
+
+
+def _parent_cycle(code: str, parents: dict[str, str]) -> list[str] | None:
+    """The chain code → parent → … back to code, if following parents in the file loops."""
+    chain = [code]
+    current = parents.get(code)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return [*chain, code] if current == code else None
 
 
 @_header_checked
@@ -216,6 +264,9 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
     plans = await store.plans_by_name()
     numbers: dict[int, str] = {}
     for row, v in rows:
+        if isinstance(v.get("id_number"), NumberText):
+            checker.fail(row, "id_number", "import.id_numeric")
+            continue
         parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
         if parsed is not None:
             numbers[row] = parsed.value
