@@ -106,7 +106,13 @@ def _open_png(raw: bytes) -> Image.Image:
             image.load()
     except Invalid:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
         raise Invalid("signature.not_png") from None
     return image
 
