@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -18,6 +19,7 @@ from issuance.core.errors import DomainError
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.store import RecordFilter, Store
+from issuance.store.base import StoreUnavailable, is_locked
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
@@ -390,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))
-        result, text = asyncio.run(args.func(args, settings))
+        result, text = _run_command(args, settings)
     except KeyboardInterrupt:
         return 130
     except (DomainError, SettingsError, OSError) as error:
@@ -408,6 +410,16 @@ def main(argv: list[str] | None = None) -> int:
     if result is not None or text:
         _emit(args, result, text)
     return 0
+
+
+def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """Run the command; a database locked past the busy timeout becomes a "busy" message."""
+    try:
+        return asyncio.run(args.func(args, settings))
+    except sqlite3.OperationalError as error:
+        if is_locked(error):
+            raise StoreUnavailable.of(settings.database_path, error) from error
+        raise
 
 
 def _emit(args: argparse.Namespace, result: Any, text: str) -> None:

@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 
-from channels.telegram.app import running
+from channels.telegram.app import NotStarted, running
 from channels.telegram.context import BotApp
 from channels.telegram.webhook import INBOX, Inbox
 from issuance.core.catalog import t
@@ -25,7 +25,12 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         print(t("bot.no_token"), flush=True)
         return
     webhook = bool(settings.telegram_webhook_url)
-    async with running(settings, store, webhook=webhook) as app:
+    with contextlib.suppress(NotStarted):
+        await _serve(settings, store, stop, webhook)
+
+
+async def _serve(settings: Settings, store: Store, stop: asyncio.Event, webhook: bool) -> None:
+    async with running(settings, store, webhook=webhook, shutdown=stop) as app:
         if webhook:
             await app.bot.set_webhook(
                 settings.telegram_webhook_url,
