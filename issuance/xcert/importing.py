@@ -60,8 +60,9 @@ RESULT_COLUMNS = (
 _PHONE = re.compile(r"^1\d{10}$")
 # Roles that only make sense in one kind of organization.
 _ROLE_ORG_KIND = {"负责人": "试点院校", "业务管理员": "试点院校", "签发人": "培训评价组织"}
-# Longest accepted value per column key (people's names are short; anything else stays a line).
-_MAX_CHARS = {"name": NAME_MAX}
+# Longest accepted value: people's names are short, organization names and the rest one line.
+_PERSON_NAME_MAX = {"name": NAME_MAX}
+_ORG_NAME_MAX = {"name": 100}
 _MAX_OTHER = 200
 
 
@@ -149,19 +150,25 @@ def _header_checked(importer: Importer) -> Importer:
     return checked
 
 
-def _read(path: Path, columns: Sequence[Column], locale: str) -> tuple[_Checker, list[Row]]:
+def _read(
+    path: Path, columns: Sequence[Column], locale: str, limits: dict[str, int]
+) -> tuple[_Checker, list[Row]]:
     """Every data row of the file, and a checker for reporting bad cells in it."""
     with read_table(path, columns) as table:
         checker = _Checker(table, locale)
         rows = list(progress(table, table.total, t("import.progress", locale)))
-    return checker, [(row, values) for row, values in rows if _plain_text(checker, row, values)]
+    return checker, [
+        (row, values) for row, values in rows if _plain_text(checker, row, values, limits)
+    ]
 
 
-def _plain_text(checker: _Checker, row: int, values: dict[str, str]) -> bool:
+def _plain_text(
+    checker: _Checker, row: int, values: dict[str, str], limits: dict[str, int]
+) -> bool:
     """Whether every cell is visible text of bounded length; bad ones are reported."""
     ok = True
     for key, value in values.items():
-        limit = _MAX_CHARS.get(key, _MAX_OTHER)
+        limit = limits.get(key, _MAX_OTHER)
         if has_bad_characters(value):
             checker.fail(row, key, "import.bad_text")
             ok = False
@@ -174,7 +181,7 @@ def _plain_text(checker: _Checker, row: int, values: dict[str, str]) -> bool:
 @_header_checked
 async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import organizations (机构)."""
-    checker, table = _read(path, ORG_COLUMNS, locale)
+    checker, table = _read(path, ORG_COLUMNS, locale, _ORG_NAME_MAX)
     seen: dict[str, int] = {}
     rows = []
     for row, v in table:
@@ -217,7 +224,7 @@ def _parent_cycle(code: str, parents: dict[str, str]) -> list[str] | None:
 @_header_checked
 async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import people (人员) with their roles; a school gets exactly one 负责人."""
-    checker, rows = _read(path, PEOPLE_COLUMNS, locale)
+    checker, rows = _read(path, PEOPLE_COLUMNS, locale, _PERSON_NAME_MAX)
     orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
     known_phones = await store.people_by_phone(v["phone"] for _, v in rows if v.get("phone"))
     heads = await store.orgs_with_head()
@@ -258,7 +265,7 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
 @_header_checked
 async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import exam results (考核结果); students and plans are created as needed."""
-    checker, rows = _read(path, RESULT_COLUMNS, locale)
+    checker, rows = _read(path, RESULT_COLUMNS, locale, _PERSON_NAME_MAX)
     codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
     orgs = await store.orgs_by_code(codes)
     plans = await store.plans_by_name()
