@@ -12,8 +12,9 @@ from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)
-# Each part is a package with `async def serve(settings, store, stop)`.
+# Each part is a module with `async def serve(settings, store, stop)`.
 PARTS = ("web", "bot", "worker")
+SERVE_MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
 WEBHOOK_PAIR = {"web", "bot"}
 
 
@@ -30,7 +31,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         if name not in parts:
             continue
         try:
-            modules[name] = importlib.import_module(f"{name}.serve")
+            modules[name] = importlib.import_module(SERVE_MODULES[name])
         except ModuleNotFoundError:
             log.warning("the %s part is not part of this build; skipping it", name)
     # A part may check what it needs (the web part: its port) before anything starts.
