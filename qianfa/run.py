@@ -6,16 +6,28 @@ import asyncio
 import importlib
 import logging
 import signal
+from typing import Any
 
 from issuance.core.errors import DomainError
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)
-# Each part is a module with `async def serve(settings, store, stop)`.
-PARTS = ("web", "bot", "worker")
-SERVE_MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
+# Each part is a module with `async def serve(settings, store, stop, **wiring)`.
+MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
+PARTS = tuple(MODULES)
 WEBHOOK_PAIR = {"web", "bot"}
+
+
+def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
+    """What the parts of this process share, made here and handed to each (no module globals):
+    the webhook updates the web part receives for the bot part."""
+    if not {"web", "bot"} <= parts or not settings.telegram_webhook_url:
+        return {}
+    from channels.telegram.webhook import Inbox, routes
+
+    inbox = Inbox()
+    return {"web": {"extra_routes": routes(settings, inbox)}, "bot": {"inbox": inbox}}
 
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
@@ -27,11 +39,11 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         # The web part hands webhook updates to the bot in memory: both must share one process.
         raise DomainError("run.webhook_split")
     modules = {}
-    for name in PARTS:
+    for name, module_name in MODULES.items():
         if name not in parts:
             continue
         try:
-            modules[name] = importlib.import_module(SERVE_MODULES[name])
+            modules[name] = importlib.import_module(module_name)
         except ModuleNotFoundError:
             log.warning("the %s part is not part of this build; skipping it", name)
     # A part may check what it needs (the web part: its port) before anything starts.
@@ -45,8 +57,11 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         loop.add_signal_handler(signum, stop.set)
     store = await Store.open(settings.database_path)
     try:
+        shared = wiring(settings, parts)
         servers = [
-            asyncio.create_task(module.serve(settings, store, stop), name=name)
+            asyncio.create_task(
+                module.serve(settings, store, stop, **shared.get(name, {})), name=name
+            )
             for name, module in modules.items()
         ]
         log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
@@ -19,7 +20,6 @@ from web import signing, verification
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
 from web.pages import MessageKind, message_page, static_files
-from web.ratelimit import RateLimiter
 from web.security import SecurityHeadersMiddleware, security_headers
 
 log = logging.getLogger(__name__)
