@@ -9,6 +9,7 @@ import logging
 import os
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -223,7 +224,7 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any,
         text = t(
             f"cli.verify.{answer.status}",
             **asdict(answer),
-            id_number=mask(args.id_number.strip().upper()),
+            id_number=mask(unicodedata.normalize("NFKC", args.id_number).strip().upper()),
         )
         if answer.status != "valid":
             raise NotValid(result, text)

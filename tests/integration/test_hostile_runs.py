@@ -138,6 +138,22 @@ def test_a_csv_with_an_open_quote_still_prints_the_json_report(home: Path, tmp_p
     }
 
 
+def test_full_width_digits_verify_on_the_command_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert qianfa(home, "init", "--demo").code == 0
+    with sqlite3.connect(home / "qianfa.db") as db:
+        cert_no, id_number = db.execute(
+            "SELECT r.cert_no, s.id_number FROM record r JOIN exam_result er ON er.id = r.result_id"
+            " JOIN student s ON s.id = er.student_id WHERE r.status = '确认签发' LIMIT 1"
+        ).fetchone()
+    wide = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+    run = qianfa(home, "verify", cert_no.translate(wide), id_number.translate(wide), "--json")
+
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.json()["status"] == "valid" and run.json()["cert_no"] == cert_no
+
+
 def test_a_file_that_is_not_a_database_ends_the_command_with_one_message(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert qianfa(home, "init").code == 0

@@ -230,6 +230,27 @@ async def test_a_non_ascii_webhook_secret_is_refused_not_a_500(
     assert inbox.queue.empty()
 
 
+async def test_a_chunked_webhook_body_over_two_mb_is_refused_before_parsing(
+    webhook_client: tuple[httpx.AsyncClient, Inbox],
+) -> None:
+    http, inbox = webhook_client
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"update_id": 1, "x": "'
+        while True:
+            yield b"a" * 65536
+
+    answer = await http.post(
+        "/telegram",
+        content=endless(),
+        headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"},
+    )
+
+    assert answer.status_code == 413
+    assert t("web.message.too_large.title") in answer.text
+    assert inbox.queue.empty()
+
+
 async def test_a_full_webhook_inbox_answers_503_instead_of_hanging(
     webhook_client: tuple[httpx.AsyncClient, Inbox],
 ) -> None:
