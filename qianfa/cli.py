@@ -20,7 +20,7 @@ from issuance.core.errors import DomainError
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.store import RecordFilter
-from issuance.store.base import StoreUnavailable, is_locked
+from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
