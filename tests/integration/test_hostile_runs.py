@@ -216,9 +216,11 @@ def test_a_taken_port_is_named_in_one_line_and_nothing_starts(home: Path) -> Non
         run = qianfa(home, "run", env=env(web_port=str(port)))
 
     assert run.code == 1
-    lines = [line for line in run.stderr.splitlines() if line.strip()]
-    assert lines[0] == "错误：" + t("run.port_taken", host="127.0.0.1", port=port)
-    assert len(lines) == 2  # Chinese, then English
+    errors = [line for line in run.stderr.splitlines() if line.startswith(("错误：", "Error:"))]
+    assert errors == [
+        "错误：" + t("run.port_taken", host="127.0.0.1", port=port),
+        "Error: " + t("run.port_taken", "en", host="127.0.0.1", port=port),
+    ]
     assert "running:" not in run.stderr and "Traceback" not in run.stderr
 
 
