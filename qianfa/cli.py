@@ -34,7 +34,7 @@ def _home(args: argparse.Namespace) -> Path:
 
 
 async def _open(settings: Settings) -> Issuance:
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     return Issuance(store, settings)
 
 

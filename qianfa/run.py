@@ -24,7 +24,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     try:
         servers = []
         for name in PARTS:

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test tier: a loopback Bot API server, a sample certificate."""
+"""Fixtures shared by every test tier: a loopback Bot API server, both databases, a sample
+certificate."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
+from tests.databases import BACKENDS, fresh_database, postgres_server
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
 
@@ -24,6 +26,23 @@ def bot_api(bot_api_server: FakeBotServer) -> Iterator[FakeBotApi]:
     api = bot_api_server.new_bot()
     yield api
     bot_api_server.remove(api)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """The PostgreSQL server of the run (started on first use)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database setting: "" (the home's SQLite file) or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with fresh_database(request.getfixturevalue("postgres")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,7 @@ def build_application(
         services: Services = app.bot_data
         services.settings = settings
         services.owns_store = store is None
-        services.store = store or await Store.open(settings.database_path)
+        services.store = store or await Store.open(settings.database)
         services.signing = signing or default_step()
         services.pace = pace
         await set_commands(app)

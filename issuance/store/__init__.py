@@ -1,5 +1,8 @@
-"""The store: one aiosqlite adapter behind task-named methods (SQL kept portable to PostgreSQL)."""
+"""The store: task-named methods behind the core's ports, on SQLite or PostgreSQL."""
 
+from typing import TYPE_CHECKING
+
+from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
@@ -37,3 +40,21 @@ __all__ = [
     "WaitingBatch",
     "system_clock",
 ]
+
+
+if TYPE_CHECKING:
+    # mypy proves here that the one adapter implements every port.
+    def _provides_every_port(
+        store: Store,
+    ) -> tuple[
+        ports.PeopleStore,
+        ports.ResultStore,
+        ports.RecordStore,
+        ports.SignoffStore,
+        ports.AuditStore,
+        ports.SigningStore,
+        ports.ChatStore,
+        ports.OutboxStore,
+        ports.CertificateWorkStore,
+    ]:
+        return (store, store, store, store, store, store, store, store, store)

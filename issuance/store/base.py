@@ -1,4 +1,4 @@
-"""SQLite connection, explicit transactions and numbered schema migrations."""
+"""The store's base: a driver, explicit transactions and numbered schema migrations per dialect."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
+from issuance.store.driver import Connection, Cursor, Driver, Row, SqliteDriver, chunks
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+DIALECTS = ("sqlite", "postgresql")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_IN_CHUNK = 500
 
 
 def system_clock() -> datetime:
@@ -24,57 +24,73 @@ def system_clock() -> datetime:
     return datetime.now(SHANGHAI)
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every migration shipped, in order."""
-    found = []
-    for entry in (resources.files("issuance.store") / "migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [number for number, _, _ in found]
-    if len(set(numbers)) != len(numbers):
-        raise RuntimeError(f"two migrations share a number: {numbers}")
-    return found
+def migrations(dialect: str) -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every migration shipped for `dialect`, in order.
+
+    Each dialect has its own folder with the same list of version numbers, so PostgreSQL can have
+    its own triggers; a version missing in one of them is an error, not a silent difference.
+    """
+    root = resources.files("issuance.store") / "migrations"
+    stray = [e.name for e in root.iterdir() if e.name.endswith(".sql")]
+    if stray:
+        raise RuntimeError(
+            f"migrations {stray} belong in migrations/sqlite/, each with a postgresql/ twin"
+        )
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    for name in DIALECTS:
+        found[name] = sorted(
+            (int(match.group(1)), entry.name, entry.read_text(encoding="utf-8"))
+            for entry in (root / name).iterdir()
+            if (match := _MIGRATION_NAME.match(entry.name))
+        )
+        numbers = [number for number, _, _ in found[name]]
+        if len(set(numbers)) != len(numbers):
+            raise RuntimeError(f"two {name} migrations share a number: {numbers}")
+    versions = {name: {number for number, _, _ in found[name]} for name in DIALECTS}
+    if len({frozenset(v) for v in versions.values()}) != 1:
+        raise RuntimeError(f"migration versions differ between dialects: {versions}")
+    return found[dialect]
 
 
 class BaseStore:
-    """One aiosqlite connection; every method runs in a transaction that rolls back on error."""
+    """A database behind a driver; every method runs in a transaction that rolls back on error."""
 
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], datetime]) -> None:
-        self._db = db
+    def __init__(self, driver: Driver, clock: Callable[[], datetime]) -> None:
+        self.driver = driver
         self._clock = clock
-        self._lock = asyncio.Lock()
-        self._owner: asyncio.Task[Any] | None = None
+        # The connection each task's open transaction runs on: nested calls join it.
+        self._current: dict[asyncio.Task[Any] | None, Connection] = {}
 
     @classmethod
     async def open(
         cls,
-        path: Path,
+        location: Path | str,
         clock: Callable[[], datetime] = system_clock,
         upto: int | None = None,
     ) -> Any:
-        """Open (creating if needed) the database at `path` and migrate it to the latest schema."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA busy_timeout = 15000",
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA synchronous = NORMAL",
-        ):
-            await db.execute(pragma)
-        store = cls(db, clock)
+        """Open the database at `location` (a SQLite file, or a postgresql:// URL) and migrate it
+        to the latest schema (or to version `upto`)."""
+        driver: Driver
+        if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+            from issuance.store.postgresql import PostgresDriver
+
+            driver = await PostgresDriver.open(location)
+        else:
+            driver = await SqliteDriver.open(Path(location))
+        store = cls(driver, clock)
         try:
             await store._migrate(upto)
         except BaseException:
-            await db.close()
+            await driver.close()
             raise
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        await self.driver.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.driver.dialect
 
     def now(self) -> datetime:
         return self._clock()
@@ -83,11 +99,7 @@ class BaseStore:
         return self._clock().astimezone(SHANGHAI).isoformat(timespec="seconds")
 
     async def applied_migrations(self) -> set[int]:
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-        )
-        rows = await (await self._db.execute("SELECT version FROM schema_version")).fetchall()
-        return {int(row[0]) for row in rows}
+        return await self.driver.applied_migrations()
 
     async def schema_version(self) -> int:
         return max(await self.applied_migrations(), default=0)
@@ -96,60 +108,63 @@ class BaseStore:
         # Applied migrations are tracked one by one, so an older database gets exactly the ones
         # it lacks, in order.
         applied = await self.applied_migrations()
-        for number, _name, sql in migrations():
+        for number, _name, sql in migrations(self.driver.dialect):
             if number in applied or (upto is not None and number > upto):
                 continue
-            script = (
-                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"
-            )
-            try:
-                await self._db.executescript(script)
-            except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
-                raise
+            await self.driver.apply_migration(number, sql)
+
+    @property
+    def _db(self) -> Connection:
+        """The connection of the calling task's open transaction."""
+        try:
+            return self._current[asyncio.current_task()]
+        except KeyError:
+            raise RuntimeError("store statement outside a transaction") from None
 
     @asynccontextmanager
     async def transaction(self, write: bool = True) -> AsyncIterator[None]:
         """Run the body in one transaction; nested calls from the same task join it."""
         task = asyncio.current_task()
-        if self._owner is not None and self._owner is task:
+        if task in self._current:
             yield
             return
-        async with self._lock:
-            self._owner = task
+        async with self.driver.transaction(write) as connection:
+            self._current[task] = connection
             try:
-                await self._db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                try:
-                    yield
-                except BaseException:
-                    await self._db.execute("ROLLBACK")
-                    raise
-                await self._db.execute("COMMIT")
+                yield
             finally:
-                self._owner = None
+                del self._current[task]
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+    async def _lock(self, name: str) -> None:
+        """Serialize the rest of this transaction with others taking `name` (the audit chain)."""
+        await self.driver.lock(self._db, name)
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self.transaction(write=False):
             cursor = await self._db.execute(sql, params)
             return list(await cursor.fetchall())
 
-    async def _all_in(self, sql: str, values: Sequence[Any]) -> list[aiosqlite.Row]:
+    async def _all_in(self, sql: str, values: Sequence[Any]) -> list[Row]:
         """Rows of `sql` whose `{marks}` is filled with placeholders for `values`, in chunks
-        (SQLite limits the number of parameters of one statement)."""
-        rows: list[aiosqlite.Row] = []
-        for start in range(0, len(values), _IN_CHUNK):
-            chunk = list(values[start : start + _IN_CHUNK])
+        (a statement's number of parameters is limited)."""
+        rows: list[Row] = []
+        for chunk in chunks(values, self.driver.max_params):
             rows.extend(await self._all(sql.format(marks=",".join("?" * len(chunk))), chunk))
         return rows
 
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
 
-    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
+    async def _execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         async with self.transaction():
             return await self._db.execute(sql, params)
+
+    async def _insert(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an `INSERT … RETURNING id` and give the new row's id."""
+        async with self.transaction():
+            row = await (await self._db.execute(sql, params)).fetchone()
+            return int(row[0])
 
     async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         async with self.transaction():

@@ -40,20 +40,23 @@ class OutboxQueries(BaseStore):
         broadcast_id: int | None = None,
     ) -> int | None:
         """Add a notification; None when `dedup_key` was enqueued before (sent once, ever)."""
-        cursor = await self._execute(
-            "INSERT INTO outbox (person_id, kind, payload, dedup_key, broadcast_id, not_before,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
-            (
-                person_id,
-                kind,
-                json.dumps(payload, ensure_ascii=False),
-                dedup_key,
-                broadcast_id,
-                _iso(not_before or self.now()),
-                _iso(self.now()),
-            ),
-        )
-        return cursor.lastrowid if cursor.rowcount else None
+        async with self.transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO outbox (person_id, kind, payload, dedup_key, broadcast_id,"
+                " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                (
+                    person_id,
+                    kind,
+                    json.dumps(payload, ensure_ascii=False),
+                    dedup_key,
+                    broadcast_id,
+                    _iso(not_before or self.now()),
+                    _iso(self.now()),
+                ),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
 
     async def claim_outbox(self, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Due rows, leased to the caller: a crashed sender's rows come back when leases end."""
@@ -63,7 +66,7 @@ class OutboxQueries(BaseStore):
                 "SELECT id, person_id, kind, payload, attempts, broadcast_id FROM outbox"
                 " WHERE (status = 'pending' AND not_before <= ?)"
                 " OR (status = 'sending' AND lease_until <= ?)"
-                " ORDER BY not_before, id LIMIT ?",
+                f" ORDER BY not_before, id LIMIT ?{self.driver.skip_locked}",
                 (now, now, limit),
             )
             await self._db.executemany(

@@ -13,12 +13,13 @@ import pytest
 from issuance.core.chain import Act
 from issuance.store import Store
 from issuance.store.base import migrations
+from tests.databases import IntegrityErrors, fresh_database, raw
 from tests.world import PLAN, World, id_number, make_world
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> World:
-    world = await make_world(tmp_path)
+async def world(tmp_path: Path, database: str) -> World:
+    world = await make_world(tmp_path, database=database)
     await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
     await world.act(Act.CONFIRM, "考核站点", world.record_ids[:1])
     yield world  # type: ignore[misc]
@@ -41,29 +42,27 @@ def _raw(path: Path) -> sqlite3.Connection:
         "UPDATE record SET result_id = result_id + 1000 WHERE id = ?",
     ],
 )
-async def test_raw_sql_cannot_withdraw_a_confirmed_record(
-    world: World, tmp_path: Path, sql: str
-) -> None:
+async def test_raw_sql_cannot_withdraw_a_confirmed_record(world: World, sql: str) -> None:
     confirmed = world.record_ids[0]
-    with _raw(tmp_path / "qianfa.db") as db:
-        with pytest.raises(sqlite3.IntegrityError, match="cannot be withdrawn"):
-            db.execute(sql, (confirmed,))
-        row = db.execute(
+    with raw(world.location) as execute:
+        with pytest.raises(IntegrityErrors, match="cannot be withdrawn"):
+            execute(sql, (confirmed,))
+        ((status, cert_no, issued, round_),) = execute(
             "SELECT status, cert_no, issued_at IS NOT NULL, round FROM record WHERE id = ?",
             (confirmed,),
-        ).fetchone()
-        assert row[0] == "确认签发" and row[1] != "99999999999999999999999" and row[2] == 1
-        assert row[3] == 1
+        )
+        assert status == "确认签发" and cert_no != "99999999999999999999999" and issued
+        assert round_ == 1
 
 
-async def test_raw_sql_can_still_change_a_pending_record(world: World, tmp_path: Path) -> None:
+async def test_raw_sql_can_still_change_a_pending_record(world: World) -> None:
     """The triggers aim at confirmed records only: they are not a blanket lock."""
     pending = world.record_ids[1]
-    with _raw(tmp_path / "qianfa.db") as db:
-        db.execute("UPDATE record SET status = '考核站点拒绝签发' WHERE id = ?", (pending,))
-        assert db.execute("SELECT status FROM record WHERE id = ?", (pending,)).fetchone() == (
-            "考核站点拒绝签发",
-        )
+    with raw(world.location) as execute:
+        execute("UPDATE record SET status = '考核站点拒绝签发' WHERE id = ?", (pending,))
+        assert execute("SELECT status FROM record WHERE id = ?", (pending,)) == [
+            ("考核站点拒绝签发",)
+        ]
 
 
 @pytest.mark.parametrize(
@@ -74,10 +73,10 @@ async def test_raw_sql_can_still_change_a_pending_record(world: World, tmp_path:
         "DELETE FROM signoff WHERE id = 1",
     ],
 )
-async def test_signoff_history_is_append_only(world: World, tmp_path: Path, sql: str) -> None:
+async def test_signoff_history_is_append_only(world: World, sql: str) -> None:
     before = await world.count("signoff")
-    with _raw(tmp_path / "qianfa.db") as db, pytest.raises(sqlite3.IntegrityError, match="append"):
-        db.execute(sql)
+    with raw(world.location) as execute, pytest.raises(IntegrityErrors, match="append"):
+        execute(sql)
     assert await world.count("signoff") == before
 
 
@@ -101,12 +100,12 @@ async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path
         db.execute("INSERT INTO number_sequence (scope, last) VALUES ('1:x', 41)")
     store = await Store.open(path)
     try:
-        shipped = {number for number, _, _ in migrations()}
+        shipped = {number for number, _, _ in migrations("sqlite")}
         latest = max(shipped)
         assert await store.applied_migrations() == shipped
         assert await store.schema_version() == latest
         students = await store.students_by_id_number([id_number(7)])
-        assert students[id_number(7)]["name"] == "旧学生"
+        assert students[id_number(7)].name == "旧学生"
         assert (await store.orgs_by_code(["S1"]))["S1"].name == "旧院校"
         assert await store.allocate_numbers("1:x", 1) == 42
         tables = {
@@ -127,6 +126,26 @@ async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path
         assert row is not None and row[0] == len(shipped)
     finally:
         await again.close()
+
+
+async def test_a_postgresql_database_upgrades_in_place_each_version_once(postgres: str) -> None:
+    with fresh_database(postgres) as url:
+        old = await Store.open(url, upto=1)
+        assert await old.applied_migrations() == {1}
+        await old.close()
+        with raw(url) as execute:
+            execute("INSERT INTO number_sequence (scope, last) VALUES ('1:x', 41)")
+        stores = await asyncio.gather(*(Store.open(url) for _ in range(3)))  # racing to migrate
+        try:
+            shipped = {number for number, _, _ in migrations("postgresql")}
+            assert shipped == {number for number, _, _ in migrations("sqlite")}
+            assert await stores[0].applied_migrations() == shipped
+            rows = await stores[1]._all("SELECT version FROM schema_version ORDER BY version")
+            assert [r[0] for r in rows] == sorted(shipped)  # each recorded once
+            assert await stores[2].allocate_numbers("1:x", 1) == 42
+        finally:
+            for store in stores:
+                await store.close()
 
 
 async def test_the_store_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
@@ -150,7 +169,7 @@ def _allocate_worker(
     path: str, scope: str, worker: int, queue: multiprocessing.Queue, go: multiprocessing.Event
 ) -> None:
     async def run() -> list[tuple[int, int]]:
-        store = await Store.open(Path(path))
+        store = await Store.open(path)
         go.wait(30)  # every process connected: start together
         try:
             taken = []
@@ -164,13 +183,15 @@ def _allocate_worker(
     queue.put(asyncio.run(run()))
 
 
-async def test_processes_allocating_at_once_get_disjoint_gapless_ranges(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
+async def test_processes_allocating_at_once_get_disjoint_gapless_ranges(
+    tmp_path: Path, database: str
+) -> None:
+    path = database or str(tmp_path / "q.db")
     await (await Store.open(path)).close()
     context = multiprocessing.get_context("spawn")
     queue, go = context.Queue(), context.Event()
     workers = [
-        context.Process(target=_allocate_worker, args=(str(path), "1:scope", n, queue, go))
+        context.Process(target=_allocate_worker, args=(path, "1:scope", n, queue, go))
         for n in range(4)
     ]
     for process in workers:
@@ -212,7 +233,7 @@ async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
                     f"新生{i}",
                     id_number(100 + i),
                     "院校学生",
-                    school_student["school_id"],
+                    school_student.school_id,
                     "特殊焊接技术职业技能等级证书",
                     "初级",
                     first[0].issuer_id,

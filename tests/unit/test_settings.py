@@ -67,7 +67,7 @@ def test_environment_overrides_the_file_under_the_documented_names(tmp_path: Pat
         ("QIANFA_SIGNOFF_ORDER", "考核站点", "signoff.order"),
         ("QIANFA_WORKER_QUIET_HOURS", "late", "worker.quiet_hours"),
         ("QIANFA_SIGNOFF_SIGNING_TTL_MINUTES", "0", "signoff.signing_ttl_minutes"),
-        ("QIANFA_DATABASE_URL", "postgresql://db/qianfa", "database.url"),
+        ("QIANFA_DATABASE_URL", "mysql://db/qianfa", "database.url"),
     ],
 )
 def test_a_wrong_value_fails_naming_the_key(
