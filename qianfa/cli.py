@@ -22,6 +22,7 @@ from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
+from qianfa import database
 from qianfa.run import PARTS, run_parts
 from web.security import SensitiveDataFilter
 
@@ -370,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     for part in PARTS:
         p = sub.add_parser(part, parents=[common], help=f"run the {part} alone")
         p.set_defaults(func=cmd_run, demo=False)
+    database.register(sub, common)
     return parser
 
 

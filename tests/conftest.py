@@ -3,6 +3,7 @@ certificate."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -35,7 +36,19 @@ def postgres() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test using `database` runs on both databases; the chat and web tiers (whose time is
+    mostly the conversations' own waits) on SQLite only unless QIANFA_TEST_EVERY_BACKEND=1."""
+    if "database" not in metafunc.fixturenames:
+        return
+    path = metafunc.definition.path
+    chat_or_web = "bot" in path.parts or path.name.startswith("test_web_")
+    every = os.environ.get("QIANFA_TEST_EVERY_BACKEND") == "1"
+    backends = BACKENDS if every or not chat_or_web else BACKENDS[:1]
+    metafunc.parametrize("database", backends, indirect=True)
+
+
+@pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[str]:
     """The test's database setting: "" (the home's SQLite file) or a fresh PostgreSQL database."""
     if request.param == "sqlite":
