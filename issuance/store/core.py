@@ -421,6 +421,8 @@ class CoreQueries(BaseStore):
     async def void_record(self, record_id: int, reason: str, audit: AuditEntry) -> None:
         """作废: mark a confirmed certificate void, with the audit entry, once."""
         async with self.transaction():
+            # The audit lock before the record's row lock, in the order sign-off takes them.
+            await self._lock("audit")
             cursor = await self._db.execute(
                 "UPDATE record SET void_at = ?, void_reason = ?, version = version + 1"
                 " WHERE id = ? AND void_at IS NULL",

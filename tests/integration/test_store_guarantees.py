@@ -4,17 +4,25 @@ and certificate numbers allocated without duplicates by several processes at onc
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import multiprocessing
+import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from issuance.core.audit import first_broken
 from issuance.core.chain import Act
+from issuance.core.errors import DomainError
+from issuance.core.settings import load_settings
 from issuance.store import Store
 from issuance.store.base import migrations
+from issuance.xcert.service import Issuance
 from tests.databases import IntegrityErrors, fresh_database, raw
-from tests.world import PLAN, World, id_number, make_world
+from tests.world import PHONES, PLAN, World, id_number, make_world
 
 
 @pytest.fixture
@@ -259,3 +267,68 @@ async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
         assert await world.issuance.create_lists(PLAN) == []  # nothing listed twice
     finally:
         await world.store.close()
+
+
+# Concurrent approvals
+
+APPROVERS = 4
+
+
+def _approve_worker(
+    home: str, database: str, record_ids: list[int], queue: multiprocessing.Queue, go: Any
+) -> None:
+    async def run() -> str:
+        settings = replace(load_settings(Path(home), environ={}), database_url=database)
+        store = await Store.open(settings.database)
+        try:
+            issuance = Issuance(store, settings)
+            evaluator = await store.person_by_ref(PHONES["evaluator"])
+            assert evaluator is not None
+            png = f"signature {os.getpid()}".encode()
+            digest = hashlib.sha256(png).hexdigest()
+            signature = await store.add_signature(evaluator.id, png, digest, "[]")
+            go.wait(30)  # every process ready: confirm together
+            try:
+                await issuance.confirm(evaluator, record_ids, signature)
+            except DomainError as refused:
+                return refused.key
+            return "confirmed"
+        finally:
+            await store.close()
+
+    queue.put(asyncio.run(run()))
+
+
+async def test_processes_confirming_the_same_records_at_once_confirm_them_once(
+    tmp_path: Path, database: str
+) -> None:
+    world = await make_world(tmp_path, students=20, database=database)
+    entries_before = len(await world.store.audit_entries())
+    await world.store.close()
+    context = multiprocessing.get_context("spawn")
+    queue, go = context.Queue(), context.Event()
+    approvers = [
+        context.Process(
+            target=_approve_worker, args=(str(tmp_path), database, world.record_ids, queue, go)
+        )
+        for _ in range(APPROVERS)
+    ]
+    for process in approvers:
+        process.start()
+    go.set()
+    outcomes = sorted(queue.get(timeout=120) for _ in approvers)
+    for process in approvers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert outcomes.count("confirmed") == 1, outcomes
+    assert all(key.startswith("signoff.") for key in outcomes if key != "confirmed"), outcomes
+    store = await Store.open(world.location)
+    try:
+        records = await store.records_by_ids(world.record_ids)
+        assert {(r.status, r.version) for r in records} == {("考核站点待签发", 2)}
+        confirms = await store._all("SELECT record_id FROM signoff WHERE act = 'confirm'")
+        assert sorted(row[0] for row in confirms) == sorted(world.record_ids)  # once each
+        entries = await store.audit_entries()
+        assert len(entries) == entries_before + 1 and first_broken(entries) is None
+    finally:
+        await store.close()
