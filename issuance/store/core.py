@@ -11,7 +11,7 @@ from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.store.base import BaseStore
-from issuance.store.driver import Row
+from issuance.store.driver import Row, chunks
 from issuance.xcert.records import Batch, IssuanceRecord
 
 _PERSON_SQL = """
@@ -112,6 +112,10 @@ class RecordChange:
     version: int
     new_status: str
     round: int
+
+
+# Rows per multi-row statement: 9 parameters each stays far below SQLite's limit per statement.
+_ROWS_PER_STATEMENT = 1000
 
 
 def _person(row: Row) -> Person:
@@ -513,45 +517,56 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            cursor = await self._db.executemany(
-                "UPDATE record SET status = ?, round = ?, version = version + 1, updated_at = ?,"
-                " issued_at = CASE WHEN ? = ? THEN ? ELSE issued_at END"
-                " WHERE id = ? AND version = ? AND status = ?",
-                [
-                    (
-                        c.new_status,
-                        c.round,
+            # Statements of many rows each (VALUES lists), not one statement per record: the
+            # same SQL on both databases, and one round trip per chunk on PostgreSQL.
+            moved = 0
+            for chunk in chunks(changes, _ROWS_PER_STATEMENT):
+                values = ", ".join(
+                    ["(CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?, CAST(? AS INTEGER))"]
+                    * len(chunk)
+                )
+                cursor = await self._db.execute(
+                    "UPDATE record SET status = v.column4, round = v.column5,"
+                    " version = record.version + 1, updated_at = ?,"
+                    " issued_at = CASE WHEN v.column4 = ? THEN ? ELSE record.issued_at END"
+                    f" FROM (VALUES {values}) AS v"
+                    " WHERE record.id = v.column1 AND record.version = v.column2"
+                    " AND record.status = v.column3",
+                    [
                         now,
-                        c.new_status,
                         done_status,
                         now,
-                        c.record_id,
-                        c.version,
-                        c.status,
-                    )
-                    for c in changes
-                ],
-            )
-            if cursor.rowcount != len(changes):
+                        *(
+                            value
+                            for c in chunk
+                            for value in (c.record_id, c.version, c.status, c.new_status, c.round)
+                        ),
+                    ],
+                )
+                moved += cursor.rowcount
+            if moved != len(changes):
                 raise Conflict("signoff.changed_meanwhile")
-            await self._db.executemany(
-                "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
-                " signature_id, audit_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        c.record_id,
-                        c.round,
-                        party,
-                        act,
-                        person_id,
-                        reason,
-                        signature_id,
-                        audit_id,
-                        now,
-                    )
-                    for c in changes
-                ],
-            )
+            for chunk in chunks(changes, _ROWS_PER_STATEMENT):
+                await self._db.execute(
+                    "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
+                    " signature_id, audit_id, at) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
+                    [
+                        value
+                        for c in chunk
+                        for value in (
+                            c.record_id,
+                            c.round,
+                            party,
+                            act,
+                            person_id,
+                            reason,
+                            signature_id,
+                            audit_id,
+                            now,
+                        )
+                    ],
+                )
 
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
         rows = await self._all(
