@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import sysconfig
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -98,3 +102,36 @@ def test_a_wheel_installed_elsewhere_runs_init_demo_and_verify(
     )  # fmt: skip
     page_length, css = assets.split()
     assert int(page_length) > 200 and css == "True"
+
+
+def test_the_installed_qianfa_run_demo_serves_pages_until_told_to_stop(
+    installed: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QIANFA_")}
+    env.update(PYTHONPATH="", QIANFA_WEB_PORT=str(port))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    command = [str(installed / "bin" / "qianfa"), "--home", str(tmp_path / "home"), "run", "--demo"]
+    process = subprocess.Popen(
+        command, cwd=elsewhere, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        page = None
+        give_up = time.monotonic() + 120  # a safety net, not a timing assertion
+        while page is None and process.poll() is None and time.monotonic() < give_up:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/verify", timeout=5) as answer:
+                    page = answer.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.2)
+        assert page is not None, "qianfa run --demo never served the verification page"
+        assert "证书" in page and "/static/" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/app.css", timeout=5) as css:
+            assert css.status == 200 and css.read()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=60)[0].decode("utf-8", "replace")
+    assert process.returncode == 0, output
