@@ -13,6 +13,8 @@ from issuance.store import Store
 log = logging.getLogger(__name__)
 # Each part is a package with `async def serve(settings, store, stop)`.
 PARTS = ("web", "bot", "worker")
+# The bot part is the Telegram channel (its package moved from bot/ to channels/telegram/).
+SERVE_MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
 
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
@@ -31,7 +33,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
             if name not in parts:
                 continue
             try:
-                module = importlib.import_module(f"{name}.serve")
+                module = importlib.import_module(SERVE_MODULES[name])
             except ModuleNotFoundError:
                 log.warning("the %s part is not part of this build; skipping it", name)
                 continue

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,13 +25,13 @@ def system_clock() -> datetime:
     return datetime.now(SHANGHAI)
 
 
-def migrations(dialect: str) -> list[tuple[int, str, str]]:
+def migrations(dialect: str, root: Traversable | None = None) -> list[tuple[int, str, str]]:
     """(number, name, sql) of every migration shipped for `dialect`, in order.
 
     Each dialect has its own folder with the same list of version numbers, so PostgreSQL can have
     its own triggers; a version missing in one of them is an error, not a silent difference.
     """
-    root = resources.files("issuance.store") / "migrations"
+    root = root or resources.files("issuance.store") / "migrations"
     stray = [e.name for e in root.iterdir() if e.name.endswith(".sql")]
     if stray:
         raise RuntimeError(
