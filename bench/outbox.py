@@ -41,7 +41,11 @@ async def _prepare(home: Path, env: dict[str, str], count: int) -> None:
             (FIRST_CHAT,),
         )
         await store.enqueue_many(
-            [(row[0], "message", {"text": f"考核通知 {n}"}) for n, row in enumerate(heads)], None
+            [
+                (row[0], "telegram", "message", {"text": f"考核通知 {n}"})
+                for n, row in enumerate(heads)
+            ],
+            None,
         )
     finally:
         await store.close()

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     # Value types that still live beside their adapter queries (moving them is a later step).
     from issuance.store.chat import BroadcastInfo, Problem
     from issuance.store.core import PlanInfo, RecordChange, RecordFilter
-    from issuance.store.outbox import OutboxItem
+    from issuance.store.outbox import ChatAccount, OutboxItem
     from issuance.store.signing import StoredSigningRequest
     from issuance.store.work import (
         BatchCertificate,
@@ -104,11 +104,7 @@ class PeopleStore(Clock, Protocol):
 
     async def account_of(self, person_id: int, channel: str) -> str | None: ...
 
-    async def language_of(self, person_id: int, channel: str) -> str | None: ...
-
-    async def languages_of(self, person_ids: Sequence[int]) -> dict[int, str]: ...
-
-    async def people_accounts(self, person_ids: Sequence[int], channel: str) -> dict[int, str]: ...
+    async def chat_accounts(self, person_ids: Sequence[int]) -> dict[int, ChatAccount]: ...
 
     async def create_invite(self, code: str, person_id: int, expires_at: str) -> None: ...
 
@@ -297,13 +293,16 @@ class OutboxStore(Clock, Protocol):
         dedup_key: str | None = None,
         not_before: datetime | None = None,
         broadcast_id: int | None = None,
+        channel: str = ...,
     ) -> int | None: ...
 
     async def enqueue_many(
-        self, rows: Sequence[tuple[int, str, dict[str, Any]]], broadcast_id: int | None
+        self, rows: Sequence[tuple[int, str, str, dict[str, Any]]], broadcast_id: int | None
     ) -> None: ...
 
-    async def claim_outbox(self, limit: int, lease: timedelta) -> list[OutboxItem]: ...
+    async def claim_outbox(
+        self, limit: int, lease: timedelta, channel: str = ...
+    ) -> list[OutboxItem]: ...
 
     async def outbox_sent(self, item_id: int, message_ref: str | None) -> None: ...
 
