@@ -17,13 +17,16 @@ MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "work
 PARTS = tuple(MODULES)
 
 
-def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
+def wiring(settings: Settings, parts: set[str], store: Store) -> dict[str, dict[str, Any]]:
     """What the parts of this process share, made here and handed to each (no module globals):
-    the webhook updates the web part receives for the bot part."""
-    if not {"web", "bot"} <= parts or not settings.telegram_webhook_url:
+    the webhook updates the web part receives for the bot part, in memory when the bot runs in
+    this process, else through the database for whichever bot process holds the inbox lease."""
+    if "web" not in parts or not settings.telegram_webhook_url:
         return {}
-    from channels.telegram.webhook import Inbox, routes
+    from channels.telegram.webhook import Inbox, StoredInbox, routes
 
+    if "bot" not in parts:
+        return {"web": {"extra_routes": routes(settings, StoredInbox(store))}}
     inbox = Inbox()
     return {"web": {"extra_routes": routes(settings, inbox)}, "bot": {"inbox": inbox}}
 
@@ -40,7 +43,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     store = await Store.open(settings.database)
     try:
         servers = []
-        shared = wiring(settings, parts)
+        shared = wiring(settings, parts, store)
         for name, module_name in MODULES.items():
             if name not in parts:
                 continue

@@ -282,6 +282,16 @@ class ChatStore(Clock, Protocol):
     async def outbox_people(self, broadcast_id: int, status: str) -> list[str]: ...
 
 
+class InboxStore(Clock, Protocol):
+    """Chat updates passed from web processes to the bot process holding the inbox lease."""
+
+    async def receive_update(self, channel: str, key: str, data: dict[str, Any]) -> bool: ...
+
+    async def take_updates(self, channel: str, limit: int) -> list[dict[str, Any]]: ...
+
+    async def take_lease(self, name: str, holder: str, duration: timedelta) -> bool: ...
+
+
 class OutboxStore(Clock, Protocol):
     """Notifications to send, claimed with leases, and named leases."""
 

@@ -6,6 +6,7 @@ from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.work import (
@@ -18,7 +19,7 @@ from issuance.store.work import (
 )
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries):
+class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries, InboxQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
@@ -57,5 +58,6 @@ if TYPE_CHECKING:
         ports.ChatStore,
         ports.OutboxStore,
         ports.CertificateWorkStore,
+        ports.InboxStore,
     ]:
-        return (store, store, store, store, store, store, store, store, store)
+        return (store, store, store, store, store, store, store, store, store, store)
