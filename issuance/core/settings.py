@@ -11,7 +11,7 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8080"
     timezone: str = "Asia/Shanghai"
     secret_key: Secret = Secret("")
-    database_url: str = ""
+    # May carry a PostgreSQL password: kept out of repr.
+    database_url: str = field(default="", repr=False)
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_forwarded_allow_ips: str = "127.0.0.1"

@@ -92,11 +92,17 @@ def test_a_broken_file_names_the_file(tmp_path: Path) -> None:
 def test_secrets_are_masked_in_repr(tmp_path: Path) -> None:
     settings = load_settings(
         tmp_path,
-        environ={"QIANFA_TELEGRAM_TOKEN": "123456:SECRET-TOKEN", "QIANFA_SECRET_KEY": "KEY-VALUE"},
+        environ={
+            "QIANFA_TELEGRAM_TOKEN": "123456:SECRET-TOKEN",
+            "QIANFA_SECRET_KEY": "KEY-VALUE",
+            "QIANFA_DATABASE_URL": "postgresql://qianfa:DB-PASSWORD@db/qianfa",
+        },
     )
     text = repr(settings) + str(settings) + f"{settings}"
     assert "SECRET-TOKEN" not in text
     assert "KEY-VALUE" not in text
+    assert "DB-PASSWORD" not in text
+    assert settings.database == "postgresql://qianfa:DB-PASSWORD@db/qianfa"
     assert "**********" in text
     assert isinstance(settings.telegram_token, Secret)
     assert settings.telegram_token == "123456:SECRET-TOKEN"  # still usable as the value
