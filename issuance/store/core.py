@@ -11,7 +11,7 @@ from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.store.base import BaseStore
-from issuance.store.driver import Row, chunks
+from issuance.store.driver import Row
 from issuance.xcert.records import Batch, IssuanceRecord
 
 _PERSON_SQL = """
@@ -112,10 +112,6 @@ class RecordChange:
     version: int
     new_status: str
     round: int
-
-
-# Rows per multi-row statement: 9 parameters each stays far below SQLite's limit per statement.
-_ROWS_PER_STATEMENT = 1000
 
 
 def _person(row: Row) -> Person:
@@ -517,55 +513,34 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            # Statements of many rows each (VALUES lists), not one statement per record: the
-            # same SQL on both databases, and one round trip per chunk on PostgreSQL.
+            # The changes as a table joined in one statement (a few on SQLite), not one statement
+            # per record: one round trip for thousands of records on PostgreSQL.
             moved = 0
-            for chunk in chunks(changes, _ROWS_PER_STATEMENT):
-                values = ", ".join(
-                    ["(CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?, CAST(? AS INTEGER))"]
-                    * len(chunk)
-                )
+            for table, params in self.driver.rows_table(
+                ("INTEGER", "INTEGER", "TEXT", "TEXT", "INTEGER"),
+                [(c.record_id, c.version, c.status, c.new_status, c.round) for c in changes],
+            ):
                 cursor = await self._db.execute(
                     "UPDATE record SET status = v.column4, round = v.column5,"
                     " version = record.version + 1, updated_at = ?,"
                     " issued_at = CASE WHEN v.column4 = ? THEN ? ELSE record.issued_at END"
-                    f" FROM (VALUES {values}) AS v"
+                    f" FROM {table}"
                     " WHERE record.id = v.column1 AND record.version = v.column2"
                     " AND record.status = v.column3",
-                    [
-                        now,
-                        done_status,
-                        now,
-                        *(
-                            value
-                            for c in chunk
-                            for value in (c.record_id, c.version, c.status, c.new_status, c.round)
-                        ),
-                    ],
+                    [now, done_status, now, *params],
                 )
                 moved += cursor.rowcount
             if moved != len(changes):
                 raise Conflict("signoff.changed_meanwhile")
-            for chunk in chunks(changes, _ROWS_PER_STATEMENT):
+            for table, params in self.driver.rows_table(
+                ("INTEGER", "INTEGER"), [(c.record_id, c.round) for c in changes]
+            ):
                 await self._db.execute(
                     "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
-                    " signature_id, audit_id, at) VALUES "
-                    + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                    [
-                        value
-                        for c in chunk
-                        for value in (
-                            c.record_id,
-                            c.round,
-                            party,
-                            act,
-                            person_id,
-                            reason,
-                            signature_id,
-                            audit_id,
-                            now,
-                        )
-                    ],
+                    " signature_id, audit_id, at)"
+                    " SELECT v.column1, v.column2, ?, ?, CAST(? AS INTEGER), ?, CAST(? AS INTEGER),"
+                    f" CAST(? AS INTEGER), ? FROM {table}",
+                    [party, act, person_id, reason, signature_id, audit_id, now, *params],
                 )
 
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:

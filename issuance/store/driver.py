@@ -59,6 +59,13 @@ class Driver(Protocol):
         """An async context manager: a connection in a transaction, committed at a clean exit."""
         ...
 
+    def rows_table(
+        self, types: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[str, list[Any]]]:
+        """`rows` as a table `v` with columns column1, column2, … of SQL `types` (INTEGER or
+        TEXT), to join or select from: (SQL, parameters) per statement's worth of rows."""
+        ...
+
     async def lock(self, connection: Connection, name: str) -> None:
         """Serialize the rest of the transaction with every other one taking the same name."""
         ...
@@ -79,7 +86,7 @@ class SqliteDriver:
     # BEGIN IMMEDIATE already serializes every writer of the file: nothing to add.
     skip_locked = ""
     for_update = ""
-    max_params = 500
+    max_params = 30_000  # SQLite takes up to 32,766 parameters per statement
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.db = db
@@ -98,6 +105,19 @@ class SqliteDriver:
         ):
             await db.execute(pragma)
         return cls(db)
+
+    def rows_table(
+        self, types: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[str, list[Any]]]:
+        # A VALUES list: its columns are column1, column2, … on SQLite (and PostgreSQL).
+        row = "(" + ", ".join(f"CAST(? AS {kind})" for kind in types) + ")"
+        return [
+            (
+                f"(VALUES {', '.join([row] * len(chunk))}) AS v",
+                [value for values in chunk for value in values],
+            )
+            for chunk in chunks(rows, self.max_params // len(types))
+        ]
 
     @asynccontextmanager
     async def transaction(self, write: bool) -> AsyncIterator[Connection]:

@@ -16,6 +16,8 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
+_ARRAY_TYPES = {"INTEGER": "BIGINT[]", "TEXT": "TEXT[]"}
+
 
 class PgRow(tuple[Any, ...]):
     """A result row readable by position and by column name, like sqlite3.Row."""
@@ -119,6 +121,16 @@ class PostgresDriver:
         )
         await pool.open(wait=True, timeout=30)
         return cls(pool, url)
+
+    def rows_table(
+        self, types: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[str, list[Any]]]:
+        # One array per column, unnested: a single statement and a parameter per column, however
+        # many rows (a VALUES list would be parsed and planned value by value).
+        names = ", ".join(f"column{i}" for i in range(1, len(types) + 1))
+        arrays = ", ".join(f"CAST(? AS {_ARRAY_TYPES[kind]})" for kind in types)
+        columns = [list(column) for column in zip(*rows, strict=True)] if rows else []
+        return [(f"unnest({arrays}) AS v({names})", columns)] if rows else []
 
     @asynccontextmanager
     async def transaction(self, write: bool) -> AsyncIterator[PgConnection]:
