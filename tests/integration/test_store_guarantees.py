@@ -11,7 +11,9 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
 from issuance.core.audit import first_broken
@@ -332,3 +334,46 @@ async def test_processes_confirming_the_same_records_at_once_confirm_them_once(
         assert len(entries) == entries_before + 1 and first_broken(entries) is None
     finally:
         await store.close()
+
+
+async def test_an_app_role_without_schema_rights_runs_but_cannot_drop_the_guarantees(
+    postgres: str, tmp_path: Path
+) -> None:
+    """The deployment notes' split: the owner migrates, the processes' role reads and writes."""
+    with fresh_database(postgres) as url:
+        role = f"qianfa_app_{os.getpid()}"
+        with raw(url) as execute:
+            execute(f"CREATE ROLE {role} LOGIN PASSWORD 'app-secret'")
+            execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        try:
+            await (await Store.open(url)).close()  # the owner migrates
+            with raw(url) as execute:
+                execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+                execute(
+                    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+                )
+                execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+            parts = urlsplit(url)
+            host = parts.netloc.rpartition("@")[2]
+            app_url = urlunsplit(parts._replace(netloc=f"{role}:app-secret@{host}"))
+            world = await make_world(tmp_path, database=app_url)
+            try:
+                await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
+                await world.act(Act.CONFIRM, "考核站点", world.record_ids[:1])
+                assert await world.status(world.record_ids[0]) == "确认签发"
+            finally:
+                await world.store.close()
+            with raw(app_url) as execute:
+                for sql in (
+                    "DROP TRIGGER record_confirmed_is_final ON record",
+                    "ALTER TABLE signoff DISABLE TRIGGER signoff_no_delete",
+                ):
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        execute(sql)
+                with pytest.raises(IntegrityErrors, match="cannot be withdrawn"):
+                    execute("DELETE FROM record WHERE id = ?", (world.record_ids[0],))
+        finally:
+            with raw(url) as execute:
+                execute(f"DROP OWNED BY {role}")
+            with raw(postgres) as execute:
+                execute(f"DROP ROLE {role}")
