@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -38,10 +39,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv holding a wheel built from this checkout; the dependencies are this venv's
     (a path entry, so nothing is downloaded and this checkout's editable install stays out)."""
     folder = tmp_path_factory.mktemp("install")
+    # Built from a copy of what a source distribution holds: no stale build/ of the checkout
+    # can slip old files into the wheel, and the checkout gets none.
+    source = folder / "source"
+    for name in ("pyproject.toml", "README.md"):
+        source.mkdir(exist_ok=True)
+        shutil.copy2(REPO / name, source / name)
+    for package in ("issuance", "channels", "worker", "web", "qianfa"):
+        shutil.copytree(
+            REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     wheels = folder / "wheels"
     _run(
         sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-        "--no-index", "--wheel-dir", wheels, REPO,
+        "--no-index", "--wheel-dir", wheels, source,
         cwd=folder,
     )  # fmt: skip
     (wheel,) = wheels.glob("qianfa-*.whl")
