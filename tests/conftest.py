@@ -37,14 +37,12 @@ def postgres() -> Iterator[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test using `database` runs on both databases; the chat and web tiers (whose time is
-    mostly the conversations' own waits) on SQLite only unless QIANFA_TEST_EVERY_BACKEND=1."""
+    """Every test using `database` runs on SQLite and on PostgreSQL; QIANFA_TEST_BACKENDS=sqlite
+    narrows a quick local run."""
     if "database" not in metafunc.fixturenames:
         return
-    path = metafunc.definition.path
-    chat_or_web = "bot" in path.parts or path.name.startswith("test_web_")
-    every = os.environ.get("QIANFA_TEST_EVERY_BACKEND") == "1"
-    backends = BACKENDS if every or not chat_or_web else BACKENDS[:1]
+    wanted = os.environ.get("QIANFA_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
+    backends = [backend for backend in BACKENDS if backend in wanted]
     metafunc.parametrize("database", backends, indirect=True)
 
 
