@@ -12,6 +12,7 @@ from issuance.core.errors import DomainError
 from issuance.core.settings import Settings
 from issuance.store import Store
 from issuance.store.transfer import backup, copy_database
+from qianfa.helptext import help_text
 
 
 def _shown(location: Path | str) -> str:
@@ -60,17 +61,11 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> tuple[Any,
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add `db copy` and `db backup` to the command line."""
-    p = sub.add_parser("db", parents=[common], help="copy or back up the database")
-    db_sub = p.add_subparsers(dest="db_command", required=True)
-    p = db_sub.add_parser(
-        "copy", parents=[common], help="copy every row into another, empty database (verified)"
-    )
-    p.add_argument(
-        "--to", required=True, help="postgresql://USER:PASSWORD@HOST/DB, sqlite:///PATH or a path"
-    )
+    p = sub.add_parser("db", parents=[common], help=help_text("help.db"))
+    db_sub = p.add_subparsers(dest="db_command", required=True, title=help_text("help.commands"))
+    p = db_sub.add_parser("copy", parents=[common], help=help_text("help.db.copy"))
+    p.add_argument("--to", required=True, help=help_text("help.db.copy.to"))
     p.set_defaults(func=cmd_copy)
-    p = db_sub.add_parser("backup", parents=[common], help="online backup of the database")
-    p.add_argument(
-        "--out", required=True, help="file to write (PostgreSQL: .dump uses pg_dump if installed)"
-    )
+    p = db_sub.add_parser("backup", parents=[common], help=help_text("help.db.backup"))
+    p.add_argument("--out", required=True, help=help_text("help.db.backup.out"))
     p.set_defaults(func=cmd_backup)

@@ -8,6 +8,7 @@ from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.work import (
     BatchCertificate,
@@ -19,7 +20,15 @@ from issuance.store.work import (
 )
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries, InboxQueries):
+class Store(
+    CoreQueries,
+    OutboxQueries,
+    ChatQueries,
+    SigningQueries,
+    WorkQueries,
+    InboxQueries,
+    RerenderQueries,
+):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -13,8 +15,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from issuance.store.anchor import AuditAnchor
 from issuance.store.driver import Connection, Cursor, Driver, Row, SqliteDriver, chunks
 
+log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 DIALECTS = ("sqlite", "postgresql")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -61,6 +65,11 @@ class BaseStore:
         self._clock = clock
         # The connection each task's open transaction runs on: nested calls join it.
         self._current: dict[asyncio.Task[Any] | None, Connection] = {}
+        # Set by the composition root (issuance.store.opening): audit entries then carry a MAC
+        # and the head outside the database follows each commit that appends.
+        self.anchor: AuditAnchor | None = None
+        # Per task: on PostgreSQL the tasks of a process run transactions side by side.
+        self._after_commit: dict[asyncio.Task[Any] | None, list[Callable[[], Awaitable[None]]]] = {}
 
     @classmethod
     async def open(
@@ -92,6 +101,27 @@ class BaseStore:
     @property
     def dialect(self) -> str:
         return self.driver.dialect
+
+    async def strict_mode(self) -> None:
+        """Recursive triggers and a WAL synced at every commit, for a home's anchored store."""
+        if not isinstance(self.driver, SqliteDriver):
+            return  # PostgreSQL has no REPLACE, and commits are durable (synchronous_commit)
+        # With recursive triggers, REPLACE fires delete triggers too (final rows also have BEFORE
+        # INSERT guards, for connections without this setting).
+        await self.driver.db.execute("PRAGMA recursive_triggers = ON")
+        await self.driver.db.execute("PRAGMA synchronous = FULL")
+
+    async def page_problems(self, full: bool) -> list[str]:
+        """What `PRAGMA quick_check` (or the fuller `integrity_check`) finds; [] when sound."""
+        if not isinstance(self.driver, SqliteDriver):
+            return []  # PostgreSQL's pages are the server's (data checksums, amcheck)
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = await self._all(f"PRAGMA {pragma}")
+        except sqlite3.DatabaseError as error:
+            return [str(error)]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     def now(self) -> datetime:
         return self._clock()
@@ -132,13 +162,32 @@ class BaseStore:
         async with self.driver.transaction(write) as connection:
             self._current[task] = connection
             try:
-                yield
+                try:
+                    yield
+                except BaseException:
+                    self._after_commit.pop(task, None)
+                    raise
             finally:
                 del self._current[task]
+        await self._run_after_commit(task)
 
     async def _lock(self, name: str) -> None:
         """Serialize the rest of this transaction with others taking `name` (the audit chain)."""
         await self.driver.lock(self._db, name)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the current transaction has committed (never if it rolls back)."""
+        actions = self._after_commit.setdefault(asyncio.current_task(), [])
+        if action not in actions:
+            actions.append(action)
+
+    async def _run_after_commit(self, task: asyncio.Task[Any] | None) -> None:
+        for action in self._after_commit.pop(task, []):
+            try:
+                await action()
+            except Exception:
+                # The transaction is committed; a failed follow-up must not report it as failed.
+                log.exception("after-commit step failed")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self.transaction(write=False):

@@ -4,6 +4,7 @@ audit chain verifies on the copy, and a refused copy changes nothing on either s
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,8 @@ async def test_demo_goes_to_postgresql_and_back_with_a_verified_audit_chain(
         assert run.code == 0, run.stderr
         assert run.json()["tables"]["record"] == 61 and run.json()["audit_entries"] >= 4
         assert _counts(url) == before
-        pg_home = tmp_path / "pg-home"
+        # The same home (its audit anchor: key and head) with the copy as its database.
+        pg_home = Path(shutil.copytree(demo_home, tmp_path / "pg-home"))
         audit = qianfa(pg_home, "audit", "verify", "--json", env=_env(url))
         assert audit.code == 0 and audit.json()["entries"] == run.json()["audit_entries"]
         # A new act on the copy continues the audit chain where the source ended.
@@ -53,11 +55,11 @@ async def test_demo_goes_to_postgresql_and_back_with_a_verified_audit_chain(
         before["audit"] += 1
 
         back = tmp_path / "back.db"
-        again = qianfa(tmp_path / "pg-home", "db", "copy", "--to", str(back), env=_env(url))
+        again = qianfa(pg_home, "db", "copy", "--to", str(back), env=_env(url))
         assert again.code == 0, again.stderr
         assert "哈希链校验通过" in again.stdout
     assert _counts(back) == before
-    audit = qianfa(tmp_path / "sqlite-home", "audit", "verify", env=_env(f"sqlite:///{back}"))
+    audit = qianfa(pg_home, "audit", "verify", env=_env(f"sqlite:///{back}"))
     assert audit.code == 0
 
 
@@ -103,6 +105,7 @@ async def test_backups_of_sqlite_and_postgresql_hold_every_row(
     with fresh_database(postgres) as url:
         assert qianfa(demo_home, "db", "copy", "--to", url, env=_env()).code == 0
         logical = tmp_path / "pg-backup.db"
-        run = qianfa(tmp_path / "h", "db", "backup", "--out", str(logical), "--json", env=_env(url))
+        home = Path(shutil.copytree(demo_home, tmp_path / "h"))
+        run = qianfa(home, "db", "backup", "--out", str(logical), "--json", env=_env(url))
         assert run.code == 0 and run.json()["method"] == "copy"
     assert _counts(logical) == before
