@@ -377,3 +377,40 @@ async def test_an_app_role_without_schema_rights_runs_but_cannot_drop_the_guaran
                 execute(f"DROP OWNED BY {role}")
             with raw(postgres) as execute:
                 execute(f"DROP ROLE {role}")
+
+
+_RESULT_OF = "(SELECT result_id FROM record WHERE id = ?)"
+_STUDENT_OF = (
+    "(SELECT er.student_id FROM exam_result er JOIN record r ON r.result_id = er.id WHERE r.id = ?)"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "refusal"),
+    [
+        (f"UPDATE exam_result SET passed = 0 WHERE id = {_RESULT_OF}", "result behind"),
+        (f"DELETE FROM exam_result WHERE id = {_RESULT_OF}", "result behind"),
+        (f"UPDATE student SET name = '改名' WHERE id = {_STUDENT_OF}", "student behind"),
+        ("UPDATE signature SET sha256 = 'forged' WHERE ? > 0", "signature is final"),
+        ("DELETE FROM signature WHERE ? > 0", "signature is final"),
+    ],
+)
+async def test_what_a_confirmed_certificate_rests_on_is_final_too(
+    world: World, sql: str, refusal: str
+) -> None:
+    confirmed = world.record_ids[0]
+    with raw(world.location) as execute:
+        with pytest.raises(IntegrityErrors, match=refusal):
+            execute(sql, (confirmed,))
+        # The pending record's student can still be corrected (完善学生信息).
+        pending = world.record_ids[1]
+        execute(f"UPDATE student SET name = '更正' WHERE id = {_STUDENT_OF}", (pending,))
+
+
+async def test_a_void_certificate_stays_void(world: World) -> None:
+    confirmed = world.record_ids[0]
+    await world.issuance.void(
+        (await world.store.records_by_ids([confirmed]))[0].cert_no, "证书信息有误"
+    )
+    with raw(world.location) as execute, pytest.raises(IntegrityErrors, match="stays void"):
+        execute("UPDATE record SET void_at = NULL WHERE id = ?", (confirmed,))
