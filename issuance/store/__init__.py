@@ -6,6 +6,7 @@ from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.graduation import GraduationQueries
 from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.rerendering import RerenderQueries
@@ -28,6 +29,7 @@ class Store(
     WorkQueries,
     InboxQueries,
     RerenderQueries,
+    GraduationQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 

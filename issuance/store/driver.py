@@ -79,6 +79,12 @@ class Driver(Protocol):
     async def close(self) -> None: ...
 
 
+# First line of a migration that rebuilds tables (to change a CHECK constraint, say). It must copy
+# the indexes and triggers of those tables into _rebuild_kept(name, sql) first; any of them it
+# does not define anew are recreated after it.
+_REBUILDS_TABLES = "-- rebuilds tables"
+
+
 class SqliteDriver:
     """One aiosqlite connection (WAL) shared by a process's tasks, one transaction at a time."""
 
@@ -143,15 +149,37 @@ class SqliteDriver:
     async def apply_migration(self, number: int, sql: str) -> None:
         # executescript commits whatever is open first, so the script carries its own transaction.
         async with self._lock:
-            script = (
-                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"
-            )
+            rebuild = sql.startswith(_REBUILDS_TABLES)
+            if rebuild:
+                # SQLite's documented table rebuild: foreign keys off (outside the transaction),
+                # checked before commit.
+                await self.db.execute("PRAGMA foreign_keys = OFF")
+            script = f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});"
             try:
                 await self.db.executescript(script)
+                if rebuild:
+                    await self._keep_other_indexes_and_triggers()
+                    broken = await (await self.db.execute("PRAGMA foreign_key_check")).fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration {number} breaks foreign keys: {broken}")
+                await self.db.execute("COMMIT")
             except BaseException:
                 if self.db.in_transaction:
                     await self.db.execute("ROLLBACK")
                 raise
+            finally:
+                if rebuild:
+                    await self.db.execute("PRAGMA foreign_keys = ON")
+
+    async def _keep_other_indexes_and_triggers(self) -> None:
+        """Recreate indexes and triggers that a table rebuild dropped and did not define anew."""
+        async with self.db.execute(
+            "SELECT name, sql FROM _rebuild_kept WHERE name NOT IN (SELECT name FROM sqlite_schema)"
+        ) as cursor:
+            lost = list(await cursor.fetchall())
+        for _name, definition in lost:
+            await self.db.execute(definition)
+        await self.db.execute("DROP TABLE _rebuild_kept")
 
     async def close(self) -> None:
         await self.db.close()
