@@ -8,24 +8,26 @@ import logging
 import signal
 from typing import Any
 
-from issuance.core.errors import DomainError
 from issuance.core.settings import Settings, SettingsError
+from issuance.store import Store
 from issuance.store.opening import open_store
 
 log = logging.getLogger(__name__)
 # Each part is a module with `async def serve(settings, store, stop, **wiring)`.
 MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
 PARTS = tuple(MODULES)
-WEBHOOK_PAIR = {"web", "bot"}
 
 
-def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
+def wiring(settings: Settings, parts: set[str], store: Store) -> dict[str, dict[str, Any]]:
     """What the parts of this process share, made here and handed to each (no module globals):
-    the webhook updates the web part receives for the bot part."""
-    if not {"web", "bot"} <= parts or not settings.telegram_webhook_url:
+    the webhook updates the web part receives for the bot part, in memory when the bot runs in
+    this process, else through the database for whichever bot process holds the inbox lease."""
+    if "web" not in parts or not settings.telegram_webhook_url:
         return {}
-    from channels.telegram.webhook import Inbox, routes
+    from channels.telegram.webhook import Inbox, StoredInbox, routes
 
+    if "bot" not in parts:
+        return {"web": {"extra_routes": routes(settings, StoredInbox(store))}}
     inbox = Inbox()
     return {"web": {"extra_routes": routes(settings, inbox)}, "bot": {"inbox": inbox}}
 
@@ -35,9 +37,6 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     if not settings.secret_key:
         # Signed links (QR codes, CSRF) need it; fail now, not on the first certificate.
         raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
-    if settings.telegram_webhook_url and settings.telegram_token and len(parts & WEBHOOK_PAIR) == 1:
-        # The web part hands webhook updates to the bot in memory: both must share one process.
-        raise DomainError("run.webhook_split")
     modules = {}
     for name, module_name in MODULES.items():
         if name not in parts:
@@ -57,7 +56,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         loop.add_signal_handler(signum, stop.set)
     store = await open_store(settings)
     try:
-        shared = wiring(settings, parts)
+        shared = wiring(settings, parts, store)
         servers = [
             asyncio.create_task(
                 module.serve(settings, store, stop, **shared.get(name, {})), name=name
