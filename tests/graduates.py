@@ -26,7 +26,7 @@ def sample_print(class_level: ClassLevel = ClassLevel.SENIOR) -> GraduationPrint
         graduated=date(2024, 6, 30),
         class_level=class_level,
         major="数控加工",
-        study_years=3,
+        study_years="3",
         school_name="福建省第一技师学院",
         issued_on=date(2025, 1, 5),
     )

@@ -40,11 +40,11 @@ class SchoolLevel(StrEnum):
 
 
 class ClassLevel(StrEnum):
-    """学生毕业层次, in the words the guide uses on the certificate."""
+    """学生毕业层次, as graduates are stored; the layouts map them to the printed words."""
 
     PREPARATORY_TECHNICIAN = "预备技师班"
     SENIOR = "高级工班"
-    INTERMEDIATE = "中级技工班"
+    INTERMEDIATE = "中级工班"
 
 
 LAYOUT_FILES = {
@@ -76,7 +76,11 @@ CLASS_FIELD = "class_level"
 
 @dataclass(frozen=True)
 class GraduationPrint:
-    """What one graduation certificate fills in on its blank (毕业证书填写内容)."""
+    """What one graduation certificate fills in on its blank (毕业证书填写内容).
+
+    `enrolled` and `graduated` print as year and month only; `study_years` is the 学制 number
+    as stored ("3", "2.5"); `class_level` in the stored words (预备技师班, 高级工班, 中级工班).
+    """
 
     cert_no: str
     name: str
@@ -86,7 +90,7 @@ class GraduationPrint:
     graduated: date
     class_level: ClassLevel
     major: str
-    study_years: int
+    study_years: str
     school_name: str
     issued_on: date
 
@@ -239,7 +243,7 @@ def fill_ins(cert: GraduationPrint, layout: PrintLayout) -> dict[str, str]:
         "grad_month": str(cert.graduated.month),
         # the guide: a 技工学校 高级工班 is told apart by （高级工班） after the major
         "major": cert.major + dict(layout.major_suffix).get(cert.class_level, ""),
-        "study_years": str(cert.study_years),
+        "study_years": cert.study_years,
     }
     if layout.class_words:
         texts[CLASS_FIELD] = dict(layout.class_words)[cert.class_level]
