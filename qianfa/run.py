@@ -6,13 +6,26 @@ import asyncio
 import importlib
 import logging
 import signal
+from typing import Any
 
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)
-# Each part is a package with `async def serve(settings, store, stop)`.
-PARTS = ("web", "bot", "worker")
+# Each part is a module with `async def serve(settings, store, stop, **wiring)`.
+MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
+PARTS = tuple(MODULES)
+
+
+def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
+    """What the parts of this process share, made here and handed to each (no module globals):
+    the webhook updates the web part receives for the bot part."""
+    if not {"web", "bot"} <= parts or not settings.telegram_webhook_url:
+        return {}
+    from channels.telegram.webhook import Inbox, routes
+
+    inbox = Inbox()
+    return {"web": {"extra_routes": routes(settings, inbox)}, "bot": {"inbox": inbox}}
 
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
@@ -27,15 +40,17 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     store = await Store.open(settings.database_path)
     try:
         servers = []
-        for name in PARTS:
+        shared = wiring(settings, parts)
+        for name, module_name in MODULES.items():
             if name not in parts:
                 continue
             try:
-                module = importlib.import_module(f"{name}.serve")
+                module = importlib.import_module(module_name)
             except ModuleNotFoundError:
                 log.warning("the %s part is not part of this build; skipping it", name)
                 continue
-            servers.append(asyncio.create_task(module.serve(settings, store, stop), name=name))
+            serving = module.serve(settings, store, stop, **shared.get(name, {}))
+            servers.append(asyncio.create_task(serving, name=name))
         log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
         done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()
