@@ -3,6 +3,7 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.rerendering import RerenderQueries
@@ -25,6 +26,7 @@ class Store(
     WorkQueries,
     RerenderQueries,
     GraduationQueries,
+    GradOutputQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 

@@ -1,0 +1,153 @@
+"""`qianfa grad print | calibrate | roster | stats | verify`: graduation printouts and lookup."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from issuance.core.catalog import t
+from issuance.core.settings import Settings
+from issuance.graduation.printouts import Printouts
+from issuance.graduation.service import Graduation
+from issuance.graduation.stock import Stock, serial_range
+from issuance.store import Store
+
+Result = tuple[Any, str]
+
+
+async def _with(
+    settings: Settings, body: Callable[[Printouts, Stock], Awaitable[Result]]
+) -> Result:
+    store = await Store.open(settings.database_path)
+    try:
+        printouts = Printouts(Graduation(store, settings), store)
+        return await body(printouts, Stock(store, settings))
+    finally:
+        await store.close()
+
+
+def _write(path: str, data: bytes) -> Path:
+    """Write the whole file or none of it."""
+    out = Path(path)
+    partial = out.with_name(out.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(out)
+    return out
+
+
+async def cmd_print(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(printouts: Printouts, stock: Stock) -> Result:
+        if args.calibration:
+            out = _write(args.out, await printouts.calibration_pdf(args.school))
+            return {"out": str(out)}, t("gradcli.calibration_written", out=out)
+        pdf, count = await printouts.print_pdf(args.school, args.term or "")
+        serials: list[str] = []
+        if args.first_serial:
+            # book the blanks before handing out the pages: a refused booking prints nothing
+            ids = await printouts.numbered_ids(args.school, args.term)
+            serials = serial_range(args.first_serial, count=len(ids))
+            school = await printouts.grad.school(args.school)
+            by = await printouts.grad.clerk_of(school, args.by)
+            await stock.record_printing(school.id, list(zip(serials, ids, strict=True)), by)
+        out = _write(args.out, pdf)
+        result = {"out": str(out), "certificates": count, "serials": serials}
+        return result, t("gradcli.printed", out=out, count=count)
+
+    return await _with(settings, body)
+
+
+async def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(printouts: Printouts, _: Stock) -> Result:
+        offset = await printouts.calibrate(args.school, args.dx, args.dy, args.by)
+        return asdict(offset), t("gradcli.calibrated", dx=offset.dx_mm, dy=offset.dy_mm)
+
+    return await _with(settings, body)
+
+
+async def cmd_roster(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(printouts: Printouts, _: Stock) -> Result:
+        fmt = "xlsx" if args.out.lower().endswith(".xlsx") else "pdf"
+        data, count = await printouts.roster(args.school, args.term, fmt, args.mask_ids)
+        out = _write(args.out, data)
+        return {"out": str(out), "graduates": count}, t("gradcli.roster", out=out, count=count)
+
+    return await _with(settings, body)
+
+
+async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(printouts: Printouts, _: Stock) -> Result:
+        rates = await printouts.rates(args.year, args.school)
+        rows = [
+            {
+                **asdict(r),
+                "qualification_rate": round(r.qualification_rate, 4),
+                "employment_rate": round(r.employment_rate, 4),
+            }
+            for r in rates
+        ]
+        lines = [
+            t(
+                "gradcli.stats_line",
+                school=r.school,
+                graduates=r.graduates,
+                qualification=f"{r.qualification_rate:.1%}",
+                employment=f"{r.employment_rate:.1%}",
+            )
+            for r in rates
+        ]
+        result: dict[str, Any] = {"year": args.year, "schools": rows}
+        if args.chart:
+            out = _write(args.chart, printouts.chart(args.year, rates))
+            result["chart"] = str(out)
+            lines.append(t("gradcli.chart_written", out=out))
+        return result, "\n".join(lines) or t("gradchart.no_schools")
+
+    return await _with(settings, body)
+
+
+async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(printouts: Printouts, _: Stock) -> Result:
+        answer = await printouts.lookup(args.number, args.name)
+        return asdict(answer), t("gradlookup.found", **asdict(answer))
+
+    return await _with(settings, body)
+
+
+def register(g: Any, common: argparse.ArgumentParser) -> None:
+    """Add the printout commands to the `qianfa grad` group."""
+    p = g.add_parser("print", parents=[common], help="毕业证打印: fill-in PDF for the blanks")
+    p.add_argument("--school", required=True, help="school code")
+    p.add_argument("--term", help="graduation term YYYYMM")
+    p.add_argument("--out", required=True, help="PDF file to write")
+    p.add_argument("--calibration", action="store_true", help="the calibration test page")
+    p.add_argument("--first-serial", help="serial of the first blank loaded (books each blank)")
+    p.add_argument("--by", help="the printing 经办人 (id or phone; default: the school's first)")
+    p.set_defaults(func=cmd_print)
+
+    p = g.add_parser("calibrate", parents=[common], help="set the school's printer offset (mm)")
+    p.add_argument("--school", required=True)
+    p.add_argument("--dx", type=float, required=True, help="mm, right positive")
+    p.add_argument("--dy", type=float, required=True, help="mm, down positive")
+    p.add_argument("--by", help="the school's 经办人 (id or phone)")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = g.add_parser("roster", parents=[common], help="毕业生花名册 as PDF or XLSX")
+    p.add_argument("--school", required=True)
+    p.add_argument("--term", required=True, help="graduation term YYYYMM")
+    p.add_argument("--out", required=True, help=".pdf or .xlsx")
+    p.add_argument("--mask-ids", action="store_true", help="mask ID numbers (for sharing)")
+    p.set_defaults(func=cmd_roster)
+
+    p = g.add_parser("stats", parents=[common], help="qualification and employment rates")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--school")
+    p.add_argument("--chart", help="also write the bar chart PNG here")
+    p.set_defaults(func=cmd_stats)
+
+    p = g.add_parser("verify", parents=[common], help="look a certificate up: number and name")
+    p.add_argument("number")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_verify)
