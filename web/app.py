@@ -15,7 +15,7 @@ from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from web import signing, verification
+from web import grad_verification, signing, verification
 from web.context import WebContext, context, html
 from web.pages import message_page, static_files
 from web.security import SecurityHeadersMiddleware
@@ -52,6 +52,7 @@ def build_app(
             Route("/healthz", healthz),
             *signing.routes,
             *verification.routes,
+            *grad_verification.routes,
             Mount("/static", static_files(), name="static"),
             *extra_routes,
         ],
