@@ -11,22 +11,26 @@ from PIL import Image
 from issuance.core.chain import Act
 from issuance.graduation import demo
 from tests.cli import qianfa, sql
-from tests.gradworld import PROVINCE_RUN, UNDER_CITY, UNDER_FINAL_CITY, grad_world
+from tests.gradworld import PROVINCE_RUN, UNDER_CITY, UNDER_FINAL_CITY, GradWorld, grad_world
 from tests.integration.test_grad_print import PT_PER_MM, Word, words
 
 
-async def _approved(home: Path) -> None:
+async def _approve_all(world: GradWorld) -> None:
     """Every demo school's term declared, reviewed and approved all the way."""
+    for school, leader, approvers in (
+        (PROVINCE_RUN, "leader_province_run", ("province",)),
+        (UNDER_FINAL_CITY, "leader_fuzhou", ("fuzhou",)),
+        (UNDER_CITY, "leader_quanzhou", ("quanzhou", "province")),
+    ):
+        request_id, _ = await world.grad.declare(school, demo.TERM)
+        await world.grad.act(world[leader], request_id, Act.CONFIRM)
+        for approver in approvers:
+            await world.grad.act(world[approver], request_id, Act.CONFIRM)
+
+
+async def _approved(home: Path) -> None:
     async with grad_world(home) as world:
-        for school, leader, approvers in (
-            (PROVINCE_RUN, "leader_province_run", ("province",)),
-            (UNDER_FINAL_CITY, "leader_fuzhou", ("fuzhou",)),
-            (UNDER_CITY, "leader_quanzhou", ("quanzhou", "province")),
-        ):
-            request_id, _ = await world.grad.declare(school, demo.TERM)
-            await world.grad.act(world[leader], request_id, Act.CONFIRM)
-            for approver in approvers:
-                await world.grad.act(world[approver], request_id, Act.CONFIRM)
+        await _approve_all(world)
 
 
 def _numbered(home: Path, school: str) -> list[tuple[str, str, str, str]]:
@@ -165,3 +169,33 @@ async def test_verify_answers_number_and_name_never_the_id_number(tmp_path: Path
     assert id_number not in run.stdout and name not in run.stdout
     wrong = qianfa(tmp_path, "grad", "verify", cert_no, name + "某")
     assert wrong.code == 1 and "未查到" in wrong.stderr
+
+
+async def test_first_serial_books_each_blank_and_a_blank_is_never_printed_twice(
+    tmp_path: Path,
+) -> None:
+    count = demo.PER_SCHOOL
+    async with grad_world(tmp_path) as world:
+        await _approve_all(world)
+        await world.stock.receive("技工学校", "J0000001", "J0000100", world["keeper"].phone)
+        request_id = await world.grad.request_blanks(UNDER_CITY, "技工学校", count, None)
+        for who in ("leader_quanzhou", "quanzhou", "province"):
+            await world.grad.act(world[who], request_id, Act.CONFIRM)
+        await world.stock.issue(request_id, "J0000001", world["distributor"].phone)
+    out = tmp_path / "print.pdf"
+    run = qianfa(tmp_path, "grad", "print", "--school", UNDER_CITY, "--term", demo.TERM,
+                 "--out", str(out), "--first-serial", "J0000001", "--json")  # fmt: skip
+    assert run.code == 0, run.stderr
+    assert run.json()["serials"] == [f"J{n:07d}" for n in range(1, count + 1)]
+    booked = sql(
+        tmp_path,
+        "SELECT b.serial, g.cert_no FROM blank b JOIN graduate g ON g.id = b.graduate_id"
+        " WHERE b.state = '已打印' ORDER BY b.serial",
+    )
+    assert [cert_no for _, cert_no in booked] == [c for c, *_ in _numbered(tmp_path, UNDER_CITY)]
+
+    out.unlink()
+    again = qianfa(tmp_path, "grad", "print", "--school", UNDER_CITY, "--term", demo.TERM,
+                   "--out", str(out), "--first-serial", "J0000001")  # fmt: skip
+    assert again.code == 1
+    assert not out.exists()
