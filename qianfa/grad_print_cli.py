@@ -43,12 +43,12 @@ async def cmd_print(args: argparse.Namespace, settings: Settings) -> Result:
         if args.calibration:
             out = _write(args.out, await printouts.calibration_pdf(args.school))
             return {"out": str(out)}, t("gradcli.calibration_written", out=out)
-        pdf, count = await printouts.print_pdf(args.school, args.term or "")
+        pdf, ids = await printouts.print_pdf(args.school, args.term or "")
+        count = len(ids)
         serials: list[str] = []
         if args.first_serial:
             # book the blanks before handing out the pages: a refused booking prints nothing
-            ids = await printouts.numbered_ids(args.school, args.term)
-            serials = serial_range(args.first_serial, count=len(ids))
+            serials = serial_range(args.first_serial, count=count)
             school = await printouts.grad.school(args.school)
             by = await printouts.grad.clerk_of(school, args.by)
             await stock.record_printing(school.id, list(zip(serials, ids, strict=True)), by)

@@ -108,20 +108,16 @@ class Printouts:
         stored = await self.store.print_offset(school.id)
         return Offset(*stored) if stored else Offset()
 
-    async def print_pdf(self, school_code: str, term: str) -> tuple[bytes, int]:
-        """The term's numbered certificates on the school's blank layout, offset applied."""
+    async def print_pdf(self, school_code: str, term: str) -> tuple[bytes, list[int]]:
+        """The term's numbered certificates on the school's blank layout, offset applied, and
+        the graduate ids page by page (to book printed blanks against)."""
         school = await self._school(school_code)
         rows = await self.store.numbered_graduates(school.id, term_of(term))
         if not rows:
             raise Invalid("gradprint.no_certificates")
         layout = layout_for(_level(school))
         pdf = render_print([_print_view(r) for r in rows], layout, await self.offset(school))
-        return pdf, len(rows)
-
-    async def numbered_ids(self, school_code: str, term: str) -> list[int]:
-        """Graduate ids in print order, to book printed blanks against."""
-        school = await self._school(school_code)
-        return [int(r["id"]) for r in await self.store.numbered_graduates(school.id, term_of(term))]
+        return pdf, [int(r["id"]) for r in rows]
 
     async def calibration_pdf(self, school_code: str) -> bytes:
         """The school's calibration page, with its current offset."""
