@@ -14,6 +14,7 @@ from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
 from issuance.store import Store
+from qianfa.helptext import help_text
 
 Result = tuple[Any, str]
 
@@ -118,36 +119,39 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
 
 def register(g: Any, common: argparse.ArgumentParser) -> None:
     """Add the printout commands to the `qianfa grad` group."""
-    p = g.add_parser("print", parents=[common], help="毕业证打印: fill-in PDF for the blanks")
-    p.add_argument("--school", required=True, help="school code")
-    p.add_argument("--term", help="graduation term YYYYMM")
-    p.add_argument("--out", required=True, help="PDF file to write")
-    p.add_argument("--calibration", action="store_true", help="the calibration test page")
-    p.add_argument("--first-serial", help="serial of the first blank loaded (books each blank)")
-    p.add_argument("--by", help="the printing 经办人 (id or phone; default: the school's first)")
+    school, term, by = (help_text(f"help.grad.{k}") for k in ("school", "term", "by"))
+    p = g.add_parser("print", parents=[common], help=help_text("help.gradprint.print"))
+    p.add_argument("--school", required=True, help=school)
+    p.add_argument("--term", help=term)
+    p.add_argument("--out", required=True, help=help_text("help.gradprint.out_pdf"))
+    p.add_argument(
+        "--calibration", action="store_true", help=help_text("help.gradprint.calibration")
+    )
+    p.add_argument("--first-serial", help=help_text("help.gradprint.first_serial"))
+    p.add_argument("--by", help=by)
     p.set_defaults(func=cmd_print)
 
-    p = g.add_parser("calibrate", parents=[common], help="set the school's printer offset (mm)")
-    p.add_argument("--school", required=True)
-    p.add_argument("--dx", type=float, required=True, help="mm, right positive")
-    p.add_argument("--dy", type=float, required=True, help="mm, down positive")
-    p.add_argument("--by", help="the school's 经办人 (id or phone)")
+    p = g.add_parser("calibrate", parents=[common], help=help_text("help.gradprint.calibrate"))
+    p.add_argument("--school", required=True, help=school)
+    p.add_argument("--dx", type=float, required=True, help=help_text("help.gradprint.dx"))
+    p.add_argument("--dy", type=float, required=True, help=help_text("help.gradprint.dy"))
+    p.add_argument("--by", help=by)
     p.set_defaults(func=cmd_calibrate)
 
-    p = g.add_parser("roster", parents=[common], help="毕业生花名册 as PDF or XLSX")
-    p.add_argument("--school", required=True)
-    p.add_argument("--term", required=True, help="graduation term YYYYMM")
-    p.add_argument("--out", required=True, help=".pdf or .xlsx")
-    p.add_argument("--mask-ids", action="store_true", help="mask ID numbers (for sharing)")
+    p = g.add_parser("roster", parents=[common], help=help_text("help.gradprint.roster"))
+    p.add_argument("--school", required=True, help=school)
+    p.add_argument("--term", required=True, help=term)
+    p.add_argument("--out", required=True, help=help_text("help.gradprint.out_roster"))
+    p.add_argument("--mask-ids", action="store_true", help=help_text("help.gradprint.mask_ids"))
     p.set_defaults(func=cmd_roster)
 
-    p = g.add_parser("stats", parents=[common], help="qualification and employment rates")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--school")
-    p.add_argument("--chart", help="also write the bar chart PNG here")
+    p = g.add_parser("stats", parents=[common], help=help_text("help.gradprint.stats"))
+    p.add_argument("--year", type=int, required=True, help=help_text("help.gradprint.year"))
+    p.add_argument("--school", help=school)
+    p.add_argument("--chart", help=help_text("help.gradprint.chart"))
     p.set_defaults(func=cmd_stats)
 
-    p = g.add_parser("verify", parents=[common], help="look a certificate up: number and name")
-    p.add_argument("number")
-    p.add_argument("name")
+    p = g.add_parser("verify", parents=[common], help=help_text("help.gradprint.verify"))
+    p.add_argument("number", help=help_text("help.gradprint.number"))
+    p.add_argument("name", help=help_text("help.gradprint.name"))
     p.set_defaults(func=cmd_verify)
