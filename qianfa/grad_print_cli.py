@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from issuance.core.catalog import t
+from issuance.core.errors import NotFound
 from issuance.core.settings import Settings
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
@@ -80,14 +81,18 @@ async def cmd_roster(args: argparse.Namespace, settings: Settings) -> Result:
 
 async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(printouts: Printouts, _: Stock) -> Result:
-        rates = await printouts.rates(args.year, args.school)
+        found = await printouts.rates(args.year, args.school)
         rows = [
             {
-                **asdict(r),
+                "code": code,
+                "name": r.school,
+                "graduates": r.graduates,
+                "qualified": r.qualified,
                 "qualification_rate": round(r.qualification_rate, 4),
+                "employed": r.employed,
                 "employment_rate": round(r.employment_rate, 4),
             }
-            for r in rates
+            for code, r in found
         ]
         lines = [
             t(
@@ -97,11 +102,12 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
                 qualification=f"{r.qualification_rate:.1%}",
                 employment=f"{r.employment_rate:.1%}",
             )
-            for r in rates
+            for _, r in found
         ]
         result: dict[str, Any] = {"year": args.year, "schools": rows}
         if args.chart:
-            out = _write(args.chart, printouts.chart(args.year, rates))
+            chart = printouts.chart(args.year, [r for _, r in found])
+            out = _write(args.chart, chart)
             result["chart"] = str(out)
             lines.append(t("gradcli.chart_written", out=out))
         return result, "\n".join(lines) or t("gradchart.no_schools")
@@ -110,9 +116,16 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
 
 
 async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
+    # imported here: qianfa.cli imports this module while building its parser
+    from qianfa.cli import NotValid
+
     async def body(printouts: Printouts, _: Stock) -> Result:
-        answer = await printouts.lookup(args.number, args.name)
-        return asdict(answer), t("gradlookup.found", **asdict(answer))
+        try:
+            answer = await printouts.lookup(args.number, args.name)
+        except NotFound as missing:
+            result = {"status": "not_found", "cert_no": args.number.strip()}
+            raise NotValid(result, missing.message()) from None
+        return {"status": "valid", **asdict(answer)}, t("gradlookup.found", **asdict(answer))
 
     return await _with(settings, body)
 

@@ -161,12 +161,17 @@ class Printouts:
         heading = RosterHeading(school.name, _term_label(term))
         return render_roster(heading, lines, mask_ids), len(lines)
 
-    async def rates(self, year: int, school_code: str | None) -> list[SchoolRates]:
-        """Per school, the year's graduates and both rates' counts."""
+    async def rates(self, year: int, school_code: str | None) -> list[tuple[str, SchoolRates]]:
+        """Per school (code, counts): the year's graduates and both rates' counts."""
         school_id = (await self._school(school_code)).id if school_code else None
         rows = await self.store.graduation_rates(year, school_id)
         return [
-            SchoolRates(r["name"], int(r["graduates"]), int(r["qualified"]), int(r["employed"]))
+            (
+                r["code"],
+                SchoolRates(
+                    r["name"], int(r["graduates"]), int(r["qualified"]), int(r["employed"])
+                ),
+            )
             for r in rows
         ]
 

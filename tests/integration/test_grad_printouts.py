@@ -148,9 +148,10 @@ async def test_stats_as_json_and_chart(tmp_path: Path) -> None:
         " SUM(g.employment IN ('已就业', '升学')) FROM graduate g JOIN org o ON o.id = g.school_id"
         " GROUP BY o.name",
     )
-    assert {(s["school"], s["graduates"], s["qualified"], s["employed"]) for s in schools} == set(
+    assert {(s["name"], s["graduates"], s["qualified"], s["employed"]) for s in schools} == set(
         counted
     )
+    assert {s["code"] for s in schools} == {PROVINCE_RUN, UNDER_FINAL_CITY, UNDER_CITY}
     for s in schools:
         assert s["qualification_rate"] == round(s["qualified"] / s["graduates"], 4)
     with Image.open(chart) as image:
@@ -163,12 +164,14 @@ async def test_verify_answers_number_and_name_never_the_id_number(tmp_path: Path
     run = qianfa(tmp_path, "grad", "verify", cert_no, name, "--json")
     assert run.code == 0, run.stderr
     answer = run.json()
-    assert answer["cert_no"] == cert_no and answer["major"] == major
+    assert answer["status"] == "valid" and answer["cert_no"] == cert_no and answer["major"] == major
     assert answer["name"].startswith(name[0]) and "*" in answer["name"]
     assert answer["school"] == "福州高级技工学校"
     assert id_number not in run.stdout and name not in run.stdout
-    wrong = qianfa(tmp_path, "grad", "verify", cert_no, name + "某")
-    assert wrong.code == 1 and "未查到" in wrong.stderr
+    wrong = qianfa(tmp_path, "grad", "verify", cert_no, name + "某", "--json")
+    assert wrong.code == 1 and wrong.json() == {"status": "not_found", "cert_no": cert_no}
+    told = qianfa(tmp_path, "grad", "verify", cert_no, name + "某")
+    assert told.code == 1 and "未查到" in told.stdout
 
 
 async def test_first_serial_books_each_blank_and_a_blank_is_never_printed_twice(
