@@ -16,6 +16,7 @@ from issuance.graduation.exporting import export_graduates
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
 from issuance.store import Store
+from qianfa import grad_print_cli
 from qianfa.helptext import help_text
 
 Result = tuple[Any, str]
@@ -295,6 +296,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
             p.add_argument("--set", action="append", required=True, help=help_text("help.grad.set"))
         p.add_argument("--by", help=help_text("help.grad.by"))
         p.set_defaults(func=func)
+
+    grad_print_cli.register(g, common)
 
     p = g.add_parser("history", parents=[common], help=help_text("help.grad.history"))
     p.add_argument("request", type=int, help=help_text("help.grad.request"))

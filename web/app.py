@@ -16,7 +16,7 @@ from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from web import signing, verification
+from web import grad_verification, signing, verification
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
 from web.pages import MessageKind, message_page, static_files
@@ -74,6 +74,7 @@ def build_app(
             Route("/healthz", healthz),
             *signing.routes,
             *verification.routes,
+            *grad_verification.routes,
             Mount("/static", static_files(), name="static"),
             *extra_routes,
         ],

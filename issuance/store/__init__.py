@@ -6,6 +6,7 @@ from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
 from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
@@ -30,6 +31,7 @@ class Store(
     InboxQueries,
     RerenderQueries,
     GraduationQueries,
+    GradOutputQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 

@@ -1,0 +1,80 @@
+"""Store queries behind graduation printouts: numbered graduates of a term, printer offsets,
+per-school statistics, and the public lookup by certificate number."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from issuance.store.base import BaseStore
+
+if TYPE_CHECKING:
+    from issuance.core.audit import AuditEntry
+
+# who counts as employed in the province's 就业率: in work, or gone on to further study
+EMPLOYED = ("已就业", "升学")
+
+_NUMBERED_SQL = (
+    "SELECT g.id, g.name, g.id_number, g.sex, g.major, g.class_level, g.enrolled, g.graduated,"
+    " g.years, g.study_mode, g.qualification_no, g.cert_no, g.numbered_at, o.name AS school_name,"
+    " o.level AS school_level"
+    " FROM graduate g JOIN org o ON o.id = g.school_id"
+)
+
+
+class GradOutputQueries(BaseStore):
+    """Reads for printing, the roster, statistics and lookup; the one write is a printer offset."""
+
+    if TYPE_CHECKING:
+
+        async def append_audit(self, entry: AuditEntry) -> int: ...
+
+    async def numbered_graduates(self, school_id: int, term: str) -> list[aiosqlite.Row]:
+        """A school's graduates of a term whose declaration is approved (numbered), by number."""
+        return await self._all(
+            f"{_NUMBERED_SQL} WHERE g.school_id = ? AND g.graduated = ? AND g.cert_no IS NOT NULL"
+            " ORDER BY g.cert_no",
+            (school_id, term),
+        )
+
+    async def graduate_by_cert_no(self, cert_no: str) -> aiosqlite.Row | None:
+        """The numbered graduate holding `cert_no`, with the school's name."""
+        return await self._one(f"{_NUMBERED_SQL} WHERE g.cert_no = ?", (cert_no,))
+
+    async def print_offset(self, school_id: int) -> tuple[float, float] | None:
+        """The school's printer offset (dx, dy in mm), or None if never calibrated."""
+        row = await self._one(
+            "SELECT dx_mm, dy_mm FROM grad_print_offset WHERE school_id = ?", (school_id,)
+        )
+        return (float(row["dx_mm"]), float(row["dy_mm"])) if row else None
+
+    async def set_print_offset(
+        self, school_id: int, dx_mm: float, dy_mm: float, person_id: int | None, audit: AuditEntry
+    ) -> None:
+        """Replace the school's printer offset and log it."""
+        async with self.transaction():
+            await self.append_audit(audit)
+            await self._db.execute(
+                "INSERT INTO grad_print_offset (school_id, dx_mm, dy_mm, set_by, set_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (school_id) DO UPDATE SET"
+                " dx_mm = excluded.dx_mm, dy_mm = excluded.dy_mm, set_by = excluded.set_by,"
+                " set_at = excluded.set_at",
+                (school_id, dx_mm, dy_mm, person_id, audit.at),
+            )
+
+    async def graduation_rates(self, year: int, school_id: int | None) -> list[aiosqlite.Row]:
+        """Per school, graduates of `year`: how many, with a qualification, employed."""
+        marks = ",".join("?" * len(EMPLOYED))
+        where = "substr(g.graduated, 1, 4) = ?" + (" AND g.school_id = ?" if school_id else "")
+        params: list[object] = [*EMPLOYED, f"{year:04d}"]
+        if school_id:
+            params.append(school_id)
+        return await self._all(
+            "SELECT o.code, o.name, COUNT(*) AS graduates,"
+            " COUNT(g.qualification_no) AS qualified,"
+            f" SUM(CASE WHEN g.employment IN ({marks}) THEN 1 ELSE 0 END) AS employed"
+            f" FROM graduate g JOIN org o ON o.id = g.school_id WHERE {where}"
+            " GROUP BY o.id, o.code, o.name ORDER BY o.code",
+            params,
+        )

@@ -1,0 +1,69 @@
+"""Public graduation-certificate lookup over real HTTP: the answer, wrong names, the rate limit."""
+
+from __future__ import annotations
+
+import httpx
+
+from issuance.core.chain import Act
+from issuance.graduation import demo
+from issuance.graduation.service import Graduation
+from tests.webserver import Live, csrf_of
+
+
+async def _numbered(live: Live) -> tuple[str, str, str]:
+    """Load the graduation demo, approve the province-run school's term: one graduate."""
+    await demo.load(live.issuance)
+    grad = Graduation(live.store, live.settings)
+    school = demo.SCHOOLS[0][0]
+    request_id, _ = await grad.declare(school, demo.TERM)
+    for phone in ("13900000012", "13900000001"):
+        actor = await live.store.person_by_ref(phone)
+        assert actor is not None
+        await grad.act(actor, request_id, Act.CONFIRM)
+    row = (await live.store.numbered_graduates((await grad.school(school)).id, demo.TERM))[0]
+    return row["cert_no"], row["name"], row["id_number"]
+
+
+async def ask(client: httpx.AsyncClient, cert_no: str, name: str) -> httpx.Response:
+    form = await client.get("/verify/graduation")
+    assert form.status_code == 200
+    return await client.post(
+        "/verify/graduation", data={"csrf": csrf_of(form), "cert_no": cert_no, "name": name}
+    )
+
+
+async def test_number_and_name_show_the_certificate_with_masked_name_and_no_id(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    cert_no, name, id_number = await _numbered(live)
+    answer = await ask(client, cert_no, name)
+    assert answer.status_code == 200
+    assert 'data-status="valid"' in answer.text
+    assert cert_no in answer.text and "福建省技师学院" in answer.text
+    assert name[0] + "*" in answer.text and name not in answer.text
+    assert id_number not in answer.text
+    assert "2025年6月" in answer.text
+
+
+async def test_a_wrong_name_is_not_found_and_bad_input_is_told(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    cert_no, name, _ = await _numbered(live)
+    wrong = await ask(client, cert_no, "王某某")
+    assert wrong.status_code == 200 and 'data-status="not_found"' in wrong.text
+    assert name not in wrong.text
+    bad = await ask(client, "35-001", name)
+    assert bad.status_code == 422 and "data-status" not in bad.text
+    assert "毕业证书编号" in bad.text
+
+
+async def test_lookup_is_rate_limited_like_verify(live: Live, client: httpx.AsyncClient) -> None:
+    cert_no, name, _ = await _numbered(live)
+    form = await client.get("/verify/graduation")
+    data = {"csrf": csrf_of(form), "cert_no": cert_no, "name": name}
+    answers = [
+        await client.post("/verify/graduation", data=data)
+        for _ in range(live.settings.web_verify_burst + 1)
+    ]
+    assert [a.status_code for a in answers[:-1]] == [200] * live.settings.web_verify_burst
+    assert answers[-1].status_code == 429
