@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import aiosqlite
-
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Invalid, NotFound
 from issuance.core.idcard import mask_name, parse_id_number
@@ -25,6 +23,7 @@ from issuance.formats.grad_print import (
 )
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
 from issuance.graduation.service import Graduation, term_of
+from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GradOrg
 
@@ -48,7 +47,7 @@ def _level(school: GradOrg) -> SchoolLevel:
     return SchoolLevel(school.level)
 
 
-def _print_view(row: aiosqlite.Row) -> GraduationPrint:
+def _print_view(row: Row) -> GraduationPrint:
     return GraduationPrint(
         cert_no=row["cert_no"],
         name=row["name"],
@@ -64,7 +63,7 @@ def _print_view(row: aiosqlite.Row) -> GraduationPrint:
     )
 
 
-def _roster_line(row: aiosqlite.Row) -> RosterLine:
+def _roster_line(row: Row) -> RosterLine:
     return RosterLine(
         cert_no=row["cert_no"],
         name=row["name"],

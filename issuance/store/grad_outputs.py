@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from issuance.store.base import BaseStore
+from issuance.store.driver import Row
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -30,7 +29,7 @@ class GradOutputQueries(BaseStore):
 
         async def append_audit(self, entry: AuditEntry) -> int: ...
 
-    async def numbered_graduates(self, school_id: int, term: str) -> list[aiosqlite.Row]:
+    async def numbered_graduates(self, school_id: int, term: str) -> list[Row]:
         """A school's graduates of a term whose declaration is approved (numbered), by number."""
         return await self._all(
             f"{_NUMBERED_SQL} WHERE g.school_id = ? AND g.graduated = ? AND g.cert_no IS NOT NULL"
@@ -38,7 +37,7 @@ class GradOutputQueries(BaseStore):
             (school_id, term),
         )
 
-    async def graduate_by_cert_no(self, cert_no: str) -> aiosqlite.Row | None:
+    async def graduate_by_cert_no(self, cert_no: str) -> Row | None:
         """The numbered graduate holding `cert_no`, with the school's name."""
         return await self._one(f"{_NUMBERED_SQL} WHERE g.cert_no = ?", (cert_no,))
 
@@ -63,7 +62,7 @@ class GradOutputQueries(BaseStore):
                 (school_id, dx_mm, dy_mm, person_id, audit.at),
             )
 
-    async def graduation_rates(self, year: int, school_id: int | None) -> list[aiosqlite.Row]:
+    async def graduation_rates(self, year: int, school_id: int | None) -> list[Row]:
         """Per school, graduates of `year`: how many, with a qualification, employed."""
         marks = ",".join("?" * len(EMPLOYED))
         where = "substr(g.graduated, 1, 4) = ?" + (" AND g.school_id = ?" if school_id else "")
