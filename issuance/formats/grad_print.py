@@ -2,8 +2,9 @@
 
 The province hands out printed blanks of three kinds (技师学院, 高级技工学校, 技工学校); the
 school prints only the words that fill the blanks, in a Hei face, one page per certificate. Where
-each blank sits is a TOML layout in `config/graduation/`; a printer's own shift is corrected by an
-`Offset` found with the calibration page. Everything here is pure: values in, PDF or PNG bytes out.
+each blank sits is a TOML layout in `issuance/config/graduation/`; a printer's own shift is
+corrected by an `Offset` found with the calibration page. Everything here is pure: values in,
+PDF or PNG bytes out.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from issuance.core.errors import Invalid
 from issuance.formats.certificate import FontFile
 from issuance.formats.fonts import font_files, pdf_font, pick_font, pil_font, width_mm
 
-LAYOUT_FOLDER = Path(__file__).resolve().parents[2] / "config" / "graduation"
+LAYOUT_FOLDER = Path(__file__).resolve().parents[1] / "config" / "graduation"
 # A printer that is off by more than this is fed wrongly, not in need of calibration.
 OFFSET_LIMIT_MM = 20.0
 SEXES = ("男", "女")
