@@ -5,6 +5,7 @@ from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import OutboxItem, OutboxQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
+from issuance.store.wecom import Inbound, WeComQueries
 from issuance.store.work import (
     BatchCertificate,
     CertificateClaim,
@@ -15,7 +16,7 @@ from issuance.store.work import (
 )
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries):
+class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries, WeComQueries):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 
@@ -26,6 +27,7 @@ __all__ = [
     "CertificateClaim",
     "CertificateFile",
     "ChatQueries",
+    "Inbound",
     "OutboxItem",
     "PlanInfo",
     "Problem",
@@ -35,5 +37,6 @@ __all__ = [
     "Store",
     "StoredSigningRequest",
     "WaitingBatch",
+    "WeComQueries",
     "system_clock",
 ]

@@ -1,0 +1,162 @@
+"""Pure formatting of what WeCom members see: texts and template cards from core values.
+
+Cards are WeCom's `button_interaction` template cards: at most six buttons, a drop-down
+(`button_selection`) to pick one record, at most six key/value lines. Button keys and option ids
+carry ids only, never a name or an ID number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from issuance.core.catalog import t
+from issuance.xcert.broadcasting import counts_line
+from issuance.xcert.desk import BatchPage
+from issuance.xcert.records import Batch
+
+Card = dict[str, Any]
+PENDING_PAGE = 5  # batches per pending-list card (a sixth button pages on)
+QUESTION = "record"
+TITLE_LIMIT = 36  # characters of main_title.title
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _card(task: int, title: str, desc: str, buttons: list[tuple[str, str]], **extra: Any) -> Card:
+    return {
+        "card_type": "button_interaction",
+        "source": {"desc": "签发 Qianfa"},
+        "main_title": {"title": _clip(title, TITLE_LIMIT), "desc": desc},
+        "task_id": f"qf-{task}",
+        "button_list": [
+            {"text": label, "style": 1 if n == 0 else 2, "key": key}
+            for n, (label, key) in enumerate(buttons)
+        ],
+        **extra,
+    }
+
+
+def task_number(task_id: str) -> int | None:
+    """The number in one of our task ids (None for anything else)."""
+    number = task_id.removeprefix("qf-")
+    return int(number) if task_id.startswith("qf-") and number.isdigit() else None
+
+
+def pending_text(batches: list[Batch], locale: str) -> str:
+    """待签发: every batch with its counts line, numbered like the card's buttons."""
+    if not batches:
+        return t("bot.pending.none", locale)
+    lines = [t("bot.pending.title", locale)]
+    for n, batch in enumerate(batches, 1):
+        lines.append(
+            f"\n{n}. {batch.program}（{batch.level}）\n{batch.plan}\n{batch.site_name}\n"
+            + counts_line(batch.counts, locale)
+        )
+    return "\n".join(lines)
+
+
+def pending_card(batches: list[Batch], page: int, task: int, locale: str) -> Card | None:
+    """Buttons to open the batches of one page of the pending list."""
+    if not batches:
+        return None
+    pages = (len(batches) + PENDING_PAGE - 1) // PENDING_PAGE
+    page = min(max(page, 0), pages - 1)
+    first = page * PENDING_PAGE
+    buttons = [
+        (t("bot.pending.open", locale, n=n), f"b:{batch.id}:0")
+        for n, batch in enumerate(batches[first : first + PENDING_PAGE], first + 1)
+    ]
+    if pages > 1:
+        buttons.append((t("bot.button.next", locale), f"wp:{(page + 1) % pages}"))
+    return _card(
+        task,
+        t("wecom.pending.card_title", locale),
+        t("bot.batch.page", locale, page=page + 1, pages=pages),
+        buttons,
+    )
+
+
+def option_id(record_id: int, version: int) -> str:
+    return f"{record_id}.{version}"
+
+
+def parse_option(option: str) -> tuple[int, int] | None:
+    record, _, version = option.partition(".")
+    if record.isdigit() and version.isdigit() and len(option) <= 20:
+        return int(record), int(version)
+    return None
+
+
+def batch_card(view: BatchPage, task: int, locale: str) -> Card:
+    """One page of a batch: its records (ID numbers masked), a drop-down of those the viewer
+    may act on, and the buttons 确认签发 / 拒绝签发 (the chosen one), 批量确认签发, pages."""
+    b = view.batch
+    lines = [
+        {
+            "keyname": _clip(f"{n}. {r.student_name}", 12),
+            "value": f"{r.masked_id} {r.status}",
+        }
+        for n, r in enumerate(view.records, view.offset + 1)
+    ]
+    options = [
+        {"id": option_id(r.id, r.version), "text": f"{n}. {r.student_name}"}
+        for n, r in enumerate(view.records, view.offset + 1)
+        if r.id in view.actionable
+    ]
+    buttons: list[tuple[str, str]] = []
+    if options:
+        buttons += [
+            (t("bot.button.confirm", locale), f"wc:{b.id}:{view.page}"),
+            (t("bot.button.refuse", locale), f"wr:{b.id}:{view.page}"),
+        ]
+    if view.waiting_total:
+        label = t("bot.button.batch_confirm", locale)
+        buttons.append((f"{label}（{view.waiting_total}）", f"ca:{b.id}"))
+    if view.page > 0:
+        buttons.append((t("bot.button.prev", locale), f"b:{b.id}:{view.page - 1}"))
+    if view.page + 1 < view.pages:
+        buttons.append((t("bot.button.next", locale), f"b:{b.id}:{view.page + 1}"))
+    if not buttons:
+        buttons.append((t("wecom.button.refresh", locale), f"b:{b.id}:{view.page}"))
+    extra: dict[str, Any] = {
+        "sub_title_text": f"{b.site_name}\n{counts_line(b.counts, locale)}\n"
+        + t("bot.batch.page", locale, page=view.page + 1, pages=view.pages),
+        "horizontal_content_list": lines[:6],
+    }
+    if options:
+        extra["button_selection"] = {
+            "question_key": QUESTION,
+            "title": t("wecom.batch.choose", locale),
+            "option_list": options,
+            "selected_id": options[0]["id"],
+        }
+    return _card(task, f"{b.program}（{b.level}）", b.plan, buttons, **extra)
+
+
+def refusals_text(view: BatchPage, locale: str) -> str | None:
+    """Refusal reasons and open student-info problems on the page (evaluators act on them)."""
+    lines = []
+    for n, r in enumerate(view.records, view.offset + 1):
+        if r.id in view.refusals and r.status.endswith("拒绝签发"):
+            lines.append(
+                f"{n}. {r.student_name}" + t("bot.batch.reason", locale, reason=view.refusals[r.id])
+            )
+        if r.id in view.problems:
+            lines.append(f"{n}. {r.student_name}" + t("bot.batch.problem", locale))
+    return "\n".join(lines) if lines else None
+
+
+def selected_option(fields: dict[str, Any]) -> str | None:
+    """The option chosen in the card's drop-down, from a template_card_event's SelectedItems."""
+    items = (fields.get("SelectedItems") or {}) if isinstance(fields, dict) else {}
+    selected = items.get("SelectedItem") if isinstance(items, dict) else None
+    for item in selected if isinstance(selected, list) else [selected]:
+        if isinstance(item, dict) and item.get("QuestionKey") == QUESTION:
+            ids = item.get("OptionIds") or {}
+            option = ids.get("OptionId") if isinstance(ids, dict) else None
+            if isinstance(option, list):
+                option = option[0] if option else None
+            return str(option) if option else None
+    return None

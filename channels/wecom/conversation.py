@@ -1,0 +1,282 @@
+"""The WeCom conversations: text commands, card clicks and awaited answers, on the core use cases.
+
+Each handler pulls plain values out of the callback, calls the core, and answers with a text
+or a card. Button keys use the same `prefix:id:id` data as the Telegram bot's buttons.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from typing import Any
+
+from channels.wecom import cards
+from channels.wecom.api import WeComError
+from channels.wecom.context import CHANNEL, Services, Turn, new_task
+from issuance.core.errors import Conflict, DomainError, Invalid
+from issuance.store import Inbound
+from issuance.xcert import desk
+from issuance.xcert.service import id_ranges
+
+log = logging.getLogger(__name__)
+
+AWAIT = "await"
+VERIFY_PER_MINUTE = 5
+Handler = Callable[[Turn, list[str]], Awaitable[None]]
+
+
+async def handle(services: Services, item: Inbound) -> None:
+    """Act on one stored callback; a domain error becomes a clear answer to the member."""
+    turn = Turn(services, item)
+    await turn.load_locale()
+    try:
+        await _route(turn)
+    except DomainError as error:
+        await turn.say(error.message(turn.locale))
+    except WeComError:
+        raise
+    except Exception:
+        log.exception("wecom: unexpected error handling callback %s", item.id)
+        await turn.say(turn.text("wecom.error"))
+
+
+async def _route(turn: Turn) -> None:
+    kind = turn.item.kind
+    if kind == "text":
+        await _text(turn, str(turn.fields.get("Content", "")).strip())
+    elif kind == "event:template_card_event":
+        await _click(turn, str(turn.fields.get("EventKey", "")))
+    elif kind == "event:click":  # the app's own menu (自定义菜单)
+        await _text(turn, str(turn.fields.get("EventKey", "")).strip())
+    elif kind == "event:unsubscribe":
+        person = await turn.actor()
+        if person is not None:
+            await turn.store.mark_unreachable(person.id, CHANNEL)
+    elif kind in ("image", "file"):
+        await turn.say(turn.text("wecom.unexpected_file"))
+    else:
+        log.info("wecom: %s from a member ignored", kind)
+
+
+# Text commands
+
+_COMMANDS: dict[str, str] = {
+    "绑定": "bind",
+    "/start": "bind",
+    "待签发": "pending",
+    "/pending": "pending",
+    "帮助": "help",
+    "/help": "help",
+    "查验": "verify",
+    "证书查验": "verify",
+    "/verify": "verify",
+    "签名章": "stamp",
+    "/stamp": "stamp",
+    "取消": "cancel",
+    "/cancel": "cancel",
+}
+
+
+async def _text(turn: Turn, text: str) -> None:
+    word, *args = text.split()
+    command = _COMMANDS.get(word) if text else None
+    if command is not None:
+        await _HANDLERS[command](turn, args)
+        return
+    state = await turn.store.take_chat_state(CHANNEL, turn.account, AWAIT)
+    if state is not None and state.get("name") in _ANSWERS:
+        await _ANSWERS[state.pop("name")](turn, state, text)
+        return
+    person = await turn.actor()
+    await turn.say(turn.text("wecom.unknown_text" if person else "wecom.not_bound"))
+
+
+async def bind(turn: Turn, args: list[str]) -> None:
+    """绑定 CODE: the one-time invite code binds this WeCom member to a person."""
+    if not args:
+        person = await turn.actor()
+        if person is None:
+            await turn.say(turn.text("wecom.start.unknown"))
+        else:
+            await turn.say(turn.text("wecom.start.welcome", name=person.name, org=person.org_name))
+        return
+    bound = await turn.issuance.bind(args[0], CHANNEL, turn.account, None)
+    await turn.say(
+        turn.text("wecom.start.bound", name=bound.name, org=bound.org_name, role=bound.role)
+    )
+
+
+async def help_command(turn: Turn, args: list[str]) -> None:
+    person = await turn.actor()
+    role = person.role if person else "guest"
+    key = {"负责人": "head", "业务管理员": "staff", "签发人": "evaluator"}.get(role, "guest")
+    await turn.say(turn.text(f"wecom.help.{key}"))
+
+
+async def pending(turn: Turn, args: list[str]) -> None:
+    """待签发: the batches with their counts, and a card to open one."""
+    await show_pending(turn, 0, new_card=True)
+
+
+async def show_pending(turn: Turn, page: int, new_card: bool) -> None:
+    actor = await turn.need_actor()
+    batches = await turn.issuance.visible_batches(actor)
+    if new_card:
+        await turn.say(cards.pending_text(batches, turn.locale))
+    card = cards.pending_card(batches, page, new_task(), turn.locale)
+    if card is not None and (new_card or not await turn.update_card(card)):
+        await turn.card(card)
+
+
+async def cancel(turn: Turn, args: list[str]) -> None:
+    """取消: forget whatever was asked for."""
+    state = await turn.store.take_chat_state(CHANNEL, turn.account, AWAIT)
+    await turn.say(turn.text("bot.cancelled" if state else "bot.nothing_to_cancel"))
+
+
+async def verify(turn: Turn, args: list[str]) -> None:
+    """查验 CERT_NO ID_NO, or 查验 alone to be asked for both."""
+    if len(args) == 2:
+        await _verify_answer(turn, *args)
+        return
+    await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "verify"})
+    await turn.say(turn.text("wecom.verify.ask"))
+
+
+async def _verify_given(turn: Turn, state: dict[str, Any], reply: str) -> None:
+    parts = reply.split()
+    if len(parts) != 2:
+        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "verify"})
+        raise Invalid("bot.verify.format")
+    await _verify_answer(turn, *parts)
+
+
+async def _verify_answer(turn: Turn, cert_no: str, id_number: str) -> None:
+    now = time.monotonic()
+    times = turn.services.verify_times
+    recent = [t for t in times.get(turn.account, []) if now - t < 60]
+    if len(recent) >= VERIFY_PER_MINUTE:
+        raise Invalid("bot.verify.throttled")
+    times[turn.account] = [*recent, now]
+    result = await turn.issuance.verify(cert_no, id_number)
+    await turn.say(turn.text(f"bot.verify.{result.status}", **asdict(result)))
+
+
+async def stamp(turn: Turn, args: list[str]) -> None:
+    """签名章: uploading it needs the signing page's browser; say where."""
+    await turn.need_actor()
+    await turn.say(turn.text("wecom.stamp.where"))
+
+
+_HANDLERS: dict[str, Handler] = {
+    "bind": bind,
+    "pending": pending,
+    "help": help_command,
+    "verify": verify,
+    "stamp": stamp,
+    "cancel": cancel,
+}
+
+
+# Card clicks
+
+_KEY = re.compile(r"(b|wp|wc|wr|ca|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
+
+
+async def _click(turn: Turn, key: str) -> None:
+    match = _KEY.fullmatch(key)
+    if match is None:
+        raise Conflict("bot.stale_button")
+    prefix = match.group(1)
+    numbers = [int(n) for n in match.groups()[1:] if n is not None]
+    if prefix == "b" and len(numbers) == 2:
+        await open_batch(turn, *numbers)
+    elif prefix == "wp" and len(numbers) == 1:
+        await show_pending(turn, numbers[0], new_card=False)
+    elif prefix in ("wc", "wr") and len(numbers) == 2:
+        choice = cards.parse_option(cards.selected_option(turn.fields) or "")
+        if choice is None:
+            raise Invalid("wecom.batch.none_chosen")
+        record_id, version = choice
+        if prefix == "wc":
+            await sign(turn, key, [record_id], {record_id: version})
+        else:
+            await ask_reason(turn, {record_id: version})
+    elif prefix == "ca" and len(numbers) == 1:
+        actor = await turn.need_actor()
+        ids = await desk.waiting_in_batch(turn.issuance, actor, numbers[0])
+        await sign(turn, key, ids, {})
+    elif prefix == "x":
+        await cancel(turn, [])
+    else:
+        raise Conflict("bot.stale_button")
+
+
+async def open_batch(turn: Turn, batch_id: int, page: int) -> None:
+    """One page of a batch, in place of the clicked card."""
+    actor = await turn.need_actor()
+    view = await desk.batch_page(turn.issuance, actor, batch_id, page)
+    card = cards.batch_card(view, new_task(), turn.locale)
+    notes = cards.refusals_text(view, turn.locale)
+    if notes:
+        await turn.say(notes)
+    if not await turn.update_card(card):
+        await turn.card(card)
+
+
+async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -> None:
+    """确认签发 / 批量确认签发: check, then the signing link (a link card and its QR code)."""
+    actor = await turn.need_actor()
+    records = await desk.check_current(turn.issuance, actor, ids, versions)
+    step = turn.services.signing
+    if step is None:
+        raise DomainError("bot.sign.unavailable")
+    task = cards.task_number(str(turn.fields.get("TaskId", ""))) or 0
+    if not await turn.store.claim_tap(f"{CHANNEL}:{turn.account}", task, f"{key}|{id_ranges(ids)}"):
+        raise Conflict("bot.already_done")
+    await turn.replace_buttons(turn.text("wecom.card.signing"))
+    ref = {"chat_id": turn.account, "message_id": task, "locale": turn.locale, "channel": CHANNEL}
+    link = await step(turn.issuance, actor, ids, ref)
+    await turn.textcard(
+        turn.text("wecom.sign.title", count=len(records)),
+        turn.text("wecom.sign.prompt", minutes=turn.services.settings.signoff_signing_ttl_minutes),
+        link.url,
+        turn.text("wecom.sign.open"),
+    )
+    await turn.image(link.qr_png)
+
+
+async def ask_reason(turn: Turn, versions: dict[int, int]) -> None:
+    """拒绝签发: remember what is refused, ask for the reason (the member's next message)."""
+    actor = await turn.need_actor()
+    records = await desk.check_refusable(turn.issuance, actor, versions)
+    await turn.store.set_chat_state(
+        CHANNEL,
+        turn.account,
+        AWAIT,
+        {"name": "refuse", "versions": {str(k): v for k, v in versions.items()}},
+    )
+    names = "、".join(r.student_name for r in records[:5]) + ("…" if len(records) > 5 else "")
+    await turn.say(turn.text("wecom.refuse.ask", count=len(records), names=names))
+
+
+async def _reason_given(turn: Turn, state: dict[str, Any], reason: str) -> None:
+    """The reason arrived: refuse exactly the records asked about, at the versions seen."""
+    actor = await turn.need_actor()
+    versions = {int(k): v for k, v in state["versions"].items()}
+    try:
+        await desk.check_refusable(turn.issuance, actor, versions)
+        records = await turn.issuance.refuse(actor, list(versions), reason)
+    except Invalid:
+        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "refuse", **state})
+        raise
+    await turn.say(turn.text("bot.refuse.done", count=len(records), reason=reason.strip()))
+
+
+_ANSWERS: dict[str, Callable[[Turn, dict[str, Any], str], Awaitable[None]]] = {
+    "refuse": _reason_given,
+    "verify": _verify_given,
+}
