@@ -135,6 +135,8 @@ class FakeWeCom:
         self.media_store: dict[str, tuple[str, bytes, str]] = {}
         self.stats = Stats()
         self.token_lifetime = 7200
+        self.per_user_minute = PER_USER_MINUTE
+        self.minute = 60.0  # the per-member window (shorter in tests)
         self.calls: list[tuple[str, JSON]] = []
         self._tokens: dict[str, float] = {}
         self._codes: dict[str, tuple[str, Message]] = {}
@@ -410,10 +412,10 @@ class FakeWeCom:
             msgid = f"msg{next(self._ids)}"
             with self._lock:
                 recent = self._recent[touser]
-                while recent and now - recent[0] >= 60:
+                while recent and now - recent[0] >= self.minute:
                     recent.popleft()
                 recent.append(now)
-                if len(recent) > PER_USER_MINUTE:
+                if len(recent) > self.per_user_minute:
                     self.stats.dropped += 1  # accepted, never delivered
                     return _answer(0, "ok", invaliduser="", msgid=msgid)
                 code = secrets.token_hex(16) if msgtype == "template_card" else None

@@ -21,6 +21,10 @@ class Limits:
     per_user_minute: int = 30
     per_user_hour: int = 1000
     per_minute: int = 10_000
+    minute: float = 60.0  # the windows' lengths (shorter in tests)
+    hour: float = 3600.0
+    # WeCom counts on arrival: requests may reach it a little later than we sent them.
+    margin: float = 0.5
     # WeCom blocks an over-limit caller for 60 seconds.
     blocked_for: float = 60.0
 
@@ -30,7 +34,7 @@ class Pace:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._interval = 60.0 / self.limits.per_minute
+        self._interval = self.limits.minute / self.limits.per_minute
         self._next = 0.0
         self._users: dict[Hashable, deque[float]] = {}
         self._lock = asyncio.Lock()
@@ -42,15 +46,16 @@ class Pace:
         sent = self._users.get(user)
         if not sent:
             return 0.0
-        now = time.monotonic()
-        while sent and now - sent[0] >= 3600:
+        limits, now = self.limits, time.monotonic()
+        while sent and now - sent[0] >= limits.hour + limits.margin:
             sent.popleft()
         wait = 0.0
-        minute = [t for t in sent if now - t < 60]
-        if len(minute) >= self.limits.per_user_minute:
-            wait = minute[-self.limits.per_user_minute] + 60 - now
-        if len(sent) >= self.limits.per_user_hour:
-            wait = max(wait, sent[-self.limits.per_user_hour] + 3600 - now)
+        window = limits.minute + limits.margin
+        minute = [t for t in sent if now - t < window]
+        if len(minute) >= limits.per_user_minute:
+            wait = minute[-limits.per_user_minute] + window - now
+        if len(sent) >= limits.per_user_hour:
+            wait = max(wait, sent[-limits.per_user_hour] + limits.hour + limits.margin - now)
         return max(wait, 0.0)
 
     async def slot(self, user: Hashable | None) -> None:
