@@ -11,8 +11,13 @@ from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)
-# Each part is a package with `async def serve(settings, store, stop)`.
-PARTS = ("web", "bot", "worker")
+# Each part is served by modules with `async def serve(settings, store, stop)`; the chat part
+# ("bot") runs each configured channel: Telegram, WeCom, or both.
+PARTS = {
+    "web": ("web.serve",),
+    "bot": ("channels.telegram.serve", "channels.wecom.serve"),
+    "worker": ("worker.serve",),
+}
 
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
@@ -27,15 +32,17 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     store = await Store.open(settings.database_path)
     try:
         servers = []
-        for name in PARTS:
+        for name, modules in PARTS.items():
             if name not in parts:
                 continue
-            try:
-                module = importlib.import_module(f"{name}.serve")
-            except ModuleNotFoundError:
-                log.warning("the %s part is not part of this build; skipping it", name)
-                continue
-            servers.append(asyncio.create_task(module.serve(settings, store, stop), name=name))
+            for path in modules:
+                try:
+                    module = importlib.import_module(path)
+                except ModuleNotFoundError:
+                    log.warning("%s is not part of this build; skipping it", path)
+                    continue
+                task = module.serve(settings, store, stop)
+                servers.append(asyncio.create_task(task, name=path.removesuffix(".serve")))
         log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
         done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()

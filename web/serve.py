@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from channels.telegram.webhook import routes as webhook_routes
+from channels.wecom.callback import routes as wecom_routes
 from issuance.core.settings import Settings
 from issuance.store import Store
 from web.app import build_app
@@ -29,7 +30,9 @@ class _Server(uvicorn.Server):
 async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
     """Listen on web.host:web.port until `stop` is set."""
     config = uvicorn.Config(
-        build_app(settings, store, extra_routes=webhook_routes(settings)),
+        build_app(
+            settings, store, extra_routes=[*webhook_routes(settings), *wecom_routes(settings)]
+        ),
         host=settings.web_host,
         port=settings.web_port,
         log_config=None,
