@@ -130,6 +130,8 @@ class FakeWeCom:
         self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
         self.crypto = WeComCrypto(TOKEN, AES_KEY, CORP_ID)
         self.callback_url = ""
+        # The client posting callbacks, in the caller's event loop (set by whoever runs one).
+        self.http: httpx.AsyncClient | None = None
         self.members: set[str] = set()
         self.messages: list[Message] = []
         self.media_store: dict[str, tuple[str, bytes, str]] = {}
@@ -250,6 +252,8 @@ class FakeWeCom:
             f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"
             f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>"
         )
+        if self.http is not None:
+            return await self.http.post(self.callback_url, params=params, content=body.encode())
         async with httpx.AsyncClient() as http:
             return await http.post(self.callback_url, params=params, content=body.encode())
 

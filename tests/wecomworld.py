@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 from channels.telegram.signing_step import SigningStep
@@ -130,12 +131,17 @@ async def wecom_world(
             if serving.done():
                 serving.result()
             await asyncio.sleep(0.01)
-        async with running(
-            settings, store, signing or fake_signing, limits, doorbell=doorbell
-        ) as services:
+        async with (
+            running(
+                settings, store, signing or fake_signing, limits, doorbell=doorbell
+            ) as services,
+            httpx.AsyncClient(timeout=60) as http,
+        ):
             world.services = services
+            fake.http = http
             yield world
     finally:
+        fake.http = None
         server.should_exit = True
         await serving
         sock.close()
