@@ -135,6 +135,16 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
     return _card(task, f"{b.program}（{b.level}）", b.plan, buttons, **extra)
 
 
+def stamp_card(task: int, locale: str) -> Card:
+    """Save the stamp after reading the letter of authorization, or upload again."""
+    return _card(
+        task,
+        t("wecom.stamp.card_title", locale),
+        t("wecom.stamp.card_desc", locale),
+        [(t("bot.stamp.accept", locale), "sa"), (t("bot.stamp.discard", locale), "sx")],
+    )
+
+
 def refusals_text(view: BatchPage, locale: str) -> str | None:
     """Refusal reasons and open student-info problems on the page (evaluators act on them)."""
     lines = []

@@ -6,6 +6,7 @@ or a card. Button keys use the same `prefix:id:id` data as the Telegram bot's bu
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import time
@@ -18,12 +19,13 @@ from channels.wecom.api import WeComError
 from channels.wecom.context import CHANNEL, Services, Turn, new_task
 from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.store import Inbound
-from issuance.xcert import desk
+from issuance.xcert import desk, stamping
 from issuance.xcert.service import id_ranges
 
 log = logging.getLogger(__name__)
 
 AWAIT = "await"
+DRAFT = "stamp"
 VERIFY_PER_MINUTE = 5
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
 
@@ -55,7 +57,9 @@ async def _route(turn: Turn) -> None:
         person = await turn.actor()
         if person is not None:
             await turn.store.mark_unreachable(person.id, CHANNEL)
-    elif kind in ("image", "file"):
+    elif kind == "image":
+        await stamp_received(turn)
+    elif kind == "file":
         await turn.say(turn.text("wecom.unexpected_file"))
     else:
         log.info("wecom: %s from a member ignored", kind)
@@ -166,9 +170,42 @@ async def _verify_answer(turn: Turn, cert_no: str, id_number: str) -> None:
 
 
 async def stamp(turn: Turn, args: list[str]) -> None:
-    """签名章: uploading it needs the signing page's browser; say where."""
-    await turn.need_actor()
-    await turn.say(turn.text("wecom.stamp.where"))
+    """签名章: explain what picture to send (only to whoever may hold a stamp)."""
+    stamping.check_holder(await turn.need_actor())
+    await turn.say(turn.text("wecom.stamp.howto"))
+
+
+async def stamp_received(turn: Turn) -> None:
+    """A picture from a stamp holder: check it, make it clean, show it on a certificate."""
+    actor = await turn.need_actor()
+    stamping.check_holder(actor)
+    data = await turn.client.media(str(turn.fields.get("MediaId", "")))
+    stamping.check_upload_size(len(data))
+    clean, preview = await stamping.prepare(turn.issuance, actor, data)
+    await turn.store.set_chat_state(
+        CHANNEL, turn.account, DRAFT, {"png": base64.b64encode(clean).decode()}
+    )
+    await turn.image(preview, "preview.png")
+    await turn.say(turn.text("bot.stamp.consent", letter=stamping.letter(turn.locale)))
+    await turn.card(cards.stamp_card(new_task(), turn.locale))
+
+
+async def stamp_accept(turn: Turn) -> None:
+    """The letter of authorization accepted: save the checked stamp as the new version."""
+    actor = await turn.need_actor()
+    draft = await turn.store.take_chat_state(CHANNEL, turn.account, DRAFT)
+    if draft is None:
+        await turn.say(turn.text("bot.stamp.no_draft"))
+        return
+    version = await stamping.save(turn.issuance, actor, base64.b64decode(draft["png"]))
+    await turn.replace_buttons(turn.text("wecom.card.saved"))
+    await turn.say(turn.text("bot.stamp.saved", version=version))
+
+
+async def stamp_discard(turn: Turn) -> None:
+    await turn.store.take_chat_state(CHANNEL, turn.account, DRAFT)
+    await turn.replace_buttons(turn.text("wecom.card.discarded"))
+    await turn.say(turn.text("bot.stamp.discarded"))
 
 
 _HANDLERS: dict[str, Handler] = {
@@ -183,7 +220,7 @@ _HANDLERS: dict[str, Handler] = {
 
 # Card clicks
 
-_KEY = re.compile(r"(b|wp|wc|wr|ca|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
+_KEY = re.compile(r"(b|wp|wc|wr|ca|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
 
 
 async def _click(turn: Turn, key: str) -> None:
@@ -209,6 +246,10 @@ async def _click(turn: Turn, key: str) -> None:
         actor = await turn.need_actor()
         ids = await desk.waiting_in_batch(turn.issuance, actor, numbers[0])
         await sign(turn, key, ids, {})
+    elif prefix == "sa":
+        await stamp_accept(turn)
+    elif prefix == "sx":
+        await stamp_discard(turn)
     elif prefix == "x":
         await cancel(turn, [])
     else:
