@@ -283,10 +283,11 @@ class FakeWeCom:
         """The member types `content` in the app's chat."""
         return await self.post_callback(self.text_fields(userid, content))
 
-    async def click(
+    def click_fields(
         self, userid: str, message: Message, label: str, option: str | None = None
-    ) -> httpx.Response:
-        """The member clicks the card's button `label` (with drop-down `option` chosen)."""
+    ) -> JSON:
+        """The template_card_event WeCom sends when the member clicks button `label` (with
+        drop-down `option` chosen); its ResponseCode may update the card once."""
         card = message.card
         key = message.buttons[label]
         code = secrets.token_hex(16)
@@ -310,7 +311,13 @@ class FakeWeCom:
                     "OptionIds": {"OptionId": message.options[option]},
                 }
             }
-        return await self.post_callback(fields)
+        return fields
+
+    async def click(
+        self, userid: str, message: Message, label: str, option: str | None = None
+    ) -> httpx.Response:
+        """The member clicks the card's button `label` (with drop-down `option` chosen)."""
+        return await self.post_callback(self.click_fields(userid, message, label, option))
 
     async def send_image(self, userid: str, data: bytes) -> httpx.Response:
         """The member sends a picture; we get its MediaId to fetch it with media/get."""

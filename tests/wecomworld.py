@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -27,6 +28,7 @@ from tests.botworld import Signing
 from tests.fakewecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWeCom, Message
 from web.app import build_app
 
+T = TypeVar("T")
 EVALUATOR = "WangJianGuo"
 HEAD = "LiMingHua"
 STAFF = "ZhaoXiaoYan"
@@ -146,3 +148,45 @@ async def wecom_world(
         await serving
         sock.close()
         await store.close()
+
+
+class WeComThread:
+    """`wecom_world` in a thread with its own event loop, for synchronous tests (the browser)."""
+
+    def __init__(self, home: Path, fake: FakeWeCom, **options: Any) -> None:
+        self._home, self._fake, self._options = home, fake, options
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._error: BaseException | None = None
+        self.world: World | None = None
+
+    def __enter__(self) -> WeComThread:
+        self._thread.start()
+        if not self._ready.wait(timeout=60) or self._error is not None:
+            raise RuntimeError("WeCom world did not start") from self._error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with wecom_world(self._home, self._fake, **self._options) as world:
+                self.world = world
+                self._ready.set()
+                await self._stop.wait()
+        except BaseException as error:
+            self._error = error
+            self._ready.set()
+            raise
+
+    def call(self, work: Callable[[World], Awaitable[T]]) -> T:
+        """Run `work(world)` in the world's event loop and return its result."""
+        assert self._loop is not None and self.world is not None
+        return asyncio.run_coroutine_threadsafe(work(self.world), self._loop).result(timeout=120)
