@@ -114,6 +114,8 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
     if view.waiting_total:
         label = t("bot.button.batch_confirm", locale)
         buttons.append((f"{label}（{view.waiting_total}）", f"ca:{b.id}"))
+    if view.can_flag and b.counts.get("确认签发"):
+        buttons.append((t("bot.button.download", locale), f"dl:{b.id}"))
     if view.page > 0:
         buttons.append((t("bot.button.prev", locale), f"b:{b.id}:{view.page - 1}"))
     if view.page + 1 < view.pages:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from channels.wecom import cards
@@ -20,6 +22,7 @@ from channels.wecom.context import CHANNEL, Services, Turn, new_task
 from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.store import Inbound
 from issuance.xcert import desk, stamping
+from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.service import id_ranges
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 AWAIT = "await"
 DRAFT = "stamp"
 VERIFY_PER_MINUTE = 5
+ARCHIVE_PART = 18 * 2**20  # WeCom takes files up to 20 MB
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
 
 
@@ -220,7 +224,7 @@ _HANDLERS: dict[str, Handler] = {
 
 # Card clicks
 
-_KEY = re.compile(r"(b|wp|wc|wr|ca|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
+_KEY = re.compile(r"(b|wp|wc|wr|ca|dl|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
 
 
 async def _click(turn: Turn, key: str) -> None:
@@ -246,6 +250,8 @@ async def _click(turn: Turn, key: str) -> None:
         actor = await turn.need_actor()
         ids = await desk.waiting_in_batch(turn.issuance, actor, numbers[0])
         await sign(turn, key, ids, {})
+    elif prefix == "dl" and len(numbers) == 1:
+        await download(turn, numbers[0])
     elif prefix == "sa":
         await stamp_accept(turn)
     elif prefix == "sx":
@@ -288,6 +294,20 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
         turn.text("wecom.sign.open"),
     )
     await turn.image(link.qr_png)
+
+
+async def download(turn: Turn, batch_id: int) -> None:
+    """下载证书 (evaluators): the batch's certificates and records as ZIP files, each under
+    WeCom's 20 MB file limit."""
+    actor = await turn.need_actor()
+    await desk.check_download(turn.issuance, actor, batch_id)
+    await turn.say(turn.text("bot.download.preparing"))
+    with tempfile.TemporaryDirectory() as folder:
+        parts = await write_batch_archives(
+            turn.store, turn.services.settings, batch_id, Path(folder), part_limit=ARCHIVE_PART
+        )
+        for part in parts:
+            await turn.file(part.read_bytes(), part.name)
 
 
 async def ask_reason(turn: Turn, versions: dict[int, int]) -> None:

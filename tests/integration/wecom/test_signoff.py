@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 from issuance.xcert.statuses import CONFIRMED
 from tests.fakewecom import Message
 from tests.wecomworld import EVALUATOR, HEAD, World
+from worker.jobs import render_certificates
+from worker.serve import render_pool
 
 COUNTS = (
     "全部 61 · 培训评价组织待签发 0 · 培训评价组织拒绝签发 0 · 考核站点待签发 47"
@@ -112,3 +117,28 @@ async def test_a_member_of_another_side_cannot_use_the_school_card(world: World)
     assert world.signing.calls == []
     assert reply.msgtype == "text" and reply.text
     assert (await world.store.records_by_ids([16]))[0].status == "考核站点待签发"
+
+
+async def test_the_evaluator_downloads_the_rendered_certificates(world: World) -> None:
+    await world.bind(EVALUATOR, 0)
+    pool = render_pool(world.settings)
+    try:
+        assert await render_certificates(world.store, world.settings, pool) == 14
+    finally:
+        pool.shutdown()
+    _, listing = await world.say(EVALUATOR, "待签发", replies=2)
+    await world.click(EVALUATOR, listing, "查看第 1 批")
+    assert "确认签发" not in listing.buttons
+    preparing, archive = await world.click(EVALUATOR, listing, "下载证书", replies=2)
+    assert "打包" in preparing.text and archive.msgtype == "file"
+    name, data = world.fake.media(archive)
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+        names = zipped.namelist()
+    assert name.endswith(".zip") and len([n for n in names if n.endswith(".pdf")]) == 14
+    assert any(n.endswith(".xlsx") for n in names)
+
+
+async def test_the_school_head_has_no_download_button(world: World) -> None:
+    await world.bind(HEAD, 1)
+    card = await open_page(world, 0)
+    assert "下载证书" not in card.buttons
