@@ -140,6 +140,7 @@ class FakeWeCom:
         self.per_user_minute = PER_USER_MINUTE
         self.minute = 60.0  # the per-member window (shorter in tests)
         self.calls: list[tuple[str, JSON]] = []
+        self.menu: list[JSON] = []
         self._tokens: dict[str, float] = {}
         self._codes: dict[str, tuple[str, Message]] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -155,6 +156,7 @@ class FakeWeCom:
                 Route("/cgi-bin/media/upload", self._upload, methods=["POST"]),
                 Route("/cgi-bin/media/get", self._media_get, methods=["GET"]),
                 Route("/cgi-bin/message/update_template_card", self._update_card, methods=["POST"]),
+                Route("/cgi-bin/menu/create", self._menu_create, methods=["POST"]),
             ]
         )
         config = uvicorn.Config(
@@ -506,6 +508,18 @@ class FakeWeCom:
             return _answer(0, "ok")
 
         return await self._guarded(request, "message/update_template_card", work)
+
+    async def _menu_create_work(self, request: Request) -> Response:
+        if request.query_params.get("agentid") != str(AGENT_ID):
+            return _answer(40056, "invalid agentid")
+        buttons = (await self._json(request)).get("button") or []
+        if not 1 <= len(buttons) <= 3 or any(len(b.get("sub_button", [])) > 5 for b in buttons):
+            return _answer(40058, "at most 3 buttons, 5 under each")
+        self.menu = list(buttons)
+        return _answer(0, "ok")
+
+    async def _menu_create(self, request: Request) -> Response:
+        return await self._guarded(request, "menu/create", lambda: self._menu_create_work(request))
 
 
 def _card_problem(card: JSON) -> str | None:

@@ -254,6 +254,15 @@ class WeComClient:
             raise WeComError(None, "media/get answered JSON without an error")
         return result
 
+    async def create_menu(self, buttons: list[dict[str, Any]]) -> None:
+        """menu/create: the app's own menu (at most three buttons, five under each)."""
+        await self.call(
+            "POST",
+            "/cgi-bin/menu/create",
+            {"button": buttons},
+            params={"agentid": str(self.agent_id)},
+        )
+
     async def update_card(self, touser: str, response_code: str, change: dict[str, Any]) -> None:
         """message/update_template_card: `change` is {"button": {"replace_name": …}} or
         {"template_card": {…}}; each response_code works once."""

@@ -212,6 +212,9 @@ async def stamp_discard(turn: Turn) -> None:
     await turn.say(turn.text("bot.stamp.discarded"))
 
 
+# What the app's menu sends for each command (the same words a member types).
+COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}
+
 _HANDLERS: dict[str, Handler] = {
     "bind": bind,
     "pending": pending,

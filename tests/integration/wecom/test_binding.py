@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.wecomworld import HEAD, STRANGER, World
+import time
+from pathlib import Path
+
+from tests.fakewecom import FakeWeCom
+from tests.wecomworld import HEAD, STRANGER, World, wecom_world
 
 
 async def test_an_unbound_member_is_told_how_to_bind(world: World) -> None:
@@ -29,3 +33,30 @@ async def test_help_depends_on_the_role(world: World) -> None:
     (guest,) = await world.say(STRANGER, "/help")
     assert "确认签发" in head.text
     assert "查验" in guest.text and "绑定 邀请码" in guest.text
+
+
+async def test_the_app_menu_is_set_and_its_clicks_act_like_the_words(world: World) -> None:
+    names = [b.get("name") for b in world.fake.menu]
+    assert names == ["待签发", "签名章", "更多"]
+    assert [b["key"] for b in world.fake.menu[2]["sub_button"]] == ["查验", "帮助"]
+    await world.bind(HEAD, 1)
+    before = len(world.fake.received(HEAD))
+    await world.fake.post_callback(
+        {
+            "FromUserName": HEAD,
+            "CreateTime": str(int(time.time())),
+            "MsgType": "event",
+            "Event": "click",
+            "EventKey": "待签发",
+        }
+    )
+    listing, card = await world.fake.next_messages(HEAD, before, 2)
+    assert "考核站点待签发 47" in listing.text and card.msgtype == "template_card"
+
+
+async def test_a_failing_menu_call_does_not_stop_the_channel(tmp_path: Path) -> None:
+    with FakeWeCom().running() as fake:
+        fake.fail_next("menu/create", 60020, errmsg="not allow to access from your ip")
+        async with wecom_world(tmp_path, fake) as world:
+            (reply,) = await world.say(STRANGER, "帮助")
+    assert "查验" in reply.text and fake.menu == []
