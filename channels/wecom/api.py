@@ -206,14 +206,18 @@ class WeComClient:
 
     # Messages
 
-    async def send(self, touser: str, msgtype: str, content: dict[str, Any]) -> Sent:
-        """message/send to one member, paced; an unknown or departed member raises 81013."""
+    async def send(
+        self,
+        touser: str,
+        msgtype: str,
+        content: dict[str, Any],
+        options: dict[str, Any] | None = None,
+    ) -> Sent:
+        """message/send to one member, paced; an unknown or departed member raises 81013.
+        `options` are further documented fields (e.g. enable_duplicate_check)."""
         await self.pace.slot(touser)
-        data = await self.call(
-            "POST",
-            "/cgi-bin/message/send",
-            {"touser": touser, "msgtype": msgtype, "agentid": self.agent_id, msgtype: content},
-        )
+        body = {"touser": touser, "msgtype": msgtype, "agentid": self.agent_id, msgtype: content}
+        data = await self.call("POST", "/cgi-bin/message/send", body | (options or {}))
         if touser in str(data.get("invaliduser", "")).split("|"):
             raise WeComError(UNREACHABLE, "invaliduser")
         return Sent(str(data.get("msgid", "")), data.get("response_code"))

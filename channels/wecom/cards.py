@@ -7,6 +7,7 @@ carry ids only, never a name or an ID number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from issuance.core.catalog import t
@@ -18,6 +19,7 @@ Card = dict[str, Any]
 PENDING_PAGE = 5  # batches per pending-list card (a sixth button pages on)
 QUESTION = "record"
 TITLE_LIMIT = 36  # characters of main_title.title
+MAX_BUTTONS = 6
 
 
 def _clip(text: str, limit: int) -> str:
@@ -36,6 +38,24 @@ def _card(task: int, title: str, desc: str, buttons: list[tuple[str, str]], **ex
         ],
         **extra,
     }
+
+
+def button_cards(
+    rows: list[list[dict[str, str]]], task: Callable[[], int], locale: str
+) -> list[Card]:
+    """A queued notice's buttons ({"text", "callback_data" | "url"}) as cards of six at most."""
+    flat = [b for row in rows for b in row]
+    result = []
+    for first in range(0, len(flat), MAX_BUTTONS):
+        card = _card(task(), t("wecom.notice.actions", locale), "", [])
+        card["button_list"] = [
+            {"text": b["text"], "style": 1, "type": 1, "url": b["url"]}
+            if "url" in b
+            else {"text": b["text"], "style": 1, "key": b["callback_data"]}
+            for b in flat[first : first + MAX_BUTTONS]
+        ]
+        result.append(card)
+    return result
 
 
 def task_number(task_id: str) -> int | None:
