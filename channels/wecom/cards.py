@@ -11,7 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from issuance.core.catalog import t
+from issuance.core.idcard import mask
+from issuance.store import Problem
 from issuance.xcert.broadcasting import counts_line
+from issuance.xcert.completion import field_label
 from issuance.xcert.desk import BatchPage
 from issuance.xcert.records import Batch
 
@@ -20,6 +23,8 @@ PENDING_PAGE = 5  # batches per pending-list card (a sixth button pages on)
 QUESTION = "record"
 TITLE_LIMIT = 36  # characters of main_title.title
 MAX_BUTTONS = 6
+PROBLEM_PAGE = 10  # a drop-down holds ten options
+PROBLEM_QUESTION = "problem"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -167,6 +172,54 @@ def stamp_card(task: int, locale: str) -> Card:
     )
 
 
+def problems_text(problems: list[Problem], first: int, locale: str) -> str:
+    """The school's open student-info problems of one page, numbered (ID numbers masked)."""
+    lines = [t("completion.list_title", locale, count=len(problems))]
+    for n, p in enumerate(problems[first : first + PROBLEM_PAGE], first + 1):
+        lines.append(
+            t(
+                "completion.item",
+                locale,
+                n=n,
+                name=p.student_name,
+                id=mask(p.id_number),
+                cert_no=p.cert_no,
+                field=field_label(p.field, locale),
+                note=p.note,
+                deadline=p.deadline,
+            )
+        )
+    return "\n".join(lines)
+
+
+def problems_card(problems: list[Problem], page: int, task: int, locale: str) -> Card:
+    """Pick one problem of the page in the drop-down, then 修改 (the value is the next message)."""
+    pages = (len(problems) + PROBLEM_PAGE - 1) // PROBLEM_PAGE
+    first = page * PROBLEM_PAGE
+    options = [
+        {
+            "id": str(p.id),
+            "text": _clip(f"{n}. {p.student_name} {field_label(p.field, locale)}", 16),
+        }
+        for n, p in enumerate(problems[first : first + PROBLEM_PAGE], first + 1)
+    ]
+    buttons = [(t("wecom.completion.fix", locale), "wfx")]
+    if pages > 1:
+        buttons.append((t("bot.button.next", locale), f"wpl:{(page + 1) % pages}"))
+    return _card(
+        task,
+        t("wecom.completion.card_title", locale),
+        t("bot.batch.page", locale, page=page + 1, pages=pages),
+        buttons,
+        button_selection={
+            "question_key": PROBLEM_QUESTION,
+            "title": t("wecom.completion.choose", locale),
+            "option_list": options,
+            "selected_id": options[0]["id"],
+        },
+    )
+
+
 def refusals_text(view: BatchPage, locale: str) -> str | None:
     """Refusal reasons and open student-info problems on the page (evaluators act on them)."""
     lines = []
@@ -180,12 +233,12 @@ def refusals_text(view: BatchPage, locale: str) -> str | None:
     return "\n".join(lines) if lines else None
 
 
-def selected_option(fields: dict[str, Any]) -> str | None:
+def selected_option(fields: dict[str, Any], question: str = QUESTION) -> str | None:
     """The option chosen in the card's drop-down, from a template_card_event's SelectedItems."""
     items = (fields.get("SelectedItems") or {}) if isinstance(fields, dict) else {}
     selected = items.get("SelectedItem") if isinstance(items, dict) else None
     for item in selected if isinstance(selected, list) else [selected]:
-        if isinstance(item, dict) and item.get("QuestionKey") == QUESTION:
+        if isinstance(item, dict) and item.get("QuestionKey") == question:
             ids = item.get("OptionIds") or {}
             option = ids.get("OptionId") if isinstance(ids, dict) else None
             if isinstance(option, list):

@@ -19,10 +19,11 @@ from typing import Any
 from channels.wecom import cards
 from channels.wecom.api import WeComError
 from channels.wecom.context import CHANNEL, Services, Turn, new_task
-from issuance.core.errors import Conflict, DomainError, Invalid
+from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
 from issuance.store import Inbound
 from issuance.xcert import desk, stamping
 from issuance.xcert.archive import write_batch_archives
+from issuance.xcert.completion import Completion, field_label
 from issuance.xcert.service import id_ranges
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ _COMMANDS: dict[str, str] = {
     "/verify": "verify",
     "签名章": "stamp",
     "/stamp": "stamp",
+    "完善信息": "problems",
     "取消": "cancel",
     "/cancel": "cancel",
 }
@@ -212,22 +214,9 @@ async def stamp_discard(turn: Turn) -> None:
     await turn.say(turn.text("bot.stamp.discarded"))
 
 
-# What the app's menu sends for each command (the same words a member types).
-COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}
-
-_HANDLERS: dict[str, Handler] = {
-    "bind": bind,
-    "pending": pending,
-    "help": help_command,
-    "verify": verify,
-    "stamp": stamp,
-    "cancel": cancel,
-}
-
-
 # Card clicks
 
-_KEY = re.compile(r"(b|wp|wc|wr|ca|dl|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
+_KEY = re.compile(r"(b|wp|wc|wr|ca|dl|pl|wpl|wfx|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
 
 
 async def _click(turn: Turn, key: str) -> None:
@@ -255,6 +244,12 @@ async def _click(turn: Turn, key: str) -> None:
         await sign(turn, key, ids, {})
     elif prefix == "dl" and len(numbers) == 1:
         await download(turn, numbers[0])
+    elif prefix == "pl" and not numbers:
+        await show_problems(turn, 0, new_card=True)
+    elif prefix == "wpl" and len(numbers) == 1:
+        await show_problems(turn, numbers[0], new_card=False)
+    elif prefix == "wfx":
+        await ask_value(turn)
     elif prefix == "sa":
         await stamp_accept(turn)
     elif prefix == "sx":
@@ -297,6 +292,53 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
         turn.text("wecom.sign.open"),
     )
     await turn.image(link.qr_png)
+
+
+async def problems(turn: Turn, args: list[str]) -> None:
+    """完善信息: the school's open student-info problems."""
+    await show_problems(turn, 0, new_card=True)
+
+
+async def show_problems(turn: Turn, page: int, new_card: bool) -> None:
+    actor = await turn.need_actor()
+    open_ = await Completion(turn.issuance).open_for(actor)
+    if not open_:
+        await turn.say(turn.text("completion.none_open"))
+        return
+    page = min(max(page, 0), (len(open_) - 1) // cards.PROBLEM_PAGE)
+    await turn.say(cards.problems_text(open_, page * cards.PROBLEM_PAGE, turn.locale))
+    card = cards.problems_card(open_, page, new_task(), turn.locale)
+    if new_card or not await turn.update_card(card):
+        await turn.card(card)
+
+
+async def ask_value(turn: Turn) -> None:
+    """修改: ask for the chosen problem's corrected value (the member's next message)."""
+    chosen = cards.selected_option(turn.fields, cards.PROBLEM_QUESTION) or ""
+    if not chosen.isdigit():
+        raise Invalid("wecom.batch.none_chosen")
+    actor = await turn.need_actor()
+    open_ = {p.id: p for p in await Completion(turn.issuance).open_for(actor)}
+    problem = open_.get(int(chosen))
+    if problem is None:
+        raise NotFound("completion.no_such_problem")
+    await turn.store.set_chat_state(
+        CHANNEL, turn.account, AWAIT, {"name": "fix", "problem": problem.id}
+    )
+    field = field_label(problem.field, turn.locale)
+    await turn.say(turn.text("wecom.completion.ask_value", field=field, name=problem.student_name))
+
+
+async def _value_given(turn: Turn, state: dict[str, Any], value: str) -> None:
+    actor = await turn.need_actor()
+    try:
+        fixed = await Completion(turn.issuance).fix(actor, state["problem"], value)
+    except Invalid:
+        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "fix", **state})
+        raise
+    await turn.say(
+        turn.text("completion.fixed_all" if fixed.school_done else "completion.fixed_one")
+    )
 
 
 async def download(turn: Turn, batch_id: int) -> None:
@@ -343,4 +385,19 @@ async def _reason_given(turn: Turn, state: dict[str, Any], reason: str) -> None:
 _ANSWERS: dict[str, Callable[[Turn, dict[str, Any], str], Awaitable[None]]] = {
     "refuse": _reason_given,
     "verify": _verify_given,
+    "fix": _value_given,
+}
+
+
+# What the app's menu sends for each command (the same words a member types).
+COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}
+
+_HANDLERS: dict[str, Handler] = {
+    "bind": bind,
+    "pending": pending,
+    "help": help_command,
+    "verify": verify,
+    "stamp": stamp,
+    "cancel": cancel,
+    "problems": problems,
 }
