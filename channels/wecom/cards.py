@@ -14,9 +14,10 @@ from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.store import Problem
 from issuance.xcert.broadcasting import counts_line
-from issuance.xcert.completion import field_label
+from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.desk import BatchPage
 from issuance.xcert.records import Batch
+from issuance.xcert.statuses import CONFIRMED
 
 Card = dict[str, Any]
 PENDING_PAGE = 5  # batches per pending-list card (a sixth button pages on)
@@ -115,8 +116,9 @@ def parse_option(option: str) -> tuple[int, int] | None:
 
 
 def batch_card(view: BatchPage, task: int, locale: str) -> Card:
-    """One page of a batch: its records (ID numbers masked), a drop-down of those the viewer
-    may act on, and the buttons 确认签发 / 拒绝签发 (the chosen one), 批量确认签发, pages."""
+    """One page of a batch: its records (ID numbers masked), a drop-down of those the viewer may
+    act on, and the buttons for the chosen one (确认签发, 拒绝签发, 重新提交, 完善信息), then
+    批量确认签发, pages and 下载证书, six at most in that order of importance."""
     b = view.batch
     lines = [
         {
@@ -125,28 +127,35 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
         }
         for n, r in enumerate(view.records, view.offset + 1)
     ]
+    flaggable = {r.id for r in view.records if view.can_flag and r.status != CONFIRMED}
+    choosable = view.actionable | view.resubmittable | flaggable
     options = [
         {"id": option_id(r.id, r.version), "text": f"{n}. {r.student_name}"}
         for n, r in enumerate(view.records, view.offset + 1)
-        if r.id in view.actionable
+        if r.id in choosable
     ]
+    where = f"{b.id}:{view.page}"
     buttons: list[tuple[str, str]] = []
-    if options:
+    if view.actionable:
         buttons += [
-            (t("bot.button.confirm", locale), f"wc:{b.id}:{view.page}"),
-            (t("bot.button.refuse", locale), f"wr:{b.id}:{view.page}"),
+            (t("bot.button.confirm", locale), f"wc:{where}"),
+            (t("bot.button.refuse", locale), f"wr:{where}"),
         ]
+    if view.resubmittable:
+        buttons.append((t("wecom.button.resubmit", locale), f"wrs:{where}"))
+    if flaggable:
+        buttons.append((t("wecom.button.flag", locale), f"wf:{where}"))
     if view.waiting_total:
         label = t("bot.button.batch_confirm", locale)
         buttons.append((f"{label}（{view.waiting_total}）", f"ca:{b.id}"))
-    if view.can_flag and b.counts.get("确认签发"):
+    if view.page + 1 < view.pages:
+        buttons.append((t("bot.button.next", locale), f"b:{b.id}:{view.page + 1}"))
+    if view.can_flag and b.counts.get(CONFIRMED):
         buttons.append((t("bot.button.download", locale), f"dl:{b.id}"))
     if view.page > 0:
         buttons.append((t("bot.button.prev", locale), f"b:{b.id}:{view.page - 1}"))
-    if view.page + 1 < view.pages:
-        buttons.append((t("bot.button.next", locale), f"b:{b.id}:{view.page + 1}"))
     if not buttons:
-        buttons.append((t("wecom.button.refresh", locale), f"b:{b.id}:{view.page}"))
+        buttons.append((t("wecom.button.refresh", locale), f"b:{where}"))
     extra: dict[str, Any] = {
         "sub_title_text": f"{b.site_name}\n{counts_line(b.counts, locale)}\n"
         + t("bot.batch.page", locale, page=view.page + 1, pages=view.pages),
@@ -156,10 +165,20 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
         extra["button_selection"] = {
             "question_key": QUESTION,
             "title": t("wecom.batch.choose", locale),
-            "option_list": options,
+            "option_list": options[:PROBLEM_PAGE],
             "selected_id": options[0]["id"],
         }
-    return _card(task, f"{b.program}（{b.level}）", b.plan, buttons, **extra)
+    return _card(task, f"{b.program}（{b.level}）", b.plan, buttons[:MAX_BUTTONS], **extra)
+
+
+def fields_card(record_id: int, task: int, locale: str) -> Card:
+    """完善信息: which field the school must complete."""
+    return _card(
+        task,
+        t("completion.which_field", locale),
+        "",
+        [(field_label(f, locale), f"ff:{record_id}:{i}") for i, f in enumerate(FIELDS)],
+    )
 
 
 def stamp_card(task: int, locale: str) -> Card:

@@ -21,9 +21,9 @@ from channels.wecom.api import WeComError
 from channels.wecom.context import CHANNEL, Services, Turn, new_task
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
 from issuance.store import Inbound
-from issuance.xcert import desk, stamping
+from issuance.xcert import desk, notices, stamping
 from issuance.xcert.archive import write_batch_archives
-from issuance.xcert.completion import Completion, field_label
+from issuance.xcert.completion import FIELDS, Completion, field_label
 from issuance.xcert.service import id_ranges
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,7 @@ async def stamp_discard(turn: Turn) -> None:
 
 # Card clicks
 
-_KEY = re.compile(r"(b|wp|wc|wr|ca|dl|pl|wpl|wfx|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
+_KEY = re.compile(r"(b|wp|wc|wr|wrs|wf|ff|ca|dl|pl|wpl|wfx|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
 
 
 async def _click(turn: Turn, key: str) -> None:
@@ -229,15 +229,21 @@ async def _click(turn: Turn, key: str) -> None:
         await open_batch(turn, *numbers)
     elif prefix == "wp" and len(numbers) == 1:
         await show_pending(turn, numbers[0], new_card=False)
-    elif prefix in ("wc", "wr") and len(numbers) == 2:
+    elif prefix in ("wc", "wr", "wrs", "wf") and len(numbers) == 2:
         choice = cards.parse_option(cards.selected_option(turn.fields) or "")
         if choice is None:
             raise Invalid("wecom.batch.none_chosen")
         record_id, version = choice
         if prefix == "wc":
             await sign(turn, key, [record_id], {record_id: version})
-        else:
+        elif prefix == "wr":
             await ask_reason(turn, {record_id: version})
+        elif prefix == "wrs":
+            await resubmit(turn, record_id, version)
+        else:
+            await ask_field(turn, record_id)
+    elif prefix == "ff" and len(numbers) == 2 and numbers[1] < len(FIELDS):
+        await ask_note(turn, *numbers)
     elif prefix == "ca" and len(numbers) == 1:
         actor = await turn.need_actor()
         ids = await desk.waiting_in_batch(turn.issuance, actor, numbers[0])
@@ -292,6 +298,45 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
         turn.text("wecom.sign.open"),
     )
     await turn.image(link.qr_png)
+
+
+async def resubmit(turn: Turn, record_id: int, version: int) -> None:
+    """重新提交 (evaluators): the corrected record goes through sign-off again."""
+    actor = await turn.need_actor()
+    await desk.check_version(turn.issuance, actor, record_id, version)
+    (record,) = await turn.issuance.resubmit(actor, [record_id])
+    await notices.resubmitted(turn.store, record)
+    await turn.say(turn.text("bot.resubmit.done", name=record.student_name, status=record.status))
+
+
+async def ask_field(turn: Turn, record_id: int) -> None:
+    """完善信息 (evaluators): which field of the chosen record must the school complete?"""
+    actor = await turn.need_actor()
+    await turn.issuance.records_for_act(actor, [record_id])
+    await turn.card(cards.fields_card(record_id, new_task(), turn.locale))
+
+
+async def ask_note(turn: Turn, record_id: int, index: int) -> None:
+    """The field is chosen: now the note, with an optional deadline (the next message)."""
+    actor = await turn.need_actor()
+    await turn.issuance.records_for_act(actor, [record_id])
+    await turn.store.set_chat_state(
+        CHANNEL, turn.account, AWAIT, {"name": "flag", "record": record_id, "field": FIELDS[index]}
+    )
+    await turn.replace_buttons(field_label(FIELDS[index], turn.locale))
+    await turn.say(turn.text("wecom.completion.ask_note"))
+
+
+async def _note_given(turn: Turn, state: dict[str, Any], note: str) -> None:
+    actor = await turn.need_actor()
+    try:
+        flagged = await Completion(turn.issuance).flag(
+            actor, [state["record"]], state["field"], note
+        )
+    except Invalid:
+        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "flag", **state})
+        raise
+    await turn.say(turn.text("completion.flagged", deadline=flagged[0].deadline))
 
 
 async def problems(turn: Turn, args: list[str]) -> None:
@@ -386,6 +431,7 @@ _ANSWERS: dict[str, Callable[[Turn, dict[str, Any], str], Awaitable[None]]] = {
     "refuse": _reason_given,
     "verify": _verify_given,
     "fix": _value_given,
+    "flag": _note_given,
 }
 
 

@@ -142,3 +142,42 @@ async def test_the_school_head_has_no_download_button(world: World) -> None:
     await world.bind(HEAD, 1)
     card = await open_page(world, 0)
     assert "下载证书" not in card.buttons
+
+
+async def evaluator_page_four(world: World) -> Message:
+    _, listing = await world.say(EVALUATOR, "待签发", replies=2)
+    await world.click(EVALUATOR, listing, "查看第 1 批")
+    for _ in range(3):
+        await world.click(EVALUATOR, listing, "下一页")
+    return listing
+
+
+async def test_the_evaluator_resubmits_a_refused_record(world: World) -> None:
+    head = await world.store.person_by_ref("13800000002")
+    assert head is not None
+    await world.issuance.refuse(head, [16], "照片不清晰")
+    await world.bind(EVALUATOR, 0)
+    card = await evaluator_page_four(world)
+    (record,) = await world.store.records_by_ids([16])
+    assert "重新提交" in card.buttons and "确认签发" not in card.buttons
+    (done,) = await world.click(
+        EVALUATOR, card, "重新提交", option=f"16. {record.student_name}", replies=1
+    )
+    assert "已重新提交" in done.text
+    (after,) = await world.store.records_by_ids([16])
+    assert after.status == "培训评价组织待签发"  # the evaluator signs first again
+
+
+async def test_the_evaluator_asks_the_school_to_complete_a_field(world: World) -> None:
+    await world.bind(EVALUATOR, 0)
+    card = await evaluator_page_four(world)
+    (record,) = await world.store.records_by_ids([17])
+    (fields,) = await world.click(
+        EVALUATOR, card, "完善信息", option=f"17. {record.student_name}", replies=1
+    )
+    assert set(fields.buttons) == {"姓名", "身份证号", "学生类型"}
+    (ask,) = await world.click(EVALUATOR, fields, "身份证号", replies=1)
+    assert "截止日期" in ask.text and fields.replaced == "身份证号"
+    (flagged,) = await world.say(EVALUATOR, "身份证号与姓名不符 2030-12-01")
+    assert "已通知学校完善" in flagged.text and "2030-12-01" in flagged.text
+    assert await world.store.open_problems([17]) == {17}
