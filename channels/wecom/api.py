@@ -215,9 +215,12 @@ class WeComClient:
     ) -> Sent:
         """message/send to one member, paced; an unknown or departed member raises 81013.
         `options` are further documented fields (e.g. enable_duplicate_check)."""
-        await self.pace.slot(touser)
+        sending = await self.pace.slot(touser)
         body = {"touser": touser, "msgtype": msgtype, "agentid": self.agent_id, msgtype: content}
-        data = await self.call("POST", "/cgi-bin/message/send", body | (options or {}))
+        try:
+            data = await self.call("POST", "/cgi-bin/message/send", body | (options or {}))
+        finally:
+            sending.done()
         if touser in str(data.get("invaliduser", "")).split("|"):
             raise WeComError(UNREACHABLE, "invaliduser")
         return Sent(str(data.get("msgid", "")), data.get("response_code"))

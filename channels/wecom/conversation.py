@@ -91,8 +91,8 @@ _COMMANDS: dict[str, str] = {
 
 
 async def _text(turn: Turn, text: str) -> None:
-    word, *args = text.split()
-    command = _COMMANDS.get(word) if text else None
+    word, *args = text.split() or [""]
+    command = _COMMANDS.get(word)
     if command is not None:
         await _HANDLERS[command](turn, args)
         return
@@ -216,7 +216,9 @@ async def stamp_discard(turn: Turn) -> None:
 
 # Card clicks
 
-_KEY = re.compile(r"(b|wp|wc|wr|wrs|wf|ff|ca|dl|pl|wpl|wfx|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?")
+_KEY = re.compile(
+    r"(b|batch|wp|wc|wr|wrs|wf|ff|ca|dl|pl|wpl|wfx|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?"
+)
 
 
 async def _click(turn: Turn, key: str) -> None:
@@ -227,6 +229,8 @@ async def _click(turn: Turn, key: str) -> None:
     numbers = [int(n) for n in match.groups()[1:] if n is not None]
     if prefix == "b" and len(numbers) == 2:
         await open_batch(turn, *numbers)
+    elif prefix == "batch" and len(numbers) == 1:  # the worker's nudges carry batch:N
+        await open_batch(turn, numbers[0], 0)
     elif prefix == "wp" and len(numbers) == 1:
         await show_pending(turn, numbers[0], new_card=False)
     elif prefix in ("wc", "wr", "wrs", "wf") and len(numbers) == 2:

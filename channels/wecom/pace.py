@@ -3,6 +3,11 @@
 Per app, one member may get at most 30 messages a minute and 1000 an hour; WeCom silently drops
 the rest, so we must never go over. Each API may be called at most 10 000 times a minute per
 corp. A rate-limit error (45009) pauses everything for the minute WeCom then blocks us.
+
+WeCom counts a message when it arrives, somewhere between our sending it and its answer. So a
+member's window counts each message from the moment its answer came back: the next message after
+a full window is admitted a window after that answer, hence arrives at least a window after the
+earlier message arrived, however late requests travel.
 """
 
 from __future__ import annotations
@@ -23,10 +28,19 @@ class Limits:
     per_minute: int = 10_000
     minute: float = 60.0  # the windows' lengths (shorter in tests)
     hour: float = 3600.0
-    # WeCom counts on arrival: requests may reach it a little later than we sent them.
-    margin: float = 0.5
+    margin: float = 0.5  # a little room on top of each window
     # WeCom blocks an over-limit caller for 60 seconds.
     blocked_for: float = 60.0
+
+
+class Sending:
+    """One admitted send: counted from admission until `done`, then from its answer."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def done(self) -> None:
+        self.at = time.monotonic()
 
 
 class Pace:
@@ -36,7 +50,7 @@ class Pace:
         self.limits = limits or Limits()
         self._interval = self.limits.minute / self.limits.per_minute
         self._next = 0.0
-        self._users: dict[Hashable, deque[float]] = {}
+        self._users: dict[Hashable, deque[Sending]] = {}
         self._lock = asyncio.Lock()
 
     def user_wait(self, user: Hashable | None) -> float:
@@ -47,19 +61,21 @@ class Pace:
         if not sent:
             return 0.0
         limits, now = self.limits, time.monotonic()
-        while sent and now - sent[0] >= limits.hour + limits.margin:
+        hour, minute = limits.hour + limits.margin, limits.minute + limits.margin
+        while sent and now - sent[0].at >= hour:
             sent.popleft()
+        times = sorted(s.at for s in sent)
+        recent = [t for t in times if now - t < minute]
         wait = 0.0
-        window = limits.minute + limits.margin
-        minute = [t for t in sent if now - t < window]
-        if len(minute) >= limits.per_user_minute:
-            wait = minute[-limits.per_user_minute] + window - now
-        if len(sent) >= limits.per_user_hour:
-            wait = max(wait, sent[-limits.per_user_hour] + limits.hour + limits.margin - now)
+        if len(recent) >= limits.per_user_minute:
+            wait = recent[-limits.per_user_minute] + minute - now
+        if len(times) >= limits.per_user_hour:
+            wait = max(wait, times[-limits.per_user_hour] + hour - now)
         return max(wait, 0.0)
 
-    async def slot(self, user: Hashable | None) -> None:
-        """Wait for a turn: the overall pace, and the member's minute and hour windows."""
+    async def slot(self, user: Hashable | None) -> Sending:
+        """Wait for a turn: the overall pace, and the member's minute and hour windows. Call
+        `done()` on the result once WeCom answered."""
         while True:
             # A member waiting for their window must not hold up everyone else's turn.
             while (wait := self.user_wait(user)) > 0:
@@ -71,9 +87,10 @@ class Pace:
                     continue  # another send to this member went first
                 now = time.monotonic()
                 self._next = max(self._next, now) + self._interval
+                sending = Sending(now)
                 if user is not None:
-                    self._users.setdefault(user, deque()).append(now)
-                return
+                    self._users.setdefault(user, deque()).append(sending)
+                return sending
 
     def pause(self, seconds: float | None = None) -> None:
         """WeCom said we went over: nobody sends until the block ends."""

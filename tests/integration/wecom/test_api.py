@@ -107,7 +107,7 @@ async def test_pacing_keeps_within_the_per_member_limit(fake: FakeWeCom) -> None
     """WeCom silently drops a member's messages over the limit; none may be dropped."""
     fake.members.add(USER)
     fake.per_user_minute, fake.minute = 3, 0.4
-    limits = Limits(per_user_minute=3, minute=0.4, margin=0.1)
+    limits = Limits(per_user_minute=3, minute=0.4, margin=0.0)
     api = WeComClient(fake.url, CORP_ID, SECRET, AGENT_ID, Pace(limits))
     for n in range(8):
         await api.send_text(USER, f"第 {n} 条")
