@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from channels.telegram.app import running
+from issuance.chat.actions import Broadcast, pack
+from issuance.core.people import Channel
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store
 from issuance.xcert import demo
@@ -85,11 +87,11 @@ async def run(count: int) -> int:
         invites = await demo.load(issuance)
         await add_schools(store, count)
         evaluator = User(1, "签发人")
-        await issuance.bind(invites[0].code, "telegram", str(evaluator.id), "zh")
+        await issuance.bind(invites[0].code, Channel.TELEGRAM, str(evaluator.id), "zh")
         async with running(settings, store):
             api.send_command(evaluator, "broadcast")
             menu = await api.next_message(evaluator.id, timeout=30)
-            api.tap(evaluator, menu, "bc:1")
+            api.tap(evaluator, menu, pack(Broadcast(plan=1)))
             progress = await api.next_message(evaluator.id, timeout=30)
             started = time.monotonic()
             final = progress

@@ -13,7 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from channels.wecom.app import client_for
 from tests.fakewecom import FakeWeCom
 from tests.wecomworld import wecom_world
 
@@ -48,31 +47,47 @@ async def callbacks(fake: FakeWeCom, home: Path, count: int) -> None:
 
 
 async def outbound(fake: FakeWeCom, home: Path, count: int) -> None:
-    """`count` messages to as many members, as fast as WeCom's limits let them go."""
-    from tests.wecomworld import wecom_settings
-
-    settings = wecom_settings(home, fake)
-    client = client_for(settings)
-    members = [f"out{n:06d}" for n in range(count)]
-    fake.members.update(members)
-    before = len(fake.messages)
-    start = time.perf_counter()
-    sem = asyncio.Semaphore(IN_FLIGHT)
-
-    async def one(member: str) -> None:
-        async with sem:
-            await client.send_text(
-                member, "【待签发提醒】辽宁示范船舶职业技术学院：考核站点待签发 47"
-            )
-
-    await asyncio.gather(*(one(m) for m in members))
-    elapsed = time.perf_counter() - start
-    await client.close()
-    limit = client.pace.limits.per_minute / client.pace.limits.minute
-    sent = len(fake.messages) - before
-    print(f"outbound: {count} messages to {count} members")
-    print(f"  rate: {count / elapsed:8.1f}/s (WeCom's limit {limit:.1f}/s per API)")
-    print(f"  delivered {sent}, dropped by the per-member limit {fake.stats.dropped}")
+    """`count` queued notices to as many bound members, drained by the WeCom outbox sender."""
+    async with wecom_world(home, fake) as world:
+        store = world.store
+        head = await store.person_by_ref("13800000002")
+        assert head is not None
+        members = [f"out{n:06d}" for n in range(count)]
+        fake.members.update(members)
+        now = store.now_iso()
+        db = store._db  # bulk set-up straight in SQL: not what is measured
+        async with store.transaction():
+            for n, member in enumerate(members):
+                cursor = await db.execute(
+                    "INSERT INTO person (name, phone, org_id, role) VALUES (?, ?, ?, '业务管理员')",
+                    (f"干事{n}", f"171{n:08d}", head.org_id),
+                )
+                await db.execute(
+                    "INSERT INTO chat_account (channel, account, person_id, language, bound_at)"
+                    " VALUES ('wecom', ?, ?, 'zh', ?)",
+                    (member, cursor.lastrowid, now),
+                )
+        people = [row[0] for row in await store._all("SELECT person_id FROM chat_account")]
+        before = len(fake.messages)
+        start = time.perf_counter()
+        async with store.transaction():
+            for person_id in people:
+                await db.execute(
+                    "INSERT INTO outbox (person_id, channel, kind, payload, not_before,"
+                    " created_at) VALUES (?, 'wecom', 'message', ?, ?, ?)",
+                    (person_id, '{"text": "【待签发提醒】考核站点待签发 47"}', now, now),
+                )
+        assert world.services is not None
+        world.services.wake_sender()
+        await fake.wait_for(
+            lambda: True if len(fake.messages) - before >= len(people) else None, timeout=600
+        )
+        elapsed = time.perf_counter() - start
+        limits = world.services.client.pace.limits
+    limit = limits.per_minute / limits.minute
+    print(f"outbound: {len(people)} queued notices to as many members, through the outbox")
+    print(f"  rate: {len(people) / elapsed:8.1f}/s (WeCom's limit {limit:.1f}/s per API)")
+    print(f"  delivered {len(fake.messages) - before}, dropped by WeCom {fake.stats.dropped}")
 
 
 async def main(callback_count: int, message_count: int) -> None:

@@ -6,18 +6,45 @@ import asyncio
 import importlib
 import logging
 import signal
+from typing import Any
 
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 
 log = logging.getLogger(__name__)
-# Each part is served by modules with `async def serve(settings, store, stop)`; the chat part
-# ("bot") runs each configured channel: Telegram, WeCom, or both.
-PARTS = {
+# Each part is served by modules with `async def serve(settings, store, stop, **wiring)`; the
+# chat part ("bot") runs each configured channel: Telegram, WeCom, or both.
+MODULES = {
     "web": ("web.serve",),
     "bot": ("channels.telegram.serve", "channels.wecom.serve"),
     "worker": ("worker.serve",),
 }
+PARTS = tuple(MODULES)
+
+
+def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
+    """What the modules of this process share, made here and handed to each (no module globals):
+    the webhook updates and WeCom callbacks the web part receives for the chat part."""
+    shared: dict[str, dict[str, Any]] = {}
+    routes: list[Any] = []
+    if {"web", "bot"} <= parts and settings.telegram_webhook_url:
+        from channels.telegram.webhook import Inbox
+        from channels.telegram.webhook import routes as telegram_routes
+
+        inbox = Inbox()
+        routes += telegram_routes(settings, inbox)
+        shared["channels.telegram.serve"] = {"inbox": inbox}
+    if "web" in parts and settings.wecom_enabled:
+        # served by the web part even when the chat part runs elsewhere (it polls the database)
+        from channels.wecom.callback import Doorbell
+        from channels.wecom.callback import routes as wecom_routes
+
+        doorbell = Doorbell()
+        routes += wecom_routes(settings, doorbell)
+        shared["channels.wecom.serve"] = {"doorbell": doorbell}
+    if routes:
+        shared["web.serve"] = {"extra_routes": routes}
+    return shared
 
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
@@ -32,17 +59,18 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     store = await Store.open(settings.database_path)
     try:
         servers = []
-        for name, modules in PARTS.items():
+        shared = wiring(settings, parts)
+        for name, module_names in MODULES.items():
             if name not in parts:
                 continue
-            for path in modules:
+            for module_name in module_names:
                 try:
-                    module = importlib.import_module(path)
+                    module = importlib.import_module(module_name)
                 except ModuleNotFoundError:
-                    log.warning("%s is not part of this build; skipping it", path)
+                    log.warning("%s is not part of this build; skipping it", module_name)
                     continue
-                task = module.serve(settings, store, stop)
-                servers.append(asyncio.create_task(task, name=path.removesuffix(".serve")))
+                serving = module.serve(settings, store, stop, **shared.get(module_name, {}))
+                servers.append(asyncio.create_task(serving, name=module_name))
         log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
         done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()

@@ -14,6 +14,8 @@ import segno
 
 from channels.telegram.app import running
 from channels.telegram.context import BotApp
+from issuance.chat.notify import Notice, send
+from issuance.chat.screens import Plain
 from issuance.core.people import Person
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store
@@ -75,15 +77,8 @@ class Signing:
             call.actor.id, png, hashlib.sha256(png).hexdigest(), "[]"
         )
         records = await issuance.confirm(call.actor, call.record_ids, signature)
-        await issuance.store.enqueue(
-            call.actor.id,
-            "edit",
-            {
-                "chat_id": call.chat_ref["chat_id"],
-                "message_id": call.chat_ref["message_id"],
-                "text": f"已确认签发 {len(records)} 条记录。",
-            },
-        )
+        done = Plain(f"已确认签发 {len(records)} 条记录。")
+        await send(issuance.store, Notice(call.actor.id, done, edit=call.chat_ref))
 
 
 @dataclass

@@ -11,13 +11,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
 from web import signing, verification
 from web.context import WebContext, context, html
 from web.pages import message_page, static_files
-from web.ratelimit import RateLimiter
 from web.security import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from issuance.core.errors import DomainError
+from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings
 from issuance.xcert.service import Issuance
 from web import csrf
 from web.pages import MessageKind, message_page
-from web.ratelimit import RateLimiter
 
 # Domain error key -> (page kind, HTTP status) of the message page that explains it.
 _MESSAGES: dict[str, tuple[MessageKind, int]] = {

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import uvicorn
+from starlette.routing import BaseRoute
 
-from channels.telegram.webhook import routes as webhook_routes
-from channels.wecom.callback import routes as wecom_routes
 from issuance.core.settings import Settings
 from issuance.store import Store
 from web.app import build_app
@@ -27,12 +26,16 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
-    """Listen on web.host:web.port until `stop` is set."""
+async def serve(
+    settings: Settings,
+    store: Store,
+    stop: asyncio.Event,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> None:
+    """Listen on web.host:web.port until `stop` is set; `extra_routes` (the bot's webhook)
+    come from the process's composition root."""
     config = uvicorn.Config(
-        build_app(
-            settings, store, extra_routes=[*webhook_routes(settings), *wecom_routes(settings)]
-        ),
+        build_app(settings, store, extra_routes=extra_routes),
         host=settings.web_host,
         port=settings.web_port,
         log_config=None,

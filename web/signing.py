@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Forbidden, Invalid
-from issuance.core.people import Person
+from issuance.core.people import Channel, Person
 from issuance.core.tokens import telegram_init_data_valid
 from issuance.xcert.signing import SigningView, complete_signing, open_signing, token_hash
 from issuance.xcert.statuses import EVALUATOR
@@ -118,7 +118,7 @@ async def _mini_app_person(request: Request, init_data: str) -> Person | None:
         user_id = str(json.loads(fields["user"])["id"])
     except (KeyError, TypeError, ValueError):
         raise Forbidden("signing.not_yours") from None
-    person = await web.issuance.store.person_for_account("telegram", user_id)
+    person = await web.issuance.store.person_for_account(Channel.TELEGRAM, user_id)
     if person is None:
         raise Forbidden("signing.not_yours")
     return person

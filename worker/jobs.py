@@ -10,7 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from issuance.core.catalog import locale_for, t
+from issuance.chat.notify import Notice, send
 from issuance.core.settings import Settings
 from issuance.store import CertificateClaim, CertificateFile, Store
 from issuance.xcert.publishing import (
@@ -21,7 +21,8 @@ from issuance.xcert.publishing import (
     publish,
     render_chunk,
 )
-from issuance.xcert.reminders import WAITING_STATUSES, after_quiet_hours, notice_text, notices
+from issuance.xcert.reminders import after_quiet_hours, notice_actions, notice_body, notices
+from issuance.xcert.statuses import WAITING_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -125,20 +126,17 @@ async def send_reminders(store: Store, settings: Settings) -> int:
     not_before = after_quiet_hours(now, settings.quiet_hours, zone)
     added = 0
     for notice in due:
-        people = await store.people_of(notice.org_id, notice.roles)
-        languages = await store.languages_of([p.id for p in people])
-        for person in people:
-            locale = locale_for(languages.get(person.id))
-            payload: dict[str, object] = {"text": notice_text(notice, zone, locale)}
-            if notice.callback_data:
-                label = t("worker.nudge_button", locale)
-                payload["buttons"] = [[{"text": label, "callback_data": notice.callback_data}]]
-            enqueued = await store.enqueue(
-                person.id,
-                "message",
-                payload,
-                dedup_key=f"{notice.key}:{person.id}",
-                not_before=not_before,
+        body, actions = notice_body(notice, zone), notice_actions(notice)
+        for person in await store.people_of(notice.org_id, notice.roles):
+            enqueued = await send(
+                store,
+                Notice(
+                    person.id,
+                    body,
+                    actions,
+                    dedup_key=f"{notice.key}:{person.id}",
+                    not_before=not_before,
+                ),
             )
             added += enqueued is not None
     return added

@@ -1,51 +1,39 @@
-"""Free-text answers the bot asked for (a refusal reason, a corrected field, a certificate number).
+"""Free-text answers the bot asked for, over the chat layer's stored `Conversation`.
 
-What is awaited lives in the database (`chat_state`, kind 'await'), so it survives a restart.
-Features register what to do with the answer under a name; one text handler dispatches.
+Features register what to do with an answer under a name (in the Application's `Answers`, built
+with it); one text handler dispatches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 
-from channels.telegram.context import CHANNEL, BotContext
-
-Answer = Callable[[Update, BotContext, dict[str, Any], str], Awaitable[None]]
-_ANSWERS: dict[str, Answer] = {}
-KIND = "await"
+from channels.telegram.context import Answer, BotContext, Services
 
 
-def on(name: str, answer: Answer) -> None:
+def on(app: Application, name: str, answer: Answer) -> None:  # type: ignore[type-arg]
     """Register what to do with a text answer awaited under `name`."""
-    _ANSWERS[name] = answer
+    services: Services = app.bot_data
+    services.answers.on(name, answer)
 
 
 async def expect(update: Update, context: BotContext, name: str, **data: Any) -> None:
     """Wait for the user's next text as the answer `name`, replacing any earlier question."""
-    assert name in _ANSWERS, name
-    user = update.effective_user
-    assert user is not None
-    await context.store.set_chat_state(CHANNEL, str(user.id), KIND, {"name": name, **data})
-
-
-async def take(update: Update, context: BotContext) -> dict[str, Any] | None:
-    """The awaited answer's state, removed (so an answer acts once)."""
-    user = update.effective_user
-    assert user is not None
-    return await context.store.take_chat_state(CHANNEL, str(user.id), KIND)
+    assert context.services.answers.knows(name), name
+    await context.conversation(update).expect(name, **data)
 
 
 async def dispatch(update: Update, context: BotContext) -> bool:
     """Give the text to whatever awaits it; False when nothing does."""
     message = update.effective_message
-    state = await take(update, context)
-    if state is None or message is None or message.text is None:
+    awaited = await context.conversation(update).take_awaited()
+    if awaited is None or message is None or message.text is None:
         return False
-    answer = _ANSWERS.get(state.pop("name"))
+    answer = context.services.answers.handler(awaited.name)
     if answer is None:
         return False
-    await answer(update, context, state, message.text)
+    await answer(update, context, awaited.data, message.text)
     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,19 +11,26 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from channels.telegram.pace import Pace
 from channels.telegram.signing_step import SigningStep
+from issuance.chat.conversation import Answers, Conversation
 from issuance.core.catalog import locale_for, t
-from issuance.core.people import Person
+from issuance.core.people import Channel, Person
+from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings
 from issuance.store import Store
 from issuance.xcert.completion import Completion
 from issuance.xcert.service import Issuance
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
+# What a feature does with an awaited text answer: (update, context, what the question carried,
+# the text).
+Answer = Callable[[Update, "BotContext", dict[str, Any], str], Awaitable[None]]
+# 证书查验 look-ups per chat: at most 5 a minute, so numbers cannot be guessed by brute force.
+VERIFY_PER_MINUTE = 5
 
 
 @dataclass
 class Services:
-    """What the bot works with; filled in by post_init, emptied by post_shutdown."""
+    """What the bot works with; built with the Application, store opened by post_init."""
 
     settings: Settings | None = None
     store: Store | None = None
@@ -30,7 +38,10 @@ class Services:
     signing: SigningStep | None = None
     pace: Pace | None = None
     wake_sender: Any = None
-    verify_times: dict[int, list[float]] = field(default_factory=dict)
+    answers: Answers[Answer] = field(default_factory=Answers)
+    verify_limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter(VERIFY_PER_MINUTE, burst=VERIFY_PER_MINUTE)
+    )
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
@@ -57,6 +68,12 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
     @property
     def completion(self) -> Completion:
         return Completion(self.issuance)
+
+    def conversation(self, update: Update) -> Conversation:
+        """What this chat remembers between messages (awaited answer, ticked records, drafts)."""
+        user = update.effective_user
+        assert user is not None
+        return Conversation(self.store, CHANNEL, str(user.id))
 
     async def actor(self, update: Update) -> Person | None:
         """The person bound to the Telegram account behind this update, if any."""

@@ -18,19 +18,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from channels.telegram.context import CHANNEL
 from channels.telegram.pace import retry_seconds
-from issuance.core.catalog import locale_for
+from channels.telegram.ui import keyboard
+from issuance.chat.notify import Notice, locale_of, send
 from issuance.store import OutboxItem, Store
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 LEASE_NAME = "outbox-sender"
 LEASE = timedelta(seconds=30)
 ROW_LEASE = timedelta(seconds=120)
@@ -38,23 +39,6 @@ MAX_ATTEMPTS = 12
 PROGRESS_EVERY = 2.0
 BULK = {"bulk": True}  # rate_limit_args: queued sends give way to interactive replies
 CHECK_EVERY = 0.3
-
-
-def keyboard(rows: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    """Payload buttons [[{"text", "callback_data"|"url"}]] as an inline keyboard."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    b["text"], callback_data=b.get("callback_data"), url=b.get("url")
-                )
-                for b in row
-            ]
-            for row in rows
-        ]
-    )
 
 
 def _file(payload: dict[str, Any]) -> InputFile:
@@ -101,7 +85,7 @@ class OutboxSender:
         room = self.in_flight - len(self._tasks)
         if room <= 0:
             return
-        for item in await self.store.claim_outbox(room, ROW_LEASE):
+        for item in await self.store.claim_outbox(room, ROW_LEASE, CHANNEL):
             task = asyncio.create_task(self._deliver(item))
             self._tasks.add(task)
             task.add_done_callback(self._done)
@@ -191,25 +175,24 @@ class OutboxSender:
             if not state.finished and now - self._progress_at.get(broadcast_id, 0) < PROGRESS_EVERY:
                 continue
             self._progress_at[broadcast_id] = now
-            locale = locale_for(await self.store.language_of(info.person_id, CHANNEL))
-            text = broadcasting.progress_text(state, locale)
+            text = broadcasting.progress_text(state)
             if state.finished:
                 if await self.store.finish_broadcast(broadcast_id):
-                    await self.store.enqueue(
+                    message = {"chat_id": info.progress_chat, "message_id": info.progress_message}
+                    done = Notice(
                         info.person_id,
-                        "edit",
-                        {
-                            "chat_id": info.progress_chat,
-                            "message_id": info.progress_message,
-                            "text": text,
-                        },
+                        text,
                         dedup_key=f"broadcast-done:{broadcast_id}",
+                        edit={"channel": CHANNEL, **message},
                     )
+                    await send(self.store, done)
                     self.wake()
                 continue
             try:
                 await self.bot.edit_message_text(
-                    text, chat_id=info.progress_chat, message_id=info.progress_message
+                    text.render(await locale_of(self.store, info.person_id)),
+                    chat_id=info.progress_chat,
+                    message_id=info.progress_message,
                 )
             except TelegramError as error:
                 log.info("broadcast %s: progress not shown now: %s", broadcast_id, error)

@@ -10,7 +10,7 @@ from telegram import Update
 
 from channels.telegram.app import running
 from channels.telegram.context import BotApp
-from channels.telegram.webhook import INBOX, Inbox
+from channels.telegram.webhook import Inbox
 from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store
@@ -18,20 +18,28 @@ from issuance.store import Store
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
-    """Run the bot until `stop` is set; without a token, say how to set one and return."""
+async def serve(
+    settings: Settings, store: Store, stop: asyncio.Event, inbox: Inbox | None = None
+) -> None:
+    """Run the bot until `stop` is set; without a token, say how to set one and return.
+
+    With a webhook, updates arrive in `inbox`, filled by the web part of this process."""
     if not settings.telegram_token:
         log.warning(t("bot.no_token", locale="en"))
         print(t("bot.no_token"), flush=True)
         return
     webhook = bool(settings.telegram_webhook_url)
+    if webhook and inbox is None:
+        log.warning("bot: webhook mode needs the web part in this process (`qianfa run`)")
+        inbox = Inbox()
     async with running(settings, store, webhook=webhook) as app:
         if webhook:
             await app.bot.set_webhook(
                 settings.telegram_webhook_url,
                 secret_token=str(settings.telegram_webhook_secret) or None,
             )
-            feeding = asyncio.create_task(feed(app, INBOX))
+            assert inbox is not None
+            feeding = asyncio.create_task(feed(app, inbox))
         log.info("bot: running (%s)", "webhook" if webhook else "long polling")
         await stop.wait()
         if webhook:

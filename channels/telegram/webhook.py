@@ -1,7 +1,8 @@
 """Webhook mode: Telegram posts updates to a route of the web part's Starlette server.
 
 The route checks X-Telegram-Bot-Api-Secret-Token, then hands the update to the bot running in
-the same process (python-telegram-bot's customwebhookbot pattern).
+the same process through an `Inbox` the process's composition root (`qianfa.run`) makes and gives
+to both parts (python-telegram-bot's customwebhookbot pattern).
 """
 
 from __future__ import annotations
@@ -28,14 +29,11 @@ class Inbox:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
 
-INBOX = Inbox()
-
-
 def path_of(settings: Settings) -> str:
     return urlparse(settings.telegram_webhook_url).path or "/telegram"
 
 
-def routes(settings: Settings, inbox: Inbox = INBOX) -> list[Route]:
+def routes(settings: Settings, inbox: Inbox) -> list[Route]:
     """The webhook route, or none when the bot runs with long polling."""
     if not (settings.telegram_webhook_url and settings.telegram_token):
         return []

@@ -10,11 +10,12 @@ from typing import Any
 
 from channels.telegram.signing_step import SigningStep, default_step
 from channels.wecom.api import WeComClient, WeComError
-from channels.wecom.callback import DOORBELL, Doorbell
+from channels.wecom.callback import Doorbell
 from channels.wecom.context import Services
 from channels.wecom.conversation import COMMAND_WORDS, handle
 from channels.wecom.inbound import InboundWorker
 from channels.wecom.pace import Limits, Pace
+from channels.wecom.sender import WeComSender
 from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store
@@ -60,18 +61,25 @@ async def running(
     store: Store,
     signing: SigningStep | None = None,
     limits: Limits | None = None,
-    doorbell: Doorbell = DOORBELL,
+    doorbell: Doorbell | None = None,
 ) -> AsyncIterator[Services]:
-    """Stored callbacks handled and answered until the block ends."""
+    """Stored callbacks handled and answered until the block ends; `doorbell` is rung by the
+    callback route of the same process (without one, stored callbacks are found by polling)."""
     client = client_for(settings, limits)
     await set_menu(client)
     services = Services(settings, store, client, signing or default_step())
     stop = asyncio.Event()
-    inbound = InboundWorker(services, handle, doorbell)
-    tasks = [asyncio.create_task(inbound.run(stop), name="wecom-inbound")]
+    inbound = InboundWorker(services, handle, doorbell or Doorbell())
+    sender = WeComSender(client, services.issuance)
+    services.wake_sender = sender.wake
+    tasks = [
+        asyncio.create_task(inbound.run(stop), name="wecom-inbound"),
+        asyncio.create_task(sender.run(stop), name="wecom-sender"),
+    ]
     try:
         yield services
     finally:
         stop.set()
+        sender.wake()
         await asyncio.gather(*tasks)
         await client.close()

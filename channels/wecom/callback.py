@@ -47,9 +47,6 @@ class Doorbell:
             event.set()
 
 
-DOORBELL = Doorbell()
-
-
 def fields_of(data: bytes) -> dict[str, Any]:
     """An XML document's elements as a dict: text for leaves, dicts (lists when repeated) else."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -90,7 +87,7 @@ def message_key(fields: dict[str, Any]) -> str:
 class Callback:
     """The two handlers over one app's crypto and settings."""
 
-    def __init__(self, settings: Settings, doorbell: Doorbell = DOORBELL) -> None:
+    def __init__(self, settings: Settings, doorbell: Doorbell) -> None:
         self.crypto = WeComCrypto(
             str(settings.wecom_token),
             str(settings.wecom_encoding_aes_key),
@@ -152,7 +149,7 @@ class Callback:
         return PlainTextResponse("")
 
 
-def routes(settings: Settings, doorbell: Doorbell = DOORBELL) -> list[Route]:
+def routes(settings: Settings, doorbell: Doorbell) -> list[Route]:
     """The callback routes, or none when the WeCom channel is not configured."""
     if not settings.wecom_enabled:
         return []

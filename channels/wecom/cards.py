@@ -1,55 +1,80 @@
 """Pure formatting of what WeCom members see: texts and template cards from core values.
 
 Cards are WeCom's `button_interaction` template cards: at most six buttons, a drop-down
-(`button_selection`) to pick one record, at most six key/value lines. Button keys and option ids
-carry ids only, never a name or an ID number.
+(`button_selection`) to pick one record or problem, at most six key/value lines. Button keys are
+packed typed actions (`issuance.chat.actions`), ids only, never a name or an ID number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from channels.wecom.actions import (
+    ConfirmChosen,
+    FixChosen,
+    FlagChosen,
+    ProblemsPage,
+    RefuseChosen,
+    ResubmitChosen,
+)
+from issuance.chat.actions import (
+    AcceptStamp,
+    Action,
+    ConfirmBatch,
+    DiscardStamp,
+    Download,
+    FlagField,
+    OpenBatch,
+    pack,
+)
+from issuance.chat.xcert import Counts
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.store import Problem
-from issuance.xcert.broadcasting import counts_line
 from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.desk import BatchPage
-from issuance.xcert.records import Batch
 from issuance.xcert.statuses import CONFIRMED
 
 Card = dict[str, Any]
-PENDING_PAGE = 5  # batches per pending-list card (a sixth button pages on)
 QUESTION = "record"
+PROBLEM_QUESTION = "problem"
 TITLE_LIMIT = 36  # characters of main_title.title
 MAX_BUTTONS = 6
-PROBLEM_PAGE = 10  # a drop-down holds ten options
-PROBLEM_QUESTION = "problem"
+MAX_OPTIONS = 10  # a drop-down holds ten options
+PROBLEM_PAGE = MAX_OPTIONS
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _card(task: int, title: str, desc: str, buttons: list[tuple[str, str]], **extra: Any) -> Card:
+def _card(
+    task: int, title: str, desc: str, buttons: Sequence[tuple[str, Action]], **extra: Any
+) -> Card:
     return {
         "card_type": "button_interaction",
         "source": {"desc": "签发 Qianfa"},
         "main_title": {"title": _clip(title, TITLE_LIMIT), "desc": desc},
         "task_id": f"qf-{task}",
         "button_list": [
-            {"text": label, "style": 1 if n == 0 else 2, "key": key}
-            for n, (label, key) in enumerate(buttons)
+            {"text": label, "style": 1 if n == 0 else 2, "key": pack(action)}
+            for n, (label, action) in enumerate(buttons)
         ],
         **extra,
     }
 
 
+def task_number(task_id: str) -> int | None:
+    """The number in one of our task ids (None for anything else)."""
+    number = task_id.removeprefix("qf-")
+    return int(number) if task_id.startswith("qf-") and number.isdigit() else None
+
+
 def button_cards(
     rows: list[list[dict[str, str]]], task: Callable[[], int], locale: str
 ) -> list[Card]:
-    """A queued notice's buttons ({"text", "callback_data" | "url"}) as cards of six at most."""
+    """A screen's buttons ({"text", "callback_data" | "url"}) as cards of six at most."""
     flat = [b for row in rows for b in row]
     result = []
     for first in range(0, len(flat), MAX_BUTTONS):
@@ -62,46 +87,6 @@ def button_cards(
         ]
         result.append(card)
     return result
-
-
-def task_number(task_id: str) -> int | None:
-    """The number in one of our task ids (None for anything else)."""
-    number = task_id.removeprefix("qf-")
-    return int(number) if task_id.startswith("qf-") and number.isdigit() else None
-
-
-def pending_text(batches: list[Batch], locale: str) -> str:
-    """待签发: every batch with its counts line, numbered like the card's buttons."""
-    if not batches:
-        return t("bot.pending.none", locale)
-    lines = [t("bot.pending.title", locale)]
-    for n, batch in enumerate(batches, 1):
-        lines.append(
-            f"\n{n}. {batch.program}（{batch.level}）\n{batch.plan}\n{batch.site_name}\n"
-            + counts_line(batch.counts, locale)
-        )
-    return "\n".join(lines)
-
-
-def pending_card(batches: list[Batch], page: int, task: int, locale: str) -> Card | None:
-    """Buttons to open the batches of one page of the pending list."""
-    if not batches:
-        return None
-    pages = (len(batches) + PENDING_PAGE - 1) // PENDING_PAGE
-    page = min(max(page, 0), pages - 1)
-    first = page * PENDING_PAGE
-    buttons = [
-        (t("bot.pending.open", locale, n=n), f"b:{batch.id}:0")
-        for n, batch in enumerate(batches[first : first + PENDING_PAGE], first + 1)
-    ]
-    if pages > 1:
-        buttons.append((t("bot.button.next", locale), f"wp:{(page + 1) % pages}"))
-    return _card(
-        task,
-        t("wecom.pending.card_title", locale),
-        t("bot.batch.page", locale, page=page + 1, pages=pages),
-        buttons,
-    )
 
 
 def option_id(record_id: int, version: int) -> str:
@@ -121,10 +106,7 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
     批量确认签发, pages and 下载证书, six at most in that order of importance."""
     b = view.batch
     lines = [
-        {
-            "keyname": _clip(f"{n}. {r.student_name}", 12),
-            "value": f"{r.masked_id} {r.status}",
-        }
+        {"keyname": _clip(f"{n}. {r.student_name}", 12), "value": f"{r.masked_id} {r.status}"}
         for n, r in enumerate(view.records, view.offset + 1)
     ]
     flaggable = {r.id for r in view.records if view.can_flag and r.status != CONFIRMED}
@@ -134,30 +116,29 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
         for n, r in enumerate(view.records, view.offset + 1)
         if r.id in choosable
     ]
-    where = f"{b.id}:{view.page}"
-    buttons: list[tuple[str, str]] = []
+    buttons: list[tuple[str, Action]] = []
     if view.actionable:
         buttons += [
-            (t("bot.button.confirm", locale), f"wc:{where}"),
-            (t("bot.button.refuse", locale), f"wr:{where}"),
+            (t("bot.button.confirm", locale), ConfirmChosen(b.id, view.page)),
+            (t("bot.button.refuse", locale), RefuseChosen(b.id, view.page)),
         ]
     if view.resubmittable:
-        buttons.append((t("wecom.button.resubmit", locale), f"wrs:{where}"))
+        buttons.append((t("wecom.button.resubmit", locale), ResubmitChosen(b.id, view.page)))
     if flaggable:
-        buttons.append((t("wecom.button.flag", locale), f"wf:{where}"))
+        buttons.append((t("wecom.button.flag", locale), FlagChosen(b.id, view.page)))
     if view.waiting_total:
         label = t("bot.button.batch_confirm", locale)
-        buttons.append((f"{label}（{view.waiting_total}）", f"ca:{b.id}"))
+        buttons.append((f"{label}（{view.waiting_total}）", ConfirmBatch(b.id)))
     if view.page + 1 < view.pages:
-        buttons.append((t("bot.button.next", locale), f"b:{b.id}:{view.page + 1}"))
+        buttons.append((t("bot.button.next", locale), OpenBatch(b.id, view.page + 1)))
     if view.can_flag and b.counts.get(CONFIRMED):
-        buttons.append((t("bot.button.download", locale), f"dl:{b.id}"))
+        buttons.append((t("bot.button.download", locale), Download(b.id)))
     if view.page > 0:
-        buttons.append((t("bot.button.prev", locale), f"b:{b.id}:{view.page - 1}"))
+        buttons.append((t("bot.button.prev", locale), OpenBatch(b.id, view.page - 1)))
     if not buttons:
-        buttons.append((t("wecom.button.refresh", locale), f"b:{where}"))
+        buttons.append((t("wecom.button.refresh", locale), OpenBatch(b.id, view.page)))
     extra: dict[str, Any] = {
-        "sub_title_text": f"{b.site_name}\n{counts_line(b.counts, locale)}\n"
+        "sub_title_text": f"{b.site_name}\n{Counts(b.counts).render(locale)}\n"
         + t("bot.batch.page", locale, page=view.page + 1, pages=view.pages),
         "horizontal_content_list": lines[:6],
     }
@@ -165,7 +146,7 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
         extra["button_selection"] = {
             "question_key": QUESTION,
             "title": t("wecom.batch.choose", locale),
-            "option_list": options[:PROBLEM_PAGE],
+            "option_list": options[:MAX_OPTIONS],
             "selected_id": options[0]["id"],
         }
     return _card(task, f"{b.program}（{b.level}）", b.plan, buttons[:MAX_BUTTONS], **extra)
@@ -177,7 +158,7 @@ def fields_card(record_id: int, task: int, locale: str) -> Card:
         task,
         t("completion.which_field", locale),
         "",
-        [(field_label(f, locale), f"ff:{record_id}:{i}") for i, f in enumerate(FIELDS)],
+        [(field_label(f, locale), FlagField(record_id, i)) for i, f in enumerate(FIELDS)],
     )
 
 
@@ -187,7 +168,10 @@ def stamp_card(task: int, locale: str) -> Card:
         task,
         t("wecom.stamp.card_title", locale),
         t("wecom.stamp.card_desc", locale),
-        [(t("bot.stamp.accept", locale), "sa"), (t("bot.stamp.discard", locale), "sx")],
+        [
+            (t("bot.stamp.accept", locale), AcceptStamp()),
+            (t("bot.stamp.discard", locale), DiscardStamp()),
+        ],
     )
 
 
@@ -222,9 +206,9 @@ def problems_card(problems: list[Problem], page: int, task: int, locale: str) ->
         }
         for n, p in enumerate(problems[first : first + PROBLEM_PAGE], first + 1)
     ]
-    buttons = [(t("wecom.completion.fix", locale), "wfx")]
+    buttons: list[tuple[str, Action]] = [(t("wecom.completion.fix", locale), FixChosen())]
     if pages > 1:
-        buttons.append((t("bot.button.next", locale), f"wpl:{(page + 1) % pages}"))
+        buttons.append((t("bot.button.next", locale), ProblemsPage((page + 1) % pages)))
     return _card(
         task,
         t("wecom.completion.card_title", locale),
@@ -254,7 +238,7 @@ def refusals_text(view: BatchPage, locale: str) -> str | None:
 
 def selected_option(fields: dict[str, Any], question: str = QUESTION) -> str | None:
     """The option chosen in the card's drop-down, from a template_card_event's SelectedItems."""
-    items = (fields.get("SelectedItems") or {}) if isinstance(fields, dict) else {}
+    items = fields.get("SelectedItems") or {}
     selected = items.get("SelectedItem") if isinstance(items, dict) else None
     for item in selected if isinstance(selected, list) else [selected]:
         if isinstance(item, dict) and item.get("QuestionKey") == question:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.telegram.signing_step import SigningStep
 from channels.wecom.api import Sent, WeComClient
-from issuance.core.catalog import locale_for, t
-from issuance.core.errors import DomainError
+from channels.wecom.cards import button_cards, task_number
+from issuance.chat.conversation import Conversation
+from issuance.chat.notify import locale_of
+from issuance.chat.screens import Screen
+from issuance.core.catalog import t
+from issuance.core.errors import Conflict, DomainError
 from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.store import Inbound, Store
+from issuance.xcert.completion import Completion
 from issuance.xcert.service import Issuance
 
 CHANNEL = "wecom"
@@ -35,6 +41,7 @@ class Services:
     client: WeComClient
     signing: SigningStep | None
     verify_times: dict[str, list[float]] = field(default_factory=dict)
+    wake_sender: Callable[[], None] = lambda: None
 
     @property
     def issuance(self) -> Issuance:
@@ -72,10 +79,32 @@ class Turn:
     def text(self, key: str, **params: Any) -> str:
         return t(key, self.locale, **params)
 
+    @property
+    def conversation(self) -> Conversation:
+        """What this member's chat remembers: the awaited answer, drafts."""
+        return Conversation(self.store, CHANNEL, self.account)
+
+    @property
+    def completion(self) -> Completion:
+        return Completion(self.issuance)
+
     async def load_locale(self) -> None:
         person = await self.store.person_for_account(CHANNEL, self.account)
         if person is not None:
-            self.locale = locale_for(await self.store.language_of(person.id, CHANNEL))
+            self.locale = await locale_of(self.store, person.id)
+
+    async def claim(self, what: str) -> None:
+        """Act on this click of this card once: a second click (or a replay) is refused."""
+        task = task_number(str(self.fields.get("TaskId", ""))) or 0
+        if not await self.store.claim_tap(f"{CHANNEL}:{self.account}", task, what):
+            raise Conflict("bot.already_done")
+
+    async def show(self, screen: Screen) -> None:
+        """A channel-neutral screen: its text, then its buttons as cards (six a card)."""
+        shown = screen.render(self.locale)
+        await self.say(shown.text)
+        for card in button_cards(shown.buttons, new_task, self.locale):
+            await self.card(card)
 
     async def actor(self) -> Person | None:
         """The person bound to this WeCom member, if any."""

@@ -1,14 +1,14 @@
-"""The WeCom conversations: text commands, card clicks and awaited answers, on the core use cases.
+"""The WeCom conversations: text commands, card clicks and awaited answers, on the chat layer.
 
-Each handler pulls plain values out of the callback, calls the core, and answers with a text
-or a card. Button keys use the same `prefix:id:id` data as the Telegram bot's buttons.
+Each handler pulls plain values out of the callback, calls the core, and answers with a screen
+(text, plus its buttons as cards) or a WeCom card. Clicks arrive as packed typed actions
+(`issuance.chat.actions`, and WeCom's own in `channels.wecom.actions`).
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -17,22 +17,44 @@ from pathlib import Path
 from typing import Any
 
 from channels.wecom import cards
+from channels.wecom.actions import (
+    ConfirmChosen,
+    FixChosen,
+    FlagChosen,
+    ProblemsPage,
+    RefuseChosen,
+    ResubmitChosen,
+)
 from channels.wecom.api import WeComError
 from channels.wecom.context import CHANNEL, Services, Turn, new_task
+from issuance.chat import xcert as screens
+from issuance.chat.actions import (
+    AcceptStamp,
+    Broadcast,
+    Cancel,
+    ConfirmBatch,
+    DiscardStamp,
+    Download,
+    FixProblem,
+    FlagField,
+    ListProblems,
+    OpenBatch,
+    parse,
+)
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
 from issuance.store import Inbound
-from issuance.xcert import desk, notices, stamping
+from issuance.xcert import broadcasting, desk, notices, stamping
 from issuance.xcert.archive import write_batch_archives
-from issuance.xcert.completion import FIELDS, Completion, field_label
+from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.service import id_ranges
 
 log = logging.getLogger(__name__)
 
-AWAIT = "await"
 DRAFT = "stamp"
 VERIFY_PER_MINUTE = 5
 ARCHIVE_PART = 18 * 2**20  # WeCom takes files up to 20 MB
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
+Answer = Callable[[Turn, dict[str, Any], str], Awaitable[None]]
 
 
 async def handle(services: Services, item: Inbound) -> None:
@@ -64,30 +86,11 @@ async def _route(turn: Turn) -> None:
             await turn.store.mark_unreachable(person.id, CHANNEL)
     elif kind == "image":
         await stamp_received(turn)
-    elif kind == "file":
-        await turn.say(turn.text("wecom.unexpected_file"))
     else:
         log.info("wecom: %s from a member ignored", kind)
 
 
-# Text commands
-
-_COMMANDS: dict[str, str] = {
-    "绑定": "bind",
-    "/start": "bind",
-    "待签发": "pending",
-    "/pending": "pending",
-    "帮助": "help",
-    "/help": "help",
-    "查验": "verify",
-    "证书查验": "verify",
-    "/verify": "verify",
-    "签名章": "stamp",
-    "/stamp": "stamp",
-    "完善信息": "problems",
-    "取消": "cancel",
-    "/cancel": "cancel",
-}
+# Text commands and awaited answers
 
 
 async def _text(turn: Turn, text: str) -> None:
@@ -96,9 +99,9 @@ async def _text(turn: Turn, text: str) -> None:
     if command is not None:
         await _HANDLERS[command](turn, args)
         return
-    state = await turn.store.take_chat_state(CHANNEL, turn.account, AWAIT)
-    if state is not None and state.get("name") in _ANSWERS:
-        await _ANSWERS[state.pop("name")](turn, state, text)
+    awaited = await turn.conversation.take_awaited()
+    if awaited is not None and awaited.name in _ANSWERS:
+        await _ANSWERS[awaited.name](turn, awaited.data, text)
         return
     person = await turn.actor()
     await turn.say(turn.text("wecom.unknown_text" if person else "wecom.not_bound"))
@@ -127,24 +130,15 @@ async def help_command(turn: Turn, args: list[str]) -> None:
 
 
 async def pending(turn: Turn, args: list[str]) -> None:
-    """待签发: the batches with their counts, and a card to open one."""
-    await show_pending(turn, 0, new_card=True)
-
-
-async def show_pending(turn: Turn, page: int, new_card: bool) -> None:
+    """待签发: the batches with their counts, and cards to open one."""
     actor = await turn.need_actor()
-    batches = await turn.issuance.visible_batches(actor)
-    if new_card:
-        await turn.say(cards.pending_text(batches, turn.locale))
-    card = cards.pending_card(batches, page, new_task(), turn.locale)
-    if card is not None and (new_card or not await turn.update_card(card)):
-        await turn.card(card)
+    await turn.show(screens.pending_list(await turn.issuance.visible_batches(actor)))
 
 
 async def cancel(turn: Turn, args: list[str]) -> None:
     """取消: forget whatever was asked for."""
-    state = await turn.store.take_chat_state(CHANNEL, turn.account, AWAIT)
-    await turn.say(turn.text("bot.cancelled" if state else "bot.nothing_to_cancel"))
+    awaited = await turn.conversation.take_awaited()
+    await turn.say(turn.text("bot.cancelled" if awaited else "bot.nothing_to_cancel"))
 
 
 async def verify(turn: Turn, args: list[str]) -> None:
@@ -152,14 +146,14 @@ async def verify(turn: Turn, args: list[str]) -> None:
     if len(args) == 2:
         await _verify_answer(turn, *args)
         return
-    await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "verify"})
+    await turn.conversation.expect("verify")
     await turn.say(turn.text("wecom.verify.ask"))
 
 
-async def _verify_given(turn: Turn, state: dict[str, Any], reply: str) -> None:
+async def _verify_given(turn: Turn, data: dict[str, Any], reply: str) -> None:
     parts = reply.split()
     if len(parts) != 2:
-        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "verify"})
+        await turn.conversation.expect("verify")
         raise Invalid("bot.verify.format")
     await _verify_answer(turn, *parts)
 
@@ -188,9 +182,7 @@ async def stamp_received(turn: Turn) -> None:
     data = await turn.client.media(str(turn.fields.get("MediaId", "")))
     stamping.check_upload_size(len(data))
     clean, preview = await stamping.prepare(turn.issuance, actor, data)
-    await turn.store.set_chat_state(
-        CHANNEL, turn.account, DRAFT, {"png": base64.b64encode(clean).decode()}
-    )
+    await turn.conversation.keep(DRAFT, {"png": base64.b64encode(clean).decode()})
     await turn.image(preview, "preview.png")
     await turn.say(turn.text("bot.stamp.consent", letter=stamping.letter(turn.locale)))
     await turn.card(cards.stamp_card(new_task(), turn.locale))
@@ -199,7 +191,7 @@ async def stamp_received(turn: Turn) -> None:
 async def stamp_accept(turn: Turn) -> None:
     """The letter of authorization accepted: save the checked stamp as the new version."""
     actor = await turn.need_actor()
-    draft = await turn.store.take_chat_state(CHANNEL, turn.account, DRAFT)
+    draft = await turn.conversation.take(DRAFT)
     if draft is None:
         await turn.say(turn.text("bot.stamp.no_draft"))
         return
@@ -209,65 +201,83 @@ async def stamp_accept(turn: Turn) -> None:
 
 
 async def stamp_discard(turn: Turn) -> None:
-    await turn.store.take_chat_state(CHANNEL, turn.account, DRAFT)
+    await turn.conversation.take(DRAFT)
     await turn.replace_buttons(turn.text("wecom.card.discarded"))
     await turn.say(turn.text("bot.stamp.discarded"))
 
 
-# Card clicks
+async def broadcast(turn: Turn, args: list[str]) -> None:
+    """群发 (evaluators): pick the exam plan whose pending lists go out to the schools."""
+    actor = await turn.need_actor()
+    await turn.show(screens.plan_choice(await broadcasting.plans_for(turn.issuance, actor)))
 
-_KEY = re.compile(
-    r"(b|batch|wp|wc|wr|wrs|wf|ff|ca|dl|pl|wpl|wfx|sa|sx|x)(?::(\d{1,9}))?(?::(\d{1,9}))?"
-)
+
+async def broadcast_plan(turn: Turn, key: str, plan_id: int) -> None:
+    """Queue one notice per school, once; the final report comes when all went out."""
+    actor = await turn.need_actor()
+    await turn.claim(key)
+    state = await broadcasting.start(turn.issuance, actor, plan_id)
+    turn.services.wake_sender()
+    await turn.replace_buttons(turn.text("wecom.card.sent"))
+    await turn.say(broadcasting.progress_text(state).render(turn.locale))
+
+
+# Card clicks
 
 
 async def _click(turn: Turn, key: str) -> None:
-    match = _KEY.fullmatch(key)
-    if match is None:
-        raise Conflict("bot.stale_button")
-    prefix = match.group(1)
-    numbers = [int(n) for n in match.groups()[1:] if n is not None]
-    if prefix == "b" and len(numbers) == 2:
-        await open_batch(turn, *numbers)
-    elif prefix == "batch" and len(numbers) == 1:  # the worker's nudges carry batch:N
-        await open_batch(turn, numbers[0], 0)
-    elif prefix == "wp" and len(numbers) == 1:
-        await show_pending(turn, numbers[0], new_card=False)
-    elif prefix in ("wc", "wr", "wrs", "wf") and len(numbers) == 2:
-        choice = cards.parse_option(cards.selected_option(turn.fields) or "")
-        if choice is None:
-            raise Invalid("wecom.batch.none_chosen")
-        record_id, version = choice
-        if prefix == "wc":
-            await sign(turn, key, [record_id], {record_id: version})
-        elif prefix == "wr":
-            await ask_reason(turn, {record_id: version})
-        elif prefix == "wrs":
-            await resubmit(turn, record_id, version)
-        else:
-            await ask_field(turn, record_id)
-    elif prefix == "ff" and len(numbers) == 2 and numbers[1] < len(FIELDS):
-        await ask_note(turn, *numbers)
-    elif prefix == "ca" and len(numbers) == 1:
-        actor = await turn.need_actor()
-        ids = await desk.waiting_in_batch(turn.issuance, actor, numbers[0])
-        await sign(turn, key, ids, {})
-    elif prefix == "dl" and len(numbers) == 1:
-        await download(turn, numbers[0])
-    elif prefix == "pl" and not numbers:
-        await show_problems(turn, 0, new_card=True)
-    elif prefix == "wpl" and len(numbers) == 1:
-        await show_problems(turn, numbers[0], new_card=False)
-    elif prefix == "wfx":
-        await ask_value(turn)
-    elif prefix == "sa":
-        await stamp_accept(turn)
-    elif prefix == "sx":
-        await stamp_discard(turn)
-    elif prefix == "x":
-        await cancel(turn, [])
+    """One clicked button: its packed action, checked and acted on."""
+    match parse(key):
+        case OpenBatch(batch, page):
+            await open_batch(turn, batch, page)
+        case ConfirmChosen() | RefuseChosen() | ResubmitChosen() | FlagChosen() as action:
+            await _chosen(turn, key, action)
+        case ConfirmBatch(batch):
+            actor = await turn.need_actor()
+            await sign(turn, key, await desk.waiting_in_batch(turn.issuance, actor, batch), {})
+        case FlagField(record, field) if field < len(FIELDS):
+            await ask_note(turn, record, field)
+        case Download(batch):
+            await download(turn, batch)
+        case ListProblems():
+            await show_problems(turn, 0, new_card=True)
+        case ProblemsPage(page):
+            await show_problems(turn, page, new_card=False)
+        case FixChosen():
+            chosen = cards.selected_option(turn.fields, cards.PROBLEM_QUESTION) or ""
+            if not chosen.isdigit():
+                raise Invalid("wecom.batch.none_chosen")
+            await ask_value(turn, int(chosen))
+        case FixProblem(problem):
+            await ask_value(turn, problem)
+        case Broadcast(plan):
+            await broadcast_plan(turn, key, plan)
+        case AcceptStamp():
+            await stamp_accept(turn)
+        case DiscardStamp():
+            await stamp_discard(turn)
+        case Cancel():
+            await cancel(turn, [])
+        case _:
+            raise Conflict("bot.stale_button")
+
+
+async def _chosen(
+    turn: Turn, key: str, action: ConfirmChosen | RefuseChosen | ResubmitChosen | FlagChosen
+) -> None:
+    """A button acting on the record chosen in the card's drop-down."""
+    choice = cards.parse_option(cards.selected_option(turn.fields) or "")
+    if choice is None:
+        raise Invalid("wecom.batch.none_chosen")
+    record_id, version = choice
+    if isinstance(action, ConfirmChosen):
+        await sign(turn, key, [record_id], {record_id: version})
+    elif isinstance(action, RefuseChosen):
+        await ask_reason(turn, {record_id: version})
+    elif isinstance(action, ResubmitChosen):
+        await resubmit(turn, record_id, version)
     else:
-        raise Conflict("bot.stale_button")
+        await ask_field(turn, record_id)
 
 
 async def open_batch(turn: Turn, batch_id: int, page: int) -> None:
@@ -289,10 +299,9 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
     step = turn.services.signing
     if step is None:
         raise DomainError("bot.sign.unavailable")
-    task = cards.task_number(str(turn.fields.get("TaskId", ""))) or 0
-    if not await turn.store.claim_tap(f"{CHANNEL}:{turn.account}", task, f"{key}|{id_ranges(ids)}"):
-        raise Conflict("bot.already_done")
+    await turn.claim(f"{key}|{id_ranges(ids)}")
     await turn.replace_buttons(turn.text("wecom.card.signing"))
+    task = cards.task_number(str(turn.fields.get("TaskId", ""))) or 0
     ref = {"chat_id": turn.account, "message_id": task, "locale": turn.locale, "channel": CHANNEL}
     link = await step(turn.issuance, actor, ids, ref)
     await turn.textcard(
@@ -304,12 +313,35 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
     await turn.image(link.qr_png)
 
 
+async def ask_reason(turn: Turn, versions: dict[int, int]) -> None:
+    """拒绝签发: remember what is refused, ask for the reason (the member's next message)."""
+    actor = await turn.need_actor()
+    records = await desk.check_refusable(turn.issuance, actor, versions)
+    await turn.conversation.expect("refuse", versions={str(k): v for k, v in versions.items()})
+    names = "、".join(r.student_name for r in records[:5]) + ("…" if len(records) > 5 else "")
+    await turn.say(turn.text("wecom.refuse.ask", count=len(records), names=names))
+
+
+async def _reason_given(turn: Turn, data: dict[str, Any], reason: str) -> None:
+    """The reason arrived: refuse exactly the records asked about, at the versions seen."""
+    actor = await turn.need_actor()
+    versions = {int(k): v for k, v in data["versions"].items()}
+    try:
+        await desk.check_refusable(turn.issuance, actor, versions)
+        records = await turn.issuance.refuse(actor, list(versions), reason)
+    except Invalid:
+        await turn.conversation.expect("refuse", **data)  # still waiting for a good reason
+        raise
+    await turn.say(turn.text("bot.refuse.done", count=len(records), reason=reason.strip()))
+
+
 async def resubmit(turn: Turn, record_id: int, version: int) -> None:
     """重新提交 (evaluators): the corrected record goes through sign-off again."""
     actor = await turn.need_actor()
     await desk.check_version(turn.issuance, actor, record_id, version)
     (record,) = await turn.issuance.resubmit(actor, [record_id])
     await notices.resubmitted(turn.store, record)
+    turn.services.wake_sender()
     await turn.say(turn.text("bot.resubmit.done", name=record.student_name, status=record.status))
 
 
@@ -324,22 +356,19 @@ async def ask_note(turn: Turn, record_id: int, index: int) -> None:
     """The field is chosen: now the note, with an optional deadline (the next message)."""
     actor = await turn.need_actor()
     await turn.issuance.records_for_act(actor, [record_id])
-    await turn.store.set_chat_state(
-        CHANNEL, turn.account, AWAIT, {"name": "flag", "record": record_id, "field": FIELDS[index]}
-    )
+    await turn.conversation.expect("flag", record=record_id, field=FIELDS[index])
     await turn.replace_buttons(field_label(FIELDS[index], turn.locale))
     await turn.say(turn.text("wecom.completion.ask_note"))
 
 
-async def _note_given(turn: Turn, state: dict[str, Any], note: str) -> None:
+async def _note_given(turn: Turn, data: dict[str, Any], note: str) -> None:
     actor = await turn.need_actor()
     try:
-        flagged = await Completion(turn.issuance).flag(
-            actor, [state["record"]], state["field"], note
-        )
+        flagged = await turn.completion.flag(actor, [data["record"]], data["field"], note)
     except Invalid:
-        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "flag", **state})
+        await turn.conversation.expect("flag", **data)
         raise
+    turn.services.wake_sender()
     await turn.say(turn.text("completion.flagged", deadline=flagged[0].deadline))
 
 
@@ -350,7 +379,7 @@ async def problems(turn: Turn, args: list[str]) -> None:
 
 async def show_problems(turn: Turn, page: int, new_card: bool) -> None:
     actor = await turn.need_actor()
-    open_ = await Completion(turn.issuance).open_for(actor)
+    open_ = await turn.completion.open_for(actor)
     if not open_:
         await turn.say(turn.text("completion.none_open"))
         return
@@ -361,30 +390,25 @@ async def show_problems(turn: Turn, page: int, new_card: bool) -> None:
         await turn.card(card)
 
 
-async def ask_value(turn: Turn) -> None:
-    """修改: ask for the chosen problem's corrected value (the member's next message)."""
-    chosen = cards.selected_option(turn.fields, cards.PROBLEM_QUESTION) or ""
-    if not chosen.isdigit():
-        raise Invalid("wecom.batch.none_chosen")
+async def ask_value(turn: Turn, problem_id: int) -> None:
+    """修改: ask for the problem's corrected value (the member's next message)."""
     actor = await turn.need_actor()
-    open_ = {p.id: p for p in await Completion(turn.issuance).open_for(actor)}
-    problem = open_.get(int(chosen))
+    problem = {p.id: p for p in await turn.completion.open_for(actor)}.get(problem_id)
     if problem is None:
         raise NotFound("completion.no_such_problem")
-    await turn.store.set_chat_state(
-        CHANNEL, turn.account, AWAIT, {"name": "fix", "problem": problem.id}
-    )
+    await turn.conversation.expect("fix", problem=problem.id)
     field = field_label(problem.field, turn.locale)
     await turn.say(turn.text("wecom.completion.ask_value", field=field, name=problem.student_name))
 
 
-async def _value_given(turn: Turn, state: dict[str, Any], value: str) -> None:
+async def _value_given(turn: Turn, data: dict[str, Any], value: str) -> None:
     actor = await turn.need_actor()
     try:
-        fixed = await Completion(turn.issuance).fix(actor, state["problem"], value)
+        fixed = await turn.completion.fix(actor, data["problem"], value)
     except Invalid:
-        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "fix", **state})
+        await turn.conversation.expect("fix", **data)  # still waiting for a good value
         raise
+    turn.services.wake_sender()
     await turn.say(
         turn.text("completion.fixed_all" if fixed.school_done else "completion.fixed_one")
     )
@@ -404,43 +428,34 @@ async def download(turn: Turn, batch_id: int) -> None:
             await turn.file(part.read_bytes(), part.name)
 
 
-async def ask_reason(turn: Turn, versions: dict[int, int]) -> None:
-    """拒绝签发: remember what is refused, ask for the reason (the member's next message)."""
-    actor = await turn.need_actor()
-    records = await desk.check_refusable(turn.issuance, actor, versions)
-    await turn.store.set_chat_state(
-        CHANNEL,
-        turn.account,
-        AWAIT,
-        {"name": "refuse", "versions": {str(k): v for k, v in versions.items()}},
-    )
-    names = "、".join(r.student_name for r in records[:5]) + ("…" if len(records) > 5 else "")
-    await turn.say(turn.text("wecom.refuse.ask", count=len(records), names=names))
-
-
-async def _reason_given(turn: Turn, state: dict[str, Any], reason: str) -> None:
-    """The reason arrived: refuse exactly the records asked about, at the versions seen."""
-    actor = await turn.need_actor()
-    versions = {int(k): v for k, v in state["versions"].items()}
-    try:
-        await desk.check_refusable(turn.issuance, actor, versions)
-        records = await turn.issuance.refuse(actor, list(versions), reason)
-    except Invalid:
-        await turn.store.set_chat_state(CHANNEL, turn.account, AWAIT, {"name": "refuse", **state})
-        raise
-    await turn.say(turn.text("bot.refuse.done", count=len(records), reason=reason.strip()))
-
-
-_ANSWERS: dict[str, Callable[[Turn, dict[str, Any], str], Awaitable[None]]] = {
+_ANSWERS: dict[str, Answer] = {
     "refuse": _reason_given,
     "verify": _verify_given,
     "fix": _value_given,
     "flag": _note_given,
 }
 
-
 # What the app's menu sends for each command (the same words a member types).
 COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}
+
+_COMMANDS: dict[str, str] = {
+    "绑定": "bind",
+    "/start": "bind",
+    "待签发": "pending",
+    "/pending": "pending",
+    "帮助": "help",
+    "/help": "help",
+    "查验": "verify",
+    "证书查验": "verify",
+    "/verify": "verify",
+    "签名章": "stamp",
+    "/stamp": "stamp",
+    "完善信息": "problems",
+    "群发": "broadcast",
+    "/broadcast": "broadcast",
+    "取消": "cancel",
+    "/cancel": "cancel",
+}
 
 _HANDLERS: dict[str, Handler] = {
     "bind": bind,
@@ -450,4 +465,5 @@ _HANDLERS: dict[str, Handler] = {
     "stamp": stamp,
     "cancel": cancel,
     "problems": problems,
+    "broadcast": broadcast,
 }

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from channels.wecom.api import WeComError
-from channels.wecom.callback import DOORBELL, Doorbell
+from channels.wecom.callback import Doorbell
 from channels.wecom.context import Services
 from issuance.store import Inbound
 
@@ -34,7 +34,7 @@ class InboundWorker:
     """Claims stored callbacks and runs `handle` on each; members in parallel, each in order."""
 
     def __init__(
-        self, services: Services, handle: Handle, doorbell: Doorbell = DOORBELL, limit: int = 50
+        self, services: Services, handle: Handle, doorbell: Doorbell, limit: int = 50
     ) -> None:
         self.services = services
         self.handle = handle

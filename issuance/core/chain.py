@@ -49,6 +49,16 @@ class Chain:
         ordered = [s for step in self.steps for s in (step.pending_status, step.refused_status)]
         return (*ordered, self.done_status)
 
+    @property
+    def pending_statuses(self) -> tuple[str, ...]:
+        """Statuses of records waiting for some party's act."""
+        return tuple(step.pending_status for step in self.steps)
+
+    @property
+    def refused_statuses(self) -> frozenset[str]:
+        """Statuses of refused records, waiting for the owner to correct and resubmit."""
+        return frozenset(step.refused_status for step in self.steps)
+
     def step_of(self, party: str) -> Step:
         for step in self.steps:
             if step.party == party:
@@ -62,7 +72,7 @@ class Chain:
         if act is Act.RESUBMIT:
             if party != self.owner:
                 raise Forbidden("signoff.not_owner")
-            if status not in {step.refused_status for step in self.steps}:
+            if status not in self.refused_statuses:
                 raise Conflict("signoff.not_refused")
             return self.first_status
         for index, step in enumerate(self.steps):

@@ -1,11 +1,50 @@
-"""People and organizations as read from the store: plain frozen values."""
+"""People and organizations as read from the store: plain frozen values, and their vocabulary."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-ORG_KINDS = ("培训评价组织", "试点院校", "主管部门")
-ROLES = ("负责人", "业务管理员", "签发人", "审核人")
+
+class OrgKind(StrEnum):
+    """机构类型, as the import columns name them (a new kind is one line here)."""
+
+    EVALUATOR = "培训评价组织"
+    SCHOOL = "试点院校"
+    DEPARTMENT = "主管部门"
+
+
+class Role(StrEnum):
+    """角色 of a person, with the one kind of organization it exists in, if it is tied to one
+    (a new role is one line here)."""
+
+    org_kind: OrgKind | None
+
+    def __new__(cls, value: str, org_kind: OrgKind | None = None) -> Role:
+        role = str.__new__(cls, value)
+        role._value_ = value
+        role.org_kind = org_kind
+        return role
+
+    HEAD = "负责人", OrgKind.SCHOOL
+    STAFF = "业务管理员", OrgKind.SCHOOL
+    SIGNER = "签发人", OrgKind.EVALUATOR
+    REVIEWER = "审核人"
+
+
+class Channel(StrEnum):
+    """A chat channel a person can be bound to and notified on."""
+
+    TELEGRAM = "telegram"
+
+
+ORG_KINDS = tuple(OrgKind)
+ROLES = tuple(Role)
+# Roles that only make sense in one kind of organization.
+ROLE_ORG_KINDS: dict[str, OrgKind] = {r: r.org_kind for r in Role if r.org_kind is not None}
+# Where a notice to somebody without a reachable account is queued (it fails there, visibly).
+DEFAULT_CHANNEL = Channel.TELEGRAM
+SCHOOL_ROLES = (Role.HEAD, Role.STAFF)
 
 
 @dataclass(frozen=True)
@@ -32,9 +71,9 @@ class Person:
 
     @property
     def party(self) -> str | None:
-        """The sign-off party this person acts for, if any."""
-        if self.role == "签发人" and self.org_kind == "培训评价组织":
+        """The X-certificate sign-off party this person acts for, if any."""
+        if self.role == Role.SIGNER and self.org_kind == OrgKind.EVALUATOR:
             return "培训评价组织"
-        if self.role == "负责人" and self.org_kind == "试点院校":
+        if self.role == Role.HEAD and self.org_kind == OrgKind.SCHOOL:
             return "考核站点"
         return None

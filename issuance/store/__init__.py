@@ -3,7 +3,7 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
-from issuance.store.outbox import OutboxItem, OutboxQueries
+from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.wecom import Inbound, WeComQueries
 from issuance.store.work import (
@@ -26,6 +26,7 @@ __all__ = [
     "BroadcastInfo",
     "CertificateClaim",
     "CertificateFile",
+    "ChatAccount",
     "ChatQueries",
     "Inbound",
     "OutboxItem",

@@ -207,13 +207,6 @@ class ChatQueries(BaseStore):
         )
         return row is not None
 
-    async def language_of(self, person_id: int, channel: str) -> str | None:
-        row = await self._one(
-            "SELECT language FROM chat_account WHERE person_id = ? AND channel = ?",
-            (person_id, channel),
-        )
-        return row["language"] if row else None
-
     async def heads_of(self, org_ids: Sequence[int]) -> dict[int, int]:
         """org id -> person id of its responsible person (负责人)."""
         rows = await self._all_in(
@@ -222,16 +215,16 @@ class ChatQueries(BaseStore):
         return {row[0]: row[1] for row in rows}
 
     async def enqueue_many(
-        self, rows: Sequence[tuple[int, str, dict[str, Any]]], broadcast_id: int | None
+        self, rows: Sequence[tuple[int, str, str, dict[str, Any]]], broadcast_id: int | None
     ) -> None:
-        """Enqueue (person id, kind, payload) rows in one transaction."""
+        """Enqueue (person id, channel, kind, payload) rows in one transaction."""
         now = self.now().astimezone(SHANGHAI).isoformat(timespec="milliseconds")
         await self._execute_many(
-            "INSERT INTO outbox (person_id, kind, payload, broadcast_id, not_before, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (person_id, channel, kind, payload, broadcast_id, not_before,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (person, kind, json.dumps(payload, ensure_ascii=False), broadcast_id, now, now)
-                for person, kind, payload in rows
+                (person, channel, kind, _json(payload), broadcast_id, now, now)
+                for person, channel, kind, payload in rows
             ],
         )
 
@@ -248,3 +241,7 @@ class ChatQueries(BaseStore):
     async def stamp_versions(self, org_id: int) -> int:
         row = await self._one("SELECT COUNT(*) FROM stamp WHERE org_id = ?", (org_id,))
         return int(row[0]) if row else 0
+
+
+def _json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from issuance.core.people import DEFAULT_CHANNEL
 from issuance.store.base import SHANGHAI, BaseStore
 
 
@@ -21,6 +22,16 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int
     broadcast_id: int | None
+
+
+@dataclass(frozen=True)
+class ChatAccount:
+    """Where a person is reached: a channel, the account there, its language if known."""
+
+    person_id: int
+    channel: str
+    account: str
+    language: str | None
 
 
 def _iso(moment: datetime) -> str:
@@ -38,13 +49,16 @@ class OutboxQueries(BaseStore):
         dedup_key: str | None = None,
         not_before: datetime | None = None,
         broadcast_id: int | None = None,
+        channel: str = DEFAULT_CHANNEL,
     ) -> int | None:
         """Add a notification; None when `dedup_key` was enqueued before (sent once, ever)."""
         cursor = await self._execute(
-            "INSERT INTO outbox (person_id, kind, payload, dedup_key, broadcast_id, not_before,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup_key) DO NOTHING",
+            "INSERT INTO outbox (person_id, channel, kind, payload, dedup_key, broadcast_id,"
+            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (dedup_key) DO NOTHING",
             (
                 person_id,
+                channel,
                 kind,
                 json.dumps(payload, ensure_ascii=False),
                 dedup_key,
@@ -55,16 +69,19 @@ class OutboxQueries(BaseStore):
         )
         return cursor.lastrowid if cursor.rowcount else None
 
-    async def claim_outbox(self, limit: int, lease: timedelta) -> list[OutboxItem]:
-        """Due rows, leased to the caller: a crashed sender's rows come back when leases end."""
+    async def claim_outbox(
+        self, limit: int, lease: timedelta, channel: str = DEFAULT_CHANNEL
+    ) -> list[OutboxItem]:
+        """Due rows of `channel`, leased to the caller: a crashed sender's rows come back when
+        leases end."""
         now = _iso(self.now())
         async with self.transaction():
             rows = await self._all(
                 "SELECT id, person_id, kind, payload, attempts, broadcast_id FROM outbox"
-                " WHERE (status = 'pending' AND not_before <= ?)"
-                " OR (status = 'sending' AND lease_until <= ?)"
+                " WHERE channel = ? AND ((status = 'pending' AND not_before <= ?)"
+                " OR (status = 'sending' AND lease_until <= ?))"
                 " ORDER BY not_before, id LIMIT ?",
-                (now, now, limit),
+                (channel, now, now, limit),
             )
             await self._db.executemany(
                 "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1"
@@ -131,14 +148,13 @@ class OutboxQueries(BaseStore):
     async def release_lease(self, name: str, holder: str) -> None:
         await self._execute("DELETE FROM lease WHERE name = ? AND holder = ?", (name, holder))
 
-    async def people_accounts(self, person_ids: Sequence[int], channel: str) -> dict[int, str]:
-        """person id -> chat account, for reachable bound people."""
+    async def chat_accounts(self, person_ids: Sequence[int]) -> dict[int, ChatAccount]:
+        """person id -> the account a notice reaches them on: reachable, the latest bound."""
         if not person_ids:
             return {}
-        marks = ",".join("?" * len(person_ids))
-        rows = await self._all(
-            f"SELECT person_id, account FROM chat_account WHERE channel = ?"
-            f" AND unreachable_at IS NULL AND person_id IN ({marks})",
-            (channel, *person_ids),
+        rows = await self._all_in(
+            "SELECT person_id, channel, account, language FROM chat_account"
+            " WHERE unreachable_at IS NULL AND person_id IN ({marks}) ORDER BY bound_at, channel",
+            person_ids,
         )
-        return {row[0]: row[1] for row in rows}
+        return {row[0]: ChatAccount(row[0], row[1], row[2], row[3]) for row in rows}

@@ -226,15 +226,3 @@ class WorkQueries(BaseStore):
             WaitingBatch(row[0], row[1], row[2], row[3], row[4], _moment(row[5]), row[6], row[7])
             for row in rows
         ]
-
-    async def languages_of(self, person_ids: Sequence[int]) -> dict[int, str]:
-        """person id -> language code of their chat account, where known."""
-        if not person_ids:
-            return {}
-        marks = ",".join("?" * len(person_ids))
-        rows = await self._all(
-            f"SELECT person_id, language FROM chat_account WHERE person_id IN ({marks})"
-            " AND language IS NOT NULL",
-            list(person_ids),
-        )
-        return {row[0]: row[1] for row in rows}

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from issuance.core.catalog import locale_for, t
+from issuance.chat.notify import Notice, reachable, send_all
+from issuance.chat.screens import Lines, Part, Text
+from issuance.chat.xcert import Counts
 from issuance.core.errors import Forbidden, NotFound
 from issuance.core.people import Person
-from issuance.xcert.service import Issuance, with_total
+from issuance.xcert.notices import open_batch
+from issuance.xcert.service import Issuance
 from issuance.xcert.statuses import EVALUATOR
-
-CHANNEL = "telegram"
 
 
 @dataclass(frozen=True)
 class Progress:
     """Where a broadcast stands: sent, failed, not bound, blocked the bot, still going."""
 
+    id: int
     schools: int
     sent: int
     failed: int
@@ -29,12 +31,6 @@ class Progress:
         return self.waiting == 0
 
 
-def counts_line(counts: dict[str, int], locale: str) -> str:
-    """全部 N · 培训评价组织待签发 n · …, the platform's counts line."""
-    total = with_total(counts)
-    return " · ".join(f"{t('bot.status.' + k, locale)} {v}" for k, v in total.items())
-
-
 async def plans_for(issuance: Issuance, actor: Person) -> list[tuple[int, str, int]]:
     """The actor's exam plans with pending lists: (plan id, name, number of schools)."""
     if actor.party != EVALUATOR:
@@ -42,34 +38,42 @@ async def plans_for(issuance: Issuance, actor: Person) -> list[tuple[int, str, i
     return await issuance.store.issuer_plans(actor.org_id)
 
 
-async def start(issuance: Issuance, actor: Person, plan_id: int) -> int:
-    """Queue one notification per school of the plan; returns the broadcast id."""
+async def start(issuance: Issuance, actor: Person, plan_id: int) -> Progress:
+    """Queue one notice per school of the plan, each in its head's language; where it stands."""
     store = issuance.store
     plans = {p[0]: p for p in await plans_for(issuance, actor)}
     if plan_id not in plans:
         raise NotFound("plan.unknown", plan=plan_id)
     batches = await store.batches(issuer_id=actor.org_id, plan_id=plan_id)
     heads = await store.heads_of([b.site_id for b in batches])
-    accounts = await store.people_accounts(list(heads.values()), CHANNEL)
-    reachable = [b for b in batches if heads.get(b.site_id) in accounts]
-    not_bound = [b.site_name for b in batches if b not in reachable]
+    bound = await reachable(store, list(heads.values()))
+    sent = [b for b in batches if heads.get(b.site_id) in bound]
+    not_bound = [b.site_name for b in batches if b not in sent]
     broadcast_id = await store.create_broadcast(plan_id, actor.id, len(batches), not_bound)
-    rows = []
-    for batch in reachable:
-        locale = "zh"
-        text = t(
-            "bot.broadcast.notice",
-            locale,
-            issuer=batch.issuer_name,
-            plan=batch.plan,
-            program=batch.program,
-            level=batch.level,
-            counts=counts_line(batch.counts, locale),
+    notices = [
+        Notice(
+            heads[batch.site_id],
+            Text(
+                "bot.broadcast.notice",
+                {
+                    "issuer": batch.issuer_name,
+                    "plan": batch.plan,
+                    "program": batch.program,
+                    "level": batch.level,
+                    "counts": Counts(batch.counts),
+                },
+            ),
+            [open_batch(batch.id)],
         )
-        button = {"text": t("bot.broadcast.open", locale), "callback_data": f"b:{batch.id}:0"}
-        rows.append((heads[batch.site_id], "message", {"text": text, "buttons": [[button]]}))
-    await store.enqueue_many(rows, broadcast_id)
-    return broadcast_id
+        for batch in sent
+    ]
+    await send_all(store, notices, broadcast_id)
+    return await progress(issuance, broadcast_id)
+
+
+async def show_progress(issuance: Issuance, broadcast_id: int, chat: str, message: int) -> None:
+    """The chat message that shows the broadcast's progress, kept current by the sender."""
+    await issuance.store.set_broadcast_progress(broadcast_id, chat, message)
 
 
 async def progress(issuance: Issuance, broadcast_id: int) -> Progress:
@@ -79,6 +83,7 @@ async def progress(issuance: Issuance, broadcast_id: int) -> Progress:
         raise NotFound("broadcast.unknown")
     counts = await store.outbox_counts(broadcast_id)
     return Progress(
+        id=broadcast_id,
         schools=info.schools,
         sent=counts.get("sent", 0),
         failed=counts.get("failed", 0),
@@ -88,31 +93,23 @@ async def progress(issuance: Issuance, broadcast_id: int) -> Progress:
     )
 
 
-def progress_text(p: Progress, locale: str) -> str:
+def progress_text(p: Progress) -> Part:
+    """正在通知 … / 通知完成 …, with who could not be reached once finished."""
     key = "bot.broadcast.done" if p.finished else "bot.broadcast.progress"
-    text = t(
-        key,
-        locale,
-        schools=p.schools,
-        sent=p.sent,
-        failed=p.failed,
-        not_bound=len(p.not_bound),
-        blocked=len(p.blocked),
-    )
+    parts: list[Part] = [
+        Text(
+            key,
+            {
+                "schools": p.schools,
+                "sent": p.sent,
+                "failed": p.failed,
+                "not_bound": len(p.not_bound),
+                "blocked": len(p.blocked),
+            },
+        )
+    ]
     if p.finished and p.not_bound:
-        text += "\n" + t("bot.broadcast.not_bound_list", locale, names="、".join(p.not_bound))
+        parts.append(Text("bot.broadcast.not_bound_list", {"names": "、".join(p.not_bound)}))
     if p.finished and p.blocked:
-        text += "\n" + t("bot.broadcast.blocked_list", locale, names="、".join(p.blocked))
-    return text
-
-
-__all__ = [
-    "CHANNEL",
-    "Progress",
-    "counts_line",
-    "locale_for",
-    "plans_for",
-    "progress",
-    "progress_text",
-    "start",
-]
+        parts.append(Text("bot.broadcast.blocked_list", {"names": "、".join(p.blocked)}))
+    return Lines(parts)

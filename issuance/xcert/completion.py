@@ -12,21 +12,21 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
-from issuance.core.catalog import DEFAULT_LOCALE, locale_for, t
+from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, parse_id_number
-from issuance.core.people import Person
+from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.formats.tabular import Column, RowError, RowErrors, read_table, write_table_bytes
 from issuance.store import Problem
+from issuance.xcert import notices
+from issuance.xcert.records import STUDENT_TYPES
 from issuance.xcert.service import Issuance
 from issuance.xcert.statuses import EVALUATOR
 
 FIELDS = ("name", "id_number", "student_type")
-STUDENT_TYPES = ("院校学生", "社会学员")
 DEFAULT_DAYS = 7
 MAX_NAME = 30
 MAX_NOTE = 200
-SCHOOL_ROLES = ("负责人", "业务管理员")
 SHEET_HEADERS = (
     "问题编号",
     "证书编号",
@@ -132,7 +132,7 @@ class Completion:
 
     async def fix(self, actor: Person, problem_id: int, raw: str) -> Fixed:
         """Fix one problem in the chat."""
-        problem = await self._own_problem(actor, problem_id)
+        problem = await self.open_problem(actor, problem_id)
         value = clean_value(problem.field, raw)
         await self._check_unique(problem, value)
         return await self._apply(actor, [(problem, value)])
@@ -196,7 +196,8 @@ class Completion:
             await self._tell_evaluators(site_id, [p for p, _ in fixes])
         return Fixed([p for p, _ in fixes], done)
 
-    async def _own_problem(self, actor: Person, problem_id: int) -> Problem:
+    async def open_problem(self, actor: Person, problem_id: int) -> Problem:
+        """One open problem of the actor's school (staff and responsible person only)."""
         self._check_school(actor)
         found = await self.store.problems(ids=[problem_id], open_only=False)
         if not found or found[0].site_id != actor.org_id:
@@ -213,38 +214,16 @@ class Completion:
 
     @staticmethod
     def _check_school(actor: Person) -> None:
-        if actor.org_kind != "试点院校" or actor.role not in SCHOOL_ROLES:
+        if actor.org_kind != OrgKind.SCHOOL or actor.role not in SCHOOL_ROLES:
             raise Forbidden("completion.school_only")
 
     async def _tell_school(self, site_id: int) -> None:
         problems = await self.store.problems(site_id=site_id)
-        for person in await self.store.people_of(site_id, SCHOOL_ROLES):
-            locale = await self._locale(person.id)
-            await self.store.enqueue(
-                person.id,
-                "message",
-                {
-                    "text": t(
-                        "completion.notice",
-                        locale,
-                        count=len(problems),
-                        deadline=min(p.deadline for p in problems),
-                    ),
-                    "buttons": [
-                        [{"text": t("completion.open_button", locale), "callback_data": "pl"}]
-                    ],
-                },
-            )
+        people = await self.store.people_of(site_id, SCHOOL_ROLES)
+        await notices.info_to_complete(self.store, [p.id for p in people], problems)
 
     async def _tell_evaluators(self, site_id: int, fixed: Sequence[Problem]) -> None:
         site = await self.store.head_of(site_id)
         school = site.org_name if site else str(site_id)
         flaggers = sorted({p.created_by for p in fixed if p.created_by is not None})
-        for person_id in flaggers:
-            locale = await self._locale(person_id)
-            await self.store.enqueue(
-                person_id, "message", {"text": t("completion.school_done", locale, school=school)}
-            )
-
-    async def _locale(self, person_id: int) -> str:
-        return locale_for(await self.store.language_of(person_id, "telegram"))
+        await notices.info_completed(self.store, flaggers, school)

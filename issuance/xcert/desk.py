@@ -10,6 +10,7 @@ from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
 from issuance.core.people import Person
 from issuance.store import RecordFilter
+from issuance.xcert import notices
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.service import Issuance
 from issuance.xcert.statuses import EVALUATOR
@@ -27,6 +28,7 @@ class BatchPage:
     offset: int
     records: list[IssuanceRecord]
     refusals: dict[int, str]
+    refused: set[int]
     problems: set[int]
     actionable: set[int]
     resubmittable: set[int]
@@ -51,8 +53,8 @@ async def batch_page(issuance: Issuance, actor: Person, batch_id: int, page: int
     )
     ids = [r.id for r in records]
     waiting = waiting_status(issuance, actor)
-    is_owner = actor.party == EVALUATOR
-    refused = {s for s in issuance.chain.statuses if s.endswith("拒绝签发")}
+    is_owner = actor.party == issuance.chain.owner
+    refused = {r.id for r in records if r.status in issuance.chain.refused_statuses}
     return BatchPage(
         batch=batch,
         page=page,
@@ -60,9 +62,10 @@ async def batch_page(issuance: Issuance, actor: Person, batch_id: int, page: int
         offset=page * PAGE_SIZE,
         records=records,
         refusals=await issuance.store.latest_refusals(ids),
+        refused=refused,
         problems=await issuance.store.open_problems(ids),
         actionable={r.id for r in records if waiting and r.status == waiting},
-        resubmittable={r.id for r in records if is_owner and r.status in refused},
+        resubmittable=refused if is_owner else set(),
         waiting_total=batch.counts.get(waiting, 0) if waiting else 0,
         can_flag=is_owner,
     )
@@ -107,6 +110,24 @@ async def check_version(issuance: Issuance, actor: Person, record_id: int, versi
     (record,) = await issuance.records_for_act(actor, [record_id])
     if record.version != version:
         raise Conflict("signoff.changed_meanwhile")
+
+
+async def refuse(
+    issuance: Issuance, actor: Person, versions: Mapping[int, int], reason: str
+) -> list[IssuanceRecord]:
+    """拒绝签发 exactly the records asked about, still at the versions seen (0: any)."""
+    await check_refusable(issuance, actor, versions)
+    return await issuance.refuse(actor, list(versions), reason)
+
+
+async def resubmit(
+    issuance: Issuance, actor: Person, record_id: int, version: int
+) -> IssuanceRecord:
+    """重新提交签发 a corrected record seen at `version`; its school's head is told."""
+    await check_version(issuance, actor, record_id, version)
+    (record,) = await issuance.resubmit(actor, [record_id])
+    await notices.resubmitted(issuance.store, record)
+    return record
 
 
 async def check_download(issuance: Issuance, actor: Person, batch_id: int) -> None:

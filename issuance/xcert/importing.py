@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
-from issuance.core.people import ORG_KINDS, ROLES
+from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
 from issuance.formats.tabular import Column, Row, RowError, RowErrors, Table, progress, read_table
 from issuance.store import Store
 from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
@@ -48,8 +48,6 @@ RESULT_COLUMNS = (
     Column("result", "考核状态", "result"),
 )
 _PHONE = re.compile(r"^1\d{10}$")
-# Roles that only make sense in one kind of organization.
-_ROLE_ORG_KIND = {"负责人": "试点院校", "业务管理员": "试点院校", "签发人": "培训评价组织"}
 
 
 class ResultRow(NamedTuple):
@@ -193,11 +191,11 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
         if org is None:
             checker.fail(row, "org", "import.unknown_org", code=v["org"])
             continue
-        wanted_kind = _ROLE_ORG_KIND.get(v["role"])
+        wanted_kind = ROLE_ORG_KINDS.get(v["role"])
         if wanted_kind and org.kind != wanted_kind:
             checker.fail(row, "role", "import.role_org_kind", role=v["role"], kind=wanted_kind)
             ok = False
-        if v["role"] == "负责人":
+        if v["role"] == Role.HEAD:
             if org.id in heads:
                 checker.fail(row, "role", "import.second_head", org=org.name)
                 ok = False
@@ -232,11 +230,11 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
         ok = checker.one_of(row, "student_type", v["student_type"], STUDENT_TYPES) and ok
         ok = checker.one_of(row, "level", v["level"], LEVELS) and ok
         ok = checker.one_of(row, "result", v["result"], RESULTS) and ok
-        issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, "培训评价组织")
-        site = _org_of_kind(checker, row, "site", v["site"], orgs, "试点院校")
+        issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, OrgKind.EVALUATOR)
+        site = _org_of_kind(checker, row, "site", v["site"], orgs, OrgKind.SCHOOL)
         school = None
         if v.get("school"):
-            school = _org_of_kind(checker, row, "school", v["school"], orgs, "试点院校")
+            school = _org_of_kind(checker, row, "school", v["school"], orgs, OrgKind.SCHOOL)
             ok = ok and school is not None
         elif v["student_type"] == "院校学生":
             checker.fail(row, "school", "import.school_required")

@@ -1,12 +1,19 @@
-"""Notifications the core queues for chat delivery (the outbox), texts from the catalog."""
+"""Notices the X-certificate workflow sends people, through the one way to notify."""
 
 from __future__ import annotations
 
-from issuance.core.catalog import locale_for, t
-from issuance.store import Store
+from collections.abc import Sequence
+
+from issuance.chat.actions import ListProblems, OpenBatch
+from issuance.chat.notify import notify
+from issuance.chat.screens import Button, Text
+from issuance.store import Problem, Store
 from issuance.xcert.records import IssuanceRecord
 
-CHANNEL = "telegram"
+
+def open_batch(batch_id: int, label: str = "bot.broadcast.open") -> list[Button]:
+    """The one button of a notice about a batch: open it."""
+    return [Button(Text(label), OpenBatch(batch_id))]
 
 
 async def resubmitted(store: Store, record: IssuanceRecord) -> None:
@@ -14,25 +21,21 @@ async def resubmitted(store: Store, record: IssuanceRecord) -> None:
     head = await store.head_of(record.site_id)
     if head is None:
         return
-    locale = locale_for(await store.language_of(head.id, CHANNEL))
-    await store.enqueue(
-        head.id,
-        "message",
-        {
-            "text": t(
-                "bot.resubmit.notice",
-                locale,
-                name=record.student_name,
-                cert_no=record.cert_no,
-                status=record.status,
-            ),
-            "buttons": [
-                [
-                    {
-                        "text": t("bot.broadcast.open", locale),
-                        "callback_data": f"b:{record.batch_id}:0",
-                    }
-                ]
-            ],
-        },
-    )
+    params = {"name": record.student_name, "cert_no": record.cert_no, "status": record.status}
+    await notify(store, head.id, "bot.resubmit.notice", params, [open_batch(record.batch_id)])
+
+
+async def info_to_complete(
+    store: Store, person_ids: Sequence[int], problems: Sequence[Problem]
+) -> None:
+    """Tell a school's people their student info has open problems, by the nearest deadline."""
+    params = {"count": len(problems), "deadline": min(p.deadline for p in problems)}
+    see = [[Button(Text("completion.open_button"), ListProblems())]]
+    for person_id in person_ids:
+        await notify(store, person_id, "completion.notice", params, see)
+
+
+async def info_completed(store: Store, person_ids: Sequence[int], school: str) -> None:
+    """Tell who flagged the problems that the school has completed its student info."""
+    for person_id in person_ids:
+        await notify(store, person_id, "completion.school_done", {"school": school})

@@ -1,8 +1,8 @@
 """Reminder rules: which reminder is due, quiet hours, and the notices the worker sends.
 
-Pure functions of the open problems, waiting batches and the time; the worker turns notices into
-outbox rows. Each notice carries a dedup key, so enqueueing it again (next tick, after a restart)
-sends nothing twice.
+Pure functions of the open problems, waiting batches and the time; the worker sends the notices
+through `notify`, each in its reader's language. Each carries a dedup key, so enqueueing it again
+(next tick, after a restart) sends nothing twice.
 """
 
 from __future__ import annotations
@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from issuance.chat.actions import OpenBatch
+from issuance.chat.screens import Button, Rows, Text
 from issuance.core.catalog import t
+from issuance.core.people import Role
 from issuance.store import ProblemGroup, WaitingBatch
-from issuance.xcert.statuses import EVALUATOR, SITE
+from issuance.xcert.statuses import EVALUATOR, SITE, X_STEPS
 
 
 @dataclass(frozen=True)
-class Notice:
+class Reminder:
     """A message for the people of `org_id` with one of `roles`; `key` makes it go out once."""
 
     key: str
@@ -27,7 +30,7 @@ class Notice:
     roles: tuple[str, ...]
     text_key: str
     params: dict[str, object]
-    callback_data: str | None = None
+    batch_id: int | None = None  # the batch its button opens, if it has one
 
 
 def due_offset(deadline: datetime, now: datetime, offsets: Sequence[float]) -> float | None:
@@ -82,18 +85,18 @@ def notices(
     now: datetime,
     offsets: Sequence[float],
     nudge_after: timedelta,
-) -> list[Notice]:
+) -> list[Reminder]:
     """Every reminder, escalation and nudge due at `now` (each possibly sent before: see keys)."""
-    found: list[Notice] = []
+    found: list[Reminder] = []
     for group in problems:
         deadline = group.deadline.isoformat()
         common = {"site": group.site_name, "count": group.records, "deadline": group.deadline}
         if now >= group.deadline:
             found.append(
-                Notice(
+                Reminder(
                     f"worker.overdue:{group.site_id}:{deadline}",
                     group.issuer_id,
-                    ("签发人",),
+                    (Role.SIGNER,),
                     "worker.info_overdue",
                     {**common, "late": now - group.deadline},
                 )
@@ -102,10 +105,10 @@ def notices(
         offset = due_offset(group.deadline, now, offsets)
         if offset is not None:
             found.append(
-                Notice(
+                Reminder(
                     f"worker.info:{group.site_id}:{deadline}:{offset:g}h",
                     group.site_id,
-                    ("负责人", "业务管理员"),
+                    (Role.HEAD, Role.STAFF),
                     "worker.info_reminder",
                     {**common, "left": group.deadline - now},
                 )
@@ -113,12 +116,12 @@ def notices(
     for batch in waiting:
         if now - batch.since < nudge_after:
             continue
-        evaluator = batch.status == f"{EVALUATOR}待签发"
+        evaluator = batch.status == X_STEPS[EVALUATOR].pending_status
         found.append(
-            Notice(
+            Reminder(
                 f"worker.nudge:{batch.batch_id}:{batch.status}:{batch.since.isoformat()}",
                 batch.issuer_id if evaluator else batch.site_id,
-                ("签发人",) if evaluator else ("负责人",),
+                (X_STEPS[EVALUATOR].role,) if evaluator else (X_STEPS[SITE].role,),
                 "worker.nudge",
                 {
                     "plan": batch.plan,
@@ -126,23 +129,48 @@ def notices(
                     "count": batch.records,
                     "waited": now - batch.since,
                 },
-                callback_data=f"batch:{batch.batch_id}",
+                batch_id=batch.batch_id,
             )
         )
     return found
 
 
-WAITING_STATUSES = (f"{EVALUATOR}待签发", f"{SITE}待签发")
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time, written out in hours or days."""
+
+    delta: timedelta
+
+    def render(self, locale: str) -> str:
+        return _span(self.delta, locale)
 
 
-def notice_text(notice: Notice, zone: ZoneInfo, locale: str) -> str:
-    """The notice in `locale`, with spans and moments written out."""
+@dataclass(frozen=True)
+class Moment:
+    """A moment, written out in the configured time zone."""
+
+    moment: datetime
+    zone: ZoneInfo
+
+    def render(self, locale: str) -> str:
+        return _when(self.moment, self.zone, locale)
+
+
+def notice_body(notice: Reminder, zone: ZoneInfo) -> Text:
+    """The notice's text, spans and moments written out in whichever locale it is read."""
     params: dict[str, object] = {}
     for name, value in notice.params.items():
         if isinstance(value, timedelta):
-            params[name] = _span(value, locale)
+            params[name] = Span(value)
         elif isinstance(value, datetime):
-            params[name] = _when(value, zone, locale)
+            params[name] = Moment(value, zone)
         else:
             params[name] = value
-    return t(notice.text_key, locale, **params)
+    return Text(notice.text_key, params)
+
+
+def notice_actions(notice: Reminder) -> Rows:
+    """A nudge's button opens its batch."""
+    if notice.batch_id is None:
+        return ()
+    return [[Button(Text("worker.nudge_button"), OpenBatch(notice.batch_id))]]

@@ -12,7 +12,7 @@ from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
-from issuance.core.people import Person
+from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
 from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
 from issuance.xcert.records import Batch, IssuanceRecord
@@ -141,7 +141,7 @@ class Issuance:
         """Batches the actor's organization issues (evaluator) or signs (school)."""
         if actor.party == EVALUATOR:
             return await self.store.batches(issuer_id=actor.org_id)
-        if actor.org_kind == "试点院校":
+        if actor.org_kind == OrgKind.SCHOOL:
             return await self.store.batches(site_id=actor.org_id)
         return []
 
@@ -337,7 +337,7 @@ def _party(actor: Person) -> str:
 
 
 def _may_see(actor: Person, issuer_id: int, site_id: int) -> bool:
-    if actor.org_kind == "培训评价组织":
+    if actor.org_kind == OrgKind.EVALUATOR:
         return actor.org_id == issuer_id
     return actor.org_id == site_id
 

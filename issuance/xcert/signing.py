@@ -14,6 +14,8 @@ from typing import Any
 
 import segno
 
+from issuance.chat.notify import Notice, send
+from issuance.chat.screens import Text
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -246,23 +248,21 @@ async def _tell_chat(
     ref = request.chat_ref
     if not ref or "chat_id" not in ref or "message_id" not in ref:
         return
-    locale = str(ref.get("locale") or DEFAULT_LOCALE)
     if outcome.confirmed:
         batch = outcome.view.batch
-        text = t(
+        body = Text(
             "signing.chat.confirmed",
-            locale,
-            count=request.record_count,
-            program=batch.program if batch else "",
-            at=outcome.finished_at[:16].replace("T", " "),
+            {
+                "count": request.record_count,
+                "program": batch.program if batch else "",
+                "at": outcome.finished_at[:16].replace("T", " "),
+            },
         )
     else:
-        text = t("signing.chat.failed", locale, reason=outcome.message(locale))
-    await issuance.store.enqueue(
-        request.person_id,
-        "edit",
-        {"chat_id": ref["chat_id"], "message_id": ref["message_id"], "text": text},
-        dedup_key=f"signing:{request.id}",
+        body = Text("signing.chat.failed", {"reason": Text(outcome.key, outcome.params)})
+    await send(
+        issuance.store,
+        Notice(request.person_id, body, dedup_key=f"signing:{request.id}", edit=ref),
     )
 
 

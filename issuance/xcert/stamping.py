@@ -10,7 +10,7 @@ from typing import Literal
 
 from issuance.core.catalog import t
 from issuance.core.errors import Forbidden, Invalid
-from issuance.core.people import Person
+from issuance.core.people import OrgKind, Person
 from issuance.formats.certificate import CertificateView, load_template
 from issuance.formats.stamp_image import MAX_BYTES, prepare_stamp, preview_png
 from issuance.xcert.service import Issuance
@@ -50,7 +50,7 @@ async def prepare(issuance: Issuance, actor: Person, data: bytes) -> tuple[bytes
     check_holder(actor)
     template = load_template(issuance.settings.certificate_template_path)
     slot: Literal["school", "issuer"] = "issuer" if actor.party == EVALUATOR else "school"
-    issuer = actor.org_name if slot == "issuer" else "培训评价组织"
+    issuer = actor.org_name if slot == "issuer" else OrgKind.EVALUATOR.value
 
     def work() -> tuple[bytes, bytes]:
         clean = prepare_stamp(data)

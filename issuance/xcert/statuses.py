@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from issuance.core.chain import Chain, Step
+from issuance.core.people import Role
 
 EVALUATOR = "培训评价组织"
 SITE = "考核站点"
 CONFIRMED = "确认签发"
 
 
-_X_STEPS = {
-    EVALUATOR: Step(EVALUATOR, "签发人", f"{EVALUATOR}待签发", f"{EVALUATOR}拒绝签发"),
-    SITE: Step(SITE, "负责人", f"{SITE}待签发", f"{SITE}拒绝签发"),
+X_STEPS = {
+    EVALUATOR: Step(EVALUATOR, Role.SIGNER, f"{EVALUATOR}待签发", f"{EVALUATOR}拒绝签发"),
+    SITE: Step(SITE, Role.HEAD, f"{SITE}待签发", f"{SITE}拒绝签发"),
 }
-# The platform always lists the evaluator's statuses first, whatever the signing order.
-X_STATUSES = (
-    *(s for step in _X_STEPS.values() for s in (step.pending_status, step.refused_status)),
-    CONFIRMED,
-)
 
 
 def x_certificate_chain(order: tuple[str, ...] = (EVALUATOR, SITE)) -> Chain:
     """The X-certificate dual sign-off in the configured order."""
-    return Chain(tuple(_X_STEPS[party] for party in order), CONFIRMED, owner=EVALUATOR)
+    return Chain(tuple(X_STEPS[party] for party in order), CONFIRMED, owner=EVALUATOR)
+
+
+# The platform always lists the evaluator's statuses first, whatever the signing order.
+X_STATUSES = x_certificate_chain().statuses
+WAITING_STATUSES = x_certificate_chain().pending_statuses
+REFUSED_STATUSES = x_certificate_chain().refused_statuses

@@ -76,7 +76,8 @@ def test_the_whole_flow_on_wecom_alone(app: WeComThread, phone: Page, tmp_path: 
     assert app.call(lambda w: w.store.inbound_counts())["done"] >= 1
     assert len([m for m in fake.received(HEAD) if m.msgtype == "textcard"]) == 1
 
-    # The head signs on the real page in chromium.
+    # The head signs on the real page in chromium; the result comes back as a message.
+    before = len(fake.received(HEAD))
     errors = watch_errors(phone)
     phone.goto(link.content["url"])
     draw_with_touch(phone, STROKES)
@@ -91,6 +92,8 @@ def test_the_whole_flow_on_wecom_alone(app: WeComThread, phone: Page, tmp_path: 
         return counts
 
     assert app.call(outcome) == {CONFIRMED: 60, "考核站点拒绝签发": 1}
+    (result,) = app.call(lambda w: fake.next_messages(HEAD, before))
+    assert "46" in result.text and "确认签发" in result.text
 
     # The worker renders every confirmed certificate.
     pool = render_pool(world.settings)

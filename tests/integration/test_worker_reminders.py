@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from issuance.chat.actions import OpenBatch, pack, parse
 from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
 from issuance.xcert import demo
@@ -143,7 +144,10 @@ async def test_a_batch_waiting_too_long_nudges_its_signer_once(world: World) -> 
     nudges = [s for s in world.outbox() if s.key.startswith("worker.nudge:")]
     assert _names(nudges) == ["李明华"]
     assert "47 条" in nudges[0].text
-    assert nudges[0].payload["buttons"] == [[{"text": "查看待签发", "callback_data": "batch:1"}]]
+    (button,) = nudges[0].payload["buttons"][0]  # type: ignore[index]
+    assert button["text"] == "查看待签发"
+    assert button["callback_data"] == pack(OpenBatch(batch=1))
+    assert parse(button["callback_data"]) == OpenBatch(batch=1, page=0)
 
 
 async def test_english_speakers_get_english_reminders(world: World) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from web.ratelimit import RateLimiter
+from issuance.core.ratelimit import RateLimiter
 
 
 class Clock:

@@ -11,30 +11,30 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from channels.telegram import awaiting
 from channels.telegram.context import BotContext, locale_of, text
-from channels.telegram.ui import keyboard, need_actor, numbers, say
-from channels.telegram.views import problem_list
-from issuance.core.errors import Invalid, NotFound
+from channels.telegram.ui import StaleButton, need_actor, say, tapped, taps
+from issuance.chat import xcert as screens
+from issuance.chat.actions import FixProblem, Flag, FlagField, ListProblems, ProblemSheet
+from issuance.core.errors import Invalid
 from issuance.xcert.completion import FIELDS, SheetRejected, field_label
 
 MAX_SHEET_BYTES = 5 * 2**20
 
 
 async def flag(update: Update, context: BotContext) -> None:
-    """f:RECORD: which field must the school complete?"""
-    (record_id,) = numbers(update, r"f:(\d{1,9})")
+    """Which field of the record must the school complete?"""
+    action = tapped(update, Flag)
     actor = await need_actor(update, context)
-    await context.issuance.records_for_act(actor, [record_id])
-    rows = [
-        [(field_label(f, locale_of(update)), f"ff:{record_id}:{i}")] for i, f in enumerate(FIELDS)
-    ]
-    await say(update, context, text(update, "completion.which_field"), keyboard(rows))
+    await context.issuance.records_for_act(actor, [action.record])
+    await say(update, context, screens.field_choice(action.record, FIELDS))
 
 
 async def flag_field(update: Update, context: BotContext) -> None:
-    """ff:RECORD:FIELD: now the note (and an optional deadline)."""
-    record_id, index = numbers(update, r"ff:(\d{1,9}):([0-2])")
+    """The field is chosen: now the note (and an optional deadline)."""
+    action = tapped(update, FlagField)
+    if action.field >= len(FIELDS):
+        raise StaleButton()
     await need_actor(update, context)
-    await awaiting.expect(update, context, "flag", record=record_id, field=FIELDS[index])
+    await awaiting.expect(update, context, "flag", record=action.record, field=FIELDS[action.field])
     await say(update, context, text(update, "completion.ask_note"))
 
 
@@ -46,26 +46,21 @@ async def note_given(update: Update, context: BotContext, state: dict[str, Any],
 
 
 async def list_problems(update: Update, context: BotContext) -> None:
-    """pl: the school's open problems with a button per problem."""
+    """The school's open problems with a button per problem."""
     actor = await need_actor(update, context)
     problems = await context.completion.open_for(actor)
-    await say(update, context, *problem_list(problems, locale_of(update)))
+    await say(update, context, screens.problem_list(problems))
 
 
 async def fix(update: Update, context: BotContext) -> None:
-    """fx:PROBLEM: ask for the corrected value."""
-    (problem_id,) = numbers(update, r"fx:(\d{1,9})")
+    """Ask for the corrected value of one problem."""
+    problem_id = tapped(update, FixProblem).problem
     actor = await need_actor(update, context)
-    problems = {p.id: p for p in await context.completion.open_for(actor)}
-    if problem_id not in problems:
-        raise NotFound("completion.no_such_problem")
-    field = field_label(problems[problem_id].field, locale_of(update))
+    problem = await context.completion.open_problem(actor, problem_id)
+    field = field_label(problem.field, locale_of(update))
     await awaiting.expect(update, context, "fix", problem=problem_id)
-    await say(
-        update,
-        context,
-        text(update, "completion.ask_value", field=field, name=problems[problem_id].student_name),
-    )
+    question = text(update, "completion.ask_value", field=field, name=problem.student_name)
+    await say(update, context, question)
 
 
 async def value_given(
@@ -86,7 +81,7 @@ async def value_given(
 
 
 async def send_sheet(update: Update, context: BotContext) -> None:
-    """px: the problem list as an XLSX to fill in and send back."""
+    """The problem list as an XLSX to fill in and send back."""
     actor = await need_actor(update, context)
     data = await context.completion.problem_sheet(actor)
     await say(update, context, text(update, "completion.sheet_intro"))
@@ -129,11 +124,11 @@ async def sheet_received(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    awaiting.on("flag", note_given)
-    awaiting.on("fix", value_given)
-    app.add_handler(CallbackQueryHandler(flag, pattern=r"^f:"))
-    app.add_handler(CallbackQueryHandler(flag_field, pattern=r"^ff:"))
-    app.add_handler(CallbackQueryHandler(list_problems, pattern=r"^pl$"))
-    app.add_handler(CallbackQueryHandler(fix, pattern=r"^fx:"))
-    app.add_handler(CallbackQueryHandler(send_sheet, pattern=r"^px$"))
+    awaiting.on(app, "flag", note_given)
+    awaiting.on(app, "fix", value_given)
+    app.add_handler(CallbackQueryHandler(flag, pattern=taps(Flag)))
+    app.add_handler(CallbackQueryHandler(flag_field, pattern=taps(FlagField)))
+    app.add_handler(CallbackQueryHandler(list_problems, pattern=taps(ListProblems)))
+    app.add_handler(CallbackQueryHandler(fix, pattern=taps(FixProblem)))
+    app.add_handler(CallbackQueryHandler(send_sheet, pattern=taps(ProblemSheet)))
     app.add_handler(MessageHandler(filters.Document.FileExtension("xlsx"), sheet_received))

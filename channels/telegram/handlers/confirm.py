@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
+from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
-from channels.telegram.context import BotContext, text
-from channels.telegram.handlers.pending import save_selection, selection
-from channels.telegram.ui import chat_ref, need_actor, numbers, say
+from channels.telegram.context import BotContext, locale_of, text
+from channels.telegram.ui import chat_ref, keyboard, need_actor, say, tapped, taps
+from issuance.chat.actions import Confirm, ConfirmBatch
+from issuance.chat.screens import Button, Link, Text, buttons
 from issuance.core.errors import Conflict, DomainError
 from issuance.xcert import desk
 from issuance.xcert.service import id_ranges
 
 
 async def confirm_one(update: Update, context: BotContext) -> None:
-    """确认签发 on one record (c:RECORD:VERSION)."""
-    record_id, version = numbers(update, r"c:(\d{1,9}):(\d{1,9})")
-    await sign(update, context, [record_id], {record_id: version})
+    """确认签发 on one record, as seen at its version."""
+    action = tapped(update, Confirm)
+    await sign(update, context, [action.record], {action.record: action.version})
 
 
 async def confirm_batch(update: Update, context: BotContext) -> None:
     """批量确认签发: the ticked records, or every record of the batch waiting for this signer."""
-    (batch_id,) = numbers(update, r"ca:(\d{1,9})")
+    action = tapped(update, ConfirmBatch)
     actor = await need_actor(update, context)
-    ids = sorted(await selection(update, context, batch_id)) or await desk.waiting_in_batch(
-        context.issuance, actor, batch_id
+    conversation = context.conversation(update)
+    ids = sorted(await conversation.selection(action.batch)) or await desk.waiting_in_batch(
+        context.issuance, actor, action.batch
     )
     await sign(update, context, ids, {})
-    await save_selection(update, context, batch_id, set())
+    await conversation.select(action.batch, set())
 
 
 async def sign(
@@ -45,7 +47,8 @@ async def sign(
     ):
         raise Conflict("bot.already_done")
     message = await say(update, context, text(update, "bot.sign.preparing", count=len(records)))
-    link = await step(context.issuance, actor, ids, chat_ref(update, message))
+    link = await step(context.issuance, actor, ids, chat_ref(message))
+    sign_here = buttons([[Button(Text("bot.sign.open"), Link(link.url))]], locale_of(update))
     await message.edit_text(
         text(
             update,
@@ -53,18 +56,14 @@ async def sign(
             count=len(records),
             minutes=context.settings.signoff_signing_ttl_minutes,
         ),
-        reply_markup=_sign_button(update, context, link.url),
+        # inside Telegram (HTTPS only) the page opens as a Mini App, which vouches for the signer
+        reply_markup=keyboard(
+            sign_here, web_app=context.settings.public_url.startswith("https://")
+        ),
     )
     await message.reply_photo(link.qr_png, caption=text(update, "bot.sign.qr"))
 
 
-def _sign_button(update: Update, context: BotContext, url: str) -> InlineKeyboardMarkup:
-    label = text(update, "bot.sign.open")
-    if context.settings.public_url.startswith("https://"):
-        return InlineKeyboardMarkup([[InlineKeyboardButton(label, web_app=WebAppInfo(url))]])
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
-
-
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(confirm_one, pattern=r"^c:"))
-    app.add_handler(CallbackQueryHandler(confirm_batch, pattern=r"^ca:"))
+    app.add_handler(CallbackQueryHandler(confirm_one, pattern=taps(Confirm)))
+    app.add_handler(CallbackQueryHandler(confirm_batch, pattern=taps(ConfirmBatch)))

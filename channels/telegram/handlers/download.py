@@ -9,14 +9,15 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from channels.telegram.context import BotContext, text
-from channels.telegram.ui import need_actor, numbers, say
+from channels.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat.actions import Download
 from issuance.xcert import desk
 from issuance.xcert.archive import write_batch_archives
 
 
 async def download(update: Update, context: BotContext) -> None:
-    """dl:BATCH: write the batch's archive parts and send each as a document."""
-    (batch_id,) = numbers(update, r"dl:(\d{1,9})")
+    """Write the batch's archive parts and send each as a document."""
+    batch_id = tapped(update, Download).batch
     actor = await need_actor(update, context)
     await desk.check_download(context.issuance, actor, batch_id)
     await say(update, context, text(update, "bot.download.preparing"))
@@ -35,4 +36,4 @@ async def download(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(download, pattern=r"^dl:"))
+    app.add_handler(CallbackQueryHandler(download, pattern=taps(Download)))

@@ -6,15 +6,17 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler
 
 from channels.telegram.context import BotContext, text
+from issuance.core.people import Role
+
+TOPICS: dict[str, str] = {Role.HEAD: "head", Role.STAFF: "staff", Role.SIGNER: "evaluator"}
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     person = await context.actor(update)
-    role = person.role if person else "guest"
-    key = {"负责人": "head", "业务管理员": "staff", "签发人": "evaluator"}.get(role, "guest")
-    await message.reply_text(text(update, f"bot.help.{key}"))
+    topic = TOPICS.get(person.role, "guest") if person else "guest"
+    await message.reply_text(text(update, f"bot.help.{topic}"))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -9,22 +9,23 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from channels.telegram import awaiting
 from channels.telegram.context import BotContext, text
-from channels.telegram.handlers.pending import save_selection, selection
-from channels.telegram.ui import keyboard, need_actor, numbers, say
+from channels.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat import xcert as screens
+from issuance.chat.actions import Cancel, Refuse, RefuseSelected
 from issuance.core.errors import Invalid
 from issuance.xcert import desk
 
 
 async def refuse_one(update: Update, context: BotContext) -> None:
-    """拒绝签发 on one record (r:RECORD:VERSION): ask why."""
-    record_id, version = numbers(update, r"r:(\d{1,9}):(\d{1,9})")
-    await ask_reason(update, context, {record_id: version})
+    """拒绝签发 on one record, as seen at its version: ask why."""
+    action = tapped(update, Refuse)
+    await ask_reason(update, context, {action.record: action.version})
 
 
 async def refuse_selected(update: Update, context: BotContext) -> None:
-    """拒绝签发 on the ticked records of a batch (ra:BATCH)."""
-    (batch_id,) = numbers(update, r"ra:(\d{1,9})")
-    picked = await selection(update, context, batch_id)
+    """拒绝签发 on the ticked records of a batch."""
+    action = tapped(update, RefuseSelected)
+    picked = await context.conversation(update).selection(action.batch)
     await ask_reason(update, context, dict.fromkeys(sorted(picked), 0))
 
 
@@ -34,13 +35,7 @@ async def ask_reason(update: Update, context: BotContext, versions: dict[int, in
     await awaiting.expect(
         update, context, "refuse", versions={str(k): v for k, v in versions.items()}
     )
-    names = "、".join(r.student_name for r in records[:5]) + ("…" if len(records) > 5 else "")
-    await say(
-        update,
-        context,
-        text(update, "bot.refuse.ask", count=len(records), names=names),
-        keyboard([[(text(update, "bot.button.cancel"), "x")]]),
-    )
+    await say(update, context, screens.ask_reason(records))
 
 
 async def reason_given(
@@ -50,12 +45,11 @@ async def reason_given(
     actor = await need_actor(update, context)
     versions = {int(k): v for k, v in state["versions"].items()}
     try:
-        await desk.check_refusable(context.issuance, actor, versions)
-        records = await context.issuance.refuse(actor, list(versions), reason)
+        records = await desk.refuse(context.issuance, actor, versions, reason)
     except Invalid:
         await awaiting.expect(update, context, "refuse", **state)  # ask again: still waiting
         raise
-    await save_selection(update, context, records[0].batch_id, set())
+    await context.conversation(update).select(records[0].batch_id, set())
     await say(
         update, context, text(update, "bot.refuse.done", count=len(records), reason=reason.strip())
     )
@@ -63,13 +57,15 @@ async def reason_given(
 
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel or the 取消 button: forget whatever the bot was waiting for."""
-    state = await awaiting.take(update, context)
-    await say(update, context, text(update, "bot.cancelled" if state else "bot.nothing_to_cancel"))
+    awaited = await context.conversation(update).take_awaited()
+    await say(
+        update, context, text(update, "bot.cancelled" if awaited else "bot.nothing_to_cancel")
+    )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    awaiting.on("refuse", reason_given)
-    app.add_handler(CallbackQueryHandler(refuse_one, pattern=r"^r:"))
-    app.add_handler(CallbackQueryHandler(refuse_selected, pattern=r"^ra:"))
+    awaiting.on(app, "refuse", reason_given)
+    app.add_handler(CallbackQueryHandler(refuse_one, pattern=taps(Refuse)))
+    app.add_handler(CallbackQueryHandler(refuse_selected, pattern=taps(RefuseSelected)))
     app.add_handler(CommandHandler("cancel", cancel))
-    app.add_handler(CallbackQueryHandler(cancel, pattern=r"^x$"))
+    app.add_handler(CallbackQueryHandler(cancel, pattern=taps(Cancel)))

@@ -6,17 +6,16 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from channels.telegram.context import BotContext, text
-from channels.telegram.ui import need_actor, numbers, say
-from issuance.xcert import desk, notices
+from channels.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat.actions import Resubmit
+from issuance.xcert import desk
 
 
 async def resubmit(update: Update, context: BotContext) -> None:
-    """rs:RECORD:VERSION: send the record through sign-off again; the school hears of it."""
-    record_id, version = numbers(update, r"rs:(\d{1,9}):(\d{1,9})")
+    """Send the record through sign-off again; the school hears of it."""
+    action = tapped(update, Resubmit)
     actor = await need_actor(update, context)
-    await desk.check_version(context.issuance, actor, record_id, version)
-    (record,) = await context.issuance.resubmit(actor, [record_id])
-    await notices.resubmitted(context.store, record)
+    record = await desk.resubmit(context.issuance, actor, action.record, action.version)
     context.wake_sender()
     await say(
         update,
@@ -26,4 +25,4 @@ async def resubmit(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CallbackQueryHandler(resubmit, pattern=r"^rs:"))
+    app.add_handler(CallbackQueryHandler(resubmit, pattern=taps(Resubmit)))

@@ -7,8 +7,10 @@ import base64
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from channels.telegram.context import CHANNEL, BotContext, text
-from channels.telegram.ui import keyboard, need_actor, say
+from channels.telegram.context import BotContext, text
+from channels.telegram.ui import need_actor, say, taps
+from issuance.chat import xcert as screens
+from issuance.chat.actions import AcceptStamp, DiscardStamp
 from issuance.xcert import stamping
 
 DRAFT = "stamp"
@@ -30,25 +32,11 @@ async def png_received(update: Update, context: BotContext) -> None:
     stamping.check_upload_size(document.file_size or 0)
     data = bytes(await (await document.get_file()).download_as_bytearray())
     clean, preview = await stamping.prepare(context.issuance, actor, data)
-    user = update.effective_user
-    assert user is not None
-    await context.store.set_chat_state(
-        CHANNEL, str(user.id), DRAFT, {"png": base64.b64encode(clean).decode()}
-    )
+    await context.conversation(update).keep(DRAFT, {"png": base64.b64encode(clean).decode()})
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_photo(chat.id, preview, caption=text(update, "bot.stamp.preview"))
-    await say(
-        update,
-        context,
-        text(update, "bot.stamp.consent", letter=stamping.letter()),
-        keyboard(
-            [
-                [(text(update, "bot.stamp.accept"), "sa")],
-                [(text(update, "bot.stamp.discard"), "sx")],
-            ]
-        ),
-    )
+    await say(update, context, screens.stamp_consent(stamping.letter()))
 
 
 async def photo_received(update: Update, context: BotContext) -> None:
@@ -58,11 +46,9 @@ async def photo_received(update: Update, context: BotContext) -> None:
 
 
 async def accept(update: Update, context: BotContext) -> None:
-    """sa: the letter of authorization is accepted: save the checked stamp as the new version."""
+    """The letter of authorization is accepted: save the checked stamp as the new version."""
     actor = await need_actor(update, context)
-    user = update.effective_user
-    assert user is not None
-    draft = await context.store.take_chat_state(CHANNEL, str(user.id), DRAFT)
+    draft = await context.conversation(update).take(DRAFT)
     if draft is None:
         await say(update, context, text(update, "bot.stamp.no_draft"))
         return
@@ -71,9 +57,7 @@ async def accept(update: Update, context: BotContext) -> None:
 
 
 async def discard(update: Update, context: BotContext) -> None:
-    user = update.effective_user
-    assert user is not None
-    await context.store.take_chat_state(CHANNEL, str(user.id), DRAFT)
+    await context.conversation(update).take(DRAFT)
     await say(update, context, text(update, "bot.stamp.discarded"))
 
 
@@ -86,5 +70,5 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
         )
     )
     app.add_handler(MessageHandler(filters.PHOTO | filters.Document.IMAGE, photo_received))
-    app.add_handler(CallbackQueryHandler(accept, pattern=r"^sa$"))
-    app.add_handler(CallbackQueryHandler(discard, pattern=r"^sx$"))
+    app.add_handler(CallbackQueryHandler(accept, pattern=taps(AcceptStamp)))
+    app.add_handler(CallbackQueryHandler(discard, pattern=taps(DiscardStamp)))

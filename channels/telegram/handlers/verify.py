@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -13,8 +12,6 @@ from channels.telegram import awaiting
 from channels.telegram.context import BotContext, text
 from channels.telegram.ui import say
 from issuance.core.errors import Invalid
-
-PER_MINUTE = 5
 
 
 async def verify(update: Update, context: BotContext) -> None:
@@ -47,16 +44,13 @@ async def answer(update: Update, context: BotContext, cert_no: str, id_number: s
 
 
 def throttle(context: BotContext, update: Update) -> None:
-    """At most PER_MINUTE look-ups per chat per minute: numbers cannot be guessed by brute force."""
+    """A few look-ups per chat a minute (the web part's limiter): no guessing by brute force."""
     chat = update.effective_chat
     assert chat is not None
-    now = time.monotonic()
-    recent = [t for t in context.services.verify_times.get(chat.id, []) if now - t < 60]
-    if len(recent) >= PER_MINUTE:
+    if not context.services.verify_limiter.hit(str(chat.id)).allowed:
         raise Invalid("bot.verify.throttled")
-    context.services.verify_times[chat.id] = [*recent, now]
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    awaiting.on("verify", numbers_given)
+    awaiting.on(app, "verify", numbers_given)
     app.add_handler(CommandHandler("verify", verify))

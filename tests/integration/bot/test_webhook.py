@@ -8,7 +8,7 @@ from dataclasses import replace
 import httpx
 
 from channels.telegram.serve import serve
-from channels.telegram.webhook import routes
+from channels.telegram.webhook import Inbox, routes
 from issuance.core.settings import Secret
 from tests.botworld import STRANGER, World
 from web.app import build_app
@@ -21,9 +21,10 @@ async def test_webhook_updates_are_answered_and_a_wrong_secret_is_refused(world:
         telegram_webhook_secret=Secret("s3cret-token"),
         secret_key=Secret("k" * 32),
     )
-    web = build_app(settings, world.store, extra_routes=routes(settings))
+    inbox = Inbox()
+    web = build_app(settings, world.store, extra_routes=routes(settings, inbox))
     stop = asyncio.Event()
-    bot = asyncio.create_task(serve(settings, world.store, stop))
+    bot = asyncio.create_task(serve(settings, world.store, stop, inbox))
     try:
         await world.api.wait_for(lambda c: c.method == "setWebhook" and c.ok)
         assert world.api.webhook is not None

@@ -15,7 +15,9 @@ async def flag(world: World, record_ids: list[int], field: str = "name") -> None
 async def test_staff_correct_a_flagged_name_and_the_item_is_closed(world: World) -> None:
     await world.bind(STAFF, 2)
     await flag(world, [20, 21])
-    listing, card = await world.say(STAFF, "完善信息", replies=2)
+    notice, button = await world.fake.next_messages(STAFF, 0, 2)  # queued, sent by the outbox
+    assert "学生信息待完善" in notice.text
+    listing, card = await world.click(STAFF, button, "查看并完善", replies=2)
     assert "待完善的学生信息（2 项）" in listing.text and "2030-12-01" in listing.text
     [first, second] = card.options
     (ask,) = await world.click(STAFF, card, "修改", option=first, replies=1)

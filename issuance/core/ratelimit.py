@@ -1,4 +1,4 @@
-"""In-memory token-bucket rate limiter keyed by client, for the public verification endpoints."""
+"""In-memory token-bucket rate limiter keyed by client: public verification look-ups (web, chat)."""
 
 from __future__ import annotations
 

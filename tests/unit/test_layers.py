@@ -1,0 +1,42 @@
+"""Layering: the core imports no framework; button data is made only by the chat layer."""
+
+from __future__ import annotations
+
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import issuance
+
+FRAMEWORKS = ("telegram", "starlette", "uvicorn", "apscheduler")
+
+
+def test_no_issuance_module_imports_a_framework() -> None:
+    modules = sorted(m.name for m in pkgutil.walk_packages(issuance.__path__, "issuance."))
+    assert "issuance.chat.actions" in modules and "issuance.xcert.service" in modules
+    # A fresh interpreter: this test process has imported the frameworks for other tests.
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({FRAMEWORKS!r})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_button_data_is_built_only_in_the_chat_layer() -> None:
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(r"""callback_data["']?\s*[:=]\s*[fr]?["']""")
+    sources = [
+        path
+        for part in ("issuance", "channels", "web", "worker", "qianfa")
+        for path in (root / part).rglob("*.py")
+        if "issuance/chat/" not in path.as_posix()
+    ]
+    assert len(sources) > 50
+    offenders = [str(p.relative_to(root)) for p in sources if literal.search(p.read_text())]
+    assert offenders == []
