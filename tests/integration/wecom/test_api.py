@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -144,3 +145,15 @@ async def test_a_response_code_updates_a_card_once(fake: FakeWeCom, client: WeCo
         await client.update_card(USER, sent.response_code, {"button": {"replace_name": "再次"}})
     assert caught.value.errcode == 40058
     assert fake.received(USER)[0].replaced == "已处理"
+
+
+async def test_the_token_is_renewed_before_wecom_expires_it(fake: FakeWeCom) -> None:
+    """Kept for its lifetime less a margin: renewed while WeCom would still take the old one."""
+    fake.members.add(USER)
+    fake.token_lifetime = 2  # seconds; the client keeps it for half of that at most
+    api = WeComClient(fake.url, CORP_ID, SECRET, AGENT_ID)
+    await api.send_text(USER, "一")
+    await asyncio.sleep(1.2)
+    await api.send_text(USER, "二")
+    await api.close()
+    assert fake.stats.tokens_issued == 2 and len(fake.received(USER)) == 2
