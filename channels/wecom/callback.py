@@ -76,6 +76,19 @@ def _value(element: ET.Element) -> Any:
     return result
 
 
+async def _capped_body(request: Request) -> bytes:
+    """The request body, read no further than MAX_BODY (WeCom's callbacks are small)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY:
+        raise CallbackRejected("size")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise CallbackRejected("size")
+    return bytes(body)
+
+
 def message_key(fields: dict[str, Any]) -> str:
     """What identifies a callback across WeCom's retries: MsgId, or the event's own fields."""
     if fields.get("MsgId"):
@@ -117,10 +130,8 @@ class Callback:
         """A message or event: check, decrypt, store once, answer empty."""
         q = request.query_params
         timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
-        body = await request.body()
         try:
-            if len(body) > MAX_BODY:
-                raise CallbackRejected("size")
+            body = await _capped_body(request)
             self._check_time(timestamp)
             outer = fields_of(body)
             plain = self.crypto.open(

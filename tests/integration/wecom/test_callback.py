@@ -4,6 +4,7 @@ callbacks refused or handled once, with the app alive after each."""
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 
@@ -123,3 +124,20 @@ async def test_a_member_who_leaves_the_app_is_marked_unreachable(world: World) -
     person = await world.store.person_for_account("wecom", HEAD)
     assert person is not None
     assert await world.store.account_of(person.id, "wecom") is None
+
+
+async def test_an_oversized_body_is_refused_before_it_is_read_whole(world: World) -> None:
+    stamp = str(int(time.time()))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(64):
+            yield b"<xml>" + b"x" * 16384
+
+    async with httpx.AsyncClient() as http:
+        response = await http.post(
+            world.fake.callback_url,
+            params={"msg_signature": "0" * 40, "timestamp": stamp, "nonce": "9"},
+            content=chunks(),
+        )
+    assert response.status_code == 403
+    await alive(world)
