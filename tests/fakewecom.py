@@ -141,6 +141,7 @@ class FakeWeCom:
         self.minute = 60.0  # the per-member window (shorter in tests)
         self.calls: list[tuple[str, JSON]] = []
         self.menu: list[JSON] = []
+        self._oauth: dict[str, str] = {}
         self._tokens: dict[str, float] = {}
         self._codes: dict[str, tuple[str, Message]] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -157,6 +158,7 @@ class FakeWeCom:
                 Route("/cgi-bin/media/get", self._media_get, methods=["GET"]),
                 Route("/cgi-bin/message/update_template_card", self._update_card, methods=["POST"]),
                 Route("/cgi-bin/menu/create", self._menu_create, methods=["POST"]),
+                Route("/cgi-bin/auth/getuserinfo", self._getuserinfo, methods=["GET"]),
             ]
         )
         config = uvicorn.Config(
@@ -520,6 +522,23 @@ class FakeWeCom:
 
     async def _menu_create(self, request: Request) -> Response:
         return await self._guarded(request, "menu/create", lambda: self._menu_create_work(request))
+
+    def oauth_code(self, userid: str) -> str:
+        """The code WeCom's authorize page hands the app for this member (usable once)."""
+        code = secrets.token_urlsafe(16)
+        with self._lock:
+            self._oauth[code] = userid
+        return code
+
+    async def _getuserinfo(self, request: Request) -> Response:
+        async def work() -> Response:
+            with self._lock:
+                userid = self._oauth.pop(request.query_params.get("code", ""), None)
+            if userid is None:
+                return _answer(40029, "invalid code")
+            return _answer(0, "ok", userid=userid, user_ticket="ticket")
+
+        return await self._guarded(request, "auth/getuserinfo", work)
 
 
 def _card_problem(card: JSON) -> str | None:

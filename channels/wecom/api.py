@@ -261,6 +261,12 @@ class WeComClient:
             raise WeComError(None, "media/get answered JSON without an error")
         return result
 
+    async def member_of(self, code: str) -> str:
+        """auth/getuserinfo: the UserID of the member an OAuth2 code was issued to ("" for
+        someone outside the corp)."""
+        data = await self.call("GET", "/cgi-bin/auth/getuserinfo", params={"code": code})
+        return str(data.get("userid") or data.get("UserId") or "")
+
     async def create_menu(self, buttons: list[dict[str, Any]]) -> None:
         """menu/create: the app's own menu (at most three buttons, five under each)."""
         await self.call(

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from channels.wecom import cards
+from channels.wecom import cards, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -304,10 +304,11 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
     task = cards.task_number(str(turn.fields.get("TaskId", ""))) or 0
     ref = {"chat_id": turn.account, "message_id": task, "locale": turn.locale, "channel": CHANNEL}
     link = await step(turn.issuance, actor, ids, ref)
+    settings = turn.services.settings
     await turn.textcard(
         turn.text("wecom.sign.title", count=len(records)),
-        turn.text("wecom.sign.prompt", minutes=turn.services.settings.signoff_signing_ttl_minutes),
-        link.url,
+        turn.text("wecom.sign.prompt", minutes=settings.signoff_signing_ttl_minutes),
+        oauth.wecom_link(settings, link.url),
         turn.text("wecom.sign.open"),
     )
     await turn.image(link.qr_png)
