@@ -19,6 +19,7 @@ from typing import Any
 from channels.wecom import cards, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
+    CreateLists,
     FixChosen,
     FlagChosen,
     ProblemsPage,
@@ -43,7 +44,7 @@ from issuance.chat.actions import (
 )
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
 from issuance.store import Inbound
-from issuance.xcert import broadcasting, desk, notices, stamping
+from issuance.xcert import broadcasting, desk, listing, notices, stamping
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.service import id_ranges
@@ -222,6 +223,35 @@ async def broadcast_plan(turn: Turn, key: str, plan_id: int) -> None:
     await turn.say(broadcasting.progress_text(state).render(turn.locale))
 
 
+async def lists(turn: Turn, args: list[str]) -> None:
+    """生成名单 (evaluators): the exam plans with passed results not yet on a pending list."""
+    actor = await turn.need_actor()
+    plans = await listing.plans_to_list(turn.issuance, actor)
+    if not plans:
+        await turn.say(turn.text("cli.list.none"))
+        return
+    lines = [turn.text("wecom.lists.title")]
+    lines += [
+        turn.text("wecom.lists.item", n=n, plan=name, results=count)
+        for n, (_, name, count) in enumerate(plans, 1)
+    ]
+    await turn.say("\n".join(lines))
+    await turn.card(cards.lists_card(plans, new_task(), turn.locale))
+
+
+async def create_lists(turn: Turn, key: str, plan_id: int) -> None:
+    """Generate the plan's lists once (one batch per school, certificate numbers allocated)."""
+    actor = await turn.need_actor()
+    await turn.claim(key)
+    created = await listing.create_for(turn.issuance, actor, plan_id)
+    await turn.replace_buttons(turn.text("wecom.card.done"))
+    lines = [turn.text("wecom.lists.created", count=len(created))]
+    lines += [
+        turn.text("cli.list.batch", id=b.id, school=b.school, records=b.records) for b in created
+    ]
+    await turn.say("\n".join(lines) if created else turn.text("cli.list.none"))
+
+
 # Card clicks
 
 
@@ -250,6 +280,8 @@ async def _click(turn: Turn, key: str) -> None:
             await ask_value(turn, int(chosen))
         case FixProblem(problem):
             await ask_value(turn, problem)
+        case CreateLists(plan):
+            await create_lists(turn, key, plan)
         case Broadcast(plan):
             await broadcast_plan(turn, key, plan)
         case AcceptStamp():
@@ -452,6 +484,7 @@ _COMMANDS: dict[str, str] = {
     "签名章": "stamp",
     "/stamp": "stamp",
     "完善信息": "problems",
+    "生成名单": "lists",
     "群发": "broadcast",
     "/broadcast": "broadcast",
     "取消": "cancel",
@@ -467,4 +500,5 @@ _HANDLERS: dict[str, Handler] = {
     "cancel": cancel,
     "problems": problems,
     "broadcast": broadcast,
+    "lists": lists,
 }

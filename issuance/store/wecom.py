@@ -1,4 +1,5 @@
-"""Store queries of the WeCom channel: callbacks stored on arrival, then claimed and handled."""
+"""Store queries of the WeCom channel: callbacks stored on arrival, then claimed and handled;
+the plans an evaluator can still generate pending lists for (from a chat)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,19 @@ class WeComQueries(BaseStore):
             " WHERE id = ?",
             (error[:500], item_id),
         )
+
+    async def plans_with_unlisted(self, issuer_id: int) -> list[tuple[int, str, int]]:
+        """(plan id, name, passed results without a record) of the issuer's plans, newest first."""
+        rows = await self._all(
+            "SELECT pl.id, pl.name, COUNT(er.id) FROM exam_plan pl"
+            " JOIN program pr ON pr.id = pl.program_id"
+            " JOIN exam_result er ON er.plan_id = pl.id AND er.passed = 1"
+            " LEFT JOIN record r ON r.result_id = er.id"
+            " WHERE pr.issuer_id = ? AND r.id IS NULL"
+            " GROUP BY pl.id, pl.name ORDER BY pl.id DESC",
+            (issuer_id,),
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
     async def inbound_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM wecom_inbound GROUP BY status")
