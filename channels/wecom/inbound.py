@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -27,6 +28,8 @@ LEASE_NAME = "wecom-inbound"
 LEASE = timedelta(seconds=30)
 ROW_LEASE = timedelta(seconds=120)
 MAX_ATTEMPTS = 3
+KEEP = timedelta(days=7)  # settled callbacks kept this long (replays are refused after 5 min)
+PRUNE_EVERY = 3600.0
 Handle = Callable[[Services, Inbound], Awaitable[None]]
 
 
@@ -43,6 +46,7 @@ class InboundWorker:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._busy: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._pruned_at = 0.0
 
     async def run(self, stop: asyncio.Event, poll: float = 0.5) -> None:
         """Handle callbacks until `stop` is set; those under way finish first."""
@@ -52,6 +56,7 @@ class InboundWorker:
             while not stop.is_set():
                 if await store.take_lease(LEASE_NAME, self.holder, LEASE):
                     await self._fill()
+                    await self._prune()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll)
@@ -60,6 +65,15 @@ class InboundWorker:
             if self._busy:
                 await asyncio.gather(*self._busy.values(), return_exceptions=True)
             await store.release_lease(LEASE_NAME, self.holder)
+
+    async def _prune(self) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            store = self.services.store
+            removed = await store.prune_inbound(store.now() - KEEP)
+            if removed:
+                log.info("wecom: %d settled callbacks older than %s forgotten", removed, KEEP)
 
     async def _fill(self) -> None:
         room = self.limit - len(self._busy)

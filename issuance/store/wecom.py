@@ -89,6 +89,15 @@ class WeComQueries(BaseStore):
             (error[:500], item_id),
         )
 
+    async def prune_inbound(self, before: datetime) -> int:
+        """Forget settled callbacks received before `before` (long past any retry or replay
+        window); returns how many."""
+        cursor = await self._execute(
+            "DELETE FROM wecom_inbound WHERE status IN ('done', 'failed') AND received_at < ?",
+            (before.astimezone(SHANGHAI).isoformat(timespec="seconds"),),
+        )
+        return cursor.rowcount
+
     async def plans_with_unlisted(self, issuer_id: int) -> list[tuple[int, str, int]]:
         """(plan id, name, passed results without a record) of the issuer's plans, newest first."""
         rows = await self._all(

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
 import httpx
 
 from channels.wecom.crypto import WeComCrypto
+from issuance.store import Store
 from tests.fakewecom import AES_KEY, TOKEN
 from tests.wecomworld import HEAD, STRANGER, World
 
@@ -141,3 +144,18 @@ async def test_an_oversized_body_is_refused_before_it_is_read_whole(world: World
         )
     assert response.status_code == 403
     await alive(world)
+
+
+async def test_settled_callbacks_are_pruned_and_pending_ones_kept(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "qianfa.db")
+    try:
+        first = await store.store_inbound("msg:1", "1:1", HEAD, "text", {"Content": "帮助"})
+        second = await store.store_inbound("msg:2", "1:2", HEAD, "text", {"Content": "帮助"})
+        assert first is not None and second is not None
+        await store.inbound_settle(first)
+        assert await store.prune_inbound(store.now() - timedelta(days=7)) == 0
+        assert await store.prune_inbound(store.now() + timedelta(seconds=1)) == 1
+        remaining = await store._all("SELECT id FROM wecom_inbound")
+        assert [row[0] for row in remaining] == [second]
+    finally:
+        await store.close()
