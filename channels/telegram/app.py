@@ -21,6 +21,7 @@ from channels.telegram.handlers import (
     errors,
     fallback,
     help,
+    lists,
     pending,
     refuse,
     review,
@@ -48,13 +49,14 @@ FEATURES: tuple[ModuleType, ...] = (
     review,
     download,
     broadcast,
+    lists,
     completion,
     stamp,
     verify,
     fallback,
     errors,
 )
-COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "help")
+COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "lists", "help")
 
 
 def build_application(

@@ -53,10 +53,3 @@ class ProblemsPage(Action, prefix="wpl"):
 @dataclass(frozen=True)
 class FixChosen(Action, prefix="wfx"):
     """Correct the problem chosen in the drop-down."""
-
-
-@dataclass(frozen=True)
-class CreateLists(Action, prefix="wlc"):
-    """生成待签发名单 of this exam plan (evaluators)."""
-
-    plan: int

@@ -12,7 +12,6 @@ from typing import Any
 
 from channels.wecom.actions import (
     ConfirmChosen,
-    CreateLists,
     FixChosen,
     FlagChosen,
     ProblemsPage,
@@ -151,19 +150,6 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
             "selected_id": options[0]["id"],
         }
     return _card(task, f"{b.program}（{b.level}）", b.plan, buttons[:MAX_BUTTONS], **extra)
-
-
-def lists_card(plans: list[tuple[int, str, int]], task: int, locale: str) -> Card:
-    """生成待签发名单: one button per exam plan with results to list (six at most)."""
-    return _card(
-        task,
-        t("wecom.lists.card_title", locale),
-        "",
-        [
-            (t("wecom.lists.plan", locale, n=n), CreateLists(plan_id))
-            for n, (plan_id, _, _) in enumerate(plans[:MAX_BUTTONS], 1)
-        ],
-    )
 
 
 def fields_card(record_id: int, task: int, locale: str) -> Card:

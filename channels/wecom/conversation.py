@@ -19,7 +19,6 @@ from typing import Any
 from channels.wecom import cards, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
-    CreateLists,
     FixChosen,
     FlagChosen,
     ProblemsPage,
@@ -34,6 +33,7 @@ from issuance.chat.actions import (
     Broadcast,
     Cancel,
     ConfirmBatch,
+    CreateLists,
     DiscardStamp,
     Download,
     FixProblem,
@@ -226,17 +226,7 @@ async def broadcast_plan(turn: Turn, key: str, plan_id: int) -> None:
 async def lists(turn: Turn, args: list[str]) -> None:
     """生成名单 (evaluators): the exam plans with passed results not yet on a pending list."""
     actor = await turn.need_actor()
-    plans = await listing.plans_to_list(turn.issuance, actor)
-    if not plans:
-        await turn.say(turn.text("cli.list.none"))
-        return
-    lines = [turn.text("wecom.lists.title")]
-    lines += [
-        turn.text("wecom.lists.item", n=n, plan=name, results=count)
-        for n, (_, name, count) in enumerate(plans, 1)
-    ]
-    await turn.say("\n".join(lines))
-    await turn.card(cards.lists_card(plans, new_task(), turn.locale))
+    await turn.show(screens.lists_choice(await listing.plans_to_list(turn.issuance, actor)))
 
 
 async def create_lists(turn: Turn, key: str, plan_id: int) -> None:
@@ -245,11 +235,7 @@ async def create_lists(turn: Turn, key: str, plan_id: int) -> None:
     await turn.claim(key)
     created = await listing.create_for(turn.issuance, actor, plan_id)
     await turn.replace_buttons(turn.text("wecom.card.done"))
-    lines = [turn.text("wecom.lists.created", count=len(created))]
-    lines += [
-        turn.text("cli.list.batch", id=b.id, school=b.school, records=b.records) for b in created
-    ]
-    await turn.say("\n".join(lines) if created else turn.text("cli.list.none"))
+    await turn.say(screens.lists_created(created).render(turn.locale))
 
 
 # Card clicks
@@ -485,6 +471,7 @@ _COMMANDS: dict[str, str] = {
     "/stamp": "stamp",
     "完善信息": "problems",
     "生成名单": "lists",
+    "/lists": "lists",
     "群发": "broadcast",
     "/broadcast": "broadcast",
     "取消": "cancel",

@@ -38,12 +38,12 @@ async def test_the_evaluator_generates_the_lists_once(world: World) -> None:
     (none,) = await world.say(EVALUATOR, "生成名单")
     assert "没有需要生成待签发名单的新记录" in none.text
     await new_school_with_passed_results(world, 3)
-    listing, card = await world.say(EVALUATOR, "生成名单", replies=2)
-    assert f"1. {demo.PLAN}（3 人）" in listing.text
-    (done,) = await world.click(EVALUATOR, card, "生成第 1 项", replies=1)
+    choose, card = await world.say(EVALUATOR, "生成名单", replies=2)
+    assert "请选择要生成待签发名单的考试计划" in choose.text
+    (done,) = await world.click(EVALUATOR, card, f"{demo.PLAN}（3 人）", replies=1)
     assert "已生成 1 个待签发名单" in done.text and "3 条待签发记录" in done.text
     assert card.replaced == "已生成"
-    (again,) = await world.click(EVALUATOR, card, "生成第 1 项", replies=1)
+    (again,) = await world.click(EVALUATOR, card, f"{demo.PLAN}（3 人）", replies=1)
     assert "已处理" in again.text
     evaluator = await world.store.person_by_ref("13800000001")
     assert evaluator is not None
