@@ -65,12 +65,6 @@ def _card(
     }
 
 
-def task_number(task_id: str) -> int | None:
-    """The number in one of our task ids (None for anything else)."""
-    number = task_id.removeprefix("qf-")
-    return int(number) if task_id.startswith("qf-") and number.isdigit() else None
-
-
 def button_cards(
     rows: list[list[dict[str, str]]], task: Callable[[], int], locale: str
 ) -> list[Card]:

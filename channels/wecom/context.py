@@ -10,7 +10,7 @@ from typing import Any
 
 from channels.telegram.signing_step import SigningStep
 from channels.wecom.api import Sent, WeComClient
-from channels.wecom.cards import button_cards, task_number
+from channels.wecom.cards import button_cards
 from issuance.chat.conversation import Conversation
 from issuance.chat.notify import locale_of
 from issuance.chat.screens import Screen
@@ -94,9 +94,10 @@ class Turn:
             self.locale = await locale_of(self.store, person.id)
 
     async def claim(self, what: str) -> None:
-        """Act on this click of this card once: a second click (or a replay) is refused."""
-        task = task_number(str(self.fields.get("TaskId", ""))) or 0
-        if not await self.store.claim_tap(f"{CHANNEL}:{self.account}", task, what):
+        """Act on this click of this card once: a second click (or a replay) is refused. The
+        card's task id goes into the tap's data (WeCom cards have no small message number)."""
+        task = str(self.fields.get("TaskId", ""))
+        if not await self.store.claim_tap(f"{CHANNEL}:{self.account}", 0, f"{task}|{what}"):
             raise Conflict("bot.already_done")
 
     async def show(self, screen: Screen) -> None:

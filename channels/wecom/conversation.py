@@ -319,8 +319,8 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
         raise DomainError("bot.sign.unavailable")
     await turn.claim(f"{key}|{id_ranges(ids)}")
     await turn.replace_buttons(turn.text("wecom.card.signing"))
-    task = cards.task_number(str(turn.fields.get("TaskId", ""))) or 0
-    ref = {"chat_id": turn.account, "message_id": task, "locale": turn.locale, "channel": CHANNEL}
+    # WeCom cannot edit the card's text later: the result comes as a new message (message_id 0)
+    ref = {"chat_id": turn.account, "message_id": 0, "locale": turn.locale, "channel": CHANNEL}
     link = await step(turn.issuance, actor, ids, ref)
     settings = turn.services.settings
     await turn.textcard(
