@@ -17,11 +17,20 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
-from issuance.store import RecordFilter, Store
+from issuance.store import RecordFilter
+from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
+from issuance.xcert.filters import checked_filter
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
+from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
+from qianfa.operations import (
+    require_config,
+    rerender,
+    verify_anchor_and_pages,
+    warn_default_public_url,
+)
 from qianfa.run import PARTS, run_parts
 from web.security import SensitiveDataFilter
 
@@ -33,15 +42,20 @@ def _home(args: argparse.Namespace) -> Path:
     return Path(args.home or os.environ.get("QIANFA_HOME") or "./var").resolve()
 
 
-async def _open(settings: Settings) -> Issuance:
-    store = await Store.open(settings.database_path)
+async def _open(settings: Settings, create: bool = False) -> Issuance:
+    if not create:
+        # Only `init` (and `run --demo`) make a home; a wrong --home must not grow a new one.
+        require_config(settings.home)
+    store = await open_store(settings, create=create)
     return Issuance(store, settings)
 
 
 async def _with_issuance(
-    settings: Settings, body: Callable[[Issuance], Awaitable[tuple[Any, str]]]
+    settings: Settings,
+    body: Callable[[Issuance], Awaitable[tuple[Any, str]]],
+    create: bool = False,
 ) -> tuple[Any, str]:
-    issuance = await _open(settings)
+    issuance = await _open(settings, create)
     try:
         return await body(issuance)
     finally:
@@ -75,7 +89,7 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
                 ]
         return result, "\n".join(lines)
 
-    return await _with_issuance(settings, body)
+    return await _with_issuance(settings, body, create=True)
 
 
 IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
@@ -134,9 +148,8 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> tuple[Any,
             if plan is None:
                 raise DomainError("plan.unknown", plan=args.plan)
             plan_id = plan.id
-        counts = await issuance.counts(
-            RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
-        )
+        record_filter = RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
+        counts = await issuance.counts(await checked_filter(issuance.store, record_filter))
         return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
 
     return await _with_issuance(settings, body)
@@ -157,8 +170,9 @@ async def cmd_export_records(args: argparse.Namespace, settings: Settings) -> tu
     )
 
     async def body(issuance: Issuance) -> tuple[Any, str]:
+        checked = await checked_filter(issuance.store, record_filter)
         count = await export_records(
-            issuance.store, record_filter, Path(args.out), args.format or _format_of(args.out)
+            issuance.store, checked, Path(args.out), args.format or _format_of(args.out)
         )
         return {"exported": count, "out": args.out}, t("cli.export.done", count=count, out=args.out)
 
@@ -251,10 +265,19 @@ async def cmd_void(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
 async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     async def body(issuance: Issuance) -> tuple[Any, str]:
         problem = await issuance.audit_problem()
-        entries = len(await issuance.store.audit_entries())
+        entries = await issuance.store.audit_entries()
         if problem:
             raise DomainError("cli.audit.broken", id=problem[0], why=problem[1])
-        return {"ok": True, "entries": entries}, t("cli.audit.ok", count=entries)
+        return await verify_anchor_and_pages(issuance.store, entries)
+
+    return await _with_issuance(settings, body)
+
+
+async def cmd_rerender(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    async def body(issuance: Issuance) -> tuple[Any, str]:
+        result = await rerender(issuance.store, settings, None if args.all else args.batch)
+        text = t("rerender.done", queued=result["queued"], rendered=result["rendered"])
+        return result, text
 
     return await _with_issuance(settings, body)
 
@@ -263,9 +286,10 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     if args.demo:
         _, text = await initialize(settings, demo=True)
         print(text, flush=True)
-    elif not (settings.home / "qianfa.toml").exists():
-        write_initial_config(settings.home)
+    else:
+        require_config(settings.home)
     settings = load_settings(settings.home)
+    warn_default_public_url(settings)
     parts = {p for p in PARTS if not getattr(args, f"no_{p}", False)}
     if args.command in PARTS:
         parts = {args.command}
@@ -274,101 +298,101 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
+    common.add_argument("--home", default=argparse.SUPPRESS, help=help_text("help.home"))
     common.add_argument(
-        "--home", default=argparse.SUPPRESS, help="home folder (default: $QIANFA_HOME or ./var)"
+        "--json", action="store_true", default=argparse.SUPPRESS, help=help_text("help.json")
     )
     common.add_argument(
-        "--json",
+        "-v",
+        "--verbose",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="print one JSON document on stdout",
+        help=help_text("help.verbose"),
     )
-    common.add_argument(
-        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug messages"
-    )
-    parser = argparse.ArgumentParser(
-        prog="qianfa",
-        parents=[common],
-        description="Qianfa (签发) certificate sign-off and issuance",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
+    sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
 
-    p = sub.add_parser("init", parents=[common], help="create the home (config and database)")
-    p.add_argument("--demo", action="store_true", help="also load the demo data set")
+    p = sub.add_parser("init", parents=[common], help=help_text("help.init"))
+    p.add_argument("--demo", action="store_true", help=help_text("help.init.demo"))
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", parents=[common], help="import orgs, people or results")
-    p.add_argument("kind", choices=("orgs", "people", "results"))
-    p.add_argument("file")
+    p = sub.add_parser("import", parents=[common], help=help_text("help.import"))
+    p.add_argument(
+        "kind", choices=("orgs", "people", "results"), help=help_text("help.import.kind")
+    )
+    p.add_argument("file", help=help_text("help.import.file"))
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("list", parents=[common], help="pending-issuance lists")
-    list_sub = p.add_subparsers(dest="list_command", required=True)
-    p = list_sub.add_parser("create", parents=[common], help="generate pending lists of a plan")
-    p.add_argument("--plan", required=True, help="exam plan name or id")
-    p.add_argument("--school", help="only this school (organization code)")
+    p = sub.add_parser("list", parents=[common], help=help_text("help.list"))
+    list_sub = p.add_subparsers(
+        dest="list_command", required=True, title=help_text("help.commands")
+    )
+    p = list_sub.add_parser("create", parents=[common], help=help_text("help.list.create"))
+    p.add_argument("--plan", required=True, help=help_text("help.plan"))
+    p.add_argument("--school", help=help_text("help.school"))
     p.set_defaults(func=cmd_list_create)
 
-    p = sub.add_parser("status", parents=[common], help="record counts per status")
-    p.add_argument("--plan")
-    p.add_argument("--school")
-    p.add_argument("--batch", type=int)
+    p = sub.add_parser("status", parents=[common], help=help_text("help.status"))
+    p.add_argument("--plan", help=help_text("help.plan"))
+    p.add_argument("--school", help=help_text("help.school"))
+    p.add_argument("--batch", type=int, help=help_text("help.batch"))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("export", parents=[common], help="export records or certificates")
-    export_sub = p.add_subparsers(dest="export_command", required=True)
-    p = export_sub.add_parser("records", parents=[common], help="批量导出发证记录")
-    p.add_argument("--out", required=True)
-    p.add_argument("--format", choices=("xlsx", "csv"))
-    for name in (
-        "name",
-        "id-number",
-        "student-type",
-        "school",
-        "cert-no",
-        "program",
-        "issuer",
-        "plan",
-        "site",
-        "status",
-    ):
-        p.add_argument(f"--{name}")
+    p = sub.add_parser("export", parents=[common], help=help_text("help.export"))
+    export_sub = p.add_subparsers(
+        dest="export_command", required=True, title=help_text("help.commands")
+    )
+    p = export_sub.add_parser("records", parents=[common], help=help_text("help.export.records"))
+    p.add_argument("--out", required=True, help=help_text("help.export.out"))
+    p.add_argument("--format", choices=("xlsx", "csv"), help=help_text("help.export.format"))
+    for name, zh, en in EXPORT_FILTERS:
+        p.add_argument(f"--{name}", help=f"{t('help.export.filter', name=zh)} · filter: {en}")
     p.set_defaults(func=cmd_export_records)
     p = export_sub.add_parser(
-        "certificates", parents=[common], help="a batch's certificate PDFs and XLSX as ZIP"
+        "certificates", parents=[common], help=help_text("help.export.certificates")
     )
-    p.add_argument("--batch", type=int, required=True)
-    p.add_argument("--out", required=True, help="FILE.zip; parts over 45 MB: FILE.part2.zip, …")
+    p.add_argument("--batch", type=int, required=True, help=help_text("help.batch"))
+    p.add_argument("--out", required=True, help=help_text("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
-    p = sub.add_parser("invite", parents=[common], help="one-time code to bind a chat account")
-    p.add_argument("person", help="person id or phone")
+    p = sub.add_parser("invite", parents=[common], help=help_text("help.invite"))
+    p.add_argument("person", help=help_text("help.invite.person"))
     p.set_defaults(func=cmd_invite)
 
-    p = sub.add_parser("verify", parents=[common], help="verify a certificate")
-    p.add_argument("cert_no")
-    p.add_argument("id_number")
+    p = sub.add_parser("verify", parents=[common], help=help_text("help.verify"))
+    p.add_argument("cert_no", help=help_text("help.verify.cert_no"))
+    p.add_argument("id_number", help=help_text("help.verify.id_number"))
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("void", parents=[common], help="作废: void an issued certificate")
-    p.add_argument("cert_no")
-    p.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    p = sub.add_parser("void", parents=[common], help=help_text("help.void"))
+    p.add_argument("cert_no", help=help_text("help.verify.cert_no"))
+    p.add_argument("--reason", required=True, help=help_text("help.void.reason"))
     p.set_defaults(func=cmd_void)
 
-    p = sub.add_parser("audit", parents=[common], help="audit log")
-    audit_sub = p.add_subparsers(dest="audit_command", required=True)
-    p = audit_sub.add_parser("verify", parents=[common], help="check the audit hash chain")
+    p = sub.add_parser("audit", parents=[common], help=help_text("help.audit"))
+    audit_sub = p.add_subparsers(
+        dest="audit_command", required=True, title=help_text("help.commands")
+    )
+    p = audit_sub.add_parser("verify", parents=[common], help=help_text("help.audit.verify"))
     p.set_defaults(func=cmd_audit_verify)
 
-    p = sub.add_parser("run", parents=[common], help="web server, bot and worker in one process")
-    p.add_argument("--demo", action="store_true", help="load demo data first if the home is new")
+    p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
+    which.add_argument("--all", action="store_true", help=help_text("help.rerender.all"))
+    p.set_defaults(func=cmd_rerender)
+
+    p = sub.add_parser("run", parents=[common], help=help_text("help.run"))
+    p.add_argument("--demo", action="store_true", help=help_text("help.run.demo"))
     for part in PARTS:
-        p.add_argument(f"--no-{part}", action="store_true", help=f"do not run the {part}")
+        p.add_argument(
+            f"--no-{part}", action="store_true", help=help_text("help.run.no_part", part=part)
+        )
     p.set_defaults(func=cmd_run)
     for part in PARTS:
-        p = sub.add_parser(part, parents=[common], help=f"run the {part} alone")
+        p = sub.add_parser(part, parents=[common], help=help_text("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
     return parser
 

@@ -9,7 +9,7 @@ import signal
 from typing import Any
 
 from issuance.core.settings import Settings, SettingsError
-from issuance.store import Store
+from issuance.store.opening import open_store
 
 log = logging.getLogger(__name__)
 # Each part is served by modules with `async def serve(settings, store, stop, **wiring)`; the
@@ -56,7 +56,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    store = await Store.open(settings.database_path)
+    store = await open_store(settings)
     try:
         servers = []
         shared = wiring(settings, parts)

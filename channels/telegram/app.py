@@ -35,6 +35,7 @@ from channels.telegram.signing_step import SigningStep, default_step
 from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store
+from issuance.store.opening import open_store
 from issuance.xcert.service import Issuance
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def build_application(
         services: Services = app.bot_data
         services.settings = settings
         services.owns_store = store is None
-        services.store = store or await Store.open(settings.database_path)
+        services.store = store or await open_store(settings)
         services.signing = signing or default_step()
         services.pace = pace
         await set_commands(app)

@@ -105,7 +105,7 @@ def _record(n: int, r: IssuanceRecord) -> Text:
             "program": r.program,
             "level": r.level,
             "plan": r.plan,
-            "status": r.status,
+            "status": r.shown_status,
         },
     )
 

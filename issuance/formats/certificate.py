@@ -13,7 +13,7 @@ import math
 import tomllib
 import zlib
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -47,6 +47,23 @@ class CertificateView:
     verify_url: str
     school_stamp_png: bytes | None
     issuer_seal_png: bytes | None
+    # The PDF's CreationDate; None: the issue day at midnight, Beijing time (deterministic).
+    created_at: datetime | None = None
+
+
+CREATOR = "Qianfa"
+_BEIJING = timezone(timedelta(hours=8))
+
+
+def pdf_date(moment: datetime) -> str:
+    """A PDF date string (D:YYYYMMDDHHmmSS+HH'mm') for an aware or Beijing-time naive moment."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_BEIJING)
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{hours:02d}'{rest:02d}'"
 
 
 FIELD_NAMES = (
@@ -513,6 +530,10 @@ def render(cert: CertificateView, template: Template) -> bytes:
     )
     canvas.setTitle(t("certificate.document_title", cert_no=cert.cert_no))
     canvas.setAuthor(cert.issuer_name)
+    canvas.setCreator(CREATOR)
+    created = cert.created_at or datetime.combine(cert.issued_on, time(), _BEIJING)
+    # invariant=True keeps the document id reproducible; the dates are set here instead.
+    canvas.setDateFormatter(lambda *_: pdf_date(created))
     _draw_border(canvas, tp)
     if tp.background is not None:
         canvas.drawImage(

@@ -4,6 +4,7 @@ from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.wecom import Inbound, WeComQueries
 from issuance.store.work import (
@@ -16,7 +17,15 @@ from issuance.store.work import (
 )
 
 
-class Store(CoreQueries, OutboxQueries, ChatQueries, SigningQueries, WorkQueries, WeComQueries):
+class Store(
+    CoreQueries,
+    OutboxQueries,
+    ChatQueries,
+    SigningQueries,
+    WorkQueries,
+    RerenderQueries,
+    WeComQueries,
+):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -14,6 +16,9 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from issuance.store.anchor import AuditAnchor
+
+log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _IN_CHUNK = 500
@@ -46,6 +51,10 @@ class BaseStore:
         self._clock = clock
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
+        # Set by the composition root (issuance.store.opening): audit entries then carry a MAC
+        # and the head outside the database follows each commit that appends.
+        self.anchor: AuditAnchor | None = None
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
 
     @classmethod
     async def open(
@@ -75,6 +84,23 @@ class BaseStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def strict_mode(self) -> None:
+        """Recursive triggers and a WAL synced at every commit, for a home's anchored store."""
+        # With recursive triggers, REPLACE fires delete triggers too (final rows also have BEFORE
+        # INSERT guards, for connections without this setting).
+        await self._db.execute("PRAGMA recursive_triggers = ON")
+        await self._db.execute("PRAGMA synchronous = FULL")
+
+    async def page_problems(self, full: bool) -> list[str]:
+        """What `PRAGMA quick_check` (or the fuller `integrity_check`) finds; [] when sound."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = await self._all(f"PRAGMA {pragma}")
+        except sqlite3.DatabaseError as error:
+            return [str(error)]
+        found = [str(row[0]) for row in rows]
+        return [] if found == ["ok"] else found
 
     def now(self) -> datetime:
         return self._clock()
@@ -123,11 +149,27 @@ class BaseStore:
                 try:
                     yield
                 except BaseException:
+                    self._after_commit.clear()
                     await self._db.execute("ROLLBACK")
                     raise
                 await self._db.execute("COMMIT")
+                await self._run_after_commit()
             finally:
                 self._owner = None
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the current transaction has committed (never if it rolls back)."""
+        if action not in self._after_commit:
+            self._after_commit.append(action)
+
+    async def _run_after_commit(self) -> None:
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                await action()
+            except Exception:
+                # The transaction is committed; a failed follow-up must not report it as failed.
+                log.exception("after-commit step failed")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self.transaction(write=False):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Any
@@ -13,6 +14,7 @@ from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.store.base import BaseStore
 from issuance.xcert.records import Batch, IssuanceRecord
+from issuance.xcert.statuses import CONFIRMED, VOID
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -71,6 +73,8 @@ class RecordFilter:
             "plan": "pl.name = ?",
             "site": "site.code = ?",
             "status": "r.status = ?",
+            "void": "r.void_at IS NOT NULL",
+            "not_void": "r.void_at IS NULL",
             "batch_id": "r.batch_id = ?",
             "plan_id": "pl.id = ?",
             "site_id": "site.id = ?",
@@ -81,6 +85,11 @@ class RecordFilter:
             if value is None or value == "":
                 continue
             clause = clauses[f.name]
+            if f.name == "status" and value == VOID:
+                clause = clauses["void"]
+            elif f.name == "status" and value == CONFIRMED:
+                # A voided certificate is no longer 确认签发 in lists, counts and exports.
+                clause = f"{clause} AND {clauses['not_void']}"
             conditions.append(clause)
             if f.name in ("name", "program"):
                 value = f"%{value}%"
@@ -151,6 +160,12 @@ class CoreQueries(BaseStore):
                 [(parent, code) for code, _, _, _, parent in rows if parent],
             )
         return len(rows)
+
+    async def org_code(self, ref: str) -> str | None:
+        """The code of the organization whose code, or else whose full name, is `ref`."""
+        row = await self._one("SELECT code FROM org WHERE code = ?", (ref,))
+        row = row or await self._one("SELECT code FROM org WHERE name = ? ORDER BY id", (ref,))
+        return row["code"] if row else None
 
     async def people_by_phone(self, phones: Iterable[str]) -> dict[str, Person]:
         rows = await self._all_in(_PERSON_SQL + " WHERE p.phone IN ({marks})", sorted(set(phones)))
@@ -395,10 +410,11 @@ class CoreQueries(BaseStore):
     async def status_counts(self, record_filter: RecordFilter) -> dict[str, int]:
         where, params = record_filter.where()
         rows = await self._all(
-            f"SELECT status, COUNT(*) AS n FROM ({_RECORD_SQL}{where}) AS f GROUP BY status",
-            params,
+            "SELECT CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown, COUNT(*) AS n"
+            f" FROM ({_RECORD_SQL}{where}) AS f GROUP BY shown",
+            [VOID, *params],
         )
-        return {row["status"]: row["n"] for row in rows}
+        return {row["shown"]: row["n"] for row in rows}
 
     async def records(
         self, record_filter: RecordFilter, limit: int | None = None, offset: int = 0
@@ -462,10 +478,11 @@ class CoreQueries(BaseStore):
         counts: dict[int, dict[str, int]] = {}
         only = " WHERE batch_id = ?" if batch_id is not None else ""
         for row in await self._all(
-            f"SELECT batch_id, status, COUNT(*) AS n FROM record{only} GROUP BY batch_id, status",
-            [batch_id] if batch_id is not None else [],
+            "SELECT batch_id, CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown,"
+            f" COUNT(*) AS n FROM record{only} GROUP BY batch_id, shown",
+            [VOID, batch_id] if batch_id is not None else [VOID],
         ):
-            counts.setdefault(row["batch_id"], {})[row["status"]] = row["n"]
+            counts.setdefault(row["batch_id"], {})[row["shown"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]
 
     async def batch(self, batch_id: int) -> Batch | None:
@@ -600,12 +617,39 @@ class CoreQueries(BaseStore):
             cursor = await self._db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
             row = await cursor.fetchone()
             prev = row[0] if row else GENESIS
+            digest = entry_hash(prev, entry)
+            mac = self.anchor.mac(digest) if self.anchor else None
             cursor = await self._db.execute(
-                "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*astuple(entry), prev, entry_hash(prev, entry)),
+                "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash,"
+                " mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*astuple(entry), prev, digest, mac),
             )
+            if self.anchor:
+                self.after_commit(self._advance_audit_head)
             return int(cursor.lastrowid or 0)
+
+    async def _advance_audit_head(self) -> None:
+        """Move the anchored head to the log's end (called after the appending commit)."""
+        anchor = self.anchor
+        assert anchor is not None
+        head = await asyncio.to_thread(anchor.head)
+        # Entries are numbered 1..n (the public chain check holds that), so the last id is the
+        # count, found through the primary key instead of counting every row.
+        last = await self._one("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+        at_head = await self._one("SELECT hash FROM audit WHERE id = ?", (head.count,))
+        if last is None:
+            return
+        hash_at = {head.count: at_head[0]} if at_head else {}
+        await asyncio.to_thread(anchor.advance, int(last[0]), last[1], hash_at)
+
+    async def audit_keyed_count(self) -> int:
+        """How many audit entries carry a keyed MAC (0: the log was never anchored)."""
+        row = await self._one("SELECT COUNT(*) FROM audit WHERE mac IS NOT NULL")
+        return int(row[0]) if row else 0
+
+    async def audit_macs(self) -> dict[int, str | None]:
+        """Entry id -> its keyed MAC (None for entries written before the chain was anchored)."""
+        return {row[0]: row[1] for row in await self._all("SELECT id, mac FROM audit")}
 
     async def audit_entries(self) -> list[StoredEntry]:
         rows = await self._all("SELECT * FROM audit ORDER BY id")

@@ -108,6 +108,38 @@ def stamp_png(name: str) -> bytes:
     return out.getvalue()
 
 
+def seal_png(org_name: str) -> bytes:
+    """A round red organization seal: the name along the top of the ring, a star in the middle."""
+    side = 400
+    image = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(image)
+    red = (200, 20, 20)
+    draw.ellipse((14, 14, side - 14, side - 14), outline=red, width=14)
+    centre, radius = side / 2, side / 2 - 62
+    star = [
+        (
+            centre + (56 if i % 2 == 0 else 22) * math.sin(i * math.pi / 5),
+            centre - (56 if i % 2 == 0 else 22) * math.cos(i * math.pi / 5),
+        )
+        for i in range(10)
+    ]
+    draw.polygon(star, fill=red)
+    chars = org_name[:16]
+    font = _font(38)
+    spread = math.radians(230)
+    for index, char in enumerate(chars):
+        angle = -spread / 2 + spread * index / max(1, len(chars) - 1)
+        glyph = Image.new("RGBA", (60, 60), (255, 255, 255, 0))
+        ImageDraw.Draw(glyph).text((30, 30), char, fill=red, font=font, anchor="mm")
+        glyph = glyph.rotate(-math.degrees(angle), resample=Image.Resampling.BICUBIC)
+        x = centre + radius * math.sin(angle) - 30
+        y = centre - radius * math.cos(angle) - 30
+        image.paste(glyph, (round(x), round(y)), glyph)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 async def load(issuance: Issuance) -> list[Invite]:
     """Load the demo data set and walk it to the guide's counts; returns invites for everyone."""
     store = issuance.store
@@ -122,6 +154,12 @@ async def load(issuance: Issuance) -> list[Invite]:
         [(name, phone, orgs[org].id, role, title) for name, phone, org, role, title in PEOPLE]
     )
     school, issuer = orgs[SCHOOL[0]].id, orgs[ISSUER[0]].id
+    evaluator = await store.person_by_ref(PEOPLE[0][1])
+    head = await store.person_by_ref(PEOPLE[1][1])
+    assert evaluator is not None and head is not None
+    # The evaluator's seal (颁证机构盖章), uploaded by its 签发人 like any stamp.
+    seal = prepare_stamp(seal_png(ISSUER[1]))
+    await store.save_stamp(issuer, evaluator.id, seal, hashlib.sha256(seal).hexdigest())
     await store.import_results(
         [
             ResultRow(name, number, "院校学生", school, PROGRAM, "初级", issuer, PLAN, school, 1)
@@ -133,9 +171,6 @@ async def load(issuance: Issuance) -> list[Invite]:
     await store.set_number_pattern(plan.program_id, NUMBER_PATTERN)
     (batch,) = await issuance.create_lists(PLAN)
     records = await store.records_by_ids(list(range(1, batch.records + 1)))
-    evaluator = await store.person_by_ref(PEOPLE[0][1])
-    head = await store.person_by_ref(PEOPLE[1][1])
-    assert evaluator is not None and head is not None
     await _confirm(issuance, evaluator, [r.id for r in records], seed=1)
     png = prepare_stamp(stamp_png(head.name))  # as an upload through /stamp would be
     await store.save_stamp(school, head.id, png, hashlib.sha256(png).hexdigest())

@@ -34,16 +34,16 @@ def record_row(record: IssuanceRecord) -> tuple[str, ...]:
         record.student_name,
         record.masked_id,
         record.student_type,
-        record.school_code or "",
+        record.school_name or "",
         record.cert_no,
         record.program,
         record.level,
         record.issuer_name,
         (record.issued_at or "")[:10],
         record.plan,
-        record.site_code,
+        record.site_name,
         "已通过",
-        record.status,
+        record.shown_status,
     )
 
 

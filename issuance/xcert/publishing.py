@@ -63,6 +63,7 @@ def certificate_view(
         verify_url=certificate_link(settings, record.cert_no, record.id_number),
         school_stamp_png=school_stamp_png,
         issuer_seal_png=issuer_seal_png,
+        created_at=datetime.now(SHANGHAI),
     )
 
 

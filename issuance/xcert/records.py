@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from issuance.core.idcard import mask
+from issuance.xcert.statuses import VOID
 
 LEVELS = ("初级", "中级", "高级")
 STUDENT_TYPES = ("院校学生", "社会学员")
@@ -40,6 +41,11 @@ class IssuanceRecord:
     @property
     def masked_id(self) -> str:
         return mask(self.id_number)
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show: 作废 once a confirmed certificate was voided."""
+        return VOID if self.void_at else self.status
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,14 @@ from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
 from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
 from issuance.xcert.records import Batch, IssuanceRecord
-from issuance.xcert.statuses import CONFIRMED, EVALUATOR, SITE, X_STATUSES, x_certificate_chain
+from issuance.xcert.statuses import (
+    CONFIRMED,
+    EVALUATOR,
+    SITE,
+    VOID,
+    X_STATUSES,
+    x_certificate_chain,
+)
 
 ALL = "全部"
 _INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -27,6 +34,10 @@ def with_total(counts: Mapping[str, int]) -> dict[str, int]:
     """The platform's counts line: 全部 first, then every status in order (zeros included)."""
     result = {ALL: sum(counts.values())}
     result.update({status: counts.get(status, 0) for status in X_STATUSES})
+    if counts.get(VOID):
+        # Voided certificates (no longer 确认签发) are listed only when there are some, so the
+        # platform's six keys stay as they were.
+        result[VOID] = counts[VOID]
     return result
 
 

@@ -8,6 +8,8 @@ from issuance.core.people import Role
 EVALUATOR = "培训评价组织"
 SITE = "考核站点"
 CONFIRMED = "确认签发"
+# Not a sign-off status: a confirmed certificate voided afterwards (void_at set) reads 作废.
+VOID = "作废"
 
 
 X_STEPS = {

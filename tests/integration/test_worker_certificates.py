@@ -9,14 +9,14 @@ import sys
 import zipfile
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import zxingcpp
 from PIL import Image
 
-from issuance.core.settings import Settings, load_settings
+from issuance.core.settings import Settings, load_settings, write_initial_config
 from issuance.store import RecordFilter, Store
 from issuance.xcert import demo
 from issuance.xcert.archive import RECORDS_NAME, write_batch_archives
@@ -102,7 +102,16 @@ async def test_certificate_from_the_database_reads_back_with_poppler_and_zxing(
         assert value in text, value
 
     images = _run("pdfimages", "-list", pdf).splitlines()[2:]
-    assert [row.split()[2] for row in images] == ["image", "smask"]  # the school's stamp
+    # The school's stamp and the demo evaluator's seal (颁证机构（盖章）).
+    assert [row.split()[2] for row in images] == ["image", "smask", "image", "smask"]
+
+    info = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in _run("pdfinfo", pdf).splitlines())
+    )
+    assert info["Creator"] == "Qianfa"
+    created = _run("pdfinfo", "-isodates", pdf).split("CreationDate:")[1].split()[0]
+    assert datetime.fromisoformat(created).date() == store.now().date()  # rendered today
 
     _run("pdftoppm", "-r", "150", "-png", "-singlefile", pdf, tmp_path / "page")
     found = zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))
@@ -178,6 +187,7 @@ async def test_cli_exports_a_batch_of_certificates(
     issuance: Issuance, settings: Settings, pool: ProcessPoolExecutor
 ) -> None:
     await render_certificates(issuance.store, settings, pool)
+    write_initial_config(settings.home)  # the command line needs a home with a configuration
     out = settings.home / "exports" / "batch1.zip"
     command = [
         sys.executable,

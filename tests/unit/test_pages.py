@@ -57,6 +57,14 @@ def test_the_signing_page_names_the_signers_role() -> None:
     assert "考核站点负责人" not in evaluator
 
 
+def test_the_signing_result_page_names_the_signers_role_and_organization() -> None:
+    school_side = sign_done_page(REQUEST, "2025-06-01 10:00")
+    assert "考核站点负责人" in school_side and "所属院校" in school_side
+    evaluator = sign_done_page(dataclasses.replace(REQUEST, evaluator=True), "2025-06-01 10:00")
+    assert "培训评价组织签发人" in evaluator and "所属机构" in evaluator
+    assert "考核站点负责人" not in evaluator and "所属院校" not in evaluator
+
+
 def test_the_signing_page_has_one_canvas_one_submit_and_the_hidden_fields() -> None:
     html = sign_page(REQUEST, csrf="csrf-value")
     assert html.count("<canvas") == 1
@@ -94,7 +102,7 @@ def test_english_pages_use_english_texts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "label"), [("valid", "确认签发"), ("void", "作废"), ("not_found", "未找到")]
+    ("status", "label"), [("valid", "证书有效"), ("void", "作废"), ("not_found", "未找到")]
 )
 def test_verify_result_shows_the_status(status: VerifyStatus, label: str) -> None:
     result = VerifyResult(

@@ -1,0 +1,62 @@
+"""Operator commands beyond the basics: the anchored audit check and its integrity scan."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from issuance.core.audit import StoredEntry
+from issuance.core.catalog import t
+from issuance.core.errors import DomainError
+from issuance.core.settings import CONFIG_NAME, Settings
+from issuance.store import Store
+from issuance.xcert.rerendering import requeue
+
+log = logging.getLogger("qianfa")
+
+
+async def verify_anchor_and_pages(
+    store: Store, entries: list[StoredEntry]
+) -> tuple[dict[str, Any], str]:
+    """After the public chain check: the keyed MACs and head outside the database, then every
+    page of the database (`PRAGMA integrity_check`)."""
+    anchor = store.anchor
+    assert anchor is not None, "the CLI opens its store anchored"
+    why = anchor.problem(entries, await store.audit_macs())
+    if why:
+        raise DomainError("audit.anchor_broken", why=why)
+    problems = await store.page_problems(full=True)
+    if problems:
+        raise DomainError("audit.damaged", detail="; ".join(problems[:5]))
+    keyed_from = anchor.head().keyed_from
+    result = {"ok": True, "entries": len(entries), "keyed_from": keyed_from}
+    return result, t("audit.ok_anchored", count=len(entries), keyed_from=keyed_from)
+
+
+def require_config(home: Path) -> None:
+    """Refuse a home without `qianfa.toml`: a wrong --home must not grow a new, empty database."""
+    if not (home / CONFIG_NAME).exists():
+        raise DomainError("home.no_config", home=home)
+
+
+def warn_default_public_url(settings: Settings) -> None:
+    """The default public_url is baked into every certificate's QR code: say so at start."""
+    if urlsplit(settings.public_url).hostname in ("127.0.0.1", "localhost", "::1"):
+        log.warning("%s", t("run.public_url_local", url=settings.public_url))
+
+
+async def rerender(store: Store, settings: Settings, batch_id: int | None) -> dict[str, int]:
+    """Queue the certificates again and render them now, in a pool like the worker's."""
+    from worker.jobs import render_certificates
+    from worker.serve import render_pool
+
+    queued = await requeue(store, batch_id)
+    warn_default_public_url(settings)
+    pool = render_pool(settings)
+    try:
+        made = await render_certificates(store, settings, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return {"queued": len(queued), "rendered": made}
