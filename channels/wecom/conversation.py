@@ -52,6 +52,7 @@ from issuance.xcert.service import id_ranges
 log = logging.getLogger(__name__)
 
 DRAFT = "stamp"
+GREETED = "greeted"
 VERIFY_PER_MINUTE = 5
 ARCHIVE_PART = 18 * 2**20  # WeCom takes files up to 20 MB
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
@@ -81,6 +82,8 @@ async def _route(turn: Turn) -> None:
         await _click(turn, str(turn.fields.get("EventKey", "")))
     elif kind == "event:click":  # the app's own menu (自定义菜单)
         await _text(turn, str(turn.fields.get("EventKey", "")).strip())
+    elif kind == "event:enter_agent":
+        await greet(turn)
     elif kind == "event:unsubscribe":
         person = await turn.actor()
         if person is not None:
@@ -89,6 +92,17 @@ async def _route(turn: Turn) -> None:
         await stamp_received(turn)
     else:
         log.info("wecom: %s from a member ignored", kind)
+
+
+async def greet(turn: Turn) -> None:
+    """A member who is not bound opens the app for the first time: say how to bind (once;
+    WeCom reports every visit)."""
+    if await turn.actor() is not None:
+        return
+    if await turn.store.chat_state(CHANNEL, turn.account, GREETED) is not None:
+        return
+    await turn.conversation.keep(GREETED, {"greeted": True})
+    await turn.say(turn.text("wecom.start.unknown"))
 
 
 # Text commands and awaited answers

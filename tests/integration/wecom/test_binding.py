@@ -60,3 +60,23 @@ async def test_a_failing_menu_call_does_not_stop_the_channel(tmp_path: Path) -> 
         async with wecom_world(tmp_path, fake) as world:
             (reply,) = await world.say(STRANGER, "帮助")
     assert "查验" in reply.text and fake.menu == []
+
+
+async def test_an_unbound_member_opening_the_app_is_greeted_once(world: World) -> None:
+    def entered(userid: str, later: int = 0) -> dict[str, str]:
+        return {
+            "FromUserName": userid,
+            "CreateTime": str(int(time.time()) + later),
+            "MsgType": "event",
+            "Event": "enter_agent",
+            "EventKey": "",
+        }
+
+    await world.fake.post_callback(entered(STRANGER))
+    (greeting,) = await world.fake.next_messages(STRANGER, 0)
+    await world.fake.post_callback(entered(STRANGER, later=1))  # another visit
+    await world.bind(HEAD, 1)
+    await world.fake.post_callback(entered(HEAD))
+    await world.settled()
+    assert "绑定 邀请码" in greeting.text
+    assert len(world.fake.received(STRANGER)) == 1 and world.fake.received(HEAD) == []
