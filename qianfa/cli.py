@@ -17,6 +17,7 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
+from issuance.graduation.importing import import_graduates, notes
 from issuance.store import RecordFilter
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
@@ -24,6 +25,7 @@ from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
+from qianfa import grad_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -87,15 +89,30 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
                     t("cli.init.invite", name=i.person.name, role=i.person.role, code=i.code)
                     for i in invites
                 ]
+            lines += await _graduation_demo(issuance, result)
         return result, "\n".join(lines)
 
     return await _with_issuance(settings, body, create=True)
+
+
+async def _graduation_demo(issuance: Issuance, result: dict[str, Any]) -> list[str]:
+    """Load the graduation demo once; its invite codes go with the X-certificate demo's."""
+    from issuance.graduation import demo
+
+    if await demo.present(issuance.store):
+        return []
+    invites, graduates = await demo.load(issuance)
+    result["graduation_invites"] = [_invite_json(invite) for invite in invites]
+    return [t("grad.cli.demo_loaded", graduates=graduates)] + [
+        t("cli.init.invite", name=i.person.name, role=i.person.role, code=i.code) for i in invites
+    ]
 
 
 IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
     "orgs": import_orgs,
     "people": import_people,
     "results": import_results,
+    "graduates": import_graduates,
 }
 
 
@@ -115,7 +132,8 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> tuple[Any,
             raise ImportFailed(
                 report.as_json(), t("cli.import.failed", count=len(report.errors)), text
             )
-        return report.as_json(), t("cli.import.done", count=report.imported)
+        lines = [t("cli.import.done", count=report.imported), *notes(report)]
+        return report.as_json(), "\n".join(lines)
 
     return await _with_issuance(settings, body)
 
@@ -319,9 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("import", parents=[common], help=help_text("help.import"))
-    p.add_argument(
-        "kind", choices=("orgs", "people", "results"), help=help_text("help.import.kind")
-    )
+    p.add_argument("kind", choices=tuple(IMPORTERS), help=help_text("help.import.kind"))
     p.add_argument("file", help=help_text("help.import.file"))
     p.set_defaults(func=cmd_import)
 
@@ -377,6 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = audit_sub.add_parser("verify", parents=[common], help=help_text("help.audit.verify"))
     p.set_defaults(func=cmd_audit_verify)
+
+    grad_cli.register(sub, common)
 
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)

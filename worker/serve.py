@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from issuance.core.settings import Settings
+from issuance.graduation.reminders import send_graduation_reminders
 from issuance.store import Store
 from issuance.xcert.publishing import init_render_process, sweep_temporary_files
 from worker.jobs import render_certificates, send_reminders
@@ -83,6 +84,12 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         _guarded,
         args=("reminders", lambda: send_reminders(store, settings)),
         id="reminders",
+        **every,
+    )
+    scheduler.add_job(
+        _guarded,
+        args=("graduation reminders", lambda: send_graduation_reminders(store, settings)),
+        id="graduation-reminders",
         **every,
     )
     scheduler.start()

@@ -12,6 +12,7 @@ class OrgKind(StrEnum):
     EVALUATOR = "培训评价组织"
     SCHOOL = "试点院校"
     DEPARTMENT = "主管部门"
+    TECH_SCHOOL = "技工院校"
 
 
 class Role(StrEnum):
@@ -30,6 +31,11 @@ class Role(StrEnum):
     STAFF = "业务管理员", OrgKind.SCHOOL
     SIGNER = "签发人", OrgKind.EVALUATOR
     REVIEWER = "审核人"
+    CLERK = "经办人", OrgKind.TECH_SCHOOL
+    LEADER = "校领导", OrgKind.TECH_SCHOOL
+    APPROVER = "审批人", OrgKind.DEPARTMENT
+    KEEPER = "库管员", OrgKind.DEPARTMENT
+    DISTRIBUTOR = "发放员", OrgKind.DEPARTMENT
 
 
 class Channel(StrEnum):

@@ -70,6 +70,14 @@ class Settings:
     worker_quiet_hours: str = "22:00-07:00"
     worker_nudge_after_hours: float = 48.0
     certificate_template: str = ""
+    graduation_number_pattern: str = (
+        "{region:02d}{school_seq:03d}{school_level:1d}{year:04d}"
+        "{class_level:1d}{major:04d}{serial:04d}"
+    )
+    graduation_school_level_digits: tuple[str, ...] = ("技师学院=1", "高级技工学校=2", "技工学校=3")
+    graduation_class_level_digits: tuple[str, ...] = ("预备技师班=1", "高级工班=2", "中级工班=3")
+    graduation_low_stock: int = 100
+    graduation_remind_after_hours: float = 48.0
 
     @property
     def database_path(self) -> Path:
@@ -127,6 +135,7 @@ _SECTIONS = (
     "numbers",
     "worker",
     "certificate",
+    "graduation",
 )
 _WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 _TOML_ALIASES = {"database_url": ("database", "url")}

@@ -3,6 +3,7 @@
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.graduation import GraduationQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
@@ -24,6 +25,7 @@ class Store(
     SigningQueries,
     WorkQueries,
     RerenderQueries,
+    GraduationQueries,
     WeComQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _IN_CHUNK = 500
+# First line of a migration that rebuilds tables (to change a CHECK constraint, say). It must copy
+# the indexes and triggers of those tables into _rebuild_kept(name, sql) first; any of them it
+# does not define anew are recreated after it.
+_REBUILDS_TABLES = "-- rebuilds tables"
 
 
 def system_clock() -> datetime:
@@ -125,15 +129,37 @@ class BaseStore:
         for number, _name, sql in migrations():
             if number in applied or (upto is not None and number > upto):
                 continue
-            script = (
-                f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});\nCOMMIT;"
-            )
+            rebuild = sql.startswith(_REBUILDS_TABLES)
+            if rebuild:
+                # SQLite's documented table rebuild: foreign keys off (outside the transaction),
+                # checked before commit.
+                await self._db.execute("PRAGMA foreign_keys = OFF")
+            script = f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});"
             try:
                 await self._db.executescript(script)
+                if rebuild:
+                    await self._keep_other_indexes_and_triggers()
+                    broken = await (await self._db.execute("PRAGMA foreign_key_check")).fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration {number} breaks foreign keys: {broken}")
+                await self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:
                     await self._db.execute("ROLLBACK")
                 raise
+            finally:
+                if rebuild:
+                    await self._db.execute("PRAGMA foreign_keys = ON")
+
+    async def _keep_other_indexes_and_triggers(self) -> None:
+        """Recreate indexes and triggers that a table rebuild dropped and did not define anew."""
+        async with self._db.execute(
+            "SELECT name, sql FROM _rebuild_kept WHERE name NOT IN (SELECT name FROM sqlite_schema)"
+        ) as cursor:
+            lost = list(await cursor.fetchall())
+        for _name, definition in lost:
+            await self._db.execute(definition)
+        await self._db.execute("DROP TABLE _rebuild_kept")
 
     @asynccontextmanager
     async def transaction(self, write: bool = True) -> AsyncIterator[None]:

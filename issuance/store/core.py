@@ -146,18 +146,18 @@ class CoreQueries(BaseStore):
         )
         return {row["code"]: Org(**dict(row)) for row in rows}
 
-    async def insert_orgs(
-        self, rows: Sequence[tuple[str, str, str, str | None, str | None]]
-    ) -> int:
-        """Insert (code, name, kind, region, parent code) rows, parents resolved by code."""
+    async def insert_orgs(self, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Insert (code, name, kind, region, parent code[, level, school_seq, final]) rows,
+        parents resolved by code."""
         async with self.transaction():
             await self._db.executemany(
-                "INSERT INTO org (code, name, kind, region) VALUES (?, ?, ?, ?)",
-                [(code, name, kind, region) for code, name, kind, region, _ in rows],
+                "INSERT INTO org (code, name, kind, region, level, school_seq, final)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(*row[:4], *(row[5:] or (None, None, 0))) for row in rows],
             )
             await self._db.executemany(
                 "UPDATE org SET parent_id = (SELECT id FROM org WHERE code = ?) WHERE code = ?",
-                [(parent, code) for code, _, _, _, parent in rows if parent],
+                [(row[4], row[0]) for row in rows if row[4]],
             )
         return len(rows)
 

@@ -27,6 +27,9 @@ ORG_COLUMNS = (
     Column("type", "机构类型", "type"),
     Column("region", "行政区划代码", "region", required=False),
     Column("parent", "上级机构代码", "parent", required=False),
+    Column("level", "办学层次", "level", required=False),
+    Column("school_seq", "学校序号", "school_seq", required=False),
+    Column("final", "终审", "final", required=False),
 )
 PEOPLE_COLUMNS = (
     Column("name", "姓名", "name"),
@@ -48,6 +51,10 @@ RESULT_COLUMNS = (
     Column("result", "考核状态", "result"),
 )
 _PHONE = re.compile(r"^1\d{10}$")
+# Blank certificates are kept and handed out by the province (the 主管部门 without a parent).
+_PROVINCE_ROLES = (Role.KEEPER, Role.DISTRIBUTOR)
+_SCHOOL_LEVELS = ("技师学院", "高级技工学校", "技工学校")
+_YES_NO = {"是": 1, "否": 0}
 
 
 class ResultRow(NamedTuple):
@@ -150,18 +157,56 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
             checker.fail(row, "code", "import.duplicate_in_file", first=seen[v["code"]])
             ok = False
         seen.setdefault(v["code"], row)
-        if ok:
-            rows.append(
-                (v["code"], v["name"], v["type"], v.get("region") or None, v.get("parent") or None)
-            )
-    existing = await store.orgs_by_code(list(seen) + [r[4] for r in rows if r[4]])
+        extra = _graduation_org_fields(checker, row, v)
+        if ok and extra is not None:
+            region, parent = v.get("region") or None, v.get("parent") or None
+            rows.append((v["code"], v["name"], v["type"], region, parent, *extra))
+    existing = await store.grad_orgs_by_code(list(seen) + [r[4] for r in rows if r[4]])
+    kinds = {r[0]: r[2] for r in rows} | {code: org.kind for code, org in existing.items()}
     for code, row in seen.items():
         if code in existing:
             checker.fail(row, "code", "import.org_exists", code=code)
-    for code, _, _, _, parent in rows:
-        if parent and parent not in seen and parent not in existing:
+    school_seqs = await store.used_school_seqs()
+    for code, _, kind, region, parent, *_rest in rows:
+        if parent and parent not in kinds:
             checker.fail(seen[code], "parent", "import.unknown_org", code=parent)
+        elif (
+            kind in (OrgKind.TECH_SCHOOL, OrgKind.DEPARTMENT)
+            and parent
+            and kinds[parent] != OrgKind.DEPARTMENT
+        ):
+            checker.fail(
+                seen[code], "parent", "import.org_kind", code=parent, kind=OrgKind.DEPARTMENT
+            )
+        elif kind == OrgKind.TECH_SCHOOL and not parent:
+            checker.fail(seen[code], "parent", "import.school_parent")
+        if kind == OrgKind.TECH_SCHOOL:
+            seq = ((region or "")[:2], str(_rest[1]))
+            if seq in school_seqs:
+                checker.fail(seen[code], "school_seq", "import.school_seq_taken")
+            school_seqs.add(seq)
     return await _finish(checker, rows, store.insert_orgs)
+
+
+def _graduation_org_fields(
+    checker: _Checker, row: int, v: dict[str, str]
+) -> tuple[str | None, str | None, int] | None:
+    """(办学层次, 学校序号, 终审) of a 技工院校 or 主管部门; None when a cell is bad."""
+    if v.get("type") == OrgKind.TECH_SCHOOL:
+        ok = checker.required(row, v, ("level", "school_seq", "region"))
+        ok = ok and checker.one_of(row, "level", v["level"], _SCHOOL_LEVELS)
+        if v.get("school_seq") and not re.fullmatch(r"[0-9]{3}", v["school_seq"]):
+            checker.fail(row, "school_seq", "import.school_seq")
+            ok = False
+        if v.get("region") and not re.fullmatch(r"[0-9]{2}([0-9]{4})?", v["region"]):
+            checker.fail(row, "region", "import.region")
+            ok = False
+        return (v["level"], v["school_seq"], 0) if ok else None
+    if v.get("type") == OrgKind.DEPARTMENT and v.get("final"):
+        if not checker.one_of(row, "final", v["final"], tuple(_YES_NO)):
+            return None
+        return None, None, _YES_NO[v["final"]]
+    return None, None, 0
 
 
 @_header_checked
@@ -171,6 +216,7 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
     orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
     known_phones = await store.people_by_phone(v["phone"] for _, v in rows if v.get("phone"))
     heads = await store.orgs_with_head()
+    provinces = {d.id for d in await store.departments() if d.parent_id is None}
     phones: dict[str, int] = {}
     valid = []
     for row, v in rows:
@@ -194,6 +240,9 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
         wanted_kind = ROLE_ORG_KINDS.get(v["role"])
         if wanted_kind and org.kind != wanted_kind:
             checker.fail(row, "role", "import.role_org_kind", role=v["role"], kind=wanted_kind)
+            ok = False
+        if v["role"] in _PROVINCE_ROLES and org.id not in provinces:
+            checker.fail(row, "role", "import.province_role", role=v["role"])
             ok = False
         if v["role"] == Role.HEAD:
             if org.id in heads:

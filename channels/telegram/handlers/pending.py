@@ -6,15 +6,20 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from channels.telegram.context import BotContext
+from channels.telegram.handlers import graduation
 from channels.telegram.ui import need_actor, show, tapped, taps
 from issuance.chat import xcert as screens
 from issuance.chat.actions import OpenBatch, Toggle
+from issuance.graduation.desk import is_graduation
 from issuance.xcert import desk
 
 
 async def pending(update: Update, context: BotContext) -> None:
     """The batches this person's organization issues or signs, with status counts."""
     actor = await need_actor(update, context)
+    if is_graduation(actor):
+        await graduation.pending(update, context)
+        return
     batches = await context.issuance.visible_batches(actor)
     await show(update, context, screens.pending_list(batches))
 

@@ -1,0 +1,207 @@
+"""Import of graduates (毕业生): every bad row reported, or all written; corrections keep history.
+
+A row whose ID number and graduation term are already on file corrects that graduate, while the
+graduate is not under review or approved; an approved graduate changes only through 毕业证修改.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from issuance.core.catalog import t
+from issuance.core.idcard import parse_id_number
+from issuance.core.people import OrgKind
+from issuance.formats.tabular import Column, RowError, RowErrors, progress, read_table
+from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
+from issuance.store import Store
+from issuance.store.graduation import NewGraduate
+from issuance.xcert.importing import ImportReport, _Checker, _header_checked
+
+GRADUATE_COLUMNS = (
+    Column("name", "姓名", "name"),
+    Column("id_number", "身份证号", "id_number"),
+    Column("sex", "性别", "sex", required=False),
+    Column("school", "所属院校", "school"),
+    Column("major_code", "专业代码", "major_code"),
+    Column("major", "专业名称", "major"),
+    Column("class_level", "培养层次", "class_level"),
+    Column("enrolled", "入学时间", "enrolled"),
+    Column("graduated", "毕业时间", "graduated"),
+    Column("years", "学制", "years"),
+    Column("study_mode", "学习方式", "study_mode"),
+    Column("qualification_no", "职业资格证书编号", "qualification_no", required=False),
+    Column("qualification_level", "职业资格等级", "qualification_level", required=False),
+    Column("employment", "就业情况", "employment", required=False),
+)
+STUDY_MODES = ("全日制", "非全日制")
+EMPLOYMENT = ("已就业", "升学", "待就业")
+_REQUIRED = (
+    "name",
+    "id_number",
+    "school",
+    "major_code",
+    "major",
+    "class_level",
+    "enrolled",
+    "graduated",
+    "years",
+    "study_mode",
+)
+_MONTH = re.compile(r"^(\d{4})[-./年]?(\d{1,2})(?:[-./月].*)?$")
+_YEARS = re.compile(r"^(\d+(?:\.\d+)?)\s*年?$")
+# 学制 and the dates differ by more than this many months: worth a warning (schools differ).
+_YEARS_SLACK_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class GraduateReport(ImportReport):
+    """An import report with warnings (rows written, but worth a look)."""
+
+    warnings: tuple[RowError, ...] = ()
+    corrected: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        result = super().as_json()
+        result["corrected"] = self.corrected
+        result["warnings"] = [
+            {"row": w.row, "column": w.column, "message": w.message} for w in self.warnings
+        ]
+        return result
+
+
+def month(raw: str) -> str | None:
+    """YYYYMM from 201506, 2015-06, 2015.6 or 2015-06-01; None if not a month."""
+    match = _MONTH.match(raw.strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        return None
+    return f"{match.group(1)}{int(match.group(2)):02d}"
+
+
+def _months(start: str, end: str) -> int:
+    return (int(end[:4]) - int(start[:4])) * 12 + int(end[4:]) - int(start[4:])
+
+
+@_header_checked
+async def import_graduates(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+    """Import graduates (毕业生) of 技工院校."""
+    with read_table(path, GRADUATE_COLUMNS) as table:
+        checker = _Checker(table, locale)
+        warnings = RowErrors(table, locale)
+        rows = list(progress(table, table.total, t("import.progress", locale)))
+    schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
+    numbers: dict[int, str] = {}
+    for row, v in rows:
+        parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
+        if parsed is not None:
+            numbers[row] = parsed.value
+    existing = await store.graduates_by_id_number(numbers.values())
+    seen: dict[tuple[str, str], int] = {}
+    new: list[NewGraduate] = []
+    corrections: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    for row, v in rows:
+        ok = checker.required(row, v, _REQUIRED)
+        school = schools.get(v.get("school", ""))
+        if v.get("school") and (school is None or school.kind != OrgKind.TECH_SCHOOL):
+            checker.fail(
+                row, "school", "import.org_kind", code=v["school"], kind=OrgKind.TECH_SCHOOL
+            )
+            ok = False
+        if v.get("class_level"):
+            ok = checker.one_of(row, "class_level", v["class_level"], CLASS_LEVELS) and ok
+            if school and school.level == "技工学校" and v["class_level"] == "预备技师班":
+                checker.fail(row, "class_level", "grad.import.class_level_school")
+                ok = False
+        if v.get("study_mode"):
+            ok = checker.one_of(row, "study_mode", v["study_mode"], STUDY_MODES) and ok
+        if v.get("employment"):
+            ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+        if v.get("major_code") and not re.fullmatch(r"[0-9]{4}", v["major_code"]):
+            checker.fail(row, "major_code", "grad.import.major_code")
+            ok = False
+        enrolled, graduated = (month(v.get(k) or "") for k in ("enrolled", "graduated"))
+        for column, value in (("enrolled", enrolled), ("graduated", graduated)):
+            if v.get(column) and value is None:
+                checker.fail(row, column, "grad.import.month")
+                ok = False
+        if enrolled and graduated and enrolled >= graduated:
+            checker.fail(row, "graduated", "grad.import.graduated_before_enrolled")
+            ok = False
+        years = _YEARS.match(v.get("years") or "")
+        if v.get("years") and years is None:
+            checker.fail(row, "years", "grad.import.years")
+            ok = False
+        number = numbers.get(row)
+        if number is None:
+            continue
+        sex = "男" if parse_id_number(number).is_male else "女"
+        if v.get("sex") and v["sex"] != sex:
+            checker.fail(row, "sex", "grad.import.sex", sex=sex)
+            ok = False
+        if not ok or school is None or enrolled is None or graduated is None or years is None:
+            continue
+        key = (number, graduated)
+        if key in seen:
+            checker.fail(row, "id_number", "import.duplicate_in_file", first=seen[key])
+            continue
+        seen[key] = row
+        if abs(_months(enrolled, graduated) - float(years.group(1)) * 12) > _YEARS_SLACK_MONTHS:
+            warnings.add(row, "years", t("grad.import.years_warn", locale))
+        values = NewGraduate(
+            school.id,
+            v["name"],
+            number,
+            sex,
+            v["major_code"],
+            v["major"],
+            v["class_level"],
+            enrolled,
+            graduated,
+            years.group(1),
+            v["study_mode"],
+            v.get("qualification_no") or None,
+            v.get("qualification_level") or None,
+            v.get("employment") or None,
+        )
+        before = existing.get(key)
+        if before is None:
+            new.append(values)
+            continue
+        if before["school_id"] != school.id:
+            checker.fail(row, "school", "grad.import.other_school")
+        elif before["status"] == APPROVED or before["cert_no"]:
+            checker.fail(row, "id_number", "grad.import.approved")
+        elif before["status"] in PENDING:
+            checker.fail(row, "id_number", "grad.import.under_review")
+        else:
+            changed = {
+                field: value
+                for field, value in vars(values).items()
+                if field != "school_id" and before[field] != value
+            }
+            if changed:
+                old = {field: before[field] for field in changed}
+                corrections.append((before["id"], old, changed))
+    if checker.errors:
+        return GraduateReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    async with store.transaction():
+        if new:
+            await store.insert_graduates(new)
+        if corrections:
+            await store.correct_graduates(corrections, f"import:{path.name}")
+    return GraduateReport(
+        len(new), (), tuple(sorted(warnings, key=lambda w: w.row)), len(corrections)
+    )
+
+
+def notes(report: ImportReport) -> list[str]:
+    """Lines telling of corrections and warnings of a graduates import (none for others)."""
+    if not isinstance(report, GraduateReport):
+        return []
+    lines = [t("grad.cli.corrected", count=report.corrected)] if report.corrected else []
+    if report.warnings:
+        lines.append(t("grad.cli.warnings", count=len(report.warnings)))
+        lines += [str(w) for w in report.warnings]
+    return lines

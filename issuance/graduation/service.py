@@ -1,0 +1,421 @@
+"""Graduation use cases: declare, review and approve (or return, re-declare), numbers, counts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from issuance.core.audit import AuditEntry
+from issuance.core.chain import Act, Chain
+from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.idcard import mask, parse_id_number
+from issuance.core.people import OrgKind, Person
+from issuance.core.settings import Settings
+from issuance.graduation import notices
+from issuance.graduation.chains import (
+    AMENDMENT,
+    APPROVED,
+    APPROVER,
+    BLANK_REQUEST,
+    CLERK,
+    DECLARATION,
+    DISTRIBUTOR,
+    LEADER,
+    PENDING,
+    PENDING_APPROVAL,
+    PENDING_REVIEW,
+    REPRINT,
+    RETURNED,
+    SCHOOL_LEVELS,
+    STATUSES,
+    Department,
+    advance,
+    graduation_chain,
+    party,
+    route,
+    waiting_org,
+)
+from issuance.graduation.importing import STUDY_MODES, month
+from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
+from issuance.store import Store
+from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange, Waiting
+
+ALL = "全部"
+MAX_REASON = 500
+_ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
+_ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}
+# What 毕业证修改 may change: not the parts the number is made of (school, level, year, major).
+AMENDABLE = ("name", "id_number", "enrolled", "years", "study_mode", "major")
+
+
+@dataclass(frozen=True)
+class ActDone:
+    """What one act did: how many items moved, to which status, and numbers allocated."""
+
+    request_id: int
+    items: int
+    status: str
+    numbered: int
+
+
+def term_of(raw: str) -> str:
+    """A YYYYMM term, or Invalid."""
+    value = raw.strip()
+    if len(value) != 6 or not value.isdigit() or not 1 <= int(value[4:]) <= 12:
+        raise Invalid("grad.term", term=raw)
+    return value
+
+
+def numbers_from(settings: Settings) -> GraduationNumbers:
+    return GraduationNumbers(
+        settings.graduation_number_pattern,
+        parse_mapping(settings.graduation_school_level_digits, SCHOOL_LEVELS, "school_level"),
+        parse_mapping(
+            settings.graduation_class_level_digits,
+            ("预备技师班", "高级工班", "中级工班"),
+            "class_level",
+        ),
+    )
+
+
+class Graduation:
+    """The graduation use cases over one store."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.numbers = numbers_from(settings)
+
+    # Organizations and people
+
+    async def school(self, code: str) -> GradOrg:
+        org = (await self.store.grad_orgs_by_code([code])).get(code)
+        if org is None or org.kind != OrgKind.TECH_SCHOOL:
+            raise NotFound("grad.school_unknown", code=code)
+        return org
+
+    async def person(self, ref: str) -> Person:
+        person = await self.store.person_by_ref(ref)
+        if person is None:
+            raise NotFound("person.unknown", ref=ref)
+        return person
+
+    async def approvers_of(self, school: GradOrg) -> tuple[int, ...]:
+        departments = {
+            d.id: Department(d.id, d.parent_id, bool(d.final))
+            for d in await self.store.departments()
+        }
+        return route(school.parent_id, departments)
+
+    async def clerk_of(self, school: GradOrg, ref: str | None) -> Person:
+        """The 经办人 who declares: the one named, else the school's first."""
+        if ref:
+            person = await self.person(ref)
+        else:
+            clerks = await self.store.people_of(school.id, (CLERK,))
+            if not clerks:
+                raise Conflict("grad.no_clerk", school=school.name)
+            person = clerks[0]
+        if person.role != CLERK or person.org_id != school.id:
+            raise Forbidden("grad.not_clerk", school=school.name)
+        return person
+
+    # 申报
+
+    async def declare(self, school_code: str, term: str, by: str | None = None) -> tuple[int, int]:
+        """毕业证申报 of the school's graduates of `term` not yet declared: (request id, count)."""
+        school = await self.school(school_code)
+        term = term_of(term)
+        clerk = await self.clerk_of(school, by)
+        approvers = await self.approvers_of(school)
+        async with self.store.transaction():
+            graduates = await self.store.undeclared_graduates(school.id, term)
+            if not graduates:
+                raise Conflict("grad.nothing_to_declare", school=school.name, term=term)
+            request_id = await self.store.create_request(
+                DECLARATION,
+                school.id,
+                approvers,
+                clerk.id,
+                graduates,
+                self._audit(clerk, "grad.declare", f"school:{school.code}:{term}"),
+                term=term,
+            )
+        await notices.waiting(self.store, request_id, school.id)
+        return request_id, len(graduates)
+
+    async def request_blanks(self, school_code: str, kind: str, count: int, by: str | None) -> int:
+        """空白毕业证申报: a kind (the school's level) and a count, through the same chain."""
+        school = await self.school(school_code)
+        if kind not in SCHOOL_LEVELS:
+            raise Invalid("grad.blank_kind", allowed=" | ".join(SCHOOL_LEVELS))
+        if kind != school.level:
+            raise Invalid("grad.blank_kind_school", kind=school.level)
+        if not 0 < count <= 100_000:
+            raise Invalid("grad.blank_count")
+        clerk = await self.clerk_of(school, by)
+        approvers = await self.approvers_of(school)
+        request_id = await self.store.create_request(
+            BLANK_REQUEST,
+            school.id,
+            approvers,
+            clerk.id,
+            [None],
+            self._audit(clerk, "grad.blank_request", f"school:{school.code}:{kind}:{count}"),
+            blank_kind=kind,
+            blank_count=count,
+        )
+        await notices.waiting(self.store, request_id, school.id)
+        return request_id
+
+    async def amend(self, ref: str, changes: dict[str, str], by: str | None) -> int:
+        """毕业证修改 of an approved graduate's data (not the parts its number is made of)."""
+        graduate = await self._numbered(ref)
+        unknown = set(changes) - set(AMENDABLE)
+        if not changes or unknown:
+            raise Invalid("grad.amend_fields", fields=", ".join(AMENDABLE))
+        checked = {field: _amended(field, value) for field, value in changes.items()}
+        return await self._single(AMENDMENT, graduate, by, json.dumps(checked, ensure_ascii=False))
+
+    async def reprint(self, ref: str, by: str | None) -> int:
+        """毕业证重打 of an approved graduate's certificate; the number stays."""
+        return await self._single(REPRINT, await self._numbered(ref), by, None)
+
+    async def _numbered(self, ref: str) -> Any:
+        graduate = await self.store.graduate_by_ref(ref.strip())
+        if graduate is None:
+            raise NotFound("grad.graduate_unknown", ref=ref)
+        if graduate["cert_no"] is None:
+            raise Conflict("grad.not_numbered")
+        return graduate
+
+    async def _single(self, kind: str, graduate: Any, by: str | None, changes: str | None) -> int:
+        school = await self.store.grad_org(graduate["school_id"])
+        assert school is not None
+        clerk = await self.clerk_of(school, by)
+        request_id = await self.store.create_request(
+            kind,
+            school.id,
+            await self.approvers_of(school),
+            clerk.id,
+            [graduate["id"]],
+            self._audit(clerk, f"grad.{_ACTION[kind]}", f"graduate:{graduate['id']}"),
+            changes=changes,
+        )
+        await notices.waiting(self.store, request_id, school.id)
+        return request_id
+
+    async def may_print_again(self, graduate_id: int) -> bool:
+        """Whether a printed graduate has an approved 毕业证重打 or 毕业证修改 since printing."""
+        return await self.store.approved_since_print(graduate_id, (AMENDMENT, REPRINT))
+
+    # 审核 / 审批 / 退回 / 重新申报
+
+    async def request_for(self, actor: Person, request_id: int) -> GradRequest:
+        """The request, if the actor's organization takes part in it."""
+        request = await self.store.grad_request(request_id)
+        if request is None or actor.org_id not in (request.school_id, *request.approvers):
+            raise NotFound("grad.request_unknown")
+        return request
+
+    async def act(
+        self,
+        actor: Person,
+        request_id: int,
+        act: Act,
+        *,
+        reason: str | None = None,
+        item_ids: Sequence[int] | None = None,
+        round_seen: int | None = None,
+    ) -> ActDone:
+        """审核通过/审批通过, 退回 (with a reason) or 重新申报, in one act on every item of the
+        request waiting for the actor, or on the selected ones."""
+        if act is Act.REFUSE:
+            reason = _reason(reason)
+        async with self.store.transaction():
+            request = await self.request_for(actor, request_id)
+            chain = graduation_chain(request.school_id, request.approvers)
+            who = party(actor.role, actor.org_id)
+            items = await self._items_for(actor, request, chain, act, item_ids, round_seen)
+            changes = []
+            # Items of one request move alike: each (status, stage) is worked out once.
+            moves: dict[tuple[str, int], tuple[str, int]] = {}
+            for item in items:
+                key = (item.status, item.stage)
+                if key not in moves:
+                    moves[key] = advance(chain, item.stage, item.status, act, who)
+                status, stage = moves[key]
+                changes.append(
+                    ItemChange(
+                        item.id,
+                        item.version,
+                        status,
+                        stage,
+                        waiting_org(request.school_id, request.approvers, status, stage),
+                        item.round + 1 if act is Act.RESUBMIT else item.round,
+                        item.stage,
+                    )
+                )
+            approved = [
+                item.graduate_id
+                for item, change in zip(items, changes, strict=True)
+                if change.status == APPROVED and item.graduate_id is not None
+            ]
+            numbers = await self._allocate(request, approved) if request.kind == DECLARATION else []
+            if request.kind == AMENDMENT and approved:
+                assert request.changes is not None
+                await self.store.amend_graduate(
+                    approved[0], json.loads(request.changes), request.id
+                )
+            entry = self._audit(
+                actor, f"grad.{act.value}", f"request:{request.id}:items:{len(items)}", reason
+            )
+            await self.store.apply_grad_acts(changes, act.value, actor.id, reason, entry, numbers)
+        status = changes[0].status
+        await notices.after_act(self.store, request, act, status, len(changes), reason)
+        return ActDone(request.id, len(changes), status, len(numbers))
+
+    async def _items_for(
+        self,
+        actor: Person,
+        request: GradRequest,
+        chain: Chain,
+        act: Act,
+        item_ids: Sequence[int] | None,
+        round_seen: int | None,
+    ) -> list[GradItem]:
+        """The items the act applies to; a stale or foreign selection changes nothing."""
+        all_items = await self.store.grad_items(request.id, item_ids)
+        if item_ids is not None and len(all_items) != len(set(item_ids)):
+            raise NotFound("grad.items_unknown")
+        if act is Act.RESUBMIT:
+            if actor.role != CLERK or actor.org_id != request.school_id:
+                raise Forbidden("grad.not_clerk", school=request.school_name)
+            items = [i for i in all_items if i.status in RETURNED]
+        else:
+            items = [
+                i
+                for i in all_items
+                if i.status in PENDING
+                and _ACT_ROLES[i.status] == actor.role
+                and waiting_org(request.school_id, request.approvers, i.status, i.stage)
+                == actor.org_id
+            ]
+        if item_ids is not None and len(items) != len(all_items):
+            raise Conflict("grad.changed_meanwhile")
+        if not items:
+            raise Conflict("grad.nothing_waiting")
+        if round_seen is not None and any(i.round != round_seen for i in items):
+            raise Conflict("grad.changed_meanwhile")
+        return items
+
+    async def _allocate(
+        self, request: GradRequest, graduate_ids: list[int]
+    ) -> list[tuple[int, str]]:
+        """Numbers for the graduates just finally approved: per school and year, never reused."""
+        if not graduate_ids:
+            return []
+        school = await self.store.grad_org(request.school_id)
+        assert school is not None and school.level and school.school_seq
+        region = int((school.region or "00")[:2])
+        rows = await self.store.numbering_rows(graduate_ids)
+        by_year: dict[int, list[dict[str, str]]] = {}
+        for row in rows:
+            by_year.setdefault(int(row["graduated"][:4]), []).append(dict(row))
+        numbers = []
+        for year, graduates in sorted(by_year.items()):
+            first = await self.store.allocate_numbers(f"grad:{school.id}:{year}", len(graduates))
+            for offset, g in enumerate(graduates):
+                parts = NumberParts(
+                    region,
+                    int(school.school_seq),
+                    school.level,
+                    year,
+                    g["class_level"],
+                    int(g["major_code"]),
+                    first + offset,
+                )
+                numbers.append((int(g["id"]), self.numbers.format(parts)))
+        return numbers
+
+    # Reading
+
+    async def waiting_for(self, actor: Person) -> list[Waiting]:
+        """What waits for the person: to review, to approve, returned to them to fix, or (for the
+        province's 发放员) approved blank requests to hand out."""
+        if actor.role == LEADER:
+            return await self.store.waiting_for(actor.org_id, (PENDING_REVIEW,))
+        if actor.role == APPROVER:
+            return await self.store.waiting_for(actor.org_id, (PENDING_APPROVAL,))
+        if actor.role == CLERK:
+            return await self.store.returned_to(actor.org_id)
+        if actor.role == DISTRIBUTOR:
+            return await self.store.blank_requests_to_issue()
+        return []
+
+    async def counts(self, school_code: str | None, term: str | None) -> dict[str, int]:
+        """全部 and each status, with graduates not yet declared as 未申报."""
+        school_id = (await self.school(school_code)).id if school_code else None
+        raw = await self.store.graduate_counts(school_id, term_of(term) if term else None)
+        result = {ALL: sum(raw.values())}
+        result.update({status: raw.get(status, 0) for status in STATUSES})
+        result["未申报"] = raw.get(None, 0)  # type: ignore[call-overload]
+        return result
+
+    async def listing(self, school_code: str | None, term: str | None) -> list[dict[str, object]]:
+        school_id = (await self.school(school_code)).id if school_code else None
+        rows = await self.store.graduates_listed(school_id, term_of(term) if term else None)
+        return [
+            {
+                "name": g.name,
+                "id_number_masked": mask(g.id_number),
+                "status": g.status or "未申报",
+                "cert_no": g.cert_no,
+                "serial": g.serial,
+                "class_level": g.class_level,
+                "major": g.major,
+            }
+            for g in rows
+        ]
+
+    def explain(self, number: str) -> NumberParts:
+        return self.numbers.explain(number)
+
+    async def history(self, request_id: int) -> list[dict[str, object]]:
+        return [dict(row) for row in await self.store.grad_acts(request_id)]
+
+    def _audit(
+        self, actor: Person, action: str, subject: str, reason: str | None = None
+    ) -> AuditEntry:
+        return AuditEntry(self.store.now_iso(), f"person:{actor.id}", action, subject, reason)
+
+
+def _amended(field: str, value: str) -> str:
+    """A checked new value for an amendable field."""
+    value = value.strip()
+    if not value:
+        raise Invalid("grad.amend_value", field=field)
+    if field == "id_number":
+        return parse_id_number(value).value
+    if field == "enrolled":
+        checked = month(value)
+        if checked is None:
+            raise Invalid("grad.amend_value", field=field)
+        return checked
+    if field == "study_mode" and value not in STUDY_MODES:
+        raise Invalid("grad.amend_value", field=field)
+    return value
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise Invalid("grad.reason_required")
+    if len(text) > MAX_REASON:
+        raise Invalid("grad.reason_too_long", limit=MAX_REASON)
+    return text
+
+
+__all__ = ["ALL", "ActDone", "Graduation", "term_of"]

@@ -1,0 +1,227 @@
+"""Blank graduation certificates (空白毕业证): receive, issue, print, void, return, trace, balance.
+
+The 库管员 books deliveries in; the 发放员 (never the same person) hands the blanks of an approved
+空白毕业证申报 to its school; the school prints on them, voids spoiled ones (作废), which go
+back to the province and are kept. The database refuses a serial issued or printed twice.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from issuance.chat.notify import notify
+from issuance.core.audit import AuditEntry
+from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.people import Person
+from issuance.core.settings import Settings
+from issuance.graduation.chains import (
+    APPROVED,
+    BLANK_REQUEST,
+    DISTRIBUTOR,
+    KEEPER,
+    SCHOOL_LEVELS,
+)
+from issuance.store import Store
+from issuance.store.graduation import BlankEvent
+
+MAX_RANGE = 100_000
+_SERIAL = re.compile(r"^([A-Za-z]*)([0-9]+)$")
+# What the database says when it refuses, and what that means to the person.
+_REFUSALS = (
+    ("a blank is issued once", "stock.issued_twice"),
+    ("a blank is printed once", "stock.printed_twice"),
+    ("a serial is booked in once", "stock.serials_exist"),
+    ("never hands them out", "stock.keeper_cannot_issue"),
+    ("issued_by <> received_by", "stock.keeper_cannot_issue"),
+    ("not issued to this school", "stock.not_issued_to_school"),
+    ("booked in by a 库管员", "stock.wrong_role"),
+    ("blank.serial", "stock.serials_exist"),
+    ("cannot move from this state", "stock.wrong_state"),
+)
+
+
+def serial_range(first: str, last: str | None = None, count: int | None = None) -> list[str]:
+    """Serials from `first` to `last` (or `count` of them): same prefix, same width."""
+    start, end = _SERIAL.match(first.strip()), None
+    if start is None:
+        raise Invalid("stock.serial_shape", serial=first)
+    prefix, digits = start.groups()
+    if last is not None:
+        end = _SERIAL.match(last.strip())
+        if end is None or end.group(1) != prefix or len(end.group(2)) != len(digits):
+            raise Invalid("stock.range_shape", first=first, last=last)
+        count = int(end.group(2)) - int(digits) + 1
+    assert count is not None
+    if not 0 < count <= MAX_RANGE:
+        raise Invalid("stock.range_size", limit=MAX_RANGE)
+    if int(digits) + count - 1 >= 10 ** len(digits):
+        raise Invalid("stock.range_shape", first=first, last=last or "")
+    return [f"{prefix}{int(digits) + n:0{len(digits)}d}" for n in range(count)]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Where one blank went: its kind, current state and every event in order."""
+
+    serial: str
+    kind: str
+    state: str
+    events: list[BlankEvent]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Blanks moved by one act, and a low-stock warning when the kind ran low."""
+
+    serials: list[str]
+    low_stock: int | None = None
+
+
+class Stock:
+    """The blank-certificate ledger use cases."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    async def _person(self, ref: str, role: str) -> Person:
+        person = await self.store.person_by_ref(ref)
+        if person is None:
+            raise NotFound("person.unknown", ref=ref)
+        if person.role != role:
+            raise Forbidden("stock.role_required", role=role)
+        return person
+
+    def _audit(
+        self, actor: Person | None, action: str, subject: str, reason: str | None = None
+    ) -> AuditEntry:
+        who = f"person:{actor.id}" if actor else "admin"
+        return AuditEntry(self.store.now_iso(), who, action, subject, reason)
+
+    async def receive(self, kind: str, first: str, last: str, by: str) -> Moved:
+        """The 库管员 books a delivery in."""
+        if kind not in SCHOOL_LEVELS:
+            raise Invalid("grad.blank_kind", allowed=" | ".join(SCHOOL_LEVELS))
+        keeper = await self._person(by, KEEPER)
+        serials = serial_range(first, last)
+        taken = await self.store.existing_serials(serials)
+        if taken:
+            raise Conflict("stock.serial_exists", serial=min(taken))
+        entry = self._audit(keeper, "stock.receive", f"blank:{kind}:{serials[0]}-{serials[-1]}")
+        async with _refused():
+            await self.store.receive_blanks(kind, serials, keeper.id, entry)
+        return Moved(serials)
+
+    async def issue(self, request_id: int, first: str, by: str) -> Moved:
+        """The 发放员 hands an approved 空白毕业证申报's blanks, from `first` on, to its school."""
+        distributor = await self._person(by, DISTRIBUTOR)
+        request = await self.store.grad_request(request_id)
+        if request is None or request.kind != BLANK_REQUEST:
+            raise NotFound("stock.request_unknown", id=request_id)
+        counts = await self.store.request_counts(request_id)
+        if counts.get(APPROVED, 0) == 0:
+            raise Conflict("stock.request_not_approved")
+        if await self.store.issued_for_request(request_id):
+            raise Conflict("stock.request_issued")
+        assert request.blank_kind and request.blank_count
+        serials = serial_range(first, count=request.blank_count)
+        entry = self._audit(
+            distributor,
+            "stock.issue",
+            f"blank:{serials[0]}-{serials[-1]}:school:{request.school_code}:request:{request_id}",
+        )
+        async with _refused("stock.issued_twice"):
+            await self.store.issue_blanks(
+                request_id, request.school_id, request.blank_kind, serials, distributor.id, entry
+            )
+        left = await self.in_stock(request.blank_kind)
+        low = left if left < self.settings.graduation_low_stock else None
+        if low is not None:
+            await self._warn_low(request.blank_kind, left)
+        return Moved(serials, low)
+
+    async def in_stock(self, kind: str) -> int:
+        balance = await self.store.blank_balance(None)
+        return sum(n for k, state, n in balance if k == kind and state == "在库")
+
+    async def _warn_low(self, kind: str, left: int) -> None:
+        """Tell the province's 库管员 once a day that a kind runs low."""
+        day = self.store.now().date().isoformat()
+        for dept in await self.store.departments():
+            if dept.parent_id is not None:
+                continue
+            for person in await self.store.people_of(dept.id, (KEEPER,)):
+                await notify(
+                    self.store,
+                    person.id,
+                    "stock.low_notice",
+                    {"kind": kind, "left": left},
+                    dedup_key=f"stock.low:{kind}:{day}:{person.id}",
+                )
+
+    async def record_printing(
+        self, school_id: int, printed: Sequence[tuple[str, int]], by: Person | None
+    ) -> None:
+        """Blanks printed with named graduates' certificates; only blanks issued to the school."""
+        entry = self._audit(
+            by, "stock.print", f"school:{school_id}:blanks:{','.join(s for s, _ in printed)}"
+        )
+        async with _refused("stock.printed_twice"):
+            await self.store.print_blanks(school_id, printed, by.id if by else None, entry)
+
+    async def void(self, serial: str, reason: str, by: str | None = None) -> None:
+        """作废 a spoiled blank at the school (kept, never destroyed)."""
+        reason = reason.strip()
+        if not reason:
+            raise Invalid("stock.reason_required")
+        actor = await self.store.person_by_ref(by) if by else None
+        blank = await self.store.blank(serial.strip())
+        if blank is None:
+            raise NotFound("stock.serial_unknown", serial=serial)
+        entry = self._audit(actor, "stock.void", f"blank:{blank['serial']}", reason)
+        async with _refused():
+            await self.store.void_blank(blank["serial"], reason, actor.id if actor else None, entry)
+
+    async def return_(self, serials: Sequence[str], by: str) -> Moved:
+        """Voided blanks are back at the province, booked by its 库管员."""
+        keeper = await self._person(by, KEEPER)
+        wanted = [s.strip() for s in serials]
+        entry = self._audit(keeper, "stock.return", "blank:" + ",".join(wanted))
+        async with _refused():
+            await self.store.return_blanks(wanted, keeper.id, entry)
+        return Moved(wanted)
+
+    async def trace(self, serial: str) -> Trace:
+        blank = await self.store.blank(serial.strip())
+        if blank is None:
+            raise NotFound("stock.serial_unknown", serial=serial)
+        events = await self.store.blank_events(blank["serial"])
+        return Trace(blank["serial"], blank["kind"], blank["state"], events)
+
+    async def balance(self, school_id: int | None) -> list[tuple[str, str, int]]:
+        return await self.store.blank_balance(school_id)
+
+
+class _refused:
+    """Translate the database's refusal (a trigger or unique index) into a domain error;
+    `twice` names what a second event on the same serial means (issued or printed twice)."""
+
+    def __init__(self, twice: str = "stock.refused") -> None:
+        self.twice = twice
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, kind: object, error: BaseException | None, tb: object) -> bool:
+        if isinstance(error, sqlite3.IntegrityError):
+            text = str(error)
+            if "blank_event.serial" in text:
+                raise Conflict(self.twice) from error
+            for needle, key in _REFUSALS:
+                if needle in text:
+                    raise Conflict(key) from error
+            raise Conflict("stock.refused", why=text) from error
+        return False

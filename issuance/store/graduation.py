@@ -1,0 +1,725 @@
+"""Store queries of graduation certificates: schools and departments, graduates, declarations and
+requests (chain items and their acts), numbers and the blank-certificate stock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from issuance.core.errors import Conflict
+from issuance.store.base import BaseStore
+
+if TYPE_CHECKING:
+    from issuance.core.audit import AuditEntry
+
+GRADUATE_FIELDS = (
+    "name",
+    "id_number",
+    "sex",
+    "major_code",
+    "major",
+    "class_level",
+    "enrolled",
+    "graduated",
+    "years",
+    "study_mode",
+    "qualification_no",
+    "qualification_level",
+    "employment",
+)
+
+
+@dataclass(frozen=True)
+class GradOrg:
+    """An organization with its graduation attributes (办学层次, 学校序号, 终审)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str | None
+    parent_id: int | None
+    level: str | None
+    school_seq: str | None
+    final: int
+
+
+@dataclass(frozen=True)
+class NewGraduate:
+    """A validated graduate row of an import (school resolved)."""
+
+    school_id: int
+    name: str
+    id_number: str
+    sex: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    qualification_no: str | None
+    qualification_level: str | None
+    employment: str | None
+
+
+@dataclass(frozen=True)
+class GradRequest:
+    """A declaration or request; `approvers` are the departments of its 审批 steps, in order."""
+
+    id: int
+    kind: str
+    school_id: int
+    school_code: str
+    school_name: str
+    term: str | None
+    blank_kind: str | None
+    blank_count: int | None
+    changes: str | None
+    approvers: tuple[int, ...]
+    created_by: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class GradItem:
+    """One graduate of a request (or a blank request itself) in the chain."""
+
+    id: int
+    request_id: int
+    graduate_id: int | None
+    status: str
+    stage: int
+    round: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """An item moving from (status, stage, version) to its new status, stage and waiting org."""
+
+    item_id: int
+    version: int
+    status: str
+    stage: int
+    waiting_org_id: int | None
+    round: int
+    act_stage: int
+
+
+@dataclass(frozen=True)
+class GraduateListed:
+    """A graduate as `grad list` and the export show it."""
+
+    id: int
+    name: str
+    id_number: str
+    school_code: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    status: str | None
+    request_id: int | None
+    cert_no: str | None
+    serial: str | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A request with items waiting for an organization: counts per status."""
+
+    request_id: int
+    kind: str
+    school_name: str
+    term: str | None
+    blank_kind: str | None
+    blank_count: int | None
+    waiting: int
+    oldest: str
+
+
+@dataclass(frozen=True)
+class BlankEvent:
+    """One event of a blank certificate, for `stock trace`."""
+
+    at: str
+    event: str
+    by: str | None
+    school: str | None
+    cert_no: str | None
+    reason: str | None
+
+
+def _request(row: aiosqlite.Row) -> GradRequest:
+    values = dict(row)
+    values["approvers"] = tuple(json.loads(values["approvers"]))
+    return GradRequest(**values)
+
+
+_REQUEST_SQL = """
+    SELECT r.id, r.kind, r.school_id, o.code AS school_code, o.name AS school_name, r.term,
+           r.blank_kind, r.blank_count, r.changes, r.approvers, r.created_by, r.created_at
+    FROM grad_request r JOIN org o ON o.id = r.school_id
+"""
+# Ids per statement of a set-wise update (SQLite limits the parameters of one statement).
+_CHUNK = 500
+_ORG_SQL = "SELECT id, code, name, kind, region, parent_id, level, school_seq, final FROM org"
+
+
+class GraduationQueries(BaseStore):
+    """Task-named queries of the graduation workflow."""
+
+    if TYPE_CHECKING:
+
+        async def append_audit(self, entry: AuditEntry) -> int: ...
+
+    # Organizations
+
+    async def grad_orgs_by_code(self, codes: Iterable[str]) -> dict[str, GradOrg]:
+        rows = await self._all_in(_ORG_SQL + " WHERE code IN ({marks})", sorted(set(codes)))
+        return {row["code"]: GradOrg(**dict(row)) for row in rows}
+
+    async def grad_org(self, org_id: int) -> GradOrg | None:
+        row = await self._one(_ORG_SQL + " WHERE id = ?", (org_id,))
+        return GradOrg(**dict(row)) if row else None
+
+    async def departments(self) -> list[GradOrg]:
+        rows = await self._all(_ORG_SQL + " WHERE kind = '主管部门' ORDER BY id")
+        return [GradOrg(**dict(row)) for row in rows]
+
+    async def used_school_seqs(self) -> set[tuple[str, str]]:
+        """(region's first two digits, 学校序号) of every 技工院校."""
+        rows = await self._all(
+            "SELECT substr(region, 1, 2), school_seq FROM org WHERE kind = '技工院校'"
+        )
+        return {(row[0] or "", row[1]) for row in rows}
+
+    # Graduates
+
+    async def graduates_by_id_number(
+        self, numbers: Iterable[str]
+    ) -> dict[tuple[str, str], aiosqlite.Row]:
+        """Existing graduates keyed by (ID number, graduation term), with their state."""
+        rows = await self._all_in(
+            "SELECT g.*, (SELECT MAX(i.status) FROM grad_item i WHERE i.graduate_id = g.id"
+            " AND i.declaration = 1) AS status FROM graduate g WHERE g.id_number IN ({marks})",
+            sorted(set(numbers)),
+        )
+        return {(row["id_number"], row["graduated"]): row for row in rows}
+
+    async def insert_graduates(self, rows: Sequence[NewGraduate]) -> int:
+        now = self.now_iso()
+        return await self._execute_many(
+            "INSERT INTO graduate (school_id, name, id_number, sex, major_code, major,"
+            " class_level, enrolled, graduated, years, study_mode, qualification_no,"
+            " qualification_level, employment, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((*astuple(row), now) for row in rows),
+        )
+
+    async def correct_graduates(
+        self, corrections: Sequence[tuple[int, dict[str, Any], dict[str, Any]]], source: str
+    ) -> int:
+        """Apply (graduate id, old values, new values) corrections, keeping the old values."""
+        now = self.now_iso()
+        async with self.transaction():
+            for graduate_id, _old, new in corrections:
+                assignments = ", ".join(f"{field} = ?" for field in new)
+                await self._db.execute(
+                    f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
+                    " WHERE id = ?",
+                    (*new.values(), now, graduate_id),
+                )
+            await self._db.executemany(
+                "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        gid,
+                        json.dumps(old, ensure_ascii=False),
+                        json.dumps(new, ensure_ascii=False),
+                        source,
+                        now,
+                    )
+                    for gid, old, new in corrections
+                ],
+            )
+        return len(corrections)
+
+    async def graduate_history(self, graduate_id: int) -> list[aiosqlite.Row]:
+        return await self._all(
+            "SELECT old, new, source, at FROM graduate_history WHERE graduate_id = ? ORDER BY id",
+            (graduate_id,),
+        )
+
+    async def graduate(self, graduate_id: int) -> aiosqlite.Row | None:
+        return await self._one("SELECT * FROM graduate WHERE id = ?", (graduate_id,))
+
+    async def graduate_by_ref(self, ref: str) -> aiosqlite.Row | None:
+        """A graduate by certificate number or ID number (the latest term)."""
+        row = await self._one("SELECT * FROM graduate WHERE cert_no = ?", (ref,))
+        if row is None:
+            row = await self._one(
+                "SELECT * FROM graduate WHERE id_number = ? ORDER BY graduated DESC LIMIT 1",
+                (ref.upper(),),
+            )
+        return row
+
+    async def amend_graduate(
+        self, graduate_id: int, changes: dict[str, Any], amendment_id: int
+    ) -> None:
+        """Apply an approved 毕业证修改 (how a printed graduate changes), keeping history."""
+        async with self.transaction():
+            row = await self.graduate(graduate_id)
+            assert row is not None
+            old = {field: row[field] for field in changes}
+            sex = (
+                {"sex": "男" if int(changes["id_number"][16]) % 2 else "女"}
+                if ("id_number" in changes)
+                else {}
+            )
+            new = {**changes, **sex, "amendment_id": amendment_id}
+            assignments = ", ".join(f"{field} = ?" for field in new)
+            await self._db.execute(
+                f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
+                " WHERE id = ?",
+                (*new.values(), self.now_iso(), graduate_id),
+            )
+            await self._db.execute(
+                "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    graduate_id,
+                    json.dumps(old, ensure_ascii=False),
+                    json.dumps(changes, ensure_ascii=False),
+                    f"amendment:{amendment_id}",
+                    self.now_iso(),
+                ),
+            )
+
+    async def approved_since_print(self, graduate_id: int, kinds: Sequence[str]) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
+            " JOIN graduate g ON g.id = i.graduate_id"
+            f" WHERE i.graduate_id = ? AND i.status = '已审批' AND r.kind IN"
+            f" ({','.join('?' * len(kinds))}) AND i.updated_at >= COALESCE(g.printed_at, '')",
+            (graduate_id, *kinds),
+        )
+        return row is not None
+
+    async def undeclared_graduates(self, school_id: int, term: str) -> list[int]:
+        rows = await self._all(
+            "SELECT g.id FROM graduate g WHERE g.school_id = ? AND g.graduated = ?"
+            " AND NOT EXISTS (SELECT 1 FROM grad_item i WHERE i.graduate_id = g.id"
+            " AND i.declaration = 1) ORDER BY g.id",
+            (school_id, term),
+        )
+        return [row[0] for row in rows]
+
+    # Requests and their items
+
+    async def create_request(
+        self,
+        kind: str,
+        school_id: int,
+        approvers: Sequence[int],
+        created_by: int,
+        graduate_ids: Sequence[int | None],
+        audit: AuditEntry,
+        *,
+        term: str | None = None,
+        blank_kind: str | None = None,
+        blank_count: int | None = None,
+        changes: str | None = None,
+    ) -> int:
+        """A new request with one item per graduate (one item without a graduate for blanks)."""
+        async with self.transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO grad_request (kind, school_id, term, blank_kind, blank_count,"
+                " changes, approvers, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    school_id,
+                    term,
+                    blank_kind,
+                    blank_count,
+                    changes,
+                    json.dumps(list(approvers)),
+                    created_by,
+                    audit.at,
+                ),
+            )
+            request_id = cursor.lastrowid
+            assert request_id is not None
+            declaration = int(kind == "毕业证申报")
+            await self._db.executemany(
+                "INSERT INTO grad_item (request_id, graduate_id, declaration, status,"
+                " waiting_org_id, updated_at) VALUES (?, ?, ?, '待审核', ?, ?)",
+                [(request_id, gid, declaration, school_id, audit.at) for gid in graduate_ids],
+            )
+            await self.append_audit(audit)
+        return request_id
+
+    async def grad_request(self, request_id: int) -> GradRequest | None:
+        row = await self._one(_REQUEST_SQL + " WHERE r.id = ?", (request_id,))
+        return _request(row) if row else None
+
+    async def grad_items(
+        self, request_id: int, item_ids: Sequence[int] | None = None
+    ) -> list[GradItem]:
+        sql = (
+            "SELECT id, request_id, graduate_id, status, stage, round, version FROM grad_item"
+            " WHERE request_id = ?"
+        )
+        rows = await self._all(sql + " ORDER BY id", (request_id,))
+        items = [GradItem(**dict(row)) for row in rows]
+        if item_ids is not None:
+            wanted = set(item_ids)
+            items = [item for item in items if item.id in wanted]
+        return items
+
+    async def apply_grad_acts(
+        self,
+        changes: Sequence[ItemChange],
+        act: str,
+        person_id: int,
+        reason: str | None,
+        audit: AuditEntry,
+        numbers: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        """Move every item as planned and record the act, or nothing (a changed item conflicts)."""
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for c in changes:
+            key = (c.status, c.stage, c.waiting_org_id, c.round, c.act_stage, c.version)
+            groups.setdefault(key, []).append(c.item_id)
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            now = audit.at
+            # Items of one act move alike: one statement per group of ids, not one per item.
+            moved = 0
+            for (status, stage, waiting, round_, act_stage, version), ids in groups.items():
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = ids[start : start + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    cursor = await self._db.execute(
+                        "UPDATE grad_item SET status = ?, stage = ?, waiting_org_id = ?, round = ?,"
+                        " version = version + 1, updated_at = ?"
+                        f" WHERE version = ? AND id IN ({marks})",
+                        (status, stage, waiting, round_, now, version, *chunk),
+                    )
+                    moved += cursor.rowcount
+                    await self._db.execute(
+                        "INSERT INTO grad_act (item_id, round, stage, act, person_id, reason,"
+                        " audit_id, at) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM grad_item"
+                        f" WHERE id IN ({marks})",
+                        (round_, act_stage, act, person_id, reason, audit_id, now, *chunk),
+                    )
+            if moved != len(changes):
+                raise Conflict("grad.changed_meanwhile")
+            if numbers:
+                await self._db.executemany(
+                    "UPDATE graduate SET cert_no = ?, numbered_at = ? WHERE id = ?",
+                    [(cert_no, now, gid) for gid, cert_no in numbers],
+                )
+
+    async def numbering_rows(self, graduate_ids: Sequence[int]) -> list[aiosqlite.Row]:
+        """What a number is made of, per graduate, in id order (unnumbered ones only)."""
+        rows = await self._all_in(
+            "SELECT id, graduated, class_level, major_code FROM graduate"
+            " WHERE cert_no IS NULL AND id IN ({marks})",
+            list(graduate_ids),
+        )
+        return sorted(rows, key=lambda row: row["id"])
+
+    async def grad_acts(self, request_id: int) -> list[aiosqlite.Row]:
+        """The act history of a request, one row per act and round (items grouped)."""
+        return await self._all(
+            "SELECT a.round, a.stage, a.act, a.reason, a.at, p.name AS person, COUNT(*) AS items"
+            " FROM grad_act a JOIN grad_item i ON i.id = a.item_id JOIN person p"
+            " ON p.id = a.person_id WHERE i.request_id = ?"
+            " GROUP BY a.audit_id ORDER BY a.audit_id",
+            (request_id,),
+        )
+
+    async def latest_return_reason(self, request_id: int) -> str | None:
+        row = await self._one(
+            "SELECT a.reason FROM grad_act a JOIN grad_item i ON i.id = a.item_id"
+            " WHERE i.request_id = ? AND a.act = 'refuse' ORDER BY a.id DESC LIMIT 1",
+            (request_id,),
+        )
+        return row[0] if row else None
+
+    async def waiting_for(self, org_id: int, statuses: Sequence[str]) -> list[Waiting]:
+        """Requests with items waiting for `org_id` in one of `statuses`, oldest first."""
+        rows = await self._all(
+            "SELECT r.id AS request_id, r.kind, o.name AS school_name, r.term, r.blank_kind,"
+            " r.blank_count, COUNT(*) AS waiting, MIN(i.updated_at) AS oldest"
+            " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
+            " JOIN org o ON o.id = r.school_id"
+            f" WHERE i.waiting_org_id = ? AND i.status IN ({','.join('?' * len(statuses))})"
+            " GROUP BY r.id ORDER BY oldest, r.id",
+            (org_id, *statuses),
+        )
+        return [Waiting(**dict(row)) for row in rows]
+
+    async def returned_to(self, school_id: int) -> list[Waiting]:
+        """The school's requests with items returned (退回) to its 经办人."""
+        rows = await self._all(
+            "SELECT r.id AS request_id, r.kind, o.name AS school_name, r.term, r.blank_kind,"
+            " r.blank_count, COUNT(*) AS waiting, MIN(i.updated_at) AS oldest"
+            " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
+            " JOIN org o ON o.id = r.school_id"
+            " WHERE r.school_id = ? AND i.status IN ('审核退回', '审批退回')"
+            " GROUP BY r.id ORDER BY oldest, r.id",
+            (school_id,),
+        )
+        return [Waiting(**dict(row)) for row in rows]
+
+    async def blank_requests_to_issue(self) -> list[Waiting]:
+        """Approved 空白毕业证申报 whose blanks are not handed out yet, oldest first."""
+        rows = await self._all(
+            "SELECT r.id AS request_id, r.kind, o.name AS school_name, r.term, r.blank_kind,"
+            " r.blank_count, 1 AS waiting, i.updated_at AS oldest"
+            " FROM grad_request r JOIN grad_item i ON i.request_id = r.id"
+            " JOIN org o ON o.id = r.school_id"
+            " WHERE r.kind = '空白毕业证申报' AND i.status = '已审批'"
+            " AND NOT EXISTS (SELECT 1 FROM blank_event e WHERE e.request_id = r.id"
+            " AND e.event = 'issue') ORDER BY i.updated_at, r.id"
+        )
+        return [Waiting(**dict(row)) for row in rows]
+
+    async def request_round(self, request_id: int) -> int:
+        row = await self._one(
+            "SELECT MAX(round) FROM grad_item WHERE request_id = ?", (request_id,)
+        )
+        return int(row[0] or 1) if row else 1
+
+    async def waiting_orgs(self, request_id: int) -> list[int]:
+        """Departments with items of the request waiting for their 审批."""
+        rows = await self._all(
+            "SELECT DISTINCT waiting_org_id FROM grad_item WHERE request_id = ?"
+            " AND status = '待审批' ORDER BY waiting_org_id",
+            (request_id,),
+        )
+        return [row[0] for row in rows]
+
+    async def request_counts(self, request_id: int) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT status, COUNT(*) FROM grad_item WHERE request_id = ? GROUP BY status",
+            (request_id,),
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def graduate_counts(self, school_id: int | None, term: str | None) -> dict[str, int]:
+        """Graduates per status of their declaration; undeclared ones under None."""
+        where, params = _graduate_where(school_id, term)
+        rows = await self._all(
+            "SELECT i.status, COUNT(*) FROM graduate g LEFT JOIN grad_item i"
+            f" ON i.graduate_id = g.id AND i.declaration = 1 {where} GROUP BY i.status",
+            params,
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def graduates_listed(
+        self, school_id: int | None, term: str | None, status: str | None = None
+    ) -> list[GraduateListed]:
+        where, params = _graduate_where(school_id, term)
+        if status:
+            where += " AND i.status = ?"
+            params.append(status)
+        rows = await self._all(
+            "SELECT g.id, g.name, g.id_number, o.code AS school_code, g.major_code, g.major,"
+            " g.class_level, g.enrolled, g.graduated, g.years, g.study_mode, i.status,"
+            " i.request_id, g.cert_no,"
+            " (SELECT b.serial FROM blank b WHERE b.graduate_id = g.id"
+            "  AND b.state IN ('已打印', '已验印') ORDER BY b.updated_at DESC LIMIT 1) AS serial"
+            " FROM graduate g JOIN org o ON o.id = g.school_id"
+            f" LEFT JOIN grad_item i ON i.graduate_id = g.id AND i.declaration = 1 {where}"
+            " ORDER BY g.school_id, g.graduated, g.id",
+            params,
+        )
+        return [GraduateListed(**dict(row)) for row in rows]
+
+    async def waiting_since(self, before: str) -> list[aiosqlite.Row]:
+        """(org id, request id, items) of items pending since before `before`, for reminders."""
+        return await self._all(
+            "SELECT waiting_org_id AS org_id, request_id, COUNT(*) AS items, MIN(updated_at) AS"
+            " oldest FROM grad_item WHERE status IN ('待审核', '待审批') AND updated_at < ?"
+            " GROUP BY waiting_org_id, request_id ORDER BY waiting_org_id, request_id",
+            (before,),
+        )
+
+    # Blank stock
+
+    async def receive_blanks(
+        self, kind: str, serials: Sequence[str], person_id: int, audit: AuditEntry
+    ) -> None:
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            await self._db.executemany(
+                "INSERT INTO blank (serial, kind, received_by, updated_at) VALUES (?, ?, ?, ?)",
+                [(serial, kind, person_id, audit.at) for serial in serials],
+            )
+            await self._events(serials, "receive", person_id, None, audit_id, audit.at)
+
+    async def issue_blanks(
+        self,
+        request_id: int,
+        school_id: int,
+        kind: str,
+        serials: Sequence[str],
+        person_id: int,
+        audit: AuditEntry,
+    ) -> None:
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            await self._events(
+                serials, "issue", person_id, school_id, audit_id, audit.at, request_id=request_id
+            )
+            cursor = await self._db.executemany(
+                "UPDATE blank SET state = '已发放', issued_by = ?, school_id = ?, request_id = ?,"
+                " updated_at = ? WHERE serial = ? AND kind = ? AND state = '在库'",
+                [(person_id, school_id, request_id, audit.at, s, kind) for s in serials],
+            )
+            if cursor.rowcount != len(serials):
+                raise Conflict("stock.not_in_stock")
+
+    async def print_blanks(
+        self,
+        school_id: int,
+        printed: Sequence[tuple[str, int]],
+        person_id: int | None,
+        audit: AuditEntry,
+    ) -> None:
+        """Record (serial, graduate id) printings; the database refuses a blank printed twice."""
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            for serial, graduate_id in printed:
+                await self._events(
+                    [serial],
+                    "print",
+                    person_id,
+                    school_id,
+                    audit_id,
+                    audit.at,
+                    graduate_id=graduate_id,
+                )
+            await self._db.executemany(
+                "UPDATE blank SET state = '已打印', graduate_id = ?, updated_at = ?"
+                " WHERE serial = ?",
+                [(gid, audit.at, serial) for serial, gid in printed],
+            )
+            await self._db.executemany(
+                "UPDATE graduate SET printed_at = ? WHERE id = ?",
+                [(audit.at, gid) for _, gid in printed],
+            )
+
+    async def void_blank(
+        self, serial: str, reason: str, person_id: int | None, audit: AuditEntry
+    ) -> None:
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            blank = await self.blank(serial)
+            if blank is None or blank["state"] not in ("已发放", "已打印"):
+                raise Conflict("stock.not_voidable", serial=serial)
+            await self._events(
+                [serial], "void", person_id, blank["school_id"], audit_id, audit.at, reason=reason
+            )
+            await self._db.execute(
+                "UPDATE blank SET state = '已作废', updated_at = ? WHERE serial = ?",
+                (audit.at, serial),
+            )
+
+    async def return_blanks(
+        self, serials: Sequence[str], person_id: int, audit: AuditEntry
+    ) -> None:
+        async with self.transaction():
+            audit_id = await self.append_audit(audit)
+            cursor = await self._db.executemany(
+                "UPDATE blank SET state = '已退回', updated_at = ? WHERE serial = ?"
+                " AND state = '已作废'",
+                [(audit.at, serial) for serial in serials],
+            )
+            if cursor.rowcount != len(serials):
+                raise Conflict("stock.not_returnable")
+            await self._events(serials, "return", person_id, None, audit_id, audit.at)
+
+    async def _events(
+        self,
+        serials: Sequence[str],
+        event: str,
+        person_id: int | None,
+        school_id: int | None,
+        audit_id: int,
+        at: str,
+        *,
+        request_id: int | None = None,
+        graduate_id: int | None = None,
+        reason: str | None = None,
+    ) -> None:
+        await self._db.executemany(
+            "INSERT INTO blank_event (serial, event, person_id, school_id, request_id,"
+            " graduate_id, reason, audit_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (s, event, person_id, school_id, request_id, graduate_id, reason, audit_id, at)
+                for s in serials
+            ],
+        )
+
+    async def blank(self, serial: str) -> aiosqlite.Row | None:
+        return await self._one("SELECT * FROM blank WHERE serial = ?", (serial,))
+
+    async def existing_serials(self, serials: Sequence[str]) -> set[str]:
+        rows = await self._all_in(
+            "SELECT serial FROM blank WHERE serial IN ({marks})", list(serials)
+        )
+        return {row[0] for row in rows}
+
+    async def blank_events(self, serial: str) -> list[BlankEvent]:
+        rows = await self._all(
+            "SELECT e.at, e.event, p.name AS by, o.name AS school, g.cert_no, e.reason"
+            " FROM blank_event e LEFT JOIN person p ON p.id = e.person_id"
+            " LEFT JOIN org o ON o.id = e.school_id"
+            " LEFT JOIN graduate g ON g.id = e.graduate_id"
+            " WHERE e.serial = ? ORDER BY e.id",
+            (serial,),
+        )
+        return [BlankEvent(**dict(row)) for row in rows]
+
+    async def blank_balance(self, school_id: int | None) -> list[tuple[str, str, int]]:
+        """(kind, state, count), optionally of one school's blanks."""
+        where, params = ("WHERE school_id = ?", [school_id]) if school_id else ("", [])
+        rows = await self._all(
+            f"SELECT kind, state, COUNT(*) FROM blank {where} GROUP BY kind, state"
+            " ORDER BY kind, state",
+            params,
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    async def issued_for_request(self, request_id: int) -> int:
+        row = await self._one(
+            "SELECT COUNT(*) FROM blank_event WHERE request_id = ? AND event = 'issue'",
+            (request_id,),
+        )
+        return int(row[0]) if row else 0
+
+
+def _graduate_where(school_id: int | None, term: str | None) -> tuple[str, list[Any]]:
+    conditions: list[str] = ["1 = 1"]
+    params: list[Any] = []
+    if school_id is not None:
+        conditions.append("g.school_id = ?")
+        params.append(school_id)
+    if term:
+        conditions.append("g.graduated = ?")
+        params.append(term)
+    return "WHERE " + " AND ".join(conditions), params
