@@ -109,9 +109,11 @@ async def wecom_world(
     fake: FakeWeCom,
     signing: SigningStep | None = None,
     limits: Limits | None = None,
+    load: Callable[[Issuance], Awaitable[list[Invite]]] = demo.load,
     **overrides: Any,
 ) -> AsyncIterator[World]:
-    """Demo data, the web part with /wecom/callback on a free port, the channel running."""
+    """Demo data (`load`: the X-certificate demo unless given), the web part with
+    /wecom/callback on a free port, the channel running."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
@@ -119,7 +121,7 @@ async def wecom_world(
     settings = wecom_settings(home, fake, **overrides)
     store = await Store.open(settings.database_path)
     issuance = Issuance(store, settings)
-    invites = await demo.load(issuance)
+    invites = await load(issuance)
     fake.members.update(MEMBERS)
     fake.callback_url = base_url + callback.PATH
     doorbell = callback.Doorbell()

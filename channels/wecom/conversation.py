@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from channels.wecom import cards, oauth
+from channels.wecom import cards, graduation, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -43,6 +43,7 @@ from issuance.chat.actions import (
     parse,
 )
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
+from issuance.graduation.desk import is_graduation
 from issuance.store import Inbound
 from issuance.xcert import broadcasting, desk, listing, notices, stamping
 from issuance.xcert.archive import write_batch_archives
@@ -145,8 +146,12 @@ async def help_command(turn: Turn, args: list[str]) -> None:
 
 
 async def pending(turn: Turn, args: list[str]) -> None:
-    """待签发: the batches with their counts, and cards to open one."""
+    """待签发: the batches with their counts, and cards to open one (for graduation people,
+    the declarations and requests waiting for them)."""
     actor = await turn.need_actor()
+    if is_graduation(actor):
+        await graduation.pending(turn)
+        return
     await turn.show(screens.pending_list(await turn.issuance.visible_batches(actor)))
 
 
@@ -284,6 +289,8 @@ async def _click(turn: Turn, key: str) -> None:
             await create_lists(turn, key, plan)
         case Broadcast(plan):
             await broadcast_plan(turn, key, plan)
+        case action if isinstance(action, graduation.ACTIONS):
+            await graduation.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -466,6 +473,8 @@ _ANSWERS: dict[str, Answer] = {
     "verify": _verify_given,
     "fix": _value_given,
     "flag": _note_given,
+    graduation.RETURN: graduation.reason_given,
+    graduation.ISSUE: graduation.first_serial_given,
 }
 
 # What the app's menu sends for each command (the same words a member types).
