@@ -140,8 +140,11 @@ async def bind(turn: Turn, args: list[str]) -> None:
 
 async def help_command(turn: Turn, args: list[str]) -> None:
     person = await turn.actor()
-    role = person.role if person else "guest"
-    key = {"负责人": "head", "业务管理员": "staff", "签发人": "evaluator"}.get(role, "guest")
+    if person is not None and is_graduation(person):
+        key = "graduation"
+    else:
+        role = person.role if person else "guest"
+        key = {"负责人": "head", "业务管理员": "staff", "签发人": "evaluator"}.get(role, "guest")
     await turn.say(turn.text(f"wecom.help.{key}"))
 
 

@@ -58,3 +58,8 @@ async def test_a_declaration_returned_redeclared_and_approved_on_wecom(grad: Wor
     (approved,) = await world.click("fuzhou", city, "审批通过", replies=1)
     assert "已审批" in approved.text
     assert await world.store.request_counts(request_id) == {"已审批": PER_SCHOOL}
+
+
+async def test_graduation_people_get_their_own_help(grad: World) -> None:
+    (reply,) = await grad.say("leader_fuzhou", "帮助")
+    assert "毕业证申报" in reply.text and "退回" in reply.text
