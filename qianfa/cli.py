@@ -7,7 +7,9 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +21,7 @@ from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation.importing import import_graduates, notes
 from issuance.store import RecordFilter
+from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
@@ -253,7 +256,7 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any,
         text = t(
             f"cli.verify.{answer.status}",
             **asdict(answer),
-            id_number=mask(args.id_number.strip().upper()),
+            id_number=mask(unicodedata.normalize("NFKC", args.id_number).strip().upper()),
         )
         if answer.status != "valid":
             raise NotValid(result, text)
@@ -432,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))
-        result, text = asyncio.run(args.func(args, settings))
+        result, text = _run_command(args, settings)
     except KeyboardInterrupt:
         return 130
     except (DomainError, SettingsError, OSError) as error:
@@ -450,6 +453,15 @@ def main(argv: list[str] | None = None) -> int:
     if result is not None or text:
         _emit(args, result, text)
     return 0
+
+
+def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """Run the command; a database locked past the busy timeout becomes a "busy" message."""
+    try:
+        return asyncio.run(args.func(args, settings))
+    except sqlite3.Error as error:
+        # Locked past the busy timeout, or any other database failure: one line, not a traceback.
+        raise StoreUnavailable.of(settings.database_path, error) from error
 
 
 def _emit(args: argparse.Namespace, result: Any, text: str) -> None:

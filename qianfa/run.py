@@ -8,6 +8,7 @@ import logging
 import signal
 from typing import Any
 
+from issuance.core.errors import DomainError
 from issuance.core.settings import Settings, SettingsError
 from issuance.store.opening import open_store
 
@@ -20,6 +21,7 @@ MODULES = {
     "worker": ("worker.serve",),
 }
 PARTS = tuple(MODULES)
+WEBHOOK_PAIR = {"web", "bot"}
 
 
 def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
@@ -27,7 +29,7 @@ def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
     the webhook updates and WeCom callbacks the web part receives for the chat part."""
     shared: dict[str, dict[str, Any]] = {}
     routes: list[Any] = []
-    if {"web", "bot"} <= parts and settings.telegram_webhook_url:
+    if parts >= WEBHOOK_PAIR and settings.telegram_webhook_url:
         from channels.telegram.webhook import Inbox
         from channels.telegram.webhook import routes as telegram_routes
 
@@ -52,25 +54,36 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     if not settings.secret_key:
         # Signed links (QR codes, CSRF) need it; fail now, not on the first certificate.
         raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
+    if settings.telegram_webhook_url and settings.telegram_token and len(parts & WEBHOOK_PAIR) == 1:
+        # The web part hands webhook updates to the bot in memory: both must share one process.
+        raise DomainError("run.webhook_split")
+    modules = {}
+    for name, module_names in MODULES.items():
+        if name not in parts:
+            continue
+        for module_name in module_names:
+            try:
+                modules[module_name] = importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                log.warning("%s is not part of this build; skipping it", module_name)
+    # A part may check what it needs (the web part: its port) before anything starts.
+    for module in modules.values():
+        check = getattr(module, "check_can_start", None)
+        if check is not None:
+            check(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     store = await open_store(settings)
     try:
-        servers = []
         shared = wiring(settings, parts)
-        for name, module_names in MODULES.items():
-            if name not in parts:
-                continue
-            for module_name in module_names:
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError:
-                    log.warning("%s is not part of this build; skipping it", module_name)
-                    continue
-                serving = module.serve(settings, store, stop, **shared.get(module_name, {}))
-                servers.append(asyncio.create_task(serving, name=module_name))
+        servers = [
+            asyncio.create_task(
+                module.serve(settings, store, stop, **shared.get(name, {})), name=name
+            )
+            for name, module in modules.items()
+        ]
         log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
         done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,9 +17,10 @@ from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
 from web import signing, verification
-from web.context import WebContext, context, html
-from web.pages import message_page, static_files
-from web.security import SecurityHeadersMiddleware
+from web.bodylimit import BodyLimitMiddleware
+from web.context import MAX_BODY, WebContext, context, html
+from web.pages import MessageKind, message_page, static_files
+from web.security import SecurityHeadersMiddleware, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,27 @@ async def healthz(request: Request) -> JSONResponse:
 async def server_error(request: Request, exc: Exception) -> Response:
     """A plain Chinese error page; the traceback goes to the log, never to the client."""
     log.error("web: unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return html(message_page("error"), 500, private=True)
+    response = html(message_page("error"), 500, private=True)
+    # This handler answers outside the middleware stack, so the headers are added here.
+    embedding = request.app.state.settings.public_url.startswith("https://")
+    response.headers.update(security_headers(embedding))
+    return response
+
+
+_HTTP_ERRORS: dict[int, MessageKind] = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method",
+    413: "too_large",
+}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown page, wrong method, body too large) as Chinese pages."""
+    assert isinstance(exc, HTTPException)
+    response = html(message_page(_HTTP_ERRORS.get(exc.status_code, "error")), exc.status_code)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def build_app(
@@ -59,9 +81,13 @@ def build_app(
             Middleware(
                 SecurityHeadersMiddleware,
                 allow_telegram_embedding=settings.public_url.startswith("https://"),
-            )
+            ),
+            Middleware(BodyLimitMiddleware, limit=MAX_BODY),
         ],
-        exception_handlers={500: server_error},
+        exception_handlers={
+            500: server_error,
+            **{status: http_error for status in _HTTP_ERRORS},
+        },
     )
     app.state.web = web
     app.state.settings = settings

@@ -17,7 +17,19 @@ STATIC_PREFIX = "/static"
 SAMPLE_NAMES = 5
 
 VerifyStatus = Literal["valid", "void", "not_found"]
-MessageKind = Literal["expired", "used", "forged", "changed", "foreign", "rate_limited", "error"]
+MessageKind = Literal[
+    "expired",
+    "used",
+    "forged",
+    "changed",
+    "foreign",
+    "rate_limited",
+    "error",
+    "not_found",
+    "method",
+    "too_large",
+    "bad_request",
+]
 
 
 @dataclass(frozen=True)

@@ -32,22 +32,28 @@ def content_security_policy(frame_ancestors: Iterable[str] = ()) -> str:
     )
 
 
+def security_headers(allow_telegram_embedding: bool = False) -> dict[str, str]:
+    """CSP, nosniff, no-referrer, framing and permissions headers for every response."""
+    ancestors = TELEGRAM_FRAME_ANCESTORS if allow_telegram_embedding else ()
+    headers = {
+        "Content-Security-Policy": content_security_policy(ancestors),
+        "X-Content-Type-Options": "nosniff",
+        # Signing links carry a secret token: never leak it to another site in a Referer.
+        "Referrer-Policy": "no-referrer",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if not allow_telegram_embedding:
+        headers["X-Frame-Options"] = "DENY"
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """Pure ASGI middleware adding CSP, nosniff, no-referrer, framing and permissions headers."""
 
     def __init__(self, app: ASGIApp, allow_telegram_embedding: bool = False) -> None:
         self.app = app
-        ancestors = TELEGRAM_FRAME_ANCESTORS if allow_telegram_embedding else ()
-        self.headers = {
-            "Content-Security-Policy": content_security_policy(ancestors),
-            "X-Content-Type-Options": "nosniff",
-            # Signing links carry a secret token: never leak it to another site in a Referer.
-            "Referrer-Policy": "no-referrer",
-            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
-            "Cross-Origin-Opener-Policy": "same-origin",
-        }
-        if not allow_telegram_embedding:
-            self.headers["X-Frame-Options"] = "DENY"
+        self.headers = security_headers(allow_telegram_embedding)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request through, adding the headers to the response start."""
@@ -65,8 +71,11 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-# 18-character ID numbers, but not a run inside a longer digit string such as a certificate number.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}\d{3}[\dXx](?![0-9A-Za-z])")
+# 18-character ID numbers, but not a run inside a longer digit string such as a certificate number;
+# right after a URL escape (%20, %2C) the escape's hex digits do not count as part of the run.
+_ID_NUMBER = re.compile(
+    r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))(\d{6})\d{8}\d{3}[\dXx](?![0-9A-Za-z])"
+)
 _SIGN_PATH = re.compile(r"(/sign/)[^/?#\s\"']+")
 # The certificate QR link's tag (/c/…?t=…) stands in for an ID number: mask it too.
 _LINK_TAG = re.compile(r"([?&]t=)[^&#\s\"']+")

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
+import socket
 from collections.abc import Iterator, Sequence
 
 import uvicorn
 from starlette.routing import BaseRoute
 
+from issuance.core.errors import DomainError
 from issuance.core.settings import Settings
 from issuance.store import Store
 from web.app import build_app
@@ -24,6 +27,22 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def check_can_start(settings: Settings) -> None:
+    """Refuse at once, with one line naming it, when web.port is already taken."""
+    family = socket.AF_INET6 if ":" in settings.web_host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn binds with SO_REUSEADDR too: a port in TIME_WAIT is free, a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.web_host, settings.web_port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise DomainError(
+                    "run.port_taken", host=settings.web_host, port=settings.web_port
+                ) from None
+            raise
 
 
 async def serve(

@@ -62,7 +62,7 @@ async def sign_post(request: Request) -> Response:
     web = context(request)
     token = request.path_params["token"]
     if body_too_large(request):
-        return html(message_page("error"), 413, private=True)
+        return html(message_page("too_large"), 413, private=True)
     form = await request.form(max_part_size=MAX_FIELD)
     try:
         csrf.check(web.secret, request, str(form.get(csrf.FIELD, "")), _scope(token))

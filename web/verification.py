@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,7 +18,7 @@ from web.context import body_too_large, client_key, context, error_page, form_pa
 from web.pages import VerifyResult, message_page, verify_page
 
 SCOPE = "verify"
-_CERT_NO = re.compile(r"^\d{1,32}$")
+_CERT_NO = re.compile(r"^[0-9]{1,32}$")
 
 
 def verify_result(answer: Verification) -> VerifyResult:
@@ -50,10 +51,11 @@ async def verify_post(request: Request) -> Response:
     if limited:
         return limited
     if body_too_large(request):
-        return html(message_page("error"), 413)
+        return html(message_page("too_large"), 413)
     web = context(request)
     form = await request.form()
-    cert_no = str(form.get("cert_no", "")).strip()
+    # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
+    cert_no = unicodedata.normalize("NFKC", str(form.get("cert_no", ""))).strip()
     try:
         csrf.check(web.secret, request, str(form.get(csrf.FIELD, "")), SCOPE)
     except Invalid as error:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from types import ModuleType
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import NetworkError, TelegramError
@@ -123,11 +125,15 @@ async def running(
     signing: SigningStep | None = None,
     limits: Limits | None = None,
     webhook: bool = False,
+    shutdown: asyncio.Event | None = None,
 ) -> AsyncIterator[BotApp]:
-    """The bot receiving updates (long polling unless `webhook`) and the outbox sender running."""
+    """The bot receiving updates (long polling unless `webhook`) and the outbox sender running.
+
+    While Telegram is unreachable it keeps trying; `shutdown` set meanwhile raises NotStarted.
+    """
     app = build_application(settings, store, signing, limits, webhook)
     stop = asyncio.Event()
-    await _initialize(app)
+    await _initialize(app, shutdown or asyncio.Event())
     try:
         assert app.post_init is not None and app.post_shutdown is not None
         await app.post_init(app)  # run_polling would call it; we run the parts ourselves
@@ -152,14 +158,36 @@ async def running(
             await app.post_shutdown(app)
 
 
-async def _initialize(app: BotApp) -> None:
-    """Reach Telegram (getMe); while it is unreachable, keep trying rather than give up."""
+class NotStarted(Exception):
+    """Shutdown was asked for before Telegram could be reached."""
+
+
+async def _initialize(app: BotApp, shutdown: asyncio.Event) -> None:
+    """Reach Telegram (getMe); while it is unreachable, keep trying until `shutdown` is set."""
     delay = 1.0
     while True:
         try:
-            await app.initialize()
+            await _unless(shutdown, app.initialize())
             return
         except NetworkError as error:
             log.warning("bot: Telegram unreachable (%s); trying again in %.0fs", error, delay)
-            await asyncio.sleep(delay)
+            await _unless(shutdown, asyncio.sleep(delay))
             delay = min(delay * 2, 30.0)
+
+
+async def _unless(shutdown: asyncio.Event, step: Coroutine[Any, Any, None]) -> None:
+    """Await `step`, or cancel it and raise NotStarted as soon as `shutdown` is set."""
+    # In mainland China Telegram is usually unreachable: SIGTERM must not wait for it.
+    task = asyncio.ensure_future(step)
+    waiter = asyncio.ensure_future(shutdown.wait())
+    try:
+        await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if task.done():
+        task.result()
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, TelegramError, OSError):
+        await task
+    raise NotStarted

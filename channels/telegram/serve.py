@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 
-from channels.telegram.app import running
+from channels.telegram.app import NotStarted, running
 from channels.telegram.context import BotApp
 from channels.telegram.webhook import Inbox
 from issuance.core.catalog import t
@@ -32,7 +32,14 @@ async def serve(
     if webhook and inbox is None:
         log.warning("bot: webhook mode needs the web part in this process (`qianfa run`)")
         inbox = Inbox()
-    async with running(settings, store, webhook=webhook) as app:
+    with contextlib.suppress(NotStarted):
+        await _serve(settings, store, stop, webhook, inbox)
+
+
+async def _serve(
+    settings: Settings, store: Store, stop: asyncio.Event, webhook: bool, inbox: Inbox | None
+) -> None:
+    async with running(settings, store, webhook=webhook, shutdown=stop) as app:
         if webhook:
             await app.bot.set_webhook(
                 settings.telegram_webhook_url,

@@ -40,8 +40,9 @@ def routes(settings: Settings, inbox: Inbox) -> list[Route]:
     secret = str(settings.telegram_webhook_secret)
 
     async def receive(request: Request) -> Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not secret or not hmac.compare_digest(given, secret):
+        # Header values arrive as Latin-1 text; compared as bytes, non-ASCII cannot raise.
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode("latin-1")
+        if not secret or not hmac.compare_digest(given, secret.encode("utf-8")):
             return Response(status_code=403)
         try:
             update = await request.json()
@@ -49,7 +50,11 @@ def routes(settings: Settings, inbox: Inbox) -> list[Route]:
             return Response(status_code=400)
         if not isinstance(update, dict):
             return Response(status_code=400)
-        await inbox.queue.put(update)
+        try:
+            inbox.queue.put_nowait(update)
+        except asyncio.QueueFull:
+            # The bot is not keeping up: Telegram retries later instead of the route hanging.
+            return Response(status_code=503)
         return Response(status_code=200)
 
     return [Route(path_of(settings), receive, methods=["POST"])]

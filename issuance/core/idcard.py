@@ -50,7 +50,8 @@ def parse_id_number(raw: str) -> IdNumber:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise Invalid("id.birth_date") from None
-    if born > date.today():
+    # Nobody born before 1900 sits a vocational exam; such a number is a typing error.
+    if born.year < 1900 or born > date.today():
         raise Invalid("id.birth_date")
     if check_character(value[:17]) != value[17]:
         raise Invalid("id.check_digit")

@@ -1,4 +1,9 @@
-"""Online handwritten signature (在线手写签名): check what the signing page sent."""
+"""Online handwritten signature (在线手写签名): check what the signing page sent.
+
+The pen strokes are the one source of truth: the stored image is drawn here from them, and the
+page's own PNG is only read for the pad's size. A black or noise PNG sent beside a few strokes
+therefore cannot become the signature.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from issuance.core.errors import Invalid
 
@@ -27,6 +32,11 @@ MIN_INK_SHARE_W, MIN_INK_SHARE_H = 0.15, 0.12
 # Ink pixels as a share of the pad area (with an absolute floor for small pads).
 MIN_INK_SHARE_AREA, MIN_INK_PIXELS = 0.001, 150
 INK_LEVEL = 160
+# The pad's height in CSS pixels (web/static/app.css .pad): the page's PNG is this many CSS
+# pixels high times the device pixel ratio, and the strokes are in CSS pixels.
+PAD_CSS_HEIGHT = 200
+LINE_WIDTH_CSS = 2.6
+INK = (16, 32, 58)
 
 _DATA_URL_PREFIX = "data:image/png;base64,"
 
@@ -36,7 +46,7 @@ Stroke = tuple[Point, ...]
 
 @dataclass(frozen=True)
 class SignatureInput:
-    """A checked signature: normalized PNG (white background), its SHA-256 and the pen strokes."""
+    """A checked signature: PNG drawn from the strokes, its SHA-256 and the pen strokes."""
 
     png: bytes
     sha256: str
@@ -54,8 +64,8 @@ def check_signature(png_data_url_or_bytes: str | bytes, strokes_json: str) -> Si
     """Validate a signature (PNG data URL or bytes + strokes JSON) or raise Invalid."""
     raw = _png_bytes(png_data_url_or_bytes)
     strokes = _parse_strokes(strokes_json)
-    image = _open_png(raw)
-    flat = _on_white(image)
+    pad = _open_png(raw)
+    flat = draw_strokes(strokes, pad.width, pad.height)
     _require_ink(flat)
     out = io.BytesIO()
     flat.save(out, format="PNG", optimize=True)
@@ -106,15 +116,31 @@ def _open_png(raw: bytes) -> Image.Image:
             image.load()
     except Invalid:
         raise
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
         raise Invalid("signature.not_png") from None
     return image
 
 
-def _on_white(image: Image.Image) -> Image.Image:
-    rgba = image.convert("RGBA")
-    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(background, rgba).convert("RGB")
+def draw_strokes(strokes: tuple[Stroke, ...], width: int, height: int) -> Image.Image:
+    """The strokes drawn as the pad draws them (round pen, dark ink) on a white pad of this size."""
+    scale = height / PAD_CSS_HEIGHT
+    pen = max(1, round(LINE_WIDTH_CSS * scale))
+    radius = pen / 2
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        points = [(x * scale, y * scale) for x, y, _ in stroke]
+        if len(points) > 1:
+            draw.line(points, fill=INK, width=pen, joint="curve")
+        for x, y in (points[0], points[-1]):
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=INK)
+    return image
 
 
 def _require_ink(image: Image.Image) -> None:

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import re
+import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,6 +34,7 @@ from tqdm import tqdm
 
 from issuance.core.catalog import DEFAULT_LOCALE
 from issuance.core.errors import DomainError, Invalid
+from issuance.formats.xlsx_check import XlsxLimits, check_xlsx
 
 Format = Literal["xlsx", "csv"]
 Row = tuple[int, dict[str, str]]
@@ -47,6 +49,26 @@ _EXCEL_EXACT_DIGITS = 15
 _WIDTH_SAMPLE_ROWS = 100
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 _LIST_SEPARATOR = "、"
+
+# Bounds on what one import file may hold, checked before and while reading, so that a hostile
+# file costs at most a few hundred MB of memory. 100,000 results rows fit with room to spare.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2000
+# A CSV line longer than this cannot be a row of at most MAX_COLUMNS cells of MAX_CELL_CHARS.
+_MAX_LINE_CHARS = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
+XLSX_LIMITS = XlsxLimits(
+    max_entries=1000,
+    max_uncompressed=512 * 1024 * 1024,
+    max_ratio=200,
+    max_rows=MAX_ROWS,
+    max_columns=MAX_COLUMNS,
+)
+
+
+class NumberText(str):
+    """A cell's text that was stored in the spreadsheet as a number (Excel may have rounded it)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,9 @@ class Table:
 def read_table(path: Path, columns: Sequence[Column]) -> Table:
     """Open a .csv or .xlsx file, check its header row against `columns`, stream its rows."""
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise Invalid("tabular.unsupported_type", suffix=path.suffix or path.name)
+    _check_file(path)
     if suffix == ".csv":
         raw, total, close = _open_csv(path)
     elif suffix == ".xlsx":
@@ -113,6 +138,18 @@ def read_table(path: Path, columns: Sequence[Column]) -> Table:
     if total is not None:
         total = max(total - header_row, 0)
     return Table(columns, headers, total, _records(raw, positions, columns, close), close)
+
+
+def _check_file(path: Path) -> None:
+    """Only a regular file of bounded size: not a device, FIFO or folder (they never end)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise Invalid("tabular.missing", name=path.name) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise Invalid("tabular.not_regular", name=path.name)
+    if info.st_size > MAX_FILE_BYTES:
+        raise Invalid("tabular.too_large", limit=MAX_FILE_BYTES // (1024 * 1024))
 
 
 def _first_filled(raw: Iterator[RawRow]) -> RawRow:
@@ -165,11 +202,24 @@ def _records(
     """Data rows as {key: text}, blank rows skipped; closes the file when done."""
     absent = {column.key: "" for column in columns if column.key not in positions}
     picks = list(positions.items())
+    headers = {column.key: column.header_zh for column in columns}
     try:
         for number, cells in raw:
             if not any(cells):
                 continue
+            if number > MAX_ROWS + 1:
+                raise Invalid("tabular.too_many_rows", limit=MAX_ROWS)
             width = len(cells)
+            if width > MAX_COLUMNS:
+                raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=number)
+            for key, i in picks:
+                if i < width and len(cells[i]) > MAX_CELL_CHARS:
+                    raise Invalid(
+                        "tabular.cell_too_long",
+                        limit=MAX_CELL_CHARS,
+                        row=number,
+                        column=headers[key],
+                    )
             record = {key: cells[i] if i < width else "" for key, i in picks}
             record.update(absent)
             yield number, record
@@ -181,11 +231,43 @@ def _open_csv(path: Path) -> tuple[Iterator[RawRow], int | None, Callable[[], No
     """Numbered rows of stripped cell texts, an estimated row count, and a closer."""
     encoding, lines = _detect_encoding(path)
     stream = path.open(encoding=encoding, newline="")
-    rows = (
-        (number, [cell.strip() for cell in cells])
-        for number, cells in enumerate(csv.reader(stream), start=1)
-    )
-    return rows, lines, stream.close
+    return _csv_rows(stream, encoding), lines, stream.close
+
+
+def _csv_rows(stream: IO[str], encoding: str) -> Iterator[RawRow]:
+    """Rows of stripped cells; a malformed row (open quote, overlong line) is a row error."""
+    reader = csv.reader(_bounded_lines(stream), strict=True)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise Invalid("tabular.csv_malformed", row=number + 1) from None
+        number += 1
+        if encoding == "gb18030":
+            _refuse_utf8_in_gb18030(number, cells)
+        yield number, [cell.strip() for cell in cells]
+
+
+def _bounded_lines(stream: IO[str]) -> Iterator[str]:
+    for number, line in enumerate(stream, start=1):
+        if len(line) > _MAX_LINE_CHARS:
+            raise Invalid("tabular.line_too_long", row=number)
+        yield line
+
+
+def _refuse_utf8_in_gb18030(row: int, cells: list[str]) -> None:
+    """A cell pasted from a UTF-8 source into a GB18030 file decodes as mojibake: refuse it."""
+    for cell in cells:
+        if cell.isascii():
+            continue
+        try:
+            cell.encode("gb18030").decode("utf-8")
+        except UnicodeError:
+            continue
+        raise Invalid("tabular.mixed_encoding", row=row)
 
 
 def _detect_encoding(path: Path) -> tuple[str, int]:
@@ -219,7 +301,9 @@ def _open_xlsx(
 ) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
     """Numbered rows of the first sheet as cell texts, its row count, a closer."""
     # calamine (Rust) parses the sheet about 13x faster than openpyxl's streaming reader; it
-    # holds the sheet in memory, which the importer does with the rows anyway.
+    # holds the sheet in memory, which the importer does with the rows anyway. It trusts the
+    # file's cell references and sizes, so those are checked first.
+    check_xlsx(path, XLSX_LIMITS)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except (CalamineError, OSError, IndexError, ValueError):
@@ -240,11 +324,11 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
-        return str(value)
+        return NumberText(value)
     if isinstance(value, float):
         if value.is_integer():
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
+            return NumberText(int(value))
+        return NumberText(format(Decimal(repr(value)), "f"))
     if isinstance(value, datetime):
         if value.time() == time():
             return value.date().isoformat()

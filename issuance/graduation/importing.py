@@ -14,11 +14,24 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
-from issuance.formats.tabular import Column, RowError, RowErrors, progress, read_table
+from issuance.formats.tabular import (
+    Column,
+    NumberText,
+    RowError,
+    RowErrors,
+    progress,
+    read_table,
+)
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
-from issuance.xcert.importing import ImportReport, _Checker, _header_checked
+from issuance.xcert.importing import (
+    _PERSON_NAME_MAX,
+    ImportReport,
+    _Checker,
+    _header_checked,
+    _plain_text,
+)
 
 GRADUATE_COLUMNS = (
     Column("name", "姓名", "name"),
@@ -90,10 +103,14 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
     with read_table(path, GRADUATE_COLUMNS) as table:
         checker = _Checker(table, locale)
         warnings = RowErrors(table, locale)
-        rows = list(progress(table, table.total, t("import.progress", locale)))
+        read = progress(table, table.total, t("import.progress", locale))
+        rows = [(row, v) for row, v in read if _plain_text(checker, row, v, _PERSON_NAME_MAX)]
     schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
     numbers: dict[int, str] = {}
     for row, v in rows:
+        if isinstance(v.get("id_number"), NumberText):
+            checker.fail(row, "id_number", "import.id_numeric")
+            continue
         parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
         if parsed is not None:
             numbers[row] = parsed.value

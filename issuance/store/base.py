@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from issuance.core.errors import DomainError
 from issuance.store.anchor import AuditAnchor
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,22 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+class StoreUnavailable(DomainError):
+    """The database cannot be opened or stays locked: a message for the operator, not a bug."""
+
+    @classmethod
+    def of(cls, path: Path, error: BaseException) -> StoreUnavailable:
+        """The error explaining why `path` is unusable (busy, or not openable)."""
+        if is_locked(error):
+            return cls("store.busy", path=path)
+        return cls("store.open_failed", path=path, why=error)
+
+
+def is_locked(error: BaseException) -> bool:
+    """Whether SQLite gave up waiting for another writer (busy timeout exceeded)."""
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+
+
 class BaseStore:
     """One aiosqlite connection; every method runs in a transaction that rolls back on error."""
 
@@ -68,22 +85,28 @@ class BaseStore:
         upto: int | None = None,
     ) -> Any:
         """Open (creating if needed) the database at `path` and migrate it to the latest schema."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = aiosqlite.Row
-        for pragma in (
-            "PRAGMA busy_timeout = 15000",
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA synchronous = NORMAL",
-        ):
-            await db.execute(pragma)
-        store = cls(db, clock)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise StoreUnavailable.of(path, error) from error
+        try:
+            db.row_factory = aiosqlite.Row
+            for pragma in (
+                "PRAGMA busy_timeout = 15000",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA synchronous = NORMAL",
+            ):
+                await db.execute(pragma)
+            store = cls(db, clock)
             await store._migrate(upto)
-        except BaseException:
+        except BaseException as error:
+            # aiosqlite's worker thread keeps the process alive until the connection is closed.
             await db.close()
-            raise
+            if isinstance(error, sqlite3.OperationalError):
+                raise StoreUnavailable.of(path, error) from error
+            raise  # a damaged file (not a database, malformed): the caller says so
         return store
 
     async def close(self) -> None:

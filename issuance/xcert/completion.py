@@ -16,7 +16,15 @@ from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
-from issuance.formats.tabular import Column, RowError, RowErrors, read_table, write_table_bytes
+from issuance.core.text import has_bad_characters
+from issuance.formats.tabular import (
+    Column,
+    NumberText,
+    RowError,
+    RowErrors,
+    read_table,
+    write_table_bytes,
+)
 from issuance.store import Problem
 from issuance.xcert import notices
 from issuance.xcert.records import STUDENT_TYPES
@@ -90,11 +98,15 @@ def clean_value(field: str, raw: str) -> str:
     """A corrected value, validated for its field (ID numbers by GB 11643)."""
     value = raw.strip()
     if field == "id_number":
+        if isinstance(raw, NumberText):
+            raise Invalid("import.id_numeric")
         return parse_id_number(value).value
     if field == "student_type":
         if value not in STUDENT_TYPES:
             raise Invalid("completion.bad_student_type", choices="、".join(STUDENT_TYPES))
         return value
+    if has_bad_characters(value):
+        raise Invalid("import.bad_text")
     if not value or len(value) > MAX_NAME or any(c.isdigit() for c in value):
         raise Invalid("completion.bad_name", limit=MAX_NAME)
     return value

@@ -79,14 +79,15 @@ def students(seed: int = 2020) -> list[tuple[str, str]]:
 def signature_png(seed: int) -> tuple[bytes, str]:
     """A handwriting-like squiggle and its stroke data, standing in for a signer's pen."""
     rng = random.Random(seed)
-    image = Image.new("RGBA", (600, 240), (255, 255, 255, 0))
+    # A pad 200 CSS pixels high at device pixel ratio 1, as the signing page's canvas.
+    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
     strokes = []
     for stroke in range(3):
         points = []
         for step in range(40):
             x = 60 + stroke * 160 + step * 3.5
-            y = 120 + 50 * math.sin(step / 4 + stroke) + rng.uniform(-4, 4)
+            y = 100 + 50 * math.sin(step / 4 + stroke) + rng.uniform(-4, 4)
             points.append([round(x, 1), round(y, 1), step * 16])
         draw.line([(p[0], p[1]) for p in points], fill=(20, 20, 60, 255), width=5)
         strokes.append(points)

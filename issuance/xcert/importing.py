@@ -17,7 +17,17 @@ from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
-from issuance.formats.tabular import Column, Row, RowError, RowErrors, Table, progress, read_table
+from issuance.core.text import NAME_MAX, has_bad_characters
+from issuance.formats.tabular import (
+    Column,
+    NumberText,
+    Row,
+    RowError,
+    RowErrors,
+    Table,
+    progress,
+    read_table,
+)
 from issuance.store import Store
 from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
 
@@ -55,6 +65,10 @@ _PHONE = re.compile(r"^1\d{10}$")
 _PROVINCE_ROLES = (Role.KEEPER, Role.DISTRIBUTOR)
 _SCHOOL_LEVELS = ("技师学院", "高级技工学校", "技工学校")
 _YES_NO = {"是": 1, "否": 0}
+# Longest accepted value: people's names are short, organization names and the rest one line.
+_PERSON_NAME_MAX = {"name": NAME_MAX}
+_ORG_NAME_MAX = {"name": 100}
+_MAX_OTHER = 200
 
 
 class ResultRow(NamedTuple):
@@ -124,29 +138,55 @@ def _header_checked(importer: Importer) -> Importer:
         try:
             return await importer(store, path, locale)
         except Invalid as error:
-            if error.key != "tabular.missing_columns":
-                raise
-            message = t("import.missing_column", locale)
-            errors = tuple(
-                RowError(error.params["row"], c, message) for c in error.params["missing"]
-            )
-            return ImportReport(0, errors)
+            if error.key == "tabular.missing_columns":
+                message = t("import.missing_column", locale)
+                errors = tuple(
+                    RowError(error.params["row"], c, message) for c in error.params["missing"]
+                )
+                return ImportReport(0, errors)
+            if "row" in error.params:
+                # A row the reader could not take (open quote, overlong cell): report it like
+                # a bad cell, so `--json` and the chat still get the usual report.
+                column = error.params.get("column", "")
+                failed = RowError(error.params["row"], column, error.message(locale))
+                return ImportReport(0, (failed,))
+            raise
 
     return checked
 
 
-def _read(path: Path, columns: Sequence[Column], locale: str) -> tuple[_Checker, list[Row]]:
+def _read(
+    path: Path, columns: Sequence[Column], locale: str, limits: dict[str, int]
+) -> tuple[_Checker, list[Row]]:
     """Every data row of the file, and a checker for reporting bad cells in it."""
     with read_table(path, columns) as table:
         checker = _Checker(table, locale)
         rows = list(progress(table, table.total, t("import.progress", locale)))
-    return checker, rows
+    return checker, [
+        (row, values) for row, values in rows if _plain_text(checker, row, values, limits)
+    ]
+
+
+def _plain_text(
+    checker: _Checker, row: int, values: dict[str, str], limits: dict[str, int]
+) -> bool:
+    """Whether every cell is visible text of bounded length; bad ones are reported."""
+    ok = True
+    for key, value in values.items():
+        limit = limits.get(key, _MAX_OTHER)
+        if has_bad_characters(value):
+            checker.fail(row, key, "import.bad_text")
+            ok = False
+        elif len(value) > limit:
+            checker.fail(row, key, "import.too_long", limit=limit)
+            ok = False
+    return ok
 
 
 @_header_checked
 async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import organizations (机构)."""
-    checker, table = _read(path, ORG_COLUMNS, locale)
+    checker, table = _read(path, ORG_COLUMNS, locale, _ORG_NAME_MAX)
     seen: dict[str, int] = {}
     rows = []
     for row, v in table:
@@ -185,6 +225,11 @@ async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportRep
             if seq in school_seqs:
                 checker.fail(seen[code], "school_seq", "import.school_seq_taken")
             school_seqs.add(seq)
+    parents = {code: parent for code, _, _, _, parent, *_ in rows if parent}
+    for code in parents:
+        cycle = _parent_cycle(code, parents)
+        if cycle:
+            checker.fail(seen[code], "parent", "import.parent_cycle", chain=" → ".join(cycle))
     return await _finish(checker, rows, store.insert_orgs)
 
 
@@ -209,10 +254,20 @@ def _graduation_org_fields(
     return None, None, 0
 
 
+def _parent_cycle(code: str, parents: dict[str, str]) -> list[str] | None:
+    """The chain code → parent → … back to code, if following parents in the file loops."""
+    chain = [code]
+    current = parents.get(code)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return [*chain, code] if current == code else None
+
+
 @_header_checked
 async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import people (人员) with their roles; a school gets exactly one 负责人."""
-    checker, rows = _read(path, PEOPLE_COLUMNS, locale)
+    checker, rows = _read(path, PEOPLE_COLUMNS, locale, _PERSON_NAME_MAX)
     orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
     known_phones = await store.people_by_phone(v["phone"] for _, v in rows if v.get("phone"))
     heads = await store.orgs_with_head()
@@ -257,12 +312,15 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
 @_header_checked
 async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
     """Import exam results (考核结果); students and plans are created as needed."""
-    checker, rows = _read(path, RESULT_COLUMNS, locale)
+    checker, rows = _read(path, RESULT_COLUMNS, locale, _PERSON_NAME_MAX)
     codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
     orgs = await store.orgs_by_code(codes)
     plans = await store.plans_by_name()
     numbers: dict[int, str] = {}
     for row, v in rows:
+        if isinstance(v.get("id_number"), NumberText):
+            checker.fail(row, "id_number", "import.id_numeric")
+            continue
         parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
         if parsed is not None:
             numbers[row] = parsed.value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,6 +15,7 @@ from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
 from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
+from issuance.core.text import REASON_MAX, checked_text
 from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.statuses import (
@@ -291,6 +293,7 @@ class Issuance:
         reason = reason.strip()
         if not reason:
             raise Invalid("void.reason_required")
+        reason = checked_text(reason, REASON_MAX, "void.reason_bad_text", "void.reason_too_long")
         record = await self.store.record_by_cert_no(cert_no.strip())
         if record is None:
             raise NotFound("void.unknown", cert_no=cert_no)
@@ -308,13 +311,11 @@ class Issuance:
 
     async def verify(self, cert_no: str, id_number: str) -> Verification:
         """证书查验: the same answer for an unknown number and a wrong ID number."""
-        cert_no = cert_no.strip()
+        # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
+        cert_no = unicodedata.normalize("NFKC", cert_no).strip()
+        id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
         record = await self.store.record_by_cert_no(cert_no)
-        if (
-            record is None
-            or record.id_number != id_number.strip().upper()
-            or record.status != CONFIRMED
-        ):
+        if record is None or record.id_number != id_number or record.status != CONFIRMED:
             return Verification("not_found", cert_no)
         certificate = await self.store.certificate_of(record.id)
         return Verification(

@@ -38,7 +38,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     program = ("工业机器人操作与运维职业技能等级证书", "中级", "ISSUER2", PLAN_B, "SITEB", "已通过")
     numbers = [
         "11010519491231002X",
-        "440524188001010014",
+        "440524198001010013",
         "610114200001011013",
         "21020220010101001X",
     ]

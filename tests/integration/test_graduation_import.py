@@ -190,3 +190,24 @@ def test_an_xlsx_reimport_corrects_graduates_and_keeps_history(tmp_path: Path) -
     run = qianfa(home, "import", "graduates", str(write(tmp_path / "again.csv", text)), "--json")
     assert run.code == 1
     assert {e["row"] for e in run.json()["errors"]} == {2, 3, 4}
+
+
+def test_hostile_graduate_cells_are_refused_like_other_imports(tmp_path: Path) -> None:
+    home = home_with_orgs(tmp_path)
+    path = tmp_path / "g.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER.strip().split(","))
+    sheet.append(line(0, name="学生\u202e0").strip().split(","))
+    sheet.append(line(1, major="专" * 300).strip().split(","))
+    numeric = line(2).strip().split(",")
+    numeric[1] = int(number(2)[:17])  # any number cell: Excel rounds 18-digit ones
+    sheet.append(numeric)
+    book.save(path)
+    run = qianfa(home, "import", "graduates", str(path), "--json")
+    assert run.code == 1
+    errors = {(e["row"], e["column"]): e["message"] for e in run.json()["errors"]}
+    assert set(errors) == {(2, "姓名"), (3, "专业名称"), (4, "身份证号")}
+    assert "文本" in errors[(4, "身份证号")]
+    assert sql(home, "SELECT COUNT(*) FROM graduate")[0][0] == 0

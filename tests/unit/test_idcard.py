@@ -10,7 +10,7 @@ from issuance.core.errors import Invalid
 from issuance.core.idcard import check_character, mask, mask_name, parse_id_number
 
 # Check characters worked by hand from the standard's weights: 1 0 X 9 8 7 6 5 4 3 2.
-VALID = ["11010519491231002X", "440524188001010014", "610114200001011013"]
+VALID = ["11010519491231002X", "440524198001010013", "610114200001011013"]
 
 
 @pytest.mark.parametrize("number", VALID)
@@ -43,12 +43,12 @@ def test_lower_case_x_is_accepted_and_stored_upper_case() -> None:
 
 
 def test_surrounding_spaces_are_trimmed() -> None:
-    assert parse_id_number("  440524188001010014\n").value == "440524188001010014"
+    assert parse_id_number("  440524198001010013\n").value == "440524198001010013"
 
 
 def test_full_width_digits_are_stored_as_ascii() -> None:
-    full_width = "４４０５２４１８８００１０１００１４"
-    assert parse_id_number(full_width).value == "440524188001010014"
+    full_width = "４４０５２４１９８００１０１００１３"
+    assert parse_id_number(full_width).value == "440524198001010013"
 
 
 def _with_check(first17: str) -> str:
@@ -79,7 +79,7 @@ def test_a_birth_date_in_the_future_is_refused() -> None:
     [
         "",
         "44052418800101001",  # 17 characters
-        "4405241880010100144",  # 19 characters
+        "4405241980010100134",  # 19 characters
         "44052418800101001A",  # letter other than X
         "X40524188001010014",  # X not last
         "4405241880010 0014",  # inner space
@@ -98,7 +98,7 @@ def test_sex_and_birth_date_are_read_from_the_number() -> None:
     number = parse_id_number("11010519491231002X")
     assert number.birth_date == date(1949, 12, 31)
     assert not number.is_male  # sequence 002 is even
-    assert parse_id_number("440524188001010014").is_male  # 001 is odd
+    assert parse_id_number("440524198001010013").is_male  # 001 is odd
 
 
 def test_masking_shows_the_first_six_and_last_four_as_the_platform_does() -> None:
@@ -113,3 +113,9 @@ def test_masking_a_short_value_hides_everything() -> None:
 def test_masking_a_name_keeps_the_family_name() -> None:
     assert mask_name("朱鹏飞") == "朱**"
     assert mask_name("") == ""
+
+
+def test_a_birth_year_before_1900_is_refused() -> None:
+    with pytest.raises(Invalid) as caught:
+        parse_id_number(_with_check("61011418500101101"))
+    assert caught.value.key == "id.birth_date"

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from issuance.core.catalog import has, t
 from issuance.core.errors import Invalid
-from issuance.formats.signature_image import MAX_PNG_BYTES, check_signature
+from issuance.formats.signature_image import MAX_PNG_BYTES, PAD_CSS_HEIGHT, check_signature
 
 W, H = 600, 240
 
@@ -67,23 +67,58 @@ def test_raw_png_bytes_are_accepted_too() -> None:
     assert check_signature(_png(_signature), json.dumps(_strokes())).width == W
 
 
-def test_an_empty_pad_is_refused_as_trivial() -> None:
-    assert _key(lambda: check_signature(_png(), json.dumps(_strokes()))) == "signature.trivial"
+def _scribble(points: list[tuple[float, float]], copies: int = 2) -> str:
+    """Strokes that all trace `points` (enough strokes and points to pass the counts)."""
+    per_stroke = max(len(points), 12)
+    stroke = [
+        [points[i % len(points)][0], points[i % len(points)][1], 16.0 * i]
+        for i in range(per_stroke)
+    ]
+    return json.dumps([stroke] * copies)
 
 
-def test_a_dot_is_refused_as_trivial() -> None:
-    dot = _png(lambda d: d.ellipse((300, 120, 306, 126), fill="black"))
-    assert _key(lambda: check_signature(dot, json.dumps(_strokes()))) == "signature.trivial"
+def _black(size: tuple[int, int] = (W, H)) -> bytes:
+    return _png(size=size, mode="RGB", draw=lambda d: d.rectangle((0, 0, *size), fill="black"))
+
+
+def _noise() -> bytes:
+    image = Image.frombytes("L", (W, H), bytes((i * 7919) % 251 for i in range(W * H)))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_stored_image_is_drawn_from_the_strokes_not_taken_from_the_page() -> None:
+    result = check_signature(_black(), json.dumps(_strokes()))
+    image = Image.open(io.BytesIO(result.png)).convert("L")
+    assert image.size == (W, H)
+    # Mostly white paper with dark ink along the strokes; none of the page's black square.
+    assert image.histogram()[255] > W * H * 0.9
+    x, y, _ = _strokes()[0][0]
+    scale = H / PAD_CSS_HEIGHT
+    assert image.getpixel((round(x * scale), round(y * scale))) < 100
+
+
+@pytest.mark.parametrize("png", [_black(), _noise()], ids=["black", "noise"])
+def test_a_black_or_noise_png_with_a_dot_for_strokes_is_refused(png: bytes) -> None:
+    dot = _scribble([(300, 100), (301, 100)])
+    assert _key(lambda: check_signature(png, dot)) == "signature.trivial"
 
 
 def test_a_straight_line_is_refused_as_trivial() -> None:
-    line = _png(lambda d: d.line((50, 120, 550, 120), fill="black", width=4))
-    assert _key(lambda: check_signature(line, json.dumps(_strokes()))) == "signature.trivial"
+    line = _scribble([(50 + 40 * i, 100) for i in range(12)])
+    assert _key(lambda: check_signature(_png(_signature), line)) == "signature.trivial"
 
 
-def test_a_thin_outline_with_little_ink_is_refused() -> None:
-    corners = _png(lambda d: d.point([(10, 10), (590, 230)], fill="black"))
-    assert _key(lambda: check_signature(corners, json.dumps(_strokes()))) == "signature.trivial"
+def test_two_far_points_with_little_ink_are_refused() -> None:
+    corners = json.dumps(
+        [[[x, y + (i % 2) / 2, 16.0 * i] for i in range(12)] for x, y in ((10, 10), (490, 190))]
+    )
+    assert _key(lambda: check_signature(_png(), corners)) == "signature.trivial"
+
+
+def test_an_empty_pad_with_real_strokes_is_drawn_from_the_strokes() -> None:
+    assert check_signature(_png(), json.dumps(_strokes())).width == W
 
 
 @pytest.mark.parametrize(

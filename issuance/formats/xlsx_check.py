@@ -1,0 +1,99 @@
+"""Inspect an .xlsx package before a reader allocates anything: zip bombs and giant ranges.
+
+A spreadsheet reader trusts the file: one cell at XFD1048576 makes it allocate the dense
+16384 x 1048576 range, and a 2 MB zip can inflate to gigabytes. This module reads the zip's
+directory and streams every XML part once (bounded), refusing the file before it is parsed.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from issuance.core.errors import Invalid
+
+_READ = 1 << 16
+# Cell and row references (<c r="B7">, <row r="7">) as written in sheet XML, but only the ones
+# that could exceed the bounds: two or more column letters, or a row number of six or more digits
+# starting at 2. A literal prefix keeps the scan at C speed; matches are checked exactly.
+_FAR_REF = re.compile(rb' r="([A-Z]{0,3})((?<=[A-Z]{2})[0-9]+|[2-9][0-9]{5}|[1-9][0-9]{6,})"')
+_DIMENSION = re.compile(rb'dimension ref="[A-Z$]*[0-9$]*:?\$?([A-Z]{1,3})\$?([0-9]{1,9})"')
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What one .xlsx may hold."""
+
+    max_entries: int
+    max_uncompressed: int
+    max_ratio: int
+    max_rows: int  # data rows, below the header row
+    max_columns: int
+
+
+def check_xlsx(path: Path, limits: XlsxLimits) -> None:
+    """Raise Invalid unless the package and its sheets stay within `limits`."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            entries = package.infolist()
+            _check_directory(entries, limits)
+            for entry in entries:
+                if entry.filename.endswith(".xml"):
+                    _scan_part(package, entry, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        raise Invalid("tabular.unreadable", name=path.name) from None
+
+
+def _check_directory(entries: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+    if len(entries) > limits.max_entries:
+        raise Invalid("tabular.xlsx_bomb")
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if total > limits.max_uncompressed:
+            raise Invalid("tabular.xlsx_bomb")
+        if entry.file_size > _READ and ratio > limits.max_ratio:
+            raise Invalid("tabular.xlsx_bomb")
+
+
+def _scan_part(package: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: XlsxLimits) -> None:
+    """Stream one XML part: its real inflated size, cell references and text runs, bounded."""
+    inflated = 0
+    tail = b""
+    with package.open(entry) as stream:
+        while chunk := stream.read(_READ):
+            inflated += len(chunk)
+            # The directory may lie about sizes; what actually inflates is what counts.
+            if (
+                inflated > limits.max_uncompressed
+                or inflated > max(entry.compress_size, 1) * limits.max_ratio + _READ
+            ):
+                raise Invalid("tabular.xlsx_bomb")
+            # A chunk without any tag end is one giant text run or tag: no spreadsheet has that,
+            # and refusing it bounds what the reader would hold for a single cell.
+            if b">" not in chunk:
+                raise Invalid("tabular.xlsx_bomb")
+            text = tail + chunk
+            cut = text.rfind(b">") + 1
+            _check_refs(text[:cut], limits)
+            tail = text[cut:]
+
+
+def _check_refs(xml: bytes, limits: XlsxLimits) -> None:
+    for pattern in (_DIMENSION, _FAR_REF):
+        for match in pattern.finditer(xml):
+            _check_ref(match.group(1), match.group(2), limits)
+
+
+def _check_ref(letters: bytes, digits: bytes, limits: XlsxLimits) -> None:
+    if int(digits) > limits.max_rows + 1:
+        raise Invalid("tabular.too_many_rows", limit=limits.max_rows)
+    column = 0
+    for letter in letters:
+        column = column * 26 + letter - 64
+    if column > limits.max_columns:
+        raise Invalid("tabular.too_many_columns", limit=limits.max_columns)
