@@ -33,42 +33,41 @@ async def add_schools(store: Store, count: int) -> None:
     plan = await store.plan(demo.PLAN)
     assert plan is not None
     now = store.now_iso()
-    db = store._db  # bulk set-up straight in SQL: not what is measured
     async with store.transaction():
+        db = store._db  # bulk set-up straight in SQL: not what is measured
         for n in range(count):
-            cursor = await db.execute(
-                "INSERT INTO org (code, name, kind) VALUES (?, ?, '试点院校')",
+            org = await store._insert(
+                "INSERT INTO org (code, name, kind) VALUES (?, ?, '试点院校') RETURNING id",
                 (f"B{n:08d}", f"压测学院{n}"),
             )
-            org = cursor.lastrowid
-            cursor = await db.execute(
-                "INSERT INTO person (name, phone, org_id, role) VALUES (?, ?, ?, '负责人')",
+            person = await store._insert(
+                "INSERT INTO person (name, phone, org_id, role) VALUES (?, ?, ?, '负责人')"
+                " RETURNING id",
                 (f"校长{n}", f"170{n:08d}", org),
             )
             await db.execute(
                 "INSERT INTO chat_account (channel, account, person_id, language, bound_at)"
                 " VALUES ('telegram', ?, ?, 'zh', ?)",
-                (str(FIRST_CHAT + n), cursor.lastrowid, now),
+                (str(FIRST_CHAT + n), person, now),
             )
-            cursor = await db.execute(
+            student = await store._insert(
                 "INSERT INTO student (id_number, name, student_type, school_id)"
-                " VALUES (?, ?, '院校学生', ?)",
+                " VALUES (?, ?, '院校学生', ?) RETURNING id",
                 (f"BENCH{n:013d}", f"学生{n}", org),
             )
-            cursor = await db.execute(
+            result = await store._insert(
                 "INSERT INTO exam_result (student_id, plan_id, site_id, passed)"
-                " VALUES (?, ?, ?, 1)",
-                (cursor.lastrowid, plan.id, org),
+                " VALUES (?, ?, ?, 1) RETURNING id",
+                (student, plan.id, org),
             )
-            result = cursor.lastrowid
-            cursor = await db.execute(
-                "INSERT INTO batch (plan_id, site_id, created_at) VALUES (?, ?, ?)",
+            batch = await store._insert(
+                "INSERT INTO batch (plan_id, site_id, created_at) VALUES (?, ?, ?) RETURNING id",
                 (plan.id, org, now),
             )
             await db.execute(
                 "INSERT INTO record (batch_id, result_id, cert_no, status, updated_at)"
                 " VALUES (?, ?, ?, '培训评价组织待签发', ?)",
-                (cursor.lastrowid, result, f"9{n:022d}", now),
+                (batch, result, f"9{n:022d}", now),
             )
 
 

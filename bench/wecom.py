@@ -60,24 +60,25 @@ async def outbound(fake: FakeWeCom, home: Path, count: int) -> None:
         members = [f"out{n:06d}" for n in range(count)]
         fake.members.update(members)
         now = store.now_iso()
-        db = store._db  # bulk set-up straight in SQL: not what is measured
+        # bulk set-up straight in SQL: not what is measured
         async with store.transaction():
             for n, member in enumerate(members):
-                cursor = await db.execute(
-                    "INSERT INTO person (name, phone, org_id, role) VALUES (?, ?, ?, '业务管理员')",
+                person_id = await store._insert(
+                    "INSERT INTO person (name, phone, org_id, role) VALUES (?, ?, ?, '业务管理员')"
+                    " RETURNING id",
                     (f"干事{n}", f"171{n:08d}", head.org_id),
                 )
-                await db.execute(
+                await store._db.execute(
                     "INSERT INTO chat_account (channel, account, person_id, language, bound_at)"
                     " VALUES ('wecom', ?, ?, 'zh', ?)",
-                    (member, cursor.lastrowid, now),
+                    (member, person_id, now),
                 )
         people = [row[0] for row in await store._all("SELECT person_id FROM chat_account")]
         before = len(fake.messages)
         start = time.perf_counter()
         async with store.transaction():
             for person_id in people:
-                await db.execute(
+                await store._db.execute(
                     "INSERT INTO outbox (person_id, channel, kind, payload, not_before,"
                     " created_at) VALUES (?, 'wecom', 'message', ?, ?, ?)",
                     (person_id, '{"text": "【待签发提醒】考核站点待签发 47"}', now, now),

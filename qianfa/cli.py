@@ -28,7 +28,7 @@ from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import grad_cli
+from qianfa import database, grad_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -415,6 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     for part in PARTS:
         p = sub.add_parser(part, parents=[common], help=help_text("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
+    database.register(sub, common)
     return parser
 
 

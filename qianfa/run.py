@@ -8,8 +8,8 @@ import logging
 import signal
 from typing import Any
 
-from issuance.core.errors import DomainError
 from issuance.core.settings import Settings, SettingsError
+from issuance.store import Store
 from issuance.store.opening import open_store
 
 log = logging.getLogger(__name__)
@@ -21,21 +21,26 @@ MODULES = {
     "worker": ("worker.serve",),
 }
 PARTS = tuple(MODULES)
-WEBHOOK_PAIR = {"web", "bot"}
 
 
-def wiring(settings: Settings, parts: set[str]) -> dict[str, dict[str, Any]]:
+def wiring(settings: Settings, parts: set[str], store: Store) -> dict[str, dict[str, Any]]:
     """What the modules of this process share, made here and handed to each (no module globals):
-    the webhook updates and WeCom callbacks the web part receives for the chat part."""
+    the webhook updates and WeCom callbacks the web part receives for the chat part. Telegram
+    webhook updates go in memory when the chat part runs in this process, else through the
+    database for whichever chat process holds the inbox lease; WeCom callbacks are stored in the
+    database either way (the doorbell only wakes a chat part in this process)."""
     shared: dict[str, dict[str, Any]] = {}
     routes: list[Any] = []
-    if parts >= WEBHOOK_PAIR and settings.telegram_webhook_url:
-        from channels.telegram.webhook import Inbox
+    if "web" in parts and settings.telegram_webhook_url:
+        from channels.telegram.webhook import Inbox, StoredInbox
         from channels.telegram.webhook import routes as telegram_routes
 
-        inbox = Inbox()
-        routes += telegram_routes(settings, inbox)
-        shared["channels.telegram.serve"] = {"inbox": inbox}
+        if "bot" in parts:
+            inbox = Inbox()
+            routes += telegram_routes(settings, inbox)
+            shared["channels.telegram.serve"] = {"inbox": inbox}
+        else:
+            routes += telegram_routes(settings, StoredInbox(store))
     if "web" in parts and settings.wecom_enabled:
         # served by the web part even when the chat part runs elsewhere (it polls the database)
         from channels.wecom.callback import Doorbell
@@ -54,9 +59,6 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
     if not settings.secret_key:
         # Signed links (QR codes, CSRF) need it; fail now, not on the first certificate.
         raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
-    if settings.telegram_webhook_url and settings.telegram_token and len(parts & WEBHOOK_PAIR) == 1:
-        # The web part hands webhook updates to the bot in memory: both must share one process.
-        raise DomainError("run.webhook_split")
     modules = {}
     for name, module_names in MODULES.items():
         if name not in parts:
@@ -77,7 +79,7 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         loop.add_signal_handler(signum, stop.set)
     store = await open_store(settings)
     try:
-        shared = wiring(settings, parts)
+        shared = wiring(settings, parts, store)
         servers = [
             asyncio.create_task(
                 module.serve(settings, store, stop, **shared.get(name, {})), name=name

@@ -156,15 +156,16 @@ def _id(serial: int) -> str:
     return first17 + check_character(first17)
 
 
-async def make_world(home: Path, api: FakeBotApi) -> World:
+async def make_world(home: Path, api: FakeBotApi, database: str = "") -> World:
     settings = Settings(
         home=home,
+        database_url=database,
         telegram_token=Secret(api.token),
         telegram_base_url=api.base_url,
         telegram_base_file_url=api.base_file_url,
         public_url="http://127.0.0.1:8080",
     )
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     issuance = Issuance(store, settings)
     invites = await demo.load(issuance)
     return World(api, settings, store, issuance, invites, Signing(settings.public_url))

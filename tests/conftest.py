@@ -1,12 +1,15 @@
-"""Fixtures shared by every test tier: a loopback Bot API server, a sample certificate."""
+"""Fixtures shared by every test tier: a loopback Bot API server, both databases, a sample
+certificate."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
+from tests.databases import BACKENDS, fresh_database, postgres_server
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
 
@@ -24,6 +27,33 @@ def bot_api(bot_api_server: FakeBotServer) -> Iterator[FakeBotApi]:
     api = bot_api_server.new_bot()
     yield api
     bot_api_server.remove(api)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """The PostgreSQL server of the run (started on first use)."""
+    with postgres_server() as url:
+        yield url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test using `database` runs on SQLite and on PostgreSQL; QIANFA_TEST_BACKENDS=sqlite
+    narrows a quick local run."""
+    if "database" not in metafunc.fixturenames:
+        return
+    wanted = os.environ.get("QIANFA_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
+    backends = [backend for backend in BACKENDS if backend in wanted]
+    metafunc.parametrize("database", backends, indirect=True)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's database setting: "" (the home's SQLite file) or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with fresh_database(request.getfixturevalue("postgres")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -121,7 +121,7 @@ async def live_app(home: Path, **overrides: Any) -> AsyncIterator[Live]:
     overrides.setdefault("public_url", f"http://127.0.0.1:{port}")
     settings = settings_for(home, **overrides)
     clock = Clock()
-    store = await Store.open(settings.database_path, clock=clock)
+    store = await Store.open(settings.database, clock=clock)
     issuance = Issuance(store, settings)
     invites = await demo.load(issuance)
     config = uvicorn.Config(build_app(settings, store), lifespan="off", log_level="warning")

@@ -119,7 +119,7 @@ async def wecom_world(
     base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     overrides.setdefault("public_url", base_url)
     settings = wecom_settings(home, fake, **overrides)
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     issuance = Issuance(store, settings)
     invites = await load(issuance)
     fake.members.update(MEMBERS)

@@ -45,6 +45,11 @@ class World:
     clerk_a: Person
     record_ids: list[int]
 
+    @property
+    def location(self) -> Path | str:
+        """Where the database is (SQLite file or PostgreSQL URL), for raw SQL past the store."""
+        return self.issuance.settings.database
+
     def party(self, party: str) -> Person:
         return self.evaluator if party == "培训评价组织" else self.head_a
 
@@ -79,12 +84,16 @@ class World:
 
 
 async def make_world(
-    home: Path, students: int = 3, order: tuple[str, ...] | None = None, stamp: bool = True
+    home: Path,
+    students: int = 3,
+    order: tuple[str, ...] | None = None,
+    stamp: bool = True,
+    database: str = "",
 ) -> World:
-    settings = load_settings(home, environ={})
+    settings = replace(load_settings(home, environ={}), database_url=database)
     if order is not None:
         settings = replace(settings, signoff_order=order)
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     issuance = Issuance(store, settings)
     await store.insert_orgs(
         [

@@ -99,8 +99,8 @@ async def _tasks(
     tokens = {c.record_id: c.token for c in claims}
     stamps: dict[int, bytes | None] = {}
     for org_id in {r.site_id for r in records} | {r.issuer_id for r in records}:
-        row = await store.current_stamp(org_id)
-        stamps[org_id] = bytes(row["png"]) if row else None
+        stamp = await store.current_stamp(org_id)
+        stamps[org_id] = stamp.png if stamp else None
     return [
         RenderTask(
             record.id,

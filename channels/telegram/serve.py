@@ -10,7 +10,7 @@ from telegram import Update
 
 from channels.telegram.app import NotStarted, running
 from channels.telegram.context import BotApp
-from channels.telegram.webhook import Inbox
+from channels.telegram.webhook import Inbox, StoredInbox
 from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store
@@ -19,25 +19,29 @@ log = logging.getLogger(__name__)
 
 
 async def serve(
-    settings: Settings, store: Store, stop: asyncio.Event, inbox: Inbox | None = None
+    settings: Settings, store: Store, stop: asyncio.Event, inbox: Inbox | StoredInbox | None = None
 ) -> None:
     """Run the bot until `stop` is set; without a token, say how to set one and return.
 
-    With a webhook, updates arrive in `inbox`, filled by the web part of this process."""
+    With a webhook, updates arrive in `inbox`, filled by the web part of this process; without
+    one (web and bot in different processes) through the database, taken by the lease holder."""
     if not settings.telegram_token:
         log.warning(t("bot.no_token", locale="en"))
         print(t("bot.no_token"), flush=True)
         return
     webhook = bool(settings.telegram_webhook_url)
     if webhook and inbox is None:
-        log.warning("bot: webhook mode needs the web part in this process (`qianfa run`)")
-        inbox = Inbox()
+        inbox = StoredInbox(store)
     with contextlib.suppress(NotStarted):
         await _serve(settings, store, stop, webhook, inbox)
 
 
 async def _serve(
-    settings: Settings, store: Store, stop: asyncio.Event, webhook: bool, inbox: Inbox | None
+    settings: Settings,
+    store: Store,
+    stop: asyncio.Event,
+    webhook: bool,
+    inbox: Inbox | StoredInbox | None,
 ) -> None:
     async with running(settings, store, webhook=webhook, shutdown=stop) as app:
         if webhook:
@@ -55,10 +59,10 @@ async def _serve(
                 await feeding
 
 
-async def feed(app: BotApp, inbox: Inbox) -> None:
+async def feed(app: BotApp, inbox: Inbox | StoredInbox) -> None:
     """Move updates the webhook route received into the Application."""
     while True:
-        data = await inbox.queue.get()
+        data = await inbox.get()
         update = Update.de_json(data, app.bot)
         if update is not None:
             await app.update_queue.put(update)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import os
+import socket
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,9 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from issuance.core.ports import InboxStore
 from issuance.core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+INBOX_LEASE = "telegram-inbox"
+INBOX_LEASE_FOR = timedelta(seconds=30)
 
 
 class Inbox:
@@ -28,12 +36,42 @@ class Inbox:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=10_000)
 
+    async def put(self, update: dict[str, Any]) -> None:
+        """Queue one update; QueueFull when the bot is not keeping up (never waits)."""
+        self.queue.put_nowait(update)
+
+    async def get(self) -> dict[str, Any]:
+        return await self.queue.get()
+
+
+class StoredInbox:
+    """Updates passed through the database, when the web and bot parts run in different processes
+    (or hosts): any web process keeps them, the bot process holding the inbox lease takes them."""
+
+    def __init__(self, store: InboxStore, poll: float = 0.2) -> None:
+        self.store = store
+        self.poll = poll
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._taken: list[dict[str, Any]] = []
+
+    async def put(self, update: dict[str, Any]) -> None:
+        # Telegram retries a webhook call it did not see answered: the update id keeps it once.
+        await self.store.receive_update(CHANNEL, str(update.get("update_id", "")), update)
+
+    async def get(self) -> dict[str, Any]:
+        while not self._taken:
+            if await self.store.take_lease(INBOX_LEASE, self.holder, INBOX_LEASE_FOR):
+                self._taken = await self.store.take_updates(CHANNEL, 100)
+            if not self._taken:
+                await asyncio.sleep(self.poll)
+        return self._taken.pop(0)
+
 
 def path_of(settings: Settings) -> str:
     return urlparse(settings.telegram_webhook_url).path or "/telegram"
 
 
-def routes(settings: Settings, inbox: Inbox) -> list[Route]:
+def routes(settings: Settings, inbox: Inbox | StoredInbox) -> list[Route]:
     """The webhook route, or none when the bot runs with long polling."""
     if not (settings.telegram_webhook_url and settings.telegram_token):
         return []
@@ -51,7 +89,7 @@ def routes(settings: Settings, inbox: Inbox) -> list[Route]:
         if not isinstance(update, dict):
             return Response(status_code=400)
         try:
-            inbox.queue.put_nowait(update)
+            await inbox.put(update)
         except asyncio.QueueFull:
             # The bot is not keeping up: Telegram retries later instead of the route hanging.
             return Response(status_code=503)

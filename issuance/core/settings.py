@@ -11,13 +11,14 @@ import os
 import secrets
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
 
+from issuance.config import CERTIFICATE_TEMPLATE, EXAMPLE_SETTINGS
+
 CONFIG_NAME = "qianfa.toml"
-REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_WECOM_BASE_URL = "https://qyapi.weixin.qq.com"
 
@@ -35,13 +36,14 @@ class Secret(str):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable, typed; see config/qianfa.example.toml for meanings."""
+    """Everything configurable, typed; see issuance/config/qianfa.example.toml for meanings."""
 
     home: Path
     public_url: str = "http://127.0.0.1:8080"
     timezone: str = "Asia/Shanghai"
     secret_key: Secret = Secret("")
-    database_url: str = ""
+    # May carry a PostgreSQL password: kept out of repr.
+    database_url: str = field(default="", repr=False)
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_forwarded_allow_ips: str = "127.0.0.1"
@@ -78,6 +80,13 @@ class Settings:
     graduation_class_level_digits: tuple[str, ...] = ("预备技师班=1", "高级工班=2", "中级工班=3")
     graduation_low_stock: int = 100
     graduation_remind_after_hours: float = 48.0
+
+    @property
+    def database(self) -> Path | str:
+        """Where the store lives: a postgresql:// URL, or the SQLite file."""
+        if self.database_url.startswith(("postgresql://", "postgres://")):
+            return self.database_url
+        return self.database_path
 
     @property
     def database_path(self) -> Path:
@@ -118,7 +127,7 @@ class Settings:
     def certificate_template_path(self) -> Path:
         if self.certificate_template:
             return Path(self.certificate_template)
-        return REPO_CONFIG / "certificate" / "template.toml"
+        return CERTIFICATE_TEMPLATE
 
     @property
     def quiet_hours(self) -> tuple[time, time]:
@@ -218,7 +227,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting web.verify_per_minute/verify_burst: must be positive")
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
-    settings.database_path  # noqa: B018 - raises for unsupported URLs
+    settings.database  # noqa: B018 - raises for unsupported URLs
     _validate_wecom(settings)
 
 
@@ -245,7 +254,7 @@ def write_initial_config(home: Path) -> bool:
     path = home / CONFIG_NAME
     if path.exists():
         return False
-    text = (REPO_CONFIG / "qianfa.example.toml").read_text(encoding="utf-8")
+    text = EXAMPLE_SETTINGS.read_text(encoding="utf-8")
     text = text.replace('secret_key = ""', f'secret_key = "{secrets.token_urlsafe(32)}"', 1)
     text = text.replace('webhook_secret = ""', f'webhook_secret = "{secrets.token_urlsafe(24)}"', 1)
     home.mkdir(parents=True, exist_ok=True)

@@ -27,9 +27,10 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from issuance.config import CERTIFICATE_TEMPLATE
 from issuance.core.catalog import t
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "certificate" / "template.toml"
+DEFAULT_TEMPLATE = CERTIFICATE_TEMPLATE
 
 
 @dataclass(frozen=True)

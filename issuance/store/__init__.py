@@ -1,9 +1,13 @@
-"""The store: one aiosqlite adapter behind task-named methods (SQL kept portable to PostgreSQL)."""
+"""The store: task-named methods behind the core's ports, on SQLite or PostgreSQL."""
 
+from typing import TYPE_CHECKING
+
+from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.graduation import GraduationQueries
+from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
@@ -24,6 +28,7 @@ class Store(
     ChatQueries,
     SigningQueries,
     WorkQueries,
+    InboxQueries,
     RerenderQueries,
     GraduationQueries,
     WeComQueries,
@@ -52,3 +57,22 @@ __all__ = [
     "WeComQueries",
     "system_clock",
 ]
+
+
+if TYPE_CHECKING:
+    # mypy proves here that the one adapter implements every port.
+    def _provides_every_port(
+        store: Store,
+    ) -> tuple[
+        ports.PeopleStore,
+        ports.ResultStore,
+        ports.RecordStore,
+        ports.SignoffStore,
+        ports.AuditStore,
+        ports.SigningStore,
+        ports.ChatStore,
+        ports.OutboxStore,
+        ports.CertificateWorkStore,
+        ports.InboxStore,
+    ]:
+        return (store, store, store, store, store, store, store, store, store, store)

@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from issuance.store.base import SHANGHAI, BaseStore
+from issuance.store.driver import Row
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ _PROBLEM_SQL = """
 """
 
 
-def _problem(row: aiosqlite.Row) -> Problem:
+def _problem(row: Row) -> Problem:
     return Problem(**dict(row))
 
 
@@ -101,9 +100,9 @@ class ChatQueries(BaseStore):
     async def create_broadcast(
         self, plan_id: int, person_id: int, schools: int, not_bound: Sequence[str]
     ) -> int:
-        cursor = await self._execute(
+        return await self._insert(
             "INSERT INTO broadcast (plan_id, person_id, schools, not_bound, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (
                 plan_id,
                 person_id,
@@ -112,7 +111,6 @@ class ChatQueries(BaseStore):
                 self.now_iso(),
             ),
         )
-        return int(cursor.lastrowid or 0)
 
     async def broadcast(self, broadcast_id: int) -> BroadcastInfo | None:
         row = await self._one(
@@ -162,12 +160,13 @@ class ChatQueries(BaseStore):
         ids = []
         async with self.transaction():
             for record_id, field, note, deadline in rows:
-                cursor = await self._db.execute(
-                    "INSERT INTO info_problem (record_id, field, note, deadline, created_by,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (record_id, field, note, deadline, created_by, self.now_iso()),
+                ids.append(
+                    await self._insert(
+                        "INSERT INTO info_problem (record_id, field, note, deadline, created_by,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                        (record_id, field, note, deadline, created_by, self.now_iso()),
+                    )
                 )
-                ids.append(int(cursor.lastrowid or 0))
         return ids
 
     async def problems(

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
 from typing import Any
 
-import aiosqlite
-
 from issuance.core.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
 from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
+from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.store.base import BaseStore
+from issuance.store.driver import Row
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.statuses import CONFIRMED, VOID
 
@@ -123,11 +123,11 @@ class RecordChange:
     round: int
 
 
-def _person(row: aiosqlite.Row) -> Person:
+def _person(row: Row) -> Person:
     return Person(**dict(row))
 
 
-def _record(row: aiosqlite.Row) -> IssuanceRecord:
+def _record(row: Row) -> IssuanceRecord:
     return IssuanceRecord(**dict(row))
 
 
@@ -234,7 +234,9 @@ class CoreQueries(BaseStore):
         """Bind `account` to the invite's person; the code is used up. Raises Conflict if not."""
         async with self.transaction():
             row = await self._one(
-                "SELECT person_id, expires_at, used_at FROM invite WHERE code = ?", (code,)
+                f"SELECT person_id, expires_at, used_at FROM invite WHERE code = ?"
+                f"{self.driver.for_update}",
+                (code,),
             )
             if row is None:
                 raise Conflict("invite.unknown")
@@ -274,13 +276,13 @@ class CoreQueries(BaseStore):
             row = await self._one(f"{sql} WHERE pl.id = ?", (int(ref),))
         return PlanInfo(**dict(row)) if row else None
 
-    async def students_by_id_number(self, numbers: Iterable[str]) -> dict[str, aiosqlite.Row]:
+    async def students_by_id_number(self, numbers: Iterable[str]) -> dict[str, StoredStudent]:
         rows = await self._all_in(
             "SELECT id, id_number, name, student_type, school_id FROM student"
             " WHERE id_number IN ({marks})",
             sorted(set(numbers)),
         )
-        return {row["id_number"]: row for row in rows}
+        return {row["id_number"]: StoredStudent(**dict(row)) for row in rows}
 
     async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (id number, plan name) pairs already have a result."""
@@ -316,17 +318,16 @@ class CoreQueries(BaseStore):
             for row in rows:
                 program_key = (row.program, row.level, row.issuer_id)
                 if program_key not in programs:
-                    cursor = await self._db.execute(
-                        "INSERT INTO program (name, level, issuer_id) VALUES (?, ?, ?)",
+                    programs[program_key] = await self._insert(
+                        "INSERT INTO program (name, level, issuer_id) VALUES (?, ?, ?)"
+                        " RETURNING id",
                         program_key,
                     )
-                    programs[program_key] = int(cursor.lastrowid or 0)
                 if row.plan not in plans:
-                    cursor = await self._db.execute(
-                        "INSERT INTO exam_plan (name, program_id) VALUES (?, ?)",
+                    plans[row.plan] = await self._insert(
+                        "INSERT INTO exam_plan (name, program_id) VALUES (?, ?) RETURNING id",
                         (row.plan, programs[program_key]),
                     )
-                    plans[row.plan] = int(cursor.lastrowid or 0)
             known = await self.students_by_id_number(row.id_number for row in rows)
             new_students: dict[str, tuple[str, str, str, int | None]] = {}
             for row in rows:
@@ -393,11 +394,10 @@ class CoreQueries(BaseStore):
         """A new batch holding (result id, certificate number) records in `status`."""
         async with self.transaction():
             now = self.now_iso()
-            cursor = await self._db.execute(
-                "INSERT INTO batch (plan_id, site_id, created_at) VALUES (?, ?, ?)",
+            batch_id = await self._insert(
+                "INSERT INTO batch (plan_id, site_id, created_at) VALUES (?, ?, ?) RETURNING id",
                 (plan_id, site_id, now),
             )
-            batch_id = int(cursor.lastrowid or 0)
             await self._db.executemany(
                 "INSERT INTO record (batch_id, result_id, cert_no, status, updated_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -437,6 +437,8 @@ class CoreQueries(BaseStore):
     async def void_record(self, record_id: int, reason: str, audit: AuditEntry) -> None:
         """作废: mark a confirmed certificate void, with the audit entry, once."""
         async with self.transaction():
+            # The audit lock before the record's row lock, in the order sign-off takes them.
+            await self._lock("audit")
             cursor = await self._db.execute(
                 "UPDATE record SET void_at = ?, void_reason = ?, version = version + 1"
                 " WHERE id = ? AND void_at IS NULL",
@@ -501,12 +503,11 @@ class CoreQueries(BaseStore):
         return {row[0] for row in rows}
 
     async def add_signature(self, person_id: int, png: bytes, sha256: str, strokes: str) -> int:
-        cursor = await self._execute(
+        return await self._insert(
             "INSERT INTO signature (person_id, png, sha256, strokes, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
             (person_id, png, sha256, strokes, self.now_iso()),
         )
-        return int(cursor.lastrowid or 0)
 
     async def signature_owner_and_hash(self, signature_id: int) -> tuple[int, str] | None:
         row = await self._one(
@@ -529,53 +530,44 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            cursor = await self._db.executemany(
-                "UPDATE record SET status = ?, round = ?, version = version + 1, updated_at = ?,"
-                " issued_at = CASE WHEN ? = ? THEN ? ELSE issued_at END"
-                " WHERE id = ? AND version = ? AND status = ?",
-                [
-                    (
-                        c.new_status,
-                        c.round,
-                        now,
-                        c.new_status,
-                        done_status,
-                        now,
-                        c.record_id,
-                        c.version,
-                        c.status,
-                    )
-                    for c in changes
-                ],
-            )
-            if cursor.rowcount != len(changes):
+            # The changes as a table joined in one statement (a few on SQLite), not one statement
+            # per record: one round trip for thousands of records on PostgreSQL.
+            moved = 0
+            for table, params in self.driver.rows_table(
+                ("INTEGER", "INTEGER", "TEXT", "TEXT", "INTEGER"),
+                [(c.record_id, c.version, c.status, c.new_status, c.round) for c in changes],
+            ):
+                cursor = await self._db.execute(
+                    "UPDATE record SET status = v.column4, round = v.column5,"
+                    " version = record.version + 1, updated_at = ?,"
+                    " issued_at = CASE WHEN v.column4 = ? THEN ? ELSE record.issued_at END"
+                    f" FROM {table}"
+                    " WHERE record.id = v.column1 AND record.version = v.column2"
+                    " AND record.status = v.column3",
+                    [now, done_status, now, *params],
+                )
+                moved += cursor.rowcount
+            if moved != len(changes):
                 raise Conflict("signoff.changed_meanwhile")
-            await self._db.executemany(
-                "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
-                " signature_id, audit_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        c.record_id,
-                        c.round,
-                        party,
-                        act,
-                        person_id,
-                        reason,
-                        signature_id,
-                        audit_id,
-                        now,
-                    )
-                    for c in changes
-                ],
-            )
+            for table, params in self.driver.rows_table(
+                ("INTEGER", "INTEGER"), [(c.record_id, c.round) for c in changes]
+            ):
+                await self._db.execute(
+                    "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
+                    " signature_id, audit_id, at)"
+                    " SELECT v.column1, v.column2, ?, ?, CAST(? AS INTEGER), ?, CAST(? AS INTEGER),"
+                    f" CAST(? AS INTEGER), ? FROM {table}",
+                    [party, act, person_id, reason, signature_id, audit_id, now, *params],
+                )
 
-    async def signoff_history(self, record_id: int) -> list[aiosqlite.Row]:
-        return await self._all(
+    async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
+        rows = await self._all(
             "SELECT s.round, s.party, s.act, s.reason, s.at, p.name AS person"
             " FROM signoff s LEFT JOIN person p ON p.id = s.person_id"
             " WHERE s.record_id = ? ORDER BY s.id",
             (record_id,),
         )
+        return [SignoffEntry(**dict(row)) for row in rows]
 
     async def latest_refusals(self, record_ids: Sequence[int]) -> dict[int, str]:
         """record id -> reason of its most recent refusal."""
@@ -588,19 +580,24 @@ class CoreQueries(BaseStore):
 
     # Stamps
 
-    async def current_stamp(self, org_id: int) -> aiosqlite.Row | None:
-        return await self._one(
+    async def current_stamp(self, org_id: int) -> Stamp | None:
+        row = await self._one(
             "SELECT id, png, sha256, person_id, created_at FROM stamp WHERE org_id = ?"
             " ORDER BY id DESC LIMIT 1",
             (org_id,),
+        )
+        if row is None:
+            return None
+        return Stamp(
+            row["id"], bytes(row["png"]), row["sha256"], row["person_id"], row["created_at"]
         )
 
     async def save_stamp(self, org_id: int, person_id: int, png: bytes, sha256: str) -> int:
         now = self.now_iso()
         async with self.transaction():
-            cursor = await self._db.execute(
+            stamp_id = await self._insert(
                 "INSERT INTO stamp (org_id, person_id, png, sha256, consent_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (org_id, person_id, png, sha256, now, now),
             )
             await self.append_audit(
@@ -608,25 +605,28 @@ class CoreQueries(BaseStore):
                     now, f"person:{person_id}", "stamp.save", f"org:{org_id}", signature=sha256
                 )
             )
-            return int(cursor.lastrowid or 0)
+            return stamp_id
 
     # Audit log
 
     async def append_audit(self, entry: AuditEntry) -> int:
         async with self.transaction():
-            cursor = await self._db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1")
+            # One chain: concurrent writers must not both link to the same previous entry. The id
+            # is the next one, not a sequence's: a rolled-back entry must leave no gap.
+            await self._lock("audit")
+            cursor = await self._db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
             row = await cursor.fetchone()
-            prev = row[0] if row else GENESIS
+            last, prev = (row[0], row[1]) if row else (0, GENESIS)
             digest = entry_hash(prev, entry)
             mac = self.anchor.mac(digest) if self.anchor else None
-            cursor = await self._db.execute(
-                "INSERT INTO audit (at, actor, action, subject, reason, signature, prev_hash, hash,"
-                " mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*astuple(entry), prev, digest, mac),
+            entry_id = await self._insert(
+                "INSERT INTO audit (id, at, actor, action, subject, reason, signature, prev_hash,"
+                " hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (last + 1, *astuple(entry), prev, digest, mac),
             )
             if self.anchor:
                 self.after_commit(self._advance_audit_head)
-            return int(cursor.lastrowid or 0)
+            return entry_id
 
     async def _advance_audit_head(self) -> None:
         """Move the anchored head to the log's end (called after the appending commit)."""

@@ -8,10 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
 from issuance.core.errors import Conflict
 from issuance.store.base import BaseStore
+from issuance.store.driver import Row
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -159,7 +158,7 @@ class BlankEvent:
     reason: str | None
 
 
-def _request(row: aiosqlite.Row) -> GradRequest:
+def _request(row: Row) -> GradRequest:
     values = dict(row)
     values["approvers"] = tuple(json.loads(values["approvers"]))
     return GradRequest(**values)
@@ -205,9 +204,7 @@ class GraduationQueries(BaseStore):
 
     # Graduates
 
-    async def graduates_by_id_number(
-        self, numbers: Iterable[str]
-    ) -> dict[tuple[str, str], aiosqlite.Row]:
+    async def graduates_by_id_number(self, numbers: Iterable[str]) -> dict[tuple[str, str], Row]:
         """Existing graduates keyed by (ID number, graduation term), with their state."""
         rows = await self._all_in(
             "SELECT g.*, (SELECT MAX(i.status) FROM grad_item i WHERE i.graduate_id = g.id"
@@ -255,16 +252,16 @@ class GraduationQueries(BaseStore):
             )
         return len(corrections)
 
-    async def graduate_history(self, graduate_id: int) -> list[aiosqlite.Row]:
+    async def graduate_history(self, graduate_id: int) -> list[Row]:
         return await self._all(
             "SELECT old, new, source, at FROM graduate_history WHERE graduate_id = ? ORDER BY id",
             (graduate_id,),
         )
 
-    async def graduate(self, graduate_id: int) -> aiosqlite.Row | None:
+    async def graduate(self, graduate_id: int) -> Row | None:
         return await self._one("SELECT * FROM graduate WHERE id = ?", (graduate_id,))
 
-    async def graduate_by_ref(self, ref: str) -> aiosqlite.Row | None:
+    async def graduate_by_ref(self, ref: str) -> Row | None:
         """A graduate by certificate number or ID number (the latest term)."""
         row = await self._one("SELECT * FROM graduate WHERE cert_no = ?", (ref,))
         if row is None:
@@ -343,9 +340,10 @@ class GraduationQueries(BaseStore):
     ) -> int:
         """A new request with one item per graduate (one item without a graduate for blanks)."""
         async with self.transaction():
-            cursor = await self._db.execute(
+            request_id = await self._insert(
                 "INSERT INTO grad_request (kind, school_id, term, blank_kind, blank_count,"
-                " changes, approvers, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " changes, approvers, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (
                     kind,
                     school_id,
@@ -358,8 +356,6 @@ class GraduationQueries(BaseStore):
                     audit.at,
                 ),
             )
-            request_id = cursor.lastrowid
-            assert request_id is not None
             declaration = int(kind == "毕业证申报")
             await self._db.executemany(
                 "INSERT INTO grad_item (request_id, graduate_id, declaration, status,"
@@ -431,7 +427,7 @@ class GraduationQueries(BaseStore):
                     [(cert_no, now, gid) for gid, cert_no in numbers],
                 )
 
-    async def numbering_rows(self, graduate_ids: Sequence[int]) -> list[aiosqlite.Row]:
+    async def numbering_rows(self, graduate_ids: Sequence[int]) -> list[Row]:
         """What a number is made of, per graduate, in id order (unnumbered ones only)."""
         rows = await self._all_in(
             "SELECT id, graduated, class_level, major_code FROM graduate"
@@ -440,7 +436,7 @@ class GraduationQueries(BaseStore):
         )
         return sorted(rows, key=lambda row: row["id"])
 
-    async def grad_acts(self, request_id: int) -> list[aiosqlite.Row]:
+    async def grad_acts(self, request_id: int) -> list[Row]:
         """The act history of a request, one row per act and round (items grouped)."""
         return await self._all(
             "SELECT a.round, a.stage, a.act, a.reason, a.at, p.name AS person, COUNT(*) AS items"
@@ -466,7 +462,7 @@ class GraduationQueries(BaseStore):
             " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
             " JOIN org o ON o.id = r.school_id"
             f" WHERE i.waiting_org_id = ? AND i.status IN ({','.join('?' * len(statuses))})"
-            " GROUP BY r.id ORDER BY oldest, r.id",
+            " GROUP BY r.id, o.name ORDER BY oldest, r.id",
             (org_id, *statuses),
         )
         return [Waiting(**dict(row)) for row in rows]
@@ -479,7 +475,7 @@ class GraduationQueries(BaseStore):
             " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
             " JOIN org o ON o.id = r.school_id"
             " WHERE r.school_id = ? AND i.status IN ('审核退回', '审批退回')"
-            " GROUP BY r.id ORDER BY oldest, r.id",
+            " GROUP BY r.id, o.name ORDER BY oldest, r.id",
             (school_id,),
         )
         return [Waiting(**dict(row)) for row in rows]
@@ -549,7 +545,7 @@ class GraduationQueries(BaseStore):
         )
         return [GraduateListed(**dict(row)) for row in rows]
 
-    async def waiting_since(self, before: str) -> list[aiosqlite.Row]:
+    async def waiting_since(self, before: str) -> list[Row]:
         """(org id, request id, items) of items pending since before `before`, for reminders."""
         return await self._all(
             "SELECT waiting_org_id AS org_id, request_id, COUNT(*) AS items, MIN(updated_at) AS"
@@ -675,7 +671,7 @@ class GraduationQueries(BaseStore):
             ],
         )
 
-    async def blank(self, serial: str) -> aiosqlite.Row | None:
+    async def blank(self, serial: str) -> Row | None:
         return await self._one("SELECT * FROM blank WHERE serial = ?", (serial,))
 
     async def existing_serials(self, serials: Sequence[str]) -> set[str]:

@@ -36,8 +36,9 @@ def check_file(path: Path, create: bool) -> None:
 
 async def open_store(settings: Settings, create: bool = False) -> Store:
     """The home's store, checked (file, quick_check) and with its audit anchor attached."""
-    path = settings.database_path
-    check_file(path, create)
+    path = settings.database
+    if isinstance(path, Path):  # a PostgreSQL server keeps its own files
+        check_file(path, create)
     try:
         store: Store = await Store.open(path)
     except sqlite3.DatabaseError as error:

@@ -52,22 +52,24 @@ class OutboxQueries(BaseStore):
         channel: str = DEFAULT_CHANNEL,
     ) -> int | None:
         """Add a notification; None when `dedup_key` was enqueued before (sent once, ever)."""
-        cursor = await self._execute(
-            "INSERT INTO outbox (person_id, channel, kind, payload, dedup_key, broadcast_id,"
-            " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (dedup_key) DO NOTHING",
-            (
-                person_id,
-                channel,
-                kind,
-                json.dumps(payload, ensure_ascii=False),
-                dedup_key,
-                broadcast_id,
-                _iso(not_before or self.now()),
-                _iso(self.now()),
-            ),
-        )
-        return cursor.lastrowid if cursor.rowcount else None
+        async with self.transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO outbox (person_id, channel, kind, payload, dedup_key, broadcast_id,"
+                " not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                (
+                    person_id,
+                    channel,
+                    kind,
+                    json.dumps(payload, ensure_ascii=False),
+                    dedup_key,
+                    broadcast_id,
+                    _iso(not_before or self.now()),
+                    _iso(self.now()),
+                ),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
 
     async def claim_outbox(
         self, limit: int, lease: timedelta, channel: str = DEFAULT_CHANNEL
@@ -80,7 +82,7 @@ class OutboxQueries(BaseStore):
                 "SELECT id, person_id, kind, payload, attempts, broadcast_id FROM outbox"
                 " WHERE channel = ? AND ((status = 'pending' AND not_before <= ?)"
                 " OR (status = 'sending' AND lease_until <= ?))"
-                " ORDER BY not_before, id LIMIT ?",
+                f" ORDER BY not_before, id LIMIT ?{self.driver.skip_locked}",
                 (channel, now, now, limit),
             )
             await self._db.executemany(

@@ -7,9 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from issuance.store.base import BaseStore
+from issuance.store.driver import Row
 
 _REQUEST_SQL = (
     "SELECT id, person_id, batch_id, record_versions, record_count, content_sha256, chat_ref,"
@@ -40,7 +39,7 @@ class StoredSigningRequest:
         return sorted(self.record_versions)
 
 
-def _request(row: aiosqlite.Row) -> StoredSigningRequest:
+def _request(row: Row) -> StoredSigningRequest:
     values = dict(row)
     values["record_versions"] = {
         int(key): int(value) for key, value in json.loads(values["record_versions"]).items()
@@ -62,10 +61,10 @@ class SigningQueries(BaseStore):
         chat_ref: Mapping[str, Any] | None,
         expires_at: str,
     ) -> int:
-        cursor = await self._execute(
+        return await self._insert(
             "INSERT INTO signing_request (token_hash, person_id, batch_id, record_versions,"
             " record_count, content_sha256, chat_ref, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 token_hash,
                 person_id,
@@ -78,7 +77,6 @@ class SigningQueries(BaseStore):
                 expires_at,
             ),
         )
-        return int(cursor.lastrowid or 0)
 
     async def signing_request_by_token_hash(self, token_hash: str) -> StoredSigningRequest | None:
         row = await self._one(f"{_REQUEST_SQL} WHERE token_hash = ?", (token_hash,))

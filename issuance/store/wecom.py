@@ -34,12 +34,21 @@ class WeComQueries(BaseStore):
         self, msg_key: str, stamp: str, account: str, kind: str, body: dict[str, Any]
     ) -> int | None:
         """Keep a callback; None when its message or its timestamp + nonce came before."""
-        cursor = await self._execute(
-            "INSERT INTO wecom_inbound (msg_key, stamp, account, kind, body, received_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (msg_key, stamp, account, kind, json.dumps(body, ensure_ascii=False), self.now_iso()),
-        )
-        return cursor.lastrowid if cursor.rowcount else None
+        async with self.transaction():
+            cursor = await self._db.execute(
+                "INSERT INTO wecom_inbound (msg_key, stamp, account, kind, body, received_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                (
+                    msg_key,
+                    stamp,
+                    account,
+                    kind,
+                    json.dumps(body, ensure_ascii=False),
+                    self.now_iso(),
+                ),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
 
     async def claim_inbound(
         self, limit: int, lease: timedelta, busy: Collection[str] = ()
@@ -53,7 +62,7 @@ class WeComQueries(BaseStore):
                 "SELECT id, account, kind, body, attempts FROM wecom_inbound"
                 " WHERE (status = 'pending' OR (status = 'handling' AND lease_until <= ?))"
                 + (f" AND account NOT IN ({marks})" if skip else "")
-                + " ORDER BY id LIMIT ?",
+                + f" ORDER BY id LIMIT ?{self.driver.skip_locked}",
                 (now, *skip, limit),
             )
             await self._db.executemany(

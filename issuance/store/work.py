@@ -84,7 +84,9 @@ class WorkQueries(BaseStore):
             "INSERT INTO certificate_job (record_id, status, attempts, created_at)"
             " SELECT r.id, 'pending', 0, ? FROM record r"
             " WHERE r.status = ? AND r.void_at IS NULL"
-            " AND NOT EXISTS (SELECT 1 FROM certificate_job j WHERE j.record_id = r.id)",
+            " AND NOT EXISTS (SELECT 1 FROM certificate_job j WHERE j.record_id = r.id)"
+            # Two workers discovering at once: the second adds nothing instead of failing.
+            " ON CONFLICT (record_id) DO NOTHING",
             (_iso(self.now()), CONFIRMED),
         )
         return max(cursor.rowcount, 0)
@@ -97,7 +99,7 @@ class WorkQueries(BaseStore):
                 "SELECT record_id, attempts FROM certificate_job"
                 " WHERE status IN ('pending', 'rendering')"
                 " AND (lease_until IS NULL OR lease_until <= ?)"
-                " ORDER BY record_id LIMIT ?",
+                f" ORDER BY record_id LIMIT ?{self.driver.skip_locked}",
                 (_iso(now), limit),
             )
             await self._db.executemany(
@@ -114,7 +116,8 @@ class WorkQueries(BaseStore):
             chunk = claims[start : start + 400]
             where = " OR ".join("(record_id = ? AND attempts = ?)" for _ in chunk)
             rows = await self._all(
-                f"SELECT record_id FROM certificate_job WHERE status = 'rendering' AND ({where})",
+                f"SELECT record_id FROM certificate_job WHERE status = 'rendering' AND ({where})"
+                f"{self.driver.for_update}",
                 [value for claim in chunk for value in (claim.record_id, claim.token)],
             )
             held.update(row[0] for row in rows)

@@ -328,7 +328,7 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
     existing = await store.existing_results(
         (numbers[row], v.get("plan", "")) for row, v in rows if row in numbers
     )
-    names: dict[str, str] = {number: s["name"] for number, s in students.items()}
+    names: dict[str, str] = {number: s.name for number, s in students.items()}
     pairs: dict[tuple[str, str], int] = {}
     valid: list[ResultRow] = []
     for row, v in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from issuance.core.audit import AuditEntry, first_broken
@@ -210,8 +210,7 @@ class Issuance:
         async with self.store.transaction():
             records = await self.check_confirmable(actor, record_ids)
             _check_versions(records, expected_versions)
-            await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
-        return await self.store.records_by_ids(record_ids)
+            return await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
 
     async def refuse(
         self, actor: Person, record_ids: Sequence[int], reason: str
@@ -224,15 +223,13 @@ class Issuance:
             raise Invalid("signoff.reason_too_long", limit=MAX_REASON)
         async with self.store.transaction():
             records = await self.records_for_act(actor, record_ids)
-            await self._apply(actor, records, Act.REFUSE, reason, None, None)
-        return await self.store.records_by_ids(record_ids)
+            return await self._apply(actor, records, Act.REFUSE, reason, None, None)
 
     async def resubmit(self, actor: Person, record_ids: Sequence[int]) -> list[IssuanceRecord]:
         """The evaluation organization corrected a refused record: its sign-off starts again."""
         async with self.store.transaction():
             records = await self.records_for_act(actor, record_ids)
-            await self._apply(actor, records, Act.RESUBMIT, None, None, None)
-        return await self.store.records_by_ids(record_ids)
+            return await self._apply(actor, records, Act.RESUBMIT, None, None, None)
 
     async def _apply(
         self,
@@ -242,7 +239,8 @@ class Issuance:
         reason: str | None,
         signature_id: int | None,
         signature: str | None,
-    ) -> None:
+    ) -> list[IssuanceRecord]:
+        """Apply the act to every record, or none; the records as they are now (not reloaded)."""
         party = _party(actor)
         changes = [
             RecordChange(
@@ -265,6 +263,16 @@ class Issuance:
         await self.store.apply_signoff(
             changes, party, act.value, actor.id, reason, signature_id, entry, CONFIRMED
         )
+        return [
+            replace(
+                record,
+                status=change.new_status,
+                round=change.round,
+                version=record.version + 1,
+                issued_at=entry.at if change.new_status == CONFIRMED else record.issued_at,
+            )
+            for record, change in zip(records, changes, strict=True)
+        ]
 
     # Accounts
 

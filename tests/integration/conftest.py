@@ -12,8 +12,8 @@ from tests.webserver import Live, live_app
 
 
 @pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[Live]:
-    async with live_app(tmp_path) as running:
+async def live(tmp_path: Path, database: str) -> AsyncIterator[Live]:
+    async with live_app(tmp_path, database_url=database) as running:
         yield running
 
 

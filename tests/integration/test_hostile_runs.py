@@ -191,7 +191,7 @@ def test_a_database_locked_past_the_busy_timeout_says_busy(tmp_path: Path) -> No
     async def write(args: Namespace, settings: Any) -> tuple[Any, str]:
         store = await Store.open(path)
         try:
-            await store._db.execute("PRAGMA busy_timeout = 50")
+            await store.driver.db.execute("PRAGMA busy_timeout = 50")
             await store._execute("INSERT INTO schema_version VALUES (999)")
         finally:
             await store.close()
@@ -222,22 +222,6 @@ def test_a_taken_port_is_named_in_one_line_and_nothing_starts(home: Path) -> Non
         "Error: " + t("run.port_taken", "en", host="127.0.0.1", port=port),
     ]
     assert "running:" not in run.stderr and "Traceback" not in run.stderr
-
-
-@pytest.mark.parametrize("part", ["web", "bot"])
-def test_webhook_mode_refuses_split_processes(home: Path, part: str) -> None:
-    run = qianfa(
-        home,
-        part,
-        env=env(
-            telegram_token="123:abc",
-            telegram_webhook_url="https://example.cn/telegram",
-            web_port=str(free_port()),
-        ),
-    )
-
-    assert run.code == 1
-    assert t("run.webhook_split") in run.stderr
 
 
 class Blackhole:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
 from issuance.xcert import demo
 from issuance.xcert.service import Issuance
+from tests.databases import raw
 from tests.workload import people
 
 
@@ -41,19 +41,19 @@ class Demo:
         await self.store.redeem_invite(invite.code, channel, account, language)
 
     def rows(self) -> list[tuple[str, str, str, dict[str, object]]]:
-        with sqlite3.connect(self.settings.database_path) as db:
-            found = db.execute(
+        with raw(self.settings.database) as execute:
+            found = execute(
                 "SELECT p.name, o.channel, o.kind, o.payload FROM outbox o"
                 " JOIN person p ON p.id = o.person_id ORDER BY o.id"
-            ).fetchall()
+            )
         return [(r[0], r[1], r[2], json.loads(r[3])) for r in found]
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[Demo]:
-    settings = load_settings(tmp_path, environ={})
+async def world(tmp_path: Path, database: str) -> AsyncIterator[Demo]:
+    settings = load_settings(tmp_path, environ={"QIANFA_DATABASE_URL": database})
     clock = Clock(datetime(2025, 7, 1, 10, 0, tzinfo=SHANGHAI))
-    store = await Store.open(settings.database_path, clock=clock)
+    store = await Store.open(settings.database, clock=clock)
     await demo.load(Issuance(store, settings))
     yield Demo(settings, store, clock)
     await store.close()

@@ -1,4 +1,4 @@
-"""The sign-off use cases on a real SQLite file: transitions, history, conflicts, permissions."""
+"""The sign-off use cases on SQLite and PostgreSQL: transitions, history, conflicts, rights."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ HISTORY = ("signoff", "audit")
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> World:
-    world = await make_world(tmp_path)
+async def world(tmp_path: Path, database: str) -> World:
+    world = await make_world(tmp_path, database=database)
     yield world  # type: ignore[misc]
     await world.store.close()
 
@@ -83,7 +83,7 @@ async def test_refusal_needs_a_reason(world: World, reason: str) -> None:
 async def test_refusal_reason_is_kept_trimmed_in_history_and_audit(world: World) -> None:
     await world.issuance.refuse(world.evaluator, world.record_ids[:1], "  照片不清晰  ")
     (row,) = await world.store.signoff_history(world.record_ids[0])
-    assert (row["act"], row["reason"], row["party"]) == ("refuse", "照片不清晰", E)
+    assert (row.act, row.reason, row.party) == ("refuse", "照片不清晰", E)
     last = (await world.store.audit_entries())[-1]
     assert last.entry.reason == "照片不清晰"
     assert await world.store.latest_refusals(world.record_ids) == {
@@ -101,8 +101,7 @@ async def test_resubmit_restarts_the_chain_in_a_new_round_keeping_history(world:
     await world.act(Act.CONFIRM, E, [record_id])
     await world.act(Act.CONFIRM, S, [record_id])
     history = [
-        (r["round"], r["party"], r["act"], r["reason"])
-        for r in await world.store.signoff_history(record_id)
+        (r.round, r.party, r.act, r.reason) for r in await world.store.signoff_history(record_id)
     ]
     assert history == [
         (1, E, "confirm", None),

@@ -4,21 +4,32 @@ and certificate numbers allocated without duplicates by several processes at onc
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import multiprocessing
+import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
+from issuance.core.audit import first_broken
 from issuance.core.chain import Act
+from issuance.core.errors import DomainError
+from issuance.core.settings import load_settings
 from issuance.store import Store
 from issuance.store.base import migrations
-from tests.world import PLAN, World, id_number, make_world
+from issuance.xcert.service import Issuance
+from tests.databases import IntegrityErrors, fresh_database, raw
+from tests.world import PHONES, PLAN, World, id_number, make_world
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> World:
-    world = await make_world(tmp_path)
+async def world(tmp_path: Path, database: str) -> World:
+    world = await make_world(tmp_path, database=database)
     await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
     await world.act(Act.CONFIRM, "考核站点", world.record_ids[:1])
     yield world  # type: ignore[misc]
@@ -41,29 +52,27 @@ def _raw(path: Path) -> sqlite3.Connection:
         "UPDATE record SET result_id = result_id + 1000 WHERE id = ?",
     ],
 )
-async def test_raw_sql_cannot_withdraw_a_confirmed_record(
-    world: World, tmp_path: Path, sql: str
-) -> None:
+async def test_raw_sql_cannot_withdraw_a_confirmed_record(world: World, sql: str) -> None:
     confirmed = world.record_ids[0]
-    with _raw(tmp_path / "qianfa.db") as db:
-        with pytest.raises(sqlite3.IntegrityError, match="cannot be withdrawn"):
-            db.execute(sql, (confirmed,))
-        row = db.execute(
+    with raw(world.location) as execute:
+        with pytest.raises(IntegrityErrors, match="cannot be withdrawn"):
+            execute(sql, (confirmed,))
+        ((status, cert_no, issued, round_),) = execute(
             "SELECT status, cert_no, issued_at IS NOT NULL, round FROM record WHERE id = ?",
             (confirmed,),
-        ).fetchone()
-        assert row[0] == "确认签发" and row[1] != "99999999999999999999999" and row[2] == 1
-        assert row[3] == 1
+        )
+        assert status == "确认签发" and cert_no != "99999999999999999999999" and issued
+        assert round_ == 1
 
 
-async def test_raw_sql_can_still_change_a_pending_record(world: World, tmp_path: Path) -> None:
+async def test_raw_sql_can_still_change_a_pending_record(world: World) -> None:
     """The triggers aim at confirmed records only: they are not a blanket lock."""
     pending = world.record_ids[1]
-    with _raw(tmp_path / "qianfa.db") as db:
-        db.execute("UPDATE record SET status = '考核站点拒绝签发' WHERE id = ?", (pending,))
-        assert db.execute("SELECT status FROM record WHERE id = ?", (pending,)).fetchone() == (
-            "考核站点拒绝签发",
-        )
+    with raw(world.location) as execute:
+        execute("UPDATE record SET status = '考核站点拒绝签发' WHERE id = ?", (pending,))
+        assert execute("SELECT status FROM record WHERE id = ?", (pending,)) == [
+            ("考核站点拒绝签发",)
+        ]
 
 
 @pytest.mark.parametrize(
@@ -74,10 +83,10 @@ async def test_raw_sql_can_still_change_a_pending_record(world: World, tmp_path:
         "DELETE FROM signoff WHERE id = 1",
     ],
 )
-async def test_signoff_history_is_append_only(world: World, tmp_path: Path, sql: str) -> None:
+async def test_signoff_history_is_append_only(world: World, sql: str) -> None:
     before = await world.count("signoff")
-    with _raw(tmp_path / "qianfa.db") as db, pytest.raises(sqlite3.IntegrityError, match="append"):
-        db.execute(sql)
+    with raw(world.location) as execute, pytest.raises(IntegrityErrors, match="append"):
+        execute(sql)
     assert await world.count("signoff") == before
 
 
@@ -101,12 +110,12 @@ async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path
         db.execute("INSERT INTO number_sequence (scope, last) VALUES ('1:x', 41)")
     store = await Store.open(path)
     try:
-        shipped = {number for number, _, _ in migrations()}
+        shipped = {number for number, _, _ in migrations("sqlite")}
         latest = max(shipped)
         assert await store.applied_migrations() == shipped
         assert await store.schema_version() == latest
         students = await store.students_by_id_number([id_number(7)])
-        assert students[id_number(7)]["name"] == "旧学生"
+        assert students[id_number(7)].name == "旧学生"
         assert (await store.orgs_by_code(["S1"]))["S1"].name == "旧院校"
         assert await store.allocate_numbers("1:x", 1) == 42
         tables = {
@@ -127,6 +136,26 @@ async def test_an_old_database_upgrades_in_place_keeping_its_data(tmp_path: Path
         assert row is not None and row[0] == len(shipped)
     finally:
         await again.close()
+
+
+async def test_a_postgresql_database_upgrades_in_place_each_version_once(postgres: str) -> None:
+    with fresh_database(postgres) as url:
+        old = await Store.open(url, upto=1)
+        assert await old.applied_migrations() == {1}
+        await old.close()
+        with raw(url) as execute:
+            execute("INSERT INTO number_sequence (scope, last) VALUES ('1:x', 41)")
+        stores = await asyncio.gather(*(Store.open(url) for _ in range(3)))  # racing to migrate
+        try:
+            shipped = {number for number, _, _ in migrations("postgresql")}
+            assert shipped == {number for number, _, _ in migrations("sqlite")}
+            assert await stores[0].applied_migrations() == shipped
+            rows = await stores[1]._all("SELECT version FROM schema_version ORDER BY version")
+            assert [r[0] for r in rows] == sorted(shipped)  # each recorded once
+            assert await stores[2].allocate_numbers("1:x", 1) == 42
+        finally:
+            for store in stores:
+                await store.close()
 
 
 async def test_the_store_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
@@ -150,7 +179,7 @@ def _allocate_worker(
     path: str, scope: str, worker: int, queue: multiprocessing.Queue, go: multiprocessing.Event
 ) -> None:
     async def run() -> list[tuple[int, int]]:
-        store = await Store.open(Path(path))
+        store = await Store.open(path)
         go.wait(30)  # every process connected: start together
         try:
             taken = []
@@ -164,13 +193,15 @@ def _allocate_worker(
     queue.put(asyncio.run(run()))
 
 
-async def test_processes_allocating_at_once_get_disjoint_gapless_ranges(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
+async def test_processes_allocating_at_once_get_disjoint_gapless_ranges(
+    tmp_path: Path, database: str
+) -> None:
+    path = database or str(tmp_path / "q.db")
     await (await Store.open(path)).close()
     context = multiprocessing.get_context("spawn")
     queue, go = context.Queue(), context.Event()
     workers = [
-        context.Process(target=_allocate_worker, args=(str(path), "1:scope", n, queue, go))
+        context.Process(target=_allocate_worker, args=(path, "1:scope", n, queue, go))
         for n in range(4)
     ]
     for process in workers:
@@ -212,7 +243,7 @@ async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
                     f"新生{i}",
                     id_number(100 + i),
                     "院校学生",
-                    school_student["school_id"],
+                    school_student.school_id,
                     "特殊焊接技术职业技能等级证书",
                     "初级",
                     first[0].issuer_id,
@@ -238,3 +269,148 @@ async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
         assert await world.issuance.create_lists(PLAN) == []  # nothing listed twice
     finally:
         await world.store.close()
+
+
+# Concurrent approvals
+
+APPROVERS = 4
+
+
+def _approve_worker(
+    home: str, database: str, record_ids: list[int], queue: multiprocessing.Queue, go: Any
+) -> None:
+    async def run() -> str:
+        settings = replace(load_settings(Path(home), environ={}), database_url=database)
+        store = await Store.open(settings.database)
+        try:
+            issuance = Issuance(store, settings)
+            evaluator = await store.person_by_ref(PHONES["evaluator"])
+            assert evaluator is not None
+            png = f"signature {os.getpid()}".encode()
+            digest = hashlib.sha256(png).hexdigest()
+            signature = await store.add_signature(evaluator.id, png, digest, "[]")
+            go.wait(30)  # every process ready: confirm together
+            try:
+                await issuance.confirm(evaluator, record_ids, signature)
+            except DomainError as refused:
+                return refused.key
+            return "confirmed"
+        finally:
+            await store.close()
+
+    queue.put(asyncio.run(run()))
+
+
+async def test_processes_confirming_the_same_records_at_once_confirm_them_once(
+    tmp_path: Path, database: str
+) -> None:
+    world = await make_world(tmp_path, students=20, database=database)
+    entries_before = len(await world.store.audit_entries())
+    await world.store.close()
+    context = multiprocessing.get_context("spawn")
+    queue, go = context.Queue(), context.Event()
+    approvers = [
+        context.Process(
+            target=_approve_worker, args=(str(tmp_path), database, world.record_ids, queue, go)
+        )
+        for _ in range(APPROVERS)
+    ]
+    for process in approvers:
+        process.start()
+    go.set()
+    outcomes = sorted(queue.get(timeout=120) for _ in approvers)
+    for process in approvers:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert outcomes.count("confirmed") == 1, outcomes
+    assert all(key.startswith("signoff.") for key in outcomes if key != "confirmed"), outcomes
+    store = await Store.open(world.location)
+    try:
+        records = await store.records_by_ids(world.record_ids)
+        assert {(r.status, r.version) for r in records} == {("考核站点待签发", 2)}
+        confirms = await store._all("SELECT record_id FROM signoff WHERE act = 'confirm'")
+        assert sorted(row[0] for row in confirms) == sorted(world.record_ids)  # once each
+        entries = await store.audit_entries()
+        assert len(entries) == entries_before + 1 and first_broken(entries) is None
+    finally:
+        await store.close()
+
+
+async def test_an_app_role_without_schema_rights_runs_but_cannot_drop_the_guarantees(
+    postgres: str, tmp_path: Path
+) -> None:
+    """The deployment notes' split: the owner migrates, the processes' role reads and writes."""
+    with fresh_database(postgres) as url:
+        role = f"qianfa_app_{os.getpid()}"
+        with raw(url) as execute:
+            execute(f"CREATE ROLE {role} LOGIN PASSWORD 'app-secret'")
+            execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        try:
+            await (await Store.open(url)).close()  # the owner migrates
+            with raw(url) as execute:
+                execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+                execute(
+                    f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"
+                )
+                execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}")
+            parts = urlsplit(url)
+            host = parts.netloc.rpartition("@")[2]
+            app_url = urlunsplit(parts._replace(netloc=f"{role}:app-secret@{host}"))
+            world = await make_world(tmp_path, database=app_url)
+            try:
+                await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
+                await world.act(Act.CONFIRM, "考核站点", world.record_ids[:1])
+                assert await world.status(world.record_ids[0]) == "确认签发"
+            finally:
+                await world.store.close()
+            with raw(app_url) as execute:
+                for sql in (
+                    "DROP TRIGGER record_confirmed_is_final ON record",
+                    "ALTER TABLE signoff DISABLE TRIGGER signoff_no_delete",
+                ):
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        execute(sql)
+                with pytest.raises(IntegrityErrors, match="cannot be withdrawn"):
+                    execute("DELETE FROM record WHERE id = ?", (world.record_ids[0],))
+        finally:
+            with raw(url) as execute:
+                execute(f"DROP OWNED BY {role}")
+            with raw(postgres) as execute:
+                execute(f"DROP ROLE {role}")
+
+
+_RESULT_OF = "(SELECT result_id FROM record WHERE id = ?)"
+_STUDENT_OF = (
+    "(SELECT er.student_id FROM exam_result er JOIN record r ON r.result_id = er.id WHERE r.id = ?)"
+)
+
+
+@pytest.mark.parametrize(
+    ("sql", "refusal"),
+    [
+        (f"UPDATE exam_result SET passed = 0 WHERE id = {_RESULT_OF}", "result behind"),
+        (f"DELETE FROM exam_result WHERE id = {_RESULT_OF}", "result behind"),
+        (f"UPDATE student SET name = '改名' WHERE id = {_STUDENT_OF}", "student behind"),
+        ("UPDATE signature SET sha256 = 'forged' WHERE ? > 0", "signature is final"),
+        ("DELETE FROM signature WHERE ? > 0", "signature is final"),
+    ],
+)
+async def test_what_a_confirmed_certificate_rests_on_is_final_too(
+    world: World, sql: str, refusal: str
+) -> None:
+    confirmed = world.record_ids[0]
+    with raw(world.location) as execute:
+        with pytest.raises(IntegrityErrors, match=refusal):
+            execute(sql, (confirmed,))
+        # The pending record's student can still be corrected (完善学生信息).
+        pending = world.record_ids[1]
+        execute(f"UPDATE student SET name = '更正' WHERE id = {_STUDENT_OF}", (pending,))
+
+
+async def test_a_void_certificate_stays_void(world: World) -> None:
+    confirmed = world.record_ids[0]
+    await world.issuance.void(
+        (await world.store.records_by_ids([confirmed]))[0].cert_no, "证书信息有误"
+    )
+    with raw(world.location) as execute, pytest.raises(IntegrityErrors, match="stays void"):
+        execute("UPDATE record SET void_at = NULL WHERE id = ?", (confirmed,))

@@ -1,9 +1,10 @@
-"""Certificates end to end: confirmed records in a real SQLite file → worker → PDFs read back."""
+"""Certificates end to end: confirmed records in SQLite or PostgreSQL → worker → PDFs read back."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -37,24 +38,29 @@ def pool() -> Iterator[ProcessPoolExecutor]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database: str) -> Settings:
     return load_settings(
         tmp_path,
-        environ={"QIANFA_SECRET_KEY": "test-secret", "QIANFA_PUBLIC_URL": "https://qf.example.cn"},
+        environ={
+            "QIANFA_SECRET_KEY": "test-secret",
+            "QIANFA_PUBLIC_URL": "https://qf.example.cn",
+            "QIANFA_DATABASE_URL": database,
+        },
     )
 
 
 @pytest.fixture
 async def issuance(settings: Settings) -> AsyncIterator[Issuance]:
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     issuance = Issuance(store, settings)
     await demo.load(issuance)
     yield issuance
     await store.close()
 
 
-def _run(*args: str | Path) -> str:
-    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True).stdout
+def _run(*args: str | Path, env: dict[str, str] | None = None) -> str:
+    command = [str(a) for a in args]
+    return subprocess.run(command, check=True, capture_output=True, env=env, text=True).stdout
 
 
 async def test_each_confirmed_record_gets_one_pdf_matching_its_recorded_sha256(
@@ -203,7 +209,9 @@ async def test_cli_exports_a_batch_of_certificates(
         "--home",
         str(settings.home),
     ]
-    result = json.loads(_run(*command))
+    result = json.loads(
+        _run(*command, env={**os.environ, "QIANFA_DATABASE_URL": settings.database_url})
+    )
     assert result == {"files": [str(out)], "certificates": 14, "missing": 0}
     with zipfile.ZipFile(out) as archive:
         assert len(archive.namelist()) == 15

@@ -1,4 +1,5 @@
-"""The worker killed with SIGKILL again and again while rendering: nothing lost, nothing twice."""
+"""Three workers sharing the jobs, one killed with SIGKILL again and again while rendering:
+nothing lost, nothing twice, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,32 +7,39 @@ import hashlib
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from issuance.core.settings import load_settings, write_initial_config
 from issuance.store import Store
 from issuance.xcert.service import Issuance
+from tests.databases import raw
 from tests.workload import confirmed_records
 
 RECORDS = 300
 KILLS = 6
+WORKERS = 3
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _done(database: Path) -> int:
-    with sqlite3.connect(database, timeout=15) as db:
-        return int(db.execute("SELECT COUNT(*) FROM certificate").fetchone()[0])
+def _done(database: Path | str) -> int:
+    with raw(database) as execute:
+        return int(execute("SELECT COUNT(*) FROM certificate")[0][0])
 
 
-def _start(home: Path) -> subprocess.Popen[bytes]:
+def _start(
+    home: Path, database: str, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "QIANFA_DATABASE_URL": database,
         "QIANFA_WORKER_RENDER_LEASE_SECONDS": "1",
+        "QIANFA_WORKER_RENDER_PROCESSES": "1",
         "QIANFA_WORKER_TICK_SECONDS": "0.2",
+        **(extra or {}),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "worker", "--home", str(home)],
@@ -47,46 +55,50 @@ def _wait_for(condition, deadline_s: float = 120) -> None:  # type: ignore[no-un
     # A safety net against hanging forever, not a timing assertion.
     give_up = time.monotonic() + deadline_s
     while not condition():
-        assert time.monotonic() < give_up, "the worker made no progress"
+        assert time.monotonic() < give_up, "the workers made no progress"
         time.sleep(0.02)
 
 
-async def test_killed_worker_resumes_without_losing_duplicating_or_half_writing(
-    tmp_path: Path,
+async def test_killed_workers_resume_without_losing_duplicating_or_half_writing(
+    tmp_path: Path, database: str
 ) -> None:
     write_initial_config(tmp_path)  # the worker refuses to start without a secret key
-    settings = load_settings(tmp_path, environ={})
-    store = await Store.open(settings.database_path)
+    settings = replace(load_settings(tmp_path, environ={}), database_url=database)
+    store = await Store.open(settings.database)
     await confirmed_records(Issuance(store, settings), RECORDS)
     await store.close()
-    database = settings.database_path
+    location = settings.database
     total = RECORDS + 14
     rng = random.Random(5)
 
+    # WORKERS processes share the jobs; each round one of them is killed mid-way.
+    workers: list[subprocess.Popen[bytes]] = []
     for _ in range(KILLS):
-        before = _done(database)
+        before = _done(location)
         if before >= total - 50:
             break
-        worker = _start(tmp_path)
-        _wait_for(lambda before=before: _done(database) > before)
+        workers += [_start(tmp_path, database) for _ in range(WORKERS - len(workers))]
+        _wait_for(lambda before=before: _done(location) > before)
         time.sleep(rng.uniform(0, 0.15))
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
-    assert _done(database) < total, "the kills came too late to interrupt anything"
+        victim = workers.pop(rng.randrange(len(workers)))
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait()
+    assert _done(location) < total, "the kills came too late to interrupt anything"
 
-    worker = _start(tmp_path)
-    _wait_for(lambda: _done(database) == total)
-    worker.send_signal(signal.SIGTERM)
-    assert worker.wait(timeout=60) == 0
+    workers += [_start(tmp_path, database) for _ in range(WORKERS - len(workers))]
+    _wait_for(lambda: _done(location) == total)
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    assert [worker.wait(timeout=60) for worker in workers] == [0] * WORKERS
 
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT record_id, path, sha256, size FROM certificate").fetchall()
-        confirmed = {r[0] for r in db.execute("SELECT id FROM record WHERE status = '确认签发'")}
-        jobs = dict(db.execute("SELECT status, COUNT(*) FROM certificate_job GROUP BY status"))
-        retried = db.execute("SELECT COUNT(*) FROM certificate_job WHERE attempts > 1").fetchone()
+    with raw(location) as execute:
+        rows = execute("SELECT record_id, path, sha256, size FROM certificate")
+        confirmed = {r[0] for r in execute("SELECT id FROM record WHERE status = '确认签发'")}
+        jobs = dict(execute("SELECT status, COUNT(*) FROM certificate_job GROUP BY status"))
+        retried = execute("SELECT COUNT(*) FROM certificate_job WHERE attempts > 1")[0][0]
     assert sorted(r[0] for r in rows) == sorted(confirmed) and len(rows) == total
     assert jobs == {"done": total}
-    assert retried[0] > 0, "no certificate was interrupted mid-way"
+    assert retried > 0, "no certificate was interrupted mid-way"
     on_disk = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf"))
     assert on_disk == sorted(r[1] for r in rows)
     assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
@@ -94,3 +106,24 @@ async def test_killed_worker_resumes_without_losing_duplicating_or_half_writing(
         data = (tmp_path / path).read_bytes()
         assert len(data) == size and hashlib.sha256(data).hexdigest() == sha256
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+async def test_workers_at_once_claim_each_certificate_exactly_once(
+    tmp_path: Path, database: str
+) -> None:
+    """No kills, leases long enough: a job claimed by two workers would show two attempts."""
+    write_initial_config(tmp_path)
+    settings = replace(load_settings(tmp_path, environ={}), database_url=database)
+    store = await Store.open(settings.database)
+    await confirmed_records(Issuance(store, settings), RECORDS // 3)
+    await store.close()
+    total = RECORDS // 3 + 14
+    env_lease = {"QIANFA_WORKER_RENDER_LEASE_SECONDS": "600"}
+    workers = [_start(tmp_path, database, env_lease) for _ in range(WORKERS)]
+    _wait_for(lambda: _done(settings.database) == total)
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    assert [worker.wait(timeout=60) for worker in workers] == [0] * WORKERS
+    with raw(settings.database) as execute:
+        attempts = execute("SELECT attempts, COUNT(*) FROM certificate_job GROUP BY attempts")
+    assert attempts == [(1, total)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
 from issuance.xcert import demo
 from issuance.xcert.service import Issuance
+from tests.databases import raw
 from tests.workload import add_info_problem, people
 from worker.jobs import send_reminders
 
@@ -50,27 +50,28 @@ class World:
 
     async def restart(self) -> None:
         await self.store.close()
-        self.store = await Store.open(self.settings.database_path, clock=self.clock)
+        self.store = await Store.open(self.settings.database, clock=self.clock)
 
     async def tick(self, at: datetime) -> int:
         self.clock.now = at
         return await send_reminders(self.store, self.settings)
 
     def outbox(self) -> list[Sent]:
-        with sqlite3.connect(self.settings.database_path) as db:
-            rows = db.execute(
+        with raw(self.settings.database) as execute:
+            rows = execute(
                 "SELECT p.name, o.payload, o.dedup_key, o.not_before FROM outbox o"
                 " JOIN person p ON p.id = o.person_id ORDER BY o.id"
-            ).fetchall()
+            )
         return [Sent(r[0], json.loads(r[1])["text"], r[2], r[3], json.loads(r[1])) for r in rows]
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(tmp_path: Path, database: str) -> AsyncIterator[World]:
     # Nudges only after 30 days, so they stay out of the way of the deadline reminders.
-    settings = load_settings(tmp_path, environ={"QIANFA_WORKER_NUDGE_AFTER_HOURS": "720"})
+    environ = {"QIANFA_WORKER_NUDGE_AFTER_HOURS": "720", "QIANFA_DATABASE_URL": database}
+    settings = load_settings(tmp_path, environ=environ)
     clock = Clock(T0)
-    store = await Store.open(settings.database_path, clock=clock)
+    store = await Store.open(settings.database, clock=clock)
     await demo.load(Issuance(store, settings))
     for record_id in (20, 21):
         await add_info_problem(store, record_id, DEADLINE, "姓名与身份证不符")

@@ -67,7 +67,7 @@ def test_environment_overrides_the_file_under_the_documented_names(tmp_path: Pat
         ("QIANFA_SIGNOFF_ORDER", "考核站点", "signoff.order"),
         ("QIANFA_WORKER_QUIET_HOURS", "late", "worker.quiet_hours"),
         ("QIANFA_SIGNOFF_SIGNING_TTL_MINUTES", "0", "signoff.signing_ttl_minutes"),
-        ("QIANFA_DATABASE_URL", "postgresql://db/qianfa", "database.url"),
+        ("QIANFA_DATABASE_URL", "mysql://db/qianfa", "database.url"),
     ],
 )
 def test_a_wrong_value_fails_naming_the_key(
@@ -92,11 +92,17 @@ def test_a_broken_file_names_the_file(tmp_path: Path) -> None:
 def test_secrets_are_masked_in_repr(tmp_path: Path) -> None:
     settings = load_settings(
         tmp_path,
-        environ={"QIANFA_TELEGRAM_TOKEN": "123456:SECRET-TOKEN", "QIANFA_SECRET_KEY": "KEY-VALUE"},
+        environ={
+            "QIANFA_TELEGRAM_TOKEN": "123456:SECRET-TOKEN",
+            "QIANFA_SECRET_KEY": "KEY-VALUE",
+            "QIANFA_DATABASE_URL": "postgresql://qianfa:DB-PASSWORD@db/qianfa",
+        },
     )
     text = repr(settings) + str(settings) + f"{settings}"
     assert "SECRET-TOKEN" not in text
     assert "KEY-VALUE" not in text
+    assert "DB-PASSWORD" not in text
+    assert settings.database == "postgresql://qianfa:DB-PASSWORD@db/qianfa"
     assert "**********" in text
     assert isinstance(settings.telegram_token, Secret)
     assert settings.telegram_token == "123456:SECRET-TOKEN"  # still usable as the value

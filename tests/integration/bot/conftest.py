@@ -12,7 +12,7 @@ from tests.fakebot import FakeBotApi
 
 
 @pytest.fixture
-async def world(tmp_path: Path, bot_api: FakeBotApi) -> AsyncIterator[World]:
-    made = await make_world(tmp_path, bot_api)
+async def world(tmp_path: Path, bot_api: FakeBotApi, database: str) -> AsyncIterator[World]:
+    made = await make_world(tmp_path, bot_api, database)
     yield made
     await made.store.close()

@@ -49,8 +49,8 @@ async def test_good_png_gives_a_preview_and_is_saved_after_consent(world: World)
     assert "《电子签名章使用授权委托书》" in (consent.text or "")
     assert "第 2 版" in (saved.text or "")
     current = await world.store.current_stamp(head.org_id)
-    assert current is not None and before is not None and current["id"] != before["id"]
-    with Image.open(io.BytesIO(current["png"])) as image:
+    assert current is not None and before is not None and current.id != before.id
+    with Image.open(io.BytesIO(current.png)) as image:
         assert image.size == (300, 300) and image.mode == "RGBA"
         assert image.getpixel((2, 2))[3] == 0  # the white paper became transparent
     assert await world.store.stamp_versions(head.org_id) == 2

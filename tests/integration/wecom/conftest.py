@@ -19,6 +19,6 @@ def fake() -> Iterator[FakeWeCom]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, fake: FakeWeCom) -> AsyncIterator[World]:
-    async with wecom_world(tmp_path, fake) as made:
+async def world(tmp_path: Path, fake: FakeWeCom, database: str) -> AsyncIterator[World]:
+    async with wecom_world(tmp_path, fake, database_url=database) as made:
         yield made

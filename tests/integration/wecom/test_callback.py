@@ -146,8 +146,10 @@ async def test_an_oversized_body_is_refused_before_it_is_read_whole(world: World
     await alive(world)
 
 
-async def test_settled_callbacks_are_pruned_and_pending_ones_kept(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "qianfa.db")
+async def test_settled_callbacks_are_pruned_and_pending_ones_kept(
+    tmp_path: Path, database: str
+) -> None:
+    store = await Store.open(database or tmp_path / "qianfa.db")
     try:
         first = await store.store_inbound("msg:1", "1:1", HEAD, "text", {"Content": "帮助"})
         second = await store.store_inbound("msg:2", "1:2", HEAD, "text", {"Content": "帮助"})

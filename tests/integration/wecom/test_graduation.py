@@ -23,8 +23,8 @@ async def load_graduation(issuance: Issuance) -> list[Invite]:
 
 
 @pytest.fixture
-async def grad(tmp_path: Path, fake: FakeWeCom) -> AsyncIterator[World]:
-    async with wecom_world(tmp_path, fake, load=load_graduation) as world:
+async def grad(tmp_path: Path, fake: FakeWeCom, database: str) -> AsyncIterator[World]:
+    async with wecom_world(tmp_path, fake, load=load_graduation, database_url=database) as world:
         for invite in world.invites:
             name = NAMES[invite.person.phone]
             fake.members.add(name)

@@ -25,7 +25,7 @@ async def test_a_png_stamp_is_previewed_and_saved_after_consent(world: World) ->
     assert "第 2 版" in saved.text and card.replaced == "已保存"
     current = await world.store.current_stamp(head.org_id)
     assert current is not None
-    with Image.open(io.BytesIO(current["png"])) as image:
+    with Image.open(io.BytesIO(current.png)) as image:
         assert image.size == (300, 300) and image.getpixel((2, 2))[3] == 0
     assert await world.store.stamp_versions(head.org_id) == 2
 

@@ -1,0 +1,168 @@
+"""SQLite and PostgreSQL side by side: batch confirm of 10,000 records (against the same statements
+run bare), the end-to-end certificate rate, and `db copy` of the whole database, audit checked.
+
+Run from the repository root: `.venv/bin/python -m bench.backends [RECORDS] [CERTIFICATES]`
+(default 10000 and 300). PostgreSQL: QIANFA_TEST_DATABASE_URL's server, else a throwaway cluster
+(scripts/throwaway-postgres). Targets: PostgreSQL within 1.5× of SQLite; confirm within 2× of bare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from issuance.core.audit import AuditEntry, first_broken
+from issuance.core.settings import Settings, load_settings
+from issuance.store import RecordChange, RecordFilter, Store
+from issuance.store.transfer import copy_database
+from issuance.xcert import demo
+from issuance.xcert.importing import ResultRow
+from issuance.xcert.service import Issuance
+from tests.databases import fresh_database, postgres_server
+from tests.workload import PLAN, confirmed_records, id_number, people
+from worker.jobs import render_certificates
+from worker.serve import render_pool
+
+WAITING, NEXT = "培训评价组织待签发", "考核站点待签发"
+
+
+async def _pending(issuance: Issuance, count: int) -> list[int]:
+    """Demo data plus one pending list of `count` records; their ids."""
+    store = issuance.store
+    await demo.load(issuance)
+    orgs = await store.orgs_by_code([demo.ISSUER[0], demo.SCHOOL[0]])
+    issuer, school = orgs[demo.ISSUER[0]].id, orgs[demo.SCHOOL[0]].id
+    await store.import_results(
+        [
+            ResultRow(f"学生{i}", id_number(i), "院校学生", school, demo.PROGRAM, "中级", issuer,
+                      PLAN, school, 1)
+            for i in range(count)
+        ]
+    )  # fmt: skip
+    (batch,) = await issuance.create_lists(PLAN)
+    return [r.id for r in await store.records(RecordFilter(batch_id=batch.id))]
+
+
+async def confirm(settings: Settings, records: int) -> dict[str, float]:
+    """Seconds for one batch confirm of `records` through the use case, and bare."""
+    store = await Store.open(settings.database)
+    try:
+        issuance = Issuance(store, settings)
+        ids = await _pending(issuance, 2 * records)
+        evaluator, _, _ = await people(issuance)
+        png = b"signature"
+        digest = hashlib.sha256(png).hexdigest()
+        signature = await store.add_signature(evaluator.id, png, digest, "")
+        start = time.perf_counter()
+        await issuance.confirm(evaluator, ids[:records], signature)
+        through = time.perf_counter() - start
+        # The same statements (records moved, history, one audit entry), with nothing loaded.
+        changes = [RecordChange(i, WAITING, 1, NEXT, 1) for i in ids[records:]]
+        audit = AuditEntry(store.now_iso(), f"person:{evaluator.id}", "bench", "records")
+        start = time.perf_counter()
+        await store.apply_signoff(
+            changes, "培训评价组织", "confirm", evaluator.id, None, signature, audit, "确认签发"
+        )
+        bare = time.perf_counter() - start
+    finally:
+        await store.close()
+    return {"confirm": through, "bare": bare}
+
+
+async def certificates(settings: Settings, count: int) -> float:
+    """Certificates per second, database → PDF on disk → database, 2 render processes."""
+    store = await Store.open(settings.database)
+    try:
+        await confirmed_records(Issuance(store, settings), count)
+        pool = render_pool(settings)
+        for future in [pool.submit(sum, [1]) for _ in range(8)]:
+            future.result()  # processes started before the clock
+        start = time.perf_counter()
+        made = await render_certificates(store, settings, pool)
+        elapsed = time.perf_counter() - start
+        pool.shutdown()
+    finally:
+        await store.close()
+    return made / elapsed
+
+
+async def copy(source_settings: Settings, target: Path | str) -> tuple[float, int, int]:
+    """Seconds to copy the whole database to `target` (verified), rows copied, audit entries."""
+    source = await Store.open(source_settings.database)
+    destination = await Store.open(target)
+    try:
+        start = time.perf_counter()
+        report = await copy_database(source, destination)
+        elapsed = time.perf_counter() - start
+        assert first_broken(await destination.audit_entries()) is None
+    finally:
+        await destination.close()
+        await source.close()
+    return elapsed, sum(report.tables.values()), report.audit_entries
+
+
+async def run(records: int, count: int, server: str, folder: Path) -> None:
+    results: dict[str, dict[str, float]] = {}
+    for backend in ("sqlite", "postgresql"):
+        figures: dict[str, float] = {}
+        for part in ("confirm", "certificates"):
+            home = folder / f"{backend}-{part}"
+            settings = load_settings(
+                home, environ={"QIANFA_SECRET_KEY": "x", "QIANFA_WORKER_RENDER_PROCESSES": "2"}
+            )
+            with _database(backend, server) as url:
+                settings = replace(settings, database_url=url)
+                if part == "confirm":
+                    figures.update(await confirm(settings, records))
+                    if backend == "sqlite":
+                        with fresh_database(server) as target:
+                            seconds, rows, entries = await copy(settings, target)
+                        print(
+                            f"db copy SQLite → PostgreSQL: {rows:,} rows in {seconds:.1f} s,"
+                            f" audit chain of {entries} entries verified on the copy"
+                        )
+                else:
+                    figures["certificates/s"] = await certificates(settings, count)
+        results[backend] = figures
+    sqlite, pg = results["sqlite"], results["postgresql"]
+    print(f"{'':34}{'SQLite':>10}{'PostgreSQL':>12}{'PG/SQLite':>11}")
+    for key, label in (
+        ("confirm", f"batch confirm of {records:,} (s)"),
+        ("bare", "same statements bare (s)"),
+    ):
+        print(f"{label:34}{sqlite[key]:10.3f}{pg[key]:12.3f}{pg[key] / sqlite[key]:10.2f}×")
+    for name, figures in results.items():
+        ratio = figures["confirm"] / figures["bare"]
+        print(f"confirm / bare on {name}: {ratio:.2f}× (target ≤ 2×)")
+    rate = "certificates/s"
+    print(
+        f"{'end-to-end certificates (/s)':34}{sqlite[rate]:10.1f}{pg[rate]:12.1f}"
+        f"{sqlite[rate] / pg[rate]:10.2f}× slower"
+    )
+
+
+@contextmanager
+def _database(backend: str, server: str) -> Iterator[str]:
+    if backend == "sqlite":
+        yield ""
+        return
+    with fresh_database(server) as url:
+        yield url
+
+
+def main() -> None:
+    records = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    with tempfile.TemporaryDirectory(prefix="qianfa-bench-") as folder, postgres_server() as server:
+        asyncio.run(run(records, count, server, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""The layer under the store that differs per database: connections, transactions, dialect.
+
+Store methods write one SQL text with `?` placeholders and portable syntax (RETURNING, ON CONFLICT);
+a driver runs it on its database and says how the few non-portable clauses are spelled there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+
+class Row(Protocol):
+    """One result row: by position (`row[0]`) or by column name (`row["id"]`), and `dict(row)`."""
+
+    def __getitem__(self, key: int | str) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Cursor(Protocol):
+    """What running one statement gives back."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    async def fetchone(self) -> Any: ...
+
+    async def fetchall(self) -> Iterable[Any]: ...
+
+
+class Connection(Protocol):
+    """One connection, inside the transaction the store opened on it."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor: ...
+
+
+class Driver(Protocol):
+    """A database: hands out one connection per transaction and spells the non-portable clauses."""
+
+    dialect: str
+    # Appended to a SELECT that claims work rows: other processes skip rows claimed meanwhile.
+    skip_locked: str
+    # Appended to a SELECT whose rows the transaction will update on what it read.
+    for_update: str
+    # How many parameters one statement may carry.
+    max_params: int
+
+    def transaction(self, write: bool) -> Any:
+        """An async context manager: a connection in a transaction, committed at a clean exit."""
+        ...
+
+    def rows_table(
+        self, types: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[str, list[Any]]]:
+        """`rows` as a table `v` with columns column1, column2, … of SQL `types` (INTEGER or
+        TEXT), to join or select from: (SQL, parameters) per statement's worth of rows."""
+        ...
+
+    async def lock(self, connection: Connection, name: str) -> None:
+        """Serialize the rest of the transaction with every other one taking the same name."""
+        ...
+
+    async def applied_migrations(self) -> set[int]: ...
+
+    async def apply_migration(self, number: int, sql: str) -> None:
+        """Run one migration and record its number, all or nothing, once across processes."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+# First line of a migration that rebuilds tables (to change a CHECK constraint, say). It must copy
+# the indexes and triggers of those tables into _rebuild_kept(name, sql) first; any of them it
+# does not define anew are recreated after it.
+_REBUILDS_TABLES = "-- rebuilds tables"
+
+
+class SqliteDriver:
+    """One aiosqlite connection (WAL) shared by a process's tasks, one transaction at a time."""
+
+    dialect = "sqlite"
+    # BEGIN IMMEDIATE already serializes every writer of the file: nothing to add.
+    skip_locked = ""
+    for_update = ""
+    max_params = 30_000  # SQLite takes up to 32,766 parameters per statement
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> SqliteDriver:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = aiosqlite.Row
+        try:
+            for pragma in (
+                "PRAGMA busy_timeout = 15000",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA synchronous = NORMAL",
+            ):
+                await db.execute(pragma)
+        except BaseException:
+            # aiosqlite's worker thread keeps the process alive until the connection is closed.
+            await db.close()
+            raise
+        return cls(db)
+
+    def rows_table(
+        self, types: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> list[tuple[str, list[Any]]]:
+        # A VALUES list: its columns are column1, column2, … on SQLite (and PostgreSQL).
+        row = "(" + ", ".join(f"CAST(? AS {kind})" for kind in types) + ")"
+        return [
+            (
+                f"(VALUES {', '.join([row] * len(chunk))}) AS v",
+                [value for values in chunk for value in values],
+            )
+            for chunk in chunks(rows, self.max_params // len(types))
+        ]
+
+    @asynccontextmanager
+    async def transaction(self, write: bool) -> AsyncIterator[Connection]:
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    async def lock(self, connection: Connection, name: str) -> None:
+        """Nothing to do: a write transaction already holds the database's one write lock."""
+
+    async def applied_migrations(self) -> set[int]:
+        await self.db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+        )
+        rows = await (await self.db.execute("SELECT version FROM schema_version")).fetchall()
+        return {int(row[0]) for row in rows}
+
+    async def apply_migration(self, number: int, sql: str) -> None:
+        # executescript commits whatever is open first, so the script carries its own transaction.
+        async with self._lock:
+            rebuild = sql.startswith(_REBUILDS_TABLES)
+            if rebuild:
+                # SQLite's documented table rebuild: foreign keys off (outside the transaction),
+                # checked before commit.
+                await self.db.execute("PRAGMA foreign_keys = OFF")
+            script = f"BEGIN IMMEDIATE;\n{sql}\nINSERT INTO schema_version VALUES ({number});"
+            try:
+                await self.db.executescript(script)
+                if rebuild:
+                    await self._keep_other_indexes_and_triggers()
+                    broken = await (await self.db.execute("PRAGMA foreign_key_check")).fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration {number} breaks foreign keys: {broken}")
+                await self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:
+                    await self.db.execute("ROLLBACK")
+                raise
+            finally:
+                if rebuild:
+                    await self.db.execute("PRAGMA foreign_keys = ON")
+
+    async def _keep_other_indexes_and_triggers(self) -> None:
+        """Recreate indexes and triggers that a table rebuild dropped and did not define anew."""
+        async with self.db.execute(
+            "SELECT name, sql FROM _rebuild_kept WHERE name NOT IN (SELECT name FROM sqlite_schema)"
+        ) as cursor:
+            lost = list(await cursor.fetchall())
+        for _name, definition in lost:
+            await self.db.execute(definition)
+        await self.db.execute("DROP TABLE _rebuild_kept")
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def chunks(values: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    """`values` in lists of at most `size`."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])

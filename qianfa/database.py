@@ -1,0 +1,71 @@
+"""`qianfa db copy` and `qianfa db backup`: moving the data to another database, and keeping it."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from issuance.core.catalog import t
+from issuance.core.errors import DomainError
+from issuance.core.settings import Settings
+from issuance.store import Store
+from issuance.store.transfer import backup, copy_database
+from qianfa.helptext import help_text
+
+
+def _shown(location: Path | str) -> str:
+    """A database location without its password, for messages."""
+    if isinstance(location, Path) or "@" not in location:
+        return str(location)
+    scheme, _, rest = location.partition("://")
+    credentials, _, host = rest.rpartition("@")
+    return f"{scheme}://{credentials.split(':')[0]}@{host}"
+
+
+async def cmd_copy(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    target_location = replace(settings, database_url=args.to).database
+    if str(target_location) == str(settings.database):
+        raise DomainError("db.copy.same")
+    source = await Store.open(settings.database)
+    try:
+        target = await Store.open(target_location)
+        try:
+            report = await copy_database(source, target)
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    rows = sum(report.tables.values())
+    result = {"tables": report.tables, "audit_entries": report.audit_entries}
+    text = t(
+        "db.copy.done",
+        rows=rows,
+        tables=len(report.tables),
+        target=_shown(target_location),
+        entries=report.audit_entries,
+    )
+    return result, text
+
+
+async def cmd_backup(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    out = Path(args.out).resolve()
+    store = await Store.open(settings.database)
+    try:
+        how = await backup(store, out)
+    finally:
+        await store.close()
+    return {"out": str(out), "method": how}, t("db.backup.done", out=out, how=how)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add `db copy` and `db backup` to the command line."""
+    p = sub.add_parser("db", parents=[common], help=help_text("help.db"))
+    db_sub = p.add_subparsers(dest="db_command", required=True, title=help_text("help.commands"))
+    p = db_sub.add_parser("copy", parents=[common], help=help_text("help.db.copy"))
+    p.add_argument("--to", required=True, help=help_text("help.db.copy.to"))
+    p.set_defaults(func=cmd_copy)
+    p = db_sub.add_parser("backup", parents=[common], help=help_text("help.db.backup"))
+    p.add_argument("--out", required=True, help=help_text("help.db.backup.out"))
+    p.set_defaults(func=cmd_backup)

@@ -1,0 +1,88 @@
+"""Both databases under test: a PostgreSQL server for the run, a fresh database per test, and raw
+SQL on either (to prove what the database itself refuses, past the store)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from issuance.store.postgresql import to_psycopg
+
+REPO = Path(__file__).resolve().parents[1]
+BACKENDS = ("sqlite", "postgresql")
+# What a trigger or constraint raises, on either database.
+IntegrityErrors = (sqlite3.IntegrityError, psycopg.errors.IntegrityError)
+Execute = Callable[..., list[tuple[Any, ...]]]
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """QIANFA_TEST_DATABASE_URL if set (scripts/test sets it), else a throwaway cluster."""
+    given = os.environ.get("QIANFA_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    started = subprocess.run(
+        [REPO / "scripts" / "throwaway-postgres", "start"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    found = dict(line.removeprefix("export ").split("=", 1) for line in started.splitlines())
+    try:
+        yield found["QIANFA_TEST_DATABASE_URL"]
+    finally:
+        subprocess.run(
+            [REPO / "scripts" / "throwaway-postgres", "stop", found["QIANFA_TEST_PG_DIR"]],
+            check=False,
+            timeout=60,
+        )
+
+
+def _on(server: str, database: str) -> str:
+    return server.rsplit("/", 1)[0] + "/" + database
+
+
+@contextmanager
+def fresh_database(server: str) -> Iterator[str]:
+    """The URL of a new, empty database on `server`, dropped afterwards."""
+    name = f"qianfa_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+    try:
+        yield _on(server, name)
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def raw(location: str | Path) -> Iterator[Execute]:
+    """Run SQL with `?` placeholders straight on the database, autocommitting each statement."""
+    if isinstance(location, str) and location.startswith("postgresql://"):
+        with psycopg.connect(location, autocommit=True) as pg:
+
+            def run_pg(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+                cursor = pg.execute(to_psycopg(sql), params)  # type: ignore[arg-type]
+                return cursor.fetchall() if cursor.description else []
+
+            yield run_pg
+        return
+    db = sqlite3.connect(location, isolation_level=None)
+    try:
+
+        def run_sqlite(sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+            return db.execute(sql, params).fetchall()
+
+        yield run_sqlite
+    finally:
+        db.close()
