@@ -13,23 +13,45 @@ from issuance.store import Store
 from issuance.store.opening import open_store
 
 log = logging.getLogger(__name__)
-# Each part is a module with `async def serve(settings, store, stop, **wiring)`.
-MODULES = {"web": "web.serve", "bot": "channels.telegram.serve", "worker": "worker.serve"}
+# Each part is served by modules with `async def serve(settings, store, stop, **wiring)`; the
+# chat part ("bot") runs each configured channel: Telegram, WeCom, or both.
+MODULES = {
+    "web": ("web.serve",),
+    "bot": ("channels.telegram.serve", "channels.wecom.serve"),
+    "worker": ("worker.serve",),
+}
 PARTS = tuple(MODULES)
 
 
 def wiring(settings: Settings, parts: set[str], store: Store) -> dict[str, dict[str, Any]]:
-    """What the parts of this process share, made here and handed to each (no module globals):
-    the webhook updates the web part receives for the bot part, in memory when the bot runs in
-    this process, else through the database for whichever bot process holds the inbox lease."""
-    if "web" not in parts or not settings.telegram_webhook_url:
-        return {}
-    from channels.telegram.webhook import Inbox, StoredInbox, routes
+    """What the modules of this process share, made here and handed to each (no module globals):
+    the webhook updates and WeCom callbacks the web part receives for the chat part. Telegram
+    webhook updates go in memory when the chat part runs in this process, else through the
+    database for whichever chat process holds the inbox lease; WeCom callbacks are stored in the
+    database either way (the doorbell only wakes a chat part in this process)."""
+    shared: dict[str, dict[str, Any]] = {}
+    routes: list[Any] = []
+    if "web" in parts and settings.telegram_webhook_url:
+        from channels.telegram.webhook import Inbox, StoredInbox
+        from channels.telegram.webhook import routes as telegram_routes
 
-    if "bot" not in parts:
-        return {"web": {"extra_routes": routes(settings, StoredInbox(store))}}
-    inbox = Inbox()
-    return {"web": {"extra_routes": routes(settings, inbox)}, "bot": {"inbox": inbox}}
+        if "bot" in parts:
+            inbox = Inbox()
+            routes += telegram_routes(settings, inbox)
+            shared["channels.telegram.serve"] = {"inbox": inbox}
+        else:
+            routes += telegram_routes(settings, StoredInbox(store))
+    if "web" in parts and settings.wecom_enabled:
+        # served by the web part even when the chat part runs elsewhere (it polls the database)
+        from channels.wecom.callback import Doorbell
+        from channels.wecom.callback import routes as wecom_routes
+
+        doorbell = Doorbell()
+        routes += wecom_routes(settings, doorbell)
+        shared["channels.wecom.serve"] = {"doorbell": doorbell}
+    if routes:
+        shared["web.serve"] = {"extra_routes": routes}
+    return shared
 
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
@@ -38,13 +60,14 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         # Signed links (QR codes, CSRF) need it; fail now, not on the first certificate.
         raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
     modules = {}
-    for name, module_name in MODULES.items():
+    for name, module_names in MODULES.items():
         if name not in parts:
             continue
-        try:
-            modules[name] = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            log.warning("the %s part is not part of this build; skipping it", name)
+        for module_name in module_names:
+            try:
+                modules[module_name] = importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                log.warning("%s is not part of this build; skipping it", module_name)
     # A part may check what it needs (the web part: its port) before anything starts.
     for module in modules.values():
         check = getattr(module, "check_can_start", None)

@@ -24,6 +24,7 @@ from channels.telegram.handlers import (
     fallback,
     graduation,
     help,
+    lists,
     pending,
     refuse,
     review,
@@ -53,13 +54,14 @@ FEATURES: tuple[ModuleType, ...] = (
     graduation,
     download,
     broadcast,
+    lists,
     completion,
     stamp,
     verify,
     fallback,
     errors,
 )
-COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "help")
+COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "lists", "help")
 
 
 def build_application(

@@ -122,6 +122,13 @@ class Download(Action, prefix="dl"):
 
 
 @dataclass(frozen=True)
+class CreateLists(Action, prefix="lc"):
+    """生成待签发名单 of an exam plan (evaluators)."""
+
+    plan: int
+
+
+@dataclass(frozen=True)
 class Broadcast(Action, prefix="bc"):
     """群发通知 of an exam plan's pending lists."""
 

@@ -11,6 +11,7 @@ from issuance.chat.actions import (
     Cancel,
     Confirm,
     ConfirmBatch,
+    CreateLists,
     DiscardStamp,
     FixProblem,
     FlagField,
@@ -29,7 +30,7 @@ from issuance.core.idcard import mask
 from issuance.store import Problem
 from issuance.xcert.desk import BatchPage
 from issuance.xcert.records import Batch, IssuanceRecord
-from issuance.xcert.service import with_total
+from issuance.xcert.service import BatchCreated, with_total
 from issuance.xcert.statuses import CONFIRMED
 
 
@@ -159,6 +160,29 @@ def plan_choice(plans: Sequence[tuple[int, str, int]]) -> Screen:
         for plan_id, name, n in plans
     ]
     return Screen(Text("bot.broadcast.choose"), rows)
+
+
+def lists_choice(plans: Sequence[tuple[int, str, int]]) -> Screen:
+    """生成名单: the exam plans with passed results not yet on a pending list."""
+    if not plans:
+        return Screen(Text("cli.list.none"))
+    rows = [
+        [Button(Text("listing.plan", {"plan": name, "results": n}), CreateLists(plan_id))]
+        for plan_id, name, n in plans
+    ]
+    return Screen(Text("listing.choose"), rows)
+
+
+def lists_created(created: Sequence[BatchCreated]) -> Part:
+    """What 生成名单 made: one line per school's new batch."""
+    if not created:
+        return Text("cli.list.none")
+    lines: list[Part] = [Text("listing.created", {"count": len(created)})]
+    lines += [
+        Text("cli.list.batch", {"id": b.id, "school": b.school, "records": b.records})
+        for b in created
+    ]
+    return Lines(lines)
 
 
 def field_choice(record_id: int, fields: Sequence[str]) -> Screen:

@@ -20,6 +20,7 @@ from issuance.config import CERTIFICATE_TEMPLATE, EXAMPLE_SETTINGS
 
 CONFIG_NAME = "qianfa.toml"
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_WECOM_BASE_URL = "https://qyapi.weixin.qq.com"
 
 
 class SettingsError(ValueError):
@@ -54,6 +55,12 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: Secret = Secret("")
     telegram_bot_username: str = ""
+    wecom_corp_id: str = ""
+    wecom_agent_id: int = 0
+    wecom_secret: Secret = Secret("")
+    wecom_token: Secret = Secret("")
+    wecom_encoding_aes_key: Secret = Secret("")
+    wecom_base_url: str = ""
     signoff_order: tuple[str, ...] = ("培训评价组织", "考核站点")
     signoff_signing_ttl_minutes: int = 10
     signoff_invite_ttl_hours: int = 72
@@ -108,6 +115,15 @@ class Settings:
         return f"{base}/file/bot"
 
     @property
+    def wecom_enabled(self) -> bool:
+        """Whether the WeCom channel is configured (every setting it needs is there)."""
+        return all(getattr(self, f"wecom_{key}") for key in _WECOM_REQUIRED)
+
+    @property
+    def wecom_api_url(self) -> str:
+        return (self.wecom_base_url or DEFAULT_WECOM_BASE_URL).rstrip("/")
+
+    @property
     def certificate_template_path(self) -> Path:
         if self.certificate_template:
             return Path(self.certificate_template)
@@ -123,12 +139,14 @@ _SECTIONS = (
     "database",
     "web",
     "telegram",
+    "wecom",
     "signoff",
     "numbers",
     "worker",
     "certificate",
     "graduation",
 )
+_WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 _TOML_ALIASES = {"database_url": ("database", "url")}
 
 
@@ -210,6 +228,25 @@ def _validate(settings: Settings) -> None:
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
     settings.database  # noqa: B018 - raises for unsupported URLs
+    _validate_wecom(settings)
+
+
+def _validate_wecom(settings: Settings) -> None:
+    given = [key for key in _WECOM_REQUIRED if getattr(settings, f"wecom_{key}")]
+    if not given:
+        return
+    missing = [key for key in _WECOM_REQUIRED if key not in given]
+    if missing:
+        raise SettingsError(
+            f"setting wecom.{missing[0]}: empty, but the WeCom channel is configured"
+        )
+    key = str(settings.wecom_encoding_aes_key)
+    if len(key) != 43 or not key.isascii() or not key.isalnum():
+        raise SettingsError("setting wecom.encoding_aes_key: must be the 43 characters WeCom shows")
+    if not 3 <= len(settings.wecom_token) <= 32 or not str(settings.wecom_token).isalnum():
+        raise SettingsError("setting wecom.token: 3 to 32 letters or digits, as WeCom requires")
+    if settings.wecom_base_url and not settings.wecom_base_url.startswith(("http://", "https://")):
+        raise SettingsError("setting wecom.base_url: must start with http:// or https://")
 
 
 def write_initial_config(home: Path) -> bool:

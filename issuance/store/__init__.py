@@ -12,6 +12,7 @@ from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
+from issuance.store.wecom import Inbound, WeComQueries
 from issuance.store.work import (
     BatchCertificate,
     CertificateClaim,
@@ -32,6 +33,7 @@ class Store(
     RerenderQueries,
     GraduationQueries,
     GradOutputQueries,
+    WeComQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
@@ -44,6 +46,7 @@ __all__ = [
     "CertificateFile",
     "ChatAccount",
     "ChatQueries",
+    "Inbound",
     "OutboxItem",
     "PlanInfo",
     "Problem",
@@ -53,6 +56,7 @@ __all__ = [
     "Store",
     "StoredSigningRequest",
     "WaitingBatch",
+    "WeComQueries",
     "system_clock",
 ]
 

@@ -442,7 +442,8 @@ class GraduationQueries(BaseStore):
             "SELECT a.round, a.stage, a.act, a.reason, a.at, p.name AS person, COUNT(*) AS items"
             " FROM grad_act a JOIN grad_item i ON i.id = a.item_id JOIN person p"
             " ON p.id = a.person_id WHERE i.request_id = ?"
-            " GROUP BY a.audit_id ORDER BY a.audit_id",
+            " GROUP BY a.audit_id, a.round, a.stage, a.act, a.reason, a.at, p.name"
+            " ORDER BY a.audit_id",
             (request_id,),
         )
 
@@ -462,7 +463,7 @@ class GraduationQueries(BaseStore):
             " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
             " JOIN org o ON o.id = r.school_id"
             f" WHERE i.waiting_org_id = ? AND i.status IN ({','.join('?' * len(statuses))})"
-            " GROUP BY r.id ORDER BY oldest, r.id",
+            " GROUP BY r.id, o.name ORDER BY oldest, r.id",
             (org_id, *statuses),
         )
         return [Waiting(**dict(row)) for row in rows]
@@ -475,7 +476,7 @@ class GraduationQueries(BaseStore):
             " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
             " JOIN org o ON o.id = r.school_id"
             " WHERE r.school_id = ? AND i.status IN ('审核退回', '审批退回')"
-            " GROUP BY r.id ORDER BY oldest, r.id",
+            " GROUP BY r.id, o.name ORDER BY oldest, r.id",
             (school_id,),
         )
         return [Waiting(**dict(row)) for row in rows]
