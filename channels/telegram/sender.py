@@ -7,12 +7,8 @@ blocked the bot is marked unreachable. Broadcast progress messages are kept up t
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import logging
-import os
-import socket
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -22,11 +18,12 @@ from telegram import InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from channels.outbox import OutboxDrain
 from channels.telegram.context import CHANNEL
 from channels.telegram.pace import retry_seconds
 from channels.telegram.ui import keyboard
 from issuance.chat.notify import Notice, locale_of, send
-from issuance.store import OutboxItem, Store
+from issuance.store import OutboxItem
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 
@@ -49,52 +46,21 @@ def _file(payload: dict[str, Any]) -> InputFile:
     return InputFile(data, filename=payload.get("filename") or Path(payload.get("path", "")).name)
 
 
-class OutboxSender:
+class OutboxSender(OutboxDrain):
     """Sends outbox rows through `bot` (whose rate limiter paces them) until stopped."""
 
+    lease_name = LEASE_NAME
+    channel = CHANNEL
+    lease = LEASE
+    row_lease = ROW_LEASE
+
     def __init__(self, bot: ExtBot[Any], issuance: Issuance, in_flight: int = 60) -> None:
+        super().__init__(issuance, in_flight)
         self.bot = bot
-        self.issuance = issuance
-        self.store: Store = issuance.store
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
-        self.in_flight = in_flight
-        self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
         self._progress_at: dict[int, float] = {}
         self._checked_at: dict[int, float] = {}
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event, poll: float = 0.5) -> None:
-        """Send until `stop` is set; rows in flight finish first."""
-        try:
-            while not stop.is_set():
-                if await self.store.take_lease(LEASE_NAME, self.holder, LEASE):
-                    await self._fill()
-                    await self._progress()
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), poll)
-        finally:
-            if self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self.store.release_lease(LEASE_NAME, self.holder)
-
-    async def _fill(self) -> None:
-        room = self.in_flight - len(self._tasks)
-        if room <= 0:
-            return
-        for item in await self.store.claim_outbox(room, ROW_LEASE, CHANNEL):
-            task = asyncio.create_task(self._deliver(item))
-            self._tasks.add(task)
-            task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        self._wake.set()
-
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         account = await self.store.account_of(item.person_id, CHANNEL)
         chat = item.payload.get("chat_id") or account
         if chat is None:
@@ -160,7 +126,7 @@ class OutboxSender:
             raise BadRequest(f"unknown outbox kind {item.kind}")
         return f"{chat}:{sent.message_id}" if isinstance(sent, Message) else f"{chat}"
 
-    async def _progress(self) -> None:
+    async def after_fill(self) -> None:
         """Keep each open broadcast's progress message current; the final report goes via the
         outbox, so it is retried like any message until delivered."""
         for broadcast_id in await self.store.open_broadcasts():

@@ -9,22 +9,19 @@ member who left the app is marked unreachable. WeCom cannot edit a sent text, so
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import logging
-import os
-import socket
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from channels.outbox import OutboxDrain
 from channels.wecom import cards
 from channels.wecom.api import WeComClient, WeComError, fit
 from channels.wecom.context import CHANNEL, new_task
 from issuance.chat.notify import Notice, locale_of, send
-from issuance.store import OutboxItem, Store
+from issuance.store import OutboxItem
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 
@@ -48,51 +45,20 @@ def _file(payload: dict[str, Any]) -> tuple[str, bytes]:
     return payload.get("filename") or Path(payload.get("path", "file")).name, data
 
 
-class WeComSender:
+class WeComSender(OutboxDrain):
     """Sends the outbox rows of channel "wecom" through `client` until stopped."""
 
+    lease_name = LEASE_NAME
+    channel = CHANNEL
+    lease = LEASE
+    row_lease = ROW_LEASE
+
     def __init__(self, client: WeComClient, issuance: Issuance, in_flight: int = 32) -> None:
+        super().__init__(issuance, in_flight)
         self.client = client
-        self.issuance = issuance
-        self.store: Store = issuance.store
         self._reported_at = 0.0
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
-        self.in_flight = in_flight
-        self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self, stop: asyncio.Event, poll: float = 0.5) -> None:
-        """Send until `stop` is set; rows in flight finish first."""
-        try:
-            while not stop.is_set():
-                if await self.store.take_lease(LEASE_NAME, self.holder, LEASE):
-                    await self._fill()
-                    await self._reports()
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), poll)
-        finally:
-            if self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self.store.release_lease(LEASE_NAME, self.holder)
-
-    async def _fill(self) -> None:
-        room = self.in_flight - len(self._tasks)
-        if room <= 0:
-            return
-        for item in await self.store.claim_outbox(room, ROW_LEASE, CHANNEL):
-            task = asyncio.create_task(self._deliver(item))
-            self._tasks.add(task)
-            task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        self._wake.set()
-
-    async def _reports(self) -> None:
+    async def after_fill(self) -> None:
         """Broadcasts started on WeCom (no message to keep current): once every notice went
         out, the final report goes to whoever started it, once, through the outbox."""
         now = time.monotonic()
@@ -115,7 +81,7 @@ class WeComSender:
                 await send(self.store, report)
                 self.wake()
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def deliver(self, item: OutboxItem) -> None:
         account = await self.store.account_of(item.person_id, CHANNEL)
         if account is None:
             await self.store.outbox_settle(item.id, "failed", "not bound or unreachable")
