@@ -16,7 +16,6 @@ from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import (
     Column,
-    NumberText,
     RowError,
     RowErrors,
     progress,
@@ -30,6 +29,7 @@ from issuance.xcert.importing import (
     ImportReport,
     _Checker,
     _header_checked,
+    _id_numbers,
     _plain_text,
 )
 
@@ -106,14 +106,7 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
         read = progress(table, table.total, t("import.progress", locale))
         rows = [(row, v) for row, v in read if _plain_text(checker, row, v, _PERSON_NAME_MAX)]
     schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
-    numbers: dict[int, str] = {}
-    for row, v in rows:
-        if isinstance(v.get("id_number"), NumberText):
-            checker.fail(row, "id_number", "import.id_numeric")
-            continue
-        parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
-        if parsed is not None:
-            numbers[row] = parsed.value
+    numbers = _id_numbers(checker, rows)
     existing = await store.graduates_by_id_number(numbers.values())
     seen: dict[tuple[str, str], int] = {}
     new: list[NewGraduate] = []

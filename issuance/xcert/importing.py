@@ -309,13 +309,8 @@ async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportR
     return await _finish(checker, valid, store.insert_people)
 
 
-@_header_checked
-async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
-    """Import exam results (考核结果); students and plans are created as needed."""
-    checker, rows = _read(path, RESULT_COLUMNS, locale, _PERSON_NAME_MAX)
-    codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
-    orgs = await store.orgs_by_code(codes)
-    plans = await store.plans_by_name()
+def _id_numbers(checker: _Checker, rows: list[Row]) -> dict[int, str]:
+    """Each row's checked 身份证号 (text cells only: Excel numbers lose digits), by row."""
     numbers: dict[int, str] = {}
     for row, v in rows:
         if isinstance(v.get("id_number"), NumberText):
@@ -324,6 +319,17 @@ async def import_results(store: Store, path: Path, locale: str = "zh") -> Import
         parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
         if parsed is not None:
             numbers[row] = parsed.value
+    return numbers
+
+
+@_header_checked
+async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+    """Import exam results (考核结果); students and plans are created as needed."""
+    checker, rows = _read(path, RESULT_COLUMNS, locale, _PERSON_NAME_MAX)
+    codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
+    orgs = await store.orgs_by_code(codes)
+    plans = await store.plans_by_name()
+    numbers = _id_numbers(checker, rows)
     students = await store.students_by_id_number(numbers.values())
     existing = await store.existing_results(
         (numbers[row], v.get("plan", "")) for row, v in rows if row in numbers
