@@ -37,12 +37,16 @@ def postgres() -> Iterator[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test using `database` runs on SQLite and on PostgreSQL; QIANFA_TEST_BACKENDS=sqlite
+    """Every test using `database` runs on SQLite and on PostgreSQL, but a `one_database` test
+    (a chat transcript, see tests/databases.py) on the first only; QIANFA_TEST_BACKENDS=sqlite
     narrows a quick local run."""
     if "database" not in metafunc.fixturenames:
         return
     wanted = os.environ.get("QIANFA_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
     backends = [backend for backend in BACKENDS if backend in wanted]
+    marked = metafunc.definition.get_closest_marker
+    if marked("one_database") and not marked("both_databases"):
+        backends = backends[:1]
     metafunc.parametrize("database", backends, indirect=True)
 
 

@@ -1,5 +1,19 @@
 """Both databases under test: a PostgreSQL server for the run, a fresh database per test, and raw
-SQL on either (to prove what the database itself refuses, past the store)."""
+SQL on either (to prove what the database itself refuses, past the store).
+
+Which tests run on both (tests/conftest.py parametrizes every test using the `database` fixture):
+- on both: every test of the store and what the database guarantees (triggers, constraints,
+  migrations, `db copy`), of concurrency (processes allocating numbers, confirming, workers
+  killed mid-render), of leases and queues between processes (the outbox senders, the webhook
+  inbox, WeCom callbacks, broadcasts), the worker and web tests: that is where SQLite and
+  PostgreSQL behave differently (locking, SKIP LOCKED, types, transaction isolation);
+- on the first database only (SQLite unless QIANFA_TEST_BACKENDS says otherwise): modules
+  marked `one_database`, the chat transcripts on Telegram and WeCom. They drive the chat layer,
+  which reaches the database only through store methods tested on both above; running them
+  twice doubled their time and tested the same store calls again;
+- tests marked `both_databases` inside such modules run on both all the same: at least one
+  complete chat flow per channel (sign-off, refusal, a graduation declaration) on PostgreSQL.
+"""
 
 from __future__ import annotations
 

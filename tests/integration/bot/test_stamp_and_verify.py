@@ -6,10 +6,13 @@ import io
 import struct
 import zlib
 
+import pytest
 from PIL import Image
 
 from tests.botworld import HEAD, STAFF, STRANGER, World
 from tests.pictures import drawn_stamp
+
+pytestmark = pytest.mark.one_database
 
 
 def bomb_png(side: int = 20_000) -> bytes:
