@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
-from tests.databases import BACKENDS, fresh_database, postgres_server
+from tests.databases import BACKENDS, fresh_database, migrated_template, postgres_server
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
 
@@ -50,13 +50,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("database", backends, indirect=True)
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres: str) -> Iterator[str]:
+    """A PostgreSQL database migrated once for the run, copied by each test's `database`."""
+    with migrated_template(postgres) as name:
+        yield name
+
+
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The test's database setting: "" (the home's SQLite file) or a fresh PostgreSQL database."""
+    """The test's database setting: "" (the home's SQLite file, migrated when opened) or a fresh
+    PostgreSQL database, already migrated."""
     if request.param == "sqlite":
         yield ""
         return
-    with fresh_database(request.getfixturevalue("postgres")) as url:
+    template = request.getfixturevalue("postgres_template")
+    with fresh_database(request.getfixturevalue("postgres"), template) as url:
         yield url
 
 

@@ -17,6 +17,7 @@ Which tests run on both (tests/conftest.py parametrizes every test using the `da
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -28,6 +29,7 @@ from typing import Any
 
 import psycopg
 
+from issuance.store import Store
 from issuance.store.postgresql import to_psycopg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,11 +69,28 @@ def _on(server: str, database: str) -> str:
 
 
 @contextmanager
-def fresh_database(server: str) -> Iterator[str]:
-    """The URL of a new, empty database on `server`, dropped afterwards."""
+def migrated_template(server: str) -> Iterator[str]:
+    """A database on `server` migrated to the latest schema once, for `fresh_database` to copy:
+    copying it takes a fraction of the time running every migration per test did."""
+    with fresh_database(server) as url:
+        asyncio.run(_migrate(url))
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+        yield name
+
+
+async def _migrate(url: str) -> None:
+    await (await Store.open(url)).close()
+
+
+@contextmanager
+def fresh_database(server: str, template: str = "template0") -> Iterator[str]:
+    """The URL of a new database on `server`, dropped afterwards: empty, or a copy of
+    `template` (see `migrated_template`)."""
     name = f"qianfa_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'")
     try:
         yield _on(server, name)
     finally:
