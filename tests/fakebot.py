@@ -33,6 +33,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from tests.serving import loopback_socket, served_in_thread
 
+# How long a test waits for the bot before failing: a safety net against hanging, never a timing
+# assertion (waits end as soon as the bot acted), so long enough for a loaded CI machine.
+PATIENCE = 30.0
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 
@@ -531,7 +535,7 @@ class FakeBotApi:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
         if client is not None:
             return await client.post(url, json=update, headers=headers)
-        async with httpx.AsyncClient(timeout=5) as own:
+        async with httpx.AsyncClient(timeout=PATIENCE) as own:
             return await own.post(url, json=update, headers=headers)
 
     # ---- test side: faults -------------------------------------------------------------------
@@ -596,7 +600,7 @@ class FakeBotApi:
         """The bot's requests to one method (case-insensitive), in order."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 5.0) -> Call:
+    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = PATIENCE) -> Call:
         """The first call (ever) matching predicate, waiting for it if needed."""
 
         def probe() -> Call | None:
@@ -605,7 +609,7 @@ class FakeBotApi:
 
         return await self._wait(probe, timeout, "matching call")
 
-    async def next_message(self, chat_id: int, timeout: float = 5.0) -> Sent:
+    async def next_message(self, chat_id: int, timeout: float = PATIENCE) -> Sent:
         """The next message the bot sent or edited in the chat (each one returned once)."""
 
         def probe() -> Sent | None:

@@ -34,6 +34,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from channels.wecom.crypto import WeComCrypto
 from tests.serving import loopback_socket, served_in_thread
 
+# How long a test waits for the app before failing: a safety net against hanging, never a timing
+# assertion (waits end as soon as the app acted), so long enough for a loaded CI machine.
+PATIENCE = 30.0
+
 JSON = dict[str, Any]
 T = TypeVar("T")
 CORP_ID = "wwfake0000000000a1"
@@ -196,7 +200,7 @@ class FakeWeCom:
         with self._lock:
             return [m for m in self.messages if m.touser == userid]
 
-    async def wait_for(self, probe: Callable[[], T | None], timeout: float = 10.0) -> T:
+    async def wait_for(self, probe: Callable[[], T | None], timeout: float = PATIENCE) -> T:
         deadline = time.monotonic() + timeout
         while True:
             found = probe()

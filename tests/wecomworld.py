@@ -4,6 +4,7 @@ running against the fake WeCom server, no Telegram token anywhere."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,7 +24,16 @@ from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.service import Invite, Issuance
 from tests.botworld import Signing
-from tests.fakewecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWeCom, Message
+from tests.fakewecom import (
+    AES_KEY,
+    AGENT_ID,
+    CORP_ID,
+    PATIENCE,
+    SECRET,
+    TOKEN,
+    FakeWeCom,
+    Message,
+)
 from tests.serving import InThread, loopback_socket, served
 from web.app import build_app
 
@@ -89,16 +99,14 @@ class World:
     async def settled(self) -> dict[str, int]:
         """Wait until every stored callback was handled; the counts per status."""
 
-        async def probe() -> dict[str, int] | None:
+        give_up = time.monotonic() + PATIENCE
+        while True:
             counts = await self.store.inbound_counts()
-            return counts if not counts.get("pending") and not counts.get("handling") else None
-
-        for _ in range(500):
-            counts = await probe()
-            if counts is not None:
+            if not counts.get("pending") and not counts.get("handling"):
                 return counts
+            if time.monotonic() > give_up:
+                raise AssertionError("callbacks still unhandled")
             await asyncio.sleep(0.01)
-        raise AssertionError("callbacks still unhandled")
 
 
 @asynccontextmanager

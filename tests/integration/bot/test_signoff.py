@@ -205,7 +205,7 @@ async def test_evaluator_downloads_the_batch_archive_and_the_school_cannot(world
         listing = await world.say(EVALUATOR, "/pending")
         view = await world.tap(EVALUATOR, listing, "b:1:0")
         await world.tap(EVALUATOR, view, "下载证书")
-        archive = await world.api.next_message(EVALUATOR.id, timeout=20)
+        archive = await world.api.next_message(EVALUATOR.id)
         school_view = await open_page(world, 0)
         world.api._open_queries.add("forged-dl")
         world.api._queue(
