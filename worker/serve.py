@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from issuance.core.settings import Settings
 from issuance.graduation.reminders import send_graduation_reminders
 from issuance.store import Store
+from issuance.xcert.handout import send_handout_reminders
 from issuance.xcert.publishing import init_render_process, sweep_temporary_files
 from worker.jobs import render_certificates, send_reminders
 
@@ -90,6 +91,12 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         _guarded,
         args=("graduation reminders", lambda: send_graduation_reminders(store, settings)),
         id="graduation-reminders",
+        **every,
+    )
+    scheduler.add_job(
+        _guarded,
+        args=("hand-out reminders", lambda: send_handout_reminders(store, settings)),
+        id="handout-reminders",
         **every,
     )
     scheduler.start()

@@ -23,6 +23,7 @@ from channels.telegram.handlers import (
     errors,
     fallback,
     graduation,
+    handout,
     help,
     lists,
     pending,
@@ -52,6 +53,7 @@ FEATURES: tuple[ModuleType, ...] = (
     refuse,
     review,
     graduation,
+    handout,
     download,
     broadcast,
     lists,
@@ -61,7 +63,7 @@ FEATURES: tuple[ModuleType, ...] = (
     fallback,
     errors,
 )
-COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "lists", "help")
+COMMANDS = ("start", "pending", "handout", "stamp", "verify", "broadcast", "lists", "help")
 
 
 def build_application(
