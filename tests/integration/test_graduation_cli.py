@@ -32,6 +32,8 @@ async def test_status_list_explain_and_a_formula_safe_export(tmp_path: Path) -> 
         "审批退回": 0,
         "已审批": 12,
         "未申报": 0,
+        "已验印": 0,
+        "已发放": 0,
     }
     listed = qianfa(tmp_path, "grad", "list", "--term", demo.TERM, "--json").json()
     assert len(listed) == 36
