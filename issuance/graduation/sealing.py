@@ -137,29 +137,28 @@ class Sealing:
         if actor.role != Role.APPROVER or actor.org_id != await self.sealer_of(school):
             raise Forbidden("seal.not_sealer", school=school.name)
 
-    async def check(self, actor: Person, school: GradOrg, term: str) -> list[Disagreement]:
-        """What disagrees in the school's term (after checking the actor seals it)."""
-        await self._school_for_sealer(actor, school)
-        roster = await self.store.seal_roster(school.id, term)
-        if not roster:
-            raise NotFound("seal.empty_roster", school=school.name, term=term)
-        blanks = await self.store.printed_blanks(school.id, term)
-        return disagreements(school.id, roster, blanks)
-
     async def seal(self, actor: Person, school_code: str, term: str) -> Sealed:
-        """验印 of a school's term: refused with every disagreement listed, else all at once."""
+        """验印 of a school's term: refused with every disagreement listed, else all at once.
+
+        The check and the sealing share one transaction and one reading of the blanks, so a
+        blank printed meanwhile is neither checked nor sealed.
+        """
         school = await self.grad.school(school_code)
         term = term_of(term)
-        found = await self.check(actor, school, term)
-        if found:
-            raise SealRefused(found)
-        blanks = await self.store.printed_blanks(school.id, term)
-        serials = [b.serial for b in blanks if b.state == "已打印"]
-        if not serials:
-            raise Conflict("seal.already_sealed", school=school.name, term=term)
-        subject = f"school:{school.code}:term:{term}:blanks:{len(serials)}"
-        entry = self._audit(actor, "grad.seal", subject)
-        async with refusing("seal.refused"):
+        await self._school_for_sealer(actor, school)
+        async with refusing("seal.refused"), self.store.transaction():
+            roster = await self.store.seal_roster(school.id, term)
+            if not roster:
+                raise NotFound("seal.empty_roster", school=school.name, term=term)
+            blanks = await self.store.printed_blanks(school.id, term)
+            found = disagreements(school.id, roster, blanks)
+            if found:
+                raise SealRefused(found)
+            serials = [b.serial for b in blanks if b.state == "已打印"]
+            if not serials:
+                raise Conflict("seal.already_sealed", school=school.name, term=term)
+            subject = f"school:{school.code}:term:{term}:blanks:{len(serials)}"
+            entry = self._audit(actor, "grad.seal", subject)
             await self.store.seal_blanks(school.id, serials, actor.id, entry)
         return Sealed(school.name, term, serials)
 
