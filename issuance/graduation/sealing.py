@@ -13,12 +13,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuance.chat.handout import SealTerm as SealTermAction
+from issuance.chat.notify import notify
+from issuance.chat.screens import Button, Text
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import Conflict, Forbidden, NotFound
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import Person, Role
+from issuance.core.settings import Settings
 from issuance.graduation.service import Graduation, term_of
+from issuance.store import Store
 from issuance.store.graduation import GradOrg
 from issuance.store.handout import PrintedBlank, RosterGraduate, refusing
 
@@ -162,20 +167,25 @@ class Sealing:
             await self.store.seal_blanks(school.id, serials, actor.id, entry)
         return Sealed(school.name, term, serials)
 
-    async def terms_to_seal(self, actor: Person) -> list[SealTerm]:
-        """The printed, not yet sealed terms this department's 审批人 seals, fully printed only."""
-        if actor.role != Role.APPROVER:
-            return []
+    async def ready_to_seal(self) -> list[tuple[int, SealTerm]]:
+        """(sealing department, term) of every fully printed term not sealed yet."""
         found = []
         for school_id, term in await self.store.printed_terms():
             school = await self.store.grad_org(school_id)
-            if school is None or await self.sealer_of(school) != actor.org_id:
+            if school is None:
                 continue
             roster = await self.store.seal_roster(school_id, term)
             printed = {b.graduate_id for b in await self.store.printed_blanks(school_id, term)}
             if roster and all(g.id in printed for g in roster):
-                found.append(SealTerm(school_id, school.name, term, len(roster)))
+                ready = SealTerm(school_id, school.name, term, len(roster))
+                found.append((await self.sealer_of(school), ready))
         return found
+
+    async def terms_to_seal(self, actor: Person) -> list[SealTerm]:
+        """The fully printed, not yet sealed terms this department's 审批人 seals."""
+        if actor.role != Role.APPROVER:
+            return []
+        return [term for dept, term in await self.ready_to_seal() if dept == actor.org_id]
 
     async def hand_out(
         self, actor: Person, school_code: str, term: str, id_numbers: Sequence[str] = ()
@@ -233,6 +243,27 @@ class Sealing:
         """已验印 and 已发放, for `grad status`."""
         school_id = (await self.grad.school(school_code)).id if school_code else None
         return await self.store.grad_handout_counts(school_id, term_of(term) if term else None)
+
+
+async def send_seal_notices(store: Store, settings: Settings) -> int:
+    """Tell the sealing department's 审批人 once that a school's term is fully printed, with the
+    验印 button; returns how many notices were new."""
+    sealing = Sealing(Graduation(store, settings))
+    added = 0
+    for dept, term in await sealing.ready_to_seal():
+        params = {"school": term.school_name, "term": term.term, "count": term.certificates}
+        button = Button(Text("seal.button"), SealTermAction(term.school_id, int(term.term)))
+        for person in await store.people_of(dept, (Role.APPROVER,)):
+            queued = await notify(
+                store,
+                person.id,
+                "seal.ready_notice",
+                params,
+                [[button]],
+                dedup_key=f"seal.ready:{term.school_id}:{term.term}:{person.id}",
+            )
+            added += queued is not None
+    return added
 
 
 def _named(roster: Sequence[RosterGraduate], id_numbers: Sequence[str]) -> list[RosterGraduate]:

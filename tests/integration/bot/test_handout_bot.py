@@ -14,6 +14,7 @@ import pytest
 from issuance.core.chain import Act
 from issuance.core.idcard import mask
 from issuance.graduation.demo import TERM
+from issuance.graduation.sealing import send_seal_notices
 from issuance.store import RecordFilter
 from issuance.xcert.handout import Handout
 from tests.botworld import EVALUATOR, HEAD, STAFF, World, make_world
@@ -95,15 +96,20 @@ async def test_the_province_seals_a_printed_term_and_the_clerk_hands_it_out(
         db.execute("UPDATE graduate SET qualification_no = 'Q1'")
         db.execute("UPDATE graduate SET qualification_no = NULL WHERE id = ?", (held.id,))
         db.execute("UPDATE outbox SET status = 'sent'")  # the setup's notices are not this test's
+    # the worker tells the province once that the term is fully printed
+    assert await send_seal_notices(world.store, chat.settings) == 1
+    assert await send_seal_notices(world.store, chat.settings) == 0
 
     async with chat.bot():
         nothing = await chat.say("quanzhou", "/handout")
         assert "没有等您" in (nothing.text or "")
+        notice = await chat.notice("province")
+        assert f"{count} 本毕业证书已全部打印" in (notice.text or "")
         overview = await chat.say("province", "/handout")
         assert f"已打印 {count} 本，待验印" in (overview.text or "")
-        forged = await chat.alert("quanzhou", overview, "1. 验印")
+        forged = await chat.alert("quanzhou", notice, "验印")
         assert "只有负责" in forged
-        sealed = await chat.tap("province", overview, "1. 验印")
+        sealed = await chat.tap("province", notice, "验印")
         assert f"{count} 本毕业证书已验印" in (sealed.text or "")
 
         listing = await chat.say("clerk_quanzhou", "/handout")
