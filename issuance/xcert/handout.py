@@ -80,21 +80,22 @@ class Handout:
         if batch.issued == 0:
             raise Conflict("handout.nothing_issued")
         entry = self._audit(actor, "handout.mail", f"batch:{batch_id}:{courier}:{tracking}")
-        async with refusing("handout.already_mailed"):
-            await self.store.book_mailing(batch_id, courier, tracking, actor.id, entry)
-        mailing = await self.store.mailing(batch_id)
-        assert mailing is not None
         params = _batch_params(batch) | {"courier": courier, "tracking": tracking}
         button = Button(Text("handout.button.receive"), ConfirmReceipt(batch_id))
-        for person in await self.store.people_of(batch.site_id, SCHOOL_ROLES):
-            await notify(
-                self.store,
-                person.id,
-                "handout.mailed_notice",
-                params,
-                [[button]],
-                dedup_key=f"handout.mailed:{batch_id}:{person.id}",
-            )
+        # booked and told in one transaction: no mailing without its notices
+        async with refusing("handout.already_mailed"), self.store.transaction():
+            await self.store.book_mailing(batch_id, courier, tracking, actor.id, entry)
+            for person in await self.store.people_of(batch.site_id, SCHOOL_ROLES):
+                await notify(
+                    self.store,
+                    person.id,
+                    "handout.mailed_notice",
+                    params,
+                    [[button]],
+                    dedup_key=f"handout.mailed:{batch_id}:{person.id}",
+                )
+        mailing = await self.store.mailing(batch_id)
+        assert mailing is not None
         return mailing
 
     async def receive(self, actor: Person, batch_id: int) -> HandoutBatch:
@@ -106,15 +107,15 @@ class Handout:
         if mailing.received_at is not None:
             raise Conflict("handout.already_received")
         entry = self._audit(actor, "handout.receive", f"batch:{batch_id}")
-        async with refusing("handout.already_received"):
+        async with refusing("handout.already_received"), self.store.transaction():
             await self.store.book_receipt(batch_id, actor.id, entry)
-        await notify(
-            self.store,
-            mailing.mailed_by,
-            "handout.received_notice",
-            _batch_params(batch) | {"by": actor.name},
-            dedup_key=f"handout.received:{batch_id}",
-        )
+            await notify(
+                self.store,
+                mailing.mailed_by,
+                "handout.received_notice",
+                _batch_params(batch) | {"by": actor.name},
+                dedup_key=f"handout.received:{batch_id}",
+            )
         return batch
 
     async def records(self, actor: Person, batch_id: int) -> list[HandoutRecord]:
