@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from channels.wecom import cards, graduation, oauth
+from channels.wecom import cards, graduation, handout, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -294,6 +294,8 @@ async def _click(turn: Turn, key: str) -> None:
             await broadcast_plan(turn, key, plan)
         case action if isinstance(action, graduation.ACTIONS):
             await graduation.clicked(turn, action)
+        case action if isinstance(action, handout.ACTIONS):
+            await handout.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -478,6 +480,8 @@ _ANSWERS: dict[str, Answer] = {
     "flag": _note_given,
     graduation.RETURN: graduation.reason_given,
     graduation.ISSUE: graduation.first_serial_given,
+    handout.MAIL: handout.mailing_given,
+    handout.MAIL_ON: handout.tracking_given,
 }
 
 # What the app's menu sends for each command (the same words a member types).
@@ -500,6 +504,8 @@ _COMMANDS: dict[str, str] = {
     "/lists": "lists",
     "群发": "broadcast",
     "/broadcast": "broadcast",
+    "发放": "handout",
+    "/handout": "handout",
     "取消": "cancel",
     "/cancel": "cancel",
 }
@@ -514,4 +520,5 @@ _HANDLERS: dict[str, Handler] = {
     "problems": problems,
     "broadcast": broadcast,
     "lists": lists,
+    "handout": handout.overview,
 }
