@@ -13,7 +13,7 @@ from issuance.chat.screens import Lines, Part, Screen, Text
 from issuance.core.errors import Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
-from issuance.graduation.sealing import Sealing
+from issuance.graduation.sealing import Sealing, SealRefused
 from issuance.graduation.service import Graduation
 from issuance.store.handout import HANDED
 from issuance.xcert.handout import Handout
@@ -107,11 +107,15 @@ async def check_record(handout: Handout, actor: Person, batch_id: int, record_id
 
 
 async def seal(grad: Graduation, actor: Person, school_id: int, term: int) -> Screen:
-    """验印 from a tap: the same check as the command line; disagreements are an error."""
+    """验印 from a tap: the same check as the command line; the disagreements, one a line, in a
+    message of their own (too long for an alert)."""
     school = await grad.store.grad_org(school_id)
     if school is None:
         raise NotFound("grad.school_unknown", code=school_id)
-    sealed = await Sealing(grad).seal(actor, school.code, str(term))
+    try:
+        sealed = await Sealing(grad).seal(actor, school.code, str(term))
+    except SealRefused as refused:
+        return Screen(Lines([Text(refused.key, refused.params), *refused.found]))
     params = {"school": sealed.school, "term": sealed.term, "count": len(sealed.serials)}
     return Screen(Text("seal.done", params))
 

@@ -81,7 +81,7 @@ async def test_the_province_seals_a_printed_term_and_the_clerk_hands_it_out(
 ) -> None:
     world = chat.world
     request_id, count = await world.grad.declare(UNDER_CITY, TERM)
-    blanks = await world.grad.request_blanks(UNDER_CITY, "技工学校", count, None)
+    blanks = await world.grad.request_blanks(UNDER_CITY, "技工学校", count + 1, None)
     for who in ("leader_quanzhou", "quanzhou", "province"):
         for request in (request_id, blanks):
             await world.grad.act(world[who], request, Act.CONFIRM)
@@ -91,6 +91,9 @@ async def test_the_province_seals_a_printed_term_and_the_clerk_hands_it_out(
     roster = await world.store.seal_roster(school.id, TERM)
     printed = [(f"J{n:04d}", g.id) for n, g in enumerate(roster, 1)]
     await world.stock.record_printing(school.id, printed, world["clerk_quanzhou"])
+    # one graduate printed a second time, on a blank not voided: roster and serials disagree
+    twice = roster[1]
+    await world.stock.record_printing(school.id, [("J0013", twice.id)], world["clerk_quanzhou"])
     held = roster[0]
     with sqlite3.connect(world.home / "qianfa.db") as db:
         db.execute("UPDATE graduate SET qualification_no = 'Q1'")
@@ -109,6 +112,11 @@ async def test_the_province_seals_a_printed_term_and_the_clerk_hands_it_out(
         assert f"已打印 {count} 本，待验印" in (overview.text or "")
         forged = await chat.alert("quanzhou", notice, "验印")
         assert "只有负责" in forged
+        refused = await chat.tap("province", notice, "验印")
+        text = refused.text or ""
+        assert "1 处不一致，未验印" in text and "多张空白证书上：J0002、J0013" in text
+        assert mask(twice.id_number) in text and twice.id_number not in text
+        await world.stock.void("J0013", "重复打印", world["clerk_quanzhou"].phone)
         sealed = await chat.tap("province", notice, "验印")
         assert f"{count} 本毕业证书已验印" in (sealed.text or "")
 
