@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from issuance.core.errors import Conflict
 from issuance.store.base import BaseStore
 from issuance.store.core import _RECORD_SQL
+from issuance.store.driver import chunks
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -277,18 +278,23 @@ class HandoutQueries(BaseStore):
         """验印: the printed blanks move to 已验印 with a `seal` event each, all or none."""
         async with self.transaction():
             audit_id = await self.append_audit(audit)
-            await self._db.executemany(
-                "INSERT INTO blank_event (serial, event, person_id, school_id, graduate_id,"
-                " audit_id, at) SELECT serial, 'seal', ?, ?, graduate_id, ?, ? FROM blank"
-                " WHERE serial = ?",
-                [(person_id, school_id, audit_id, audit.at, s) for s in serials],
-            )
-            cursor = await self._db.executemany(
-                "UPDATE blank SET state = '已验印', updated_at = ? WHERE serial = ?"
-                " AND state = '已打印'",
-                [(audit.at, s) for s in serials],
-            )
-            if cursor.rowcount != len(serials):
+            sealed = 0
+            # Set-wise, a chunk of serials per statement: a term may hold thousands of blanks.
+            for chunk in chunks(serials, self.driver.max_params - 4):
+                marks = ",".join("?" * len(chunk))
+                await self._db.execute(
+                    "INSERT INTO blank_event (serial, event, person_id, school_id, graduate_id,"
+                    " audit_id, at) SELECT serial, 'seal', ?, ?, graduate_id, ?, ? FROM blank"
+                    f" WHERE serial IN ({marks}) ORDER BY serial",
+                    (person_id, school_id, audit_id, audit.at, *chunk),
+                )
+                cursor = await self._db.execute(
+                    "UPDATE blank SET state = '已验印', updated_at = ?"
+                    f" WHERE state = '已打印' AND serial IN ({marks})",
+                    (audit.at, *chunk),
+                )
+                sealed += cursor.rowcount
+            if sealed != len(serials):
                 raise Conflict("seal.changed_meanwhile")
 
     async def sealed_serials(self, graduate_ids: Sequence[int]) -> dict[int, str]:
