@@ -63,6 +63,9 @@ _REQUIRED = (
     "years",
     "study_mode",
 )
+# Optional cells left empty keep what is on file: a qualification or employment may have been
+# recorded since (their own imports, an X certificate), and a graduates file does not clear it.
+_KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
 _MONTH = re.compile(r"^(\d{4})[-./年]?(\d{1,2})(?:[-./月].*)?$")
 _YEARS = re.compile(r"^(\d+(?:\.\d+)?)\s*年?$")
 # 学制 and the dates differ by more than this many months: worth a warning (schools differ).
@@ -189,7 +192,9 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
             changed = {
                 field: value
                 for field, value in vars(values).items()
-                if field != "school_id" and before[field] != value
+                if field != "school_id"
+                and before[field] != value
+                and not (value is None and field in _KEPT_WHEN_EMPTY)
             }
             if changed:
                 old = {field: before[field] for field in changed}
