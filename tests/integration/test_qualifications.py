@@ -17,6 +17,7 @@ from issuance.core.idcard import mask
 from issuance.core.settings import Settings, load_settings
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.holds import match_report
+from issuance.graduation.printouts import Printouts
 from issuance.graduation.qualifications import (
     graduate_record,
     import_employment,
@@ -286,7 +287,12 @@ async def test_an_x_certificate_releases_the_held_graduate_and_tells_the_clerk(
     listed = {r["name"]: r["held"] for r in await world.grad.listing(SCHOOL, TERM)}
     assert listed[graduate["name"]] is True
 
+    lookup = Printouts(world.grad, world.store).lookup
+    assert (await lookup(graduate["cert_no"], graduate["name"])).held is True
+
     cert_no = await x_certificate(world, graduate["name"], graduate["id_number"])
+
+    assert (await lookup(graduate["cert_no"], graduate["name"])).held is False
 
     released = await world.store.graduate(graduate["id"])
     assert released is not None and released["qualification_no"] == cert_no
