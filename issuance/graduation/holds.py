@@ -2,7 +2,8 @@
 
 A numbered graduate is held exactly while no qualification is recorded (`qualification_no IS
 NULL`); there is no other flag. An X certificate issued in Qianfa to the graduate's ID number is
-such a qualification: it is recorded at once and the school's 经办人 is told.
+such a qualification: it is recorded at once (or when the graduate is imported, if issued
+before) and the school's 经办人 is told.
 """
 
 from __future__ import annotations
@@ -24,12 +25,43 @@ from issuance.xcert.statuses import CONFIRMED
 HELD = "暂缓发放"
 
 
+@dataclass(frozen=True)
+class XCertificate:
+    """An X certificate issued in Qianfa, as a graduate's qualification."""
+
+    id_number: str
+    cert_no: str
+    program: str
+    level: str
+    issued_at: str | None
+
+
 async def release_by_x_certificates(
     store: Store, records: Sequence[IssuanceRecord], actor: str
 ) -> int:
     """Record each just-issued X certificate as the qualification of graduates with its ID
     number and none recorded (releasing the held ones); tell their schools' 经办人. How many."""
-    issued = {r.id_number: r for r in records if r.status == CONFIRMED}
+    return await _record(
+        store,
+        [
+            XCertificate(r.id_number, r.cert_no, r.program, r.level, r.issued_at)
+            for r in records
+            if r.status == CONFIRMED
+        ],
+        actor,
+    )
+
+
+async def record_issued_x(store: Store, id_numbers: Sequence[str], actor: str) -> int:
+    """Graduates just imported count X certificates issued to them earlier in Qianfa."""
+    rows = await store.issued_x_certificates(id_numbers) if id_numbers else []
+    return await _record(store, [XCertificate(**dict(row)) for row in rows], actor)
+
+
+async def _record(store: Store, certificates: Sequence[XCertificate], actor: str) -> int:
+    """Each certificate as the qualification of unqualified graduates with its ID number."""
+    # the latest certificate of an ID number wins (they come oldest first)
+    issued = {c.id_number: c for c in certificates}
     if not issued:
         return 0
     graduates = await store.unqualified_by_id_number(issued)

@@ -21,6 +21,7 @@ from issuance.formats.tabular import (
     progress,
     read_table,
 )
+from issuance.graduation import holds
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
@@ -204,6 +205,8 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
     async with store.transaction():
         if new:
             await store.insert_graduates(new)
+            # an X certificate issued earlier in Qianfa counts as the qualification (暂缓发放)
+            await holds.record_issued_x(store, [g.id_number for g in new], f"import:{path.name}")
         if corrections:
             await store.correct_graduates(corrections, f"import:{path.name}")
     return GraduateReport(

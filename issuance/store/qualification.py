@@ -142,6 +142,18 @@ class QualificationQueries(BaseStore):
             sorted(set(numbers)),
         )
 
+    async def issued_x_certificates(self, numbers: Iterable[str]) -> list[Row]:
+        """X certificates issued (确认签发, not void) to these ID numbers, latest last."""
+        return await self._all_in(
+            "SELECT s.id_number, r.cert_no, p.name AS program, p.level, r.issued_at"
+            " FROM record r JOIN exam_result e ON e.id = r.result_id"
+            " JOIN student s ON s.id = e.student_id JOIN exam_plan x ON x.id = e.plan_id"
+            " JOIN program p ON p.id = x.program_id"
+            " WHERE r.status = '确认签发' AND r.void_at IS NULL AND s.id_number IN ({marks})"
+            " ORDER BY r.issued_at, r.id",
+            sorted(set(numbers)),
+        )
+
     async def held_ids(self, school_id: int | None, term: str | None) -> set[int]:
         """Numbered graduates held (暂缓发放): no qualification recorded yet."""
         conditions = ["cert_no IS NOT NULL", "qualification_no IS NULL"]

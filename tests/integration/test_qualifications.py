@@ -17,6 +17,7 @@ from issuance.core.idcard import mask
 from issuance.core.settings import Settings, load_settings
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.holds import match_report
+from issuance.graduation.importing import import_graduates
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.qualifications import (
     graduate_record,
@@ -253,14 +254,18 @@ async def test_employment_and_grades_refuse_mismatches_and_replace_with_history(
     assert record["employer"] == "福州某公司" and len(record["grades"]) == 2
 
 
-async def x_certificate(world: World, name: str, number: str) -> str:
-    """An X certificate through the X workflow: result, pending list, both sides confirm."""
+async def x_certificates(world: World, students: list[tuple[str, str]]) -> list[str]:
+    """X certificates through the X workflow: results, pending list, both sides confirm."""
     await x_demo.load(world.issuance)
     store = world.store
     orgs = await store.orgs_by_code([x_demo.ISSUER[0], x_demo.SCHOOL[0]])
     issuer, site = orgs[x_demo.ISSUER[0]].id, orgs[x_demo.SCHOOL[0]].id
-    row = ResultRow(name, number, "社会学员", None, x_demo.PROGRAM, "中级", issuer, PLAN, site, 1)
-    await store.import_results([row])
+    await store.import_results(
+        [
+            ResultRow(name, number, "社会学员", None, x_demo.PROGRAM, "中级", issuer, PLAN, site, 1)
+            for name, number in students
+        ]
+    )
     (batch,) = await world.issuance.create_lists(PLAN)
     ids = [r.id for r in await store.records(RecordFilter(batch_id=batch.id))]
     evaluator, head, _ = await people(world.issuance)
@@ -270,9 +275,9 @@ async def x_certificate(world: World, name: str, number: str) -> str:
             signer.id, png, hashlib.sha256(png).hexdigest(), strokes
         )
         await world.issuance.confirm(signer, ids, signature)
-    (record,) = await store.records(RecordFilter(batch_id=batch.id))
-    assert record.status == CONFIRMED
-    return record.cert_no
+    records = {r.id_number: r for r in await store.records(RecordFilter(batch_id=batch.id))}
+    assert all(r.status == CONFIRMED for r in records.values())
+    return [records[number].cert_no for _, number in students]
 
 
 async def test_an_x_certificate_releases_the_held_graduate_and_tells_the_clerk(
@@ -290,7 +295,10 @@ async def test_an_x_certificate_releases_the_held_graduate_and_tells_the_clerk(
     lookup = Printouts(world.grad, world.store).lookup
     assert (await lookup(graduate["cert_no"], graduate["name"])).held is True
 
-    cert_no = await x_certificate(world, graduate["name"], graduate["id_number"])
+    newcomer = ("林新", id_number(11))
+    cert_no, earlier = await x_certificates(
+        world, [(graduate["name"], graduate["id_number"]), newcomer]
+    )
 
     assert (await lookup(graduate["cert_no"], graduate["name"])).held is False
 
@@ -312,3 +320,14 @@ async def test_an_x_certificate_releases_the_held_graduate_and_tells_the_clerk(
     told = [text for text in texts if cert_no in text]
     assert len(told) == 1 and "解除暂缓发放" in told[0] and mask(graduate["id_number"]) in told[0]
     assert graduate["id_number"] not in told[0] and str(graduate["cert_no"]) in told[0]
+
+    # A graduate imported after an X certificate was issued to them has it as the qualification.
+    header = "姓名,身份证号,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
+    line = f"{newcomer[0]},{newcomer[1]},{SCHOOL},0701,汽车维修,高级工班,202209,{TERM},3,全日制"
+    report = await import_graduates(world.store, world.write("g.csv", [header, line]), "zh")
+    assert report.errors == () and report.imported == 1
+    (imported,) = world.sql(
+        "SELECT qualification_no, qualification_level FROM graduate WHERE id_number = ?",
+        (newcomer[1],),
+    )
+    assert imported == (earlier, "中级")
