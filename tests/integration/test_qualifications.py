@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from issuance.core.chain import Act
@@ -156,6 +157,17 @@ async def test_a_bad_qualification_row_writes_nothing(world: World) -> None:
     }
     assert world.sql("SELECT COUNT(*) FROM graduate WHERE qualification_no LIKE 'Q1%'") == [(0,)]
     assert world.sql("SELECT COUNT(*) FROM qualification_pending") == [(0,)]
+    # Excel numbers lose digits: an ID number or a long certificate number typed as a number.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(QUAL_HEADER.split(","))
+    sheet.append([a["name"], int(a["id_number"][:17]) * 10, "Q1000001", "高级工"])
+    sheet.append([b["name"], b["id_number"], 12345678901234567890, "高级工"])
+    book.save(world.tmp / "q.xlsx")
+    report = await import_qualifications(world.store, world.tmp / "q.xlsx", school=SCHOOL)
+    assert {(e.row, e.column) for e in report.errors} == {(2, "身份证号"), (3, "职业资格证书编号")}
+    assert world.sql("SELECT COUNT(*) FROM graduate WHERE qualification_no LIKE 'Q1%'") == [(0,)]
     # Without row 3 to 5: another school's graduate is no graduate of this school: kept.
     good = world.write(
         "good.csv", [QUAL_HEADER, f"{elsewhere['name']},{elsewhere['id_number']},Q1000005,技师,,"]
