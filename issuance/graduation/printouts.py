@@ -90,6 +90,8 @@ class GraduationAnswer:
     study_mode: str
     enrolled: str
     graduated: str
+    # 暂缓发放: numbered, but no qualification recorded yet
+    held: bool = False
 
 
 class Printouts:
@@ -195,4 +197,5 @@ class Printouts:
             study_mode=row["study_mode"],
             enrolled=_term_label(row["enrolled"]),
             graduated=_term_label(row["graduated"]),
+            held=row["qualification_no"] is None,
         )

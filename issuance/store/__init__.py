@@ -10,6 +10,7 @@ from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
 from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.wecom import Inbound, WeComQueries
@@ -33,6 +34,7 @@ class Store(
     RerenderQueries,
     GraduationQueries,
     GradOutputQueries,
+    QualificationQueries,
     WeComQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""

@@ -43,6 +43,14 @@ async def test_number_and_name_show_the_certificate_with_masked_name_and_no_id(
     assert name[0] + "*" in answer.text and name not in answer.text
     assert id_number not in answer.text
     assert "2025年6月" in answer.text
+    row = await live.store.graduate_by_cert_no(cert_no)
+    assert row is not None
+    assert ("暂缓发放" in answer.text) == (row["qualification_no"] is None)
+    # Held (暂缓发放) while no qualification is recorded: the page says so.
+    change = {"qualification_no": None if row["qualification_no"] else "Q20250001"}
+    await live.store.correct_graduates([(row["id"], {}, change)], "test")
+    again = await ask(client, cert_no, name)
+    assert ("暂缓发放" in again.text) == (change["qualification_no"] is None)
 
 
 async def test_a_wrong_name_is_not_found_and_bad_input_is_told(
