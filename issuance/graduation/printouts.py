@@ -11,6 +11,7 @@ from issuance.core.audit import AuditEntry
 from issuance.core.errors import Invalid, NotFound
 from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
+from issuance.core.text import REASON_MAX, checked_text
 from issuance.formats.charts import SchoolRates, rates_chart_png
 from issuance.formats.grad_print import (
     ClassLevel,
@@ -19,6 +20,7 @@ from issuance.formats.grad_print import (
     SchoolLevel,
     layout_for,
     render_calibration,
+    render_preview,
     render_print,
 )
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
@@ -30,6 +32,9 @@ from issuance.store.graduation import GradOrg
 CLERK = "经办人"
 # the guide's hold: declared without the qualification, listed, handed out once it is recorded
 HELD = "暂缓发放"
+VALID, VOID = "valid", "void"
+# sharp enough to read every filled-in word in a chat, small enough to send as a photo
+PREVIEW_DPI = 150
 
 
 def _month(value: str) -> date:
@@ -90,6 +95,8 @@ class GraduationAnswer:
     study_mode: str
     enrolled: str
     graduated: str
+    # "valid", or "void" for a certificate voided (作废) with `qianfa grad void`
+    status: str = VALID
 
 
 class Printouts:
@@ -195,4 +202,27 @@ class Printouts:
             study_mode=row["study_mode"],
             enrolled=_term_label(row["enrolled"]),
             graduated=_term_label(row["graduated"]),
+            status=VOID if await self.store.graduation_void(int(row["id"])) else VALID,
         )
+
+    async def void(self, cert_no: str, reason: str) -> str:
+        """作废 a graduation certificate (audited, final); the number is never reused."""
+        reason = checked_text(reason, REASON_MAX, "void.reason_bad_text", "void.reason_too_long")
+        if not reason:
+            raise Invalid("void.reason_required")
+        row = await self.store.graduate_by_cert_no(cert_no.strip())
+        if row is None:
+            raise NotFound("void.unknown", cert_no=cert_no.strip())
+        entry = AuditEntry(
+            self.store.now_iso(), "admin", "grad.void", f"graduate:{row['id']}", reason=reason
+        )
+        await self.store.void_graduation(int(row["id"]), reason, entry)
+        return str(row["cert_no"])
+
+    async def preview(self, school_code: str, term: str) -> bytes:
+        """A PNG of the term's first certificate filled in over the drawing of the blank."""
+        school = await self._school(school_code)
+        rows = await self.store.numbered_graduates(school.id, term_of(term))
+        if not rows:
+            raise Invalid("gradprint.no_certificates")
+        return render_preview(_print_view(rows[0]), layout_for(_level(school)), PREVIEW_DPI)
