@@ -96,9 +96,10 @@ async def clicked(turn: Turn, action: PrintTerm | CalibrationPage | RosterOf | V
 
 
 async def graduation_given(turn: Turn, data: dict[str, Any], reply: str) -> None:
-    """A certificate number and a name: the graduation lookup's answer."""
+    """A certificate number and a name: the graduation lookup's answer (every try counts
+    against the limit, as every POST of the web form does)."""
+    turn.throttle_verify()
     if len(reply.split()) < 2:
         await turn.conversation.expect(GRADUATION_ANSWER)
         raise Invalid("gradchat.verify.format")
-    turn.throttle_verify()
     await turn.show(await printdesk.lookup(printouts(turn), reply))

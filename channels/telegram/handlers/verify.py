@@ -63,11 +63,12 @@ async def answer(update: Update, context: BotContext, cert_no: str, id_number: s
 async def graduation_given(
     update: Update, context: BotContext, state: dict[str, Any], reply: str
 ) -> None:
-    """A certificate number and a name: the graduation lookup's answer."""
+    """A certificate number and a name: the graduation lookup's answer (every try counts
+    against the limit, as every POST of the web form does)."""
+    throttle(context, update)
     if len(reply.split()) < 2:
         await awaiting.expect(update, context, GRADUATION_ANSWER)
         raise Invalid("gradchat.verify.format")
-    throttle(context, update)
     printouts = Printouts(Graduation(context.store, context.settings), context.store)
     await say(update, context, await printdesk.lookup(printouts, reply))
 
