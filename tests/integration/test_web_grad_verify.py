@@ -93,3 +93,7 @@ async def test_a_voided_certificate_says_void_and_stays_void(
                 execute(sql)
     wrong = await ask(client, cert_no, "王某某")
     assert 'data-status="not_found"' in wrong.text
+    school = await Graduation(live.store, live.settings).school(demo.SCHOOLS[0][0])
+    # a voided certificate keeps its number: the term still counts it (what chat's 打印 lists)
+    terms = await live.store.approved_terms(school.id)
+    assert [(row["term"], int(row["graduates"])) for row in terms] == [(demo.TERM, demo.PER_SCHOOL)]
