@@ -20,7 +20,7 @@ from issuance.chat.screens import Screen, Text
 from issuance.core.errors import Forbidden, Invalid
 from issuance.core.people import Person, Role
 from issuance.graduation.chains import DEPARTMENT_ROLES
-from issuance.graduation.printouts import Printouts
+from issuance.graduation.printouts import Printouts, rendered
 from issuance.graduation.service import term_of
 from issuance.store.graduation import GradOrg
 
@@ -153,7 +153,7 @@ async def stats(
     )
     if not mine:
         return table, None
-    chart = printouts.chart(year, mine)
+    chart = await rendered(printouts.chart, year, mine)
     caption = Text("gradchat.caption.chart", {"year": year})
     return table, OutFile(f"{year}-毕业生统计.png", chart, caption, picture=True)
 

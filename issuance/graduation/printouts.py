@@ -4,8 +4,13 @@ out."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import ParamSpec
 
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Invalid, NotFound
@@ -29,12 +34,24 @@ from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GradOrg
 
+P = ParamSpec("P")
 CLERK = "经办人"
 # the guide's hold: declared without the qualification, listed, handed out once it is recorded
 HELD = "暂缓发放"
 VALID, VOID = "valid", "void"
 # sharp enough to read every filled-in word in a chat, small enough to send as a photo
 PREVIEW_DPI = 150
+
+
+# Renders run in one background thread: the event loop that also serves chats and web pages is
+# not held up by a long term, and the fonts the renderers share are never used by two at once.
+_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grad-render")
+
+
+async def rendered(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
+    """`render(*args, **kwargs)` in the renderers' thread."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_RENDERER, partial(render, *args, **kwargs))
 
 
 def _month(value: str) -> date:
@@ -122,13 +139,16 @@ class Printouts:
         if not rows:
             raise Invalid("gradprint.no_certificates")
         layout = layout_for(_level(school))
-        pdf = render_print([_print_view(r) for r in rows], layout, await self.offset(school))
+        views = [_print_view(r) for r in rows]
+        pdf = await rendered(render_print, views, layout, await self.offset(school))
         return pdf, [int(r["id"]) for r in rows]
 
     async def calibration_pdf(self, school_code: str) -> bytes:
         """The school's calibration page, with its current offset."""
         school = await self._school(school_code)
-        return render_calibration(layout_for(_level(school)), await self.offset(school))
+        return await rendered(
+            render_calibration, layout_for(_level(school)), await self.offset(school)
+        )
 
     async def calibrate(
         self, school_code: str, dx_mm: float, dy_mm: float, by: str | None
@@ -163,9 +183,9 @@ class Printouts:
             raise Invalid("roster.empty")
         lines = [_roster_line(r) for r in rows]
         if fmt == "xlsx":
-            return roster_xlsx(lines, mask_ids), len(lines)
+            return await rendered(roster_xlsx, lines, mask_ids), len(lines)
         heading = RosterHeading(school.name, _term_label(term))
-        return render_roster(heading, lines, mask_ids), len(lines)
+        return await rendered(render_roster, heading, lines, mask_ids), len(lines)
 
     async def rates(self, year: int, school_code: str | None) -> list[tuple[str, SchoolRates]]:
         """Per school (code, counts): the year's graduates and both rates' counts."""
@@ -225,4 +245,5 @@ class Printouts:
         rows = await self.store.numbered_graduates(school.id, term_of(term))
         if not rows:
             raise Invalid("gradprint.no_certificates")
-        return render_preview(_print_view(rows[0]), layout_for(_level(school)), PREVIEW_DPI)
+        layout = layout_for(_level(school))
+        return await rendered(render_preview, _print_view(rows[0]), layout, PREVIEW_DPI)
