@@ -1,6 +1,7 @@
 """打印 on WeCom, as a transcript: the approved notice's card, the print PDF as a WeCom file and
 its preview as an image (each followed by its caption), the calibration page from 打印; another
-school's clerk is refused. SQLite only (a chat test)."""
+school's clerk is refused; 查验 asks which kind and looks a graduation certificate up. SQLite
+only (a chat test)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,11 @@ async def test_the_clerk_prints_on_wecom_with_a_preview(grad: World, tmp_path: P
     _, calibration = world.fake.media(page)
     assert "按 100% 打印" in pdf_text(calibration, tmp_path / "calibration.pdf")
     assert "校准页" in caption.text
+
+    which, kinds = await world.say("distributor", "查验", replies=2)
+    assert "请选择要查验的证书种类" in which.text
+    (ask,) = await world.click("distributor", kinds, "毕业证", replies=1)
+    assert "毕业证书编号和姓名" in ask.text
+    first = numbered[0]
+    (valid,) = await world.say("distributor", f"{first['cert_no']} {first['name']}")
+    assert "毕业证书有效" in valid.text and first["name"] not in valid.text
