@@ -149,6 +149,12 @@ async def test_the_clerk_prints_an_approved_term_with_a_preview_and_gets_the_ros
         assert [r[1] for r in rows[1:]] == [row["cert_no"] for row in numbered]
         assert {r[3] for r in rows[1:]} == {mask(row["id_number"]) for row in numbered}
 
+        rosters = await ask(chat, "leader_fuzhou", "/roster")  # the 校领导 may see it too
+        assert "福州高级技工学校的毕业生花名册" in (rosters.text or "")
+        assert (
+            rosters.button("花名册 2025年6月").callback_data
+            == approved.button("花名册 2025年6月").callback_data
+        )
         other = await chat.alert("clerk_quanzhou", approved, "花名册 2025年6月")
         assert "只有本校的经办人、校领导" in other
         nothing = await chat.say("clerk_quanzhou", "/print")
