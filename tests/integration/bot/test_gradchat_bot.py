@@ -163,6 +163,10 @@ async def test_the_clerk_prints_an_approved_term_with_a_preview_and_gets_the_ros
         assert "只有本校的经办人可以打印" in (stranger.text or "")
         told = await chat.say("clerk_fuzhou", "/help")
         assert "/print" in (told.text or "") and "/roster" in (told.text or "")
+    # printing from chat books no blanks (as `grad print` without --first-serial)
+    for row in numbered:
+        graduate = await chat.world.store.graduate(int(row["id"]))
+        assert graduate is not None and graduate["printed_at"] is None
 
 
 async def tap_for_files(chat: GradBot, who: str, message: Sent, button: str) -> tuple[bytes, bytes]:
