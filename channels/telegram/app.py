@@ -22,6 +22,7 @@ from channels.telegram.handlers import (
     download,
     errors,
     fallback,
+    gradchat,
     graduation,
     help,
     lists,
@@ -52,6 +53,7 @@ FEATURES: tuple[ModuleType, ...] = (
     refuse,
     review,
     graduation,
+    gradchat,
     download,
     broadcast,
     lists,
@@ -61,7 +63,18 @@ FEATURES: tuple[ModuleType, ...] = (
     fallback,
     errors,
 )
-COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "lists", "help")
+COMMANDS = (
+    "start",
+    "pending",
+    "stamp",
+    "verify",
+    "broadcast",
+    "lists",
+    "print",
+    "roster",
+    "stats",
+    "help",
+)
 
 
 def build_application(
