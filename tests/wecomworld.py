@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,7 +188,7 @@ class WeComThread:
             self._ready.set()
             raise
 
-    def call(self, work: Callable[[World], Awaitable[T]]) -> T:
+    def call(self, work: Callable[[World], Coroutine[Any, Any, T]]) -> T:
         """Run `work(world)` in the world's event loop and return its result."""
         assert self._loop is not None and self.world is not None
         return asyncio.run_coroutine_threadsafe(work(self.world), self._loop).result(timeout=120)

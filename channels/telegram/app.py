@@ -22,6 +22,7 @@ from channels.telegram.handlers import (
     download,
     errors,
     fallback,
+    gradchat,
     graduation,
     handout,
     help,
@@ -53,6 +54,7 @@ FEATURES: tuple[ModuleType, ...] = (
     refuse,
     review,
     graduation,
+    gradchat,
     handout,
     download,
     broadcast,
@@ -63,7 +65,19 @@ FEATURES: tuple[ModuleType, ...] = (
     fallback,
     errors,
 )
-COMMANDS = ("start", "pending", "handout", "stamp", "verify", "broadcast", "lists", "help")
+COMMANDS = (
+    "start",
+    "pending",
+    "handout",
+    "stamp",
+    "verify",
+    "broadcast",
+    "lists",
+    "print",
+    "roster",
+    "stats",
+    "help",
+)
 
 
 def build_application(

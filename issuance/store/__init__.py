@@ -11,6 +11,7 @@ from issuance.store.graduation import GraduationQueries
 from issuance.store.handout import HandoutQueries
 from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.wecom import Inbound, WeComQueries
@@ -34,6 +35,7 @@ class Store(
     RerenderQueries,
     GraduationQueries,
     GradOutputQueries,
+    QualificationQueries,
     WeComQueries,
     HandoutQueries,
 ):
