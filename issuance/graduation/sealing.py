@@ -53,6 +53,9 @@ def disagreements(
         if blank.prints > 1:
             found.append(Disagreement("seal.serial_twice", {"serial": blank.serial}))
         graduate = on_roster.get(blank.graduate_id)
+        if graduate is None and blank.voided:
+            found.append(Disagreement("seal.void", {"serial": blank.serial, "name": blank.name}))
+            continue
         if graduate is None:
             found.append(
                 Disagreement("seal.not_on_roster", {"serial": blank.serial, "name": blank.name})

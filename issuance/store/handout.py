@@ -88,6 +88,7 @@ class PrintedBlank:
     graduate_school_id: int
     graduated: str
     prints: int
+    voided: bool
 
 
 @asynccontextmanager
@@ -226,14 +227,16 @@ class HandoutQueries(BaseStore):
     # Graduation certificates
 
     async def seal_roster(self, school_id: int, term: str) -> list[RosterGraduate]:
-        """Every approved, numbered graduate of the school's term, in number order."""
+        """Every approved, numbered, not voided graduate of the school's term, by number."""
         rows = await self._all(
             "SELECT g.id, g.name, g.id_number, g.cert_no, g.qualification_no,"
             " CASE WHEN h.graduate_id IS NULL THEN 0 ELSE 1 END AS handed"
             " FROM graduate g JOIN grad_item i ON i.graduate_id = g.id AND i.declaration = 1"
             " LEFT JOIN graduate_handout h ON h.graduate_id = g.id"
             " WHERE g.school_id = ? AND g.graduated = ? AND i.status = '已审批'"
-            " AND g.cert_no IS NOT NULL ORDER BY g.cert_no",
+            " AND g.cert_no IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)"
+            " ORDER BY g.cert_no",
             (school_id, term),
         )
         return [RosterGraduate(**(dict(row) | {"handed": bool(row["handed"])})) for row in rows]
@@ -244,14 +247,15 @@ class HandoutQueries(BaseStore):
             "SELECT b.serial, b.state, b.school_id, b.graduate_id, g.name,"
             " g.school_id AS graduate_school_id, g.graduated,"
             " (SELECT COUNT(*) FROM blank_event e WHERE e.serial = b.serial"
-            "  AND e.event = 'print') AS prints"
+            "  AND e.event = 'print') AS prints,"
+            " EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id) AS voided"
             " FROM blank b JOIN graduate g ON g.id = b.graduate_id"
             " WHERE b.state IN ('已打印', '已验印')"
             " AND ((b.school_id = ? AND g.graduated = ?) OR (g.school_id = ? AND g.graduated = ?))"
             " ORDER BY b.serial",
             (school_id, term, school_id, term),
         )
-        return [PrintedBlank(**dict(row)) for row in rows]
+        return [PrintedBlank(**(dict(row) | {"voided": bool(row["voided"])})) for row in rows]
 
     async def printed_terms(self) -> list[tuple[int, str]]:
         """(school id, term) with blanks printed and not sealed yet."""

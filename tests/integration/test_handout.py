@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask
@@ -248,6 +249,10 @@ async def test_seal_waits_for_agreement_and_a_held_certificate_is_never_handed_o
                 (people["clerk"].id,),
             )
     held = roster[held_id]
+    # a certificate voided (作废) after 验印 is never handed out
+    voided_id = ids[2]
+    entry = AuditEntry(world.store.now_iso(), "test", "grad.void", f"graduate:{voided_id}")
+    await world.store.void_graduation(voided_id, "错印", entry)
     with pytest.raises(Forbidden):
         await sealing.hand_out(people["leader"], UNDER_CITY, grad_demo.TERM)
     with pytest.raises(Conflict, match="暂缓发放") as refusal:
@@ -261,11 +266,12 @@ async def test_seal_waits_for_agreement_and_a_held_certificate_is_never_handed_o
     assert (await sealing.counts(UNDER_CITY, grad_demo.TERM))["已发放"] == 0
     done = await sealing.hand_out(people["clerk"], UNDER_CITY, grad_demo.TERM)
     assert [g.id for g in done.held] == [held_id]
-    assert len(done.handed) == len(ids) - 1 and held_id not in {g.id for g in done.handed}
+    assert len(done.handed) == len(ids) - 2
+    assert not {held_id, voided_id} & {g.id for g in done.handed}
     with pytest.raises(Conflict, match="暂缓发放 1 人"):
         await sealing.hand_out(people["clerk"], UNDER_CITY, grad_demo.TERM)
     with raw(world.settings.database) as sql:
-        for graduate_id in (held_id, other_id):  # held, or handed out before
+        for graduate_id in (held_id, voided_id, other_id):  # held, voided, handed out before
             with pytest.raises(IntegrityErrors):
                 sql(
                     "INSERT INTO graduate_handout (graduate_id, serial, person_id, audit_id, at)"
@@ -273,4 +279,4 @@ async def test_seal_waits_for_agreement_and_a_held_certificate_is_never_handed_o
                     (people["clerk"].id, graduate_id),
                 )
     counts = await sealing.counts(UNDER_CITY, grad_demo.TERM)
-    assert counts == {"已验印": len(ids), "已发放": len(ids) - 1}
+    assert counts == {"已验印": len(ids), "已发放": len(ids) - 2}

@@ -72,12 +72,14 @@ $$;
 CREATE TRIGGER record_handout_allowed BEFORE INSERT ON record_handout
 FOR EACH ROW EXECUTE FUNCTION record_handout_allowed();
 
--- Only after 验印, never while held (暂缓发放), by the graduate's school's 经办人.
+-- Only after 验印, never while held (暂缓发放) nor once voided (grad_void, 0080), by the
+-- graduate's school's 经办人.
 CREATE FUNCTION graduate_handout_allowed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (
         SELECT 1 FROM graduate g JOIN person p ON p.id = NEW.person_id
         WHERE g.id = NEW.graduate_id AND g.qualification_no IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)
             AND p.role = '经办人' AND p.org_id = g.school_id
             AND EXISTS (
                 SELECT 1 FROM blank b WHERE b.serial = NEW.serial AND b.graduate_id = g.id

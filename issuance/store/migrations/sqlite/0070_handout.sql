@@ -86,12 +86,14 @@ CREATE TABLE graduate_handout (
     at TEXT NOT NULL
 );
 
--- Only after 验印, never while held (暂缓发放), by the graduate's school's 经办人; once.
+-- Only after 验印, never while held (暂缓发放) nor once voided (grad_void, 0080), by the
+-- graduate's school's 经办人; once.
 CREATE TRIGGER graduate_handout_allowed BEFORE INSERT ON graduate_handout
 WHEN EXISTS (SELECT 1 FROM graduate_handout h WHERE h.graduate_id = NEW.graduate_id)
     OR NOT EXISTS (
     SELECT 1 FROM graduate g JOIN person p ON p.id = NEW.person_id
     WHERE g.id = NEW.graduate_id AND g.qualification_no IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)
         AND p.role = '经办人' AND p.org_id = g.school_id
         AND EXISTS (
             SELECT 1 FROM blank b WHERE b.serial = NEW.serial AND b.graduate_id = g.id
