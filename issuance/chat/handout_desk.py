@@ -21,12 +21,11 @@ from issuance.xcert.handout import Handout
 
 async def handout_overview(grad: Graduation, actor: Person) -> Screen:
     """/handout of anybody: batches to mail or receive or hand out, terms to seal or hand out."""
-    handout = Handout(grad.store)
     sealing = Sealing(grad)
     if actor.org_kind == OrgKind.EVALUATOR:
         return overview(await grad.store.handout_batches(issuer_id=actor.org_id), evaluator=True)
     if actor.org_kind == OrgKind.SCHOOL and actor.role in SCHOOL_ROLES:
-        batches = await handout.store.handout_batches(site_id=actor.org_id)
+        batches = await grad.store.handout_batches(site_id=actor.org_id)
         return overview([b for b in batches if b.courier is not None], evaluator=False)
     seal = [
         SealLine(s.school_id, s.school_name, s.term, s.certificates)

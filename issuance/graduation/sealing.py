@@ -146,14 +146,12 @@ class Sealing:
             raise Forbidden("seal.not_sealer", school=school.name)
 
     async def seal(self, actor: Person, school_code: str, term: str) -> Sealed:
-        """验印 of a school's term: refused with every disagreement listed, else all at once.
-
-        The check and the sealing share one transaction and one reading of the blanks, so a
-        blank printed meanwhile is neither checked nor sealed.
-        """
+        """验印 of a school's term: refused with every disagreement listed, else all at once."""
         school = await self.grad.school(school_code)
         term = term_of(term)
         await self._school_for_sealer(actor, school)
+        # One transaction and one reading of the blanks for the check and the sealing: a blank
+        # printed meanwhile is neither checked nor sealed.
         async with refusing("seal.refused"), self.store.transaction():
             roster = await self.store.seal_roster(school.id, term)
             if not roster:
