@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from issuance.chat.handout import HandOutTerm as HandOutTermAction
 from issuance.chat.handout import SealTerm as SealTermAction
 from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
@@ -166,6 +167,17 @@ class Sealing:
             subject = f"school:{school.code}:term:{term}:blanks:{len(serials)}"
             entry = self._audit(actor, "grad.seal", subject)
             await self.store.seal_blanks(school.id, serials, actor.id, entry)
+            params = {"school": school.name, "term": term, "count": len(serials)}
+            button = Button(Text("handout.button.grad"), HandOutTermAction(school.id, int(term)))
+            for clerk in await self.store.people_of(school.id, (Role.CLERK,)):
+                await notify(
+                    self.store,
+                    clerk.id,
+                    "handout.sealed_notice",
+                    params,
+                    [[button]],
+                    dedup_key=f"handout.sealed:{school.id}:{term}:{clerk.id}",
+                )
         return Sealed(school.name, term, serials)
 
     async def ready_to_seal(self) -> list[tuple[int, SealTerm]]:

@@ -120,6 +120,8 @@ async def test_the_province_seals_a_printed_term_and_the_clerk_hands_it_out(
         sealed = await chat.tap("province", notice, "验印")
         assert f"{count} 本毕业证书已验印" in (sealed.text or "")
 
+        told = await chat.notice("clerk_quanzhou")
+        assert f"{count} 本毕业证书已验印，可以发放" in (told.text or "")
         listing = await chat.say("clerk_quanzhou", "/handout")
         text = listing.text or ""
         assert f"待发放 {count - 1} 本" in text and "暂缓发放 1 人" in text
