@@ -27,9 +27,10 @@ from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
+from issuance.xcert.handout import Handout
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli
+from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -182,7 +183,9 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> tuple[Any,
                 raise DomainError("plan.unknown", plan=args.plan)
             plan_id = plan.id
         record_filter = RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
-        counts = await issuance.counts(await checked_filter(issuance.store, record_filter))
+        checked = await checked_filter(issuance.store, record_filter)
+        counts = await issuance.counts(checked)
+        counts |= await Handout(issuance.store).counts(checked)
         return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
 
     return await _with_issuance(settings, body)
@@ -411,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_audit_verify)
 
     grad_cli.register(sub, common)
+    handout_cli.register(sub, common)
 
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)

@@ -13,10 +13,11 @@ from issuance.core.chain import Act
 from issuance.core.settings import Settings
 from issuance.formats.tabular import Format
 from issuance.graduation.exporting import export_graduates
+from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
 from issuance.store import Store
-from qianfa import grad_print_cli, qual_cli
+from qianfa import grad_print_cli, handout_cli, qual_cli
 from qianfa.helptext import help_text
 
 Result = tuple[Any, str]
@@ -50,6 +51,7 @@ async def cmd_declare(args: argparse.Namespace, settings: Settings) -> Result:
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         counts = await grad.counts(args.school, args.term)
+        counts |= await Sealing(grad).counts(args.school, args.term)
         return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
 
     return await _with(settings, body)
@@ -305,6 +307,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     grad_print_cli.register(g, common)
     qual_cli.register(g, common)
+    handout_cli.register_grad(g, common)
 
     p = g.add_parser("history", parents=[common], help=help_text("help.grad.history"))
     p.add_argument("request", type=int, help=help_text("help.grad.request"))

@@ -24,6 +24,7 @@ from channels.telegram.handlers import (
     fallback,
     gradchat,
     graduation,
+    handout,
     help,
     lists,
     pending,
@@ -54,6 +55,7 @@ FEATURES: tuple[ModuleType, ...] = (
     review,
     graduation,
     gradchat,
+    handout,
     download,
     broadcast,
     lists,
@@ -66,6 +68,7 @@ FEATURES: tuple[ModuleType, ...] = (
 COMMANDS = (
     "start",
     "pending",
+    "handout",
     "stamp",
     "verify",
     "broadcast",

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from channels.wecom import cards, gradchat, graduation, oauth
+from channels.wecom import cards, gradchat, graduation, handout, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -288,6 +288,8 @@ async def _click(turn: Turn, key: str) -> None:
             await graduation.clicked(turn, action)
         case action if isinstance(action, gradchat.ACTIONS):
             await gradchat.clicked(turn, action)
+        case action if isinstance(action, handout.ACTIONS):
+            await handout.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -473,6 +475,8 @@ _ANSWERS: dict[str, Answer] = {
     graduation.RETURN: graduation.reason_given,
     graduation.ISSUE: graduation.first_serial_given,
     gradchat.GRADUATION_ANSWER: gradchat.graduation_given,
+    handout.MAIL: handout.mailing_given,
+    handout.MAIL_ON: handout.tracking_given,
 }
 
 # What the app's menu sends for each command (the same words a member types).
@@ -495,6 +499,8 @@ _COMMANDS: dict[str, str] = {
     "/lists": "lists",
     "群发": "broadcast",
     "/broadcast": "broadcast",
+    "发放": "handout",
+    "/handout": "handout",
     "取消": "cancel",
     "/cancel": "cancel",
     "打印": "print",
@@ -518,4 +524,5 @@ _HANDLERS: dict[str, Handler] = {
     "print": gradchat.print_command,
     "roster": gradchat.roster_command,
     "stats": gradchat.stats_command,
+    "handout": handout.overview,
 }

@@ -40,6 +40,8 @@ async def test_status_list_explain_and_a_formula_safe_export(tmp_path: Path) -> 
         "已审批": 12,
         "未申报": 0,
         "暂缓发放": held,
+        "已验印": 0,
+        "已发放": 0,
     }
     listed = qianfa(tmp_path, "grad", "list", "--term", demo.TERM, "--json").json()
     assert len(listed) == 36
