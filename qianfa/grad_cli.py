@@ -16,9 +16,9 @@ from issuance.graduation.exporting import export_graduates
 from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
-from issuance.store import Store
 from qianfa import grad_print_cli, handout_cli, qual_cli
 from qianfa.helptext import help_text
+from qianfa.operations import open_home
 
 Result = tuple[Any, str]
 
@@ -26,7 +26,7 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, body: Callable[[Graduation, Stock], Awaitable[Result]]
 ) -> Result:
-    store = await Store.open(settings.database_path)
+    store = await open_home(settings)
     try:
         return await body(Graduation(store, settings), Stock(store, settings))
     finally:

@@ -14,8 +14,8 @@ from issuance.core.settings import Settings
 from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
-from issuance.store import Store
 from qianfa.helptext import help_text
+from qianfa.operations import open_home
 
 Result = tuple[Any, str]
 
@@ -23,7 +23,7 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, body: Callable[[Printouts, Stock], Awaitable[Result]]
 ) -> Result:
-    store = await Store.open(settings.database_path)
+    store = await open_home(settings)
     try:
         printouts = Printouts(Graduation(store, settings), store)
         return await body(printouts, Stock(store, settings))

@@ -16,10 +16,9 @@ from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation
 from issuance.store import Store
 from issuance.store.handout import HANDED
-from issuance.store.opening import open_store
 from issuance.xcert.handout import Handout
 from qianfa.helptext import help_text
-from qianfa.operations import require_config
+from qianfa.operations import open_home
 
 Result = tuple[Any, str]
 
@@ -27,8 +26,7 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, by: str, body: Callable[[Store, Person], Awaitable[Result]]
 ) -> Result:
-    require_config(settings.home)
-    store = await open_store(settings)
+    store = await open_home(settings)
     try:
         person = await store.person_by_ref(by)
         if person is None:

@@ -15,14 +15,14 @@ from issuance.formats.tabular import write_table
 from issuance.graduation.holds import MatchReport, match_report
 from issuance.graduation.qualifications import graduate_record
 from issuance.graduation.service import Graduation, term_of
-from issuance.store import Store
 from qianfa.helptext import help_text
+from qianfa.operations import open_home
 
 Result = tuple[Any, str]
 
 
 async def _with(settings: Settings, body: Callable[[Graduation], Awaitable[Result]]) -> Result:
-    store = await Store.open(settings.database_path)
+    store = await open_home(settings)
     try:
         return await body(Graduation(store, settings))
     finally:
