@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from issuance.core.catalog import t
-from issuance.core.errors import DomainError
+from issuance.core.errors import DomainError, Invalid
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
+from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
 from issuance.store import RecordFilter
 from issuance.store.base import StoreUnavailable
@@ -26,9 +27,10 @@ from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
+from issuance.xcert.handout import Handout
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli
+from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -116,6 +118,9 @@ IMPORTERS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
     "people": import_people,
     "results": import_results,
     "graduates": import_graduates,
+    "qualifications": qualifications.import_qualifications,
+    "employment": qualifications.import_employment,
+    "grades": qualifications.import_grades,
 }
 
 
@@ -127,15 +132,23 @@ def demo_data() -> Any:
 
 async def cmd_import(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     importer = IMPORTERS[args.kind]
+    school = getattr(args, "school", None)
+    if school and args.kind not in qualifications.SCHOOL_SCOPED:
+        raise Invalid("qual.school_option")
+    options = {"school": school} if school else {}
 
     async def body(issuance: Issuance) -> tuple[Any, str]:
-        report = await importer(issuance.store, Path(args.file))
+        report = await importer(issuance.store, Path(args.file), **options)
         if report.errors:
             text = "\n".join(str(e) for e in report.errors)
             raise ImportFailed(
                 report.as_json(), t("cli.import.failed", count=len(report.errors)), text
             )
-        lines = [t("cli.import.done", count=report.imported), *notes(report)]
+        lines = [
+            t("cli.import.done", count=report.imported),
+            *notes(report),
+            *qualifications.notes(report),
+        ]
         return report.as_json(), "\n".join(lines)
 
     return await _with_issuance(settings, body)
@@ -170,7 +183,9 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> tuple[Any,
                 raise DomainError("plan.unknown", plan=args.plan)
             plan_id = plan.id
         record_filter = RecordFilter(plan_id=plan_id, site=args.school, batch_id=args.batch)
-        counts = await issuance.counts(await checked_filter(issuance.store, record_filter))
+        checked = await checked_filter(issuance.store, record_filter)
+        counts = await issuance.counts(checked)
+        counts |= await Handout(issuance.store).counts(checked)
         return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
 
     return await _with_issuance(settings, body)
@@ -342,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", parents=[common], help=help_text("help.import"))
     p.add_argument("kind", choices=tuple(IMPORTERS), help=help_text("help.import.kind"))
     p.add_argument("file", help=help_text("help.import.file"))
+    p.add_argument("--school", help=help_text("help.import.school"))
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("list", parents=[common], help=help_text("help.list"))
@@ -398,6 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_audit_verify)
 
     grad_cli.register(sub, common)
+    handout_cli.register(sub, common)
 
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)

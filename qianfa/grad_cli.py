@@ -13,11 +13,12 @@ from issuance.core.chain import Act
 from issuance.core.settings import Settings
 from issuance.formats.tabular import Format
 from issuance.graduation.exporting import export_graduates
+from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
-from issuance.store import Store
-from qianfa import grad_print_cli
+from qianfa import grad_print_cli, handout_cli, qual_cli
 from qianfa.helptext import help_text
+from qianfa.operations import open_home
 
 Result = tuple[Any, str]
 
@@ -25,7 +26,7 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, body: Callable[[Graduation, Stock], Awaitable[Result]]
 ) -> Result:
-    store = await Store.open(settings.database_path)
+    store = await open_home(settings)
     try:
         return await body(Graduation(store, settings), Stock(store, settings))
     finally:
@@ -34,9 +35,15 @@ async def _with(
 
 async def cmd_declare(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
+        # 证书比对 first: the 经办人 sees every mismatch; declaring without a qualification is
+        # allowed (those graduates are held once numbered).
+        matching = await qual_cli.match(grad, args.school, args.term)
         request_id, count = await grad.declare(args.school, args.term, args.by)
-        result = {"declaration": request_id, "graduates": count}
-        return result, t("grad.cli.declared", id=request_id, count=count)
+        result = {"declaration": request_id, "graduates": count, "match": matching.as_json()}
+        lines = [t("grad.cli.declared", id=request_id, count=count)]
+        if matching.kept or matching.unqualified:
+            lines += [t("qual.match.before_declare"), *matching.lines()]
+        return result, "\n".join(lines)
 
     return await _with(settings, body)
 
@@ -44,6 +51,7 @@ async def cmd_declare(args: argparse.Namespace, settings: Settings) -> Result:
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         counts = await grad.counts(args.school, args.term)
+        counts |= await Sealing(grad).counts(args.school, args.term)
         return counts, "  ".join(f"{status} {n}" for status, n in counts.items())
 
     return await _with(settings, body)
@@ -298,6 +306,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         p.set_defaults(func=func)
 
     grad_print_cli.register(g, common)
+    qual_cli.register(g, common)
+    handout_cli.register_grad(g, common)
 
     p = g.add_parser("history", parents=[common], help=help_text("help.grad.history"))
     p.add_argument("request", type=int, help=help_text("help.grad.request"))

@@ -11,11 +11,11 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.errors import NotFound
 from issuance.core.settings import Settings
-from issuance.graduation.printouts import Printouts
+from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
-from issuance.store import Store
 from qianfa.helptext import help_text
+from qianfa.operations import open_home
 
 Result = tuple[Any, str]
 
@@ -23,7 +23,7 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, body: Callable[[Printouts, Stock], Awaitable[Result]]
 ) -> Result:
-    store = await Store.open(settings.database_path)
+    store = await open_home(settings)
     try:
         printouts = Printouts(Graduation(store, settings), store)
         return await body(printouts, Stock(store, settings))
@@ -125,7 +125,18 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
         except NotFound as missing:
             result = {"status": "not_found", "cert_no": args.number.strip()}
             raise NotValid(result, missing.message()) from None
-        return {"status": "valid", **asdict(answer)}, t("gradlookup.found", **asdict(answer))
+        if answer.status == VOID:
+            raise NotValid(asdict(answer), t("gradlookup.void", cert_no=answer.cert_no))
+        return asdict(answer), t("gradlookup.found", **asdict(answer))
+
+    return await _with(settings, body)
+
+
+async def cmd_void(args: argparse.Namespace, settings: Settings) -> Result:
+    async def body(printouts: Printouts, _: Stock) -> Result:
+        cert_no = await printouts.void(args.number, args.reason)
+        result = {"cert_no": cert_no, "status": VOID, "reason": args.reason.strip()}
+        return result, t("gradvoid.done", cert_no=cert_no)
 
     return await _with(settings, body)
 
@@ -168,3 +179,8 @@ def register(g: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("number", help=help_text("help.gradprint.number"))
     p.add_argument("name", help=help_text("help.gradprint.name"))
     p.set_defaults(func=cmd_verify)
+
+    p = g.add_parser("void", parents=[common], help=help_text("help.gradvoid"))
+    p.add_argument("number", help=help_text("help.gradprint.number"))
+    p.add_argument("--reason", required=True, help=help_text("help.gradvoid.reason"))
+    p.set_defaults(func=cmd_void)

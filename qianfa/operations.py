@@ -12,6 +12,7 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.settings import CONFIG_NAME, Settings
 from issuance.store import Store
+from issuance.store.opening import open_store
 from issuance.xcert.rerendering import requeue
 
 log = logging.getLogger("qianfa")
@@ -39,6 +40,13 @@ def require_config(home: Path) -> None:
     """Refuse a home without `qianfa.toml`: a wrong --home must not grow a new, empty database."""
     if not (home / CONFIG_NAME).exists():
         raise DomainError("home.no_config", home=home)
+
+
+async def open_home(settings: Settings) -> Store:
+    """The home's store for a command: its `qianfa.toml` required, the database checked and the
+    audit anchor attached (SQLite or PostgreSQL, as configured)."""
+    require_config(settings.home)
+    return await open_store(settings)
 
 
 def warn_default_public_url(settings: Settings) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from channels.telegram.app import running
 from channels.telegram.context import BotApp
 from issuance.core.people import Person
-from issuance.core.settings import Secret, Settings, load_settings
+from issuance.core.settings import Secret, Settings, load_settings, write_initial_config
 from issuance.graduation import demo
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
@@ -55,6 +55,8 @@ NAMES = {
 
 @asynccontextmanager
 async def grad_world(home: Path) -> AsyncIterator[GradWorld]:
+    # A home as `qianfa init` makes it, so the command line can be run on it too.
+    write_initial_config(home)
     settings = load_settings(home)
     store = await Store.open(settings.database_path)
     try:

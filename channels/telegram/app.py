@@ -22,7 +22,9 @@ from channels.telegram.handlers import (
     download,
     errors,
     fallback,
+    gradchat,
     graduation,
+    handout,
     help,
     lists,
     pending,
@@ -52,6 +54,8 @@ FEATURES: tuple[ModuleType, ...] = (
     refuse,
     review,
     graduation,
+    gradchat,
+    handout,
     download,
     broadcast,
     lists,
@@ -61,7 +65,19 @@ FEATURES: tuple[ModuleType, ...] = (
     fallback,
     errors,
 )
-COMMANDS = ("start", "pending", "stamp", "verify", "broadcast", "lists", "help")
+COMMANDS = (
+    "start",
+    "pending",
+    "handout",
+    "stamp",
+    "verify",
+    "broadcast",
+    "lists",
+    "print",
+    "roster",
+    "stats",
+    "help",
+)
 
 
 def build_application(

@@ -15,7 +15,7 @@ from issuance.chat.conversation import Conversation
 from issuance.chat.notify import locale_of
 from issuance.chat.screens import Screen
 from issuance.core.catalog import t
-from issuance.core.errors import Conflict, DomainError
+from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.store import Inbound, Store
@@ -23,6 +23,8 @@ from issuance.xcert.completion import Completion
 from issuance.xcert.service import Issuance
 
 CHANNEL = "wecom"
+# 查验 look-ups per member: at most 5 a minute, so numbers cannot be guessed by brute force.
+VERIFY_PER_MINUTE = 5
 # Card task ids must be unique per app for ever: milliseconds since the epoch, then a counter.
 _TASKS = itertools.count(int(time.time() * 1000) * 1000)
 
@@ -92,6 +94,15 @@ class Turn:
         person = await self.store.person_for_account(CHANNEL, self.account)
         if person is not None:
             self.locale = await locale_of(self.store, person.id)
+
+    def throttle_verify(self) -> None:
+        """Count one look-up; Invalid when the member made too many this minute."""
+        now = time.monotonic()
+        times = self.services.verify_times
+        recent = [at for at in times.get(self.account, []) if now - at < 60]
+        if len(recent) >= VERIFY_PER_MINUTE:
+            raise Invalid("bot.verify.throttled")
+        times[self.account] = [*recent, now]
 
     async def claim(self, what: str) -> None:
         """Act on this click of this card once: a second click (or a replay) is refused. The

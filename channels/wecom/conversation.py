@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import logging
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from channels.wecom import cards, graduation, oauth
+from channels.wecom import cards, gradchat, graduation, handout, oauth
 from channels.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -54,7 +53,6 @@ log = logging.getLogger(__name__)
 
 DRAFT = "stamp"
 GREETED = "greeted"
-VERIFY_PER_MINUTE = 5
 ARCHIVE_PART = 18 * 2**20  # WeCom takes files up to 20 MB
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
 Answer = Callable[[Turn, dict[str, Any], str], Awaitable[None]]
@@ -165,12 +163,11 @@ async def cancel(turn: Turn, args: list[str]) -> None:
 
 
 async def verify(turn: Turn, args: list[str]) -> None:
-    """查验 CERT_NO ID_NO, or 查验 alone to be asked for both."""
+    """查验 CERT_NO ID_NO (an X certificate), or 查验 alone to be asked which kind."""
     if len(args) == 2:
         await _verify_answer(turn, *args)
         return
-    await turn.conversation.expect("verify")
-    await turn.say(turn.text("wecom.verify.ask"))
+    await gradchat.verify_command(turn)
 
 
 async def _verify_given(turn: Turn, data: dict[str, Any], reply: str) -> None:
@@ -182,12 +179,7 @@ async def _verify_given(turn: Turn, data: dict[str, Any], reply: str) -> None:
 
 
 async def _verify_answer(turn: Turn, cert_no: str, id_number: str) -> None:
-    now = time.monotonic()
-    times = turn.services.verify_times
-    recent = [t for t in times.get(turn.account, []) if now - t < 60]
-    if len(recent) >= VERIFY_PER_MINUTE:
-        raise Invalid("bot.verify.throttled")
-    times[turn.account] = [*recent, now]
+    turn.throttle_verify()
     result = await turn.issuance.verify(cert_no, id_number)
     await turn.say(turn.text(f"bot.verify.{result.status}", **asdict(result)))
 
@@ -294,6 +286,10 @@ async def _click(turn: Turn, key: str) -> None:
             await broadcast_plan(turn, key, plan)
         case action if isinstance(action, graduation.ACTIONS):
             await graduation.clicked(turn, action)
+        case action if isinstance(action, gradchat.ACTIONS):
+            await gradchat.clicked(turn, action)
+        case action if isinstance(action, handout.ACTIONS):
+            await handout.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -478,6 +474,9 @@ _ANSWERS: dict[str, Answer] = {
     "flag": _note_given,
     graduation.RETURN: graduation.reason_given,
     graduation.ISSUE: graduation.first_serial_given,
+    gradchat.GRADUATION_ANSWER: gradchat.graduation_given,
+    handout.MAIL: handout.mailing_given,
+    handout.MAIL_ON: handout.tracking_given,
 }
 
 # What the app's menu sends for each command (the same words a member types).
@@ -500,8 +499,16 @@ _COMMANDS: dict[str, str] = {
     "/lists": "lists",
     "群发": "broadcast",
     "/broadcast": "broadcast",
+    "发放": "handout",
+    "/handout": "handout",
     "取消": "cancel",
     "/cancel": "cancel",
+    "打印": "print",
+    "/print": "print",
+    "花名册": "roster",
+    "/roster": "roster",
+    "统计": "stats",
+    "/stats": "stats",
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -514,4 +521,8 @@ _HANDLERS: dict[str, Handler] = {
     "problems": problems,
     "broadcast": broadcast,
     "lists": lists,
+    "print": gradchat.print_command,
+    "roster": gradchat.roster_command,
+    "stats": gradchat.stats_command,
+    "handout": handout.overview,
 }

@@ -71,6 +71,7 @@ class Settings:
     worker_reminder_offsets_hours: tuple[float, ...] = (72.0, 24.0, 2.0)
     worker_quiet_hours: str = "22:00-07:00"
     worker_nudge_after_hours: float = 48.0
+    worker_handout_remind_after_days: float = 7.0
     certificate_template: str = ""
     graduation_number_pattern: str = (
         "{region:02d}{school_seq:03d}{school_level:1d}{year:04d}"

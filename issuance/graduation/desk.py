@@ -1,5 +1,6 @@
 """What a chat does with graduation work, for every channel: the /pending screen, the answer to
-each tap (the core re-checks who taps and the state), the 经办人's graduates file."""
+each tap (the core re-checks who taps and the state), the 经办人's graduates file (or
+qualifications, employment or grades file, recognised by its header row)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from issuance.chat.screens import Lines, Part, Plain, Screen, Text
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
 from issuance.core.people import Person, Role
+from issuance.graduation import qual_desk
 from issuance.graduation.chains import DEPARTMENT_ROLES, SCHOOL_ROLES
 from issuance.graduation.importing import GraduateReport, import_graduates
 from issuance.graduation.service import ActDone, Graduation
@@ -120,6 +122,9 @@ async def import_file(grad: Graduation, actor: Person, path: Path, locale: str) 
     """The 经办人 sent a graduates file: import it all or nothing, answer with the outcome."""
     if actor.role != Role.CLERK:
         raise Forbidden("grad.file.not_clerk")
+    other = await qual_desk.import_file(grad.store, actor, path, locale)
+    if other is not None:
+        return other
     report = await import_graduates(grad.store, path, locale)
     if report.errors:
         shown = "\n".join(str(e) for e in report.errors[:MAX_ERRORS_SHOWN])

@@ -21,6 +21,7 @@ from issuance.formats.tabular import (
     progress,
     read_table,
 )
+from issuance.graduation import holds
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
@@ -63,6 +64,9 @@ _REQUIRED = (
     "years",
     "study_mode",
 )
+# Optional cells left empty keep what is on file: a qualification or employment may have been
+# recorded since (their own imports, an X certificate), and a graduates file does not clear it.
+_KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
 _MONTH = re.compile(r"^(\d{4})[-./年]?(\d{1,2})(?:[-./月].*)?$")
 _YEARS = re.compile(r"^(\d+(?:\.\d+)?)\s*年?$")
 # 学制 and the dates differ by more than this many months: worth a warning (schools differ).
@@ -189,7 +193,9 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
             changed = {
                 field: value
                 for field, value in vars(values).items()
-                if field != "school_id" and before[field] != value
+                if field != "school_id"
+                and before[field] != value
+                and not (value is None and field in _KEPT_WHEN_EMPTY)
             }
             if changed:
                 old = {field: before[field] for field in changed}
@@ -199,6 +205,8 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
     async with store.transaction():
         if new:
             await store.insert_graduates(new)
+            # an X certificate issued earlier in Qianfa counts as the qualification (暂缓发放)
+            await holds.record_issued_x(store, [g.id_number for g in new], f"import:{path.name}")
         if corrections:
             await store.correct_graduates(corrections, f"import:{path.name}")
     return GraduateReport(

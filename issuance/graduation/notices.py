@@ -3,11 +3,12 @@ language): whose turn it is, a 退回 with its reason, an approval, blanks to ha
 
 from __future__ import annotations
 
+from issuance.chat.gradchat import print_buttons
 from issuance.chat.graduation import buttons, describe
 from issuance.chat.notify import notify
 from issuance.core.chain import Act
 from issuance.core.people import Role
-from issuance.graduation.chains import APPROVED, PENDING_REVIEW
+from issuance.graduation.chains import APPROVED, DECLARATION, PENDING_REVIEW
 from issuance.store import Store
 from issuance.store.graduation import GradRequest
 
@@ -39,8 +40,11 @@ async def after_act(
         return
     if status == APPROVED:
         key = "grad.notice.approved_blanks" if request.blank_kind else "grad.notice.approved"
+        # an approved declaration is numbered: the 经办人 can print it and its roster now
+        term = request.term if request.kind == DECLARATION else None
+        rows = [print_buttons(request.school_id, term)] if term else []
         for clerk in clerks:
-            await notify(store, clerk.id, key, {"what": what})
+            await notify(store, clerk.id, key, {"what": what}, rows)
         if request.blank_kind:
             await _to_distributors(store, request, count)
         return

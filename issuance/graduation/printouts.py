@@ -4,13 +4,19 @@ out."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from typing import ParamSpec
 
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Invalid, NotFound
 from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
+from issuance.core.text import REASON_MAX, checked_text
 from issuance.formats.charts import SchoolRates, rates_chart_png
 from issuance.formats.grad_print import (
     ClassLevel,
@@ -19,6 +25,7 @@ from issuance.formats.grad_print import (
     SchoolLevel,
     layout_for,
     render_calibration,
+    render_preview,
     render_print,
 )
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
@@ -27,9 +34,24 @@ from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GradOrg
 
+P = ParamSpec("P")
 CLERK = "经办人"
 # the guide's hold: declared without the qualification, listed, handed out once it is recorded
 HELD = "暂缓发放"
+VALID, VOID = "valid", "void"
+# sharp enough to read every filled-in word in a chat, small enough to send as a photo
+PREVIEW_DPI = 150
+
+
+# Renders run in one background thread: the event loop that also serves chats and web pages is
+# not held up by a long term, and the fonts the renderers share are never used by two at once.
+_RENDERER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="grad-render")
+
+
+async def rendered(render: Callable[P, bytes], *args: P.args, **kwargs: P.kwargs) -> bytes:
+    """`render(*args, **kwargs)` in the renderers' thread."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_RENDERER, partial(render, *args, **kwargs))
 
 
 def _month(value: str) -> date:
@@ -90,6 +112,10 @@ class GraduationAnswer:
     study_mode: str
     enrolled: str
     graduated: str
+    # 暂缓发放: numbered, but no qualification recorded yet
+    held: bool = False
+    # "valid", or "void" for a certificate voided (作废) with `qianfa grad void`
+    status: str = VALID
 
 
 class Printouts:
@@ -115,13 +141,16 @@ class Printouts:
         if not rows:
             raise Invalid("gradprint.no_certificates")
         layout = layout_for(_level(school))
-        pdf = render_print([_print_view(r) for r in rows], layout, await self.offset(school))
+        views = [_print_view(r) for r in rows]
+        pdf = await rendered(render_print, views, layout, await self.offset(school))
         return pdf, [int(r["id"]) for r in rows]
 
     async def calibration_pdf(self, school_code: str) -> bytes:
         """The school's calibration page, with its current offset."""
         school = await self._school(school_code)
-        return render_calibration(layout_for(_level(school)), await self.offset(school))
+        return await rendered(
+            render_calibration, layout_for(_level(school)), await self.offset(school)
+        )
 
     async def calibrate(
         self, school_code: str, dx_mm: float, dy_mm: float, by: str | None
@@ -156,9 +185,9 @@ class Printouts:
             raise Invalid("roster.empty")
         lines = [_roster_line(r) for r in rows]
         if fmt == "xlsx":
-            return roster_xlsx(lines, mask_ids), len(lines)
+            return await rendered(roster_xlsx, lines, mask_ids), len(lines)
         heading = RosterHeading(school.name, _term_label(term))
-        return render_roster(heading, lines, mask_ids), len(lines)
+        return await rendered(render_roster, heading, lines, mask_ids), len(lines)
 
     async def rates(self, year: int, school_code: str | None) -> list[tuple[str, SchoolRates]]:
         """Per school (code, counts): the year's graduates and both rates' counts."""
@@ -195,4 +224,29 @@ class Printouts:
             study_mode=row["study_mode"],
             enrolled=_term_label(row["enrolled"]),
             graduated=_term_label(row["graduated"]),
+            held=row["qualification_no"] is None,
+            status=VOID if await self.store.graduation_void(int(row["id"])) else VALID,
         )
+
+    async def void(self, cert_no: str, reason: str) -> str:
+        """作废 a graduation certificate (audited, final); the number is never reused."""
+        reason = checked_text(reason, REASON_MAX, "void.reason_bad_text", "void.reason_too_long")
+        if not reason:
+            raise Invalid("void.reason_required")
+        row = await self.store.graduate_by_cert_no(cert_no.strip())
+        if row is None:
+            raise NotFound("void.unknown", cert_no=cert_no.strip())
+        entry = AuditEntry(
+            self.store.now_iso(), "admin", "grad.void", f"graduate:{row['id']}", reason=reason
+        )
+        await self.store.void_graduation(int(row["id"]), reason, entry)
+        return str(row["cert_no"])
+
+    async def preview(self, school_code: str, term: str) -> bytes:
+        """A PNG of the term's first certificate filled in over the drawing of the blank."""
+        school = await self._school(school_code)
+        rows = await self.store.numbered_graduates(school.id, term_of(term))
+        if not rows:
+            raise Invalid("gradprint.no_certificates")
+        layout = layout_for(_level(school))
+        return await rendered(render_preview, _print_view(rows[0]), layout, PREVIEW_DPI)

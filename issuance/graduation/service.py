@@ -43,6 +43,8 @@ from issuance.store import Store
 from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange, Waiting
 
 ALL = "全部"
+# 暂缓发放: numbered without a recorded qualification (the store's `held_ids`).
+HELD = "暂缓发放"
 MAX_REASON = 500
 _ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
 _ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}
@@ -362,11 +364,13 @@ class Graduation:
         result = {ALL: sum(raw.values())}
         result.update({status: raw.get(status, 0) for status in STATUSES})
         result["未申报"] = raw.get(None, 0)  # type: ignore[call-overload]
+        result[HELD] = len(await self.store.held_ids(school_id, term_of(term) if term else None))
         return result
 
     async def listing(self, school_code: str | None, term: str | None) -> list[dict[str, object]]:
         school_id = (await self.school(school_code)).id if school_code else None
         rows = await self.store.graduates_listed(school_id, term_of(term) if term else None)
+        held = await self.store.held_ids(school_id, term_of(term) if term else None)
         return [
             {
                 "name": g.name,
@@ -376,6 +380,7 @@ class Graduation:
                 "serial": g.serial,
                 "class_level": g.class_level,
                 "major": g.major,
+                "held": g.id in held,
             }
             for g in rows
         ]

@@ -8,8 +8,10 @@ from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
 from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
+from issuance.store.handout import HandoutQueries
 from issuance.store.inbox import InboxQueries
 from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries, StoredSigningRequest
 from issuance.store.wecom import Inbound, WeComQueries
@@ -33,7 +35,9 @@ class Store(
     RerenderQueries,
     GraduationQueries,
     GradOutputQueries,
+    QualificationQueries,
     WeComQueries,
+    HandoutQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from issuance.core.errors import Conflict
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
@@ -77,3 +78,29 @@ class GradOutputQueries(BaseStore):
             " GROUP BY o.id, o.code, o.name ORDER BY o.code",
             params,
         )
+
+    async def approved_terms(self, school_id: int) -> list[Row]:
+        """A school's terms with numbered graduates (what it can print), latest first."""
+        return await self._all(
+            "SELECT graduated AS term, COUNT(*) AS graduates FROM graduate"
+            " WHERE school_id = ? AND cert_no IS NOT NULL GROUP BY graduated"
+            " ORDER BY graduated DESC",
+            (school_id,),
+        )
+
+    async def graduation_void(self, graduate_id: int) -> Row | None:
+        """The 作废 of a graduate's certificate (reason, when), if it was voided."""
+        return await self._one(
+            "SELECT reason, voided_at FROM grad_void WHERE graduate_id = ?", (graduate_id,)
+        )
+
+    async def void_graduation(self, graduate_id: int, reason: str, audit: AuditEntry) -> None:
+        """作废 a graduation certificate, once, with its audit entry."""
+        async with self.transaction():
+            if await self.graduation_void(graduate_id) is not None:
+                raise Conflict("void.already")
+            await self.append_audit(audit)
+            await self._db.execute(
+                "INSERT INTO grad_void (graduate_id, reason, voided_at) VALUES (?, ?, ?)",
+                (graduate_id, reason, audit.at),
+            )

@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
@@ -127,10 +127,13 @@ class _Checker:
         return False
 
 
-Importer = Callable[[Store, Path, str], Awaitable[ImportReport]]
+class Importer(Protocol):
+    """An import coroutine: the store, the file, and the language of its report."""
+
+    def __call__(self, store: Store, path: Path, locale: str = "zh") -> Awaitable[ImportReport]: ...
 
 
-def _header_checked(importer: Importer) -> Importer:
+def _header_checked(importer: Callable[[Store, Path, str], Awaitable[ImportReport]]) -> Importer:
     """Report required columns missing from the header row like bad cells: row N, column C."""
 
     @functools.wraps(importer)

@@ -16,6 +16,7 @@ from issuance.core.numbers import NumberPattern
 from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
 from issuance.core.text import REASON_MAX, checked_text
+from issuance.graduation import holds
 from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.statuses import (
@@ -210,7 +211,10 @@ class Issuance:
         async with self.store.transaction():
             records = await self.check_confirmable(actor, record_ids)
             _check_versions(records, expected_versions)
-            return await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
+            done = await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
+            # An issued X certificate is a qualification: it releases a held graduate (暂缓发放).
+            await holds.release_by_x_certificates(self.store, done, f"person:{actor.id}")
+            return done
 
     async def refuse(
         self, actor: Person, record_ids: Sequence[int], reason: str

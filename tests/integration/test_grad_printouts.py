@@ -173,6 +173,16 @@ async def test_verify_answers_number_and_name_never_the_id_number(tmp_path: Path
     told = qianfa(tmp_path, "grad", "verify", cert_no, name + "某")
     assert told.code == 1 and "未查到" in told.stdout
 
+    voided = qianfa(tmp_path, "grad", "void", cert_no, "--reason", "打印错误", "--json")
+    assert voided.code == 0, voided.stderr
+    assert voided.json() == {"cert_no": cert_no, "status": "void", "reason": "打印错误"}
+    void = qianfa(tmp_path, "grad", "verify", cert_no, name, "--json")
+    assert void.code == 1 and void.json()["status"] == "void"
+    assert id_number not in void.stdout and name not in void.stdout
+    twice = qianfa(tmp_path, "grad", "void", cert_no, "--reason", "再次")
+    assert twice.code == 1 and "已作废" in twice.stderr
+    assert sql(tmp_path, "SELECT action FROM audit WHERE action = 'grad.void'") == [("grad.void",)]
+
 
 async def test_first_serial_books_each_blank_and_a_blank_is_never_printed_twice(
     tmp_path: Path,

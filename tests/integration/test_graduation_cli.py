@@ -8,7 +8,7 @@ import openpyxl
 
 from issuance.core.chain import Act
 from issuance.graduation import demo
-from tests.cli import qianfa
+from tests.cli import qianfa, sql
 from tests.gradworld import UNDER_FINAL_CITY, grad_world
 
 
@@ -24,6 +24,13 @@ async def test_status_list_explain_and_a_formula_safe_export(tmp_path: Path) -> 
         await world.grad.act(world["fuzhou"], request_id, Act.CONFIRM)
 
     status = qianfa(tmp_path, "grad", "status", "--school", UNDER_FINAL_CITY, "--json").json()
+    held = sql(
+        tmp_path,
+        "SELECT COUNT(*) FROM graduate g JOIN org o ON o.id = g.school_id"
+        " WHERE o.code = ? AND g.qualification_no IS NULL",
+        (UNDER_FINAL_CITY,),
+    )[0][0]
+    assert 0 < held < 12
     assert status == {
         "全部": 12,
         "待审核": 0,
@@ -32,6 +39,9 @@ async def test_status_list_explain_and_a_formula_safe_export(tmp_path: Path) -> 
         "审批退回": 0,
         "已审批": 12,
         "未申报": 0,
+        "暂缓发放": held,
+        "已验印": 0,
+        "已发放": 0,
     }
     listed = qianfa(tmp_path, "grad", "list", "--term", demo.TERM, "--json").json()
     assert len(listed) == 36
@@ -43,9 +53,11 @@ async def test_status_list_explain_and_a_formula_safe_export(tmp_path: Path) -> 
         "serial",
         "class_level",
         "major",
+        "held",
     }
     numbered = [row for row in listed if row["cert_no"]]
     assert len(numbered) == 12 and all("*****" in row["id_number_masked"] for row in listed)
+    assert sum(row["held"] for row in listed) == held
 
     number = numbered[0]["cert_no"]
     explained = qianfa(tmp_path, "grad", "explain", number, "--json").json()

@@ -96,7 +96,8 @@ async def test_binding_then_the_pending_counts(chat: Chat) -> None:
 
 
 async def test_verification_without_binding(chat: Chat) -> None:
-    assert "证书编号和身份证号" in await chat.say("stranger", "/verify")
+    assert "请选择要查验的证书种类" in await chat.say("stranger", "/verify")
+    assert "证书编号和身份证号" in await chat.press("stranger", "X 证书")
     assert "未查到证书" in await chat.say("stranger", "15600031015610012099999 110101200001011234")
     assert "当前没有需要取消的操作" in await chat.say("stranger", "/cancel")
 

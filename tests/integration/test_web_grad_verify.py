@@ -1,12 +1,17 @@
-"""Public graduation-certificate lookup over real HTTP: the answer, wrong names, the rate limit."""
+"""Public graduation-certificate lookup over real HTTP: the answer, wrong names, a voided
+certificate, the rate limit."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from issuance.core.chain import Act
+from issuance.core.errors import Conflict, Invalid
 from issuance.graduation import demo
+from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
+from tests.databases import IntegrityErrors, raw
 from tests.webserver import Live, csrf_of
 
 
@@ -43,6 +48,14 @@ async def test_number_and_name_show_the_certificate_with_masked_name_and_no_id(
     assert name[0] + "*" in answer.text and name not in answer.text
     assert id_number not in answer.text
     assert "2025年6月" in answer.text
+    row = await live.store.graduate_by_cert_no(cert_no)
+    assert row is not None
+    assert ("暂缓发放" in answer.text) == (row["qualification_no"] is None)
+    # Held (暂缓发放) while no qualification is recorded: the page says so.
+    change = {"qualification_no": None if row["qualification_no"] else "Q20250001"}
+    await live.store.correct_graduates([(row["id"], {}, change)], "test")
+    again = await ask(client, cert_no, name)
+    assert ("暂缓发放" in again.text) == (change["qualification_no"] is None)
 
 
 async def test_a_wrong_name_is_not_found_and_bad_input_is_told(
@@ -67,3 +80,28 @@ async def test_lookup_is_rate_limited_like_verify(live: Live, client: httpx.Asyn
     ]
     assert [a.status_code for a in answers[:-1]] == [200] * live.settings.web_verify_burst
     assert answers[-1].status_code == 429
+
+
+async def test_a_voided_certificate_says_void_and_stays_void(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    cert_no, name, _ = await _numbered(live)
+    printouts = Printouts(Graduation(live.store, live.settings), live.store)
+    with pytest.raises(Invalid):
+        await printouts.void(cert_no, "  ")
+    await printouts.void(cert_no, "信息有误，已收回")
+    answer = await ask(client, cert_no, name)
+    assert answer.status_code == 200 and 'data-status="void"' in answer.text
+    assert "已作废" in answer.text and "福建省技师学院" not in answer.text
+    with pytest.raises(Conflict):
+        await printouts.void(cert_no, "again")
+    with raw(live.settings.database) as execute:
+        for sql in ("DELETE FROM grad_void", "UPDATE grad_void SET reason = 'x'"):
+            with pytest.raises(IntegrityErrors, match="stays void"):
+                execute(sql)
+    wrong = await ask(client, cert_no, "王某某")
+    assert 'data-status="not_found"' in wrong.text
+    school = await Graduation(live.store, live.settings).school(demo.SCHOOLS[0][0])
+    # a voided certificate keeps its number: the term still counts it (what chat's 打印 lists)
+    terms = await live.store.approved_terms(school.id)
+    assert [(row["term"], int(row["graduates"])) for row in terms] == [(demo.TERM, demo.PER_SCHOOL)]

@@ -7,8 +7,14 @@ from telegram.ext import Application, CommandHandler
 
 from channels.telegram.context import BotContext, text
 from issuance.core.people import Role
+from issuance.graduation.chains import DEPARTMENT_ROLES, SCHOOL_ROLES
 
-TOPICS: dict[str, str] = {Role.HEAD: "head", Role.STAFF: "staff", Role.SIGNER: "evaluator"}
+TOPICS: dict[str, str] = {
+    Role.HEAD: "head",
+    Role.STAFF: "staff",
+    Role.SIGNER: "evaluator",
+    **dict.fromkeys((*SCHOOL_ROLES, *DEPARTMENT_ROLES), "graduation"),
+}
 
 
 async def help_command(update: Update, context: BotContext) -> None:

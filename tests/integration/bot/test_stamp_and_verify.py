@@ -98,12 +98,14 @@ async def test_verify_answers_valid_and_not_found_and_throttles(world: World) ->
     [record] = await world.store.records_by_ids([1])
     async with world.bot():
         valid = await world.say(STRANGER, f"/verify {record.cert_no} {record.id_number}")
-        ask = await world.say(STRANGER, "/verify")
+        which = await world.say(STRANGER, "/verify")
+        ask = await world.tap(STRANGER, which, "X 证书")
         wrong = await world.say(STRANGER, f"{record.cert_no} 110101200001011234")
         replies = [await world.say(STRANGER, f"/verify {record.cert_no} X") for _ in range(4)]
     assert "证书有效" in (valid.text or "") and record.cert_no in (valid.text or "")
     assert record.student_name not in (valid.text or "")  # the name is shown masked
     assert record.id_number not in (valid.text or "")
+    assert "请选择要查验的证书种类" in (which.text or "") and which.button("毕业证")
     assert "证书编号和身份证号" in (ask.text or "")
     assert "未查到证书" in (wrong.text or "")
     assert "未查到证书" in (replies[2].text or "")

@@ -51,10 +51,12 @@ async def test_a_compressed_picture_or_a_stranger_saves_nothing(world: World) ->
 async def test_verify_answers_and_throttles_without_binding(world: World) -> None:
     [record] = await world.store.records_by_ids([1])
     (valid,) = await world.say(STRANGER, f"查验 {record.cert_no} {record.id_number}")
-    (ask,) = await world.say(STRANGER, "查验")
+    which, card = await world.say(STRANGER, "查验", replies=2)
+    (ask,) = await world.click(STRANGER, card, "X 证书", replies=1)
     (wrong,) = await world.say(STRANGER, f"{record.cert_no} 110101200001011234")
     replies = [(await world.say(STRANGER, f"/verify {record.cert_no} X"))[0] for _ in range(4)]
     assert "证书有效" in valid.text and record.id_number not in valid.text
+    assert "请选择要查验的证书种类" in which.text and "毕业证" in card.buttons
     assert "证书编号和身份证号" in ask.text
     assert "未查到证书" in wrong.text
     assert "查询过于频繁" in replies[-1].text

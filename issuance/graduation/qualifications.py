@@ -1,0 +1,414 @@
+"""Qualifications, employment and grades of graduates: the imports (职业资格证书新增, 就业新增,
+成绩管理), certificate matching (证书比对) and the hold (暂缓发放).
+
+Every row names a graduate by ID number and name. A qualification row that matches no graduate is
+kept for the 经办人 to see, not applied; employment and grade rows that match no graduate are bad
+rows, and then nothing is written. A numbered graduate without a recorded qualification is held.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from issuance.core.audit import AuditEntry
+from issuance.core.catalog import t
+from issuance.core.errors import Invalid, NotFound
+from issuance.core.idcard import mask
+from issuance.core.people import OrgKind
+from issuance.formats.tabular import Column, NumberText, read_table
+from issuance.graduation.importing import EMPLOYMENT
+from issuance.store import Store
+from issuance.store.driver import Row
+from issuance.store.graduation import GradOrg
+from issuance.store.qualification import Correction, GradeRow, PendingQualification
+from issuance.xcert.importing import (
+    _PERSON_NAME_MAX,
+    ImportReport,
+    _Checker,
+    _header_checked,
+    _id_numbers,
+    _read,
+)
+
+QUALIFICATION_COLUMNS = (
+    Column("name", "姓名", "name"),
+    Column("id_number", "身份证号", "id_number"),
+    Column("qualification_no", "职业资格证书编号", "qualification_no"),
+    Column("qualification_level", "职业资格等级", "qualification_level"),
+    Column("occupation", "职业(工种)", "occupation", required=False),
+    Column("issued_on", "发证日期", "issued_on", required=False),
+)
+EMPLOYMENT_COLUMNS = (
+    Column("name", "姓名", "name"),
+    Column("id_number", "身份证号", "id_number"),
+    Column("employment", "就业情况", "employment"),
+    Column("employer", "就业单位", "employer", required=False),
+)
+GRADE_COLUMNS = (
+    Column("id_number", "身份证号", "id_number"),
+    Column("name", "姓名", "name"),
+    Column("course", "课程", "course"),
+    Column("score", "成绩", "score"),
+    Column("teacher", "任课教师", "teacher"),
+    Column("semester", "学期", "semester", required=False),
+)
+# Columns only a graduates file has: it is one of those, whatever else it holds.
+_GRADUATE_MARKERS = (
+    Column("school", "所属院校", "school"),
+    Column("major_code", "专业代码", "major_code"),
+)
+# 职业资格等级: the five levels by number, by name, or both (三级/高级工).
+_LEVEL_NAMES = ("初级工", "中级工", "高级工", "技师", "高级技师")
+_LEVEL_NUMBERS = ("五级", "四级", "三级", "二级", "一级")
+_LEVEL = re.compile(rf"^(?:({'|'.join(_LEVEL_NUMBERS)})\s*[/／]?\s*)?({'|'.join(_LEVEL_NAMES)})?$")
+_QUALIFICATION_NO = re.compile(r"^[0-9A-Za-z-]{4,40}$")
+_DAY = re.compile(r"^(\d{4})[-./年]?(\d{1,2})[-./月]?(\d{1,2})日?$")
+_SCORE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
+SCORE_WORDS = ("优秀", "良好", "中等", "及格", "不及格", "合格", "不合格")
+# Excel keeps 15 significant digits: a longer number typed as a number may have changed.
+_EXCEL_DIGITS = 15
+_LIMITS = {**_PERSON_NAME_MAX, "teacher": _PERSON_NAME_MAX["name"], "course": 60, "employer": 100}
+# The imports that take --school.
+SCHOOL_SCOPED = ("qualifications", "employment", "grades")
+# Why a qualification row was kept instead of applied.
+NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
+
+
+@dataclass(frozen=True)
+class QualificationReport(ImportReport):
+    """A qualifications import: rows applied, and the rows kept because they matched no one."""
+
+    kept: tuple[PendingQualification, ...] = ()
+    rows_kept: tuple[int, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        result = super().as_json()
+        result["kept"] = [
+            {"row": row, **_pending_json(p)}
+            for row, p in zip(self.rows_kept, self.kept, strict=True)
+        ]
+        return result
+
+    def lines(self, locale: str = "zh") -> list[str]:
+        return [
+            t(f"qual.kept.{p.reason}", locale, row=row, **_pending_json(p))
+            for row, p in zip(self.rows_kept, self.kept, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class GradeReport(ImportReport):
+    """A grades import: rows written, and how many replaced an earlier grade of the course."""
+
+    replaced: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return super().as_json() | {"replaced": self.replaced}
+
+
+def _pending_json(p: PendingQualification) -> dict[str, Any]:
+    """A kept row as shown: the ID number masked."""
+    return {
+        "name": p.name,
+        "id_number_masked": mask(p.id_number),
+        "qualification_no": p.qualification_no,
+        "reason": p.reason,
+        "graduate_name": p.graduate_name or "",
+    }
+
+
+def notes(report: ImportReport, locale: str = "zh") -> list[str]:
+    """Lines telling what a qualifications or grades import kept or replaced (none for others)."""
+    if isinstance(report, QualificationReport):
+        head = t("qual.cli.kept", locale, count=len(report.kept)) if report.kept else None
+        return ([head] if head else []) + report.lines(locale)
+    if isinstance(report, GradeReport) and report.replaced:
+        return [t("qual.cli.grades_replaced", locale, count=report.replaced)]
+    return []
+
+
+async def school_of(store: Store, code: str | None) -> GradOrg | None:
+    """The 技工院校 an import is restricted to, or None for every school."""
+    if not code:
+        return None
+    org = (await store.grad_orgs_by_code([code])).get(code)
+    if org is None or org.kind != OrgKind.TECH_SCHOOL:
+        raise NotFound("grad.school_unknown", code=code)
+    return org
+
+
+Body = Callable[[Store, Path, str, GradOrg | None, str], Awaitable[ImportReport]]
+
+
+def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
+    """An importer taking `school` (a code, or a 技工院校 already resolved) and the audit log's
+    `actor` besides the usual arguments."""
+
+    @functools.wraps(body)
+    async def importer(
+        store: Store,
+        path: Path,
+        locale: str = "zh",
+        school: str | GradOrg | None = None,
+        actor: str = "cli",
+    ) -> ImportReport:
+        org = school if isinstance(school, GradOrg) else await school_of(store, school)
+        checked = _header_checked(lambda s, p, loc: body(s, p, loc, org, actor))
+        return await checked(store, path, locale)
+
+    return importer
+
+
+def _matched(
+    checker: _Checker, row: int, v: dict[str, str], graduate: Row | None, number: str
+) -> bool:
+    """Whether the row's name is the name of the graduate with its ID number; else a bad row."""
+    if graduate is None:
+        checker.fail(row, "id_number", "qual.import.no_graduate", id=mask(number))
+        return False
+    if graduate["name"] != v["name"]:
+        checker.fail(row, "name", "qual.import.name_mismatch", name=graduate["name"])
+        return False
+    return True
+
+
+def _first_rows(checker: _Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) -> set[int]:
+    """Rows whose key appears first in the file; repeats are bad rows."""
+    seen: dict[tuple[str, ...], int] = {}
+    for row, key in rows:
+        if key in seen:
+            checker.fail(row, "id_number", "import.duplicate_in_file", first=seen[key])
+        else:
+            seen[key] = row
+    return set(seen.values())
+
+
+@_school_scoped
+async def import_qualifications(
+    store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
+) -> ImportReport:
+    """职业资格证书新增: applied to the graduate of the same ID number and name; others kept."""
+    checker, rows = _read(path, QUALIFICATION_COLUMNS, locale, _LIMITS)
+    numbers = _id_numbers(checker, rows)
+    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    first = _first_rows(checker, [(row, (numbers[row],)) for row, _ in rows if row in numbers])
+    corrections: list[Correction] = []
+    kept: list[PendingQualification] = []
+    kept_rows: list[int] = []
+    for row, v in rows:
+        ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
+        if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
+            _EXCEL_DIGITS
+        ):
+            checker.fail(row, "qualification_no", "qual.import.number_numeric")
+            ok = False
+        elif v.get("qualification_no") and not _QUALIFICATION_NO.match(v["qualification_no"]):
+            checker.fail(row, "qualification_no", "qual.import.number")
+            ok = False
+        if v.get("qualification_level") and not _level_ok(v["qualification_level"]):
+            checker.fail(row, "qualification_level", "qual.import.level")
+            ok = False
+        issued_on = _day(v.get("issued_on") or "")
+        if v.get("issued_on") and issued_on is None:
+            checker.fail(row, "issued_on", "qual.import.day")
+            ok = False
+        number = numbers.get(row)
+        if not ok or number is None or row not in first:
+            continue
+        values = {
+            "qualification_no": v["qualification_no"],
+            "qualification_level": v["qualification_level"],
+            "qualification_occupation": v.get("occupation") or None,
+            "qualification_date": issued_on,
+        }
+        graduate = graduates.get(number)
+        if graduate is not None and graduate["name"] == v["name"]:
+            corrections.extend(_correction(graduate, values))
+            continue
+        reason = NO_GRADUATE if graduate is None else NAME_MISMATCH
+        school_id = school.id if school else (graduate["school_id"] if graduate else None)
+        kept.append(
+            PendingQualification(
+                school_id,
+                v["name"],
+                number,
+                v["qualification_no"],
+                v["qualification_level"],
+                v.get("occupation") or None,
+                issued_on,
+                reason,
+                graduate["name"] if graduate else None,
+            )
+        )
+        kept_rows.append(row)
+    if checker.errors:
+        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    subject = f"school:{school.code}" if school else "all"
+    audit = AuditEntry(store.now_iso(), actor, "grad.qualification.import", subject, path.name)
+    await store.record_qualifications(
+        corrections, kept, list(numbers.values()), f"qualifications:{path.name}", audit
+    )
+    applied = len(numbers) - len(kept)
+    return QualificationReport(applied, (), tuple(kept), tuple(kept_rows))
+
+
+@_school_scoped
+async def import_employment(
+    store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
+) -> ImportReport:
+    """就业新增: each graduate's 就业情况 (and 就业单位), all or nothing."""
+    checker, rows = _read(path, EMPLOYMENT_COLUMNS, locale, _LIMITS)
+    numbers = _id_numbers(checker, rows)
+    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    first = _first_rows(checker, [(row, (numbers[row],)) for row, _ in rows if row in numbers])
+    corrections: list[Correction] = []
+    updated = 0
+    for row, v in rows:
+        ok = checker.required(row, v, ("name", "employment"))
+        if v.get("employment"):
+            ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+        number = numbers.get(row)
+        if number is None or row not in first:
+            continue
+        graduate = graduates.get(number)
+        if not _matched(checker, row, v, graduate, number) or not ok:
+            continue
+        assert graduate is not None
+        values = {"employment": v["employment"], "employer": v.get("employer") or None}
+        corrections.extend(_correction(graduate, values))
+        updated += 1
+    if checker.errors:
+        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    subject = f"school:{school.code}" if school else "all"
+    audit = AuditEntry(store.now_iso(), actor, "grad.employment.import", subject, path.name)
+    await store.record_corrections(corrections, f"employment:{path.name}", audit)
+    return ImportReport(updated, ())
+
+
+@_school_scoped
+async def import_grades(
+    store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
+) -> ImportReport:
+    """成绩管理: each graduate's grade per course with the teacher; a course's grade replaces
+    the earlier one (kept in history). All or nothing."""
+    checker, rows = _read(path, GRADE_COLUMNS, locale, _LIMITS)
+    numbers = _id_numbers(checker, rows)
+    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    first = _first_rows(
+        checker,
+        [(row, (numbers[row], v.get("course", ""))) for row, v in rows if row in numbers],
+    )
+    grades: list[GradeRow] = []
+    for row, v in rows:
+        ok = checker.required(row, v, ("name", "course", "score", "teacher"))
+        score = v.get("score", "")
+        if score and not (score in SCORE_WORDS or (_SCORE.match(score) and float(score) <= 100)):
+            checker.fail(row, "score", "qual.import.score", words="、".join(SCORE_WORDS))
+            ok = False
+        number = numbers.get(row)
+        if number is None or row not in first:
+            continue
+        graduate = graduates.get(number)
+        if not _matched(checker, row, v, graduate, number) or not ok:
+            continue
+        assert graduate is not None
+        grades.append(
+            GradeRow(graduate["id"], v["course"], score, v["teacher"], v.get("semester") or None)
+        )
+    if checker.errors:
+        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    subject = f"school:{school.code}" if school else "all"
+    audit = AuditEntry(store.now_iso(), actor, "grad.grades.import", subject, path.name)
+    replaced = await store.replace_grades(grades, f"grades:{path.name}", audit) if grades else 0
+    return GradeReport(len(grades), (), replaced)
+
+
+def _correction(graduate: Row, values: dict[str, Any]) -> list[Correction]:
+    """The graduate's changed values as one correction, or none when nothing changes."""
+    changed = {k: value for k, value in values.items() if graduate[k] != value}
+    if not changed:
+        return []
+    return [(int(graduate["id"]), {k: graduate[k] for k in changed}, changed)]
+
+
+def _level_ok(value: str) -> bool:
+    match = _LEVEL.match(value.strip())
+    return bool(match and (match.group(1) or match.group(2)))
+
+
+def _day(raw: str) -> str | None:
+    """An ISO date from 2025-06-30, 2025/6/30, 20250630 or 2025年6月30日; None if not a day."""
+    match = _DAY.match(raw.strip())
+    if match is None:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+async def graduate_record(store: Store, ref: str) -> dict[str, Any]:
+    """A graduate's record by certificate number or ID number: data, qualification, employment,
+    the hold and the grades; the ID number masked."""
+    graduate = await store.graduate_by_ref(ref.strip())
+    if graduate is None:
+        raise NotFound("grad.graduate_unknown", ref=ref)
+    school = await store.grad_org(graduate["school_id"])
+    assert school is not None
+    fields = (
+        "name",
+        "sex",
+        "major_code",
+        "major",
+        "class_level",
+        "enrolled",
+        "graduated",
+        "years",
+        "study_mode",
+        "cert_no",
+        "qualification_no",
+        "qualification_level",
+        "qualification_occupation",
+        "qualification_date",
+        "employment",
+        "employer",
+    )
+    record: dict[str, Any] = {"school": school.name, "school_code": school.code}
+    record |= {field: graduate[field] for field in fields}
+    record["id_number_masked"] = mask(graduate["id_number"])
+    record["held"] = graduate["cert_no"] is not None and graduate["qualification_no"] is None
+    record["grades"] = [dict(row) for row in await store.grades_of(int(graduate["id"]))]
+    return record
+
+
+def file_kind(path: Path) -> str:
+    """Which import a file is, from its header row: qualifications, employment, grades or
+    graduates (the default, whose import then names what is missing)."""
+    for kind, columns, marker in (
+        ("grades", GRADE_COLUMNS, "course"),
+        ("qualifications", QUALIFICATION_COLUMNS, "qualification_no"),
+        ("employment", EMPLOYMENT_COLUMNS, "employment"),
+    ):
+        try:
+            with read_table(path, columns) as table:
+                found = set(table.headers)
+        except Invalid:
+            continue
+        # A graduates file has these columns too, besides its own (所属院校, 专业代码).
+        if marker in found and not _graduates_header(path):
+            return kind
+    return "graduates"
+
+
+def _graduates_header(path: Path) -> bool:
+    try:
+        with read_table(path, _GRADUATE_MARKERS):
+            return True
+    except Invalid:
+        return False

@@ -1,0 +1,231 @@
+"""Store queries of graduates' qualifications (职业资格证书, 证书比对 and the 暂缓发放 hold),
+employment (就业) and grades (成绩管理)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING, Any
+
+from issuance.store.base import BaseStore
+from issuance.store.driver import Row, chunks
+
+if TYPE_CHECKING:
+    from issuance.core.audit import AuditEntry
+
+# (graduate id, old values, new values): a correction as `correct_graduates` takes it.
+Correction = tuple[int, dict[str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PendingQualification:
+    """A qualification row of an import that matched no graduate: kept, not applied."""
+
+    school_id: int | None
+    name: str
+    id_number: str
+    qualification_no: str
+    qualification_level: str
+    occupation: str | None
+    issued_on: str | None
+    reason: str
+    graduate_name: str | None
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One graduate's grade of one course, as imported."""
+
+    graduate_id: int
+    course: str
+    score: str
+    teacher: str
+    semester: str | None
+
+
+_GRADUATE_SQL = (
+    "SELECT g.id, g.school_id, o.code AS school_code, g.name, g.id_number, g.graduated,"
+    " g.cert_no, g.qualification_no, g.qualification_level, g.qualification_occupation,"
+    " g.qualification_date, g.employment, g.employer"
+    " FROM graduate g JOIN org o ON o.id = g.school_id"
+)
+
+
+class QualificationQueries(BaseStore):
+    """Task-named queries of qualifications, employment and grades."""
+
+    if TYPE_CHECKING:
+
+        async def append_audit(self, entry: AuditEntry) -> int: ...
+
+        async def correct_graduates(
+            self, corrections: Sequence[Correction], source: str
+        ) -> int: ...
+
+    async def latest_graduates(
+        self, numbers: Iterable[str], school_id: int | None = None
+    ) -> dict[str, Row]:
+        """Per ID number, its graduate of the latest term (of the school, when given)."""
+        rows = await self._all_in(
+            _GRADUATE_SQL + " WHERE g.id_number IN ({marks})", sorted(set(numbers))
+        )
+        latest: dict[str, Row] = {}
+        for row in rows:
+            if school_id is not None and row["school_id"] != school_id:
+                continue
+            kept = latest.get(row["id_number"])
+            if kept is None or row["graduated"] > kept["graduated"]:
+                latest[row["id_number"]] = row
+        return latest
+
+    async def record_qualifications(
+        self,
+        corrections: Sequence[Correction],
+        pending: Sequence[PendingQualification],
+        id_numbers: Sequence[str],
+        source: str,
+        audit: AuditEntry,
+    ) -> None:
+        """Apply matched rows (history kept), keep the unmatched ones in place of those kept
+        before for the same ID numbers, and log the import."""
+        async with self.transaction():
+            await self.append_audit(audit)
+            for chunk in chunks(sorted(set(id_numbers)), self.driver.max_params):
+                await self._db.execute(
+                    "DELETE FROM qualification_pending WHERE id_number IN"
+                    f" ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            if pending:
+                await self._db.executemany(
+                    "INSERT INTO qualification_pending (school_id, name, id_number,"
+                    " qualification_no, qualification_level, occupation, issued_on, reason,"
+                    " graduate_name, source, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*astuple(p), source, audit.at) for p in pending],
+                )
+            if corrections:
+                await self.correct_graduates(corrections, source)
+
+    async def record_corrections(
+        self, corrections: Sequence[Correction], source: str, audit: AuditEntry
+    ) -> None:
+        """Apply graduate corrections (employment, a qualification from an X certificate),
+        keeping history, and log them."""
+        async with self.transaction():
+            await self.append_audit(audit)
+            if corrections:
+                await self.correct_graduates(corrections, source)
+
+    async def pending_qualifications(self, school_id: int) -> list[Row]:
+        """The school's kept, unapplied qualification rows, in import order."""
+        return await self._all(
+            "SELECT name, id_number, qualification_no, qualification_level, reason,"
+            " graduate_name, source, at FROM qualification_pending WHERE school_id = ?"
+            " ORDER BY id",
+            (school_id,),
+        )
+
+    async def unqualified_graduates(self, school_id: int, term: str) -> list[Row]:
+        """The school's graduates of the term without a recorded qualification."""
+        return await self._all(
+            _GRADUATE_SQL + " WHERE g.school_id = ? AND g.graduated = ?"
+            " AND g.qualification_no IS NULL ORDER BY g.id",
+            (school_id, term),
+        )
+
+    async def unqualified_by_id_number(self, numbers: Iterable[str]) -> list[Row]:
+        """Graduates with these ID numbers and no recorded qualification (any term)."""
+        return await self._all_in(
+            _GRADUATE_SQL + " WHERE g.qualification_no IS NULL AND g.id_number IN ({marks})"
+            " ORDER BY g.id",
+            sorted(set(numbers)),
+        )
+
+    async def issued_x_certificates(self, numbers: Iterable[str]) -> list[Row]:
+        """X certificates issued (确认签发, not void) to these ID numbers, latest last."""
+        return await self._all_in(
+            "SELECT s.id_number, r.cert_no, p.name AS program, p.level, r.issued_at"
+            " FROM record r JOIN exam_result e ON e.id = r.result_id"
+            " JOIN student s ON s.id = e.student_id JOIN exam_plan x ON x.id = e.plan_id"
+            " JOIN program p ON p.id = x.program_id"
+            " WHERE r.status = '确认签发' AND r.void_at IS NULL AND s.id_number IN ({marks})"
+            " ORDER BY r.issued_at, r.id",
+            sorted(set(numbers)),
+        )
+
+    async def held_ids(self, school_id: int | None, term: str | None) -> set[int]:
+        """Numbered graduates held (暂缓发放): no qualification recorded yet."""
+        conditions = ["cert_no IS NOT NULL", "qualification_no IS NULL"]
+        params: list[Any] = []
+        if school_id is not None:
+            conditions.append("school_id = ?")
+            params.append(school_id)
+        if term:
+            conditions.append("graduated = ?")
+            params.append(term)
+        rows = await self._all(f"SELECT id FROM graduate WHERE {' AND '.join(conditions)}", params)
+        return {int(row[0]) for row in rows}
+
+    # Grades
+
+    async def replace_grades(
+        self, grades: Sequence[GradeRow], source: str, audit: AuditEntry
+    ) -> int:
+        """Store each graduate's course grade, replacing the course's earlier row (kept in
+        graduate_history); how many rows replaced an earlier one."""
+        async with self.transaction():
+            await self.append_audit(audit)
+            before: dict[tuple[int, str], Row] = {
+                (row["graduate_id"], row["course"]): row
+                for row in await self._all_in(
+                    "SELECT graduate_id, course, score, teacher, semester FROM graduate_grade"
+                    " WHERE graduate_id IN ({marks})",
+                    sorted({g.graduate_id for g in grades}),
+                )
+            }
+            history = []
+            for grade in grades:
+                old = before.get((grade.graduate_id, grade.course))
+                new = {"score": grade.score, "teacher": grade.teacher, "semester": grade.semester}
+                if old is not None and {k: old[k] for k in new} != new:
+                    key = f"grade:{grade.course}"
+                    history.append(
+                        (
+                            grade.graduate_id,
+                            json.dumps({key: {k: old[k] for k in new}}, ensure_ascii=False),
+                            json.dumps({key: new}, ensure_ascii=False),
+                            source,
+                            audit.at,
+                        )
+                    )
+            await self._db.executemany(
+                "INSERT INTO graduate_grade (graduate_id, course, score, teacher, semester,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (graduate_id, course)"
+                " DO UPDATE SET score = excluded.score, teacher = excluded.teacher,"
+                " semester = excluded.semester, updated_at = excluded.updated_at",
+                [(*astuple(g), audit.at) for g in grades],
+            )
+            if history:
+                await self._db.executemany(
+                    "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    history,
+                )
+            return len(history)
+
+    async def grades_of(self, graduate_id: int) -> list[Row]:
+        return await self._all(
+            "SELECT course, score, teacher, semester FROM graduate_grade WHERE graduate_id = ?"
+            " ORDER BY semester, course",
+            (graduate_id,),
+        )
+
+    async def grades_listed(self, school_id: int, term: str) -> list[Row]:
+        """Every grade of the school's graduates of the term: one row per graduate × course."""
+        return await self._all(
+            "SELECT g.cert_no, g.name, g.id_number, g.major, r.semester, r.course, r.score,"
+            " r.teacher FROM graduate_grade r JOIN graduate g ON g.id = r.graduate_id"
+            " WHERE g.school_id = ? AND g.graduated = ? ORDER BY g.id, r.semester, r.course",
+            (school_id, term),
+        )
