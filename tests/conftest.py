@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
-from tests.databases import BACKENDS, fresh_database, postgres_server
+from tests.databases import BACKENDS, fresh_database, migrated_template, postgres_server
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
 
@@ -37,22 +37,35 @@ def postgres() -> Iterator[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test using `database` runs on SQLite and on PostgreSQL; QIANFA_TEST_BACKENDS=sqlite
+    """Every test using `database` runs on SQLite and on PostgreSQL, but a `one_database` test
+    (a chat transcript, see tests/databases.py) on the first only; QIANFA_TEST_BACKENDS=sqlite
     narrows a quick local run."""
     if "database" not in metafunc.fixturenames:
         return
     wanted = os.environ.get("QIANFA_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
     backends = [backend for backend in BACKENDS if backend in wanted]
+    marked = metafunc.definition.get_closest_marker
+    if marked("one_database") and not marked("both_databases"):
+        backends = backends[:1]
     metafunc.parametrize("database", backends, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: str) -> Iterator[str]:
+    """A PostgreSQL database migrated once for the run, copied by each test's `database`."""
+    with migrated_template(postgres) as name:
+        yield name
 
 
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The test's database setting: "" (the home's SQLite file) or a fresh PostgreSQL database."""
+    """The test's database setting: "" (the home's SQLite file, migrated when opened) or a fresh
+    PostgreSQL database, already migrated."""
     if request.param == "sqlite":
         yield ""
         return
-    with fresh_database(request.getfixturevalue("postgres")) as url:
+    template = request.getfixturevalue("postgres_template")
+    with fresh_database(request.getfixturevalue("postgres"), template) as url:
         yield url
 
 

@@ -1,8 +1,23 @@
 """Both databases under test: a PostgreSQL server for the run, a fresh database per test, and raw
-SQL on either (to prove what the database itself refuses, past the store)."""
+SQL on either (to prove what the database itself refuses, past the store).
+
+Which tests run on both (tests/conftest.py parametrizes every test using the `database` fixture):
+- on both: every test of the store and what the database guarantees (triggers, constraints,
+  migrations, `db copy`), of concurrency (processes allocating numbers, confirming, workers
+  killed mid-render), of leases and queues between processes (the outbox senders, the webhook
+  inbox, WeCom callbacks, broadcasts), the worker and web tests: that is where SQLite and
+  PostgreSQL behave differently (locking, SKIP LOCKED, types, transaction isolation);
+- on the first database only (SQLite unless QIANFA_TEST_BACKENDS says otherwise): modules
+  marked `one_database`, the chat transcripts on Telegram and WeCom. They drive the chat layer,
+  which reaches the database only through store methods tested on both above; running them
+  twice doubled their time and tested the same store calls again;
+- tests marked `both_databases` inside such modules run on both all the same: at least one
+  complete chat flow per channel (sign-off, refusal, a graduation declaration) on PostgreSQL.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
@@ -14,6 +29,7 @@ from typing import Any
 
 import psycopg
 
+from issuance.store import Store
 from issuance.store.postgresql import to_psycopg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,11 +69,28 @@ def _on(server: str, database: str) -> str:
 
 
 @contextmanager
-def fresh_database(server: str) -> Iterator[str]:
-    """The URL of a new, empty database on `server`, dropped afterwards."""
+def migrated_template(server: str) -> Iterator[str]:
+    """A database on `server` migrated to the latest schema once, for `fresh_database` to copy:
+    copying it takes a fraction of the time running every migration per test did."""
+    with fresh_database(server) as url:
+        asyncio.run(_migrate(url))
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")
+        yield name
+
+
+async def _migrate(url: str) -> None:
+    await (await Store.open(url)).close()
+
+
+@contextmanager
+def fresh_database(server: str, template: str = "template0") -> Iterator[str]:
+    """The URL of a new database on `server`, dropped afterwards: empty, or a copy of
+    `template` (see `migrated_template`)."""
     name = f"qianfa_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'")
     try:
         yield _on(server, name)
     finally:

@@ -10,7 +10,6 @@ import itertools
 import json
 import math
 import re
-import socket
 import threading
 import time
 import uuid
@@ -31,6 +30,12 @@ from starlette.routing import Route
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from tests.serving import loopback_socket, served_in_thread
+
+# How long a test waits for the bot before failing: a safety net against hanging, never a timing
+# assertion (waits end as soon as the bot acted), so long enough for a loaded CI machine.
+PATIENCE = 30.0
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -530,7 +535,7 @@ class FakeBotApi:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
         if client is not None:
             return await client.post(url, json=update, headers=headers)
-        async with httpx.AsyncClient(timeout=5) as own:
+        async with httpx.AsyncClient(timeout=PATIENCE) as own:
             return await own.post(url, json=update, headers=headers)
 
     # ---- test side: faults -------------------------------------------------------------------
@@ -595,7 +600,7 @@ class FakeBotApi:
         """The bot's requests to one method (case-insensitive), in order."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 5.0) -> Call:
+    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = PATIENCE) -> Call:
         """The first call (ever) matching predicate, waiting for it if needed."""
 
         def probe() -> Call | None:
@@ -604,7 +609,7 @@ class FakeBotApi:
 
         return await self._wait(probe, timeout, "matching call")
 
-    async def next_message(self, chat_id: int, timeout: float = 5.0) -> Sent:
+    async def next_message(self, chat_id: int, timeout: float = PATIENCE) -> Sent:
         """The next message the bot sent or edited in the chat (each one returned once)."""
 
         def probe() -> Sent | None:
@@ -1103,10 +1108,7 @@ class FakeBotServer:
     """A loopback HTTP server speaking the Bot API for any number of fake bots, in a thread."""
 
     def __init__(self) -> None:
-        # An explicit IPPROTO_TCP lets asyncio set TCP_NODELAY (no 40 ms delayed-ACK stalls).
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self._socket, self.url = loopback_socket()
         self._bots: dict[str, FakeBotApi] = {}
         self._bot_ids = itertools.count(7_000_000_001)
         app = Starlette(
@@ -1124,26 +1126,16 @@ class FakeBotServer:
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fakebot", daemon=True
-        )
 
     @contextmanager
     def running(self) -> Iterator[FakeBotServer]:
         """Serve until the block ends."""
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake Bot API server did not start")
-            time.sleep(0.005)
-        try:
-            yield self
-        finally:
-            for bot in list(self._bots.values()):
-                bot.close()
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+        with served_in_thread(self._server, self._socket, "fake Bot API server"):
+            try:
+                yield self
+            finally:
+                for bot in list(self._bots.values()):
+                    bot.close()
 
     def new_bot(self) -> FakeBotApi:
         """A fresh fake bot with its own token and empty state."""

@@ -14,7 +14,6 @@ import asyncio
 import itertools
 import json
 import secrets
-import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -33,6 +32,11 @@ from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from channels.wecom.crypto import WeComCrypto
+from tests.serving import loopback_socket, served_in_thread
+
+# How long a test waits for the app before failing: a safety net against hanging, never a timing
+# assertion (waits end as soon as the app acted), so long enough for a loaded CI machine.
+PATIENCE = 30.0
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -125,9 +129,7 @@ class FakeWeCom:
     """One corp with one self-built app; members are WeCom UserIDs in the app's range."""
 
     def __init__(self) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        self._socket, self.url = loopback_socket()
         self.crypto = WeComCrypto(TOKEN, AES_KEY, CORP_ID)
         self.callback_url = ""
         # The client posting callbacks, in the caller's event loop (set by whoever runs one).
@@ -165,23 +167,11 @@ class FakeWeCom:
             app, log_level="warning", access_log=False, lifespan="off", http=self._protocol()
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
 
     @contextmanager
     def running(self) -> Iterator[FakeWeCom]:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake WeCom server did not start")
-            time.sleep(0.005)
-        try:
+        with served_in_thread(self._server, self._socket, "fake WeCom server"):
             yield self
-        finally:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
 
     # Faults
 
@@ -210,7 +200,7 @@ class FakeWeCom:
         with self._lock:
             return [m for m in self.messages if m.touser == userid]
 
-    async def wait_for(self, probe: Callable[[], T | None], timeout: float = 10.0) -> T:
+    async def wait_for(self, probe: Callable[[], T | None], timeout: float = PATIENCE) -> T:
         deadline = time.monotonic() + timeout
         while True:
             found = probe()

@@ -108,7 +108,7 @@ class GradBot:
 
     async def notice(self, who: str) -> Sent:
         """The next message the outbox delivers to this person."""
-        return await self.api.next_message(self.users[who].id, timeout=15.0)
+        return await self.api.next_message(self.users[who].id)
 
 
 @asynccontextmanager

@@ -4,13 +4,12 @@ running against the fake WeCom server, no Telegram token anywhere."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import uvicorn
@@ -25,10 +24,19 @@ from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.service import Invite, Issuance
 from tests.botworld import Signing
-from tests.fakewecom import AES_KEY, AGENT_ID, CORP_ID, SECRET, TOKEN, FakeWeCom, Message
+from tests.fakewecom import (
+    AES_KEY,
+    AGENT_ID,
+    CORP_ID,
+    PATIENCE,
+    SECRET,
+    TOKEN,
+    FakeWeCom,
+    Message,
+)
+from tests.serving import InThread, loopback_socket, served
 from web.app import build_app
 
-T = TypeVar("T")
 EVALUATOR = "WangJianGuo"
 HEAD = "LiMingHua"
 STAFF = "ZhaoXiaoYan"
@@ -91,16 +99,14 @@ class World:
     async def settled(self) -> dict[str, int]:
         """Wait until every stored callback was handled; the counts per status."""
 
-        async def probe() -> dict[str, int] | None:
+        give_up = time.monotonic() + PATIENCE
+        while True:
             counts = await self.store.inbound_counts()
-            return counts if not counts.get("pending") and not counts.get("handling") else None
-
-        for _ in range(500):
-            counts = await probe()
-            if counts is not None:
+            if not counts.get("pending") and not counts.get("handling"):
                 return counts
+            if time.monotonic() > give_up:
+                raise AssertionError("callbacks still unhandled")
             await asyncio.sleep(0.01)
-        raise AssertionError("callbacks still unhandled")
 
 
 @asynccontextmanager
@@ -114,9 +120,7 @@ async def wecom_world(
 ) -> AsyncIterator[World]:
     """Demo data (`load`: the X-certificate demo unless given), the web part with
     /wecom/callback on a free port, the channel running."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    sock, base_url = loopback_socket()
     overrides.setdefault("public_url", base_url)
     settings = wecom_settings(home, fake, **overrides)
     store = await Store.open(settings.database)
@@ -127,15 +131,11 @@ async def wecom_world(
     doorbell = callback.Doorbell()
     app = build_app(settings, store, extra_routes=callback.routes(settings, doorbell))
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
     fake_signing = Signing(settings.public_url)
     world = World(fake, settings, store, issuance, invites, fake_signing, base_url)
     try:
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.01)
         async with (
+            served(server, sock),
             running(
                 settings, store, signing or fake_signing, limits, doorbell=doorbell
             ) as services,
@@ -146,49 +146,15 @@ async def wecom_world(
             yield world
     finally:
         fake.http = None
-        server.should_exit = True
-        await serving
-        sock.close()
         await store.close()
 
 
-class WeComThread:
+class WeComThread(InThread[World]):
     """`wecom_world` in a thread with its own event loop, for synchronous tests (the browser)."""
 
     def __init__(self, home: Path, fake: FakeWeCom, **options: Any) -> None:
-        self._home, self._fake, self._options = home, fake, options
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._error: BaseException | None = None
-        self.world: World | None = None
+        super().__init__(lambda: wecom_world(home, fake, **options), "WeCom world")
 
-    def __enter__(self) -> WeComThread:
-        self._thread.start()
-        if not self._ready.wait(timeout=60) or self._error is not None:
-            raise RuntimeError("WeCom world did not start") from self._error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=30)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            async with wecom_world(self._home, self._fake, **self._options) as world:
-                self.world = world
-                self._ready.set()
-                await self._stop.wait()
-        except BaseException as error:
-            self._error = error
-            self._ready.set()
-            raise
-
-    def call(self, work: Callable[[World], Coroutine[Any, Any, T]]) -> T:
-        """Run `work(world)` in the world's event loop and return its result."""
-        assert self._loop is not None and self.world is not None
-        return asyncio.run_coroutine_threadsafe(work(self.world), self._loop).result(timeout=120)
+    @property
+    def world(self) -> World | None:
+        return self.value

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
+from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from issuance.chat.notify import Notice, send
 from issuance.core.settings import Settings
 from issuance.store import CertificateClaim, CertificateFile, Store
 from issuance.xcert.publishing import (
+    Rendered,
     RenderTask,
     certificate_path,
     certificate_view,
@@ -59,10 +62,17 @@ async def _render_claims(
     store: Store, settings: Settings, pool: Executor, claims: Sequence[CertificateClaim]
 ) -> int:
     """Render the claimed certificates in the pool, then publish and record them in one step."""
+    written: Future[list[Rendered]] | None = None
     try:
         tasks = await _tasks(store, settings, claims)
-        loop = asyncio.get_running_loop()
-        rendered = await loop.run_in_executor(pool, render_chunk, str(settings.home), tasks)
+        written = pool.submit(render_chunk, str(settings.home), tasks)
+        rendered = await asyncio.wrap_future(written)
+    except asyncio.CancelledError:
+        if written is not None:
+            # The worker is stopping: the pool finishes the chunk it is writing, and nobody
+            # would publish or remove those files.
+            written.add_done_callback(partial(_discard_written, settings.home))
+        raise
     except Exception as error:
         broken = isinstance(error, BrokenProcessPool)
         # A dead pool process is not the certificate's fault: retry it at once with a new pool.
@@ -90,6 +100,12 @@ async def _render_claims(
             timedelta(0),
         )
     return len(published)
+
+
+def _discard_written(home: Path, written: Future[list[Rendered]]) -> None:
+    """Remove the temporary files of a chunk the pool wrote after its job was cancelled."""
+    if not written.cancelled() and written.exception() is None:
+        discard(home, written.result())
 
 
 async def _tasks(

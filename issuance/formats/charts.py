@@ -11,14 +11,14 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from typing import TYPE_CHECKING
 
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.formats.fonts import HEI_CANDIDATES, pick_font
+
+if TYPE_CHECKING:
+    from matplotlib.font_manager import FontProperties
 
 QUALIFICATION_COLOR = "#1f5fa8"
 EMPLOYMENT_COLOR = "#e08a1e"
@@ -58,6 +58,8 @@ class SchoolRates:
 
 @cache
 def _font() -> FontProperties:
+    from matplotlib.font_manager import FontProperties
+
     font = pick_font(HEI_CANDIDATES)
     return FontProperties(fname=str(font.path))
 
@@ -66,6 +68,11 @@ def rates_chart_png(year: int, schools: Sequence[SchoolRates], dpi: int = 100) -
     """Horizontal grouped bars, one pair per school in the given order, rates labelled in %."""
     if not schools:
         raise Invalid("gradchart.no_schools")
+    # Imported here: matplotlib takes about half a second to import, which every start of the
+    # command line (and every test running it) would pay for a chart it rarely draws.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     font = _font()
     small = font.copy()
     small.set_size(9)

@@ -21,20 +21,19 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain, islice
 from pathlib import Path
-from typing import IO, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from python_calamine import CalamineError, CalamineWorkbook
 from tqdm import tqdm
 
 from issuance.core.catalog import DEFAULT_LOCALE
 from issuance.core.errors import DomainError, Invalid
 from issuance.formats.xlsx_check import XlsxLimits, check_xlsx
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Format = Literal["xlsx", "csv"]
 Row = tuple[int, dict[str, str]]
@@ -451,6 +450,12 @@ def _csv_cell(value: object) -> str:
 
 def _write_xlsx(stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     """A write-only (streamed) workbook: bold frozen header, fitted column widths."""
+    # Imported here: openpyxl (with numpy, which it loads when installed) takes over half a
+    # second to import, which every start of the command line would pay to write no workbook.
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
     rows = iter(rows)
@@ -470,6 +475,9 @@ def _write_xlsx(stream: IO[bytes], headers: Sequence[str], rows: Iterable[Sequen
 
 def _header_cell(sheet: WriteOnlyWorksheet, header: str, font: Font) -> WriteOnlyCell:
     """A bold header cell."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cell = WriteOnlyCell(sheet, value=_defuse(ILLEGAL_CHARACTERS_RE.sub("", str(header))))
     cell.font = font
     return cell
@@ -477,6 +485,9 @@ def _header_cell(sheet: WriteOnlyWorksheet, header: str, font: Font) -> WriteOnl
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> Any:
     """A value openpyxl writes safely: long digit runs as text so Excel keeps every digit."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.isoformat(sep=" ", timespec="seconds")  # Excel has no time zones
     if value is None or isinstance(value, bool | float | Decimal | date | time):

@@ -7,6 +7,8 @@ a driver runs it on its database and says how the few non-portable clauses are s
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -133,13 +135,27 @@ class SqliteDriver:
     @asynccontextmanager
     async def transaction(self, write: bool) -> AsyncIterator[Connection]:
         async with self._lock:
-            await self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            await self._begin("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield self.db
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
+
+    async def _begin(self, statement: str) -> None:
+        """Open a transaction; if the caller is cancelled meanwhile, end the one it opened."""
+        # aiosqlite's thread runs a statement even when the task awaiting it was cancelled: left
+        # open, that transaction would hold the file's write lock and make this connection's
+        # next BEGIN fail ("cannot start a transaction within a transaction").
+        begin = asyncio.ensure_future(self.db.execute(statement))
+        try:
+            await asyncio.shield(begin)
+        except asyncio.CancelledError:
+            with contextlib.suppress(sqlite3.Error):
+                await begin
+                await self.db.execute("ROLLBACK")
+            raise
 
     async def lock(self, connection: Connection, name: str) -> None:
         """Nothing to do: a write transaction already holds the database's one write lock."""

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import random
+from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -76,6 +77,9 @@ def students(seed: int = 2020) -> list[tuple[str, str]]:
     return result
 
 
+# The pictures are drawn (and prepared) once per process: tests load the demo hundreds of times,
+# and PNG encoding was most of the time a load took.
+@cache
 def signature_png(seed: int) -> tuple[bytes, str]:
     """A handwriting-like squiggle and its stroke data, standing in for a signer's pen."""
     rng = random.Random(seed)
@@ -96,6 +100,7 @@ def signature_png(seed: int) -> tuple[bytes, str]:
     return out.getvalue(), json.dumps(strokes)
 
 
+@cache
 def stamp_png(name: str) -> bytes:
     """A square red-bordered signature stamp with the holder's name, on white."""
     image = Image.new("RGB", (300, 300), "white")
@@ -109,6 +114,7 @@ def stamp_png(name: str) -> bytes:
     return out.getvalue()
 
 
+@cache
 def seal_png(org_name: str) -> bytes:
     """A round red organization seal: the name along the top of the ring, a star in the middle."""
     side = 400
@@ -159,7 +165,7 @@ async def load(issuance: Issuance) -> list[Invite]:
     head = await store.person_by_ref(PEOPLE[1][1])
     assert evaluator is not None and head is not None
     # The evaluator's seal (颁证机构盖章), uploaded by its 签发人 like any stamp.
-    seal = prepare_stamp(seal_png(ISSUER[1]))
+    seal = _prepared(seal_png(ISSUER[1]))
     await store.save_stamp(issuer, evaluator.id, seal, hashlib.sha256(seal).hexdigest())
     await store.import_results(
         [
@@ -173,10 +179,15 @@ async def load(issuance: Issuance) -> list[Invite]:
     (batch,) = await issuance.create_lists(PLAN)
     records = await store.records_by_ids(list(range(1, batch.records + 1)))
     await _confirm(issuance, evaluator, [r.id for r in records], seed=1)
-    png = prepare_stamp(stamp_png(head.name))  # as an upload through /stamp would be
+    png = _prepared(stamp_png(head.name))  # as an upload through /stamp would be
     await store.save_stamp(school, head.id, png, hashlib.sha256(png).hexdigest())
     await _confirm(issuance, head, [r.id for r in records[:_CONFIRMED_BY_SCHOOL]], seed=2)
     return [await issuance.create_invite(phone) for _, phone, _, _, _ in PEOPLE]
+
+
+@cache
+def _prepared(png: bytes) -> bytes:
+    return prepare_stamp(png)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:

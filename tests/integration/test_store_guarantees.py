@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import sqlite3
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -168,6 +169,27 @@ async def test_the_store_sets_wal_foreign_keys_and_busy_timeout(tmp_path: Path) 
             await store.insert_people([("无机构", "13900000000", 999, "签发人", None)])
     finally:
         await store.close()
+
+
+async def test_a_task_cancelled_while_its_transaction_begins_leaves_the_store_usable(
+    tmp_path: Path, database: str
+) -> None:
+    """A part shutting down cancels tasks wherever they are, a BEGIN included: no transaction
+    may stay open behind them, on this connection or locking out the others."""
+    path = database or str(tmp_path / "q.db")
+    store, other = await Store.open(path), await Store.open(path)
+    try:
+        taking = asyncio.create_task(store.take_lease("inbox", "bot", timedelta(seconds=30)))
+        await asyncio.sleep(0)  # the task has asked for its BEGIN and waits for it
+        taking.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await taking
+        assert await store.take_lease("inbox", "bot", timedelta(seconds=30))
+        await store.release_lease("inbox", "bot")
+        assert await other.take_lease("inbox", "web", timedelta(seconds=30))
+    finally:
+        await store.close()
+        await other.close()
 
 
 # Concurrent number allocation

@@ -1,4 +1,5 @@
-"""Layering: the core imports no framework; button data is made only by the chat layer."""
+"""Layering: the core imports no framework; button data is made only by the chat layer; the
+command line starts without the heavy libraries only some commands need."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from pathlib import Path
 import issuance
 
 FRAMEWORKS = ("telegram", "starlette", "uvicorn", "apscheduler")
+# Each takes a good part of a second to import; every `qianfa` start (and every test running
+# one) would pay for them.
+HEAVY = ("matplotlib", "numpy", "openpyxl")
 
 
 def test_no_issuance_module_imports_a_framework() -> None:
@@ -21,6 +25,17 @@ def test_no_issuance_module_imports_a_framework() -> None:
         "import importlib, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
         f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({FRAMEWORKS!r})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_the_command_line_starts_without_chart_and_workbook_libraries() -> None:
+    probe = (
+        "import sys, qianfa.cli\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.botworld import HEAD, STRANGER, World
 from tests.fakebot import User
+
+pytestmark = pytest.mark.one_database
 
 
 async def test_unknown_user_is_told_how_to_get_a_code(world: World) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from issuance.core.idcard import check_character
 from tests.botworld import EVALUATOR, HEAD, STAFF, World
 from tests.fakebot import Sent
+
+pytestmark = pytest.mark.one_database
 
 IN_TEN_DAYS = (date.today() + timedelta(days=10)).isoformat()
 

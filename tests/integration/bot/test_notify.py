@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from issuance.chat.actions import Broadcast, OpenBatch, pack, parse
 from tests.botworld import EVALUATOR, HEAD, World
 from worker.jobs import send_reminders
+
+pytestmark = pytest.mark.one_database
 
 
 async def test_the_nudge_button_opens_its_batch(world: World) -> None:

@@ -32,7 +32,7 @@ async def test_messages_wait_out_an_outage_and_go_out_once(world: World) -> None
         while await world.store._all("SELECT id FROM outbox WHERE last_error IS NULL"):
             await _tick()  # until every row was tried and failed
         world.api.end_outage()
-        texts = [(await world.api.next_message(HEAD.id, timeout=20)).text for _ in range(3)]
+        texts = [(await world.api.next_message(HEAD.id)).text for _ in range(3)]
     assert sorted(texts) == ["提醒 0", "提醒 1", "提醒 2"]
     assert world.api.stats.accepted[HEAD.id] == 3
     assert await _statuses(world) == ["sent"] * 3
@@ -43,7 +43,7 @@ async def test_a_429_is_waited_out_and_the_message_is_sent_once(world: World) ->
     world.api.fail_next("sendMessage", 429, retry_after=1)
     await world.store.enqueue(await _person(world, "13800000002"), "message", {"text": "通知"})
     async with world.bot():
-        message = await world.api.next_message(HEAD.id, timeout=20)
+        message = await world.api.next_message(HEAD.id)
     calls = [c.status for c in world.api.calls_to("sendMessage")]
     assert calls == [429, 200]
     assert message.text == "通知"
@@ -65,7 +65,7 @@ async def test_rate_limits_are_respected_so_every_message_arrives_once(world: Wo
     async with world.bot():
         for chat in people:
             for _ in range(4):
-                await world.api.next_message(chat, timeout=20)
+                await world.api.next_message(chat)
     assert dict(world.api.stats.accepted) == dict.fromkeys(people, 4)
     assert await _statuses(world) == ["sent"] * 12
     refused = [c for c in world.api.calls_to("sendMessage") if c.status == 429]
@@ -98,8 +98,8 @@ async def test_documents_and_edits_are_delivered(world: World) -> None:
     )
     await world.store.enqueue(head, "message", {"text": "待签名"})
     async with world.bot():
-        document = await world.api.next_message(HEAD.id, timeout=10)
-        message = await world.api.next_message(HEAD.id, timeout=10)
+        document = await world.api.next_message(HEAD.id)
+        message = await world.api.next_message(HEAD.id)
         await world.store.enqueue(
             head,
             "edit",
@@ -110,7 +110,7 @@ async def test_documents_and_edits_are_delivered(world: World) -> None:
                 "buttons": [[{"text": "查看", "callback_data": "b:1:0"}]],
             },
         )
-        edited = await world.api.next_message(HEAD.id, timeout=10)
+        edited = await world.api.next_message(HEAD.id)
     assert document.file is not None and document.file.data == b"PK zip bytes"
     assert document.file.file_name == "证书.zip" and document.caption == "证书已生成"
     assert edited.message_id == message.message_id and edited.text == "已确认签发"
@@ -133,7 +133,7 @@ async def test_only_the_lease_holder_sends_so_two_senders_never_double_up(world:
         second = OutboxSender(app.bot, world.issuance)
         stop = asyncio.Event()
         runs = [asyncio.create_task(s.run(stop)) for s in (first, second)]
-        texts = [(await world.api.next_message(HEAD.id, timeout=20)).text for _ in range(5)]
+        texts = [(await world.api.next_message(HEAD.id)).text for _ in range(5)]
         holders = await world.store._all("SELECT holder FROM lease WHERE name = 'outbox-sender'")
         stop.set()
         await asyncio.gather(*runs)

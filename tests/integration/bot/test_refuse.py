@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.botworld import EVALUATOR, HEAD, World
 from tests.integration.bot.test_signoff import open_page
+
+pytestmark = pytest.mark.one_database
 
 
 async def test_refusal_asks_for_a_reason_and_refuses_with_it(world: World) -> None:
@@ -48,6 +52,7 @@ async def test_cancel_forgets_the_question_and_nothing_is_refused(world: World) 
     assert (await world.store.records_by_ids([16]))[0].status == "考核站点待签发"
 
 
+@pytest.mark.both_databases  # a complete flow on PostgreSQL too
 async def test_evaluator_sees_the_reason_resubmits_and_the_school_hears_of_it(
     world: World,
 ) -> None:

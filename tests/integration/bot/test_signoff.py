@@ -5,12 +5,16 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from channels.telegram.app import running
 from issuance.xcert import demo
 from issuance.xcert.signing import complete_signing
 from issuance.xcert.statuses import CONFIRMED
 from tests.botworld import EVALUATOR, HEAD, OTHER_HEAD, World
 from tests.fakebot import Sent
+
+pytestmark = pytest.mark.one_database
 
 COUNTS = (
     "全部 61 · 培训评价组织待签发 0 · 培训评价组织拒绝签发 0 · 考核站点待签发 47"
@@ -49,6 +53,7 @@ async def test_batch_page_masks_id_numbers_and_offers_acts_only_where_due(world:
     assert "第 4/13 页" in (fourth.text or "")
 
 
+@pytest.mark.both_databases  # a complete flow on PostgreSQL too
 async def test_confirm_one_leads_to_signing_then_the_message_shows_the_result(
     world: World,
 ) -> None:
@@ -200,7 +205,7 @@ async def test_evaluator_downloads_the_batch_archive_and_the_school_cannot(world
         listing = await world.say(EVALUATOR, "/pending")
         view = await world.tap(EVALUATOR, listing, "b:1:0")
         await world.tap(EVALUATOR, view, "下载证书")
-        archive = await world.api.next_message(EVALUATOR.id, timeout=20)
+        archive = await world.api.next_message(EVALUATOR.id)
         school_view = await open_page(world, 0)
         world.api._open_queries.add("forged-dl")
         world.api._queue(

@@ -6,10 +6,13 @@ import io
 import struct
 import zlib
 
+import pytest
 from PIL import Image
 
 from tests.botworld import HEAD, STAFF, STRANGER, World
 from tests.pictures import drawn_stamp
+
+pytestmark = pytest.mark.one_database
 
 
 def bomb_png(side: int = 20_000) -> bytes:
@@ -40,7 +43,7 @@ async def test_good_png_gives_a_preview_and_is_saved_after_consent(world: World)
     async with world.bot():
         howto = await world.say(HEAD, "/stamp")
         world.api.send_document(HEAD, drawn_stamp(), "签名章.png", "image/png")
-        preview = await world.api.next_message(HEAD.id, timeout=20)
+        preview = await world.api.next_message(HEAD.id)
         consent = await world.api.next_message(HEAD.id)
         saved = await world.tap(HEAD, consent, "sa")
         again = await world.tap(HEAD, consent, "sa")

@@ -77,7 +77,7 @@ async def test_a_web_process_passes_updates_to_the_bot_process_through_the_datab
                 await world.api.post_webhook(update, url="http://web/telegram/hook", client=client)
                 for _ in range(2)  # Telegram retries what it did not see answered
             ]
-            reply = await world.api.next_message(STRANGER.id, timeout=20)
+            reply = await world.api.next_message(STRANGER.id)
         kept = await web_store._all("SELECT update_key, taken_at FROM chat_inbox")
     finally:
         stop.set()

@@ -5,8 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.fakewecom import FakeWeCom
 from tests.wecomworld import HEAD, STRANGER, World, wecom_world
+
+pytestmark = pytest.mark.one_database
 
 
 async def test_an_unbound_member_is_told_how_to_bind(world: World) -> None:

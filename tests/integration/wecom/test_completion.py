@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from issuance.xcert.completion import Completion
 from tests.wecomworld import EVALUATOR, STAFF, World
+
+pytestmark = pytest.mark.one_database
 
 
 async def flag(world: World, record_ids: list[int], field: str = "name") -> None:

@@ -16,6 +16,8 @@ from tests.fakewecom import FakeWeCom, Message
 from tests.gradworld import NAMES, UNDER_FINAL_CITY
 from tests.wecomworld import World, wecom_world
 
+pytestmark = pytest.mark.one_database
+
 
 async def load_graduation(issuance: Issuance) -> list[Invite]:
     invites, _ = await demo.load(issuance)
@@ -38,6 +40,7 @@ async def notice(world: World, who: str, after: int) -> tuple[Message, Message]:
     return text, card
 
 
+@pytest.mark.both_databases  # a complete flow on PostgreSQL too
 async def test_a_declaration_returned_redeclared_and_approved_on_wecom(grad: World) -> None:
     world = grad
     request_id, _ = await Graduation(world.store, world.settings).declare(UNDER_FINAL_CITY, TERM)

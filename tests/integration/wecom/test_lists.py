@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from issuance.core.idcard import check_character
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow
 from tests.wecomworld import EVALUATOR, HEAD, World
+
+pytestmark = pytest.mark.one_database
 
 
 async def new_school_with_passed_results(world: World, count: int) -> None:

@@ -6,12 +6,15 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
 from channels.wecom.oauth import wecom_link
 from issuance.core.settings import Settings
 from issuance.xcert.signing import start_signing
 from tests.fakewecom import FakeWeCom
 from tests.wecomworld import EVALUATOR, HEAD, World
+
+pytestmark = pytest.mark.one_database
 
 
 async def signing_token(world: World) -> str:

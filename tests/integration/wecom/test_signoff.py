@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from issuance.xcert.statuses import CONFIRMED
 from tests.fakewecom import Message
 from tests.wecomworld import EVALUATOR, HEAD, World
 from worker.jobs import render_certificates
 from worker.serve import render_pool
+
+pytestmark = pytest.mark.one_database
 
 COUNTS = (
     "全部 61 · 培训评价组织待签发 0 · 培训评价组织拒绝签发 0 · 考核站点待签发 47"
@@ -49,6 +53,7 @@ async def test_a_batch_page_masks_id_numbers_and_offers_only_due_records(world: 
     assert card.options["16. " + record.student_name] == f"16.{record.version}"
 
 
+@pytest.mark.both_databases  # a complete flow on PostgreSQL too
 async def test_confirm_one_sends_the_link_and_qr_then_the_result(world: World) -> None:
     await world.bind(HEAD, 1)
     record = (await world.store.records_by_ids([16]))[0]

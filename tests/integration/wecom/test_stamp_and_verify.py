@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 
 from tests.pictures import drawn_stamp
 from tests.wecomworld import HEAD, STAFF, STRANGER, World
+
+pytestmark = pytest.mark.one_database
 
 
 async def test_a_png_stamp_is_previewed_and_saved_after_consent(world: World) -> None:
