@@ -469,7 +469,11 @@ def main(argv: list[str] | None = None) -> int:
         _emit(args, answer.result, answer.text)
         return 1
     if result is not None or text:
-        _emit(args, result, text)
+        try:
+            _emit(args, result, text)
+        except BrokenPipeError:
+            # Piped into `head` and the like: the reader has what it wanted; the work is done.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

@@ -219,3 +219,20 @@ async def test_the_bots_batch_page_counts_and_labels_a_voided_certificate(
     assert "确认签发 13 · 作废 1" in text
     line = text[text.index(cert_no) :].split("\n")[1]
     assert line.endswith("· 作废"), line
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
+    """`qianfa … | head` : the reader leaving early ends the command quietly, exit 0."""
+    assert qianfa(tmp_path, "init", "--demo").code == 0
+    reader, writer = os.pipe()
+    os.close(reader)  # a reader that has already gone
+    done = subprocess.run(
+        [sys.executable, "-m", "qianfa", "--home", str(tmp_path), "status", "--json"],
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+    os.close(writer)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
