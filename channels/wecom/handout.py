@@ -9,6 +9,8 @@ from typing import Any
 from channels.wecom.context import Turn
 from issuance.chat import handout_desk as desk
 from issuance.chat.handout import (
+    MAIL,
+    MAIL_ON,
     ConfirmReceipt,
     HandOutRecord,
     HandOutRest,
@@ -22,8 +24,6 @@ from issuance.chat.handout import (
 from issuance.graduation.service import Graduation
 from issuance.xcert.handout import Handout
 
-MAIL = "handout_mail"
-MAIL_ON = "handout_mail_on"
 ACTIONS = (
     MailBatch,
     ConfirmReceipt,

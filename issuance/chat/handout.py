@@ -13,6 +13,10 @@ from issuance.core.idcard import mask
 from issuance.store.handout import HandoutBatch, HandoutRecord
 
 PAGE_SIZE = 5
+# The answers a hand-out conversation awaits (courier and tracking; a student's tracking number),
+# named once for every channel.
+MAIL = "handout_mail"
+MAIL_ON = "handout_mail_on"
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,17 @@ def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
     return importer
 
 
+async def _rows_with_graduates(
+    store: Store, path: Path, columns: Sequence[Column], locale: str, school: GradOrg | None
+) -> tuple[_Checker, list[Any], dict[int, str], dict[str, Row]]:
+    """The file's rows, each row's ID number, and the graduates those numbers name (the latest
+    term's, of `school` when given)."""
+    checker, rows = _read(path, columns, locale, _LIMITS)
+    numbers = _id_numbers(checker, rows)
+    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    return checker, rows, numbers, graduates
+
+
 def _matched(
     checker: _Checker, row: int, v: dict[str, str], graduate: Row | None, number: str
 ) -> bool:
@@ -194,9 +205,9 @@ async def import_qualifications(
     store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
     """职业资格证书新增: applied to the graduate of the same ID number and name; others kept."""
-    checker, rows = _read(path, QUALIFICATION_COLUMNS, locale, _LIMITS)
-    numbers = _id_numbers(checker, rows)
-    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    checker, rows, numbers, graduates = await _rows_with_graduates(
+        store, path, QUALIFICATION_COLUMNS, locale, school
+    )
     first = _first_rows(checker, [(row, (numbers[row],)) for row, _ in rows if row in numbers])
     corrections: list[Correction] = []
     kept: list[PendingQualification] = []
@@ -263,9 +274,9 @@ async def import_employment(
     store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
     """就业新增: each graduate's 就业情况 (and 就业单位), all or nothing."""
-    checker, rows = _read(path, EMPLOYMENT_COLUMNS, locale, _LIMITS)
-    numbers = _id_numbers(checker, rows)
-    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    checker, rows, numbers, graduates = await _rows_with_graduates(
+        store, path, EMPLOYMENT_COLUMNS, locale, school
+    )
     first = _first_rows(checker, [(row, (numbers[row],)) for row, _ in rows if row in numbers])
     corrections: list[Correction] = []
     updated = 0
@@ -297,9 +308,9 @@ async def import_grades(
 ) -> ImportReport:
     """成绩管理: each graduate's grade per course with the teacher; a course's grade replaces
     the earlier one (kept in history). All or nothing."""
-    checker, rows = _read(path, GRADE_COLUMNS, locale, _LIMITS)
-    numbers = _id_numbers(checker, rows)
-    graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
+    checker, rows, numbers, graduates = await _rows_with_graduates(
+        store, path, GRADE_COLUMNS, locale, school
+    )
     first = _first_rows(
         checker,
         [(row, (numbers[row], v.get("course", ""))) for row, v in rows if row in numbers],

@@ -14,6 +14,8 @@ from channels.telegram.context import BotContext
 from channels.telegram.ui import need_actor, say, show, tapped, taps
 from issuance.chat import handout_desk as desk
 from issuance.chat.handout import (
+    MAIL,
+    MAIL_ON,
     ConfirmReceipt,
     HandOutRecord,
     HandOutRest,
@@ -26,9 +28,6 @@ from issuance.chat.handout import (
 )
 from issuance.graduation.service import Graduation
 from issuance.xcert.handout import Handout
-
-MAIL = "handout_mail"
-MAIL_ON = "handout_mail_on"
 
 
 def handout(context: BotContext) -> Handout:
