@@ -125,7 +125,8 @@ async def import_file(grad: Graduation, actor: Person, path: Path, locale: str) 
     other = await qual_desk.import_file(grad.store, actor, path, locale)
     if other is not None:
         return other
-    report = await import_graduates(grad.store, path, locale)
+    # A 经办人 imports their own school's graduates only.
+    report = await import_graduates(grad.store, path, locale, school_id=actor.org_id)
     if report.errors:
         shown = "\n".join(str(e) for e in report.errors[:MAX_ERRORS_SHOWN])
         more = len(report.errors) - MAX_ERRORS_SHOWN

@@ -101,9 +101,18 @@ def _months(start: str, end: str) -> int:
     return (int(end[:4]) - int(start[:4])) * 12 + int(end[4:]) - int(start[4:])
 
 
-@_header_checked
-async def import_graduates(store: Store, path: Path, locale: str = "zh") -> ImportReport:
-    """Import graduates (毕业生) of 技工院校."""
+async def import_graduates(
+    store: Store, path: Path, locale: str = "zh", school_id: int | None = None
+) -> ImportReport:
+    """Import graduates (毕业生) of 技工院校; with `school_id`, of that school only (a 经办人's
+    file: a row of another school is a bad row)."""
+    checked = _header_checked(lambda s, p, loc: _import_graduates(s, p, loc, school_id))
+    return await checked(store, path, locale)
+
+
+async def _import_graduates(
+    store: Store, path: Path, locale: str, school_id: int | None
+) -> ImportReport:
     with read_table(path, GRADUATE_COLUMNS) as table:
         checker = _Checker(table, locale)
         warnings = RowErrors(table, locale)
@@ -122,6 +131,9 @@ async def import_graduates(store: Store, path: Path, locale: str = "zh") -> Impo
             checker.fail(
                 row, "school", "import.org_kind", code=v["school"], kind=OrgKind.TECH_SCHOOL
             )
+            ok = False
+        elif school is not None and school_id is not None and school.id != school_id:
+            checker.fail(row, "school", "grad.import.not_your_school", code=v["school"])
             ok = False
         if v.get("class_level"):
             ok = checker.one_of(row, "class_level", v["class_level"], CLASS_LEVELS) and ok

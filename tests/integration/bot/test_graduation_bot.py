@@ -129,6 +129,13 @@ async def test_the_clerk_sends_the_graduates_file_to_the_bot(chat: GradBot) -> N
         await chat.api.next_message(chat.users["clerk_fuzhou"].id)
         failed = await chat.api.next_message(chat.users["clerk_fuzhou"].id)
         assert "导入失败" in (failed.text or "") and "row 3, column 培养层次" in (failed.text or "")
+        # A 经办人 imports their own school's graduates only.
+        elsewhere = graduates_xlsx([graduate(1), graduate(3, school=UNDER_CITY)])
+        chat.api.send_document(chat.users["clerk_fuzhou"], elsewhere, "毕业生.xlsx")
+        await chat.api.next_message(chat.users["clerk_fuzhou"].id)
+        refused = await chat.api.next_message(chat.users["clerk_fuzhou"].id)
+        assert "导入失败" in (refused.text or "") and "只能导入本校毕业生" in (refused.text or "")
+        assert UNDER_CITY in (refused.text or "")
         chat.api.send_document(chat.users["clerk_fuzhou"], good, "毕业生.xlsx")
         await chat.api.next_message(chat.users["clerk_fuzhou"].id)
         done = await chat.api.next_message(chat.users["clerk_fuzhou"].id)
