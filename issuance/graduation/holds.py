@@ -25,6 +25,11 @@ from issuance.xcert.statuses import CONFIRMED
 HELD = "暂缓发放"
 
 
+def is_held(cert_no: str | None, qualification_no: str | None) -> bool:
+    """暂缓发放: numbered, and no qualification recorded yet (the store's `held_ids` in SQL)."""
+    return cert_no is not None and qualification_no is None
+
+
 @dataclass(frozen=True)
 class XCertificate:
     """An X certificate issued in Qianfa, as a graduate's qualification."""

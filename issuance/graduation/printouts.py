@@ -29,6 +29,7 @@ from issuance.formats.grad_print import (
     render_print,
 )
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
+from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
 from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
@@ -36,8 +37,6 @@ from issuance.store.graduation import GradOrg
 
 P = ParamSpec("P")
 CLERK = "经办人"
-# the guide's hold: declared without the qualification, listed, handed out once it is recorded
-HELD = "暂缓发放"
 VALID, VOID = "valid", "void"
 # sharp enough to read every filled-in word in a chat, small enough to send as a photo
 PREVIEW_DPI = 150
@@ -224,7 +223,7 @@ class Printouts:
             study_mode=row["study_mode"],
             enrolled=_term_label(row["enrolled"]),
             graduated=_term_label(row["graduated"]),
-            held=row["qualification_no"] is None,
+            held=is_held(row["cert_no"], row["qualification_no"]),
             status=VOID if await self.store.graduation_void(int(row["id"])) else VALID,
         )
 

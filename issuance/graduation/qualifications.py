@@ -22,6 +22,7 @@ from issuance.core.errors import Invalid, NotFound
 from issuance.core.idcard import mask
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import Column, NumberText, read_table
+from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
 from issuance.store import Store
 from issuance.store.driver import Row
@@ -393,7 +394,7 @@ async def graduate_record(store: Store, ref: str) -> dict[str, Any]:
     record: dict[str, Any] = {"school": school.name, "school_code": school.code}
     record |= {field: graduate[field] for field in fields}
     record["id_number_masked"] = mask(graduate["id_number"])
-    record["held"] = graduate["cert_no"] is not None and graduate["qualification_no"] is None
+    record["held"] = is_held(graduate["cert_no"], graduate["qualification_no"])
     record["grades"] = [dict(row) for row in await store.grades_of(int(graduate["id"]))]
     return record
 

@@ -220,8 +220,8 @@ class Sealing:
             if not sealed:
                 raise Conflict("handout.term_not_sealed", school=school.name, term=term)
             left = [g for g in roster if g.id in sealed and not g.handed]
-            picked = [g for g in left if g.qualification_no is not None]
-            held = [g for g in left if g.qualification_no is None]
+            picked = [g for g in left if not g.held]
+            held = [g for g in left if g.held]
             if not picked:
                 raise Conflict("handout.nothing_left", held=len(held))
         entry = self._audit(
@@ -244,7 +244,7 @@ class Sealing:
             roster = await self.store.seal_roster(school_id, term)
             sealed = await self.store.sealed_serials([g.id for g in roster])
             left = [g for g in roster if g.id in sealed and not g.handed]
-            held = [g for g in left if g.qualification_no is None]
+            held = [g for g in left if g.held]
             if left:
                 found.append(HandoutTerm(school_id, school.name, term, len(left) - len(held), held))
         return found
@@ -297,5 +297,5 @@ def _check_one(graduate: RosterGraduate, sealed: dict[int, str]) -> None:
         raise Conflict("handout.already_handed", **who)
     if graduate.id not in sealed:
         raise Conflict("handout.not_sealed", **who)
-    if graduate.qualification_no is None:
+    if graduate.held:
         raise Conflict("handout.held", **who)

@@ -37,14 +37,13 @@ from issuance.graduation.chains import (
     route,
     waiting_org,
 )
+from issuance.graduation.holds import HELD
 from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
 from issuance.store import Store
 from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange, Waiting
 
 ALL = "全部"
-# 暂缓发放: numbered without a recorded qualification (the store's `held_ids`).
-HELD = "暂缓发放"
 MAX_REASON = 500
 _ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
 _ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}

@@ -75,6 +75,11 @@ class RosterGraduate:
     qualification_no: str | None
     handed: bool
 
+    @property
+    def held(self) -> bool:
+        """暂缓发放: no qualification recorded yet (a roster graduate is numbered)."""
+        return self.qualification_no is None
+
 
 @dataclass(frozen=True)
 class PrintedBlank:
