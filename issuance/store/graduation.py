@@ -518,7 +518,7 @@ class GraduationQueries(BaseStore):
 
     async def graduate_counts(self, school_id: int | None, term: str | None) -> dict[str, int]:
         """Graduates per status of their declaration; undeclared ones under None."""
-        where, params = _graduate_where(school_id, term)
+        where, params = graduate_where(school_id, term)
         rows = await self._all(
             "SELECT i.status, COUNT(*) FROM graduate g LEFT JOIN grad_item i"
             f" ON i.graduate_id = g.id AND i.declaration = 1 {where} GROUP BY i.status",
@@ -529,7 +529,7 @@ class GraduationQueries(BaseStore):
     async def graduates_listed(
         self, school_id: int | None, term: str | None, status: str | None = None
     ) -> list[GraduateListed]:
-        where, params = _graduate_where(school_id, term)
+        where, params = graduate_where(school_id, term)
         if status:
             where += " AND i.status = ?"
             params.append(status)
@@ -710,7 +710,8 @@ class GraduationQueries(BaseStore):
         return int(row[0]) if row else 0
 
 
-def _graduate_where(school_id: int | None, term: str | None) -> tuple[str, list[Any]]:
+def graduate_where(school_id: int | None, term: str | None) -> tuple[str, list[Any]]:
+    """`WHERE …` over `graduate g` for a school and term, either optional; its parameters."""
     conditions: list[str] = ["1 = 1"]
     params: list[Any] = []
     if school_id is not None:

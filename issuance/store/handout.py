@@ -12,6 +12,7 @@ from issuance.core.errors import Conflict
 from issuance.store.base import BaseStore
 from issuance.store.core import _RECORD_SQL
 from issuance.store.driver import chunks
+from issuance.store.graduation import graduate_where
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -329,21 +330,13 @@ class HandoutQueries(BaseStore):
 
     async def grad_handout_counts(self, school_id: int | None, term: str | None) -> dict[str, int]:
         """Graduates whose certificate is sealed (已验印), and handed out (已发放)."""
-        conditions: list[str] = ["1 = 1"]
-        params: list[object] = []
-        if school_id is not None:
-            conditions.append("g.school_id = ?")
-            params.append(school_id)
-        if term:
-            conditions.append("g.graduated = ?")
-            params.append(term)
-        where = " AND ".join(conditions)
+        where, params = graduate_where(school_id, term)
         row = await self._one(
             "SELECT"
             " (SELECT COUNT(DISTINCT b.graduate_id) FROM blank b JOIN graduate g"
-            f"  ON g.id = b.graduate_id WHERE b.state = '已验印' AND {where}),"
+            f"  ON g.id = b.graduate_id {where} AND b.state = '已验印'),"
             " (SELECT COUNT(*) FROM graduate_handout h JOIN graduate g"
-            f"  ON g.id = h.graduate_id WHERE {where})",
+            f"  ON g.id = h.graduate_id {where})",
             [*params, *params],
         )
         assert row is not None

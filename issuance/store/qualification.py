@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
+from issuance.store.graduation import graduate_where
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -156,15 +157,12 @@ class QualificationQueries(BaseStore):
 
     async def held_ids(self, school_id: int | None, term: str | None) -> set[int]:
         """Numbered graduates held (暂缓发放): no qualification recorded yet."""
-        conditions = ["cert_no IS NOT NULL", "qualification_no IS NULL"]
-        params: list[Any] = []
-        if school_id is not None:
-            conditions.append("school_id = ?")
-            params.append(school_id)
-        if term:
-            conditions.append("graduated = ?")
-            params.append(term)
-        rows = await self._all(f"SELECT id FROM graduate WHERE {' AND '.join(conditions)}", params)
+        where, params = graduate_where(school_id, term)
+        rows = await self._all(
+            f"SELECT g.id FROM graduate g {where}"
+            " AND g.cert_no IS NOT NULL AND g.qualification_no IS NULL",
+            params,
+        )
         return {int(row[0]) for row in rows}
 
     # Grades
