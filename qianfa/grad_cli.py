@@ -18,7 +18,7 @@ from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
 from qianfa import grad_print_cli, handout_cli, qual_cli
 from qianfa.helptext import help_text
-from qianfa.operations import open_home
+from qianfa.operations import home_store
 
 Result = tuple[Any, str]
 
@@ -26,11 +26,8 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, body: Callable[[Graduation, Stock], Awaitable[Result]]
 ) -> Result:
-    store = await open_home(settings)
-    try:
+    async with home_store(settings) as store:
         return await body(Graduation(store, settings), Stock(store, settings))
-    finally:
-        await store.close()
 
 
 async def cmd_declare(args: argparse.Namespace, settings: Settings) -> Result:

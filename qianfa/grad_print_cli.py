@@ -15,7 +15,7 @@ from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
 from qianfa.helptext import help_text
-from qianfa.operations import open_home
+from qianfa.operations import home_store
 
 Result = tuple[Any, str]
 
@@ -23,12 +23,9 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, body: Callable[[Printouts, Stock], Awaitable[Result]]
 ) -> Result:
-    store = await open_home(settings)
-    try:
+    async with home_store(settings) as store:
         printouts = Printouts(Graduation(store, settings), store)
         return await body(printouts, Stock(store, settings))
-    finally:
-        await store.close()
 
 
 def _write(path: str, data: bytes) -> Path:

@@ -18,7 +18,7 @@ from issuance.store import Store
 from issuance.store.handout import HANDED
 from issuance.xcert.handout import Handout
 from qianfa.helptext import help_text
-from qianfa.operations import open_home
+from qianfa.operations import home_store
 
 Result = tuple[Any, str]
 
@@ -26,14 +26,11 @@ Result = tuple[Any, str]
 async def _with(
     settings: Settings, by: str, body: Callable[[Store, Person], Awaitable[Result]]
 ) -> Result:
-    store = await open_home(settings)
-    try:
+    async with home_store(settings) as store:
         person = await store.person_by_ref(by)
         if person is None:
             raise NotFound("person.unknown", ref=by)
         return await body(store, person)
-    finally:
-        await store.close()
 
 
 async def cmd_mail(args: argparse.Namespace, settings: Settings) -> Result:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,11 +44,16 @@ def require_config(home: Path) -> None:
         raise DomainError("home.no_config", home=home)
 
 
-async def open_home(settings: Settings) -> Store:
-    """The home's store for a command: its `qianfa.toml` required, the database checked and the
-    audit anchor attached (SQLite or PostgreSQL, as configured)."""
+@asynccontextmanager
+async def home_store(settings: Settings) -> AsyncIterator[Store]:
+    """The home's store for a command, closed after it: its `qianfa.toml` required, the database
+    checked and the audit anchor attached (SQLite or PostgreSQL, as configured)."""
     require_config(settings.home)
-    return await open_store(settings)
+    store = await open_store(settings)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 def warn_default_public_url(settings: Settings) -> None:

@@ -16,17 +16,14 @@ from issuance.graduation.holds import MatchReport, match_report
 from issuance.graduation.qualifications import graduate_record
 from issuance.graduation.service import Graduation, term_of
 from qianfa.helptext import help_text
-from qianfa.operations import open_home
+from qianfa.operations import home_store
 
 Result = tuple[Any, str]
 
 
 async def _with(settings: Settings, body: Callable[[Graduation], Awaitable[Result]]) -> Result:
-    store = await open_home(settings)
-    try:
+    async with home_store(settings) as store:
         return await body(Graduation(store, settings))
-    finally:
-        await store.close()
 
 
 async def match(grad: Graduation, school_code: str, term: str) -> MatchReport:
