@@ -14,7 +14,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from channels.telegram.app import running
+from bot.telegram.app import running
 from issuance.chat.actions import Broadcast, pack
 from issuance.core.people import Channel
 from issuance.core.settings import Secret, Settings

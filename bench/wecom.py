@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from channels.wecom.inbound import LEASE_NAME
+from bot.wecom.inbound import LEASE_NAME
 from tests.fakewecom import FakeWeCom
 from tests.wecomworld import wecom_world
 

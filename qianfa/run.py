@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 # chat part ("bot") runs each configured channel: Telegram, WeCom, or both.
 MODULES = {
     "web": ("web.serve",),
-    "bot": ("channels.telegram.serve", "channels.wecom.serve"),
+    "bot": ("bot.telegram.serve", "bot.wecom.serve"),
     "worker": ("worker.serve",),
 }
 PARTS = tuple(MODULES)
@@ -32,23 +32,23 @@ def wiring(settings: Settings, parts: set[str], store: Store) -> dict[str, dict[
     shared: dict[str, dict[str, Any]] = {}
     routes: list[Any] = []
     if "web" in parts and settings.telegram_webhook_url:
-        from channels.telegram.webhook import Inbox, StoredInbox
-        from channels.telegram.webhook import routes as telegram_routes
+        from bot.telegram.webhook import Inbox, StoredInbox
+        from bot.telegram.webhook import routes as telegram_routes
 
         if "bot" in parts:
             inbox = Inbox()
             routes += telegram_routes(settings, inbox)
-            shared["channels.telegram.serve"] = {"inbox": inbox}
+            shared["bot.telegram.serve"] = {"inbox": inbox}
         else:
             routes += telegram_routes(settings, StoredInbox(store))
     if "web" in parts and settings.wecom_enabled:
         # served by the web part even when the chat part runs elsewhere (it polls the database)
-        from channels.wecom.callback import Doorbell
-        from channels.wecom.callback import routes as wecom_routes
+        from bot.wecom.callback import Doorbell
+        from bot.wecom.callback import routes as wecom_routes
 
         doorbell = Doorbell()
         routes += wecom_routes(settings, doorbell)
-        shared["channels.wecom.serve"] = {"doorbell": doorbell}
+        shared["bot.wecom.serve"] = {"doorbell": doorbell}
     if routes:
         shared["web.serve"] = {"extra_routes": routes}
     return shared

@@ -12,8 +12,8 @@ from typing import Any
 
 import segno
 
-from channels.telegram.app import running
-from channels.telegram.context import BotApp
+from bot.telegram.app import running
+from bot.telegram.context import BotApp
 from issuance.chat.notify import Notice, send
 from issuance.chat.screens import Plain
 from issuance.core.people import Person

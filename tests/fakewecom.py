@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from channels.wecom.crypto import WeComCrypto
+from bot.wecom.crypto import WeComCrypto
 from tests.serving import loopback_socket, served_in_thread
 
 # How long a test waits for the app before failing: a safety net against hanging, never a timing

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from channels.telegram.app import running
-from channels.telegram.context import BotApp
+from bot.telegram.app import running
+from bot.telegram.context import BotApp
 from issuance.core.people import Person
 from issuance.core.settings import Secret, Settings, load_settings, write_initial_config
 from issuance.graduation import demo

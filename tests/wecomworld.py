@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from channels.telegram.signing_step import SigningStep
-from channels.wecom import callback
-from channels.wecom.app import running
-from channels.wecom.context import Services
-from channels.wecom.pace import Limits
+from bot.telegram.signing_step import SigningStep
+from bot.wecom import callback
+from bot.wecom.app import running
+from bot.wecom.context import Services
+from bot.wecom.pace import Limits
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store
 from issuance.xcert import demo

@@ -36,7 +36,7 @@ class Secret(str):
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable, typed; see issuance/config/qianfa.example.toml for meanings."""
+    """Everything configurable, typed; see config/qianfa.example.toml for meanings."""
 
     home: Path
     public_url: str = "http://127.0.0.1:8080"

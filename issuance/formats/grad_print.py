@@ -2,7 +2,7 @@
 
 The province hands out printed blanks of three kinds (技师学院, 高级技工学校, 技工学校); the
 school prints only the words that fill the blanks, in a Hei face, one page per certificate. Where
-each blank sits is a TOML layout in `issuance/config/graduation/`; a printer's own shift is
+each blank sits is a TOML layout in `config/graduation/`; a printer's own shift is
 corrected by an `Offset` found with the calibration page. Everything here is pure: values in,
 PDF or PNG bytes out.
 """
@@ -21,12 +21,13 @@ from PIL import Image, ImageDraw
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from issuance.config import CONFIG_DIR
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.formats.certificate import FontFile
 from issuance.formats.fonts import font_files, pdf_font, pick_font, pil_font, width_mm
 
-LAYOUT_FOLDER = Path(__file__).resolve().parents[1] / "config" / "graduation"
+LAYOUT_FOLDER = CONFIG_DIR / "graduation"
 # A printer that is off by more than this is fed wrongly, not in need of calibration.
 OFFSET_LIMIT_MM = 20.0
 SEXES = ("男", "女")

@@ -45,7 +45,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("pyproject.toml", "README.md"):
         source.mkdir(exist_ok=True)
         shutil.copy2(REPO / name, source / name)
-    for package in ("issuance", "channels", "worker", "web", "qianfa"):
+    for package in ("issuance", "bot", "worker", "web", "qianfa", "config"):
         shutil.copytree(
             REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
         )

@@ -26,8 +26,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from channels.telegram.webhook import Inbox
-from channels.telegram.webhook import routes as webhook_routes
+from bot.telegram.webhook import Inbox
+from bot.telegram.webhook import routes as webhook_routes
 from issuance.core.catalog import t
 from issuance.core.settings import Secret
 from tests.webserver import (

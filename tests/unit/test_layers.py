@@ -7,6 +7,7 @@ import pkgutil
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import issuance
@@ -48,10 +49,23 @@ def test_button_data_is_built_only_in_the_chat_layer() -> None:
     literal = re.compile(r"""callback_data["']?\s*[:=]\s*[fr]?["']""")
     sources = [
         path
-        for part in ("issuance", "channels", "web", "worker", "qianfa")
+        for part in ("issuance", "bot", "web", "worker", "qianfa")
         for path in (root / part).rglob("*.py")
         if "issuance/chat/" not in path.as_posix()
     ]
     assert len(sources) > 50
     offenders = [str(p.relative_to(root)) for p in sources if literal.search(p.read_text())]
     assert offenders == []
+
+
+def test_every_package_of_the_tree_is_listed_for_the_wheel() -> None:
+    root = Path(__file__).resolve().parents[2]
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for part in ("issuance", "bot", "web", "worker", "qianfa")
+        for init in (root / part).rglob("__init__.py")
+    }
+    assert found | {"issuance.config"} == listed

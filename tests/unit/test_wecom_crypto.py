@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from channels.wecom.crypto import CallbackRejected, WeComCrypto, decode_key, signature
+from bot.wecom.crypto import CallbackRejected, WeComCrypto, decode_key, signature
 
 # WeCom's sample app settings and two callbacks it documents (URL verification, a text message).
 TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"

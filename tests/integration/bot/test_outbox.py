@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from channels.telegram.app import build_application
-from channels.telegram.sender import OutboxSender
+from bot.telegram.app import build_application
+from bot.telegram.sender import OutboxSender
 from tests.botworld import EVALUATOR, HEAD, STAFF, World
 from tests.fakebot import RateLimits
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from channels.telegram.app import running
+from bot.telegram.app import running
 from issuance.xcert import demo
 from issuance.xcert.signing import complete_signing
 from issuance.xcert.statuses import CONFIRMED

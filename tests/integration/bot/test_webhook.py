@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import httpx
 
-from channels.telegram.serve import serve
-from channels.telegram.webhook import Inbox, StoredInbox, routes
+from bot.telegram.serve import serve
+from bot.telegram.webhook import Inbox, StoredInbox, routes
 from issuance.core.settings import Secret
 from issuance.store import Store
 from tests.botworld import STRANGER, World

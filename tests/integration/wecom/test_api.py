@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from channels.wecom.api import TEXT_LIMIT, WeComClient, WeComError, fit
-from channels.wecom.pace import Limits, Pace
+from bot.wecom.api import TEXT_LIMIT, WeComClient, WeComError, fit
+from bot.wecom.pace import Limits, Pace
 from tests.fakewecom import AGENT_ID, CORP_ID, SECRET, FakeWeCom
 
 USER = "LiMingHua"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from channels.wecom.crypto import WeComCrypto
+from bot.wecom.crypto import WeComCrypto
 from issuance.store import Store
 from tests.fakewecom import AES_KEY, TOKEN
 from tests.wecomworld import HEAD, STRANGER, World

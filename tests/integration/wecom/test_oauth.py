@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from channels.wecom.oauth import wecom_link
+from bot.wecom.oauth import wecom_link
 from issuance.core.settings import Settings
 from issuance.xcert.signing import start_signing
 from tests.fakewecom import FakeWeCom

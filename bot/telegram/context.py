@@ -1,0 +1,102 @@
+"""The typed context every handler gets: the store, settings and core services, no grab-bags."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.telegram.pace import Pace
+from bot.telegram.signing_step import SigningStep
+from issuance.chat.conversation import Answers, Conversation
+from issuance.core.catalog import locale_for, t
+from issuance.core.people import Channel, Person
+from issuance.core.ratelimit import RateLimiter
+from issuance.core.settings import Settings
+from issuance.store import Store
+from issuance.xcert.completion import Completion
+from issuance.xcert.service import Issuance
+
+CHANNEL = Channel.TELEGRAM
+# What a feature does with an awaited text answer: (update, context, what the question carried,
+# the text).
+Answer = Callable[[Update, "BotContext", dict[str, Any], str], Awaitable[None]]
+# 证书查验 look-ups per chat: at most 5 a minute, so numbers cannot be guessed by brute force.
+VERIFY_PER_MINUTE = 5
+
+
+@dataclass
+class Services:
+    """What the bot works with; built with the Application, store opened by post_init."""
+
+    settings: Settings | None = None
+    store: Store | None = None
+    owns_store: bool = False
+    signing: SigningStep | None = None
+    pace: Pace | None = None
+    wake_sender: Any = None
+    answers: Answers[Answer] = field(default_factory=Answers)
+    verify_limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter(VERIFY_PER_MINUTE, burst=VERIFY_PER_MINUTE)
+    )
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
+    """CallbackContext with typed access to the store, the settings and the core."""
+
+    @property
+    def services(self) -> Services:
+        return self.bot_data
+
+    @property
+    def store(self) -> Store:
+        assert self.bot_data.store is not None, "the store opens in post_init"
+        return self.bot_data.store
+
+    @property
+    def settings(self) -> Settings:
+        assert self.bot_data.settings is not None
+        return self.bot_data.settings
+
+    @property
+    def issuance(self) -> Issuance:
+        return Issuance(self.store, self.settings)
+
+    @property
+    def completion(self) -> Completion:
+        return Completion(self.issuance)
+
+    def conversation(self, update: Update) -> Conversation:
+        """What this chat remembers between messages (awaited answer, ticked records, drafts)."""
+        user = update.effective_user
+        assert user is not None
+        return Conversation(self.store, CHANNEL, str(user.id))
+
+    async def actor(self, update: Update) -> Person | None:
+        """The person bound to the Telegram account behind this update, if any."""
+        user = update.effective_user
+        if user is None:
+            return None
+        return await self.store.person_for_account(CHANNEL, str(user.id))
+
+    def wake_sender(self) -> None:
+        """New outbox rows: let the sender look now rather than at its next poll."""
+        if self.bot_data.wake_sender is not None:
+            self.bot_data.wake_sender()
+
+
+BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], Services, Any]
+
+
+def locale_of(update: Update) -> str:
+    """The catalog locale for the user's Telegram language."""
+    user = update.effective_user
+    return locale_for(user.language_code if user else None)
+
+
+def text(update: Update, key: str, **params: Any) -> str:
+    """Catalog text in the user's language."""
+    return t(key, locale_of(update), **params)

@@ -1,0 +1,30 @@
+"""What nothing else handled: awaited text answers, stale or forged buttons, stray messages."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.telegram import awaiting
+from bot.telegram.context import BotContext, text
+
+
+async def text_answer(update: Update, context: BotContext) -> None:
+    """Text is an answer to a question the bot asked, or else a hint to use the menu."""
+    if await awaiting.dispatch(update, context):
+        return
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text(update, "bot.unknown_text"))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button whose data matches no feature: forged, or from an older version of the bot."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(text(update, "bot.stale_button"), show_alert=True)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, text_answer))
+    app.add_handler(CallbackQueryHandler(stale_button))

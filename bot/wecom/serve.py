@@ -1,0 +1,28 @@
+"""Serve the WeCom channel inside the shared event loop (when it is configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.wecom.app import running
+from bot.wecom.callback import Doorbell
+from issuance.core.settings import Settings
+from issuance.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def serve(
+    settings: Settings, store: Store, stop: asyncio.Event, doorbell: Doorbell | None = None
+) -> None:
+    """Handle callbacks and send until `stop` is set; without settings, do nothing. `doorbell`
+    comes from the process's composition root when the web part runs here too."""
+    if not settings.wecom_enabled:
+        log.info("wecom: not configured ([wecom] settings empty); the WeCom channel is off")
+        return
+    async with running(settings, store, doorbell=doorbell):
+        log.info(
+            "wecom: running (agent %s, API %s)", settings.wecom_agent_id, settings.wecom_api_url
+        )
+        await stop.wait()
