@@ -19,8 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from issuance.core.audit import AuditEntry, first_broken
+from issuance.core.records import RecordChange, RecordFilter
 from issuance.core.settings import Settings, load_settings
-from issuance.store import RecordChange, RecordFilter, Store
+from issuance.store import Store
 from issuance.store.transfer import copy_database
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow

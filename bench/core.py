@@ -21,8 +21,9 @@ from pathlib import Path
 import openpyxl
 
 from issuance.core.idcard import check_character
+from issuance.core.records import RecordFilter
 from issuance.core.settings import load_settings
-from issuance.store import RecordFilter, Store
+from issuance.store import Store
 from issuance.xcert.importing import RESULT_COLUMNS, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 

@@ -23,8 +23,9 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Secret, Settings
-from issuance.store import RecordFilter, Store
+from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.service import Issuance
 from web.app import build_app

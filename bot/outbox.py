@@ -10,7 +10,8 @@ import os
 import socket
 from datetime import timedelta
 
-from issuance.store import OutboxItem, Store
+from issuance.core.messaging import OutboxItem
+from issuance.store import Store
 from issuance.xcert.service import Issuance
 
 

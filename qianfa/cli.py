@@ -18,10 +18,10 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
 from issuance.core.idcard import mask
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
-from issuance.store import RecordFilter
 from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives

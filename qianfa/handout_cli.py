@@ -9,13 +9,13 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import NotFound
+from issuance.core.graduates import HANDED
 from issuance.core.idcard import mask
 from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation
 from issuance.store import Store
-from issuance.store.handout import HANDED
 from issuance.xcert.handout import Handout
 from qianfa.helptext import help_text
 from qianfa.operations import home_store

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta
 
 from issuance.core.idcard import check_character
 from issuance.core.people import Person
-from issuance.store import RecordFilter, Store
+from issuance.core.records import RecordFilter
+from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow
 from issuance.xcert.service import Issuance

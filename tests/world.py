@@ -13,8 +13,9 @@ from pathlib import Path
 from issuance.core.chain import Act
 from issuance.core.idcard import check_character
 from issuance.core.people import Person
+from issuance.core.records import RecordFilter
 from issuance.core.settings import load_settings
-from issuance.store import RecordFilter, Store
+from issuance.store import Store
 from issuance.xcert.importing import ResultRow
 from issuance.xcert.service import Issuance
 

@@ -12,9 +12,9 @@ from starlette.routing import Route
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Forbidden, Invalid
 from issuance.core.people import Channel, Person
+from issuance.core.statuses import EVALUATOR
 from issuance.core.tokens import telegram_init_data_valid
 from issuance.xcert.signing import SigningView, complete_signing, open_signing, token_hash
-from issuance.xcert.statuses import EVALUATOR
 from web import csrf
 from web.context import body_too_large, context, error_page, form_page, html
 from web.pages import SigningRequest, message_page, sign_done_page, sign_page

@@ -13,8 +13,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from issuance.chat.notify import Notice, send
+from issuance.core.records import CertificateClaim, CertificateFile
 from issuance.core.settings import Settings
-from issuance.store import CertificateClaim, CertificateFile, Store
+from issuance.core.statuses import WAITING_STATUSES
+from issuance.store import Store
 from issuance.xcert.publishing import (
     Rendered,
     RenderTask,
@@ -25,7 +27,6 @@ from issuance.xcert.publishing import (
     render_chunk,
 )
 from issuance.xcert.reminders import after_quiet_hours, notice_actions, notice_body, notices
-from issuance.xcert.statuses import WAITING_STATUSES
 
 log = logging.getLogger(__name__)
 

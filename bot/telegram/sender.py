@@ -23,7 +23,7 @@ from bot.telegram.context import CHANNEL
 from bot.telegram.pace import retry_seconds
 from bot.telegram.ui import keyboard
 from issuance.chat.notify import Notice, locale_of, send
-from issuance.store import OutboxItem
+from issuance.core.messaging import OutboxItem
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 

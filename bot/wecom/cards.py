@@ -31,10 +31,10 @@ from issuance.chat.actions import (
 from issuance.chat.xcert import Counts
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
-from issuance.store import Problem
+from issuance.core.records import Problem
+from issuance.core.statuses import CONFIRMED
 from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.desk import BatchPage
-from issuance.xcert.statuses import CONFIRMED
 
 Card = dict[str, Any]
 QUESTION = "record"

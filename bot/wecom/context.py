@@ -16,9 +16,10 @@ from issuance.chat.notify import locale_of
 from issuance.chat.screens import Screen
 from issuance.core.catalog import t
 from issuance.core.errors import Conflict, DomainError, Invalid
+from issuance.core.messaging import Inbound
 from issuance.core.people import Person
 from issuance.core.settings import Settings
-from issuance.store import Inbound, Store
+from issuance.store import Store
 from issuance.xcert.completion import Completion
 from issuance.xcert.service import Issuance
 

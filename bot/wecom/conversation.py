@@ -42,8 +42,8 @@ from issuance.chat.actions import (
     parse,
 )
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
+from issuance.core.messaging import Inbound
 from issuance.graduation.desk import is_graduation
-from issuance.store import Inbound
 from issuance.xcert import broadcasting, desk, listing, notices, stamping
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.completion import FIELDS, field_label

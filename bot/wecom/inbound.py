@@ -20,7 +20,7 @@ from datetime import timedelta
 from bot.wecom.api import WeComError
 from bot.wecom.callback import Doorbell
 from bot.wecom.context import Services
-from issuance.store import Inbound
+from issuance.core.messaging import Inbound
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.wecom import cards
 from bot.wecom.api import WeComClient, WeComError, fit
 from bot.wecom.context import CHANNEL, new_task
 from issuance.chat.notify import Notice, locale_of, send
-from issuance.store import OutboxItem
+from issuance.core.messaging import OutboxItem
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 

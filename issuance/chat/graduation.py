@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from issuance.chat.actions import Action, Cancel
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
+from issuance.core.graduates import GradRequest, Waiting
 from issuance.core.people import Role
-from issuance.store.graduation import GradRequest, Waiting
 
 # Buttons carry the request's round: a tap from before a 退回 and 重新申报 is stale.
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from issuance.chat.actions import Action, Cancel
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
+from issuance.core.graduates import HandoutBatch, HandoutRecord
 from issuance.core.idcard import mask
-from issuance.store.handout import HandoutBatch, HandoutRecord
 
 PAGE_SIZE = 5
 # The answers a hand-out conversation awaits (courier and tracking; a student's tracking number),

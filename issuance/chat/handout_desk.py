@@ -11,11 +11,11 @@ from issuance.chat.handout import (
 )
 from issuance.chat.screens import Lines, Part, Screen, Text
 from issuance.core.errors import Forbidden, Invalid, NotFound
+from issuance.core.graduates import HANDED
 from issuance.core.idcard import mask
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.graduation.sealing import Sealing, SealRefused
 from issuance.graduation.service import Graduation
-from issuance.store.handout import HANDED
 from issuance.xcert.handout import Handout
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from issuance.chat.screens import Part, Rows, Screen, Text
 from issuance.core.catalog import locale_for
+from issuance.core.messaging import ChatAccount
 from issuance.core.people import DEFAULT_CHANNEL
-from issuance.store import ChatAccount, Store
+from issuance.store import Store
 
 
 @dataclass(frozen=True)

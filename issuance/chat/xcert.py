@@ -27,11 +27,10 @@ from issuance.chat.actions import Flag as FlagAction
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
-from issuance.store import Problem
+from issuance.core.records import Batch, IssuanceRecord, Problem
+from issuance.core.statuses import CONFIRMED
 from issuance.xcert.desk import BatchPage
-from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.service import BatchCreated, with_total
-from issuance.xcert.statuses import CONFIRMED
 
 
 @dataclass(frozen=True)

@@ -8,61 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from issuance.core.audit import AuditEntry, StoredEntry
+from issuance.core.messaging import BroadcastInfo, ChatAccount, OutboxItem
 from issuance.core.people import Org, Person
-
-if TYPE_CHECKING:
-    # Value types that still live beside their adapter queries (moving them is a later step).
-    from issuance.store.chat import BroadcastInfo, Problem
-    from issuance.store.core import PlanInfo, RecordChange, RecordFilter
-    from issuance.store.outbox import ChatAccount, OutboxItem
-    from issuance.store.signing import StoredSigningRequest
-    from issuance.store.work import (
-        BatchCertificate,
-        CertificateClaim,
-        CertificateFile,
-        ProblemGroup,
-        WaitingBatch,
-    )
-    from issuance.xcert.records import Batch, IssuanceRecord
-
-
-@dataclass(frozen=True)
-class StoredStudent:
-    """A student as stored (学生): the unique ID number and the school, if any."""
-
-    id: int
-    id_number: str
-    name: str
-    student_type: str
-    school_id: int | None
-
-
-@dataclass(frozen=True)
-class SignoffEntry:
-    """One act of a record's append-only sign-off history (签发记录)."""
-
-    round: int
-    party: str
-    act: str
-    reason: str | None
-    at: str
-    person: str | None
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """An organization's stamp in use (签名章): the newest upload."""
-
-    id: int
-    png: bytes
-    sha256: str
-    person_id: int
-    created_at: str
+from issuance.core.records import (
+    Batch,
+    BatchCertificate,
+    CertificateClaim,
+    CertificateFile,
+    IssuanceRecord,
+    PlanInfo,
+    Problem,
+    ProblemGroup,
+    RecordChange,
+    RecordFilter,
+    SignoffEntry,
+    Stamp,
+    StoredSigningRequest,
+    StoredStudent,
+    WaitingBatch,
+)
 
 
 class Clock(Protocol):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
+from issuance.core.graduates import NewGraduate
 from issuance.core.idcard import check_character
 from issuance.core.people import OrgKind
 from issuance.store import Store
-from issuance.store.graduation import NewGraduate
 from issuance.xcert.service import Invite, Issuance
 
 TERM = "202506"

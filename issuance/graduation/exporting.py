@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from issuance.core.graduates import GraduateListed
 from issuance.core.idcard import mask
 from issuance.formats.tabular import Format, write_table
 from issuance.store import Store
-from issuance.store.graduation import GraduateListed
 
 HEADERS = (
     "序号",

@@ -15,12 +15,12 @@ from typing import Any
 from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
+from issuance.core.graduates import GradOrg
 from issuance.core.idcard import mask
 from issuance.core.people import Role
+from issuance.core.records import IssuanceRecord
+from issuance.core.statuses import CONFIRMED
 from issuance.store import Store
-from issuance.store.graduation import GradOrg
-from issuance.xcert.records import IssuanceRecord
-from issuance.xcert.statuses import CONFIRMED
 
 HELD = "暂缓发放"
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from issuance.core.catalog import t
+from issuance.core.graduates import NewGraduate
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import (
@@ -24,7 +25,6 @@ from issuance.formats.tabular import (
 from issuance.graduation import holds
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
 from issuance.store import Store
-from issuance.store.graduation import NewGraduate
 from issuance.xcert.importing import (
     _PERSON_NAME_MAX,
     ImportReport,

@@ -7,10 +7,10 @@ from issuance.chat.gradchat import print_buttons
 from issuance.chat.graduation import buttons, describe
 from issuance.chat.notify import notify
 from issuance.core.chain import Act
+from issuance.core.graduates import GradRequest
 from issuance.core.people import Role
 from issuance.graduation.chains import APPROVED, DECLARATION, PENDING_REVIEW
 from issuance.store import Store
-from issuance.store.graduation import GradRequest
 
 
 async def waiting(store: Store, request_id: int, org_id: int) -> None:

@@ -18,11 +18,11 @@ from issuance.chat.gradchat import (
 )
 from issuance.chat.screens import Screen, Text
 from issuance.core.errors import Forbidden, Invalid
+from issuance.core.graduates import GradOrg
 from issuance.core.people import Person, Role
 from issuance.graduation.chains import DEPARTMENT_ROLES
 from issuance.graduation.printouts import Printouts, rendered
 from issuance.graduation.service import term_of
-from issuance.store.graduation import GradOrg
 
 ROSTER_ROLES = (Role.CLERK, Role.LEADER)
 

@@ -14,6 +14,7 @@ from typing import ParamSpec
 
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Invalid, NotFound
+from issuance.core.graduates import GradOrg
 from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
 from issuance.core.text import REASON_MAX, checked_text
@@ -33,7 +34,6 @@ from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
 from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
-from issuance.store.graduation import GradOrg
 
 P = ParamSpec("P")
 CLERK = "经办人"

@@ -19,6 +19,7 @@ from typing import Any
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid, NotFound
+from issuance.core.graduates import Correction, GradeRow, GradOrg, PendingQualification
 from issuance.core.idcard import mask
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import Column, NumberText, read_table
@@ -26,8 +27,6 @@ from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
 from issuance.store import Store
 from issuance.store.driver import Row
-from issuance.store.graduation import GradOrg
-from issuance.store.qualification import Correction, GradeRow, PendingQualification
 from issuance.xcert.importing import (
     _PERSON_NAME_MAX,
     ImportReport,

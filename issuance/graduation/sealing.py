@@ -20,13 +20,13 @@ from issuance.chat.screens import Button, Text
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import Conflict, Forbidden, NotFound
+from issuance.core.graduates import GradOrg, PrintedBlank, RosterGraduate
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import Person, Role
 from issuance.core.settings import Settings
 from issuance.graduation.service import Graduation, term_of
 from issuance.store import Store
-from issuance.store.graduation import GradOrg
-from issuance.store.handout import PrintedBlank, RosterGraduate, refusing
+from issuance.store.handout import refusing
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.graduates import GradItem, GradOrg, GradRequest, ItemChange, Waiting
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
@@ -41,7 +42,6 @@ from issuance.graduation.holds import HELD
 from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
 from issuance.store import Store
-from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange, Waiting
 
 ALL = "全部"
 MAX_REASON = 500

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.graduates import BlankEvent
 from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.graduation.chains import (
@@ -25,7 +26,6 @@ from issuance.graduation.chains import (
     SCHOOL_LEVELS,
 )
 from issuance.store import Store
-from issuance.store.graduation import BlankEvent
 
 MAX_RANGE = 100_000
 _SERIAL = re.compile(r"^([A-Za-z]*)([0-9]+)$")

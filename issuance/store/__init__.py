@@ -4,25 +4,18 @@ from typing import TYPE_CHECKING
 
 from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
-from issuance.store.chat import BroadcastInfo, ChatQueries, Problem
-from issuance.store.core import CoreQueries, PlanInfo, RecordChange, RecordFilter
+from issuance.store.chat import ChatQueries
+from issuance.store.core import CoreQueries
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
 from issuance.store.handout import HandoutQueries
 from issuance.store.inbox import InboxQueries
-from issuance.store.outbox import ChatAccount, OutboxItem, OutboxQueries
+from issuance.store.outbox import OutboxQueries
 from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
-from issuance.store.signing import SigningQueries, StoredSigningRequest
-from issuance.store.wecom import Inbound, WeComQueries
-from issuance.store.work import (
-    BatchCertificate,
-    CertificateClaim,
-    CertificateFile,
-    ProblemGroup,
-    WaitingBatch,
-    WorkQueries,
-)
+from issuance.store.signing import SigningQueries
+from issuance.store.wecom import WeComQueries
+from issuance.store.work import WorkQueries
 
 
 class Store(
@@ -44,22 +37,8 @@ class Store(
 
 __all__ = [
     "SHANGHAI",
-    "BatchCertificate",
-    "BroadcastInfo",
-    "CertificateClaim",
-    "CertificateFile",
-    "ChatAccount",
     "ChatQueries",
-    "Inbound",
-    "OutboxItem",
-    "PlanInfo",
-    "Problem",
-    "ProblemGroup",
-    "RecordChange",
-    "RecordFilter",
     "Store",
-    "StoredSigningRequest",
-    "WaitingBatch",
     "WeComQueries",
     "system_clock",
 ]

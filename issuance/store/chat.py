@@ -4,44 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from issuance.core.messaging import BroadcastInfo
+from issuance.core.records import Problem
 from issuance.store.base import SHANGHAI, BaseStore
 from issuance.store.driver import Row
-
-
-@dataclass(frozen=True)
-class BroadcastInfo:
-    """One broadcast: who sent it, where its progress message is, who could not be reached."""
-
-    id: int
-    plan_id: int
-    person_id: int
-    schools: int
-    not_bound: list[str]
-    progress_chat: str | None
-    progress_message: int | None
-    finished_at: str | None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """完善学生信息: one field of one record's student the school must fix."""
-
-    id: int
-    record_id: int
-    field: str
-    note: str
-    deadline: str
-    cert_no: str
-    student_id: int
-    student_name: str
-    id_number: str
-    student_type: str
-    site_id: int
-    created_by: int | None
-
 
 _PROBLEM_SQL = """
     SELECT ip.id, ip.record_id, ip.field, ip.note, ip.deadline, r.cert_no, s.id AS student_id,

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, fields
 from typing import Any
 
 from issuance.core.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
 from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
-from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
+from issuance.core.records import (
+    Batch,
+    IssuanceRecord,
+    PlanInfo,
+    RecordChange,
+    RecordFilter,
+    SignoffEntry,
+    Stamp,
+    StoredStudent,
+)
+from issuance.core.statuses import CONFIRMED, VOID
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
-from issuance.xcert.records import Batch, IssuanceRecord
-from issuance.xcert.statuses import CONFIRMED, VOID
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -39,88 +47,45 @@ _RECORD_SQL = """
 """
 
 
-@dataclass(frozen=True)
-class RecordFilter:
-    """The platform's list filters (学生姓名, 身份证号, 学生类型, 所属院校, …) plus status/batch."""
-
-    name: str | None = None
-    id_number: str | None = None
-    student_type: str | None = None
-    school: str | None = None
-    cert_no: str | None = None
-    program: str | None = None
-    issuer: str | None = None
-    plan: str | None = None
-    site: str | None = None
-    status: str | None = None
-    batch_id: int | None = None
-    plan_id: int | None = None
-    site_id: int | None = None
-    issuer_id: int | None = None
-
-    def where(self) -> tuple[str, list[Any]]:
-        """SQL conditions and parameters for the set filters."""
-        conditions: list[str] = []
-        params: list[Any] = []
-        clauses = {
-            "name": "s.name LIKE ?",
-            "id_number": "s.id_number = ?",
-            "student_type": "s.student_type = ?",
-            "school": "school.code = ?",
-            "cert_no": "r.cert_no = ?",
-            "program": "pr.name LIKE ?",
-            "issuer": "(issuer.code = ? OR issuer.name = ?)",
-            "plan": "pl.name = ?",
-            "site": "site.code = ?",
-            "status": "r.status = ?",
-            "void": "r.void_at IS NOT NULL",
-            "not_void": "r.void_at IS NULL",
-            "batch_id": "r.batch_id = ?",
-            "plan_id": "pl.id = ?",
-            "site_id": "site.id = ?",
-            "issuer_id": "pr.issuer_id = ?",
-        }
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value is None or value == "":
-                continue
-            clause = clauses[f.name]
-            if f.name == "status" and value == VOID:
-                clause = clauses["void"]
-            elif f.name == "status" and value == CONFIRMED:
-                # A voided certificate is no longer 确认签发 in lists, counts and exports.
-                clause = f"{clause} AND {clauses['not_void']}"
-            conditions.append(clause)
-            if f.name in ("name", "program"):
-                value = f"%{value}%"
-            elif f.name == "id_number":
-                value = str(value).upper()
-            params.extend([value] * clause.count("?"))
-        return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
-
-
-@dataclass(frozen=True)
-class PlanInfo:
-    """An exam plan with its program's facts needed to generate a pending list."""
-
-    id: int
-    name: str
-    program_id: int
-    program: str
-    level: str
-    issuer_id: int
-    number_pattern: str | None
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """One record moving from `status` at `version` to `new_status` in sign-off round `round`."""
-
-    record_id: int
-    status: str
-    version: int
-    new_status: str
-    round: int
+def record_where(record_filter: RecordFilter) -> tuple[str, list[Any]]:
+    """SQL conditions and parameters for a record filter's set fields."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    clauses = {
+        "name": "s.name LIKE ?",
+        "id_number": "s.id_number = ?",
+        "student_type": "s.student_type = ?",
+        "school": "school.code = ?",
+        "cert_no": "r.cert_no = ?",
+        "program": "pr.name LIKE ?",
+        "issuer": "(issuer.code = ? OR issuer.name = ?)",
+        "plan": "pl.name = ?",
+        "site": "site.code = ?",
+        "status": "r.status = ?",
+        "void": "r.void_at IS NOT NULL",
+        "not_void": "r.void_at IS NULL",
+        "batch_id": "r.batch_id = ?",
+        "plan_id": "pl.id = ?",
+        "site_id": "site.id = ?",
+        "issuer_id": "pr.issuer_id = ?",
+    }
+    for f in fields(record_filter):
+        value = getattr(record_filter, f.name)
+        if value is None or value == "":
+            continue
+        clause = clauses[f.name]
+        if f.name == "status" and value == VOID:
+            clause = clauses["void"]
+        elif f.name == "status" and value == CONFIRMED:
+            # A voided certificate is no longer 确认签发 in lists, counts and exports.
+            clause = f"{clause} AND {clauses['not_void']}"
+        conditions.append(clause)
+        if f.name in ("name", "program"):
+            value = f"%{value}%"
+        elif f.name == "id_number":
+            value = str(value).upper()
+        params.extend([value] * clause.count("?"))
+    return (" WHERE " + " AND ".join(conditions)) if conditions else "", params
 
 
 def _person(row: Row) -> Person:
@@ -408,7 +373,7 @@ class CoreQueries(BaseStore):
     # Issuance records and batches
 
     async def status_counts(self, record_filter: RecordFilter) -> dict[str, int]:
-        where, params = record_filter.where()
+        where, params = record_where(record_filter)
         rows = await self._all(
             "SELECT CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown, COUNT(*) AS n"
             f" FROM ({_RECORD_SQL}{where}) AS f GROUP BY shown",
@@ -419,7 +384,7 @@ class CoreQueries(BaseStore):
     async def records(
         self, record_filter: RecordFilter, limit: int | None = None, offset: int = 0
     ) -> list[IssuanceRecord]:
-        where, params = record_filter.where()
+        where, params = record_where(record_filter)
         sql = f"{_RECORD_SQL}{where} ORDER BY r.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"

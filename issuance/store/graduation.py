@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from typing import TYPE_CHECKING, Any
 
 from issuance.core.errors import Conflict
+from issuance.core.graduates import (
+    BlankEvent,
+    GradItem,
+    GradOrg,
+    GradRequest,
+    GraduateListed,
+    ItemChange,
+    NewGraduate,
+    Waiting,
+)
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
@@ -30,132 +40,6 @@ GRADUATE_FIELDS = (
     "qualification_level",
     "employment",
 )
-
-
-@dataclass(frozen=True)
-class GradOrg:
-    """An organization with its graduation attributes (办学层次, 学校序号, 终审)."""
-
-    id: int
-    code: str
-    name: str
-    kind: str
-    region: str | None
-    parent_id: int | None
-    level: str | None
-    school_seq: str | None
-    final: int
-
-
-@dataclass(frozen=True)
-class NewGraduate:
-    """A validated graduate row of an import (school resolved)."""
-
-    school_id: int
-    name: str
-    id_number: str
-    sex: str
-    major_code: str
-    major: str
-    class_level: str
-    enrolled: str
-    graduated: str
-    years: str
-    study_mode: str
-    qualification_no: str | None
-    qualification_level: str | None
-    employment: str | None
-
-
-@dataclass(frozen=True)
-class GradRequest:
-    """A declaration or request; `approvers` are the departments of its 审批 steps, in order."""
-
-    id: int
-    kind: str
-    school_id: int
-    school_code: str
-    school_name: str
-    term: str | None
-    blank_kind: str | None
-    blank_count: int | None
-    changes: str | None
-    approvers: tuple[int, ...]
-    created_by: int
-    created_at: str
-
-
-@dataclass(frozen=True)
-class GradItem:
-    """One graduate of a request (or a blank request itself) in the chain."""
-
-    id: int
-    request_id: int
-    graduate_id: int | None
-    status: str
-    stage: int
-    round: int
-    version: int
-
-
-@dataclass(frozen=True)
-class ItemChange:
-    """An item moving from (status, stage, version) to its new status, stage and waiting org."""
-
-    item_id: int
-    version: int
-    status: str
-    stage: int
-    waiting_org_id: int | None
-    round: int
-    act_stage: int
-
-
-@dataclass(frozen=True)
-class GraduateListed:
-    """A graduate as `grad list` and the export show it."""
-
-    id: int
-    name: str
-    id_number: str
-    school_code: str
-    major_code: str
-    major: str
-    class_level: str
-    enrolled: str
-    graduated: str
-    years: str
-    study_mode: str
-    status: str | None
-    request_id: int | None
-    cert_no: str | None
-    serial: str | None
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """A request with items waiting for an organization: counts per status."""
-
-    request_id: int
-    kind: str
-    school_name: str
-    term: str | None
-    blank_kind: str | None
-    blank_count: int | None
-    waiting: int
-    oldest: str
-
-
-@dataclass(frozen=True)
-class BlankEvent:
-    """One event of a blank certificate, for `stock trace`."""
-
-    at: str
-    event: str
-    by: str | None
-    school: str | None
-    cert_no: str | None
-    reason: str | None
 
 
 def _request(row: Row) -> GradRequest:

@@ -5,96 +5,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from issuance.core.errors import Conflict
+from issuance.core.graduates import (
+    HandoutBatch,
+    HandoutRecord,
+    Mailing,
+    PrintedBlank,
+    RosterGraduate,
+)
 from issuance.store.base import BaseStore
-from issuance.store.core import _RECORD_SQL
+from issuance.store.core import _RECORD_SQL, record_where
 from issuance.store.driver import chunks
 from issuance.store.graduation import graduate_where
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
-    from issuance.store.core import RecordFilter
-
-HANDED = "已发放"
-MAILED_ON = "已转寄"
-
-
-@dataclass(frozen=True)
-class Mailing:
-    """A batch's paper certificates on their way to the school, or received there."""
-
-    batch_id: int
-    courier: str
-    tracking: str
-    mailed_by: int
-    mailed_at: str
-    received_by: int | None
-    received_at: str | None
-
-
-@dataclass(frozen=True)
-class HandoutBatch:
-    """A batch as hand-out sees it: who issues, which school, its mailing and counts."""
-
-    batch_id: int
-    plan: str
-    program: str
-    level: str
-    issuer_id: int
-    site_id: int
-    site_name: str
-    issued: int
-    handed: int
-    courier: str | None
-    tracking: str | None
-    received_at: str | None
-
-
-@dataclass(frozen=True)
-class HandoutRecord:
-    """One issued, not void certificate of a batch and how it left the school, if it did."""
-
-    record_id: int
-    cert_no: str
-    name: str
-    id_number: str
-    how: str | None
-    tracking: str | None
-
-
-@dataclass(frozen=True)
-class RosterGraduate:
-    """An approved, numbered graduate of a school's term (a line of the roster), with hand-out."""
-
-    id: int
-    name: str
-    id_number: str
-    cert_no: str
-    qualification_no: str | None
-    handed: bool
-
-    @property
-    def held(self) -> bool:
-        """暂缓发放: no qualification recorded yet (a roster graduate is numbered)."""
-        return self.qualification_no is None
-
-
-@dataclass(frozen=True)
-class PrintedBlank:
-    """A blank printed with a graduate's certificate, as 验印 checks it."""
-
-    serial: str
-    state: str
-    school_id: int | None
-    graduate_id: int
-    name: str
-    graduate_school_id: int
-    graduated: str
-    prints: int
-    voided: bool
+    from issuance.core.records import RecordFilter
 
 
 @asynccontextmanager
@@ -208,7 +136,7 @@ class HandoutQueries(BaseStore):
 
     async def handout_counts(self, record_filter: RecordFilter) -> dict[str, int]:
         """Issued, not void certificates of the filter per hand-out stage."""
-        where, params = record_filter.where()
+        where, params = record_where(record_filter)
         rows = await self._all(
             "SELECT CASE WHEN h.how IS NOT NULL THEN h.how"
             " WHEN m.received_at IS NOT NULL THEN '院校已签收'"

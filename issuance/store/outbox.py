@@ -4,34 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from issuance.core.messaging import ChatAccount, OutboxItem
 from issuance.core.people import DEFAULT_CHANNEL
 from issuance.store.base import SHANGHAI, BaseStore
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    """One notification to send: `kind` message/edit/photo/document, `payload` as JSON data."""
-
-    id: int
-    person_id: int
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    broadcast_id: int | None
-
-
-@dataclass(frozen=True)
-class ChatAccount:
-    """Where a person is reached: a channel, the account there, its language if known."""
-
-    person_id: int
-    channel: str
-    account: str
-    language: str | None
 
 
 def _iso(moment: datetime) -> str:

@@ -5,45 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import astuple
+from typing import TYPE_CHECKING
 
+from issuance.core.graduates import Correction, GradeRow, PendingQualification
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
 from issuance.store.graduation import graduate_where
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
-
-# (graduate id, old values, new values): a correction as `correct_graduates` takes it.
-Correction = tuple[int, dict[str, Any], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class PendingQualification:
-    """A qualification row of an import that matched no graduate: kept, not applied."""
-
-    school_id: int | None
-    name: str
-    id_number: str
-    qualification_no: str
-    qualification_level: str
-    occupation: str | None
-    issued_on: str | None
-    reason: str
-    graduate_name: str | None
-
-
-@dataclass(frozen=True)
-class GradeRow:
-    """One graduate's grade of one course, as imported."""
-
-    graduate_id: int
-    course: str
-    score: str
-    teacher: str
-    semester: str | None
-
 
 _GRADUATE_SQL = (
     "SELECT g.id, g.school_id, o.code AS school_code, g.name, g.id_number, g.graduated,"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from issuance.core.statuses import CONFIRMED
 from issuance.store.base import BaseStore
-from issuance.xcert.statuses import CONFIRMED
 
 
 class RerenderQueries(BaseStore):

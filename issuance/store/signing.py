@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from issuance.core.records import StoredSigningRequest
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
@@ -14,29 +14,6 @@ _REQUEST_SQL = (
     "SELECT id, person_id, batch_id, record_versions, record_count, content_sha256, chat_ref,"
     " status, failure, signature_id, created_at, expires_at, finished_at FROM signing_request"
 )
-
-
-@dataclass(frozen=True)
-class StoredSigningRequest:
-    """A signing request as stored: pinned record versions, content hash, state."""
-
-    id: int
-    person_id: int
-    batch_id: int | None
-    record_versions: dict[int, int]
-    record_count: int
-    content_sha256: str
-    chat_ref: dict[str, Any] | None
-    status: str
-    failure: str | None
-    signature_id: int | None
-    created_at: str
-    expires_at: str
-    finished_at: str | None
-
-    @property
-    def record_ids(self) -> list[int]:
-        return sorted(self.record_versions)
 
 
 def _request(row: Row) -> StoredSigningRequest:

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from issuance.core.messaging import Inbound
 from issuance.store.base import SHANGHAI, BaseStore
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One decrypted WeCom callback: who sent it, its MsgType (or event), its XML fields."""
-
-    id: int
-    account: str
-    kind: str
-    body: dict[str, Any]
-    attempts: int
 
 
 def _iso(moment: datetime) -> str:

@@ -3,65 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from issuance.core.records import (
+    BatchCertificate,
+    CertificateClaim,
+    CertificateFile,
+    ProblemGroup,
+    WaitingBatch,
+)
 from issuance.store.base import SHANGHAI, BaseStore
 
 CONFIRMED = "确认签发"
-
-
-@dataclass(frozen=True)
-class CertificateClaim:
-    """A record leased to this worker for rendering; `token` is the claim's attempt number."""
-
-    record_id: int
-    token: int
-
-
-@dataclass(frozen=True)
-class CertificateFile:
-    """A rendered certificate: path relative to the home, SHA-256 and size of the PDF."""
-
-    record_id: int
-    path: str
-    sha256: str
-    size: int
-
-
-@dataclass(frozen=True)
-class BatchCertificate:
-    """A batch's record with its certificate file, if rendered yet (for archives)."""
-
-    record_id: int
-    cert_no: str
-    student_name: str
-    file: CertificateFile | None
-
-
-@dataclass(frozen=True)
-class ProblemGroup:
-    """Open student-info problems of one school with one deadline (完善学生信息)."""
-
-    site_id: int
-    site_name: str
-    issuer_id: int
-    deadline: datetime
-    records: int
-
-
-@dataclass(frozen=True)
-class WaitingBatch:
-    """Records of a batch waiting in one status since `since` (the oldest of them)."""
-
-    batch_id: int
-    status: str
-    site_id: int
-    site_name: str
-    issuer_id: int
-    since: datetime
-    records: int
-    plan: str
 
 
 def _iso(moment: datetime) -> str:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from issuance.core.errors import Conflict, NotFound
+from issuance.core.records import BatchCertificate, RecordFilter
 from issuance.core.settings import Settings
-from issuance.store import BatchCertificate, RecordFilter, Store
+from issuance.store import Store
 from issuance.xcert.exporting import export_records_bytes
 
 RECORDS_NAME = "发证记录.xlsx"

@@ -9,9 +9,9 @@ from issuance.chat.screens import Lines, Part, Text
 from issuance.chat.xcert import Counts
 from issuance.core.errors import Forbidden, NotFound
 from issuance.core.people import Person
+from issuance.core.statuses import EVALUATOR
 from issuance.xcert.notices import open_batch
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import EVALUATOR
 
 
 @dataclass(frozen=True)

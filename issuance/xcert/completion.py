@@ -16,6 +16,8 @@ from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
+from issuance.core.records import STUDENT_TYPES, Problem
+from issuance.core.statuses import EVALUATOR
 from issuance.core.text import has_bad_characters
 from issuance.formats.tabular import (
     Column,
@@ -25,11 +27,8 @@ from issuance.formats.tabular import (
     read_table,
     write_table_bytes,
 )
-from issuance.store import Problem
 from issuance.xcert import notices
-from issuance.xcert.records import STUDENT_TYPES
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import EVALUATOR
 
 FIELDS = ("name", "id_number", "student_type")
 DEFAULT_DAYS = 7

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
 from issuance.core.people import Person
-from issuance.store import RecordFilter
+from issuance.core.records import Batch, IssuanceRecord, RecordFilter
+from issuance.core.statuses import EVALUATOR
 from issuance.xcert import notices
-from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import EVALUATOR
 
 PAGE_SIZE = 5
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from issuance.core.catalog import t
+from issuance.core.records import IssuanceRecord, RecordFilter
 from issuance.formats.tabular import Format, progress, write_table, write_table_bytes
-from issuance.store import RecordFilter, Store
-from issuance.xcert.records import IssuanceRecord
+from issuance.store import Store
 
 RECORD_HEADERS = (
     "学生姓名",

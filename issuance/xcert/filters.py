@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from issuance.core.errors import Invalid, NotFound
-from issuance.store import RecordFilter, Store
-from issuance.xcert.records import STUDENT_TYPES
-from issuance.xcert.statuses import VOID, X_STATUSES
+from issuance.core.records import STUDENT_TYPES, RecordFilter
+from issuance.core.statuses import VOID, X_STATUSES
+from issuance.store import Store
 
 STATUS_CHOICES = (*X_STATUSES, VOID)
 

@@ -17,17 +17,12 @@ from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.graduates import HANDED, MAILED_ON, HandoutBatch, HandoutRecord, Mailing
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings
-from issuance.store import RecordFilter, Store
-from issuance.store.handout import (
-    HANDED,
-    MAILED_ON,
-    HandoutBatch,
-    HandoutRecord,
-    Mailing,
-    refusing,
-)
+from issuance.store import Store
+from issuance.store.handout import refusing
 from issuance.xcert.reminders import after_quiet_hours
 
 MAX_COURIER = 30

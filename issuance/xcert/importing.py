@@ -17,6 +17,7 @@ from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
+from issuance.core.records import LEVELS, RESULTS, STUDENT_TYPES
 from issuance.core.text import NAME_MAX, has_bad_characters
 from issuance.formats.tabular import (
     Column,
@@ -29,7 +30,6 @@ from issuance.formats.tabular import (
     read_table,
 )
 from issuance.store import Store
-from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
 
 ORG_COLUMNS = (
     Column("code", "机构代码", "code"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from issuance.core.errors import Forbidden, NotFound
 from issuance.core.people import Person
+from issuance.core.statuses import EVALUATOR
 from issuance.xcert.service import BatchCreated, Issuance
-from issuance.xcert.statuses import EVALUATOR
 
 
 def _check_evaluator(actor: Person) -> None:

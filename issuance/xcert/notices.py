@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from issuance.chat.actions import ListProblems, OpenBatch
 from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
-from issuance.store import Problem, Store
-from issuance.xcert.records import IssuanceRecord
+from issuance.core.records import IssuanceRecord, Problem
+from issuance.store import Store
 
 
 def open_batch(batch_id: int, label: str = "bot.broadcast.open") -> list[Button]:

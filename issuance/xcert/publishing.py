@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from issuance.core.records import IssuanceRecord
 from issuance.core.settings import Settings
 from issuance.formats.certificate import CertificateView, Template, load_template, render
 from issuance.store import SHANGHAI
-from issuance.xcert.records import IssuanceRecord
 from issuance.xcert.signing import certificate_link
 
 CERTIFICATES_DIR = "certificates"

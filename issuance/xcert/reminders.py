@@ -17,8 +17,8 @@ from issuance.chat.actions import OpenBatch
 from issuance.chat.screens import Button, Rows, Text
 from issuance.core.catalog import t
 from issuance.core.people import Role
-from issuance.store import ProblemGroup, WaitingBatch
-from issuance.xcert.statuses import EVALUATOR, SITE, X_STEPS
+from issuance.core.records import ProblemGroup, WaitingBatch
+from issuance.core.statuses import EVALUATOR, SITE, X_STEPS
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,12 @@ from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
 from issuance.core.people import OrgKind, Person
+from issuance.core.records import Batch, IssuanceRecord, PlanInfo, RecordChange, RecordFilter
 from issuance.core.settings import Settings
+from issuance.core.statuses import CONFIRMED, EVALUATOR, SITE, VOID, X_STATUSES, x_certificate_chain
 from issuance.core.text import REASON_MAX, checked_text
 from issuance.graduation import holds
-from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
-from issuance.xcert.records import Batch, IssuanceRecord
-from issuance.xcert.statuses import (
-    CONFIRMED,
-    EVALUATOR,
-    SITE,
-    VOID,
-    X_STATUSES,
-    x_certificate_chain,
-)
+from issuance.store import Store
 
 ALL = "全部"
 _INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

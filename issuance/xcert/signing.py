@@ -20,11 +20,11 @@ from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import Conflict, DomainError, Forbidden, NotFound
 from issuance.core.people import Person
+from issuance.core.records import Batch, IssuanceRecord, StoredSigningRequest
 from issuance.core.settings import Settings, SettingsError
 from issuance.core.tokens import new_token
 from issuance.formats.signature_image import check_signature
-from issuance.store import SHANGHAI, StoredSigningRequest
-from issuance.xcert.records import Batch, IssuanceRecord
+from issuance.store import SHANGHAI
 from issuance.xcert.service import Issuance, Verification, id_ranges
 
 # Errors of confirm() that mean the pinned records are no longer what the signer was shown.

@@ -11,10 +11,10 @@ from typing import Literal
 from issuance.core.catalog import t
 from issuance.core.errors import Forbidden, Invalid
 from issuance.core.people import OrgKind, Person
+from issuance.core.statuses import EVALUATOR, SITE
 from issuance.formats.certificate import CertificateView, load_template
 from issuance.formats.stamp_image import MAX_BYTES, prepare_stamp, preview_png
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import EVALUATOR, SITE
 
 
 def check_holder(actor: Person) -> None:

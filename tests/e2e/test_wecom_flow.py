@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from bot.telegram.signing_step import default_step
 from issuance.core.catalog import t
-from issuance.xcert.statuses import CONFIRMED
+from issuance.core.statuses import CONFIRMED
 from tests.e2e.drawing import STROKES, draw_with_touch, watch_errors
 from tests.fakewecom import FakeWeCom, Message
 from tests.wecomworld import HEAD, WeComThread, World

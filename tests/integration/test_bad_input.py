@@ -25,6 +25,7 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.idcard import check_character
 from issuance.core.people import ORG_KINDS, ROLES
+from issuance.core.records import LEVELS, RESULTS, STUDENT_TYPES
 from issuance.core.settings import Secret, Settings
 from issuance.formats.tabular import (
     MAX_CELL_CHARS,
@@ -35,7 +36,6 @@ from issuance.formats.tabular import (
 )
 from issuance.store import Store
 from issuance.xcert.completion import clean_value
-from issuance.xcert.records import LEVELS, RESULTS, STUDENT_TYPES
 from issuance.xcert.service import Issuance
 from qianfa.cli import IMPORTERS
 from tests import hostile

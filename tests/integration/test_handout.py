@@ -16,12 +16,13 @@ from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask
 from issuance.core.people import Person
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.sealing import Sealing, SealRefused
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
-from issuance.store import RecordFilter, Store
+from issuance.store import Store
 from issuance.store.base import SHANGHAI
 from issuance.xcert import demo as x_demo
 from issuance.xcert.handout import Handout, send_handout_reminders

@@ -14,8 +14,11 @@ import openpyxl
 import pytest
 
 from issuance.core.chain import Act
+from issuance.core.graduates import GradOrg
 from issuance.core.idcard import mask
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings, load_settings
+from issuance.core.statuses import CONFIRMED
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.holds import match_report
 from issuance.graduation.importing import import_graduates
@@ -27,13 +30,11 @@ from issuance.graduation.qualifications import (
     import_qualifications,
 )
 from issuance.graduation.service import Graduation
-from issuance.store import RecordFilter, Store
+from issuance.store import Store
 from issuance.store.driver import Row
-from issuance.store.graduation import GradOrg
 from issuance.xcert import demo as x_demo
 from issuance.xcert.importing import ResultRow
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import CONFIRMED
 from tests.databases import raw
 from tests.workload import id_number, people
 

@@ -141,7 +141,7 @@ async def test_acting_on_a_record_that_changed_meanwhile_is_a_conflict_and_write
 async def test_a_stale_store_level_change_is_refused_atomically(world: World) -> None:
     """The UPDATE itself checks version and status: a change between read and write is caught."""
     from issuance.core.audit import AuditEntry
-    from issuance.store import RecordChange
+    from issuance.core.records import RecordChange
 
     records = await world.store.records_by_ids(world.record_ids)
     await world.act(Act.CONFIRM, E, world.record_ids[1:2])  # changes record 2 "meanwhile"

@@ -280,7 +280,7 @@ async def test_list_numbers_are_unique_23_digits_and_never_reused_after_refusal(
         assert batch.records == 2
         refused = (await world.store.records_by_ids(world.record_ids[:1]))[0]
         assert refused.cert_no == numbers[0]  # the refused record keeps its number
-        from issuance.store import RecordFilter
+        from issuance.core.records import RecordFilter
 
         new = await world.store.records(RecordFilter(batch_id=batch.id))
         assert {r.cert_no for r in new}.isdisjoint(numbers)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from issuance.core.errors import Conflict
-from issuance.store import RecordFilter
+from issuance.core.records import RecordFilter
 from issuance.xcert.signing import SigningLink, start_signing, token_hash
 from tests.webserver import (
     EVALUATOR_PHONE,

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from issuance.xcert.records import IssuanceRecord
+from issuance.core.records import IssuanceRecord
 from issuance.xcert.signing import certificate_link
 from tests.webserver import Live, csrf_of
 

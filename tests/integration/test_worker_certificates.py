@@ -17,8 +17,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings, load_settings, write_initial_config
-from issuance.store import RecordFilter, Store
+from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.archive import RECORDS_NAME, write_batch_archives
 from issuance.xcert.service import Issuance

@@ -13,9 +13,9 @@ import pytest
 
 from issuance.core.chain import Act
 from issuance.core.idcard import mask
+from issuance.core.records import RecordFilter
 from issuance.graduation.demo import TERM
 from issuance.graduation.sealing import send_seal_notices
-from issuance.store import RecordFilter
 from issuance.xcert.handout import Handout
 from tests.botworld import EVALUATOR, HEAD, STAFF, World, make_world
 from tests.fakebot import FakeBotApi

@@ -8,9 +8,9 @@ import zipfile
 import pytest
 
 from bot.telegram.app import running
+from issuance.core.statuses import CONFIRMED
 from issuance.xcert import demo
 from issuance.xcert.signing import complete_signing
-from issuance.xcert.statuses import CONFIRMED
 from tests.botworld import EVALUATOR, HEAD, OTHER_HEAD, World
 from tests.fakebot import Sent
 

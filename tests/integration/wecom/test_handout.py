@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from issuance.store import RecordFilter
+from issuance.core.records import RecordFilter
 from issuance.xcert.handout import Handout
 from tests.fakewecom import FakeWeCom
 from tests.wecomworld import EVALUATOR, HEAD, World, wecom_world

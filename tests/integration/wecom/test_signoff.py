@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from issuance.xcert.statuses import CONFIRMED
+from issuance.core.statuses import CONFIRMED
 from tests.fakewecom import Message
 from tests.wecomworld import EVALUATOR, HEAD, World
 from worker.jobs import render_certificates

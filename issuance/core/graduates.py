@@ -1,0 +1,244 @@
+"""Graduation values as the store returns them: schools, graduates, declarations and requests,
+their chain items, blanks, hand-out and qualifications (毕业证书)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GradOrg:
+    """An organization with its graduation attributes (办学层次, 学校序号, 终审)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str | None
+    parent_id: int | None
+    level: str | None
+    school_seq: str | None
+    final: int
+
+
+@dataclass(frozen=True)
+class NewGraduate:
+    """A validated graduate row of an import (school resolved)."""
+
+    school_id: int
+    name: str
+    id_number: str
+    sex: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    qualification_no: str | None
+    qualification_level: str | None
+    employment: str | None
+
+
+@dataclass(frozen=True)
+class GradRequest:
+    """A declaration or request; `approvers` are the departments of its 审批 steps, in order."""
+
+    id: int
+    kind: str
+    school_id: int
+    school_code: str
+    school_name: str
+    term: str | None
+    blank_kind: str | None
+    blank_count: int | None
+    changes: str | None
+    approvers: tuple[int, ...]
+    created_by: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class GradItem:
+    """One graduate of a request (or a blank request itself) in the chain."""
+
+    id: int
+    request_id: int
+    graduate_id: int | None
+    status: str
+    stage: int
+    round: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """An item moving from (status, stage, version) to its new status, stage and waiting org."""
+
+    item_id: int
+    version: int
+    status: str
+    stage: int
+    waiting_org_id: int | None
+    round: int
+    act_stage: int
+
+
+@dataclass(frozen=True)
+class GraduateListed:
+    """A graduate as `grad list` and the export show it."""
+
+    id: int
+    name: str
+    id_number: str
+    school_code: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    status: str | None
+    request_id: int | None
+    cert_no: str | None
+    serial: str | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A request with items waiting for an organization: counts per status."""
+
+    request_id: int
+    kind: str
+    school_name: str
+    term: str | None
+    blank_kind: str | None
+    blank_count: int | None
+    waiting: int
+    oldest: str
+
+
+@dataclass(frozen=True)
+class BlankEvent:
+    """One event of a blank certificate, for `stock trace`."""
+
+    at: str
+    event: str
+    by: str | None
+    school: str | None
+    cert_no: str | None
+    reason: str | None
+
+
+HANDED = "已发放"
+
+
+MAILED_ON = "已转寄"
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """A batch's paper certificates on their way to the school, or received there."""
+
+    batch_id: int
+    courier: str
+    tracking: str
+    mailed_by: int
+    mailed_at: str
+    received_by: int | None
+    received_at: str | None
+
+
+@dataclass(frozen=True)
+class HandoutBatch:
+    """A batch as hand-out sees it: who issues, which school, its mailing and counts."""
+
+    batch_id: int
+    plan: str
+    program: str
+    level: str
+    issuer_id: int
+    site_id: int
+    site_name: str
+    issued: int
+    handed: int
+    courier: str | None
+    tracking: str | None
+    received_at: str | None
+
+
+@dataclass(frozen=True)
+class HandoutRecord:
+    """One issued, not void certificate of a batch and how it left the school, if it did."""
+
+    record_id: int
+    cert_no: str
+    name: str
+    id_number: str
+    how: str | None
+    tracking: str | None
+
+
+@dataclass(frozen=True)
+class RosterGraduate:
+    """An approved, numbered graduate of a school's term (a line of the roster), with hand-out."""
+
+    id: int
+    name: str
+    id_number: str
+    cert_no: str
+    qualification_no: str | None
+    handed: bool
+
+    @property
+    def held(self) -> bool:
+        """暂缓发放: no qualification recorded yet (a roster graduate is numbered)."""
+        return self.qualification_no is None
+
+
+@dataclass(frozen=True)
+class PrintedBlank:
+    """A blank printed with a graduate's certificate, as 验印 checks it."""
+
+    serial: str
+    state: str
+    school_id: int | None
+    graduate_id: int
+    name: str
+    graduate_school_id: int
+    graduated: str
+    prints: int
+    voided: bool
+
+
+# (graduate id, old values, new values): a correction as `correct_graduates` takes it.
+Correction = tuple[int, dict[str, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class PendingQualification:
+    """A qualification row of an import that matched no graduate: kept, not applied."""
+
+    school_id: int | None
+    name: str
+    id_number: str
+    qualification_no: str
+    qualification_level: str
+    occupation: str | None
+    issued_on: str | None
+    reason: str
+    graduate_name: str | None
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One graduate's grade of one course, as imported."""
+
+    graduate_id: int
+    course: str
+    score: str
+    teacher: str
+    semester: str | None
