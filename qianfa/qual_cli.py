@@ -45,14 +45,14 @@ async def cmd_grades(args: argparse.Namespace, settings: Settings) -> Result:
         rows = await grad.store.grades_listed(school.id, term_of(args.term))
         lines = (
             (
-                r["cert_no"] or "",
-                r["name"],
-                mask(r["id_number"]),
-                r["major"],
-                r["semester"] or "",
-                r["course"],
-                r["score"],
-                r["teacher"],
+                r.cert_no or "",
+                r.name,
+                mask(r.id_number),
+                r.major,
+                r.semester or "",
+                r.course,
+                r.score,
+                r.teacher,
             )
             for r in rows
         )

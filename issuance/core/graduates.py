@@ -242,3 +242,206 @@ class GradeRow:
     score: str
     teacher: str
     semester: str | None
+
+
+@dataclass(frozen=True)
+class Graduate:
+    """毕业生: one graduate of one term as stored, with number, qualification and employment."""
+
+    id: int
+    school_id: int
+    name: str
+    id_number: str
+    sex: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    qualification_no: str | None
+    qualification_level: str | None
+    employment: str | None
+    cert_no: str | None
+    numbered_at: str | None
+    printed_at: str | None
+    amendment_id: int | None
+    version: int
+    updated_at: str
+    employer: str | None
+    qualification_occupation: str | None
+    qualification_date: str | None
+
+
+@dataclass(frozen=True)
+class GraduateState(Graduate):
+    """A graduate already imported, with its declaration status (None before declared)."""
+
+    status: str | None
+
+
+@dataclass(frozen=True)
+class GraduateChange:
+    """One correction of a graduate (history): old and new values as JSON, where from, when."""
+
+    old: str
+    new: str
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class NumberingInput:
+    """What a graduation certificate number is made of, for one graduate."""
+
+    id: int
+    graduated: str
+    class_level: str
+    major_code: str
+
+
+@dataclass(frozen=True)
+class GradActEntry:
+    """One act of a request's history, per round (its items grouped)."""
+
+    round: int
+    stage: int
+    act: str
+    reason: str | None
+    at: str
+    person: str
+    items: int
+
+
+@dataclass(frozen=True)
+class PendingItems:
+    """Items of a request waiting for an organization since `oldest` (for reminders)."""
+
+    org_id: int
+    request_id: int
+    items: int
+    oldest: str
+
+
+@dataclass(frozen=True)
+class Blank:
+    """空白证书: one blank certificate of the stock, its state and where it went."""
+
+    serial: str
+    kind: str
+    state: str
+    received_by: int
+    issued_by: int | None
+    school_id: int | None
+    request_id: int | None
+    graduate_id: int | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class NumberedGraduate:
+    """An approved, numbered graduate as printouts, the roster and the public lookup show it."""
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    qualification_no: str | None
+    cert_no: str
+    numbered_at: str
+    school_name: str
+    school_level: str | None
+
+
+@dataclass(frozen=True)
+class GraduationRate:
+    """One school's graduates of a year: how many, with a qualification, employed."""
+
+    code: str
+    name: str
+    graduates: int
+    qualified: int
+    employed: int
+
+
+@dataclass(frozen=True)
+class GraduationVoid:
+    """The 作废 of a graduation certificate: why and when."""
+
+    reason: str
+    voided_at: str
+
+
+@dataclass(frozen=True)
+class QualifiedGraduate:
+    """A graduate with its school's code, qualification and employment (证书比对, 暂缓发放)."""
+
+    id: int
+    school_id: int
+    school_code: str
+    name: str
+    id_number: str
+    graduated: str
+    cert_no: str | None
+    qualification_no: str | None
+    qualification_level: str | None
+    qualification_occupation: str | None
+    qualification_date: str | None
+    employment: str | None
+    employer: str | None
+
+
+@dataclass(frozen=True)
+class KeptQualification:
+    """A qualification row kept unapplied (no graduate matched), as imported."""
+
+    name: str
+    id_number: str
+    qualification_no: str
+    qualification_level: str
+    reason: str
+    graduate_name: str | None
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class IssuedXCertificate:
+    """An X certificate issued (确认签发, not void) to an ID number."""
+
+    id_number: str
+    cert_no: str
+    program: str
+    level: str
+    issued_at: str | None
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One course grade of a graduate (成绩)."""
+
+    course: str
+    score: str
+    teacher: str
+    semester: str | None
+
+
+@dataclass(frozen=True)
+class ListedGrade:
+    """One grade of a school's term as the grade list shows it: graduate and course."""
+
+    cert_no: str | None
+    name: str
+    id_number: str
+    major: str
+    semester: str | None
+    course: str
+    score: str
+    teacher: str

@@ -9,7 +9,7 @@ before) and the school's 经办人 is told.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from issuance.chat.notify import notify
@@ -60,7 +60,7 @@ async def release_by_x_certificates(
 async def record_issued_x(store: Store, id_numbers: Sequence[str], actor: str) -> int:
     """Graduates just imported count X certificates issued to them earlier in Qianfa."""
     rows = await store.issued_x_certificates(id_numbers) if id_numbers else []
-    return await _record(store, [XCertificate(**dict(row)) for row in rows], actor)
+    return await _record(store, [XCertificate(**asdict(row)) for row in rows], actor)
 
 
 async def _record(store: Store, certificates: Sequence[XCertificate], actor: str) -> int:
@@ -71,7 +71,7 @@ async def _record(store: Store, certificates: Sequence[XCertificate], actor: str
         return 0
     graduates = await store.unqualified_by_id_number(issued)
     for graduate in graduates:
-        record = issued[graduate["id_number"]]
+        record = issued[graduate.id_number]
         at = store.now_iso()
         new = {
             "qualification_no": record.cert_no,
@@ -79,22 +79,20 @@ async def _record(store: Store, certificates: Sequence[XCertificate], actor: str
             "qualification_occupation": record.program,
             "qualification_date": (record.issued_at or at)[:10],
         }
-        old = {key: graduate[key] for key in new}
+        old = {key: getattr(graduate, key) for key in new}
         source = f"xcert:{record.cert_no}"
-        audit = AuditEntry(
-            at, actor, "grad.qualification.xcert", f"graduate:{graduate['id']}", source
-        )
-        await store.record_corrections([(int(graduate["id"]), old, new)], source, audit)
+        audit = AuditEntry(at, actor, "grad.qualification.xcert", f"graduate:{graduate.id}", source)
+        await store.record_corrections([(int(graduate.id), old, new)], source, audit)
         params = {
-            "name": graduate["name"],
-            "id": mask(graduate["id_number"]),
+            "name": graduate.name,
+            "id": mask(graduate.id_number),
             "program": record.program,
             "level": record.level,
             "xcert_no": record.cert_no,
-            "cert_no": graduate["cert_no"] or "",
+            "cert_no": graduate.cert_no or "",
         }
-        key = "qual.notice.released" if graduate["cert_no"] else "qual.notice.recorded"
-        for clerk in await store.people_of(graduate["school_id"], (Role.CLERK,)):
+        key = "qual.notice.released" if graduate.cert_no else "qual.notice.recorded"
+        for clerk in await store.people_of(graduate.school_id, (Role.CLERK,)):
             await notify(store, clerk.id, key, params)
     return len(graduates)
 
@@ -140,20 +138,20 @@ async def match_report(store: Store, school: GradOrg, term: str) -> MatchReport:
     """The school's 证书比对 for the term, ID numbers masked."""
     kept = tuple(
         {
-            "name": row["name"],
-            "id_number_masked": mask(row["id_number"]),
-            "qualification_no": row["qualification_no"],
-            "reason": row["reason"],
-            "graduate_name": row["graduate_name"] or "",
+            "name": row.name,
+            "id_number_masked": mask(row.id_number),
+            "qualification_no": row.qualification_no,
+            "reason": row.reason,
+            "graduate_name": row.graduate_name or "",
         }
         for row in await store.pending_qualifications(school.id)
     )
     unqualified = tuple(
         {
-            "name": row["name"],
-            "id_number_masked": mask(row["id_number"]),
-            "cert_no": row["cert_no"] or "",
-            "held": row["cert_no"] is not None,
+            "name": row.name,
+            "id_number_masked": mask(row.id_number),
+            "cert_no": row.cert_no or "",
+            "held": row.cert_no is not None,
         }
         for row in await store.unqualified_graduates(school.id, term)
     )

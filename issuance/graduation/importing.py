@@ -195,23 +195,23 @@ async def _import_graduates(
         if before is None:
             new.append(values)
             continue
-        if before["school_id"] != school.id:
+        if before.school_id != school.id:
             checker.fail(row, "school", "grad.import.other_school")
-        elif before["status"] == APPROVED or before["cert_no"]:
+        elif before.status == APPROVED or before.cert_no:
             checker.fail(row, "id_number", "grad.import.approved")
-        elif before["status"] in PENDING:
+        elif before.status in PENDING:
             checker.fail(row, "id_number", "grad.import.under_review")
         else:
             changed = {
                 field: value
                 for field, value in vars(values).items()
                 if field != "school_id"
-                and before[field] != value
+                and getattr(before, field) != value
                 and not (value is None and field in _KEPT_WHEN_EMPTY)
             }
             if changed:
-                old = {field: before[field] for field in changed}
-                corrections.append((before["id"], old, changed))
+                old = {field: getattr(before, field) for field in changed}
+                corrections.append((before.id, old, changed))
     if checker.errors:
         return GraduateReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
     async with store.transaction():

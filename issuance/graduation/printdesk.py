@@ -40,7 +40,7 @@ async def own_school(printouts: Printouts, actor: Person, school_id: int | None 
 
 async def _terms(printouts: Printouts, school: GradOrg) -> list[TermCount]:
     rows = await printouts.store.approved_terms(school.id)
-    return [TermCount(str(r["term"]), int(r["graduates"])) for r in rows]
+    return [TermCount(term, graduates) for term, graduates in rows]
 
 
 async def terms(printouts: Printouts, actor: Person) -> Screen:
@@ -68,7 +68,7 @@ async def print_files(
         OutFile(
             f"{school.code}-{yyyymm}-预览.png",
             preview,
-            Text("gradchat.caption.preview", {"name": first["name"]}),
+            Text("gradchat.caption.preview", {"name": first.name}),
             picture=True,
         ),
     ]

@@ -14,7 +14,7 @@ from typing import ParamSpec
 
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Invalid, NotFound
-from issuance.core.graduates import GradOrg
+from issuance.core.graduates import GradOrg, NumberedGraduate
 from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
 from issuance.core.text import REASON_MAX, checked_text
@@ -32,7 +32,6 @@ from issuance.formats.grad_print import (
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
 from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
-from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
 
 P = ParamSpec("P")
@@ -68,34 +67,34 @@ def _level(school: GradOrg) -> SchoolLevel:
     return SchoolLevel(school.level)
 
 
-def _print_view(row: Row) -> GraduationPrint:
+def _print_view(row: NumberedGraduate) -> GraduationPrint:
     return GraduationPrint(
-        cert_no=row["cert_no"],
-        name=row["name"],
-        sex=row["sex"],
-        birth_date=parse_id_number(row["id_number"]).birth_date,
-        enrolled=_month(row["enrolled"]),
-        graduated=_month(row["graduated"]),
-        class_level=ClassLevel(row["class_level"]),
-        major=row["major"],
-        study_years=row["years"],
-        school_name=row["school_name"],
-        issued_on=date.fromisoformat(row["numbered_at"][:10]),
+        cert_no=row.cert_no,
+        name=row.name,
+        sex=row.sex,
+        birth_date=parse_id_number(row.id_number).birth_date,
+        enrolled=_month(row.enrolled),
+        graduated=_month(row.graduated),
+        class_level=ClassLevel(row.class_level),
+        major=row.major,
+        study_years=row.years,
+        school_name=row.school_name,
+        issued_on=date.fromisoformat(row.numbered_at[:10]),
     )
 
 
-def _roster_line(row: Row) -> RosterLine:
+def _roster_line(row: NumberedGraduate) -> RosterLine:
     return RosterLine(
-        cert_no=row["cert_no"],
-        name=row["name"],
-        id_number=row["id_number"],
-        enrolled=_month(row["enrolled"]),
-        graduated=_month(row["graduated"]),
-        class_level=row["class_level"],
-        major=row["major"],
-        schooling=f"{row['years']}年",
-        study_mode=row["study_mode"],
-        remark="" if row["qualification_no"] else HELD,
+        cert_no=row.cert_no,
+        name=row.name,
+        id_number=row.id_number,
+        enrolled=_month(row.enrolled),
+        graduated=_month(row.graduated),
+        class_level=row.class_level,
+        major=row.major,
+        schooling=f"{row.years}年",
+        study_mode=row.study_mode,
+        remark="" if row.qualification_no else HELD,
     )
 
 
@@ -142,7 +141,7 @@ class Printouts:
         layout = layout_for(_level(school))
         views = [_print_view(r) for r in rows]
         pdf = await rendered(render_print, views, layout, await self.offset(school))
-        return pdf, [int(r["id"]) for r in rows]
+        return pdf, [int(r.id) for r in rows]
 
     async def calibration_pdf(self, school_code: str) -> bytes:
         """The school's calibration page, with its current offset."""
@@ -194,10 +193,8 @@ class Printouts:
         rows = await self.store.graduation_rates(year, school_id)
         return [
             (
-                r["code"],
-                SchoolRates(
-                    r["name"], int(r["graduates"]), int(r["qualified"]), int(r["employed"])
-                ),
+                r.code,
+                SchoolRates(r.name, int(r.graduates), int(r.qualified), int(r.employed)),
             )
             for r in rows
         ]
@@ -212,19 +209,19 @@ class Printouts:
         if not cert_no.isdigit() or not name:
             raise Invalid("gradlookup.bad_input")
         row = await self.store.graduate_by_cert_no(cert_no)
-        if row is None or row["name"] != name:
+        if row is None or row.name != name:
             raise NotFound("gradlookup.not_found")
         return GraduationAnswer(
-            cert_no=row["cert_no"],
-            name=mask_name(row["name"]),
-            school=row["school_name"],
-            major=row["major"],
-            class_level=row["class_level"],
-            study_mode=row["study_mode"],
-            enrolled=_term_label(row["enrolled"]),
-            graduated=_term_label(row["graduated"]),
-            held=is_held(row["cert_no"], row["qualification_no"]),
-            status=VOID if await self.store.graduation_void(int(row["id"])) else VALID,
+            cert_no=row.cert_no,
+            name=mask_name(row.name),
+            school=row.school_name,
+            major=row.major,
+            class_level=row.class_level,
+            study_mode=row.study_mode,
+            enrolled=_term_label(row.enrolled),
+            graduated=_term_label(row.graduated),
+            held=is_held(row.cert_no, row.qualification_no),
+            status=VOID if await self.store.graduation_void(int(row.id)) else VALID,
         )
 
     async def void(self, cert_no: str, reason: str) -> str:
@@ -236,10 +233,10 @@ class Printouts:
         if row is None:
             raise NotFound("void.unknown", cert_no=cert_no.strip())
         entry = AuditEntry(
-            self.store.now_iso(), "admin", "grad.void", f"graduate:{row['id']}", reason=reason
+            self.store.now_iso(), "admin", "grad.void", f"graduate:{row.id}", reason=reason
         )
-        await self.store.void_graduation(int(row["id"]), reason, entry)
-        return str(row["cert_no"])
+        await self.store.void_graduation(int(row.id), reason, entry)
+        return str(row.cert_no)
 
     async def preview(self, school_code: str, term: str) -> bytes:
         """A PNG of the term's first certificate filled in over the drawing of the blank."""

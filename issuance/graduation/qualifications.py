@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,19 @@ from typing import Any
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid, NotFound
-from issuance.core.graduates import Correction, GradeRow, GradOrg, PendingQualification
+from issuance.core.graduates import (
+    Correction,
+    GradeRow,
+    GradOrg,
+    PendingQualification,
+    QualifiedGraduate,
+)
 from issuance.core.idcard import mask
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import Column, NumberText, read_table
 from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
 from issuance.store import Store
-from issuance.store.driver import Row
 from issuance.xcert.importing import (
     _PERSON_NAME_MAX,
     ImportReport,
@@ -167,7 +172,7 @@ def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
 
 async def _rows_with_graduates(
     store: Store, path: Path, columns: Sequence[Column], locale: str, school: GradOrg | None
-) -> tuple[_Checker, list[Any], dict[int, str], dict[str, Row]]:
+) -> tuple[_Checker, list[Any], dict[int, str], dict[str, QualifiedGraduate]]:
     """The file's rows, each row's ID number, and the graduates those numbers name (the latest
     term's, of `school` when given)."""
     checker, rows = _read(path, columns, locale, _LIMITS)
@@ -177,14 +182,14 @@ async def _rows_with_graduates(
 
 
 def _matched(
-    checker: _Checker, row: int, v: dict[str, str], graduate: Row | None, number: str
+    checker: _Checker, row: int, v: dict[str, str], graduate: QualifiedGraduate | None, number: str
 ) -> bool:
     """Whether the row's name is the name of the graduate with its ID number; else a bad row."""
     if graduate is None:
         checker.fail(row, "id_number", "qual.import.no_graduate", id=mask(number))
         return False
-    if graduate["name"] != v["name"]:
-        checker.fail(row, "name", "qual.import.name_mismatch", name=graduate["name"])
+    if graduate.name != v["name"]:
+        checker.fail(row, "name", "qual.import.name_mismatch", name=graduate.name)
         return False
     return True
 
@@ -239,11 +244,11 @@ async def import_qualifications(
             "qualification_date": issued_on,
         }
         graduate = graduates.get(number)
-        if graduate is not None and graduate["name"] == v["name"]:
+        if graduate is not None and graduate.name == v["name"]:
             corrections.extend(_correction(graduate, values))
             continue
         reason = NO_GRADUATE if graduate is None else NAME_MISMATCH
-        school_id = school.id if school else (graduate["school_id"] if graduate else None)
+        school_id = school.id if school else (graduate.school_id if graduate else None)
         kept.append(
             PendingQualification(
                 school_id,
@@ -254,7 +259,7 @@ async def import_qualifications(
                 v.get("occupation") or None,
                 issued_on,
                 reason,
-                graduate["name"] if graduate else None,
+                graduate.name if graduate else None,
             )
         )
         kept_rows.append(row)
@@ -330,7 +335,7 @@ async def import_grades(
             continue
         assert graduate is not None
         grades.append(
-            GradeRow(graduate["id"], v["course"], score, v["teacher"], v.get("semester") or None)
+            GradeRow(graduate.id, v["course"], score, v["teacher"], v.get("semester") or None)
         )
     if checker.errors:
         return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
@@ -340,12 +345,12 @@ async def import_grades(
     return GradeReport(len(grades), (), replaced)
 
 
-def _correction(graduate: Row, values: dict[str, Any]) -> list[Correction]:
+def _correction(graduate: QualifiedGraduate, values: dict[str, Any]) -> list[Correction]:
     """The graduate's changed values as one correction, or none when nothing changes."""
-    changed = {k: value for k, value in values.items() if graduate[k] != value}
+    changed = {k: value for k, value in values.items() if getattr(graduate, k) != value}
     if not changed:
         return []
-    return [(int(graduate["id"]), {k: graduate[k] for k in changed}, changed)]
+    return [(graduate.id, {k: getattr(graduate, k) for k in changed}, changed)]
 
 
 def _level_ok(value: str) -> bool:
@@ -370,7 +375,7 @@ async def graduate_record(store: Store, ref: str) -> dict[str, Any]:
     graduate = await store.graduate_by_ref(ref.strip())
     if graduate is None:
         raise NotFound("grad.graduate_unknown", ref=ref)
-    school = await store.grad_org(graduate["school_id"])
+    school = await store.grad_org(graduate.school_id)
     assert school is not None
     fields = (
         "name",
@@ -391,10 +396,10 @@ async def graduate_record(store: Store, ref: str) -> dict[str, Any]:
         "employer",
     )
     record: dict[str, Any] = {"school": school.name, "school_code": school.code}
-    record |= {field: graduate[field] for field in fields}
-    record["id_number_masked"] = mask(graduate["id_number"])
-    record["held"] = is_held(graduate["cert_no"], graduate["qualification_no"])
-    record["grades"] = [dict(row) for row in await store.grades_of(int(graduate["id"]))]
+    record |= {field: getattr(graduate, field) for field in fields}
+    record["id_number_masked"] = mask(graduate.id_number)
+    record["held"] = is_held(graduate.cert_no, graduate.qualification_no)
+    record["grades"] = [asdict(row) for row in await store.grades_of(int(graduate.id))]
     return record
 
 

@@ -25,15 +25,15 @@ async def send_graduation_reminders(store: Store, settings: Settings) -> int:
     since = now - timedelta(hours=settings.graduation_remind_after_hours)
     added = 0
     for row in await store.waiting_since(since.isoformat(timespec="seconds")):
-        request = await store.grad_request(row["request_id"])
+        request = await store.grad_request(row.request_id)
         if request is None:
             continue
-        role = Role.LEADER if row["org_id"] == request.school_id else Role.APPROVER
-        hours = math.floor((now - datetime.fromisoformat(row["oldest"])).total_seconds() / 3600)
-        params = {"what": describe(request, row["items"]), "hours": hours}
+        role = Role.LEADER if row.org_id == request.school_id else Role.APPROVER
+        hours = math.floor((now - datetime.fromisoformat(row.oldest)).total_seconds() / 3600)
+        params = {"what": describe(request, row.items), "hours": hours}
         rows = [buttons(request.id, await store.request_round(request.id), role)]
-        for person in await store.people_of(row["org_id"], (role,)):
-            key = f"grad.remind:{request.id}:{row['org_id']}:{row['oldest']}:{person.id}"
+        for person in await store.people_of(row.org_id, (role,)):
+            key = f"grad.remind:{request.id}:{row.org_id}:{row.oldest}:{person.id}"
             queued = await notify(
                 store,
                 person.id,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
-from issuance.core.graduates import GradItem, GradOrg, GradRequest, ItemChange, Waiting
+from issuance.core.graduates import GradItem, GradOrg, GradRequest, Graduate, ItemChange, Waiting
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
@@ -184,16 +183,18 @@ class Graduation:
         """毕业证重打 of an approved graduate's certificate; the number stays."""
         return await self._single(REPRINT, await self._numbered(ref), by, None)
 
-    async def _numbered(self, ref: str) -> Any:
+    async def _numbered(self, ref: str) -> Graduate:
         graduate = await self.store.graduate_by_ref(ref.strip())
         if graduate is None:
             raise NotFound("grad.graduate_unknown", ref=ref)
-        if graduate["cert_no"] is None:
+        if graduate.cert_no is None:
             raise Conflict("grad.not_numbered")
         return graduate
 
-    async def _single(self, kind: str, graduate: Any, by: str | None, changes: str | None) -> int:
-        school = await self.store.grad_org(graduate["school_id"])
+    async def _single(
+        self, kind: str, graduate: Graduate, by: str | None, changes: str | None
+    ) -> int:
+        school = await self.store.grad_org(graduate.school_id)
         assert school is not None
         clerk = await self.clerk_of(school, by)
         request_id = await self.store.create_request(
@@ -201,8 +202,8 @@ class Graduation:
             school.id,
             await self.approvers_of(school),
             clerk.id,
-            [graduate["id"]],
-            self._audit(clerk, f"grad.{_ACTION[kind]}", f"graduate:{graduate['id']}"),
+            [graduate.id],
+            self._audit(clerk, f"grad.{_ACTION[kind]}", f"graduate:{graduate.id}"),
             changes=changes,
         )
         await notices.waiting(self.store, request_id, school.id)
@@ -324,7 +325,7 @@ class Graduation:
         rows = await self.store.numbering_rows(graduate_ids)
         by_year: dict[int, list[dict[str, str]]] = {}
         for row in rows:
-            by_year.setdefault(int(row["graduated"][:4]), []).append(dict(row))
+            by_year.setdefault(int(row.graduated[:4]), []).append(asdict(row))
         numbers = []
         for year, graduates in sorted(by_year.items()):
             first = await self.store.allocate_numbers(f"grad:{school.id}:{year}", len(graduates))
@@ -388,7 +389,7 @@ class Graduation:
         return self.numbers.explain(number)
 
     async def history(self, request_id: int) -> list[dict[str, object]]:
-        return [dict(row) for row in await self.store.grad_acts(request_id)]
+        return [asdict(row) for row in await self.store.grad_acts(request_id)]
 
     def _audit(
         self, actor: Person, action: str, subject: str, reason: str | None = None

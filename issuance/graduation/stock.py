@@ -181,9 +181,9 @@ class Stock:
         blank = await self.store.blank(serial.strip())
         if blank is None:
             raise NotFound("stock.serial_unknown", serial=serial)
-        entry = self._audit(actor, "stock.void", f"blank:{blank['serial']}", reason)
+        entry = self._audit(actor, "stock.void", f"blank:{blank.serial}", reason)
         async with _refused():
-            await self.store.void_blank(blank["serial"], reason, actor.id if actor else None, entry)
+            await self.store.void_blank(blank.serial, reason, actor.id if actor else None, entry)
 
     async def return_(self, serials: Sequence[str], by: str) -> Moved:
         """Voided blanks are back at the province, booked by its 库管员."""
@@ -198,8 +198,8 @@ class Stock:
         blank = await self.store.blank(serial.strip())
         if blank is None:
             raise NotFound("stock.serial_unknown", serial=serial)
-        events = await self.store.blank_events(blank["serial"])
-        return Trace(blank["serial"], blank["kind"], blank["state"], events)
+        events = await self.store.blank_events(blank.serial)
+        return Trace(blank.serial, blank.kind, blank.state, events)
 
     async def balance(self, school_id: int | None) -> list[tuple[str, str, int]]:
         return await self.store.blank_balance(school_id)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from issuance.core.errors import Conflict
+from issuance.core.graduates import GraduationRate, GraduationVoid, NumberedGraduate
 from issuance.store.base import BaseStore
-from issuance.store.driver import Row
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -30,17 +30,19 @@ class GradOutputQueries(BaseStore):
 
         async def append_audit(self, entry: AuditEntry) -> int: ...
 
-    async def numbered_graduates(self, school_id: int, term: str) -> list[Row]:
+    async def numbered_graduates(self, school_id: int, term: str) -> list[NumberedGraduate]:
         """A school's graduates of a term whose declaration is approved (numbered), by number."""
-        return await self._all(
+        rows = await self._all(
             f"{_NUMBERED_SQL} WHERE g.school_id = ? AND g.graduated = ? AND g.cert_no IS NOT NULL"
             " ORDER BY g.cert_no",
             (school_id, term),
         )
+        return [NumberedGraduate(**dict(row)) for row in rows]
 
-    async def graduate_by_cert_no(self, cert_no: str) -> Row | None:
+    async def graduate_by_cert_no(self, cert_no: str) -> NumberedGraduate | None:
         """The numbered graduate holding `cert_no`, with the school's name."""
-        return await self._one(f"{_NUMBERED_SQL} WHERE g.cert_no = ?", (cert_no,))
+        row = await self._one(f"{_NUMBERED_SQL} WHERE g.cert_no = ?", (cert_no,))
+        return NumberedGraduate(**dict(row)) if row else None
 
     async def print_offset(self, school_id: int) -> tuple[float, float] | None:
         """The school's printer offset (dx, dy in mm), or None if never calibrated."""
@@ -63,14 +65,14 @@ class GradOutputQueries(BaseStore):
                 (school_id, dx_mm, dy_mm, person_id, audit.at),
             )
 
-    async def graduation_rates(self, year: int, school_id: int | None) -> list[Row]:
+    async def graduation_rates(self, year: int, school_id: int | None) -> list[GraduationRate]:
         """Per school, graduates of `year`: how many, with a qualification, employed."""
         marks = ",".join("?" * len(EMPLOYED))
         where = "substr(g.graduated, 1, 4) = ?" + (" AND g.school_id = ?" if school_id else "")
         params: list[object] = [*EMPLOYED, f"{year:04d}"]
         if school_id:
             params.append(school_id)
-        return await self._all(
+        rows = await self._all(
             "SELECT o.code, o.name, COUNT(*) AS graduates,"
             " COUNT(g.qualification_no) AS qualified,"
             f" SUM(CASE WHEN g.employment IN ({marks}) THEN 1 ELSE 0 END) AS employed"
@@ -78,21 +80,34 @@ class GradOutputQueries(BaseStore):
             " GROUP BY o.id, o.code, o.name ORDER BY o.code",
             params,
         )
+        return [
+            GraduationRate(
+                row["code"],
+                row["name"],
+                row["graduates"],
+                row["qualified"],
+                int(row["employed"] or 0),
+            )
+            for row in rows
+        ]
 
-    async def approved_terms(self, school_id: int) -> list[Row]:
-        """A school's terms with numbered graduates (what it can print), latest first."""
-        return await self._all(
+    async def approved_terms(self, school_id: int) -> list[tuple[str, int]]:
+        """(term, graduates) of a school's terms with numbered graduates (what it can print),
+        latest first."""
+        rows = await self._all(
             "SELECT graduated AS term, COUNT(*) AS graduates FROM graduate"
             " WHERE school_id = ? AND cert_no IS NOT NULL GROUP BY graduated"
             " ORDER BY graduated DESC",
             (school_id,),
         )
+        return [(row["term"], row["graduates"]) for row in rows]
 
-    async def graduation_void(self, graduate_id: int) -> Row | None:
+    async def graduation_void(self, graduate_id: int) -> GraduationVoid | None:
         """The 作废 of a graduate's certificate (reason, when), if it was voided."""
-        return await self._one(
+        row = await self._one(
             "SELECT reason, voided_at FROM grad_void WHERE graduate_id = ?", (graduate_id,)
         )
+        return GraduationVoid(**dict(row)) if row else None
 
     async def void_graduation(self, graduate_id: int, reason: str, audit: AuditEntry) -> None:
         """作废 a graduation certificate, once, with its audit entry."""

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple
+from dataclasses import astuple, fields
 from typing import TYPE_CHECKING, Any
 
 from issuance.core.errors import Conflict
 from issuance.core.graduates import (
+    Blank,
     BlankEvent,
+    GradActEntry,
     GradItem,
     GradOrg,
     GradRequest,
+    Graduate,
+    GraduateChange,
     GraduateListed,
+    GraduateState,
     ItemChange,
     NewGraduate,
+    NumberingInput,
+    PendingItems,
     Waiting,
 )
 from issuance.store.base import BaseStore
@@ -40,6 +47,13 @@ GRADUATE_FIELDS = (
     "qualification_level",
     "employment",
 )
+
+
+_GRADUATE_COLUMNS = ", ".join(f"g.{field.name}" for field in fields(Graduate))
+
+
+def _graduate(row: Row) -> Graduate:
+    return Graduate(**dict(row))
 
 
 def _request(row: Row) -> GradRequest:
@@ -88,14 +102,17 @@ class GraduationQueries(BaseStore):
 
     # Graduates
 
-    async def graduates_by_id_number(self, numbers: Iterable[str]) -> dict[tuple[str, str], Row]:
+    async def graduates_by_id_number(
+        self, numbers: Iterable[str]
+    ) -> dict[tuple[str, str], GraduateState]:
         """Existing graduates keyed by (ID number, graduation term), with their state."""
         rows = await self._all_in(
-            "SELECT g.*, (SELECT MAX(i.status) FROM grad_item i WHERE i.graduate_id = g.id"
-            " AND i.declaration = 1) AS status FROM graduate g WHERE g.id_number IN ({marks})",
+            f"SELECT {_GRADUATE_COLUMNS}, (SELECT MAX(i.status) FROM grad_item i"
+            " WHERE i.graduate_id = g.id AND i.declaration = 1) AS status FROM graduate g"
+            " WHERE g.id_number IN ({marks})",
             sorted(set(numbers)),
         )
-        return {(row["id_number"], row["graduated"]): row for row in rows}
+        return {(row["id_number"], row["graduated"]): GraduateState(**dict(row)) for row in rows}
 
     async def insert_graduates(self, rows: Sequence[NewGraduate]) -> int:
         now = self.now_iso()
@@ -136,24 +153,31 @@ class GraduationQueries(BaseStore):
             )
         return len(corrections)
 
-    async def graduate_history(self, graduate_id: int) -> list[Row]:
-        return await self._all(
+    async def graduate_history(self, graduate_id: int) -> list[GraduateChange]:
+        rows = await self._all(
             "SELECT old, new, source, at FROM graduate_history WHERE graduate_id = ? ORDER BY id",
             (graduate_id,),
         )
+        return [GraduateChange(**dict(row)) for row in rows]
 
-    async def graduate(self, graduate_id: int) -> Row | None:
-        return await self._one("SELECT * FROM graduate WHERE id = ?", (graduate_id,))
+    async def graduate(self, graduate_id: int) -> Graduate | None:
+        row = await self._one(
+            f"SELECT {_GRADUATE_COLUMNS} FROM graduate g WHERE id = ?", (graduate_id,)
+        )
+        return _graduate(row) if row else None
 
-    async def graduate_by_ref(self, ref: str) -> Row | None:
+    async def graduate_by_ref(self, ref: str) -> Graduate | None:
         """A graduate by certificate number or ID number (the latest term)."""
-        row = await self._one("SELECT * FROM graduate WHERE cert_no = ?", (ref,))
+        row = await self._one(
+            f"SELECT {_GRADUATE_COLUMNS} FROM graduate g WHERE cert_no = ?", (ref,)
+        )
         if row is None:
             row = await self._one(
-                "SELECT * FROM graduate WHERE id_number = ? ORDER BY graduated DESC LIMIT 1",
+                f"SELECT {_GRADUATE_COLUMNS} FROM graduate g WHERE id_number = ?"
+                " ORDER BY graduated DESC LIMIT 1",
                 (ref.upper(),),
             )
-        return row
+        return _graduate(row) if row else None
 
     async def amend_graduate(
         self, graduate_id: int, changes: dict[str, Any], amendment_id: int
@@ -162,7 +186,7 @@ class GraduationQueries(BaseStore):
         async with self.transaction():
             row = await self.graduate(graduate_id)
             assert row is not None
-            old = {field: row[field] for field in changes}
+            old = {field: getattr(row, field) for field in changes}
             sex = (
                 {"sex": "男" if int(changes["id_number"][16]) % 2 else "女"}
                 if ("id_number" in changes)
@@ -311,18 +335,18 @@ class GraduationQueries(BaseStore):
                     [(cert_no, now, gid) for gid, cert_no in numbers],
                 )
 
-    async def numbering_rows(self, graduate_ids: Sequence[int]) -> list[Row]:
+    async def numbering_rows(self, graduate_ids: Sequence[int]) -> list[NumberingInput]:
         """What a number is made of, per graduate, in id order (unnumbered ones only)."""
         rows = await self._all_in(
             "SELECT id, graduated, class_level, major_code FROM graduate"
             " WHERE cert_no IS NULL AND id IN ({marks})",
             list(graduate_ids),
         )
-        return sorted(rows, key=lambda row: row["id"])
+        return sorted((NumberingInput(**dict(row)) for row in rows), key=lambda row: row.id)
 
-    async def grad_acts(self, request_id: int) -> list[Row]:
+    async def grad_acts(self, request_id: int) -> list[GradActEntry]:
         """The act history of a request, one row per act and round (items grouped)."""
-        return await self._all(
+        rows = await self._all(
             "SELECT a.round, a.stage, a.act, a.reason, a.at, p.name AS person, COUNT(*) AS items"
             " FROM grad_act a JOIN grad_item i ON i.id = a.item_id JOIN person p"
             " ON p.id = a.person_id WHERE i.request_id = ?"
@@ -330,6 +354,7 @@ class GraduationQueries(BaseStore):
             " ORDER BY a.audit_id",
             (request_id,),
         )
+        return [GradActEntry(**dict(row)) for row in rows]
 
     async def latest_return_reason(self, request_id: int) -> str | None:
         row = await self._one(
@@ -430,14 +455,15 @@ class GraduationQueries(BaseStore):
         )
         return [GraduateListed(**dict(row)) for row in rows]
 
-    async def waiting_since(self, before: str) -> list[Row]:
-        """(org id, request id, items) of items pending since before `before`, for reminders."""
-        return await self._all(
+    async def waiting_since(self, before: str) -> list[PendingItems]:
+        """Items pending since before `before`, per waiting organization and request."""
+        rows = await self._all(
             "SELECT waiting_org_id AS org_id, request_id, COUNT(*) AS items, MIN(updated_at) AS"
             " oldest FROM grad_item WHERE status IN ('待审核', '待审批') AND updated_at < ?"
             " GROUP BY waiting_org_id, request_id ORDER BY waiting_org_id, request_id",
             (before,),
         )
+        return [PendingItems(**dict(row)) for row in rows]
 
     # Blank stock
 
@@ -510,10 +536,10 @@ class GraduationQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             blank = await self.blank(serial)
-            if blank is None or blank["state"] not in ("已发放", "已打印"):
+            if blank is None or blank.state not in ("已发放", "已打印"):
                 raise Conflict("stock.not_voidable", serial=serial)
             await self._events(
-                [serial], "void", person_id, blank["school_id"], audit_id, audit.at, reason=reason
+                [serial], "void", person_id, blank.school_id, audit_id, audit.at, reason=reason
             )
             await self._db.execute(
                 "UPDATE blank SET state = '已作废', updated_at = ? WHERE serial = ?",
@@ -556,8 +582,13 @@ class GraduationQueries(BaseStore):
             ],
         )
 
-    async def blank(self, serial: str) -> Row | None:
-        return await self._one("SELECT * FROM blank WHERE serial = ?", (serial,))
+    async def blank(self, serial: str) -> Blank | None:
+        row = await self._one(
+            "SELECT serial, kind, state, received_by, issued_by, school_id, request_id,"
+            " graduate_id, updated_at FROM blank WHERE serial = ?",
+            (serial,),
+        )
+        return Blank(**dict(row)) if row else None
 
     async def existing_serials(self, serials: Sequence[str]) -> set[str]:
         rows = await self._all_in(

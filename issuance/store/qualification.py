@@ -8,7 +8,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple
 from typing import TYPE_CHECKING
 
-from issuance.core.graduates import Correction, GradeRow, PendingQualification
+from issuance.core.graduates import (
+    Correction,
+    Grade,
+    GradeRow,
+    IssuedXCertificate,
+    KeptQualification,
+    ListedGrade,
+    PendingQualification,
+    QualifiedGraduate,
+)
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
 from issuance.store.graduation import graduate_where
@@ -37,18 +46,18 @@ class QualificationQueries(BaseStore):
 
     async def latest_graduates(
         self, numbers: Iterable[str], school_id: int | None = None
-    ) -> dict[str, Row]:
+    ) -> dict[str, QualifiedGraduate]:
         """Per ID number, its graduate of the latest term (of the school, when given)."""
         rows = await self._all_in(
             _GRADUATE_SQL + " WHERE g.id_number IN ({marks})", sorted(set(numbers))
         )
-        latest: dict[str, Row] = {}
-        for row in rows:
-            if school_id is not None and row["school_id"] != school_id:
+        latest: dict[str, QualifiedGraduate] = {}
+        for graduate in (QualifiedGraduate(**dict(row)) for row in rows):
+            if school_id is not None and graduate.school_id != school_id:
                 continue
-            kept = latest.get(row["id_number"])
-            if kept is None or row["graduated"] > kept["graduated"]:
-                latest[row["id_number"]] = row
+            kept = latest.get(graduate.id_number)
+            if kept is None or graduate.graduated > kept.graduated:
+                latest[graduate.id_number] = graduate
         return latest
 
     async def record_qualifications(
@@ -89,34 +98,37 @@ class QualificationQueries(BaseStore):
             if corrections:
                 await self.correct_graduates(corrections, source)
 
-    async def pending_qualifications(self, school_id: int) -> list[Row]:
+    async def pending_qualifications(self, school_id: int) -> list[KeptQualification]:
         """The school's kept, unapplied qualification rows, in import order."""
-        return await self._all(
+        rows = await self._all(
             "SELECT name, id_number, qualification_no, qualification_level, reason,"
             " graduate_name, source, at FROM qualification_pending WHERE school_id = ?"
             " ORDER BY id",
             (school_id,),
         )
+        return [KeptQualification(**dict(row)) for row in rows]
 
-    async def unqualified_graduates(self, school_id: int, term: str) -> list[Row]:
+    async def unqualified_graduates(self, school_id: int, term: str) -> list[QualifiedGraduate]:
         """The school's graduates of the term without a recorded qualification."""
-        return await self._all(
+        rows = await self._all(
             _GRADUATE_SQL + " WHERE g.school_id = ? AND g.graduated = ?"
             " AND g.qualification_no IS NULL ORDER BY g.id",
             (school_id, term),
         )
+        return [QualifiedGraduate(**dict(row)) for row in rows]
 
-    async def unqualified_by_id_number(self, numbers: Iterable[str]) -> list[Row]:
+    async def unqualified_by_id_number(self, numbers: Iterable[str]) -> list[QualifiedGraduate]:
         """Graduates with these ID numbers and no recorded qualification (any term)."""
-        return await self._all_in(
+        rows = await self._all_in(
             _GRADUATE_SQL + " WHERE g.qualification_no IS NULL AND g.id_number IN ({marks})"
             " ORDER BY g.id",
             sorted(set(numbers)),
         )
+        return [QualifiedGraduate(**dict(row)) for row in rows]
 
-    async def issued_x_certificates(self, numbers: Iterable[str]) -> list[Row]:
+    async def issued_x_certificates(self, numbers: Iterable[str]) -> list[IssuedXCertificate]:
         """X certificates issued (确认签发, not void) to these ID numbers, latest last."""
-        return await self._all_in(
+        rows = await self._all_in(
             "SELECT s.id_number, r.cert_no, p.name AS program, p.level, r.issued_at"
             " FROM record r JOIN exam_result e ON e.id = r.result_id"
             " JOIN student s ON s.id = e.student_id JOIN exam_plan x ON x.id = e.plan_id"
@@ -125,6 +137,7 @@ class QualificationQueries(BaseStore):
             " ORDER BY r.issued_at, r.id",
             sorted(set(numbers)),
         )
+        return [IssuedXCertificate(**dict(row)) for row in rows]
 
     async def held_ids(self, school_id: int | None, term: str | None) -> set[int]:
         """Numbered graduates held (暂缓发放): no qualification recorded yet."""
@@ -183,18 +196,20 @@ class QualificationQueries(BaseStore):
                 )
             return len(history)
 
-    async def grades_of(self, graduate_id: int) -> list[Row]:
-        return await self._all(
+    async def grades_of(self, graduate_id: int) -> list[Grade]:
+        rows = await self._all(
             "SELECT course, score, teacher, semester FROM graduate_grade WHERE graduate_id = ?"
             " ORDER BY semester, course",
             (graduate_id,),
         )
+        return [Grade(**dict(row)) for row in rows]
 
-    async def grades_listed(self, school_id: int, term: str) -> list[Row]:
+    async def grades_listed(self, school_id: int, term: str) -> list[ListedGrade]:
         """Every grade of the school's graduates of the term: one row per graduate × course."""
-        return await self._all(
+        rows = await self._all(
             "SELECT g.cert_no, g.name, g.id_number, g.major, r.semester, r.course, r.score,"
             " r.teacher FROM graduate_grade r JOIN graduate g ON g.id = r.graduate_id"
             " WHERE g.school_id = ? AND g.graduated = ? ORDER BY g.id, r.semester, r.course",
             (school_id, term),
         )
+        return [ListedGrade(**dict(row)) for row in rows]

@@ -217,24 +217,24 @@ async def test_an_amendment_changes_a_printed_graduate_only_once_approved(
     for who in ("leader_fuzhou", "fuzhou"):
         await world.grad.act(world[who], blanks, Act.CONFIRM)
     await world.stock.issue(blanks, "900", world["distributor"].phone)
-    await world.stock.record_printing(school, [("900", row["id"])], world["clerk_fuzhou"])
+    await world.stock.record_printing(school, [("900", row.id)], world["clerk_fuzhou"])
     db = sqlite3.connect(world.home / "qianfa.db")
     try:
         with pytest.raises(sqlite3.IntegrityError):
-            db.execute("UPDATE graduate SET name = '改名' WHERE id = ?", (row["id"],))
+            db.execute("UPDATE graduate SET name = '改名' WHERE id = ?", (row.id,))
     finally:
         db.close()
     with pytest.raises(Invalid):
         await world.grad.amend(number, {"major_code": "0702"}, None)
     amendment = await world.grad.amend(number, {"name": "郑文华"}, None)
-    assert not await world.grad.may_print_again(row["id"])
+    assert not await world.grad.may_print_again(row.id)
     for who in ("leader_fuzhou", "fuzhou"):
         await world.grad.act(world[who], amendment, Act.CONFIRM)
     after = await world.store.graduate_by_ref(number)
-    assert after is not None and (after["name"], after["cert_no"]) == ("郑文华", number)
-    history = await world.store.graduate_history(row["id"])
-    assert json.loads(history[-1]["new"]) == {"name": "郑文华"}
-    assert await world.grad.may_print_again(row["id"])
+    assert after is not None and (after.name, after.cert_no) == ("郑文华", number)
+    history = await world.store.graduate_history(row.id)
+    assert json.loads(history[-1].new) == {"name": "郑文华"}
+    assert await world.grad.may_print_again(row.id)
     reprint = await world.grad.reprint(number, None)
     request = await world.store.grad_request(reprint)
     assert request is not None and request.kind == "毕业证重打"

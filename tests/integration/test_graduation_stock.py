@@ -59,7 +59,7 @@ async def test_keeper_books_in_distributor_hands_out_and_never_the_other_way(
     moved = await world.stock.issue(request_id, "J0000001", world["distributor"].phone)
     assert moved.serials == ["J0000001", "J0000002", "J0000003"]
     blank = await world.store.blank("J0000002")
-    assert blank is not None and (blank["state"], blank["school_id"]) == ("已发放", school)
+    assert blank is not None and (blank.state, blank.school_id) == ("已发放", school)
 
 
 async def test_the_database_refuses_a_serial_issued_twice_or_printed_twice(

@@ -40,14 +40,14 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
         tmp_path / "q.csv",
         [
             "姓名,身份证号,职业资格证书编号,职业资格等级",
-            f"{a['name']},{a['id_number']},Q20250001,高级工",
-            f"错名字,{b['id_number']},Q20250002,高级工",
+            f"{a.name},{a.id_number},Q20250001,高级工",
+            f"错名字,{b.id_number},Q20250002,高级工",
         ],
     )
     run = qianfa(home, "import", "qualifications", path, "--school", UNDER_FINAL_CITY)
     assert run.code == 0, run.stderr
     assert "已导入 1 行" in run.stdout and "第 3 行" in run.stdout
-    assert mask(b["id_number"]) in run.stdout and b["id_number"] not in run.stdout
+    assert mask(b.id_number) in run.stdout and b.id_number not in run.stdout
     wrong = qianfa(home, "import", "orgs", path, "--school", UNDER_FINAL_CITY)
     assert wrong.code == 1 and "--school" in wrong.stderr
 
@@ -56,7 +56,7 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
         home,
         "SELECT name, id_number, major_code, major, class_level, enrolled, graduated, years,"
         " study_mode FROM graduate WHERE id = ?",
-        (a["id"],),
+        (a.id,),
     )
     header = "姓名,身份证号,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
     cells = [row[0], row[1], UNDER_FINAL_CITY, *row[2:]]
@@ -65,7 +65,7 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
     )
     assert again.code == 0, again.stderr
     assert again.json()["corrected"] == 0
-    assert sql(home, "SELECT qualification_no FROM graduate WHERE id = ?", (a["id"],)) == [
+    assert sql(home, "SELECT qualification_no FROM graduate WHERE id = ?", (a.id,)) == [
         ("Q20250001",)
     ]
 
@@ -73,9 +73,9 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
     assert matching.code == 0, matching.stderr
     report = matching.json()
     assert [(k["name"], k["reason"]) for k in report["kept"]] == [("错名字", "name_mismatch")]
-    assert b["name"] in {u["name"] for u in report["unqualified"]}
-    assert a["name"] not in {u["name"] for u in report["unqualified"]}
-    assert b["id_number"] not in matching.stdout
+    assert b.name in {u["name"] for u in report["unqualified"]}
+    assert a.name not in {u["name"] for u in report["unqualified"]}
+    assert b.id_number not in matching.stdout
 
     declared = qianfa(home, "grad", "declare", "--school", UNDER_FINAL_CITY, "--term", TERM)
     assert declared.code == 0, declared.stderr
@@ -83,7 +83,7 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
 
     employment = ["姓名,身份证号,就业情况,就业单位"] + [
         f"{g.name},{g.id_number},已就业,福州某公司"
-        if g.id == a["id"]
+        if g.id == a.id
         else f"{g.name},{g.id_number},待就业,"
         for g in everyone
     ]
@@ -96,8 +96,8 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
 
     grades = [
         "身份证号,姓名,课程,成绩,任课教师,学期",
-        f"{a['id_number']},{a['name']},汽车构造,88,张老师,2023-2024-1",
-        f"{b['id_number']},{b['name']},=HYPERLINK(1),良好,李老师,",
+        f"{a.id_number},{a.name},汽车构造,88,张老师,2023-2024-1",
+        f"{b.id_number},{b.name},=HYPERLINK(1),良好,李老师,",
     ]
     run = qianfa(home, "import", "grades", write(tmp_path / "r.csv", grades))
     assert run.code == 0, run.stderr
@@ -120,17 +120,17 @@ async def test_imports_matching_declaring_showing_and_exporting(tmp_path: Path) 
         "任课教师",
     ]
     assert [v[1:3] + v[5:] for v in values[1:]] == [
-        [a["name"], mask(a["id_number"]), "汽车构造", "88", "张老师"],
-        [b["name"], mask(b["id_number"]), "'=HYPERLINK(1)", "良好", "李老师"],
+        [a.name, mask(a.id_number), "汽车构造", "88", "张老师"],
+        [b.name, mask(b.id_number), "'=HYPERLINK(1)", "良好", "李老师"],
     ]
 
-    shown = qianfa(home, "grad", "show", a["id_number"], "--json")
+    shown = qianfa(home, "grad", "show", a.id_number, "--json")
     assert shown.code == 0, shown.stderr
     record = shown.json()
     assert (record["qualification_no"], record["employer"]) == ("Q20250001", "福州某公司")
     assert record["grades"] == [
         {"course": "汽车构造", "score": "88", "teacher": "张老师", "semester": "2023-2024-1"}
     ]
-    assert a["id_number"] not in shown.stdout
-    text = qianfa(home, "grad", "show", a["id_number"]).stdout
+    assert a.id_number not in shown.stdout
+    text = qianfa(home, "grad", "show", a.id_number).stdout
     assert "职业资格证书：Q20250001（高级工）" in text and "汽车构造：88（任课教师 张老师）" in text

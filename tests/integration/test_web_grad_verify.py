@@ -26,7 +26,7 @@ async def _numbered(live: Live) -> tuple[str, str, str]:
         assert actor is not None
         await grad.act(actor, request_id, Act.CONFIRM)
     row = (await live.store.numbered_graduates((await grad.school(school)).id, demo.TERM))[0]
-    return row["cert_no"], row["name"], row["id_number"]
+    return row.cert_no, row.name, row.id_number
 
 
 async def ask(client: httpx.AsyncClient, cert_no: str, name: str) -> httpx.Response:
@@ -50,10 +50,10 @@ async def test_number_and_name_show_the_certificate_with_masked_name_and_no_id(
     assert "2025年6月" in answer.text
     row = await live.store.graduate_by_cert_no(cert_no)
     assert row is not None
-    assert ("暂缓发放" in answer.text) == (row["qualification_no"] is None)
+    assert ("暂缓发放" in answer.text) == (row.qualification_no is None)
     # Held (暂缓发放) while no qualification is recorded: the page says so.
-    change = {"qualification_no": None if row["qualification_no"] else "Q20250001"}
-    await live.store.correct_graduates([(row["id"], {}, change)], "test")
+    change = {"qualification_no": None if row.qualification_no else "Q20250001"}
+    await live.store.correct_graduates([(row.id, {}, change)], "test")
     again = await ask(client, cert_no, name)
     assert ("暂缓发放" in again.text) == (change["qualification_no"] is None)
 
@@ -104,4 +104,4 @@ async def test_a_voided_certificate_says_void_and_stays_void(
     school = await Graduation(live.store, live.settings).school(demo.SCHOOLS[0][0])
     # a voided certificate keeps its number: the term still counts it (what chat's 打印 lists)
     terms = await live.store.approved_terms(school.id)
-    assert [(row["term"], int(row["graduates"])) for row in terms] == [(demo.TERM, demo.PER_SCHOOL)]
+    assert terms == [(demo.TERM, demo.PER_SCHOOL)]

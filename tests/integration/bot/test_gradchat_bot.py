@@ -113,11 +113,11 @@ async def test_the_clerk_prints_an_approved_term_with_a_preview_and_gets_the_ros
         assert sent == made and {p for p, *_ in sent} == set(range(1, PER_SCHOOL + 1))
         assert fonts_embedded(pdf, tmp_path / "print.pdf")
         text = pdf_text(pdf, tmp_path / "print.pdf")
-        assert all(row["cert_no"] in text for row in numbered)
-        assert not any(row["id_number"] in text for row in numbered)
+        assert all(row.cert_no in text for row in numbered)
+        assert not any(row.id_number in text for row in numbered)
 
         assert photo.file is not None and "photo" in photo.raw
-        assert numbered[0]["name"] in (photo.caption or "")
+        assert numbered[0].name in (photo.caption or "")
         layout = layout_for(SchoolLevel.SENIOR_TECHNICAL_SCHOOL)
         with Image.open(io.BytesIO(photo.file.data)) as image:
             assert image.format == "PNG"
@@ -140,14 +140,14 @@ async def test_the_clerk_prints_an_approved_term_with_a_preview_and_gets_the_ros
         )
         roster_text = pdf_text(roster_pdf, tmp_path / "roster.pdf")
         assert "毕业生花名册" in roster_text and "福州高级技工学校" in roster_text
-        assert mask(numbered[0]["id_number"]) in roster_text
-        assert not any(row["id_number"] in roster_text for row in numbered)
+        assert mask(numbered[0].id_number) in roster_text
+        assert not any(row.id_number in roster_text for row in numbered)
         sheet = openpyxl.load_workbook(io.BytesIO(roster_xlsx)).active
         assert sheet is not None
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][:4] == ("序号", "毕业证书编号", "姓名", "身份证号") and len(rows[0]) == 11
-        assert [r[1] for r in rows[1:]] == [row["cert_no"] for row in numbered]
-        assert {r[3] for r in rows[1:]} == {mask(row["id_number"]) for row in numbered}
+        assert [r[1] for r in rows[1:]] == [row.cert_no for row in numbered]
+        assert {r[3] for r in rows[1:]} == {mask(row.id_number) for row in numbered}
 
         rosters = await ask(chat, "leader_fuzhou", "/roster")  # the 校领导 may see it too
         assert "福州高级技工学校的毕业生花名册" in (rosters.text or "")
@@ -165,8 +165,8 @@ async def test_the_clerk_prints_an_approved_term_with_a_preview_and_gets_the_ros
         assert "/print" in (told.text or "") and "/roster" in (told.text or "")
     # printing from chat books no blanks (as `grad print` without --first-serial)
     for row in numbered:
-        graduate = await chat.world.store.graduate(int(row["id"]))
-        assert graduate is not None and graduate["printed_at"] is None
+        graduate = await chat.world.store.graduate(int(row.id))
+        assert graduate is not None and graduate.printed_at is None
 
 
 async def tap_for_files(chat: GradBot, who: str, message: Sent, button: str) -> tuple[bytes, bytes]:
@@ -213,25 +213,23 @@ async def test_verify_asks_which_kind_and_answers_a_graduation_certificate(chat:
     numbered = await chat.world.store.numbered_graduates(chat.world["clerk_fuzhou"].org_id, TERM)
     first, second = numbered[0], numbered[1]
     printouts = Printouts(chat.world.grad, chat.world.store)
-    await printouts.void(second["cert_no"], "打印错误，已收回")
+    await printouts.void(second.cert_no, "打印错误，已收回")
     stranger = "distributor"  # anyone may look up; the answer is the same for everybody
     async with chat.bot():
         which = await chat.say(stranger, "/verify")
         assert "请选择要查验的证书种类" in (which.text or "")
         ask = await chat.tap(stranger, which, "毕业证")
         assert "毕业证书编号和姓名" in (ask.text or "")
-        valid = await chat.say(stranger, f"{first['cert_no']} {first['name']}")
+        valid = await chat.say(stranger, f"{first.cert_no} {first.name}")
         assert "毕业证书有效" in (valid.text or "") and "福州高级技工学校" in (valid.text or "")
-        assert first["name"] not in (valid.text or "") and first["id_number"] not in (
-            valid.text or ""
-        )
+        assert first.name not in (valid.text or "") and first.id_number not in (valid.text or "")
 
         await chat.tap(stranger, which, "毕业证")
-        void = await chat.say(stranger, f"{second['cert_no']} {second['name']}")
-        assert "已作废" in (void.text or "") and second["cert_no"] in (void.text or "")
+        void = await chat.say(stranger, f"{second.cert_no} {second.name}")
+        assert "已作废" in (void.text or "") and second.cert_no in (void.text or "")
 
         await chat.tap(stranger, which, "毕业证")
-        wrong = await chat.say(stranger, f"{first['cert_no']} 王某某")
+        wrong = await chat.say(stranger, f"{first.cert_no} 王某某")
         assert "未查到该毕业证书" in (wrong.text or "")
         await chat.tap(stranger, which, "毕业证")
         # every try counts, five a minute per chat as for X certificates; a bad one asks again

@@ -168,5 +168,5 @@ async def test_a_blank_request_approved_in_chat_is_handed_out_by_the_distributor
         listing = await chat.say("distributor", "/pending")
         assert "暂无待您处理" in (listing.text or "")
     blank = await chat.world.store.blank("G0000040")
-    assert blank is not None and blank["state"] == "已发放"
+    assert blank is not None and blank.state == "已发放"
     assert await chat.world.store.issued_for_request(request_id) == 20

@@ -69,12 +69,12 @@ async def test_the_clerk_prints_on_wecom_with_a_preview(grad: World, tmp_path: P
     name, data = world.fake.media(pdf)
     assert name.endswith("毕业证打印.pdf") and f"{PER_SCHOOL} 页" in pdf_caption.text
     text = pdf_text(data, tmp_path / "print.pdf")
-    assert all(row["cert_no"] in text for row in numbered)
+    assert all(row.cert_no in text for row in numbered)
     _, png = world.fake.media(image)
     with Image.open(io.BytesIO(png)) as preview:
         assert preview.format == "PNG" and preview.width > 1000
         assert len(preview.convert("RGB").getcolors(1 << 24) or []) > 10
-    assert numbered[0]["name"] in image_caption.text and "核对" in image_caption.text
+    assert numbered[0].name in image_caption.text and "核对" in image_caption.text
 
     listing, buttons = await world.say("clerk_fuzhou", "打印", replies=2)
     assert "2025年6月：12 人" in listing.text and "校准页" in buttons.buttons
@@ -88,5 +88,5 @@ async def test_the_clerk_prints_on_wecom_with_a_preview(grad: World, tmp_path: P
     (ask,) = await world.click("distributor", kinds, "毕业证", replies=1)
     assert "毕业证书编号和姓名" in ask.text
     first = numbered[0]
-    (valid,) = await world.say("distributor", f"{first['cert_no']} {first['name']}")
-    assert "毕业证书有效" in valid.text and first["name"] not in valid.text
+    (valid,) = await world.say("distributor", f"{first.cert_no} {first.name}")
+    assert "毕业证书有效" in valid.text and first.name not in valid.text
