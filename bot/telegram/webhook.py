@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from issuance.core.ports import InboxStore
+from issuance.core.ports import InboxQueue
 from issuance.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class StoredInbox:
     """Updates passed through the database, when the web and bot parts run in different processes
     (or hosts): any web process keeps them, the bot process holding the inbox lease takes them."""
 
-    def __init__(self, store: InboxStore, poll: float = 0.2) -> None:
+    def __init__(self, store: InboxQueue, poll: float = 0.2) -> None:
         self.store = store
         self.poll = poll
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"

@@ -12,9 +12,8 @@ from issuance.core.records import (
     ProblemGroup,
     WaitingBatch,
 )
+from issuance.core.statuses import CONFIRMED
 from issuance.store.base import SHANGHAI, BaseStore
-
-CONFIRMED = "确认签发"
 
 
 def _iso(moment: datetime) -> str:
