@@ -15,7 +15,7 @@ from issuance.chat.screens import Part, Rows, Screen, Text
 from issuance.core.catalog import locale_for
 from issuance.core.messaging import ChatAccount
 from issuance.core.people import DEFAULT_CHANNEL
-from issuance.store import Store
+from issuance.core.ports import OutboxQueue
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Notice:
 
 
 async def notify(
-    store: Store,
+    store: OutboxQueue,
     person_id: int,
     key: str,
     params: Mapping[str, object] | None = None,
@@ -43,7 +43,7 @@ async def notify(
     return await send(store, Notice(person_id, Text(key, params or {}), actions, **options))
 
 
-async def send(store: Store, notice: Notice, broadcast_id: int | None = None) -> int | None:
+async def send(store: OutboxQueue, notice: Notice, broadcast_id: int | None = None) -> int | None:
     """Queue one notice (see `notify`)."""
     account = (await store.chat_accounts([notice.person_id])).get(notice.person_id)
     channel, kind, payload = _row(notice, account)
@@ -58,19 +58,19 @@ async def send(store: Store, notice: Notice, broadcast_id: int | None = None) ->
     )
 
 
-async def send_all(store: Store, notices: Sequence[Notice], broadcast_id: int | None) -> None:
+async def send_all(store: OutboxQueue, notices: Sequence[Notice], broadcast_id: int | None) -> None:
     """Queue many notices in one transaction (a broadcast); dedup keys are not used here."""
     accounts = await store.chat_accounts([n.person_id for n in notices])
     rows = [(n.person_id, *_row(n, accounts.get(n.person_id))) for n in notices]
     await store.enqueue_many(rows, broadcast_id)
 
 
-async def reachable(store: Store, person_ids: Sequence[int]) -> set[int]:
+async def reachable(store: OutboxQueue, person_ids: Sequence[int]) -> set[int]:
     """Who of these people has an account a notice can reach."""
     return set(await store.chat_accounts(person_ids))
 
 
-async def locale_of(store: Store, person_id: int) -> str:
+async def locale_of(store: OutboxQueue, person_id: int) -> str:
     """The catalog locale of the account the person is notified on (Chinese when unknown)."""
     account = (await store.chat_accounts([person_id])).get(person_id)
     return locale_for(account.language if account else None)

@@ -8,7 +8,7 @@ import random
 from issuance.core.graduates import NewGraduate
 from issuance.core.idcard import check_character
 from issuance.core.people import OrgKind
-from issuance.store import Store
+from issuance.core.ports import PeopleRepository
 from issuance.xcert.service import Invite, Issuance
 
 TERM = "202506"
@@ -85,7 +85,7 @@ def graduates(school_ids: dict[str, int], seed: int = 2025) -> list[NewGraduate]
     return rows
 
 
-async def present(store: Store) -> bool:
+async def present(store: PeopleRepository) -> bool:
     return bool(await store.orgs_by_code([PROVINCE[0]]))
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from issuance.core.graduates import GraduateListed
 from issuance.core.idcard import mask
+from issuance.core.ports import GraduateRepository
 from issuance.formats.tabular import Format, write_table
-from issuance.store import Store
 
 HEADERS = (
     "序号",
@@ -51,7 +51,7 @@ def _rows(graduates: Sequence[GraduateListed]) -> Iterator[tuple[object, ...]]:
 
 
 async def export_graduates(
-    store: Store,
+    store: GraduateRepository,
     out: Path,
     fmt: Format,
     school_id: int | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
@@ -18,11 +18,15 @@ from issuance.core.catalog import t
 from issuance.core.graduates import GradOrg
 from issuance.core.idcard import mask
 from issuance.core.people import Role
+from issuance.core.ports import GraduateRepository, OutboxQueue, PeopleRepository
 from issuance.core.records import IssuanceRecord
 from issuance.core.statuses import CONFIRMED
-from issuance.store import Store
 
 HELD = "暂缓发放"
+
+
+class HoldPorts(GraduateRepository, PeopleRepository, OutboxQueue, Protocol):
+    """Graduates and their qualifications, the school's 经办人 to tell, the outbox."""
 
 
 def is_held(cert_no: str | None, qualification_no: str | None) -> bool:
@@ -42,7 +46,7 @@ class XCertificate:
 
 
 async def release_by_x_certificates(
-    store: Store, records: Sequence[IssuanceRecord], actor: str
+    store: HoldPorts, records: Sequence[IssuanceRecord], actor: str
 ) -> int:
     """Record each just-issued X certificate as the qualification of graduates with its ID
     number and none recorded (releasing the held ones); tell their schools' 经办人. How many."""
@@ -57,13 +61,13 @@ async def release_by_x_certificates(
     )
 
 
-async def record_issued_x(store: Store, id_numbers: Sequence[str], actor: str) -> int:
+async def record_issued_x(store: HoldPorts, id_numbers: Sequence[str], actor: str) -> int:
     """Graduates just imported count X certificates issued to them earlier in Qianfa."""
     rows = await store.issued_x_certificates(id_numbers) if id_numbers else []
     return await _record(store, [XCertificate(**asdict(row)) for row in rows], actor)
 
 
-async def _record(store: Store, certificates: Sequence[XCertificate], actor: str) -> int:
+async def _record(store: HoldPorts, certificates: Sequence[XCertificate], actor: str) -> int:
     """Each certificate as the qualification of unqualified graduates with its ID number."""
     # the latest certificate of an ID number wins (they come oldest first)
     issued = {c.id_number: c for c in certificates}
@@ -134,7 +138,7 @@ class MatchReport:
         return lines
 
 
-async def match_report(store: Store, school: GradOrg, term: str) -> MatchReport:
+async def match_report(store: GraduateRepository, school: GradOrg, term: str) -> MatchReport:
     """The school's 证书比对 for the term, ID numbers masked."""
     kept = tuple(
         {

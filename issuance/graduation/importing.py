@@ -24,7 +24,6 @@ from issuance.formats.tabular import (
 )
 from issuance.graduation import holds
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
-from issuance.store import Store
 from issuance.xcert.importing import (
     _PERSON_NAME_MAX,
     ImportReport,
@@ -102,16 +101,19 @@ def _months(start: str, end: str) -> int:
 
 
 async def import_graduates(
-    store: Store, path: Path, locale: str = "zh", school_id: int | None = None
+    store: holds.HoldPorts, path: Path, locale: str = "zh", school_id: int | None = None
 ) -> ImportReport:
     """Import graduates (毕业生) of 技工院校; with `school_id`, of that school only (a 经办人's
     file: a row of another school is a bad row)."""
-    checked = _header_checked(lambda s, p, loc: _import_graduates(s, p, loc, school_id))
-    return await checked(store, path, locale)
+
+    async def of_school(ports: holds.HoldPorts, file: Path, loc: str) -> ImportReport:
+        return await _import_graduates(ports, file, loc, school_id)
+
+    return await _header_checked(of_school)(store, path, locale)
 
 
 async def _import_graduates(
-    store: Store, path: Path, locale: str, school_id: int | None
+    store: holds.HoldPorts, path: Path, locale: str, school_id: int | None
 ) -> ImportReport:
     with read_table(path, GRADUATE_COLUMNS) as table:
         checker = _Checker(table, locale)

@@ -3,17 +3,30 @@ language): whose turn it is, a 退回 with its reason, an approval, blanks to ha
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from issuance.chat.gradchat import print_buttons
 from issuance.chat.graduation import buttons, describe
 from issuance.chat.notify import notify
 from issuance.core.chain import Act
 from issuance.core.graduates import GradRequest
 from issuance.core.people import Role
+from issuance.core.ports import (
+    DeclarationRepository,
+    GraduateRepository,
+    OutboxQueue,
+    PeopleRepository,
+)
 from issuance.graduation.chains import APPROVED, DECLARATION, PENDING_REVIEW
-from issuance.store import Store
 
 
-async def waiting(store: Store, request_id: int, org_id: int) -> None:
+class NoticePorts(
+    DeclarationRepository, GraduateRepository, PeopleRepository, OutboxQueue, Protocol
+):
+    """Requests and their waiting organizations, the departments, who to tell, the outbox."""
+
+
+async def waiting(store: NoticePorts, request_id: int, org_id: int) -> None:
     """Tell the people of `org_id` whose turn it is that the request waits for them."""
     request = await store.grad_request(request_id)
     if request is None:
@@ -27,7 +40,7 @@ async def waiting(store: Store, request_id: int, org_id: int) -> None:
 
 
 async def after_act(
-    store: Store, request: GradRequest, act: Act, status: str, count: int, reason: str | None
+    store: NoticePorts, request: GradRequest, act: Act, status: str, count: int, reason: str | None
 ) -> None:
     """Who hears of an act: the 经办人 of a 退回 and of the approval; the next party of its turn."""
     what = describe(request, count)
@@ -55,7 +68,7 @@ async def after_act(
         await waiting(store, request.id, org_id)
 
 
-async def _to_distributors(store: Store, request: GradRequest, count: int) -> None:
+async def _to_distributors(store: NoticePorts, request: GradRequest, count: int) -> None:
     """The province's 发放员 hear of an approved blank request, with a button to hand it out."""
     rows = [buttons(request.id, 1, Role.DISTRIBUTOR)]
     for dept in await store.departments():

@@ -28,10 +28,10 @@ from issuance.core.graduates import (
 )
 from issuance.core.idcard import mask
 from issuance.core.people import OrgKind
+from issuance.core.ports import GraduateRepository
 from issuance.formats.tabular import Column, NumberText, read_table
 from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
-from issuance.store import Store
 from issuance.xcert.importing import (
     _PERSON_NAME_MAX,
     ImportReport,
@@ -138,7 +138,7 @@ def notes(report: ImportReport, locale: str = "zh") -> list[str]:
     return []
 
 
-async def school_of(store: Store, code: str | None) -> GradOrg | None:
+async def school_of(store: GraduateRepository, code: str | None) -> GradOrg | None:
     """The 技工院校 an import is restricted to, or None for every school."""
     if not code:
         return None
@@ -148,7 +148,7 @@ async def school_of(store: Store, code: str | None) -> GradOrg | None:
     return org
 
 
-Body = Callable[[Store, Path, str, GradOrg | None, str], Awaitable[ImportReport]]
+Body = Callable[[GraduateRepository, Path, str, GradOrg | None, str], Awaitable[ImportReport]]
 
 
 def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
@@ -157,21 +157,28 @@ def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
 
     @functools.wraps(body)
     async def importer(
-        store: Store,
+        store: GraduateRepository,
         path: Path,
         locale: str = "zh",
         school: str | GradOrg | None = None,
         actor: str = "cli",
     ) -> ImportReport:
         org = school if isinstance(school, GradOrg) else await school_of(store, school)
-        checked = _header_checked(lambda s, p, loc: body(s, p, loc, org, actor))
-        return await checked(store, path, locale)
+
+        async def scoped(ports: GraduateRepository, file: Path, loc: str) -> ImportReport:
+            return await body(ports, file, loc, org, actor)
+
+        return await _header_checked(scoped)(store, path, locale)
 
     return importer
 
 
 async def _rows_with_graduates(
-    store: Store, path: Path, columns: Sequence[Column], locale: str, school: GradOrg | None
+    store: GraduateRepository,
+    path: Path,
+    columns: Sequence[Column],
+    locale: str,
+    school: GradOrg | None,
 ) -> tuple[_Checker, list[Any], dict[int, str], dict[str, QualifiedGraduate]]:
     """The file's rows, each row's ID number, and the graduates those numbers name (the latest
     term's, of `school` when given)."""
@@ -207,7 +214,7 @@ def _first_rows(checker: _Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) 
 
 @_school_scoped
 async def import_qualifications(
-    store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
+    store: GraduateRepository, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
     """职业资格证书新增: applied to the graduate of the same ID number and name; others kept."""
     checker, rows, numbers, graduates = await _rows_with_graduates(
@@ -276,7 +283,7 @@ async def import_qualifications(
 
 @_school_scoped
 async def import_employment(
-    store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
+    store: GraduateRepository, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
     """就业新增: each graduate's 就业情况 (and 就业单位), all or nothing."""
     checker, rows, numbers, graduates = await _rows_with_graduates(
@@ -309,7 +316,7 @@ async def import_employment(
 
 @_school_scoped
 async def import_grades(
-    store: Store, path: Path, locale: str, school: GradOrg | None, actor: str
+    store: GraduateRepository, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
     """成绩管理: each graduate's grade per course with the teacher; a course's grade replaces
     the earlier one (kept in history). All or nothing."""
@@ -369,7 +376,7 @@ def _day(raw: str) -> str | None:
         return None
 
 
-async def graduate_record(store: Store, ref: str) -> dict[str, Any]:
+async def graduate_record(store: GraduateRepository, ref: str) -> dict[str, Any]:
     """A graduate's record by certificate number or ID number: data, qualification, employment,
     the hold and the grades; the ID number masked."""
     graduate = await store.graduate_by_ref(ref.strip())

@@ -12,11 +12,11 @@ from issuance.chat.screens import Lines
 from issuance.core.people import Role
 from issuance.core.settings import Settings
 from issuance.graduation.chains import PENDING_APPROVAL
-from issuance.store import Store
+from issuance.graduation.notices import NoticePorts
 from issuance.xcert.reminders import after_quiet_hours
 
 
-async def send_graduation_reminders(store: Store, settings: Settings) -> int:
+async def send_graduation_reminders(store: NoticePorts, settings: Settings) -> int:
     """Remind whoever a request waits for too long, once per wait, and send each department's
     审批人 one digest a day of what waits; returns how many notifications were new."""
     now = store.now()

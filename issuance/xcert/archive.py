@@ -15,11 +15,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from issuance.core.errors import Conflict, NotFound
+from issuance.core.ports import CertificateWorkQueue, RecordRepository
 from issuance.core.records import BatchCertificate, RecordFilter
 from issuance.core.settings import Settings
-from issuance.store import Store
 from issuance.xcert.exporting import export_records_bytes
 
 RECORDS_NAME = "发证记录.xlsx"
@@ -27,6 +28,10 @@ RECORDS_NAME = "发证记录.xlsx"
 _ENTRY_OVERHEAD = 30 + 46
 _ARCHIVE_OVERHEAD = 22 + 1024
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+class ArchivePorts(RecordRepository, CertificateWorkQueue, Protocol):
+    """The batch, its records and their certificate files."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,7 @@ def _write(out_dir: Path, name: str, entries: Sequence[_Entry], part_limit: int)
 
 
 async def write_batch_archives(
-    store: Store,
+    store: ArchivePorts,
     settings: Settings,
     batch_id: int,
     out_dir: Path,

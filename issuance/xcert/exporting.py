@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from issuance.core.catalog import t
+from issuance.core.ports import RecordRepository
 from issuance.core.records import IssuanceRecord, RecordFilter
 from issuance.formats.tabular import Format, progress, write_table, write_table_bytes
-from issuance.store import Store
 
 RECORD_HEADERS = (
     "学生姓名",
@@ -47,7 +47,7 @@ def record_row(record: IssuanceRecord) -> tuple[str, ...]:
     )
 
 
-async def _pages(store: Store, record_filter: RecordFilter) -> list[IssuanceRecord]:
+async def _pages(store: RecordRepository, record_filter: RecordFilter) -> list[IssuanceRecord]:
     records: list[IssuanceRecord] = []
     offset = 0
     while True:
@@ -63,13 +63,17 @@ def _rows(records: Sequence[IssuanceRecord]) -> Iterator[tuple[str, ...]]:
         yield record_row(record)
 
 
-async def export_records(store: Store, record_filter: RecordFilter, out: Path, fmt: str) -> int:
+async def export_records(
+    store: RecordRepository, record_filter: RecordFilter, out: Path, fmt: str
+) -> int:
     """Write the filtered records to `out`; returns how many."""
     records = await _pages(store, record_filter)
     return write_table(out, RECORD_HEADERS, _rows(records), _format(fmt))
 
 
-async def export_records_bytes(store: Store, record_filter: RecordFilter, fmt: str) -> bytes:
+async def export_records_bytes(
+    store: RecordRepository, record_filter: RecordFilter, fmt: str
+) -> bytes:
     """The same export in memory, for sending in chat."""
     records = await _pages(store, record_filter)
     return write_table_bytes(RECORD_HEADERS, _rows(records), _format(fmt))

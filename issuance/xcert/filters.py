@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Protocol
 
 from issuance.core.errors import Invalid, NotFound
+from issuance.core.ports import PeopleRepository, RecordRepository, ResultRepository
 from issuance.core.records import STUDENT_TYPES, RecordFilter
 from issuance.core.statuses import VOID, X_STATUSES
-from issuance.store import Store
 
 STATUS_CHOICES = (*X_STATUSES, VOID)
 
 
-async def checked_filter(store: Store, record_filter: RecordFilter) -> RecordFilter:
+class FilterPorts(PeopleRepository, ResultRepository, RecordRepository, Protocol):
+    """What checking a filter reads: organizations, plans and batches."""
+
+
+async def checked_filter(store: FilterPorts, record_filter: RecordFilter) -> RecordFilter:
     """The filter with organizations given by name resolved to codes; raises for unknown values.
 
     Free-text filters (name, program, certificate and ID numbers) may match nothing; the closed

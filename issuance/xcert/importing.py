@@ -11,12 +11,13 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
+from issuance.core.ports import GraduateRepository, PeopleRepository, ResultRepository
 from issuance.core.records import LEVELS, RESULTS, STUDENT_TYPES
 from issuance.core.text import NAME_MAX, has_bad_characters
 from issuance.formats.tabular import (
@@ -29,7 +30,6 @@ from issuance.formats.tabular import (
     progress,
     read_table,
 )
-from issuance.store import Store
 
 ORG_COLUMNS = (
     Column("code", "机构代码", "code"),
@@ -69,6 +69,14 @@ _YES_NO = {"是": 1, "否": 0}
 _PERSON_NAME_MAX = {"name": NAME_MAX}
 _ORG_NAME_MAX = {"name": 100}
 _MAX_OTHER = 200
+
+
+class DirectoryPorts(PeopleRepository, GraduateRepository, Protocol):
+    """Organizations and people as imported, and the graduation attributes of schools."""
+
+
+class ResultImportPorts(PeopleRepository, ResultRepository, Protocol):
+    """Organizations, plans, students and the results already imported."""
 
 
 class ResultRow(NamedTuple):
@@ -127,17 +135,25 @@ class _Checker:
         return False
 
 
-class Importer(Protocol):
-    """An import coroutine: the store, the file, and the language of its report."""
-
-    def __call__(self, store: Store, path: Path, locale: str = "zh") -> Awaitable[ImportReport]: ...
+_Ports = TypeVar("_Ports")
+_Ports_contra = TypeVar("_Ports_contra", contravariant=True)
 
 
-def _header_checked(importer: Callable[[Store, Path, str], Awaitable[ImportReport]]) -> Importer:
+class Importer(Protocol[_Ports_contra]):
+    """An import coroutine: the store's ports it needs, the file, the language of its report."""
+
+    def __call__(
+        self, store: _Ports_contra, path: Path, locale: str = "zh"
+    ) -> Awaitable[ImportReport]: ...
+
+
+def _header_checked(
+    importer: Callable[[_Ports, Path, str], Awaitable[ImportReport]],
+) -> Importer[_Ports]:
     """Report required columns missing from the header row like bad cells: row N, column C."""
 
     @functools.wraps(importer)
-    async def checked(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+    async def checked(store: _Ports, path: Path, locale: str = "zh") -> ImportReport:
         try:
             return await importer(store, path, locale)
         except Invalid as error:
@@ -187,7 +203,7 @@ def _plain_text(
 
 
 @_header_checked
-async def import_orgs(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+async def import_orgs(store: DirectoryPorts, path: Path, locale: str = "zh") -> ImportReport:
     """Import organizations (机构)."""
     checker, table = _read(path, ORG_COLUMNS, locale, _ORG_NAME_MAX)
     seen: dict[str, int] = {}
@@ -268,7 +284,7 @@ def _parent_cycle(code: str, parents: dict[str, str]) -> list[str] | None:
 
 
 @_header_checked
-async def import_people(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+async def import_people(store: DirectoryPorts, path: Path, locale: str = "zh") -> ImportReport:
     """Import people (人员) with their roles; a school gets exactly one 负责人."""
     checker, rows = _read(path, PEOPLE_COLUMNS, locale, _PERSON_NAME_MAX)
     orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
@@ -326,7 +342,7 @@ def _id_numbers(checker: _Checker, rows: list[Row]) -> dict[int, str]:
 
 
 @_header_checked
-async def import_results(store: Store, path: Path, locale: str = "zh") -> ImportReport:
+async def import_results(store: ResultImportPorts, path: Path, locale: str = "zh") -> ImportReport:
     """Import exam results (考核结果); students and plans are created as needed."""
     checker, rows = _read(path, RESULT_COLUMNS, locale, _PERSON_NAME_MAX)
     codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}

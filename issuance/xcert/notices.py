@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from issuance.chat.actions import ListProblems, OpenBatch
 from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
+from issuance.core.ports import OutboxQueue, PeopleRepository
 from issuance.core.records import IssuanceRecord, Problem
-from issuance.store import Store
+
+
+class NoticePorts(PeopleRepository, OutboxQueue, Protocol):
+    """Who to tell (the school's responsible person) and the outbox to tell them through."""
 
 
 def open_batch(batch_id: int, label: str = "bot.broadcast.open") -> list[Button]:
@@ -16,7 +21,7 @@ def open_batch(batch_id: int, label: str = "bot.broadcast.open") -> list[Button]
     return [Button(Text(label), OpenBatch(batch_id))]
 
 
-async def resubmitted(store: Store, record: IssuanceRecord) -> None:
+async def resubmitted(store: NoticePorts, record: IssuanceRecord) -> None:
     """Tell the school's responsible person a refused record is back for signing."""
     head = await store.head_of(record.site_id)
     if head is None:
@@ -26,7 +31,7 @@ async def resubmitted(store: Store, record: IssuanceRecord) -> None:
 
 
 async def info_to_complete(
-    store: Store, person_ids: Sequence[int], problems: Sequence[Problem]
+    store: OutboxQueue, person_ids: Sequence[int], problems: Sequence[Problem]
 ) -> None:
     """Tell a school's people their student info has open problems, by the nearest deadline."""
     params = {"count": len(problems), "deadline": min(p.deadline for p in problems)}
@@ -35,7 +40,7 @@ async def info_to_complete(
         await notify(store, person_id, "completion.notice", params, see)
 
 
-async def info_completed(store: Store, person_ids: Sequence[int], school: str) -> None:
+async def info_completed(store: OutboxQueue, person_ids: Sequence[int], school: str) -> None:
     """Tell who flagged the problems that the school has completed its student info."""
     for person_id in person_ids:
         await notify(store, person_id, "completion.school_done", {"school": school})

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import NotFound
-from issuance.store import Store
+from issuance.core.ports import AuditLog, CertificateWorkQueue, RecordRepository
 
 
-async def requeue(store: Store, batch_id: int | None) -> list[int]:
+class RequeuePorts(RecordRepository, CertificateWorkQueue, AuditLog, Protocol):
+    """The batch, its certificate jobs, and the audit log of what is replaced."""
+
+
+async def requeue(store: RequeuePorts, batch_id: int | None) -> list[int]:
     """Queue the batch's (or every) issued certificate for rendering again; returns record ids.
 
     Each certificate that already has a file gets an audit entry `certificate.rerender` carrying
