@@ -17,6 +17,7 @@ from issuance.core.errors import Invalid, NotFound
 from issuance.core.graduates import GradOrg, NumberedGraduate
 from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
+from issuance.core.ports import GraduateRepository
 from issuance.core.text import REASON_MAX, checked_text
 from issuance.formats.charts import SchoolRates, rates_chart_png
 from issuance.formats.grad_print import (
@@ -32,7 +33,6 @@ from issuance.formats.grad_print import (
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
 from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
-from issuance.store.grad_outputs import GradOutputQueries
 
 P = ParamSpec("P")
 CLERK = "经办人"
@@ -119,7 +119,7 @@ class GraduationAnswer:
 class Printouts:
     """Use cases of graduation printing, rosters, statistics and lookup."""
 
-    def __init__(self, grad: Graduation, store: GradOutputQueries) -> None:
+    def __init__(self, grad: Graduation, store: GraduateRepository) -> None:
         self.grad = grad
         self.store = store
 

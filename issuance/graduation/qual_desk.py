@@ -7,9 +7,9 @@ from pathlib import Path
 
 from issuance.chat.screens import Lines, Part, Plain, Screen, Text
 from issuance.core.people import Person
+from issuance.core.ports import GraduateRepository
 from issuance.graduation import qualifications
 from issuance.graduation.qualifications import GradeReport, QualificationReport
-from issuance.store import Store
 
 MAX_LINES_SHOWN = 20
 _IMPORTERS = {
@@ -19,7 +19,9 @@ _IMPORTERS = {
 }
 
 
-async def import_file(store: Store, clerk: Person, path: Path, locale: str) -> Screen | None:
+async def import_file(
+    store: GraduateRepository, clerk: Person, path: Path, locale: str
+) -> Screen | None:
     """Import the file if its header row makes it one of these kinds; None for another file
     (a graduates file). The caller has checked that `clerk` is a school's 经办人."""
     kind = qualifications.file_kind(path)

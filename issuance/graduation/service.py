@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
@@ -12,6 +13,16 @@ from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import GradItem, GradOrg, GradRequest, Graduate, ItemChange, Waiting
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import OrgKind, Person
+from issuance.core.ports import (
+    AuditLog,
+    DeclarationRepository,
+    GraduateRepository,
+    HandoutRepository,
+    OutboxQueue,
+    PeopleRepository,
+    ResultRepository,
+    StockRepository,
+)
 from issuance.core.settings import Settings
 from issuance.graduation import notices
 from issuance.graduation.chains import (
@@ -40,7 +51,6 @@ from issuance.graduation.chains import (
 from issuance.graduation.holds import HELD
 from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
-from issuance.store import Store
 
 ALL = "全部"
 MAX_REASON = 500
@@ -48,6 +58,21 @@ _ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
 _ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}
 # What 毕业证修改 may change: not the parts the number is made of (school, level, year, major).
 AMENDABLE = ("name", "id_number", "enrolled", "years", "study_mode", "major")
+
+
+class GraduationPorts(
+    DeclarationRepository,
+    GraduateRepository,
+    StockRepository,
+    HandoutRepository,
+    PeopleRepository,
+    ResultRepository,
+    OutboxQueue,
+    AuditLog,
+    Protocol,
+):
+    """What the graduation use cases reach through `Graduation.store`: declarations and their
+    graduates, blanks, sealing and hand-out, people, number counters, the outbox, the audit log."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +108,7 @@ def numbers_from(settings: Settings) -> GraduationNumbers:
 class Graduation:
     """The graduation use cases over one store."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: GraduationPorts, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self.numbers = numbers_from(settings)

@@ -11,12 +11,21 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import BlankEvent
 from issuance.core.people import Person
+from issuance.core.ports import (
+    AuditLog,
+    DeclarationRepository,
+    GraduateRepository,
+    OutboxQueue,
+    PeopleRepository,
+    StockRepository,
+)
 from issuance.core.settings import Settings
 from issuance.graduation.chains import (
     APPROVED,
@@ -25,7 +34,6 @@ from issuance.graduation.chains import (
     KEEPER,
     SCHOOL_LEVELS,
 )
-from issuance.store import Store
 
 MAX_RANGE = 100_000
 _SERIAL = re.compile(r"^([A-Za-z]*)([0-9]+)$")
@@ -41,6 +49,19 @@ _REFUSALS = (
     ("blank.serial", "stock.serials_exist"),
     ("cannot move from this state", "stock.wrong_state"),
 )
+
+
+class StockPorts(
+    StockRepository,
+    DeclarationRepository,
+    GraduateRepository,
+    PeopleRepository,
+    OutboxQueue,
+    AuditLog,
+    Protocol,
+):
+    """What the blank-certificate stock reaches: blanks, the requests they are issued for, the
+    departments and people who act, the outbox, the audit log."""
 
 
 def serial_range(first: str, last: str | None = None, count: int | None = None) -> list[str]:
@@ -83,7 +104,7 @@ class Moved:
 class Stock:
     """The blank-certificate ledger use cases."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: StockPorts, settings: Settings) -> None:
         self.store = store
         self.settings = settings
 

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from issuance.chat.handout import ConfirmReceipt, OpenHandout
@@ -19,9 +20,15 @@ from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import HANDED, MAILED_ON, HandoutBatch, HandoutRecord, Mailing
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
+from issuance.core.ports import (
+    AuditLog,
+    HandoutRepository,
+    OutboxQueue,
+    PeopleRepository,
+    RecordRepository,
+)
 from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings
-from issuance.store import Store
 from issuance.store.handout import refusing
 from issuance.xcert.reminders import after_quiet_hours
 
@@ -29,6 +36,13 @@ MAX_COURIER = 30
 MAX_TRACKING = 40
 # `status --json` keys, in the order a certificate passes them.
 STAGES = ("已邮寄至院校", "院校已签收", HANDED, "已转寄学生")
+
+
+class HandoutPorts(
+    HandoutRepository, RecordRepository, PeopleRepository, OutboxQueue, AuditLog, Protocol
+):
+    """What hand-out of X certificates reaches: mailings and hand-outs, records, the school's
+    people, the outbox, the audit log."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,7 @@ def checked_text(raw: str, what: str, limit: int) -> str:
 class Handout:
     """Mailing, receipt and hand-out of X certificates' paper copies."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: HandoutPorts) -> None:
         self.store = store
 
     async def batch_for(self, actor: Person, batch_id: int) -> HandoutBatch:
@@ -194,7 +208,7 @@ def _batch_params(batch: HandoutBatch) -> dict[str, object]:
     }
 
 
-async def send_handout_reminders(store: Store, settings: Settings) -> int:
+async def send_handout_reminders(store: HandoutPorts, settings: Settings) -> int:
     """Remind the school of every batch received but not fully handed out, once per period of
     `worker.handout_remind_after_days`; returns how many notices were new."""
     now = store.now()
