@@ -1,7 +1,8 @@
 """The X-certificate sign-off written out by hand: what each party may do in each status.
 
-Shared by the pure engine tests and the store-backed service tests, so both are held to the
-same table rather than to the engine's own logic.
+Shared by the pure engine tests (tests/unit/test_signoff.py), the use cases on in-memory ports
+(tests/unit/test_signoff_acts.py) and on the store (tests/integration/test_signoff_store.py), so
+all are held to the same table rather than to the engine's own logic.
 """
 
 from __future__ import annotations
