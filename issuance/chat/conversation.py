@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from issuance.store import Store
+from issuance.core.ports import ChatStateRepository
 
 AWAIT = "await"
 SELECTION = "selection"
@@ -47,7 +47,7 @@ class Answers(Generic[Handler]):
 class Conversation:
     """The stored state of one account on one channel."""
 
-    def __init__(self, store: Store, channel: str, account: str) -> None:
+    def __init__(self, store: ChatStateRepository, channel: str, account: str) -> None:
         self.store = store
         self.channel = channel
         self.account = account

@@ -24,8 +24,7 @@ from issuance.core.graduates import GradOrg, PrintedBlank, RosterGraduate
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import Person, Role
 from issuance.core.settings import Settings
-from issuance.graduation.service import Graduation, term_of
-from issuance.store import Store
+from issuance.graduation.service import Graduation, GraduationPorts, term_of
 from issuance.store.handout import refusing
 
 
@@ -258,7 +257,7 @@ class Sealing:
         return await self.store.grad_handout_counts(school_id, term_of(term) if term else None)
 
 
-async def send_seal_notices(store: Store, settings: Settings) -> int:
+async def send_seal_notices(store: GraduationPorts, settings: Settings) -> int:
     """Tell the sealing department's 审批人 once that a school's term is fully printed, with the
     验印 button; returns how many notices were new."""
     sealing = Sealing(Graduation(store, settings))
