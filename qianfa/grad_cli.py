@@ -11,6 +11,7 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.chain import Act
 from issuance.core.settings import Settings
+from issuance.core.vocabulary import SchoolLevel
 from issuance.formats.tabular import Format
 from issuance.graduation.exporting import export_graduates
 from issuance.graduation.sealing import Sealing
@@ -312,7 +313,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     stock = sub.add_parser("stock", parents=[common], help=help_text("help.stock"))
     s = stock.add_subparsers(dest="stock_command", required=True, title=help_text("help.commands"))
-    kinds = ("技师学院", "高级技工学校", "技工学校")
+    kinds = tuple(SchoolLevel)
 
     p = s.add_parser("receive", parents=[common], help=help_text("help.stock.receive"))
     p.add_argument("--kind", required=True, choices=kinds, help=help_text("help.stock.kind"))

@@ -27,11 +27,11 @@ from issuance.chat.actions import Flag as FlagAction
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
+from issuance.core.vocabulary import XStatus
 from issuance.store import Problem
 from issuance.xcert.desk import BatchPage
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.service import BatchCreated, with_total
-from issuance.xcert.statuses import CONFIRMED
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def batch_page(view: BatchPage, selected: set[int]) -> Screen:
         if picked:
             label = Lines([Text("bot.button.refuse"), Plain(f"（{picked}）")], separator="")
             rows.append([Button(label, RefuseSelected(b.id))])
-    if view.can_flag and b.counts.get(CONFIRMED):
+    if view.can_flag and b.counts.get(XStatus.CONFIRMED):
         rows.append([Button(Text("bot.button.download"), DownloadAction(b.id))])
     nav = []
     if view.page > 0:
@@ -120,7 +120,7 @@ def _record_buttons(view: BatchPage, n: int, r: IssuanceRecord, ticked: bool) ->
         ]
     if r.id in view.resubmittable:
         row.append(Button(Text("bot.button.resubmit", {"n": n}), Resubmit(r.id, r.version)))
-    if view.can_flag and r.status != CONFIRMED:
+    if view.can_flag and r.status != XStatus.CONFIRMED:
         row.append(Button(Text("bot.button.flag", {"n": n}), FlagAction(r.id)))
     return row
 

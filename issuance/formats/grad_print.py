@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -24,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from issuance.config import CONFIG_DIR
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
+from issuance.core.vocabulary import ClassLevel, SchoolLevel
 from issuance.formats.certificate import FontFile
 from issuance.formats.fonts import font_files, pdf_font, pick_font, pil_font, width_mm
 
@@ -31,22 +31,6 @@ LAYOUT_FOLDER = CONFIG_DIR / "graduation"
 # A printer that is off by more than this is fed wrongly, not in need of calibration.
 OFFSET_LIMIT_MM = 20.0
 SEXES = ("男", "女")
-
-
-class SchoolLevel(StrEnum):
-    """学校办学层次: which of the three blanks a school prints on."""
-
-    TECHNICIAN_COLLEGE = "技师学院"
-    SENIOR_TECHNICAL_SCHOOL = "高级技工学校"
-    TECHNICAL_SCHOOL = "技工学校"
-
-
-class ClassLevel(StrEnum):
-    """学生毕业层次, as graduates are stored; the layouts map them to the printed words."""
-
-    PREPARATORY_TECHNICIAN = "预备技师班"
-    SENIOR = "高级工班"
-    INTERMEDIATE = "中级工班"
 
 
 LAYOUT_FILES = {

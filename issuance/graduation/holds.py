@@ -17,10 +17,10 @@ from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.core.people import Role
+from issuance.core.vocabulary import XStatus
 from issuance.store import Store
 from issuance.store.graduation import GradOrg
 from issuance.xcert.records import IssuanceRecord
-from issuance.xcert.statuses import CONFIRMED
 
 HELD = "暂缓发放"
 
@@ -51,7 +51,7 @@ async def release_by_x_certificates(
         [
             XCertificate(r.id_number, r.cert_no, r.program, r.level, r.issued_at)
             for r in records
-            if r.status == CONFIRMED
+            if r.status == XStatus.CONFIRMED
         ],
         actor,
     )

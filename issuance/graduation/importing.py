@@ -14,6 +14,7 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
+from issuance.core.vocabulary import ClassLevel, GradStatus
 from issuance.formats.tabular import (
     Column,
     RowError,
@@ -22,7 +23,7 @@ from issuance.formats.tabular import (
     read_table,
 )
 from issuance.graduation import holds
-from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
+from issuance.graduation.chains import PENDING
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
 from issuance.xcert.importing import (
@@ -136,7 +137,7 @@ async def _import_graduates(
             checker.fail(row, "school", "grad.import.not_your_school", code=v["school"])
             ok = False
         if v.get("class_level"):
-            ok = checker.one_of(row, "class_level", v["class_level"], CLASS_LEVELS) and ok
+            ok = checker.one_of(row, "class_level", v["class_level"], tuple(ClassLevel)) and ok
             if school and school.level == "技工学校" and v["class_level"] == "预备技师班":
                 checker.fail(row, "class_level", "grad.import.class_level_school")
                 ok = False
@@ -197,7 +198,7 @@ async def _import_graduates(
             continue
         if before["school_id"] != school.id:
             checker.fail(row, "school", "grad.import.other_school")
-        elif before["status"] == APPROVED or before["cert_no"]:
+        elif before["status"] == GradStatus.APPROVED or before["cert_no"]:
             checker.fail(row, "id_number", "grad.import.approved")
         elif before["status"] in PENDING:
             checker.fail(row, "id_number", "grad.import.under_review")

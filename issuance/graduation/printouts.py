@@ -17,12 +17,11 @@ from issuance.core.errors import Invalid, NotFound
 from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
 from issuance.core.text import REASON_MAX, checked_text
+from issuance.core.vocabulary import ClassLevel, SchoolLevel
 from issuance.formats.charts import SchoolRates, rates_chart_png
 from issuance.formats.grad_print import (
-    ClassLevel,
     GraduationPrint,
     Offset,
-    SchoolLevel,
     layout_for,
     render_calibration,
     render_preview,
@@ -36,7 +35,6 @@ from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GradOrg
 
 P = ParamSpec("P")
-CLERK = "经办人"
 VALID, VOID = "valid", "void"
 # sharp enough to read every filled-in word in a chat, small enough to send as a photo
 PREVIEW_DPI = 150

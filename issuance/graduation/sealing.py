@@ -23,6 +23,7 @@ from issuance.core.errors import Conflict, Forbidden, NotFound
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import Person, Role
 from issuance.core.settings import Settings
+from issuance.core.vocabulary import BlankState
 from issuance.graduation.service import Graduation, term_of
 from issuance.store import Store
 from issuance.store.graduation import GradOrg
@@ -161,7 +162,7 @@ class Sealing:
             found = disagreements(school.id, roster, blanks)
             if found:
                 raise SealRefused(found)
-            serials = [b.serial for b in blanks if b.state == "已打印"]
+            serials = [b.serial for b in blanks if b.state == BlankState.PRINTED]
             if not serials:
                 raise Conflict("seal.already_sealed", school=school.name, term=term)
             subject = f"school:{school.code}:term:{term}:blanks:{len(serials)}"

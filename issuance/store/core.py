@@ -11,10 +11,10 @@ from issuance.core.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
 from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 from issuance.xcert.records import Batch, IssuanceRecord
-from issuance.xcert.statuses import CONFIRMED, VOID
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -85,9 +85,9 @@ class RecordFilter:
             if value is None or value == "":
                 continue
             clause = clauses[f.name]
-            if f.name == "status" and value == VOID:
+            if f.name == "status" and value == XStatus.VOID:
                 clause = clauses["void"]
-            elif f.name == "status" and value == CONFIRMED:
+            elif f.name == "status" and value == XStatus.CONFIRMED:
                 # A voided certificate is no longer 确认签发 in lists, counts and exports.
                 clause = f"{clause} AND {clauses['not_void']}"
             conditions.append(clause)
@@ -412,7 +412,7 @@ class CoreQueries(BaseStore):
         rows = await self._all(
             "SELECT CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown, COUNT(*) AS n"
             f" FROM ({_RECORD_SQL}{where}) AS f GROUP BY shown",
-            [VOID, *params],
+            [XStatus.VOID, *params],
         )
         return {row["shown"]: row["n"] for row in rows}
 
@@ -482,7 +482,7 @@ class CoreQueries(BaseStore):
         for row in await self._all(
             "SELECT batch_id, CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown,"
             f" COUNT(*) AS n FROM record{only} GROUP BY batch_id, shown",
-            [VOID, batch_id] if batch_id is not None else [VOID],
+            [XStatus.VOID, batch_id] if batch_id is not None else [XStatus.VOID],
         ):
             counts.setdefault(row["batch_id"], {})[row["shown"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING, Any
 
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
 from issuance.store.graduation import graduate_where
@@ -150,7 +151,8 @@ class QualificationQueries(BaseStore):
             " FROM record r JOIN exam_result e ON e.id = r.result_id"
             " JOIN student s ON s.id = e.student_id JOIN exam_plan x ON x.id = e.plan_id"
             " JOIN program p ON p.id = x.program_id"
-            " WHERE r.status = '确认签发' AND r.void_at IS NULL AND s.id_number IN ({marks})"
+            f" WHERE r.status = '{XStatus.CONFIRMED}' AND r.void_at IS NULL"
+            " AND s.id_number IN ({marks})"
             " ORDER BY r.issued_at, r.id",
             sorted(set(numbers)),
         )

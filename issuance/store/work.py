@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import SHANGHAI, BaseStore
-
-CONFIRMED = "确认签发"
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ class WorkQueries(BaseStore):
             " AND NOT EXISTS (SELECT 1 FROM certificate_job j WHERE j.record_id = r.id)"
             # Two workers discovering at once: the second adds nothing instead of failing.
             " ON CONFLICT (record_id) DO NOTHING",
-            (_iso(self.now()), CONFIRMED),
+            (_iso(self.now()), XStatus.CONFIRMED),
         )
         return max(cursor.rowcount, 0)
 
@@ -185,7 +184,7 @@ class WorkQueries(BaseStore):
             " JOIN exam_result er ON er.id = r.result_id JOIN student s ON s.id = er.student_id"
             " LEFT JOIN certificate c ON c.record_id = r.id"
             " WHERE r.batch_id = ? AND r.status = ? AND r.void_at IS NULL ORDER BY r.id",
-            (batch_id, CONFIRMED),
+            (batch_id, XStatus.CONFIRMED),
         )
         return [
             BatchCertificate(

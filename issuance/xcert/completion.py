@@ -17,6 +17,7 @@ from issuance.core.errors import DomainError, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.core.text import has_bad_characters
+from issuance.core.vocabulary import Party
 from issuance.formats.tabular import (
     Column,
     NumberText,
@@ -29,7 +30,6 @@ from issuance.store import Problem
 from issuance.xcert import notices
 from issuance.xcert.records import STUDENT_TYPES
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import EVALUATOR
 
 FIELDS = ("name", "id_number", "student_type")
 DEFAULT_DAYS = 7
@@ -123,7 +123,7 @@ class Completion:
         self, actor: Person, record_ids: Sequence[int], field: str, text: str
     ) -> list[Problem]:
         """The evaluator asks the school to complete `field` of these records; school notified."""
-        if actor.party != EVALUATOR:
+        if actor.party != Party.EVALUATOR:
             raise Forbidden("completion.evaluator_only")
         if field not in FIELDS:
             raise Invalid("completion.bad_field")

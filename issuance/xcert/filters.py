@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from issuance.core.errors import Invalid, NotFound
+from issuance.core.vocabulary import XStatus
 from issuance.store import RecordFilter, Store
 from issuance.xcert.records import STUDENT_TYPES
-from issuance.xcert.statuses import VOID, X_STATUSES
+from issuance.xcert.statuses import X_STATUSES
 
-STATUS_CHOICES = (*X_STATUSES, VOID)
+STATUS_CHOICES = (*X_STATUSES, XStatus.VOID)
 
 
 async def checked_filter(store: Store, record_filter: RecordFilter) -> RecordFilter:

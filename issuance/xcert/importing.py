@@ -18,6 +18,7 @@ from issuance.core.errors import Invalid
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
 from issuance.core.text import NAME_MAX, has_bad_characters
+from issuance.core.vocabulary import SchoolLevel
 from issuance.formats.tabular import (
     Column,
     NumberText,
@@ -63,7 +64,6 @@ RESULT_COLUMNS = (
 _PHONE = re.compile(r"^1\d{10}$")
 # Blank certificates are kept and handed out by the province (the 主管部门 without a parent).
 _PROVINCE_ROLES = (Role.KEEPER, Role.DISTRIBUTOR)
-_SCHOOL_LEVELS = ("技师学院", "高级技工学校", "技工学校")
 _YES_NO = {"是": 1, "否": 0}
 # Longest accepted value: people's names are short, organization names and the rest one line.
 _PERSON_NAME_MAX = {"name": NAME_MAX}
@@ -242,7 +242,7 @@ def _graduation_org_fields(
     """(办学层次, 学校序号, 终审) of a 技工院校 or 主管部门; None when a cell is bad."""
     if v.get("type") == OrgKind.TECH_SCHOOL:
         ok = checker.required(row, v, ("level", "school_seq", "region"))
-        ok = ok and checker.one_of(row, "level", v["level"], _SCHOOL_LEVELS)
+        ok = ok and checker.one_of(row, "level", v["level"], tuple(SchoolLevel))
         if v.get("school_seq") and not re.fullmatch(r"[0-9]{3}", v["school_seq"]):
             checker.fail(row, "school_seq", "import.school_seq")
             ok = False

@@ -17,8 +17,9 @@ from issuance.chat.actions import OpenBatch
 from issuance.chat.screens import Button, Rows, Text
 from issuance.core.catalog import t
 from issuance.core.people import Role
+from issuance.core.vocabulary import Party
 from issuance.store import ProblemGroup, WaitingBatch
-from issuance.xcert.statuses import EVALUATOR, SITE, X_STEPS
+from issuance.xcert.statuses import X_STEPS
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,12 @@ def notices(
     for batch in waiting:
         if now - batch.since < nudge_after:
             continue
-        evaluator = batch.status == X_STEPS[EVALUATOR].pending_status
+        evaluator = batch.status == X_STEPS[Party.EVALUATOR].pending_status
         found.append(
             Reminder(
                 f"worker.nudge:{batch.batch_id}:{batch.status}:{batch.since.isoformat()}",
                 batch.issuer_id if evaluator else batch.site_id,
-                (X_STEPS[EVALUATOR].role,) if evaluator else (X_STEPS[SITE].role,),
+                (X_STEPS[Party.EVALUATOR].role,) if evaluator else (X_STEPS[Party.SITE].role,),
                 "worker.nudge",
                 {
                     "plan": batch.plan,

@@ -16,6 +16,7 @@ import pytest
 from issuance.core.chain import Act
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, load_settings
+from issuance.core.vocabulary import XStatus
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.holds import match_report
 from issuance.graduation.importing import import_graduates
@@ -33,7 +34,6 @@ from issuance.store.graduation import GradOrg
 from issuance.xcert import demo as x_demo
 from issuance.xcert.importing import ResultRow
 from issuance.xcert.service import Issuance
-from issuance.xcert.statuses import CONFIRMED
 from tests.databases import raw
 from tests.workload import id_number, people
 
@@ -288,7 +288,7 @@ async def x_certificates(world: World, students: list[tuple[str, str]]) -> list[
         )
         await world.issuance.confirm(signer, ids, signature)
     records = {r.id_number: r for r in await store.records(RecordFilter(batch_id=batch.id))}
-    assert all(r.status == CONFIRMED for r in records.values())
+    assert all(r.status == XStatus.CONFIRMED for r in records.values())
     return [records[number].cert_no for _, number in students]
 
 
