@@ -21,6 +21,7 @@ from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
+from issuance.importing import ImportReport
 from issuance.store import RecordFilter
 from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
@@ -28,7 +29,7 @@ from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
-from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
+from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text

@@ -24,18 +24,18 @@ from issuance.core.people import OrgKind
 from issuance.formats.tabular import Column, NumberText, read_table
 from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
+from issuance.importing import (
+    PERSON_NAME_MAX,
+    Checker,
+    ImportReport,
+    id_numbers,
+    read_rows,
+    reported,
+)
 from issuance.store import Store
 from issuance.store.driver import Row
 from issuance.store.graduation import GradOrg
 from issuance.store.qualification import Correction, GradeRow, PendingQualification
-from issuance.xcert.importing import (
-    _PERSON_NAME_MAX,
-    ImportReport,
-    _Checker,
-    _header_checked,
-    _id_numbers,
-    _read,
-)
 
 QUALIFICATION_COLUMNS = (
     Column("name", "姓名", "name"),
@@ -74,7 +74,7 @@ _SCORE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
 SCORE_WORDS = ("优秀", "良好", "中等", "及格", "不及格", "合格", "不合格")
 # Excel keeps 15 significant digits: a longer number typed as a number may have changed.
 _EXCEL_DIGITS = 15
-_LIMITS = {**_PERSON_NAME_MAX, "teacher": _PERSON_NAME_MAX["name"], "course": 60, "employer": 100}
+_LIMITS = {**PERSON_NAME_MAX, "teacher": PERSON_NAME_MAX["name"], "course": 60, "employer": 100}
 # The imports that take --school.
 SCHOOL_SCOPED = ("qualifications", "employment", "grades")
 # Why a qualification row was kept instead of applied.
@@ -160,25 +160,24 @@ def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
         actor: str = "cli",
     ) -> ImportReport:
         org = school if isinstance(school, GradOrg) else await school_of(store, school)
-        checked = _header_checked(lambda s, p, loc: body(s, p, loc, org, actor))
-        return await checked(store, path, locale)
+        return await reported(body(store, path, locale, org, actor), locale)
 
     return importer
 
 
 async def _rows_with_graduates(
     store: Store, path: Path, columns: Sequence[Column], locale: str, school: GradOrg | None
-) -> tuple[_Checker, list[Any], dict[int, str], dict[str, Row]]:
+) -> tuple[Checker, list[Any], dict[int, str], dict[str, Row]]:
     """The file's rows, each row's ID number, and the graduates those numbers name (the latest
     term's, of `school` when given)."""
-    checker, rows = _read(path, columns, locale, _LIMITS)
-    numbers = _id_numbers(checker, rows)
+    checker, rows = read_rows(path, columns, locale, _LIMITS)
+    numbers = id_numbers(checker, rows)
     graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
     return checker, rows, numbers, graduates
 
 
 def _matched(
-    checker: _Checker, row: int, v: dict[str, str], graduate: Row | None, number: str
+    checker: Checker, row: int, v: dict[str, str], graduate: Row | None, number: str
 ) -> bool:
     """Whether the row's name is the name of the graduate with its ID number; else a bad row."""
     if graduate is None:
@@ -190,7 +189,7 @@ def _matched(
     return True
 
 
-def _first_rows(checker: _Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) -> set[int]:
+def _first_rows(checker: Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) -> set[int]:
     """Rows whose key appears first in the file; repeats are bad rows."""
     seen: dict[tuple[str, ...], int] = {}
     for row, key in rows:
@@ -199,6 +198,29 @@ def _first_rows(checker: _Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) 
         else:
             seen[key] = row
     return set(seen.values())
+
+
+def _qualification_checked(
+    checker: Checker, row: int, v: dict[str, str]
+) -> tuple[bool, str | None]:
+    """Whether a qualification row's cells are good (bad ones reported), and its 发证日期."""
+    ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
+    if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
+        _EXCEL_DIGITS
+    ):
+        checker.fail(row, "qualification_no", "qual.import.number_numeric")
+        ok = False
+    elif v.get("qualification_no") and not _QUALIFICATION_NO.match(v["qualification_no"]):
+        checker.fail(row, "qualification_no", "qual.import.number")
+        ok = False
+    if v.get("qualification_level") and not _level_ok(v["qualification_level"]):
+        checker.fail(row, "qualification_level", "qual.import.level")
+        ok = False
+    issued_on = _day(v.get("issued_on") or "")
+    if v.get("issued_on") and issued_on is None:
+        checker.fail(row, "issued_on", "qual.import.day")
+        ok = False
+    return ok, issued_on
 
 
 @_school_scoped
@@ -214,22 +236,7 @@ async def import_qualifications(
     kept: list[PendingQualification] = []
     kept_rows: list[int] = []
     for row, v in rows:
-        ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
-        if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
-            _EXCEL_DIGITS
-        ):
-            checker.fail(row, "qualification_no", "qual.import.number_numeric")
-            ok = False
-        elif v.get("qualification_no") and not _QUALIFICATION_NO.match(v["qualification_no"]):
-            checker.fail(row, "qualification_no", "qual.import.number")
-            ok = False
-        if v.get("qualification_level") and not _level_ok(v["qualification_level"]):
-            checker.fail(row, "qualification_level", "qual.import.level")
-            ok = False
-        issued_on = _day(v.get("issued_on") or "")
-        if v.get("issued_on") and issued_on is None:
-            checker.fail(row, "issued_on", "qual.import.day")
-            ok = False
+        ok, issued_on = _qualification_checked(checker, row, v)
         number = numbers.get(row)
         if not ok or number is None or row not in first:
             continue
@@ -259,8 +266,8 @@ async def import_qualifications(
             )
         )
         kept_rows.append(row)
-    if checker.errors:
-        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    if (refused := checker.refused()) is not None:
+        return refused
     subject = f"school:{school.code}" if school else "all"
     audit = AuditEntry(store.now_iso(), actor, "grad.qualification.import", subject, path.name)
     await store.record_qualifications(
@@ -295,8 +302,8 @@ async def import_employment(
         values = {"employment": v["employment"], "employer": v.get("employer") or None}
         corrections.extend(_correction(graduate, values))
         updated += 1
-    if checker.errors:
-        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    if (refused := checker.refused()) is not None:
+        return refused
     subject = f"school:{school.code}" if school else "all"
     audit = AuditEntry(store.now_iso(), actor, "grad.employment.import", subject, path.name)
     await store.record_corrections(corrections, f"employment:{path.name}", audit)
@@ -333,8 +340,8 @@ async def import_grades(
         grades.append(
             GradeRow(graduate["id"], v["course"], score, v["teacher"], v.get("semester") or None)
         )
-    if checker.errors:
-        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+    if (refused := checker.refused()) is not None:
+        return refused
     subject = f"school:{school.code}" if school else "all"
     audit = AuditEntry(store.now_iso(), actor, "grad.grades.import", subject, path.name)
     replaced = await store.replace_grades(grades, f"grades:{path.name}", audit) if grades else 0
