@@ -86,3 +86,13 @@ class Person:
         if self.role == Role.HEAD and self.org_kind == OrgKind.SCHOOL:
             return Party.SITE
         return None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A one-time code binding a chat account to a person."""
+
+    code: str
+    expires_at: str
+    link: str
+    person: Person

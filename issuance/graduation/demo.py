@@ -4,13 +4,13 @@ graduates of one term and the people of every role."""
 from __future__ import annotations
 
 import random
+from typing import Protocol
 
 from issuance.core.idcard import check_character
-from issuance.core.people import OrgKind, Role
+from issuance.core.people import Invite, OrgKind, Role
 from issuance.core.vocabulary import ClassLevel, SchoolLevel
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
-from issuance.xcert.service import Invite, Issuance
 
 TERM = "202506"
 PROVINCE = ("FJ-JGZX", "福建省技工教育中心", "35", None, "是")
@@ -97,7 +97,15 @@ async def present(store: Store) -> bool:
     return bool(await store.orgs_by_code([PROVINCE[0]]))
 
 
-async def load(issuance: Issuance) -> tuple[list[Invite], int]:
+class Inviter(Protocol):
+    """What loading the demo needs: the store, and invites for the people it adds."""
+
+    store: Store
+
+    async def create_invite(self, person_ref: str) -> Invite: ...
+
+
+async def load(issuance: Inviter) -> tuple[list[Invite], int]:
     """Load the graduation demo; returns invites for everyone and the number of graduates."""
     store = issuance.store
     final = {"是": 1, "否": 0}

@@ -11,9 +11,9 @@ from issuance.chat.notify import notify
 from issuance.chat.screens import Lines
 from issuance.core.people import Role
 from issuance.core.settings import Settings
+from issuance.core.timing import after_quiet_hours
 from issuance.core.vocabulary import GradStatus
 from issuance.store import Store
-from issuance.xcert.reminders import after_quiet_hours
 
 
 async def send_graduation_reminders(store: Store, settings: Settings) -> int:

@@ -8,13 +8,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING, Any
 
+from issuance.core.audit import AuditEntry
+from issuance.core.idcard import mask
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
 from issuance.store.graduation import graduate_where
-
-if TYPE_CHECKING:
-    from issuance.core.audit import AuditEntry
 
 # (graduate id, old values, new values): a correction as `correct_graduates` takes it.
 Correction = tuple[int, dict[str, Any], dict[str, Any]]
@@ -44,6 +43,37 @@ class GradeRow:
     score: str
     teacher: str
     semester: str | None
+
+
+@dataclass(frozen=True)
+class XQualified:
+    """A graduate whose qualification is now an X certificate issued in Qianfa (a held one,
+    numbered already, is released: 暂缓发放 no more)."""
+
+    graduate_id: int
+    school_id: int
+    name: str
+    id_number: str
+    cert_no: str | None
+    xcert_no: str
+    program: str
+    level: str
+
+    @property
+    def notice_key(self) -> str:
+        """What the school's 经办人 is told: a hold released, or a qualification recorded."""
+        return "qual.notice.released" if self.cert_no else "qual.notice.recorded"
+
+    def notice_params(self) -> dict[str, str]:
+        """The notice's parameters, the ID number masked."""
+        return {
+            "name": self.name,
+            "id": mask(self.id_number),
+            "program": self.program,
+            "level": self.level,
+            "xcert_no": self.xcert_no,
+            "cert_no": self.cert_no or "",
+        }
 
 
 _GRADUATE_SQL = (
@@ -118,6 +148,48 @@ class QualificationQueries(BaseStore):
             await self.append_audit(audit)
             if corrections:
                 await self.correct_graduates(corrections, source)
+
+    async def qualify_by_x_certificates(
+        self, numbers: Iterable[str], actor: str
+    ) -> list[XQualified]:
+        """Graduates with these ID numbers and no qualification recorded get the latest X
+        certificate issued to them (确认签发, not void) as their qualification, each change kept
+        in history and logged, in the caller's transaction (an X certificate confirmed releases
+        a hold with the confirmation, or not at all). Who got one."""
+        wanted = sorted(set(numbers))
+        # the latest certificate of an ID number wins (they come oldest first)
+        issued = {row["id_number"]: row for row in await self.issued_x_certificates(wanted)}
+        if not issued:
+            return []
+        qualified: list[XQualified] = []
+        async with self.transaction():
+            for graduate in await self.unqualified_by_id_number(issued):
+                certificate = issued[graduate["id_number"]]
+                at = self.now_iso()
+                new = {
+                    "qualification_no": certificate["cert_no"],
+                    "qualification_level": certificate["level"],
+                    "qualification_occupation": certificate["program"],
+                    "qualification_date": (certificate["issued_at"] or at)[:10],
+                }
+                old = {key: graduate[key] for key in new}
+                source = f"xcert:{certificate['cert_no']}"
+                subject = f"graduate:{graduate['id']}"
+                audit = AuditEntry(at, actor, "grad.qualification.xcert", subject, source)
+                await self.record_corrections([(int(graduate["id"]), old, new)], source, audit)
+                qualified.append(
+                    XQualified(
+                        int(graduate["id"]),
+                        int(graduate["school_id"]),
+                        graduate["name"],
+                        graduate["id_number"],
+                        graduate["cert_no"],
+                        certificate["cert_no"],
+                        certificate["program"],
+                        certificate["level"],
+                    )
+                )
+        return qualified
 
     async def pending_qualifications(self, school_id: int) -> list[Row]:
         """The school's kept, unapplied qualification rows, in import order."""

@@ -12,10 +12,10 @@ from functools import cache
 from PIL import Image, ImageDraw, ImageFont
 
 from issuance.core.idcard import check_character
-from issuance.core.people import OrgKind, Person, Role
+from issuance.core.people import Invite, OrgKind, Person, Role
 from issuance.formats.stamp_image import prepare_stamp
 from issuance.xcert.importing import ResultRow
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 
 ISSUER = ("91110108MA01ZCJY5X", "中船教育科技(北京)有限公司")
 SCHOOL = ("21020000000000000000", "辽宁示范船舶职业技术学院")

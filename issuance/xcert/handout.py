@@ -19,6 +19,7 @@ from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.core.settings import Settings
+from issuance.core.timing import after_quiet_hours
 from issuance.store import RecordFilter, Store
 from issuance.store.handout import (
     HANDED,
@@ -28,7 +29,6 @@ from issuance.store.handout import (
     Mailing,
     refusing,
 )
-from issuance.xcert.reminders import after_quiet_hours
 
 MAX_COURIER = 30
 MAX_TRACKING = 40

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from issuance.chat.actions import ListProblems, OpenBatch
 from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
+from issuance.core.people import Role
 from issuance.store import Problem, Store
+from issuance.store.qualification import XQualified
 from issuance.xcert.records import IssuanceRecord
 
 
@@ -39,3 +41,10 @@ async def info_completed(store: Store, person_ids: Sequence[int], school: str) -
     """Tell who flagged the problems that the school has completed its student info."""
     for person_id in person_ids:
         await notify(store, person_id, "completion.school_done", {"school": school})
+
+
+async def qualified(store: Store, graduates: Sequence[XQualified]) -> None:
+    """Tell the schools' 经办人 of graduates whose qualification an X certificate now is."""
+    for graduate in graduates:
+        for clerk in await store.people_of(graduate.school_id, (Role.CLERK,)):
+            await notify(store, clerk.id, graduate.notice_key, graduate.notice_params())

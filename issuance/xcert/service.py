@@ -13,12 +13,12 @@ from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
-from issuance.core.people import OrgKind, Person
+from issuance.core.people import Invite, OrgKind, Person
 from issuance.core.settings import Settings
 from issuance.core.text import REASON_MAX, checked_text
 from issuance.core.vocabulary import Party, XStatus
-from issuance.graduation import holds
 from issuance.store import PlanInfo, RecordChange, RecordFilter, Store
+from issuance.xcert import notices
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.statuses import X_STATUSES, x_certificate_chain
 
@@ -60,16 +60,6 @@ class BatchCreated:
     id: int
     school: str
     records: int
-
-
-@dataclass(frozen=True)
-class Invite:
-    """A one-time code binding a chat account to a person."""
-
-    code: str
-    expires_at: str
-    link: str
-    person: Person
 
 
 @dataclass(frozen=True)
@@ -206,8 +196,10 @@ class Issuance:
             records = await self.check_confirmable(actor, record_ids)
             _check_versions(records, expected_versions)
             done = await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
-            # An issued X certificate is a qualification: it releases a held graduate (暂缓发放).
-            await holds.release_by_x_certificates(self.store, done, f"person:{actor.id}")
+            # An issued X certificate is a graduate's qualification: it releases a hold (暂缓发放).
+            confirmed = [r.id_number for r in done if r.status == XStatus.CONFIRMED]
+            qualified = await self.store.qualify_by_x_certificates(confirmed, f"person:{actor.id}")
+            await notices.qualified(self.store, qualified)
             return done
 
     async def refuse(
