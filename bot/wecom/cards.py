@@ -35,6 +35,7 @@ from issuance.core.vocabulary import XStatus
 from issuance.store import Problem
 from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.desk import BatchPage
+from issuance.xcert.statuses import REFUSED_STATUSES
 
 Card = dict[str, Any]
 QUESTION = "record"
@@ -221,7 +222,7 @@ def refusals_text(view: BatchPage, locale: str) -> str | None:
     """Refusal reasons and open student-info problems on the page (evaluators act on them)."""
     lines = []
     for n, r in enumerate(view.records, view.offset + 1):
-        if r.id in view.refusals and r.status.endswith("拒绝签发"):
+        if r.id in view.refusals and r.status in REFUSED_STATUSES:
             lines.append(
                 f"{n}. {r.student_name}" + t("bot.batch.reason", locale, reason=view.refusals[r.id])
             )

@@ -60,6 +60,22 @@ class BlankState(StrEnum):
     RETURNED = "已退回"
 
 
+class Delivery(StrEnum):
+    """How a paper certificate reached its student (发放): handed out, or (X only) mailed on."""
+
+    HANDED = "已发放"
+    MAILED_ON = "已转寄"
+
+
+class HandoutStage(StrEnum):
+    """Where an issued X certificate is on paper, in the order it passes the stages."""
+
+    MAILED = "已邮寄至院校"
+    RECEIVED = "院校已签收"
+    HANDED = "已发放"
+    MAILED_ON = "已转寄学生"
+
+
 class SchoolLevel(StrEnum):
     """学校办学层次: which of the three blanks a school prints on."""
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from issuance.core.errors import Conflict
-from issuance.core.vocabulary import BlankState, GradStatus, XStatus
+from issuance.core.vocabulary import BlankState, Delivery, GradStatus, HandoutStage, XStatus
 from issuance.store.base import BaseStore
 from issuance.store.core import _RECORD_SQL
 from issuance.store.driver import chunks
@@ -18,9 +18,6 @@ from issuance.store.graduation import graduate_where
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
     from issuance.store.core import RecordFilter
-
-HANDED = "已发放"
-MAILED_ON = "已转寄"
 
 
 @dataclass(frozen=True)
@@ -212,8 +209,9 @@ class HandoutQueries(BaseStore):
         where, params = record_filter.where()
         rows = await self._all(
             "SELECT CASE WHEN h.how IS NOT NULL THEN h.how"
-            " WHEN m.received_at IS NOT NULL THEN '院校已签收'"
-            " WHEN m.batch_id IS NOT NULL THEN '已邮寄至院校' END AS stage, COUNT(*) AS n"
+            f" WHEN m.received_at IS NOT NULL THEN '{HandoutStage.RECEIVED}'"
+            f" WHEN m.batch_id IS NOT NULL THEN '{HandoutStage.MAILED}' END AS stage,"
+            " COUNT(*) AS n"
             f" FROM ({_RECORD_SQL}{where}) AS f"
             " LEFT JOIN batch_mailing m ON m.batch_id = f.batch_id"
             " LEFT JOIN record_handout h ON h.record_id = f.id"
@@ -342,4 +340,4 @@ class HandoutQueries(BaseStore):
             [*params, BlankState.SEALED, *params],
         )
         assert row is not None
-        return {BlankState.SEALED: int(row[0]), HANDED: int(row[1])}
+        return {BlankState.SEALED: int(row[0]), Delivery.HANDED: int(row[1])}

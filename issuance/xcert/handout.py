@@ -20,10 +20,9 @@ from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.core.settings import Settings
 from issuance.core.timing import after_quiet_hours
+from issuance.core.vocabulary import Delivery, HandoutStage
 from issuance.store import RecordFilter, Store
 from issuance.store.handout import (
-    HANDED,
-    MAILED_ON,
     HandoutBatch,
     HandoutRecord,
     Mailing,
@@ -33,7 +32,7 @@ from issuance.store.handout import (
 MAX_COURIER = 30
 MAX_TRACKING = 40
 # `status --json` keys, in the order a certificate passes them.
-STAGES = ("已邮寄至院校", "院校已签收", HANDED, "已转寄学生")
+STAGES = tuple(HandoutStage)
 
 
 @dataclass(frozen=True)
@@ -150,10 +149,10 @@ class Handout:
             picked = [r for r in records if r.how is None]
             if not picked:
                 raise Conflict("handout.batch_done")
-        how = HANDED
+        how = Delivery.HANDED
         if tracking is not None:
             tracking = checked_text(tracking, "运单号", MAX_TRACKING)
-            how = MAILED_ON
+            how = Delivery.MAILED_ON
         entry = self._audit(
             actor, "handout.hand_out", f"batch:{batch_id}:{how}:records:{len(picked)}"
         )
@@ -175,8 +174,9 @@ class Handout:
     async def counts(self, record_filter: RecordFilter) -> dict[str, int]:
         """The hand-out keys of `status`: only the stages some certificate is in."""
         raw = await self.store.handout_counts(record_filter)
-        shown = {"已邮寄至院校": raw.get("已邮寄至院校", 0), "院校已签收": raw.get("院校已签收", 0)}
-        shown |= {HANDED: raw.get(HANDED, 0), "已转寄学生": raw.get(MAILED_ON, 0)}
+        shown = {stage: raw.get(stage, 0) for stage in (HandoutStage.MAILED, HandoutStage.RECEIVED)}
+        shown[HandoutStage.HANDED] = raw.get(Delivery.HANDED, 0)
+        shown[HandoutStage.MAILED_ON] = raw.get(Delivery.MAILED_ON, 0)
         return {key: n for key, n in shown.items() if n}
 
     async def _school_batch(self, actor: Person, batch_id: int) -> HandoutBatch:

@@ -8,7 +8,7 @@ from importlib.resources import files
 import pytest
 
 from issuance.core.people import Channel
-from issuance.core.vocabulary import BlankState, GradStatus, XStatus
+from issuance.core.vocabulary import BlankState, Delivery, GradStatus, XStatus
 from issuance.xcert.statuses import X_STATUSES
 
 
@@ -35,3 +35,8 @@ def test_the_x_chain_lists_every_sign_off_status_and_void_is_not_one() -> None:
 
 def test_wecom_is_a_channel_spelled_as_the_outbox_stores_it() -> None:
     assert Channel("wecom") is Channel.WECOM
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_hand_out_ways_are_the_ones_the_database_accepts(dialect: str) -> None:
+    assert _check_list(dialect, "0070_handout.sql", "how") == set(Delivery)
