@@ -200,6 +200,14 @@ def _first_rows(checker: Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) -
     return set(seen.values())
 
 
+def _import_audit(
+    store: Store, actor: str, action: str, school: GradOrg | None, path: Path
+) -> AuditEntry:
+    """The audit entry of an import: who, which school's (or all), which file."""
+    subject = f"school:{school.code}" if school else "all"
+    return AuditEntry(store.now_iso(), actor, action, subject, path.name)
+
+
 def _qualification_checked(
     checker: Checker, row: int, v: dict[str, str]
 ) -> tuple[bool, str | None]:
@@ -268,8 +276,7 @@ async def import_qualifications(
         kept_rows.append(row)
     if (refused := checker.refused()) is not None:
         return refused
-    subject = f"school:{school.code}" if school else "all"
-    audit = AuditEntry(store.now_iso(), actor, "grad.qualification.import", subject, path.name)
+    audit = _import_audit(store, actor, "grad.qualification.import", school, path)
     await store.record_qualifications(
         corrections, kept, list(numbers.values()), f"qualifications:{path.name}", audit
     )
@@ -304,8 +311,7 @@ async def import_employment(
         updated += 1
     if (refused := checker.refused()) is not None:
         return refused
-    subject = f"school:{school.code}" if school else "all"
-    audit = AuditEntry(store.now_iso(), actor, "grad.employment.import", subject, path.name)
+    audit = _import_audit(store, actor, "grad.employment.import", school, path)
     await store.record_corrections(corrections, f"employment:{path.name}", audit)
     return ImportReport(updated, ())
 
@@ -342,8 +348,7 @@ async def import_grades(
         )
     if (refused := checker.refused()) is not None:
         return refused
-    subject = f"school:{school.code}" if school else "all"
-    audit = AuditEntry(store.now_iso(), actor, "grad.grades.import", subject, path.name)
+    audit = _import_audit(store, actor, "grad.grades.import", school, path)
     replaced = await store.replace_grades(grades, f"grades:{path.name}", audit) if grades else 0
     return GradeReport(len(grades), (), replaced)
 
