@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from issuance.store.chat import BroadcastInfo, Problem
     from issuance.store.core import PlanInfo, RecordChange, RecordFilter
     from issuance.store.outbox import ChatAccount, OutboxItem
+    from issuance.store.qualification import XQualified
     from issuance.store.signing import StoredSigningRequest
     from issuance.store.work import (
         BatchCertificate,
@@ -193,6 +194,10 @@ class SignoffStore(Clock, Protocol):
     ) -> None: ...
 
     async def void_record(self, record_id: int, reason: str, audit: AuditEntry) -> None: ...
+
+    async def qualify_by_x_certificates(
+        self, numbers: Iterable[str], actor: str
+    ) -> list[XQualified]: ...
 
     async def current_stamp(self, org_id: int) -> Stamp | None: ...
 
