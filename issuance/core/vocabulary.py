@@ -76,6 +76,18 @@ class HandoutStage(StrEnum):
     MAILED_ON = "已转寄学生"
 
 
+class Employment(StrEnum):
+    """就业情况 of a graduate."""
+
+    EMPLOYED = "已就业"
+    FURTHER_STUDY = "升学"
+    SEEKING = "待就业"
+
+
+# What the statistics count as placed (就业率): employed, or gone on to further study.
+PLACED = (Employment.EMPLOYED, Employment.FURTHER_STUDY)
+
+
 class SchoolLevel(StrEnum):
     """学校办学层次: which of the three blanks a school prints on."""
 

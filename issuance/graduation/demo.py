@@ -8,7 +8,7 @@ from typing import Protocol
 
 from issuance.core.idcard import check_character
 from issuance.core.people import Invite, OrgKind, Role
-from issuance.core.vocabulary import ClassLevel, SchoolLevel
+from issuance.core.vocabulary import ClassLevel, Employment, SchoolLevel
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
 
@@ -64,6 +64,7 @@ def id_number(rng: random.Random, region: str, male: bool) -> str:
 
 def graduates(school_ids: dict[str, int], seed: int = 2025) -> list[NewGraduate]:
     rng = random.Random(seed)
+    employed = Employment.EMPLOYED
     rows = []
     for (code, _, region, _, _, _), (major_code, major, levels) in zip(
         SCHOOLS, MAJORS, strict=True
@@ -87,7 +88,7 @@ def graduates(school_ids: dict[str, int], seed: int = 2025) -> list[NewGraduate]
                     "全日制",
                     f"S{rng.randint(10**9, 10**10 - 1)}" if rng.random() < 0.8 else None,
                     "高级" if level != ClassLevel.INTERMEDIATE else "中级",
-                    rng.choice(("已就业", "已就业", "升学", "待就业")),
+                    rng.choice((employed, employed, Employment.FURTHER_STUDY, Employment.SEEKING)),
                 )
             )
     return rows

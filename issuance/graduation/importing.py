@@ -14,7 +14,7 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
-from issuance.core.vocabulary import ClassLevel, GradStatus, SchoolLevel
+from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
 from issuance.formats.tabular import Column, RowError, RowErrors
 from issuance.graduation import holds
 from issuance.graduation.chains import PENDING
@@ -46,7 +46,7 @@ GRADUATE_COLUMNS = (
     Column("employment", "就业情况", "employment", required=False),
 )
 STUDY_MODES = ("全日制", "非全日制")
-EMPLOYMENT = ("已就业", "升学", "待就业")
+EMPLOYMENT = tuple(Employment)
 _REQUIRED = (
     "name",
     "id_number",
