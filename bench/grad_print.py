@@ -10,7 +10,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from issuance.formats.grad_print import Offset, SchoolLevel, layout_for, render_print
+from issuance.core.vocabulary import SchoolLevel
+from issuance.formats.grad_print import Offset, layout_for, render_print
 from issuance.formats.roster import RosterHeading, render_roster, roster_xlsx
 from tests.graduates import many_prints, roster_lines
 

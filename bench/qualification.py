@@ -28,8 +28,8 @@ from issuance.graduation.qualifications import (
     import_qualifications,
 )
 from issuance.graduation.service import Graduation
+from issuance.importing import ImportReport
 from issuance.store import Store
-from issuance.xcert.importing import ImportReport
 from issuance.xcert.service import Issuance
 
 COURSES = ("汽车构造", "汽车电器", "发动机维修", "底盘维修", "职业素养")

@@ -22,13 +22,14 @@ from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
+from issuance.importing import ImportReport
 from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
-from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
+from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
@@ -350,6 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
     sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
 
+    _add_sign_off_commands(sub, common)
+    _add_export_commands(sub, common)
+    _add_record_commands(sub, common)
+    grad_cli.register(sub, common)
+    handout_cli.register(sub, common)
+    _add_run_commands(sub, common)
+    database.register(sub, common)
+    return parser
+
+
+def _add_sign_off_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """init, import, list create, status."""
     p = sub.add_parser("init", parents=[common], help=help_text("help.init"))
     p.add_argument("--demo", action="store_true", help=help_text("help.init.demo"))
     p.set_defaults(func=cmd_init)
@@ -375,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, help=help_text("help.batch"))
     p.set_defaults(func=cmd_status)
 
+
+def _add_export_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """export records, export certificates."""
     p = sub.add_parser("export", parents=[common], help=help_text("help.export"))
     export_sub = p.add_subparsers(
         dest="export_command", required=True, title=help_text("help.commands")
@@ -392,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help=help_text("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
+
+def _add_record_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """invite, verify, void, audit verify."""
     p = sub.add_parser("invite", parents=[common], help=help_text("help.invite"))
     p.add_argument("person", help=help_text("help.invite.person"))
     p.set_defaults(func=cmd_invite)
@@ -413,9 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit_sub.add_parser("verify", parents=[common], help=help_text("help.audit.verify"))
     p.set_defaults(func=cmd_audit_verify)
 
-    grad_cli.register(sub, common)
-    handout_cli.register(sub, common)
 
+def _add_run_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """rerender, run, and one command per part (web, bot, worker)."""
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
@@ -432,8 +451,6 @@ def build_parser() -> argparse.ArgumentParser:
     for part in PARTS:
         p = sub.add_parser(part, parents=[common], help=help_text("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
-    database.register(sub, common)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.chain import Act
 from issuance.core.settings import Settings
+from issuance.core.vocabulary import SchoolLevel
 from issuance.formats.tabular import Format
 from issuance.graduation.exporting import export_graduates
 from issuance.graduation.sealing import Sealing
@@ -258,6 +259,13 @@ async def cmd_stock_balance(args: argparse.Namespace, settings: Settings) -> Res
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the `grad` and `stock` command groups to the `qianfa` parser."""
+    _register_grad(sub, common)
+    _register_stock(sub, common)
+
+
+def _register_grad(sub: Any, common: argparse.ArgumentParser) -> None:
+    """grad: declare, status, list, explain, export, the acts, amend, reprint, printouts,
+    qualifications, hand-out and history."""
     grad = sub.add_parser("grad", parents=[common], help=help_text("help.grad"))
     g = grad.add_subparsers(dest="grad_command", required=True, title=help_text("help.commands"))
 
@@ -310,9 +318,12 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("request", type=int, help=help_text("help.grad.request"))
     p.set_defaults(func=cmd_history)
 
+
+def _register_stock(sub: Any, common: argparse.ArgumentParser) -> None:
+    """stock: receive, request, issue, void, return, trace, balance."""
     stock = sub.add_parser("stock", parents=[common], help=help_text("help.stock"))
     s = stock.add_subparsers(dest="stock_command", required=True, title=help_text("help.commands"))
-    kinds = ("技师学院", "高级技工学校", "技工学校")
+    kinds = tuple(SchoolLevel)
 
     p = s.add_parser("receive", parents=[common], help=help_text("help.stock.receive"))
     p.add_argument("--kind", required=True, choices=kinds, help=help_text("help.stock.kind"))

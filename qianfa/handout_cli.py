@@ -9,10 +9,10 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import NotFound
-from issuance.core.graduates import HANDED
 from issuance.core.idcard import mask
 from issuance.core.people import Person
 from issuance.core.settings import Settings
+from issuance.core.vocabulary import Delivery
 from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation
 from issuance.store import Store
@@ -55,7 +55,7 @@ async def cmd_handout(args: argparse.Namespace, settings: Settings) -> Result:
         handout = Handout(store)
         ids = await handout.record_ids(actor, args.batch, args.cert_no) if args.cert_no else []
         done = await handout.hand_out(actor, args.batch, ids, args.mailed_on)
-        key = "handout.done_handed" if done.how == HANDED else "handout.done_mailed_on"
+        key = "handout.done_handed" if done.how == Delivery.HANDED else "handout.done_mailed_on"
         result = {
             "batch": args.batch,
             "how": done.how,

@@ -16,12 +16,12 @@ from bot.telegram.app import running
 from bot.telegram.context import BotApp
 from issuance.chat.notify import Notice, send
 from issuance.chat.screens import Plain
-from issuance.core.people import Person
+from issuance.core.people import Invite, Person
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 from tests.fakebot import FakeBotApi, Sent, User
 
 EVALUATOR = User(2001, "王建国")

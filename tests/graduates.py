@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from issuance.formats.grad_print import ClassLevel, GraduationPrint
+from issuance.core.vocabulary import ClassLevel
+from issuance.formats.grad_print import GraduationPrint
 from issuance.formats.roster import RosterLine
 
 NAMES = ("欧阳文静", "李娜", "王小明", "张伟", "陈思远", "林雨桐", "黄志强", "郑佳怡")

@@ -18,10 +18,11 @@ from urllib.parse import urlencode
 import httpx
 import uvicorn
 
+from issuance.core.people import Invite
 from issuance.core.settings import Secret, Settings
 from issuance.store import SHANGHAI, Store
 from issuance.xcert import demo
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 from tests.serving import InThread, loopback_socket, served
 from web.app import build_app
 

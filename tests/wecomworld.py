@@ -19,10 +19,11 @@ from bot.wecom import callback
 from bot.wecom.app import running
 from bot.wecom.context import Services
 from bot.wecom.pace import Limits
+from issuance.core.people import Invite
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store
 from issuance.xcert import demo
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 from tests.botworld import Signing
 from tests.fakewecom import (
     AES_KEY,

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Forbidden, Invalid
 from issuance.core.people import Channel, Person
-from issuance.core.statuses import EVALUATOR
 from issuance.core.tokens import telegram_init_data_valid
+from issuance.core.vocabulary import Party
 from issuance.xcert.signing import SigningView, complete_signing, open_signing, token_hash
 from web import csrf
 from web.context import body_too_large, context, error_page, form_page, html
@@ -38,7 +38,7 @@ def signing_request(view: SigningView) -> SigningRequest:
         exam_plan=first.plan,
         record_count=len(view.records),
         first_student_names=tuple(r.student_name for r in view.records[:5]),
-        evaluator=view.signer.party == EVALUATOR,
+        evaluator=view.signer.party == Party.EVALUATOR,
     )
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from issuance.chat.notify import Notice, send
 from issuance.core.records import CertificateClaim, CertificateFile
 from issuance.core.settings import Settings
-from issuance.core.statuses import WAITING_STATUSES
+from issuance.core.timing import after_quiet_hours
 from issuance.store import Store
 from issuance.xcert.publishing import (
     Rendered,
@@ -26,7 +26,8 @@ from issuance.xcert.publishing import (
     publish,
     render_chunk,
 )
-from issuance.xcert.reminders import after_quiet_hours, notice_actions, notice_body, notices
+from issuance.xcert.reminders import notice_actions, notice_body, notices
+from issuance.xcert.statuses import WAITING_STATUSES
 
 log = logging.getLogger(__name__)
 

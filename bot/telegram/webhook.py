@@ -20,12 +20,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from issuance.core.people import Channel
 from issuance.core.ports import InboxQueue
 from issuance.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
+CHANNEL = Channel.TELEGRAM
 INBOX_LEASE = "telegram-inbox"
 INBOX_LEASE_FOR = timedelta(seconds=30)
 

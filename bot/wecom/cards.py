@@ -32,9 +32,10 @@ from issuance.chat.xcert import Counts
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.core.records import Problem
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.desk import BatchPage
+from issuance.xcert.statuses import REFUSED_STATUSES
 
 Card = dict[str, Any]
 QUESTION = "record"
@@ -103,7 +104,7 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
         {"keyname": _clip(f"{n}. {r.student_name}", 12), "value": f"{r.masked_id} {r.status}"}
         for n, r in enumerate(view.records, view.offset + 1)
     ]
-    flaggable = {r.id for r in view.records if view.can_flag and r.status != CONFIRMED}
+    flaggable = {r.id for r in view.records if view.can_flag and r.status != XStatus.CONFIRMED}
     choosable = view.actionable | view.resubmittable | flaggable
     options = [
         {"id": option_id(r.id, r.version), "text": f"{n}. {r.student_name}"}
@@ -125,7 +126,7 @@ def batch_card(view: BatchPage, task: int, locale: str) -> Card:
         buttons.append((f"{label}（{view.waiting_total}）", ConfirmBatch(b.id)))
     if view.page + 1 < view.pages:
         buttons.append((t("bot.button.next", locale), OpenBatch(b.id, view.page + 1)))
-    if view.can_flag and b.counts.get(CONFIRMED):
+    if view.can_flag and b.counts.get(XStatus.CONFIRMED):
         buttons.append((t("bot.button.download", locale), Download(b.id)))
     if view.page > 0:
         buttons.append((t("bot.button.prev", locale), OpenBatch(b.id, view.page - 1)))
@@ -221,7 +222,7 @@ def refusals_text(view: BatchPage, locale: str) -> str | None:
     """Refusal reasons and open student-info problems on the page (evaluators act on them)."""
     lines = []
     for n, r in enumerate(view.records, view.offset + 1):
-        if r.id in view.refusals and r.status.endswith("拒绝签发"):
+        if r.id in view.refusals and r.status in REFUSED_STATUSES:
             lines.append(
                 f"{n}. {r.student_name}" + t("bot.batch.reason", locale, reason=view.refusals[r.id])
             )

@@ -17,13 +17,13 @@ from issuance.chat.screens import Screen
 from issuance.core.catalog import t
 from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.core.messaging import Inbound
-from issuance.core.people import Person
+from issuance.core.people import Channel, Person
 from issuance.core.settings import Settings
 from issuance.store import Store
 from issuance.xcert.completion import Completion
 from issuance.xcert.service import Issuance
 
-CHANNEL = "wecom"
+CHANNEL = Channel.WECOM
 # 查验 look-ups per member: at most 5 a minute, so numbers cannot be guessed by brute force.
 VERIFY_PER_MINUTE = 5
 # Card task ids must be unique per app for ever: milliseconds since the epoch, then a counter.

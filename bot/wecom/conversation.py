@@ -41,6 +41,7 @@ from issuance.chat.actions import (
     OpenBatch,
     parse,
 )
+from issuance.chat.screens import help_topic
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
 from issuance.core.messaging import Inbound
 from issuance.graduation.desk import is_graduation
@@ -137,13 +138,7 @@ async def bind(turn: Turn, args: list[str]) -> None:
 
 
 async def help_command(turn: Turn, args: list[str]) -> None:
-    person = await turn.actor()
-    if person is not None and is_graduation(person):
-        key = "graduation"
-    else:
-        role = person.role if person else "guest"
-        key = {"负责人": "head", "业务管理员": "staff", "签发人": "evaluator"}.get(role, "guest")
-    await turn.say(turn.text(f"wecom.help.{key}"))
+    await turn.say(turn.text(f"wecom.help.{help_topic(await turn.actor())}"))
 
 
 async def pending(turn: Turn, args: list[str]) -> None:

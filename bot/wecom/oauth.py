@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from bot.wecom.api import WeComClient, WeComError
 from issuance.core.errors import DomainError, Forbidden
+from issuance.core.people import Channel
 from issuance.core.settings import Settings
 from issuance.xcert.signing import open_signing
 from web.context import context, error_page
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 PATH = "/wecom/sign/{token}"
 AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
-CHANNEL = "wecom"
+CHANNEL = Channel.WECOM
 
 
 def authorize_url(settings: Settings, back: str) -> str:

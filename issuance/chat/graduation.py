@@ -10,6 +10,7 @@ from issuance.chat.actions import Action, Cancel
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
 from issuance.core.graduates import GradRequest, Waiting
 from issuance.core.people import Role
+from issuance.core.vocabulary import GradStatus
 
 # Buttons carry the request's round: a tap from before a 退回 and 重新申报 is stale.
 
@@ -98,8 +99,8 @@ class PendingLine:
 
 
 _WAITING_STATUS = {
-    Role.LEADER: "待审核",
-    Role.APPROVER: "待审批",
+    Role.LEADER: GradStatus.PENDING_REVIEW,
+    Role.APPROVER: GradStatus.PENDING_APPROVAL,
     Role.CLERK: "退回",
     Role.DISTRIBUTOR: "待发放",
 }

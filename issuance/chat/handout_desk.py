@@ -11,9 +11,9 @@ from issuance.chat.handout import (
 )
 from issuance.chat.screens import Lines, Part, Screen, Text
 from issuance.core.errors import Forbidden, Invalid, NotFound
-from issuance.core.graduates import HANDED
 from issuance.core.idcard import mask
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
+from issuance.core.vocabulary import Delivery
 from issuance.graduation.sealing import Sealing, SealRefused
 from issuance.graduation.service import Graduation
 from issuance.xcert.handout import Handout
@@ -90,7 +90,7 @@ async def hand_out(
 ) -> Screen:
     """已发放 / 已转寄 / 其余全部已发放, then the page again."""
     done = await handout.hand_out(actor, batch_id, record_ids, tracking)
-    key = "handout.done_handed" if done.how == HANDED else "handout.done_mailed_on"
+    key = "handout.done_handed" if done.how == Delivery.HANDED else "handout.done_mailed_on"
     head = Text(key, {"count": len(done.records), "left": done.left})
     return await page(handout, actor, batch_id, number, head)
 

@@ -13,6 +13,8 @@ from typing import Protocol
 
 from issuance.chat.actions import Action, pack
 from issuance.core.catalog import t
+from issuance.core.people import Person, Role
+from issuance.graduation.chains import DEPARTMENT_ROLES, SCHOOL_ROLES
 
 
 class Part(Protocol):
@@ -109,3 +111,17 @@ def _button(button: Button, locale: str) -> dict[str, str]:
 def _rendered(value: object, locale: str) -> object:
     render = getattr(value, "render", None)
     return render(locale) if callable(render) else value
+
+
+# Which help text a person reads (`bot.help.*` on Telegram, `wecom.help.*` on WeCom), by role.
+HELP_TOPICS: dict[str, str] = {
+    Role.HEAD: "head",
+    Role.STAFF: "staff",
+    Role.SIGNER: "evaluator",
+    **dict.fromkeys((*SCHOOL_ROLES, *DEPARTMENT_ROLES), "graduation"),
+}
+
+
+def help_topic(person: Person | None) -> str:
+    """The help topic of a person (guest for nobody, or a role with no topic of its own)."""
+    return HELP_TOPICS.get(person.role, "guest") if person else "guest"

@@ -28,7 +28,7 @@ from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.core.records import Batch, IssuanceRecord, Problem
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from issuance.xcert.desk import BatchPage
 from issuance.xcert.service import BatchCreated, with_total
 
@@ -81,7 +81,7 @@ def batch_page(view: BatchPage, selected: set[int]) -> Screen:
         if picked:
             label = Lines([Text("bot.button.refuse"), Plain(f"（{picked}）")], separator="")
             rows.append([Button(label, RefuseSelected(b.id))])
-    if view.can_flag and b.counts.get(CONFIRMED):
+    if view.can_flag and b.counts.get(XStatus.CONFIRMED):
         rows.append([Button(Text("bot.button.download"), DownloadAction(b.id))])
     nav = []
     if view.page > 0:
@@ -119,7 +119,7 @@ def _record_buttons(view: BatchPage, n: int, r: IssuanceRecord, ticked: bool) ->
         ]
     if r.id in view.resubmittable:
         row.append(Button(Text("bot.button.resubmit", {"n": n}), Resubmit(r.id, r.version)))
-    if view.can_flag and r.status != CONFIRMED:
+    if view.can_flag and r.status != XStatus.CONFIRMED:
         row.append(Button(Text("bot.button.flag", {"n": n}), FlagAction(r.id)))
     return row
 

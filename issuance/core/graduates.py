@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from issuance.core.idcard import mask
+
 
 @dataclass(frozen=True)
 class GradOrg:
@@ -445,3 +447,34 @@ class ListedGrade:
     course: str
     score: str
     teacher: str
+
+
+@dataclass(frozen=True)
+class XQualified:
+    """A graduate whose qualification is now an X certificate issued in Qianfa (a held one,
+    numbered already, is released: 暂缓发放 no more)."""
+
+    graduate_id: int
+    school_id: int
+    name: str
+    id_number: str
+    cert_no: str | None
+    xcert_no: str
+    program: str
+    level: str
+
+    @property
+    def notice_key(self) -> str:
+        """What the school's 经办人 is told: a hold released, or a qualification recorded."""
+        return "qual.notice.released" if self.cert_no else "qual.notice.recorded"
+
+    def notice_params(self) -> dict[str, str]:
+        """The notice's parameters, the ID number masked."""
+        return {
+            "name": self.name,
+            "id": mask(self.id_number),
+            "program": self.program,
+            "level": self.level,
+            "xcert_no": self.xcert_no,
+            "cert_no": self.cert_no or "",
+        }

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from issuance.core.vocabulary import Party
+
 
 class OrgKind(StrEnum):
     """机构类型, as the import columns name them (a new kind is one line here)."""
@@ -42,6 +44,7 @@ class Channel(StrEnum):
     """A chat channel a person can be bound to and notified on."""
 
     TELEGRAM = "telegram"
+    WECOM = "wecom"
 
 
 ORG_KINDS = tuple(OrgKind)
@@ -79,7 +82,17 @@ class Person:
     def party(self) -> str | None:
         """The X-certificate sign-off party this person acts for, if any."""
         if self.role == Role.SIGNER and self.org_kind == OrgKind.EVALUATOR:
-            return "培训评价组织"
+            return Party.EVALUATOR
         if self.role == Role.HEAD and self.org_kind == OrgKind.SCHOOL:
-            return "考核站点"
+            return Party.SITE
         return None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A one-time code binding a chat account to a person."""
+
+    code: str
+    expires_at: str
+    link: str
+    person: Person

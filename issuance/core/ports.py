@@ -46,6 +46,7 @@ from issuance.core.graduates import (
     QualifiedGraduate,
     RosterGraduate,
     Waiting,
+    XQualified,
 )
 from issuance.core.messaging import BroadcastInfo, ChatAccount, Inbound, OutboxItem
 from issuance.core.people import Org, Person
@@ -154,7 +155,16 @@ class ResultRepository(Clock, Protocol):
     async def allocate_numbers(self, scope: str, count: int) -> int: ...
 
 
-class RecordRepository(Clock, Protocol):
+class HoldRelease(Protocol):
+    """An X certificate issued to a graduate's ID number is their qualification (暂缓发放 ends):
+    the one place the two workflows meet, in the caller's transaction."""
+
+    async def qualify_by_x_certificates(
+        self, numbers: Iterable[str], actor: str
+    ) -> list[XQualified]: ...
+
+
+class RecordRepository(HoldRelease, Clock, Protocol):
     """X-certificate records and batches (发证记录, 待发证名单) through their sign-off: lists, acts,
     voiding, student-info problems, signatures and stamps."""
 
@@ -343,7 +353,7 @@ class HandoutRepository(Clock, Protocol):
     ) -> dict[str, int]: ...
 
 
-class GraduateRepository(Clock, Protocol):
+class GraduateRepository(HoldRelease, Clock, Protocol):
     """Graduates (毕业生) of schools: import, corrections, qualifications, grades, printouts and
     voiding."""
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from issuance.core.idcard import mask
-from issuance.core.statuses import VOID
+from issuance.core.vocabulary import XStatus
 
 LEVELS = ("初级", "中级", "高级")
 STUDENT_TYPES = ("院校学生", "社会学员")
@@ -48,7 +48,7 @@ class IssuanceRecord:
     @property
     def shown_status(self) -> str:
         """The status to show: 作废 once a confirmed certificate was voided."""
-        return VOID if self.void_at else self.status
+        return XStatus.VOID if self.void_at else self.status
 
 
 @dataclass(frozen=True)

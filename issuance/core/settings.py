@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from issuance.config import CERTIFICATE_TEMPLATE, EXAMPLE_SETTINGS
+from issuance.core.vocabulary import Party
 
 CONFIG_NAME = "qianfa.toml"
 DEFAULT_TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
@@ -61,7 +62,7 @@ class Settings:
     wecom_token: Secret = Secret("")
     wecom_encoding_aes_key: Secret = Secret("")
     wecom_base_url: str = ""
-    signoff_order: tuple[str, ...] = ("培训评价组织", "考核站点")
+    signoff_order: tuple[str, ...] = (Party.EVALUATOR, Party.SITE)
     signoff_signing_ttl_minutes: int = 10
     signoff_invite_ttl_hours: int = 72
     numbers_default_pattern: str = "1{program:05d}{year:04d}{level}{seq:012d}"
@@ -218,7 +219,7 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"setting web.port: {settings.web_port} is not a TCP port")
     if not settings.public_url.startswith(("http://", "https://")):
         raise SettingsError("setting public_url: must start with http:// or https://")
-    if sorted(settings.signoff_order) != sorted(("培训评价组织", "考核站点")):
+    if sorted(settings.signoff_order) != sorted(Party):
         raise SettingsError("setting signoff.order: must list 培训评价组织 and 考核站点 once each")
     try:
         settings.quiet_hours  # noqa: B018 - parsing is the check

@@ -14,7 +14,6 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -24,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from issuance.config import CONFIG_DIR
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
+from issuance.core.vocabulary import ClassLevel, SchoolLevel
 from issuance.formats.certificate import FontFile
 from issuance.formats.fonts import font_files, pdf_font, pick_font, pil_font, width_mm
 
@@ -31,22 +31,6 @@ LAYOUT_FOLDER = CONFIG_DIR / "graduation"
 # A printer that is off by more than this is fed wrongly, not in need of calibration.
 OFFSET_LIMIT_MM = 20.0
 SEXES = ("男", "女")
-
-
-class SchoolLevel(StrEnum):
-    """学校办学层次: which of the three blanks a school prints on."""
-
-    TECHNICIAN_COLLEGE = "技师学院"
-    SENIOR_TECHNICAL_SCHOOL = "高级技工学校"
-    TECHNICAL_SCHOOL = "技工学校"
-
-
-class ClassLevel(StrEnum):
-    """学生毕业层次, as graduates are stored; the layouts map them to the printed words."""
-
-    PREPARATORY_TECHNICIAN = "预备技师班"
-    SENIOR = "高级工班"
-    INTERMEDIATE = "中级工班"
 
 
 LAYOUT_FILES = {
@@ -337,23 +321,41 @@ def _ruler_ticks(length_mm: float) -> Iterator[tuple[int, float]]:
         yield at, 5.0 if at % 10 == 0 else 3.5 if at % 5 == 0 else 2.0
 
 
+@dataclass
+class _Pen:
+    """Draws on a calibration page in mm from the top-left corner, as the layouts measure."""
+
+    canvas: Canvas
+    font: str
+    height: float
+
+    def line(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.canvas.line(x0 * mm, (self.height - y0) * mm, x1 * mm, (self.height - y1) * mm)
+
+    def text(self, x: float, y: float, size: float, words: str, centred: bool = False) -> None:
+        self.canvas.setFont(self.font, size)
+        draw = self.canvas.drawCentredString if centred else self.canvas.drawString
+        draw(x * mm, (self.height - y) * mm, words)
+
+
 def render_calibration(layout: PrintLayout, offset: Offset = NO_OFFSET) -> bytes:
     """The test page: mm rulers, a cross-hair and label at every blank (offset applied), notes."""
     out = io.BytesIO()
     canvas = _canvas(
         out, layout, t("gradprint.calibration.title", layout=layout.school_level.value)
     )
-    font = pdf_font(layout.font)
-    height = layout.height_mm
+    pen = _Pen(canvas, pdf_font(layout.font), layout.height_mm)
+    _draw_rulers(pen, layout)
+    _draw_blanks(pen, layout, offset)
+    _draw_notes(pen, layout, offset)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
 
-    def line(x0: float, y0: float, x1: float, y1: float) -> None:
-        canvas.line(x0 * mm, (height - y0) * mm, x1 * mm, (height - y1) * mm)
 
-    def text(x: float, y: float, size: float, words: str, centred: bool = False) -> None:
-        canvas.setFont(font, size)
-        draw = canvas.drawCentredString if centred else canvas.drawString
-        draw(x * mm, (height - y) * mm, words)
-
+def _draw_rulers(pen: _Pen, layout: PrintLayout) -> None:
+    """The mm rulers along the top and left edges."""
+    canvas, height, line, text = pen.canvas, pen.height, pen.line, pen.text
     canvas.setStrokeColorRGB(0, 0, 0)
     canvas.setFillColorRGB(0, 0, 0)
     # the rulers are the printer's own frame, so they are drawn without the offset
@@ -367,6 +369,10 @@ def render_calibration(layout: PrintLayout, offset: Offset = NO_OFFSET) -> bytes
         if at % 10 == 0 and 0 < at < height - 3:
             text(tick + 0.8, at + 0.9, 5, str(at))
 
+
+def _draw_blanks(pen: _Pen, layout: PrintLayout, offset: Offset) -> None:
+    """A cross-hair, a dotted line and a label at every blank, the offset applied."""
+    canvas, height, line, text = pen.canvas, pen.height, pen.line, pen.text
     canvas.setLineWidth(0.3)
     by_line: dict[float, int] = {}
     for blank in layout.fields:
@@ -384,6 +390,10 @@ def render_calibration(layout: PrintLayout, offset: Offset = NO_OFFSET) -> bytes
         label = f"{t(f'gradprint.field.{blank.name}')} {blank.x_mm:g},{blank.y_mm:g}"
         text(x + 1.2, label_y, _LABEL_SIZE, label)
 
+
+def _draw_notes(pen: _Pen, layout: PrintLayout, offset: Offset) -> None:
+    """The title, the note, the offset in use and a 100 mm bar to measure the scale."""
+    canvas, height, line, text = pen.canvas, pen.height, pen.line, pen.text
     middle = layout.width_mm / 2
     text(middle, 24, 11, t("gradprint.calibration.title", layout=layout.school_level.value), True)
     text(middle, height - 30, 14, t("gradprint.calibration.note"), True)
@@ -396,9 +406,6 @@ def render_calibration(layout: PrintLayout, offset: Offset = NO_OFFSET) -> bytes
     line(bar_x, bar_y - 2, bar_x, bar_y + 2)
     line(bar_x + 100, bar_y - 2, bar_x + 100, bar_y + 2)
     text(bar_x + 102, bar_y + 1, 6, t("gradprint.calibration.hundred"))
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
 
 
 # --- PNG preview: the filled page over a drawing of the blank ----------------------------------

@@ -12,32 +12,15 @@ from dataclasses import dataclass
 from issuance.core.chain import Act, Chain, Step
 from issuance.core.errors import Conflict
 from issuance.core.people import Role
+from issuance.core.vocabulary import GradStatus, RequestKind
 
-DECLARATION = "毕业证申报"
-BLANK_REQUEST = "空白毕业证申报"
-AMENDMENT = "毕业证修改"
-REPRINT = "毕业证重打"
-KINDS = (DECLARATION, BLANK_REQUEST, AMENDMENT, REPRINT)
+KINDS = tuple(RequestKind)
+STATUSES = tuple(GradStatus)
+PENDING = (GradStatus.PENDING_REVIEW, GradStatus.PENDING_APPROVAL)
+RETURNED = (GradStatus.REVIEW_RETURNED, GradStatus.APPROVAL_RETURNED)
 
-PENDING_REVIEW = "待审核"
-REVIEW_RETURNED = "审核退回"
-PENDING_APPROVAL = "待审批"
-APPROVAL_RETURNED = "审批退回"
-APPROVED = "已审批"
-STATUSES = (PENDING_REVIEW, REVIEW_RETURNED, PENDING_APPROVAL, APPROVAL_RETURNED, APPROVED)
-PENDING = (PENDING_REVIEW, PENDING_APPROVAL)
-RETURNED = (REVIEW_RETURNED, APPROVAL_RETURNED)
-
-CLERK = Role.CLERK
-LEADER = Role.LEADER
-APPROVER = Role.APPROVER
-KEEPER = Role.KEEPER
-DISTRIBUTOR = Role.DISTRIBUTOR
-SCHOOL_ROLES = (CLERK, LEADER)
-DEPARTMENT_ROLES = (APPROVER, KEEPER, DISTRIBUTOR)
-
-SCHOOL_LEVELS = ("技师学院", "高级技工学校", "技工学校")
-CLASS_LEVELS = ("预备技师班", "高级工班", "中级工班")
+SCHOOL_ROLES = (Role.CLERK, Role.LEADER)
+DEPARTMENT_ROLES = (Role.APPROVER, Role.KEEPER, Role.DISTRIBUTOR)
 
 
 def party(role: str, org_id: int) -> str:
@@ -68,12 +51,22 @@ def route(school_parent_id: int | None, departments: dict[int, Department]) -> t
 
 def graduation_chain(school_id: int, approvers: tuple[int, ...]) -> Chain:
     """申报 by the 经办人 → 审核 by the 校领导 → 审批 by each department of the route."""
-    review = Step(party(LEADER, school_id), LEADER, PENDING_REVIEW, REVIEW_RETURNED)
+    review = Step(
+        party(Role.LEADER, school_id),
+        Role.LEADER,
+        GradStatus.PENDING_REVIEW,
+        GradStatus.REVIEW_RETURNED,
+    )
     approvals = tuple(
-        Step(party(APPROVER, dept), APPROVER, PENDING_APPROVAL, APPROVAL_RETURNED)
+        Step(
+            party(Role.APPROVER, dept),
+            Role.APPROVER,
+            GradStatus.PENDING_APPROVAL,
+            GradStatus.APPROVAL_RETURNED,
+        )
         for dept in approvers
     )
-    return Chain((review, *approvals), APPROVED, owner=party(CLERK, school_id))
+    return Chain((review, *approvals), GradStatus.APPROVED, owner=party(Role.CLERK, school_id))
 
 
 def advance(chain: Chain, stage: int, status: str, act: Act, who: str) -> tuple[str, int]:
@@ -92,8 +85,8 @@ def advance(chain: Chain, stage: int, status: str, act: Act, who: str) -> tuple[
 
 def waiting_org(school_id: int, approvers: tuple[int, ...], status: str, stage: int) -> int | None:
     """The organization whose turn it is, or None (returned to the 经办人, or approved)."""
-    if status == PENDING_REVIEW:
+    if status == GradStatus.PENDING_REVIEW:
         return school_id
-    if status == PENDING_APPROVAL:
+    if status == GradStatus.PENDING_APPROVAL:
         return approvers[stage - 1]
     return None

@@ -4,12 +4,14 @@ graduates of one term and the people of every role."""
 from __future__ import annotations
 
 import random
+from typing import Protocol
 
 from issuance.core.graduates import NewGraduate
 from issuance.core.idcard import check_character
-from issuance.core.people import OrgKind
+from issuance.core.people import Invite, OrgKind, Role
 from issuance.core.ports import PeopleRepository
-from issuance.xcert.service import Invite, Issuance
+from issuance.core.vocabulary import ClassLevel, Employment, SchoolLevel
+from issuance.store import Store
 
 TERM = "202506"
 PROVINCE = ("FJ-JGZX", "福建省技工教育中心", "35", None, "是")
@@ -18,28 +20,35 @@ QUANZHOU = ("QZ-RSJ", "泉州市人力资源和社会保障局", "350500", PROVI
 # (code, name, region, parent, level, 学校序号): province-run, under a final city, under a city
 # whose 审批 goes on to the province.
 SCHOOLS = (
-    ("FJ-JSXY", "福建省技师学院", "350100", PROVINCE[0], "技师学院", "001"),
-    ("FZ-GJJX", "福州高级技工学校", "350100", FUZHOU[0], "高级技工学校", "002"),
-    ("QZ-JGXX", "泉州技工学校", "350500", QUANZHOU[0], "技工学校", "003"),
+    ("FJ-JSXY", "福建省技师学院", "350100", PROVINCE[0], SchoolLevel.TECHNICIAN_COLLEGE, "001"),
+    (
+        "FZ-GJJX",
+        "福州高级技工学校",
+        "350100",
+        FUZHOU[0],
+        SchoolLevel.SENIOR_TECHNICAL_SCHOOL,
+        "002",
+    ),
+    ("QZ-JGXX", "泉州技工学校", "350500", QUANZHOU[0], SchoolLevel.TECHNICAL_SCHOOL, "003"),
 )
 PEOPLE = (
-    ("林志强", "13900000001", PROVINCE[0], "审批人", "技工教育中心主任"),
-    ("陈丽娟", "13900000002", PROVINCE[0], "库管员", "证书保管员"),
-    ("黄国华", "13900000003", PROVINCE[0], "发放员", "证书发放员"),
-    ("郑晓明", "13900000004", FUZHOU[0], "审批人", "职业能力建设处"),
-    ("吴海燕", "13900000005", QUANZHOU[0], "审批人", "职业能力建设科"),
-    ("张秀英", "13900000011", SCHOOLS[0][0], "经办人", "学籍管理员"),
-    ("刘建平", "13900000012", SCHOOLS[0][0], "校领导", "副院长"),
-    ("杨美玲", "13900000021", SCHOOLS[1][0], "经办人", "学籍管理员"),
-    ("周文斌", "13900000022", SCHOOLS[1][0], "校领导", "副校长"),
-    ("许雅琴", "13900000031", SCHOOLS[2][0], "经办人", "学籍管理员"),
-    ("蔡志明", "13900000032", SCHOOLS[2][0], "校领导", "副校长"),
+    ("林志强", "13900000001", PROVINCE[0], Role.APPROVER, "技工教育中心主任"),
+    ("陈丽娟", "13900000002", PROVINCE[0], Role.KEEPER, "证书保管员"),
+    ("黄国华", "13900000003", PROVINCE[0], Role.DISTRIBUTOR, "证书发放员"),
+    ("郑晓明", "13900000004", FUZHOU[0], Role.APPROVER, "职业能力建设处"),
+    ("吴海燕", "13900000005", QUANZHOU[0], Role.APPROVER, "职业能力建设科"),
+    ("张秀英", "13900000011", SCHOOLS[0][0], Role.CLERK, "学籍管理员"),
+    ("刘建平", "13900000012", SCHOOLS[0][0], Role.LEADER, "副院长"),
+    ("杨美玲", "13900000021", SCHOOLS[1][0], Role.CLERK, "学籍管理员"),
+    ("周文斌", "13900000022", SCHOOLS[1][0], Role.LEADER, "副校长"),
+    ("许雅琴", "13900000031", SCHOOLS[2][0], Role.CLERK, "学籍管理员"),
+    ("蔡志明", "13900000032", SCHOOLS[2][0], Role.LEADER, "副校长"),
 )
 # (major code, major, class levels offered) per school.
 MAJORS = (
-    ("0402", "数控加工", ("预备技师班", "高级工班")),
-    ("0701", "汽车维修", ("高级工班", "中级工班")),
-    ("0105", "电子技术应用", ("高级工班", "中级工班")),
+    ("0402", "数控加工", (ClassLevel.PREPARATORY_TECHNICIAN, ClassLevel.SENIOR)),
+    ("0701", "汽车维修", (ClassLevel.SENIOR, ClassLevel.INTERMEDIATE)),
+    ("0105", "电子技术应用", (ClassLevel.SENIOR, ClassLevel.INTERMEDIATE)),
 )
 PER_SCHOOL = 12
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许"
@@ -56,6 +65,7 @@ def id_number(rng: random.Random, region: str, male: bool) -> str:
 
 def graduates(school_ids: dict[str, int], seed: int = 2025) -> list[NewGraduate]:
     rng = random.Random(seed)
+    employed = Employment.EMPLOYED
     rows = []
     for (code, _, region, _, _, _), (major_code, major, levels) in zip(
         SCHOOLS, MAJORS, strict=True
@@ -63,7 +73,7 @@ def graduates(school_ids: dict[str, int], seed: int = 2025) -> list[NewGraduate]
         for n in range(PER_SCHOOL):
             male = rng.random() < 0.6
             level = levels[n % len(levels)]
-            years = "5" if level == "预备技师班" else "3"
+            years = "5" if level == ClassLevel.PREPARATORY_TECHNICIAN else "3"
             rows.append(
                 NewGraduate(
                     school_ids[code],
@@ -78,8 +88,8 @@ def graduates(school_ids: dict[str, int], seed: int = 2025) -> list[NewGraduate]
                     years,
                     "全日制",
                     f"S{rng.randint(10**9, 10**10 - 1)}" if rng.random() < 0.8 else None,
-                    "高级" if level != "中级工班" else "中级",
-                    rng.choice(("已就业", "已就业", "升学", "待就业")),
+                    "高级" if level != ClassLevel.INTERMEDIATE else "中级",
+                    rng.choice((employed, employed, Employment.FURTHER_STUDY, Employment.SEEKING)),
                 )
             )
     return rows
@@ -89,7 +99,15 @@ async def present(store: PeopleRepository) -> bool:
     return bool(await store.orgs_by_code([PROVINCE[0]]))
 
 
-async def load(issuance: Issuance) -> tuple[list[Invite], int]:
+class Inviter(Protocol):
+    """What loading the demo needs: the store, and invites for the people it adds."""
+
+    store: Store
+
+    async def create_invite(self, person_ref: str) -> Invite: ...
+
+
+async def load(issuance: Inviter) -> tuple[list[Invite], int]:
     """Load the graduation demo; returns invites for everyone and the number of graduates."""
     store = issuance.store
     final = {"是": 1, "否": 0}

@@ -9,18 +9,15 @@ before) and the school's 经办人 is told.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from issuance.chat.notify import notify
-from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.graduates import GradOrg
 from issuance.core.idcard import mask
 from issuance.core.people import Role
 from issuance.core.ports import GraduateRepository, OutboxQueue, PeopleRepository
-from issuance.core.records import IssuanceRecord
-from issuance.core.statuses import CONFIRMED
 
 HELD = "暂缓发放"
 
@@ -34,71 +31,15 @@ def is_held(cert_no: str | None, qualification_no: str | None) -> bool:
     return cert_no is not None and qualification_no is None
 
 
-@dataclass(frozen=True)
-class XCertificate:
-    """An X certificate issued in Qianfa, as a graduate's qualification."""
-
-    id_number: str
-    cert_no: str
-    program: str
-    level: str
-    issued_at: str | None
-
-
-async def release_by_x_certificates(
-    store: HoldPorts, records: Sequence[IssuanceRecord], actor: str
-) -> int:
-    """Record each just-issued X certificate as the qualification of graduates with its ID
-    number and none recorded (releasing the held ones); tell their schools' 经办人. How many."""
-    return await _record(
-        store,
-        [
-            XCertificate(r.id_number, r.cert_no, r.program, r.level, r.issued_at)
-            for r in records
-            if r.status == CONFIRMED
-        ],
-        actor,
-    )
-
-
 async def record_issued_x(store: HoldPorts, id_numbers: Sequence[str], actor: str) -> int:
-    """Graduates just imported count X certificates issued to them earlier in Qianfa."""
-    rows = await store.issued_x_certificates(id_numbers) if id_numbers else []
-    return await _record(store, [XCertificate(**asdict(row)) for row in rows], actor)
-
-
-async def _record(store: HoldPorts, certificates: Sequence[XCertificate], actor: str) -> int:
-    """Each certificate as the qualification of unqualified graduates with its ID number."""
-    # the latest certificate of an ID number wins (they come oldest first)
-    issued = {c.id_number: c for c in certificates}
-    if not issued:
-        return 0
-    graduates = await store.unqualified_by_id_number(issued)
-    for graduate in graduates:
-        record = issued[graduate.id_number]
-        at = store.now_iso()
-        new = {
-            "qualification_no": record.cert_no,
-            "qualification_level": record.level,
-            "qualification_occupation": record.program,
-            "qualification_date": (record.issued_at or at)[:10],
-        }
-        old = {key: getattr(graduate, key) for key in new}
-        source = f"xcert:{record.cert_no}"
-        audit = AuditEntry(at, actor, "grad.qualification.xcert", f"graduate:{graduate.id}", source)
-        await store.record_corrections([(int(graduate.id), old, new)], source, audit)
-        params = {
-            "name": graduate.name,
-            "id": mask(graduate.id_number),
-            "program": record.program,
-            "level": record.level,
-            "xcert_no": record.cert_no,
-            "cert_no": graduate.cert_no or "",
-        }
-        key = "qual.notice.released" if graduate.cert_no else "qual.notice.recorded"
+    """Graduates just imported count X certificates issued to them earlier in Qianfa (the X
+    certificate's confirmation records them at once: `Store.qualify_by_x_certificates`); their
+    schools' 经办人 are told. How many."""
+    qualified = await store.qualify_by_x_certificates(id_numbers, actor) if id_numbers else []
+    for graduate in qualified:
         for clerk in await store.people_of(graduate.school_id, (Role.CLERK,)):
-            await notify(store, clerk.id, key, params)
-    return len(graduates)
+            await notify(store, clerk.id, graduate.notice_key, graduate.notice_params())
+    return len(qualified)
 
 
 @dataclass(frozen=True)

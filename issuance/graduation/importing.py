@@ -12,25 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from issuance.core.catalog import t
-from issuance.core.graduates import NewGraduate
+from issuance.core.graduates import Correction, GradOrg, GraduateState, NewGraduate
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
-from issuance.formats.tabular import (
-    Column,
-    RowError,
-    RowErrors,
-    progress,
-    read_table,
-)
+from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
+from issuance.formats.tabular import Column, RowError, RowErrors
 from issuance.graduation import holds
-from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
-from issuance.xcert.importing import (
-    _PERSON_NAME_MAX,
+from issuance.graduation.chains import PENDING
+from issuance.importing import (
+    PERSON_NAME_MAX,
+    Checker,
     ImportReport,
-    _Checker,
-    _header_checked,
-    _id_numbers,
-    _plain_text,
+    id_numbers,
+    read_rows,
+    reported,
 )
 
 GRADUATE_COLUMNS = (
@@ -50,7 +45,7 @@ GRADUATE_COLUMNS = (
     Column("employment", "就业情况", "employment", required=False),
 )
 STUDY_MODES = ("全日制", "非全日制")
-EMPLOYMENT = ("已就业", "升学", "待就业")
+EMPLOYMENT = tuple(Employment)
 _REQUIRED = (
     "name",
     "id_number",
@@ -105,117 +100,33 @@ async def import_graduates(
 ) -> ImportReport:
     """Import graduates (毕业生) of 技工院校; with `school_id`, of that school only (a 经办人's
     file: a row of another school is a bad row)."""
-
-    async def of_school(ports: holds.HoldPorts, file: Path, loc: str) -> ImportReport:
-        return await _import_graduates(ports, file, loc, school_id)
-
-    return await _header_checked(of_school)(store, path, locale)
+    return await reported(_import_graduates(store, path, locale, school_id), locale)
 
 
 async def _import_graduates(
     store: holds.HoldPorts, path: Path, locale: str, school_id: int | None
 ) -> ImportReport:
-    with read_table(path, GRADUATE_COLUMNS) as table:
-        checker = _Checker(table, locale)
-        warnings = RowErrors(table, locale)
-        read = progress(table, table.total, t("import.progress", locale))
-        rows = [(row, v) for row, v in read if _plain_text(checker, row, v, _PERSON_NAME_MAX)]
+    checker, rows = read_rows(path, GRADUATE_COLUMNS, locale, PERSON_NAME_MAX)
+    warnings = RowErrors(checker.table, locale)
     schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
-    numbers = _id_numbers(checker, rows)
+    numbers = id_numbers(checker, rows)
     existing = await store.graduates_by_id_number(numbers.values())
     seen: dict[tuple[str, str], int] = {}
     new: list[NewGraduate] = []
-    corrections: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+    corrections: list[Correction] = []
     for row, v in rows:
-        ok = checker.required(row, v, _REQUIRED)
         school = schools.get(v.get("school", ""))
-        if v.get("school") and (school is None or school.kind != OrgKind.TECH_SCHOOL):
-            checker.fail(
-                row, "school", "import.org_kind", code=v["school"], kind=OrgKind.TECH_SCHOOL
-            )
-            ok = False
-        elif school is not None and school_id is not None and school.id != school_id:
-            checker.fail(row, "school", "grad.import.not_your_school", code=v["school"])
-            ok = False
-        if v.get("class_level"):
-            ok = checker.one_of(row, "class_level", v["class_level"], CLASS_LEVELS) and ok
-            if school and school.level == "技工学校" and v["class_level"] == "预备技师班":
-                checker.fail(row, "class_level", "grad.import.class_level_school")
-                ok = False
-        if v.get("study_mode"):
-            ok = checker.one_of(row, "study_mode", v["study_mode"], STUDY_MODES) and ok
-        if v.get("employment"):
-            ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
-        if v.get("major_code") and not re.fullmatch(r"[0-9]{4}", v["major_code"]):
-            checker.fail(row, "major_code", "grad.import.major_code")
-            ok = False
-        enrolled, graduated = (month(v.get(k) or "") for k in ("enrolled", "graduated"))
-        for column, value in (("enrolled", enrolled), ("graduated", graduated)):
-            if v.get(column) and value is None:
-                checker.fail(row, column, "grad.import.month")
-                ok = False
-        if enrolled and graduated and enrolled >= graduated:
-            checker.fail(row, "graduated", "grad.import.graduated_before_enrolled")
-            ok = False
-        years = _YEARS.match(v.get("years") or "")
-        if v.get("years") and years is None:
-            checker.fail(row, "years", "grad.import.years")
-            ok = False
-        number = numbers.get(row)
-        if number is None:
+        values = _graduate(checker, warnings, row, v, school, school_id, numbers.get(row), seen)
+        if values is None:
             continue
-        sex = "男" if parse_id_number(number).is_male else "女"
-        if v.get("sex") and v["sex"] != sex:
-            checker.fail(row, "sex", "grad.import.sex", sex=sex)
-            ok = False
-        if not ok or school is None or enrolled is None or graduated is None or years is None:
-            continue
-        key = (number, graduated)
-        if key in seen:
-            checker.fail(row, "id_number", "import.duplicate_in_file", first=seen[key])
-            continue
-        seen[key] = row
-        if abs(_months(enrolled, graduated) - float(years.group(1)) * 12) > _YEARS_SLACK_MONTHS:
-            warnings.add(row, "years", t("grad.import.years_warn", locale))
-        values = NewGraduate(
-            school.id,
-            v["name"],
-            number,
-            sex,
-            v["major_code"],
-            v["major"],
-            v["class_level"],
-            enrolled,
-            graduated,
-            years.group(1),
-            v["study_mode"],
-            v.get("qualification_no") or None,
-            v.get("qualification_level") or None,
-            v.get("employment") or None,
-        )
-        before = existing.get(key)
+        before = existing.get((values.id_number, values.graduated))
         if before is None:
             new.append(values)
-            continue
-        if before.school_id != school.id:
-            checker.fail(row, "school", "grad.import.other_school")
-        elif before.status == APPROVED or before.cert_no:
-            checker.fail(row, "id_number", "grad.import.approved")
-        elif before.status in PENDING:
-            checker.fail(row, "id_number", "grad.import.under_review")
         else:
-            changed = {
-                field: value
-                for field, value in vars(values).items()
-                if field != "school_id"
-                and getattr(before, field) != value
-                and not (value is None and field in _KEPT_WHEN_EMPTY)
-            }
-            if changed:
-                old = {field: getattr(before, field) for field in changed}
-                corrections.append((before.id, old, changed))
-    if checker.errors:
-        return GraduateReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
+            corrections.extend(_correction(checker, row, values, before))
+    refused = checker.refused()
+    if refused is not None:
+        return GraduateReport(0, refused.errors)
     async with store.transaction():
         if new:
             await store.insert_graduates(new)
@@ -226,6 +137,124 @@ async def _import_graduates(
     return GraduateReport(
         len(new), (), tuple(sorted(warnings, key=lambda w: w.row)), len(corrections)
     )
+
+
+def _cells_checked(
+    checker: Checker, row: int, v: dict[str, str], school: GradOrg | None, school_id: int | None
+) -> bool:
+    """Whether the row's cells other than its ID number and dates are good; bad ones reported."""
+    ok = checker.required(row, v, _REQUIRED)
+    if v.get("school") and (school is None or school.kind != OrgKind.TECH_SCHOOL):
+        checker.fail(row, "school", "import.org_kind", code=v["school"], kind=OrgKind.TECH_SCHOOL)
+        ok = False
+    elif school is not None and school_id is not None and school.id != school_id:
+        checker.fail(row, "school", "grad.import.not_your_school", code=v["school"])
+        ok = False
+    if v.get("class_level"):
+        ok = checker.one_of(row, "class_level", v["class_level"], tuple(ClassLevel)) and ok
+        if (
+            school
+            and school.level == SchoolLevel.TECHNICAL_SCHOOL
+            and v["class_level"] == ClassLevel.PREPARATORY_TECHNICIAN
+        ):
+            checker.fail(row, "class_level", "grad.import.class_level_school")
+            ok = False
+    if v.get("study_mode"):
+        ok = checker.one_of(row, "study_mode", v["study_mode"], STUDY_MODES) and ok
+    if v.get("employment"):
+        ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+    if v.get("major_code") and not re.fullmatch(r"[0-9]{4}", v["major_code"]):
+        checker.fail(row, "major_code", "grad.import.major_code")
+        ok = False
+    return ok
+
+
+def _dates(
+    checker: Checker, row: int, v: dict[str, str]
+) -> tuple[str | None, str | None, str | None]:
+    """(入学时间, 毕业时间) as YYYYMM and 学制 in years; each None when missing or bad."""
+    enrolled, graduated = (month(v.get(k) or "") for k in ("enrolled", "graduated"))
+    for column, value in (("enrolled", enrolled), ("graduated", graduated)):
+        if v.get(column) and value is None:
+            checker.fail(row, column, "grad.import.month")
+    if enrolled and graduated and enrolled >= graduated:
+        checker.fail(row, "graduated", "grad.import.graduated_before_enrolled")
+        graduated = None
+    years = _YEARS.match(v.get("years") or "")
+    if v.get("years") and years is None:
+        checker.fail(row, "years", "grad.import.years")
+    return enrolled, graduated, years.group(1) if years else None
+
+
+def _graduate(
+    checker: Checker,
+    warnings: RowErrors,
+    row: int,
+    v: dict[str, str],
+    school: GradOrg | None,
+    school_id: int | None,
+    number: str | None,
+    seen: dict[tuple[str, str], int],
+) -> NewGraduate | None:
+    """The row as a graduate, or None when it is bad (reported) or repeats an earlier row."""
+    ok = _cells_checked(checker, row, v, school, school_id)
+    errors_before = len(checker.errors)
+    enrolled, graduated, years = _dates(checker, row, v)
+    ok = ok and len(checker.errors) == errors_before
+    if number is None:
+        return None
+    sex = "男" if parse_id_number(number).is_male else "女"
+    if v.get("sex") and v["sex"] != sex:
+        checker.fail(row, "sex", "grad.import.sex", sex=sex)
+        ok = False
+    if not ok or school is None or enrolled is None or graduated is None or years is None:
+        return None
+    first = seen.setdefault((number, graduated), row)
+    if first != row:
+        checker.fail(row, "id_number", "import.duplicate_in_file", first=first)
+        return None
+    if abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS:
+        warnings.add(row, "years", t("grad.import.years_warn", checker.locale))
+    return NewGraduate(
+        school.id,
+        v["name"],
+        number,
+        sex,
+        v["major_code"],
+        v["major"],
+        v["class_level"],
+        enrolled,
+        graduated,
+        years,
+        v["study_mode"],
+        v.get("qualification_no") or None,
+        v.get("qualification_level") or None,
+        v.get("employment") or None,
+    )
+
+
+def _correction(
+    checker: Checker, row: int, values: NewGraduate, before: GraduateState
+) -> list[Correction]:
+    """The correction of a graduate on file (none when nothing changed), or a bad row when the
+    graduate is of another school, under review or approved."""
+    if before.school_id != values.school_id:
+        checker.fail(row, "school", "grad.import.other_school")
+    elif before.status == GradStatus.APPROVED or before.cert_no:
+        checker.fail(row, "id_number", "grad.import.approved")
+    elif before.status in PENDING:
+        checker.fail(row, "id_number", "grad.import.under_review")
+    else:
+        changed = {
+            field: value
+            for field, value in vars(values).items()
+            if field != "school_id"
+            and getattr(before, field) != value
+            and not (value is None and field in _KEPT_WHEN_EMPTY)
+        }
+        if changed:
+            return [(before.id, {field: getattr(before, field) for field in changed}, changed)]
+    return []
 
 
 def notes(report: ImportReport) -> list[str]:

@@ -17,7 +17,7 @@ from issuance.core.ports import (
     OutboxQueue,
     PeopleRepository,
 )
-from issuance.graduation.chains import APPROVED, DECLARATION, PENDING_REVIEW
+from issuance.core.vocabulary import GradStatus, RequestKind
 
 
 class NoticePorts(
@@ -51,17 +51,17 @@ async def after_act(
         for clerk in clerks:
             await notify(store, clerk.id, "grad.notice.returned", params, rows)
         return
-    if status == APPROVED:
+    if status == GradStatus.APPROVED:
         key = "grad.notice.approved_blanks" if request.blank_kind else "grad.notice.approved"
         # an approved declaration is numbered: the 经办人 can print it and its roster now
-        term = request.term if request.kind == DECLARATION else None
+        term = request.term if request.kind == RequestKind.DECLARATION else None
         rows = [print_buttons(request.school_id, term)] if term else []
         for clerk in clerks:
             await notify(store, clerk.id, key, {"what": what}, rows)
         if request.blank_kind:
             await _to_distributors(store, request, count)
         return
-    if status == PENDING_REVIEW:
+    if status == GradStatus.PENDING_REVIEW:
         await waiting(store, request.id, request.school_id)
         return
     for org_id in await store.waiting_orgs(request.id):

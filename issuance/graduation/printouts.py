@@ -19,12 +19,11 @@ from issuance.core.idcard import mask_name, parse_id_number
 from issuance.core.people import Person
 from issuance.core.ports import GraduateRepository
 from issuance.core.text import REASON_MAX, checked_text
+from issuance.core.vocabulary import ClassLevel, SchoolLevel
 from issuance.formats.charts import SchoolRates, rates_chart_png
 from issuance.formats.grad_print import (
-    ClassLevel,
     GraduationPrint,
     Offset,
-    SchoolLevel,
     layout_for,
     render_calibration,
     render_preview,
@@ -35,7 +34,6 @@ from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
 
 P = ParamSpec("P")
-CLERK = "经办人"
 VALID, VOID = "valid", "void"
 # sharp enough to read every filled-in word in a chat, small enough to send as a photo
 PREVIEW_DPI = 150

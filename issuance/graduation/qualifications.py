@@ -32,13 +32,13 @@ from issuance.core.ports import GraduateRepository
 from issuance.formats.tabular import Column, NumberText, read_table
 from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
-from issuance.xcert.importing import (
-    _PERSON_NAME_MAX,
+from issuance.importing import (
+    PERSON_NAME_MAX,
+    Checker,
     ImportReport,
-    _Checker,
-    _header_checked,
-    _id_numbers,
-    _read,
+    id_numbers,
+    read_rows,
+    reported,
 )
 
 QUALIFICATION_COLUMNS = (
@@ -78,7 +78,7 @@ _SCORE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
 SCORE_WORDS = ("优秀", "良好", "中等", "及格", "不及格", "合格", "不合格")
 # Excel keeps 15 significant digits: a longer number typed as a number may have changed.
 _EXCEL_DIGITS = 15
-_LIMITS = {**_PERSON_NAME_MAX, "teacher": _PERSON_NAME_MAX["name"], "course": 60, "employer": 100}
+_LIMITS = {**PERSON_NAME_MAX, "teacher": PERSON_NAME_MAX["name"], "course": 60, "employer": 100}
 # The imports that take --school.
 SCHOOL_SCOPED = ("qualifications", "employment", "grades")
 # Why a qualification row was kept instead of applied.
@@ -164,11 +164,7 @@ def _school_scoped(body: Body) -> Callable[..., Awaitable[ImportReport]]:
         actor: str = "cli",
     ) -> ImportReport:
         org = school if isinstance(school, GradOrg) else await school_of(store, school)
-
-        async def scoped(ports: GraduateRepository, file: Path, loc: str) -> ImportReport:
-            return await body(ports, file, loc, org, actor)
-
-        return await _header_checked(scoped)(store, path, locale)
+        return await reported(body(store, path, locale, org, actor), locale)
 
     return importer
 
@@ -179,17 +175,17 @@ async def _rows_with_graduates(
     columns: Sequence[Column],
     locale: str,
     school: GradOrg | None,
-) -> tuple[_Checker, list[Any], dict[int, str], dict[str, QualifiedGraduate]]:
+) -> tuple[Checker, list[Any], dict[int, str], dict[str, QualifiedGraduate]]:
     """The file's rows, each row's ID number, and the graduates those numbers name (the latest
     term's, of `school` when given)."""
-    checker, rows = _read(path, columns, locale, _LIMITS)
-    numbers = _id_numbers(checker, rows)
+    checker, rows = read_rows(path, columns, locale, _LIMITS)
+    numbers = id_numbers(checker, rows)
     graduates = await store.latest_graduates(numbers.values(), school.id if school else None)
     return checker, rows, numbers, graduates
 
 
 def _matched(
-    checker: _Checker, row: int, v: dict[str, str], graduate: QualifiedGraduate | None, number: str
+    checker: Checker, row: int, v: dict[str, str], graduate: QualifiedGraduate | None, number: str
 ) -> bool:
     """Whether the row's name is the name of the graduate with its ID number; else a bad row."""
     if graduate is None:
@@ -201,7 +197,7 @@ def _matched(
     return True
 
 
-def _first_rows(checker: _Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) -> set[int]:
+def _first_rows(checker: Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) -> set[int]:
     """Rows whose key appears first in the file; repeats are bad rows."""
     seen: dict[tuple[str, ...], int] = {}
     for row, key in rows:
@@ -210,6 +206,37 @@ def _first_rows(checker: _Checker, rows: Sequence[tuple[int, tuple[str, ...]]]) 
         else:
             seen[key] = row
     return set(seen.values())
+
+
+def _import_audit(
+    store: GraduateRepository, actor: str, action: str, school: GradOrg | None, path: Path
+) -> AuditEntry:
+    """The audit entry of an import: who, which school's (or all), which file."""
+    subject = f"school:{school.code}" if school else "all"
+    return AuditEntry(store.now_iso(), actor, action, subject, path.name)
+
+
+def _qualification_checked(
+    checker: Checker, row: int, v: dict[str, str]
+) -> tuple[bool, str | None]:
+    """Whether a qualification row's cells are good (bad ones reported), and its 发证日期."""
+    ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
+    if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
+        _EXCEL_DIGITS
+    ):
+        checker.fail(row, "qualification_no", "qual.import.number_numeric")
+        ok = False
+    elif v.get("qualification_no") and not _QUALIFICATION_NO.match(v["qualification_no"]):
+        checker.fail(row, "qualification_no", "qual.import.number")
+        ok = False
+    if v.get("qualification_level") and not _level_ok(v["qualification_level"]):
+        checker.fail(row, "qualification_level", "qual.import.level")
+        ok = False
+    issued_on = _day(v.get("issued_on") or "")
+    if v.get("issued_on") and issued_on is None:
+        checker.fail(row, "issued_on", "qual.import.day")
+        ok = False
+    return ok, issued_on
 
 
 @_school_scoped
@@ -225,22 +252,7 @@ async def import_qualifications(
     kept: list[PendingQualification] = []
     kept_rows: list[int] = []
     for row, v in rows:
-        ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
-        if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
-            _EXCEL_DIGITS
-        ):
-            checker.fail(row, "qualification_no", "qual.import.number_numeric")
-            ok = False
-        elif v.get("qualification_no") and not _QUALIFICATION_NO.match(v["qualification_no"]):
-            checker.fail(row, "qualification_no", "qual.import.number")
-            ok = False
-        if v.get("qualification_level") and not _level_ok(v["qualification_level"]):
-            checker.fail(row, "qualification_level", "qual.import.level")
-            ok = False
-        issued_on = _day(v.get("issued_on") or "")
-        if v.get("issued_on") and issued_on is None:
-            checker.fail(row, "issued_on", "qual.import.day")
-            ok = False
+        ok, issued_on = _qualification_checked(checker, row, v)
         number = numbers.get(row)
         if not ok or number is None or row not in first:
             continue
@@ -270,10 +282,9 @@ async def import_qualifications(
             )
         )
         kept_rows.append(row)
-    if checker.errors:
-        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
-    subject = f"school:{school.code}" if school else "all"
-    audit = AuditEntry(store.now_iso(), actor, "grad.qualification.import", subject, path.name)
+    if (refused := checker.refused()) is not None:
+        return refused
+    audit = _import_audit(store, actor, "grad.qualification.import", school, path)
     await store.record_qualifications(
         corrections, kept, list(numbers.values()), f"qualifications:{path.name}", audit
     )
@@ -306,10 +317,9 @@ async def import_employment(
         values = {"employment": v["employment"], "employer": v.get("employer") or None}
         corrections.extend(_correction(graduate, values))
         updated += 1
-    if checker.errors:
-        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
-    subject = f"school:{school.code}" if school else "all"
-    audit = AuditEntry(store.now_iso(), actor, "grad.employment.import", subject, path.name)
+    if (refused := checker.refused()) is not None:
+        return refused
+    audit = _import_audit(store, actor, "grad.employment.import", school, path)
     await store.record_corrections(corrections, f"employment:{path.name}", audit)
     return ImportReport(updated, ())
 
@@ -344,10 +354,9 @@ async def import_grades(
         grades.append(
             GradeRow(graduate.id, v["course"], score, v["teacher"], v.get("semester") or None)
         )
-    if checker.errors:
-        return ImportReport(0, tuple(sorted(checker.errors, key=lambda e: e.row)))
-    subject = f"school:{school.code}" if school else "all"
-    audit = AuditEntry(store.now_iso(), actor, "grad.grades.import", subject, path.name)
+    if (refused := checker.refused()) is not None:
+        return refused
+    audit = _import_audit(store, actor, "grad.grades.import", school, path)
     replaced = await store.replace_grades(grades, f"grades:{path.name}", audit) if grades else 0
     return GradeReport(len(grades), (), replaced)
 
@@ -357,7 +366,7 @@ def _correction(graduate: QualifiedGraduate, values: dict[str, Any]) -> list[Cor
     changed = {k: value for k, value in values.items() if getattr(graduate, k) != value}
     if not changed:
         return []
-    return [(graduate.id, {k: getattr(graduate, k) for k in changed}, changed)]
+    return [(int(graduate.id), {k: getattr(graduate, k) for k in changed}, changed)]
 
 
 def _level_ok(value: str) -> bool:

@@ -11,9 +11,9 @@ from issuance.chat.notify import notify
 from issuance.chat.screens import Lines
 from issuance.core.people import Role
 from issuance.core.settings import Settings
-from issuance.graduation.chains import PENDING_APPROVAL
+from issuance.core.timing import after_quiet_hours
+from issuance.core.vocabulary import GradStatus
 from issuance.graduation.notices import NoticePorts
-from issuance.xcert.reminders import after_quiet_hours
 
 
 async def send_graduation_reminders(store: NoticePorts, settings: Settings) -> int:
@@ -46,7 +46,7 @@ async def send_graduation_reminders(store: NoticePorts, settings: Settings) -> i
             added += queued is not None
     day = not_before.astimezone(zone).date().isoformat()
     for dept in await store.departments():
-        waiting = await store.waiting_for(dept.id, (PENDING_APPROVAL,))
+        waiting = await store.waiting_for(dept.id, (GradStatus.PENDING_APPROVAL,))
         if not waiting:
             continue
         lines = Lines([describe(w, w.waiting) for w in waiting])

@@ -24,6 +24,7 @@ from issuance.core.graduates import GradOrg, PrintedBlank, RosterGraduate
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import Person, Role
 from issuance.core.settings import Settings
+from issuance.core.vocabulary import BlankState
 from issuance.graduation.service import Graduation, GraduationPorts, term_of
 from issuance.store.handout import refusing
 
@@ -160,7 +161,7 @@ class Sealing:
             found = disagreements(school.id, roster, blanks)
             if found:
                 raise SealRefused(found)
-            serials = [b.serial for b in blanks if b.state == "已打印"]
+            serials = [b.serial for b in blanks if b.state == BlankState.PRINTED]
             if not serials:
                 raise Conflict("seal.already_sealed", school=school.name, term=term)
             subject = f"school:{school.code}:term:{term}:blanks:{len(serials)}"

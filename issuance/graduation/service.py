@@ -12,7 +12,7 @@ from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import GradItem, GradOrg, GradRequest, Graduate, ItemChange, Waiting
 from issuance.core.idcard import mask, parse_id_number
-from issuance.core.people import OrgKind, Person
+from issuance.core.people import OrgKind, Person, Role
 from issuance.core.ports import (
     AuditLog,
     DeclarationRepository,
@@ -24,22 +24,11 @@ from issuance.core.ports import (
     StockRepository,
 )
 from issuance.core.settings import Settings
+from issuance.core.vocabulary import ClassLevel, GradStatus, RequestKind, SchoolLevel
 from issuance.graduation import notices
 from issuance.graduation.chains import (
-    AMENDMENT,
-    APPROVED,
-    APPROVER,
-    BLANK_REQUEST,
-    CLERK,
-    DECLARATION,
-    DISTRIBUTOR,
-    LEADER,
     PENDING,
-    PENDING_APPROVAL,
-    PENDING_REVIEW,
-    REPRINT,
     RETURNED,
-    SCHOOL_LEVELS,
     STATUSES,
     Department,
     advance,
@@ -54,8 +43,11 @@ from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_ma
 
 ALL = "全部"
 MAX_REASON = 500
-_ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
-_ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}
+_ACT_ROLES: dict[str, Role] = {
+    GradStatus.PENDING_REVIEW: Role.LEADER,
+    GradStatus.PENDING_APPROVAL: Role.APPROVER,
+}
+_ACTION: dict[str, str] = {RequestKind.AMENDMENT: "amend", RequestKind.REPRINT: "reprint"}
 # What 毕业证修改 may change: not the parts the number is made of (school, level, year, major).
 AMENDABLE = ("name", "id_number", "enrolled", "years", "study_mode", "major")
 
@@ -96,10 +88,10 @@ def term_of(raw: str) -> str:
 def numbers_from(settings: Settings) -> GraduationNumbers:
     return GraduationNumbers(
         settings.graduation_number_pattern,
-        parse_mapping(settings.graduation_school_level_digits, SCHOOL_LEVELS, "school_level"),
+        parse_mapping(settings.graduation_school_level_digits, tuple(SchoolLevel), "school_level"),
         parse_mapping(
             settings.graduation_class_level_digits,
-            ("预备技师班", "高级工班", "中级工班"),
+            tuple(ClassLevel),
             "class_level",
         ),
     )
@@ -139,11 +131,11 @@ class Graduation:
         if ref:
             person = await self.person(ref)
         else:
-            clerks = await self.store.people_of(school.id, (CLERK,))
+            clerks = await self.store.people_of(school.id, (Role.CLERK,))
             if not clerks:
                 raise Conflict("grad.no_clerk", school=school.name)
             person = clerks[0]
-        if person.role != CLERK or person.org_id != school.id:
+        if person.role != Role.CLERK or person.org_id != school.id:
             raise Forbidden("grad.not_clerk", school=school.name)
         return person
 
@@ -160,7 +152,7 @@ class Graduation:
             if not graduates:
                 raise Conflict("grad.nothing_to_declare", school=school.name, term=term)
             request_id = await self.store.create_request(
-                DECLARATION,
+                RequestKind.DECLARATION,
                 school.id,
                 approvers,
                 clerk.id,
@@ -174,8 +166,8 @@ class Graduation:
     async def request_blanks(self, school_code: str, kind: str, count: int, by: str | None) -> int:
         """空白毕业证申报: a kind (the school's level) and a count, through the same chain."""
         school = await self.school(school_code)
-        if kind not in SCHOOL_LEVELS:
-            raise Invalid("grad.blank_kind", allowed=" | ".join(SCHOOL_LEVELS))
+        if kind not in tuple(SchoolLevel):
+            raise Invalid("grad.blank_kind", allowed=" | ".join(SchoolLevel))
         if kind != school.level:
             raise Invalid("grad.blank_kind_school", kind=school.level)
         if not 0 < count <= 100_000:
@@ -183,7 +175,7 @@ class Graduation:
         clerk = await self.clerk_of(school, by)
         approvers = await self.approvers_of(school)
         request_id = await self.store.create_request(
-            BLANK_REQUEST,
+            RequestKind.BLANK_REQUEST,
             school.id,
             approvers,
             clerk.id,
@@ -202,11 +194,13 @@ class Graduation:
         if not changes or unknown:
             raise Invalid("grad.amend_fields", fields=", ".join(AMENDABLE))
         checked = {field: _amended(field, value) for field, value in changes.items()}
-        return await self._single(AMENDMENT, graduate, by, json.dumps(checked, ensure_ascii=False))
+        return await self._single(
+            RequestKind.AMENDMENT, graduate, by, json.dumps(checked, ensure_ascii=False)
+        )
 
     async def reprint(self, ref: str, by: str | None) -> int:
         """毕业证重打 of an approved graduate's certificate; the number stays."""
-        return await self._single(REPRINT, await self._numbered(ref), by, None)
+        return await self._single(RequestKind.REPRINT, await self._numbered(ref), by, None)
 
     async def _numbered(self, ref: str) -> Graduate:
         graduate = await self.store.graduate_by_ref(ref.strip())
@@ -236,7 +230,9 @@ class Graduation:
 
     async def may_print_again(self, graduate_id: int) -> bool:
         """Whether a printed graduate has an approved 毕业证重打 or 毕业证修改 since printing."""
-        return await self.store.approved_since_print(graduate_id, (AMENDMENT, REPRINT))
+        return await self.store.approved_since_print(
+            graduate_id, (RequestKind.AMENDMENT, RequestKind.REPRINT)
+        )
 
     # 审核 / 审批 / 退回 / 重新申报
 
@@ -288,10 +284,14 @@ class Graduation:
             approved = [
                 item.graduate_id
                 for item, change in zip(items, changes, strict=True)
-                if change.status == APPROVED and item.graduate_id is not None
+                if change.status == GradStatus.APPROVED and item.graduate_id is not None
             ]
-            numbers = await self._allocate(request, approved) if request.kind == DECLARATION else []
-            if request.kind == AMENDMENT and approved:
+            numbers = (
+                await self._allocate(request, approved)
+                if request.kind == RequestKind.DECLARATION
+                else []
+            )
+            if request.kind == RequestKind.AMENDMENT and approved:
                 assert request.changes is not None
                 await self.store.amend_graduate(
                     approved[0], json.loads(request.changes), request.id
@@ -318,7 +318,7 @@ class Graduation:
         if item_ids is not None and len(all_items) != len(set(item_ids)):
             raise NotFound("grad.items_unknown")
         if act is Act.RESUBMIT:
-            if actor.role != CLERK or actor.org_id != request.school_id:
+            if actor.role != Role.CLERK or actor.org_id != request.school_id:
                 raise Forbidden("grad.not_clerk", school=request.school_name)
             items = [i for i in all_items if i.status in RETURNED]
         else:
@@ -372,13 +372,13 @@ class Graduation:
     async def waiting_for(self, actor: Person) -> list[Waiting]:
         """What waits for the person: to review, to approve, returned to them to fix, or (for the
         province's 发放员) approved blank requests to hand out."""
-        if actor.role == LEADER:
-            return await self.store.waiting_for(actor.org_id, (PENDING_REVIEW,))
-        if actor.role == APPROVER:
-            return await self.store.waiting_for(actor.org_id, (PENDING_APPROVAL,))
-        if actor.role == CLERK:
+        if actor.role == Role.LEADER:
+            return await self.store.waiting_for(actor.org_id, (GradStatus.PENDING_REVIEW,))
+        if actor.role == Role.APPROVER:
+            return await self.store.waiting_for(actor.org_id, (GradStatus.PENDING_APPROVAL,))
+        if actor.role == Role.CLERK:
             return await self.store.returned_to(actor.org_id)
-        if actor.role == DISTRIBUTOR:
+        if actor.role == Role.DISTRIBUTOR:
             return await self.store.blank_requests_to_issue()
         return []
 

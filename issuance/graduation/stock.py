@@ -17,7 +17,7 @@ from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import BlankEvent
-from issuance.core.people import Person
+from issuance.core.people import Person, Role
 from issuance.core.ports import (
     AuditLog,
     DeclarationRepository,
@@ -27,13 +27,7 @@ from issuance.core.ports import (
     StockRepository,
 )
 from issuance.core.settings import Settings
-from issuance.graduation.chains import (
-    APPROVED,
-    BLANK_REQUEST,
-    DISTRIBUTOR,
-    KEEPER,
-    SCHOOL_LEVELS,
-)
+from issuance.core.vocabulary import BlankState, GradStatus, RequestKind, SchoolLevel
 
 MAX_RANGE = 100_000
 _SERIAL = re.compile(r"^([A-Za-z]*)([0-9]+)$")
@@ -124,9 +118,9 @@ class Stock:
 
     async def receive(self, kind: str, first: str, last: str, by: str) -> Moved:
         """The 库管员 books a delivery in."""
-        if kind not in SCHOOL_LEVELS:
-            raise Invalid("grad.blank_kind", allowed=" | ".join(SCHOOL_LEVELS))
-        keeper = await self._person(by, KEEPER)
+        if kind not in tuple(SchoolLevel):
+            raise Invalid("grad.blank_kind", allowed=" | ".join(SchoolLevel))
+        keeper = await self._person(by, Role.KEEPER)
         serials = serial_range(first, last)
         taken = await self.store.existing_serials(serials)
         if taken:
@@ -138,12 +132,12 @@ class Stock:
 
     async def issue(self, request_id: int, first: str, by: str) -> Moved:
         """The 发放员 hands an approved 空白毕业证申报's blanks, from `first` on, to its school."""
-        distributor = await self._person(by, DISTRIBUTOR)
+        distributor = await self._person(by, Role.DISTRIBUTOR)
         request = await self.store.grad_request(request_id)
-        if request is None or request.kind != BLANK_REQUEST:
+        if request is None or request.kind != RequestKind.BLANK_REQUEST:
             raise NotFound("stock.request_unknown", id=request_id)
         counts = await self.store.request_counts(request_id)
-        if counts.get(APPROVED, 0) == 0:
+        if counts.get(GradStatus.APPROVED, 0) == 0:
             raise Conflict("stock.request_not_approved")
         if await self.store.issued_for_request(request_id):
             raise Conflict("stock.request_issued")
@@ -166,7 +160,7 @@ class Stock:
 
     async def in_stock(self, kind: str) -> int:
         balance = await self.store.blank_balance(None)
-        return sum(n for k, state, n in balance if k == kind and state == "在库")
+        return sum(n for k, state, n in balance if k == kind and state == BlankState.IN_STOCK)
 
     async def _warn_low(self, kind: str, left: int) -> None:
         """Tell the province's 库管员 once a day that a kind runs low."""
@@ -174,7 +168,7 @@ class Stock:
         for dept in await self.store.departments():
             if dept.parent_id is not None:
                 continue
-            for person in await self.store.people_of(dept.id, (KEEPER,)):
+            for person in await self.store.people_of(dept.id, (Role.KEEPER,)):
                 await notify(
                     self.store,
                     person.id,
@@ -208,7 +202,7 @@ class Stock:
 
     async def return_(self, serials: Sequence[str], by: str) -> Moved:
         """Voided blanks are back at the province, booked by its 库管员."""
-        keeper = await self._person(by, KEEPER)
+        keeper = await self._person(by, Role.KEEPER)
         wanted = [s.strip() for s in serials]
         entry = self._audit(keeper, "stock.return", "blank:" + ",".join(wanted))
         async with _refused():

@@ -10,17 +10,15 @@ from typing import Any
 from issuance.core.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
 from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
+from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.core.records import (
     Batch,
     IssuanceRecord,
     PlanInfo,
     RecordChange,
     RecordFilter,
-    SignoffEntry,
-    Stamp,
-    StoredStudent,
 )
-from issuance.core.statuses import CONFIRMED, VOID
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
@@ -74,9 +72,9 @@ def record_where(record_filter: RecordFilter) -> tuple[str, list[Any]]:
         if value is None or value == "":
             continue
         clause = clauses[f.name]
-        if f.name == "status" and value == VOID:
+        if f.name == "status" and value == XStatus.VOID:
             clause = clauses["void"]
-        elif f.name == "status" and value == CONFIRMED:
+        elif f.name == "status" and value == XStatus.CONFIRMED:
             # A voided certificate is no longer 确认签发 in lists, counts and exports.
             clause = f"{clause} AND {clauses['not_void']}"
         conditions.append(clause)
@@ -377,7 +375,7 @@ class CoreQueries(BaseStore):
         rows = await self._all(
             "SELECT CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown, COUNT(*) AS n"
             f" FROM ({_RECORD_SQL}{where}) AS f GROUP BY shown",
-            [VOID, *params],
+            [XStatus.VOID, *params],
         )
         return {row["shown"]: row["n"] for row in rows}
 
@@ -447,7 +445,7 @@ class CoreQueries(BaseStore):
         for row in await self._all(
             "SELECT batch_id, CASE WHEN void_at IS NULL THEN status ELSE ? END AS shown,"
             f" COUNT(*) AS n FROM record{only} GROUP BY batch_id, shown",
-            [VOID, batch_id] if batch_id is not None else [VOID],
+            [XStatus.VOID, batch_id] if batch_id is not None else [XStatus.VOID],
         ):
             counts.setdefault(row["batch_id"], {})[row["shown"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]

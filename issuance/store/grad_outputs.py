@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from issuance.core.errors import Conflict
 from issuance.core.graduates import GraduationRate, GraduationVoid, NumberedGraduate
+from issuance.core.vocabulary import PLACED
 from issuance.store.base import BaseStore
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
 
 # who counts as employed in the province's 就业率: in work, or gone on to further study
-EMPLOYED = ("已就业", "升学")
 
 _NUMBERED_SQL = (
     "SELECT g.id, g.name, g.id_number, g.sex, g.major, g.class_level, g.enrolled, g.graduated,"
@@ -67,9 +67,9 @@ class GradOutputQueries(BaseStore):
 
     async def graduation_rates(self, year: int, school_id: int | None) -> list[GraduationRate]:
         """Per school, graduates of `year`: how many, with a qualification, employed."""
-        marks = ",".join("?" * len(EMPLOYED))
+        marks = ",".join("?" * len(PLACED))
         where = "substr(g.graduated, 1, 4) = ?" + (" AND g.school_id = ?" if school_id else "")
-        params: list[object] = [*EMPLOYED, f"{year:04d}"]
+        params: list[object] = [*PLACED, f"{year:04d}"]
         if school_id:
             params.append(school_id)
         rows = await self._all(

@@ -26,6 +26,7 @@ from issuance.core.graduates import (
     PendingItems,
     Waiting,
 )
+from issuance.core.vocabulary import BlankState, GradStatus, RequestKind
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
@@ -215,9 +216,9 @@ class GraduationQueries(BaseStore):
         row = await self._one(
             "SELECT 1 FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
             " JOIN graduate g ON g.id = i.graduate_id"
-            f" WHERE i.graduate_id = ? AND i.status = '已审批' AND r.kind IN"
+            " WHERE i.graduate_id = ? AND i.status = ? AND r.kind IN"
             f" ({','.join('?' * len(kinds))}) AND i.updated_at >= COALESCE(g.printed_at, '')",
-            (graduate_id, *kinds),
+            (graduate_id, GradStatus.APPROVED, *kinds),
         )
         return row is not None
 
@@ -264,11 +265,14 @@ class GraduationQueries(BaseStore):
                     audit.at,
                 ),
             )
-            declaration = int(kind == "毕业证申报")
+            declaration = int(kind == RequestKind.DECLARATION)
             await self._db.executemany(
                 "INSERT INTO grad_item (request_id, graduate_id, declaration, status,"
-                " waiting_org_id, updated_at) VALUES (?, ?, ?, '待审核', ?, ?)",
-                [(request_id, gid, declaration, school_id, audit.at) for gid in graduate_ids],
+                " waiting_org_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (request_id, gid, declaration, GradStatus.PENDING_REVIEW, school_id, audit.at)
+                    for gid in graduate_ids
+                ],
             )
             await self.append_audit(audit)
         return request_id
@@ -384,9 +388,9 @@ class GraduationQueries(BaseStore):
             " r.blank_count, COUNT(*) AS waiting, MIN(i.updated_at) AS oldest"
             " FROM grad_item i JOIN grad_request r ON r.id = i.request_id"
             " JOIN org o ON o.id = r.school_id"
-            " WHERE r.school_id = ? AND i.status IN ('审核退回', '审批退回')"
+            " WHERE r.school_id = ? AND i.status IN (?, ?)"
             " GROUP BY r.id, o.name ORDER BY oldest, r.id",
-            (school_id,),
+            (school_id, GradStatus.REVIEW_RETURNED, GradStatus.APPROVAL_RETURNED),
         )
         return [Waiting(**dict(row)) for row in rows]
 
@@ -397,9 +401,10 @@ class GraduationQueries(BaseStore):
             " r.blank_count, 1 AS waiting, i.updated_at AS oldest"
             " FROM grad_request r JOIN grad_item i ON i.request_id = r.id"
             " JOIN org o ON o.id = r.school_id"
-            " WHERE r.kind = '空白毕业证申报' AND i.status = '已审批'"
+            " WHERE r.kind = ? AND i.status = ?"
             " AND NOT EXISTS (SELECT 1 FROM blank_event e WHERE e.request_id = r.id"
-            " AND e.event = 'issue') ORDER BY i.updated_at, r.id"
+            " AND e.event = 'issue') ORDER BY i.updated_at, r.id",
+            (RequestKind.BLANK_REQUEST, GradStatus.APPROVED),
         )
         return [Waiting(**dict(row)) for row in rows]
 
@@ -413,8 +418,8 @@ class GraduationQueries(BaseStore):
         """Departments with items of the request waiting for their 审批."""
         rows = await self._all(
             "SELECT DISTINCT waiting_org_id FROM grad_item WHERE request_id = ?"
-            " AND status = '待审批' ORDER BY waiting_org_id",
-            (request_id,),
+            " AND status = ? ORDER BY waiting_org_id",
+            (request_id, GradStatus.PENDING_APPROVAL),
         )
         return [row[0] for row in rows]
 
@@ -447,7 +452,8 @@ class GraduationQueries(BaseStore):
             " g.class_level, g.enrolled, g.graduated, g.years, g.study_mode, i.status,"
             " i.request_id, g.cert_no,"
             " (SELECT b.serial FROM blank b WHERE b.graduate_id = g.id"
-            "  AND b.state IN ('已打印', '已验印') ORDER BY b.updated_at DESC LIMIT 1) AS serial"
+            f"  AND b.state IN ('{BlankState.PRINTED}', '{BlankState.SEALED}')"
+            " ORDER BY b.updated_at DESC LIMIT 1) AS serial"
             " FROM graduate g JOIN org o ON o.id = g.school_id"
             f" LEFT JOIN grad_item i ON i.graduate_id = g.id AND i.declaration = 1 {where}"
             " ORDER BY g.school_id, g.graduated, g.id",
@@ -459,9 +465,9 @@ class GraduationQueries(BaseStore):
         """Items pending since before `before`, per waiting organization and request."""
         rows = await self._all(
             "SELECT waiting_org_id AS org_id, request_id, COUNT(*) AS items, MIN(updated_at) AS"
-            " oldest FROM grad_item WHERE status IN ('待审核', '待审批') AND updated_at < ?"
+            " oldest FROM grad_item WHERE status IN (?, ?) AND updated_at < ?"
             " GROUP BY waiting_org_id, request_id ORDER BY waiting_org_id, request_id",
-            (before,),
+            (GradStatus.PENDING_REVIEW, GradStatus.PENDING_APPROVAL, before),
         )
         return [PendingItems(**dict(row)) for row in rows]
 
@@ -492,10 +498,14 @@ class GraduationQueries(BaseStore):
             await self._events(
                 serials, "issue", person_id, school_id, audit_id, audit.at, request_id=request_id
             )
+            issued, in_stock = BlankState.ISSUED, BlankState.IN_STOCK
             cursor = await self._db.executemany(
-                "UPDATE blank SET state = '已发放', issued_by = ?, school_id = ?, request_id = ?,"
-                " updated_at = ? WHERE serial = ? AND kind = ? AND state = '在库'",
-                [(person_id, school_id, request_id, audit.at, s, kind) for s in serials],
+                "UPDATE blank SET state = ?, issued_by = ?, school_id = ?, request_id = ?,"
+                " updated_at = ? WHERE serial = ? AND kind = ? AND state = ?",
+                [
+                    (issued, person_id, school_id, request_id, audit.at, s, kind, in_stock)
+                    for s in serials
+                ],
             )
             if cursor.rowcount != len(serials):
                 raise Conflict("stock.not_in_stock")
@@ -521,9 +531,8 @@ class GraduationQueries(BaseStore):
                     graduate_id=graduate_id,
                 )
             await self._db.executemany(
-                "UPDATE blank SET state = '已打印', graduate_id = ?, updated_at = ?"
-                " WHERE serial = ?",
-                [(gid, audit.at, serial) for serial, gid in printed],
+                "UPDATE blank SET state = ?, graduate_id = ?, updated_at = ? WHERE serial = ?",
+                [(BlankState.PRINTED, gid, audit.at, serial) for serial, gid in printed],
             )
             await self._db.executemany(
                 "UPDATE graduate SET printed_at = ? WHERE id = ?",
@@ -536,14 +545,14 @@ class GraduationQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             blank = await self.blank(serial)
-            if blank is None or blank.state not in ("已发放", "已打印"):
+            if blank is None or blank.state not in (BlankState.ISSUED, BlankState.PRINTED):
                 raise Conflict("stock.not_voidable", serial=serial)
             await self._events(
                 [serial], "void", person_id, blank.school_id, audit_id, audit.at, reason=reason
             )
             await self._db.execute(
-                "UPDATE blank SET state = '已作废', updated_at = ? WHERE serial = ?",
-                (audit.at, serial),
+                "UPDATE blank SET state = ?, updated_at = ? WHERE serial = ?",
+                (BlankState.VOIDED, audit.at, serial),
             )
 
     async def return_blanks(
@@ -552,9 +561,8 @@ class GraduationQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             cursor = await self._db.executemany(
-                "UPDATE blank SET state = '已退回', updated_at = ? WHERE serial = ?"
-                " AND state = '已作废'",
-                [(audit.at, serial) for serial in serials],
+                "UPDATE blank SET state = ?, updated_at = ? WHERE serial = ? AND state = ?",
+                [(BlankState.RETURNED, audit.at, serial, BlankState.VOIDED) for serial in serials],
             )
             if cursor.rowcount != len(serials):
                 raise Conflict("stock.not_returnable")

@@ -15,6 +15,7 @@ from issuance.core.graduates import (
     PrintedBlank,
     RosterGraduate,
 )
+from issuance.core.vocabulary import BlankState, Delivery, GradStatus, HandoutStage, XStatus
 from issuance.store.base import BaseStore
 from issuance.store.core import _RECORD_SQL, record_where
 from issuance.store.driver import chunks
@@ -37,11 +38,11 @@ async def refusing(key: str) -> AsyncIterator[None]:
         raise
 
 
-_BATCH_SQL = """
+_BATCH_SQL = f"""
     SELECT b.id AS batch_id, pl.name AS plan, pr.name AS program, pr.level, pr.issuer_id,
            b.site_id, site.name AS site_name,
-           (SELECT COUNT(*) FROM record r WHERE r.batch_id = b.id AND r.status = '确认签发'
-                AND r.void_at IS NULL) AS issued,
+           (SELECT COUNT(*) FROM record r WHERE r.batch_id = b.id
+                AND r.status = '{XStatus.CONFIRMED}' AND r.void_at IS NULL) AS issued,
            (SELECT COUNT(*) FROM record_handout h WHERE h.batch_id = b.id) AS handed,
            m.courier, m.tracking, m.received_at
     FROM batch b JOIN exam_plan pl ON pl.id = b.plan_id JOIN program pr ON pr.id = pl.program_id
@@ -113,8 +114,8 @@ class HandoutQueries(BaseStore):
             " FROM record r JOIN exam_result er ON er.id = r.result_id"
             " JOIN student s ON s.id = er.student_id"
             " LEFT JOIN record_handout h ON h.record_id = r.id"
-            " WHERE r.batch_id = ? AND r.status = '确认签发' AND r.void_at IS NULL ORDER BY r.id",
-            (batch_id,),
+            " WHERE r.batch_id = ? AND r.status = ? AND r.void_at IS NULL ORDER BY r.id",
+            (batch_id, XStatus.CONFIRMED),
         )
         return [HandoutRecord(**dict(row)) for row in rows]
 
@@ -139,13 +140,14 @@ class HandoutQueries(BaseStore):
         where, params = record_where(record_filter)
         rows = await self._all(
             "SELECT CASE WHEN h.how IS NOT NULL THEN h.how"
-            " WHEN m.received_at IS NOT NULL THEN '院校已签收'"
-            " WHEN m.batch_id IS NOT NULL THEN '已邮寄至院校' END AS stage, COUNT(*) AS n"
+            f" WHEN m.received_at IS NOT NULL THEN '{HandoutStage.RECEIVED}'"
+            f" WHEN m.batch_id IS NOT NULL THEN '{HandoutStage.MAILED}' END AS stage,"
+            " COUNT(*) AS n"
             f" FROM ({_RECORD_SQL}{where}) AS f"
             " LEFT JOIN batch_mailing m ON m.batch_id = f.batch_id"
             " LEFT JOIN record_handout h ON h.record_id = f.id"
-            " WHERE f.status = '确认签发' AND f.void_at IS NULL GROUP BY stage",
-            params,
+            " WHERE f.status = ? AND f.void_at IS NULL GROUP BY stage",
+            [*params, XStatus.CONFIRMED],
         )
         return {row["stage"]: row["n"] for row in rows if row["stage"] is not None}
 
@@ -167,11 +169,11 @@ class HandoutQueries(BaseStore):
             " CASE WHEN h.graduate_id IS NULL THEN 0 ELSE 1 END AS handed"
             " FROM graduate g JOIN grad_item i ON i.graduate_id = g.id AND i.declaration = 1"
             " LEFT JOIN graduate_handout h ON h.graduate_id = g.id"
-            " WHERE g.school_id = ? AND g.graduated = ? AND i.status = '已审批'"
+            " WHERE g.school_id = ? AND g.graduated = ? AND i.status = ?"
             " AND g.cert_no IS NOT NULL"
             " AND NOT EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)"
             " ORDER BY g.cert_no",
-            (school_id, term),
+            (school_id, term, GradStatus.APPROVED),
         )
         return [RosterGraduate(**(dict(row) | {"handed": bool(row["handed"])})) for row in rows]
 
@@ -184,10 +186,10 @@ class HandoutQueries(BaseStore):
             "  AND e.event = 'print') AS prints,"
             " EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id) AS voided"
             " FROM blank b JOIN graduate g ON g.id = b.graduate_id"
-            " WHERE b.state IN ('已打印', '已验印')"
+            " WHERE b.state IN (?, ?)"
             " AND ((b.school_id = ? AND g.graduated = ?) OR (g.school_id = ? AND g.graduated = ?))"
             " ORDER BY b.serial",
-            (school_id, term, school_id, term),
+            (BlankState.PRINTED, BlankState.SEALED, school_id, term, school_id, term),
         )
         return [PrintedBlank(**(dict(row) | {"voided": bool(row["voided"])})) for row in rows]
 
@@ -195,8 +197,9 @@ class HandoutQueries(BaseStore):
         """(school id, term) with blanks printed and not sealed yet."""
         rows = await self._all(
             "SELECT DISTINCT g.school_id, g.graduated FROM blank b"
-            " JOIN graduate g ON g.id = b.graduate_id WHERE b.state = '已打印'"
-            " ORDER BY g.school_id, g.graduated"
+            " JOIN graduate g ON g.id = b.graduate_id WHERE b.state = ?"
+            " ORDER BY g.school_id, g.graduated",
+            (BlankState.PRINTED,),
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -204,9 +207,9 @@ class HandoutQueries(BaseStore):
         """(school id, term) of the school's terms with sealed certificates."""
         rows = await self._all(
             "SELECT DISTINCT g.school_id, g.graduated FROM blank b"
-            " JOIN graduate g ON g.id = b.graduate_id WHERE b.state = '已验印' AND g.school_id = ?"
+            " JOIN graduate g ON g.id = b.graduate_id WHERE b.state = ? AND g.school_id = ?"
             " ORDER BY g.graduated",
-            (school_id,),
+            (BlankState.SEALED, school_id),
         )
         return [(row[0], row[1]) for row in rows]
 
@@ -227,9 +230,9 @@ class HandoutQueries(BaseStore):
                     (person_id, school_id, audit_id, audit.at, *chunk),
                 )
                 cursor = await self._db.execute(
-                    "UPDATE blank SET state = '已验印', updated_at = ?"
-                    f" WHERE state = '已打印' AND serial IN ({marks})",
-                    (audit.at, *chunk),
+                    "UPDATE blank SET state = ?, updated_at = ?"
+                    f" WHERE state = ? AND serial IN ({marks})",
+                    (BlankState.SEALED, audit.at, BlankState.PRINTED, *chunk),
                 )
                 sealed += cursor.rowcount
             if sealed != len(serials):
@@ -238,7 +241,7 @@ class HandoutQueries(BaseStore):
     async def sealed_serials(self, graduate_ids: Sequence[int]) -> dict[int, str]:
         """Graduate id -> the serial of their sealed certificate."""
         rows = await self._all_in(
-            "SELECT graduate_id, serial FROM blank WHERE state = '已验印'"
+            f"SELECT graduate_id, serial FROM blank WHERE state = '{BlankState.SEALED}'"
             " AND graduate_id IN ({marks})",
             list(graduate_ids),
         )
@@ -262,10 +265,10 @@ class HandoutQueries(BaseStore):
         row = await self._one(
             "SELECT"
             " (SELECT COUNT(DISTINCT b.graduate_id) FROM blank b JOIN graduate g"
-            f"  ON g.id = b.graduate_id {where} AND b.state = '已验印'),"
+            f"  ON g.id = b.graduate_id {where} AND b.state = ?),"
             " (SELECT COUNT(*) FROM graduate_handout h JOIN graduate g"
             f"  ON g.id = h.graduate_id {where})",
-            [*params, *params],
+            [*params, BlankState.SEALED, *params],
         )
         assert row is not None
-        return {"已验印": int(row[0]), "已发放": int(row[1])}
+        return {BlankState.SEALED: int(row[0]), Delivery.HANDED: int(row[1])}

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple
 from typing import TYPE_CHECKING
 
+from issuance.core.audit import AuditEntry
 from issuance.core.graduates import (
     Correction,
     Grade,
@@ -17,7 +18,9 @@ from issuance.core.graduates import (
     ListedGrade,
     PendingQualification,
     QualifiedGraduate,
+    XQualified,
 )
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
 from issuance.store.graduation import graduate_where
@@ -98,6 +101,48 @@ class QualificationQueries(BaseStore):
             if corrections:
                 await self.correct_graduates(corrections, source)
 
+    async def qualify_by_x_certificates(
+        self, numbers: Iterable[str], actor: str
+    ) -> list[XQualified]:
+        """Graduates with these ID numbers and no qualification recorded get the latest X
+        certificate issued to them (确认签发, not void) as their qualification, each change kept
+        in history and logged, in the caller's transaction (an X certificate confirmed releases
+        a hold with the confirmation, or not at all). Who got one."""
+        wanted = sorted(set(numbers))
+        # the latest certificate of an ID number wins (they come oldest first)
+        issued = {row.id_number: row for row in await self.issued_x_certificates(wanted)}
+        if not issued:
+            return []
+        qualified: list[XQualified] = []
+        async with self.transaction():
+            for graduate in await self.unqualified_by_id_number(issued):
+                certificate = issued[graduate.id_number]
+                at = self.now_iso()
+                new = {
+                    "qualification_no": certificate.cert_no,
+                    "qualification_level": certificate.level,
+                    "qualification_occupation": certificate.program,
+                    "qualification_date": (certificate.issued_at or at)[:10],
+                }
+                old = {key: getattr(graduate, key) for key in new}
+                source = f"xcert:{certificate.cert_no}"
+                subject = f"graduate:{graduate.id}"
+                audit = AuditEntry(at, actor, "grad.qualification.xcert", subject, source)
+                await self.record_corrections([(int(graduate.id), old, new)], source, audit)
+                qualified.append(
+                    XQualified(
+                        int(graduate.id),
+                        int(graduate.school_id),
+                        graduate.name,
+                        graduate.id_number,
+                        graduate.cert_no,
+                        certificate.cert_no,
+                        certificate.program,
+                        certificate.level,
+                    )
+                )
+        return qualified
+
     async def pending_qualifications(self, school_id: int) -> list[KeptQualification]:
         """The school's kept, unapplied qualification rows, in import order."""
         rows = await self._all(
@@ -133,7 +178,8 @@ class QualificationQueries(BaseStore):
             " FROM record r JOIN exam_result e ON e.id = r.result_id"
             " JOIN student s ON s.id = e.student_id JOIN exam_plan x ON x.id = e.plan_id"
             " JOIN program p ON p.id = x.program_id"
-            " WHERE r.status = '确认签发' AND r.void_at IS NULL AND s.id_number IN ({marks})"
+            f" WHERE r.status = '{XStatus.CONFIRMED}' AND r.void_at IS NULL"
+            " AND s.id_number IN ({marks})"
             " ORDER BY r.issued_at, r.id",
             sorted(set(numbers)),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 
 
@@ -13,7 +13,7 @@ class RerenderQueries(BaseStore):
         """(record id, current SHA-256 or None) of every issued, not void certificate of the
         batch (or of all batches); their finished jobs are pending again."""
         only = " AND r.batch_id = ?" if batch_id is not None else ""
-        params: list[object] = [CONFIRMED]
+        params: list[object] = [XStatus.CONFIRMED]
         if batch_id is not None:
             params.append(batch_id)
         async with self.transaction():

@@ -12,7 +12,7 @@ from issuance.core.records import (
     ProblemGroup,
     WaitingBatch,
 )
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from issuance.store.base import SHANGHAI, BaseStore
 
 
@@ -39,7 +39,7 @@ class WorkQueries(BaseStore):
             " AND NOT EXISTS (SELECT 1 FROM certificate_job j WHERE j.record_id = r.id)"
             # Two workers discovering at once: the second adds nothing instead of failing.
             " ON CONFLICT (record_id) DO NOTHING",
-            (_iso(self.now()), CONFIRMED),
+            (_iso(self.now()), XStatus.CONFIRMED),
         )
         return max(cursor.rowcount, 0)
 
@@ -137,7 +137,7 @@ class WorkQueries(BaseStore):
             " JOIN exam_result er ON er.id = r.result_id JOIN student s ON s.id = er.student_id"
             " LEFT JOIN certificate c ON c.record_id = r.id"
             " WHERE r.batch_id = ? AND r.status = ? AND r.void_at IS NULL ORDER BY r.id",
-            (batch_id, CONFIRMED),
+            (batch_id, XStatus.CONFIRMED),
         )
         return [
             BatchCertificate(

@@ -9,7 +9,7 @@ from issuance.chat.screens import Lines, Part, Text
 from issuance.chat.xcert import Counts
 from issuance.core.errors import Forbidden, NotFound
 from issuance.core.people import Person
-from issuance.core.statuses import EVALUATOR
+from issuance.core.vocabulary import Party
 from issuance.xcert.notices import open_batch
 from issuance.xcert.service import Issuance
 
@@ -33,7 +33,7 @@ class Progress:
 
 async def plans_for(issuance: Issuance, actor: Person) -> list[tuple[int, str, int]]:
     """The actor's exam plans with pending lists: (plan id, name, number of schools)."""
-    if actor.party != EVALUATOR:
+    if actor.party != Party.EVALUATOR:
         raise Forbidden("broadcast.evaluator_only")
     return await issuance.store.issuer_plans(actor.org_id)
 

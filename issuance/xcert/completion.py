@@ -17,8 +17,8 @@ from issuance.core.errors import DomainError, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.core.records import STUDENT_TYPES, Problem
-from issuance.core.statuses import EVALUATOR
 from issuance.core.text import has_bad_characters
+from issuance.core.vocabulary import Party
 from issuance.formats.tabular import (
     Column,
     NumberText,
@@ -122,7 +122,7 @@ class Completion:
         self, actor: Person, record_ids: Sequence[int], field: str, text: str
     ) -> list[Problem]:
         """The evaluator asks the school to complete `field` of these records; school notified."""
-        if actor.party != EVALUATOR:
+        if actor.party != Party.EVALUATOR:
             raise Forbidden("completion.evaluator_only")
         if field not in FIELDS:
             raise Invalid("completion.bad_field")

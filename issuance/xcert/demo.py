@@ -12,10 +12,10 @@ from functools import cache
 from PIL import Image, ImageDraw, ImageFont
 
 from issuance.core.idcard import check_character
-from issuance.core.people import Person
+from issuance.core.people import Invite, OrgKind, Person, Role
 from issuance.formats.stamp_image import prepare_stamp
 from issuance.xcert.importing import ResultRow
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 
 ISSUER = ("91110108MA01ZCJY5X", "中船教育科技(北京)有限公司")
 SCHOOL = ("21020000000000000000", "辽宁示范船舶职业技术学院")
@@ -23,9 +23,9 @@ PROGRAM = "特殊焊接技术职业技能等级证书"
 PLAN = "2020年7月考试计划特殊焊接技术职业技能等级证书初级"
 NUMBER_PATTERN = "156000310156100120{seq:05d}"
 PEOPLE = (
-    ("王建国", "13800000001", ISSUER[0], "签发人", "证书部主任"),
-    ("李明华", "13800000002", SCHOOL[0], "负责人", "副校长"),
-    ("赵晓燕", "13800000003", SCHOOL[0], "业务管理员", "教务处干事"),
+    ("王建国", "13800000001", ISSUER[0], Role.SIGNER, "证书部主任"),
+    ("李明华", "13800000002", SCHOOL[0], Role.HEAD, "副校长"),
+    ("赵晓燕", "13800000003", SCHOOL[0], Role.STAFF, "教务处干事"),
 )
 # (name, region, last four) of the guide's three visible rows, at numbers 43, 44 and 45.
 _GUIDE_ROWS = {
@@ -152,8 +152,8 @@ async def load(issuance: Issuance) -> list[Invite]:
     store = issuance.store
     await store.insert_orgs(
         [
-            (ISSUER[0], ISSUER[1], "培训评价组织", "110108", None),
-            (SCHOOL[0], SCHOOL[1], "试点院校", "210200", None),
+            (ISSUER[0], ISSUER[1], OrgKind.EVALUATOR, "110108", None),
+            (SCHOOL[0], SCHOOL[1], OrgKind.SCHOOL, "210200", None),
         ]
     )
     orgs = await store.orgs_by_code([ISSUER[0], SCHOOL[0]])

@@ -10,7 +10,7 @@ from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
 from issuance.core.people import Person
 from issuance.core.records import Batch, IssuanceRecord, RecordFilter
-from issuance.core.statuses import EVALUATOR
+from issuance.core.vocabulary import Party
 from issuance.xcert import notices
 from issuance.xcert.service import Issuance
 
@@ -132,5 +132,5 @@ async def resubmit(
 async def check_download(issuance: Issuance, actor: Person, batch_id: int) -> None:
     """Only the issuing organization's signer downloads a batch's certificates (to print them)."""
     batch = await issuance.batch_for(actor, batch_id)
-    if actor.party != EVALUATOR or batch.issuer_id != actor.org_id:
+    if actor.party != Party.EVALUATOR or batch.issuer_id != actor.org_id:
         raise Forbidden("bot.download.evaluator_only")

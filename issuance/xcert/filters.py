@@ -8,9 +8,10 @@ from typing import Protocol
 from issuance.core.errors import Invalid, NotFound
 from issuance.core.ports import PeopleRepository, RecordRepository, ResultRepository
 from issuance.core.records import STUDENT_TYPES, RecordFilter
-from issuance.core.statuses import VOID, X_STATUSES
+from issuance.core.vocabulary import XStatus
+from issuance.xcert.statuses import X_STATUSES
 
-STATUS_CHOICES = (*X_STATUSES, VOID)
+STATUS_CHOICES = (*X_STATUSES, XStatus.VOID)
 
 
 class FilterPorts(PeopleRepository, ResultRepository, RecordRepository, Protocol):

@@ -18,7 +18,7 @@ from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
-from issuance.core.graduates import HANDED, MAILED_ON, HandoutBatch, HandoutRecord, Mailing
+from issuance.core.graduates import HandoutBatch, HandoutRecord, Mailing
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.core.ports import (
     AuditLog,
@@ -29,13 +29,16 @@ from issuance.core.ports import (
 )
 from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings
-from issuance.store.handout import refusing
-from issuance.xcert.reminders import after_quiet_hours
+from issuance.core.timing import after_quiet_hours
+from issuance.core.vocabulary import Delivery, HandoutStage
+from issuance.store.handout import (
+    refusing,
+)
 
 MAX_COURIER = 30
 MAX_TRACKING = 40
 # `status --json` keys, in the order a certificate passes them.
-STAGES = ("已邮寄至院校", "院校已签收", HANDED, "已转寄学生")
+STAGES = tuple(HandoutStage)
 
 
 class HandoutPorts(
@@ -159,10 +162,10 @@ class Handout:
             picked = [r for r in records if r.how is None]
             if not picked:
                 raise Conflict("handout.batch_done")
-        how = HANDED
+        how = Delivery.HANDED
         if tracking is not None:
             tracking = checked_text(tracking, "运单号", MAX_TRACKING)
-            how = MAILED_ON
+            how = Delivery.MAILED_ON
         entry = self._audit(
             actor, "handout.hand_out", f"batch:{batch_id}:{how}:records:{len(picked)}"
         )
@@ -184,8 +187,9 @@ class Handout:
     async def counts(self, record_filter: RecordFilter) -> dict[str, int]:
         """The hand-out keys of `status`: only the stages some certificate is in."""
         raw = await self.store.handout_counts(record_filter)
-        shown = {"已邮寄至院校": raw.get("已邮寄至院校", 0), "院校已签收": raw.get("院校已签收", 0)}
-        shown |= {HANDED: raw.get(HANDED, 0), "已转寄学生": raw.get(MAILED_ON, 0)}
+        shown = {stage: raw.get(stage, 0) for stage in (HandoutStage.MAILED, HandoutStage.RECEIVED)}
+        shown[HandoutStage.HANDED] = raw.get(Delivery.HANDED, 0)
+        shown[HandoutStage.MAILED_ON] = raw.get(Delivery.MAILED_ON, 0)
         return {key: n for key, n in shown.items() if n}
 
     async def _school_batch(self, actor: Person, batch_id: int) -> HandoutBatch:

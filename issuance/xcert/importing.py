@@ -1,34 +1,29 @@
 """Imports (导入) of organizations, people and exam results: every bad row reported, or all written.
 
 Each importer streams the file, validates every row against the file so far and the database,
-and writes nothing unless no row is bad.
+and writes nothing unless no row is bad (the pipeline is `issuance.importing`).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol
 
-from issuance.core.catalog import t
-from issuance.core.errors import Invalid
-from issuance.core.idcard import parse_id_number
 from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
 from issuance.core.ports import GraduateRepository, PeopleRepository, ResultRepository
 from issuance.core.records import LEVELS, RESULTS, STUDENT_TYPES
-from issuance.core.text import NAME_MAX, has_bad_characters
-from issuance.formats.tabular import (
-    Column,
-    NumberText,
-    Row,
-    RowError,
-    RowErrors,
-    Table,
-    progress,
-    read_table,
+from issuance.core.vocabulary import SchoolLevel
+from issuance.formats.tabular import Column
+from issuance.importing import (
+    PERSON_NAME_MAX,
+    Checker,
+    ImportReport,
+    finish,
+    header_checked,
+    id_numbers,
+    read_rows,
 )
 
 ORG_COLUMNS = (
@@ -63,12 +58,9 @@ RESULT_COLUMNS = (
 _PHONE = re.compile(r"^1\d{10}$")
 # Blank certificates are kept and handed out by the province (the 主管部门 without a parent).
 _PROVINCE_ROLES = (Role.KEEPER, Role.DISTRIBUTOR)
-_SCHOOL_LEVELS = ("技师学院", "高级技工学校", "技工学校")
 _YES_NO = {"是": 1, "否": 0}
-# Longest accepted value: people's names are short, organization names and the rest one line.
-_PERSON_NAME_MAX = {"name": NAME_MAX}
+# Organization names are longer than people's; the rest one line.
 _ORG_NAME_MAX = {"name": 100}
-_MAX_OTHER = 200
 
 
 class DirectoryPorts(PeopleRepository, GraduateRepository, Protocol):
@@ -94,118 +86,10 @@ class ResultRow(NamedTuple):
     passed: int
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    """What an import did: rows written, or the bad rows (and then nothing was written)."""
-
-    imported: int
-    errors: tuple[RowError, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "errors": [
-                {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
-            ],
-        }
-
-
-class _Checker:
-    """Row-error collection with catalog texts."""
-
-    def __init__(self, table: Table, locale: str) -> None:
-        self.errors = RowErrors(table, locale)
-        self.locale = locale
-
-    def fail(self, row: int, key: str, message_key: str, /, **params: Any) -> None:
-        self.errors.add(row, key, t(message_key, self.locale, **params))
-
-    def required(self, row: int, values: dict[str, str], keys: Sequence[str]) -> bool:
-        ok = True
-        for key in keys:
-            if not values.get(key):
-                self.fail(row, key, "import.required")
-                ok = False
-        return ok
-
-    def one_of(self, row: int, key: str, value: str, allowed: Sequence[str]) -> bool:
-        if value in allowed:
-            return True
-        self.fail(row, key, "import.one_of", allowed=" | ".join(allowed))
-        return False
-
-
-_Ports = TypeVar("_Ports")
-_Ports_contra = TypeVar("_Ports_contra", contravariant=True)
-
-
-class Importer(Protocol[_Ports_contra]):
-    """An import coroutine: the store's ports it needs, the file, the language of its report."""
-
-    def __call__(
-        self, store: _Ports_contra, path: Path, locale: str = "zh"
-    ) -> Awaitable[ImportReport]: ...
-
-
-def _header_checked(
-    importer: Callable[[_Ports, Path, str], Awaitable[ImportReport]],
-) -> Importer[_Ports]:
-    """Report required columns missing from the header row like bad cells: row N, column C."""
-
-    @functools.wraps(importer)
-    async def checked(store: _Ports, path: Path, locale: str = "zh") -> ImportReport:
-        try:
-            return await importer(store, path, locale)
-        except Invalid as error:
-            if error.key == "tabular.missing_columns":
-                message = t("import.missing_column", locale)
-                errors = tuple(
-                    RowError(error.params["row"], c, message) for c in error.params["missing"]
-                )
-                return ImportReport(0, errors)
-            if "row" in error.params:
-                # A row the reader could not take (open quote, overlong cell): report it like
-                # a bad cell, so `--json` and the chat still get the usual report.
-                column = error.params.get("column", "")
-                failed = RowError(error.params["row"], column, error.message(locale))
-                return ImportReport(0, (failed,))
-            raise
-
-    return checked
-
-
-def _read(
-    path: Path, columns: Sequence[Column], locale: str, limits: dict[str, int]
-) -> tuple[_Checker, list[Row]]:
-    """Every data row of the file, and a checker for reporting bad cells in it."""
-    with read_table(path, columns) as table:
-        checker = _Checker(table, locale)
-        rows = list(progress(table, table.total, t("import.progress", locale)))
-    return checker, [
-        (row, values) for row, values in rows if _plain_text(checker, row, values, limits)
-    ]
-
-
-def _plain_text(
-    checker: _Checker, row: int, values: dict[str, str], limits: dict[str, int]
-) -> bool:
-    """Whether every cell is visible text of bounded length; bad ones are reported."""
-    ok = True
-    for key, value in values.items():
-        limit = limits.get(key, _MAX_OTHER)
-        if has_bad_characters(value):
-            checker.fail(row, key, "import.bad_text")
-            ok = False
-        elif len(value) > limit:
-            checker.fail(row, key, "import.too_long", limit=limit)
-            ok = False
-    return ok
-
-
-@_header_checked
+@header_checked
 async def import_orgs(store: DirectoryPorts, path: Path, locale: str = "zh") -> ImportReport:
     """Import organizations (机构)."""
-    checker, table = _read(path, ORG_COLUMNS, locale, _ORG_NAME_MAX)
+    checker, table = read_rows(path, ORG_COLUMNS, locale, _ORG_NAME_MAX)
     seen: dict[str, int] = {}
     rows = []
     for row, v in table:
@@ -249,16 +133,16 @@ async def import_orgs(store: DirectoryPorts, path: Path, locale: str = "zh") -> 
         cycle = _parent_cycle(code, parents)
         if cycle:
             checker.fail(seen[code], "parent", "import.parent_cycle", chain=" → ".join(cycle))
-    return await _finish(checker, rows, store.insert_orgs)
+    return await finish(checker, rows, store.insert_orgs)
 
 
 def _graduation_org_fields(
-    checker: _Checker, row: int, v: dict[str, str]
+    checker: Checker, row: int, v: dict[str, str]
 ) -> tuple[str | None, str | None, int] | None:
     """(办学层次, 学校序号, 终审) of a 技工院校 or 主管部门; None when a cell is bad."""
     if v.get("type") == OrgKind.TECH_SCHOOL:
         ok = checker.required(row, v, ("level", "school_seq", "region"))
-        ok = ok and checker.one_of(row, "level", v["level"], _SCHOOL_LEVELS)
+        ok = ok and checker.one_of(row, "level", v["level"], tuple(SchoolLevel))
         if v.get("school_seq") and not re.fullmatch(r"[0-9]{3}", v["school_seq"]):
             checker.fail(row, "school_seq", "import.school_seq")
             ok = False
@@ -283,10 +167,10 @@ def _parent_cycle(code: str, parents: dict[str, str]) -> list[str] | None:
     return [*chain, code] if current == code else None
 
 
-@_header_checked
+@header_checked
 async def import_people(store: DirectoryPorts, path: Path, locale: str = "zh") -> ImportReport:
     """Import people (人员) with their roles; a school gets exactly one 负责人."""
-    checker, rows = _read(path, PEOPLE_COLUMNS, locale, _PERSON_NAME_MAX)
+    checker, rows = read_rows(path, PEOPLE_COLUMNS, locale, PERSON_NAME_MAX)
     orgs = await store.orgs_by_code(v["org"] for _, v in rows if v.get("org"))
     known_phones = await store.people_by_phone(v["phone"] for _, v in rows if v.get("phone"))
     heads = await store.orgs_with_head()
@@ -325,93 +209,112 @@ async def import_people(store: DirectoryPorts, path: Path, locale: str = "zh") -
             heads.add(org.id)
         if ok:
             valid.append((v["name"], v["phone"], org.id, v["role"], v.get("title") or None))
-    return await _finish(checker, valid, store.insert_people)
+    return await finish(checker, valid, store.insert_people)
 
 
-def _id_numbers(checker: _Checker, rows: list[Row]) -> dict[int, str]:
-    """Each row's checked 身份证号 (text cells only: Excel numbers lose digits), by row."""
-    numbers: dict[int, str] = {}
-    for row, v in rows:
-        if isinstance(v.get("id_number"), NumberText):
-            checker.fail(row, "id_number", "import.id_numeric")
-            continue
-        parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
-        if parsed is not None:
-            numbers[row] = parsed.value
-    return numbers
+_RESULT_REQUIRED = ("name", "student_type", "program", "level", "issuer", "plan", "site", "result")
 
 
-@_header_checked
+@dataclass
+class _ResultsSoFar:
+    """What the database and the rows before this one hold: the name of each ID number, the
+    first row of each (ID number, plan), the results on file, and the plans by name."""
+
+    names: dict[str, str]
+    existing: set[tuple[str, str]]
+    plans: dict[str, tuple[int, str, str, int]]
+    pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def fits(self, checker: Checker, row: int, v: dict[str, str], number: str, issuer: Any) -> bool:
+        """Whether the row agrees with them (same name, a new result, the plan's program)."""
+        ok = True
+        if number in self.names and self.names[number] != v["name"]:
+            checker.fail(row, "name", "import.name_mismatch", name=self.names[number])
+            ok = False
+        self.names.setdefault(number, v["name"])
+        pair = (number, v["plan"])
+        if pair in self.pairs:
+            checker.fail(
+                row, "id_number", "import.duplicate_result_in_file", first=self.pairs[pair]
+            )
+            ok = False
+        elif pair in self.existing:
+            checker.fail(row, "id_number", "import.duplicate_result")
+            ok = False
+        self.pairs.setdefault(pair, row)
+        if issuer is not None and v["plan"] in self.plans:
+            _, program, level, issuer_id = self.plans[v["plan"]]
+            if (program, level, issuer_id) != (v["program"], v["level"], issuer.id):
+                checker.fail(row, "plan", "import.plan_mismatch", program=program, level=level)
+                ok = False
+        return ok
+
+
+@header_checked
 async def import_results(store: ResultImportPorts, path: Path, locale: str = "zh") -> ImportReport:
     """Import exam results (考核结果); students and plans are created as needed."""
-    checker, rows = _read(path, RESULT_COLUMNS, locale, _PERSON_NAME_MAX)
+    checker, rows = read_rows(path, RESULT_COLUMNS, locale, PERSON_NAME_MAX)
     codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
     orgs = await store.orgs_by_code(codes)
     plans = await store.plans_by_name()
-    numbers = _id_numbers(checker, rows)
+    numbers = id_numbers(checker, rows)
     students = await store.students_by_id_number(numbers.values())
     existing = await store.existing_results(
         (numbers[row], v.get("plan", "")) for row, v in rows if row in numbers
     )
-    names: dict[str, str] = {number: s.name for number, s in students.items()}
-    pairs: dict[tuple[str, str], int] = {}
+    so_far = _ResultsSoFar({number: s.name for number, s in students.items()}, existing, plans)
     valid: list[ResultRow] = []
     for row, v in rows:
-        required = ("name", "student_type", "program", "level", "issuer", "plan", "site", "result")
-        ok = checker.required(row, v, required)
-        ok = checker.one_of(row, "student_type", v["student_type"], STUDENT_TYPES) and ok
-        ok = checker.one_of(row, "level", v["level"], LEVELS) and ok
-        ok = checker.one_of(row, "result", v["result"], RESULTS) and ok
-        issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, OrgKind.EVALUATOR)
-        site = _org_of_kind(checker, row, "site", v["site"], orgs, OrgKind.SCHOOL)
-        school = None
-        if v.get("school"):
-            school = _org_of_kind(checker, row, "school", v["school"], orgs, OrgKind.SCHOOL)
-            ok = ok and school is not None
-        elif v["student_type"] == "院校学生":
-            checker.fail(row, "school", "import.school_required")
-            ok = False
-        number = numbers.get(row)
-        if number is None:
-            continue
-        if number in names and names[number] != v["name"]:
-            checker.fail(row, "name", "import.name_mismatch", name=names[number])
-            ok = False
-        names.setdefault(number, v["name"])
-        pair = (number, v["plan"])
-        if pair in pairs:
-            checker.fail(row, "id_number", "import.duplicate_result_in_file", first=pairs[pair])
-            ok = False
-        elif pair in existing:
-            checker.fail(row, "id_number", "import.duplicate_result")
-            ok = False
-        pairs.setdefault(pair, row)
-        if issuer is not None and v["plan"] in plans:
-            _, program, level, issuer_id = plans[v["plan"]]
-            if (program, level, issuer_id) != (v["program"], v["level"], issuer.id):
-                checker.fail(row, "plan", "import.plan_mismatch", program=program, level=level)
-                ok = False
-        if ok and issuer is not None and site is not None:
-            plans.setdefault(v["plan"], (0, v["program"], v["level"], issuer.id))
-            valid.append(
-                ResultRow(
-                    v["name"],
-                    number,
-                    v["student_type"],
-                    school.id if school else None,
-                    v["program"],
-                    v["level"],
-                    issuer.id,
-                    v["plan"],
-                    site.id,
-                    int(v["result"] == "已通过"),
-                )
-            )
-    return await _finish(checker, valid, store.import_results)
+        result = _result_row(checker, row, v, numbers.get(row), orgs, so_far)
+        if result is not None:
+            valid.append(result)
+    return await finish(checker, valid, store.import_results)
+
+
+def _result_row(
+    checker: Checker,
+    row: int,
+    v: dict[str, str],
+    number: str | None,
+    orgs: dict[str, Any],
+    so_far: _ResultsSoFar,
+) -> ResultRow | None:
+    """The row as a result to write, or None when it is bad (and reported)."""
+    ok = checker.required(row, v, _RESULT_REQUIRED)
+    ok = checker.one_of(row, "student_type", v["student_type"], STUDENT_TYPES) and ok
+    ok = checker.one_of(row, "level", v["level"], LEVELS) and ok
+    ok = checker.one_of(row, "result", v["result"], RESULTS) and ok
+    issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, OrgKind.EVALUATOR)
+    site = _org_of_kind(checker, row, "site", v["site"], orgs, OrgKind.SCHOOL)
+    school = None
+    if v.get("school"):
+        school = _org_of_kind(checker, row, "school", v["school"], orgs, OrgKind.SCHOOL)
+        ok = ok and school is not None
+    elif v["student_type"] == "院校学生":
+        checker.fail(row, "school", "import.school_required")
+        ok = False
+    if number is None:
+        return None
+    ok = so_far.fits(checker, row, v, number, issuer) and ok
+    if not ok or issuer is None or site is None:
+        return None
+    so_far.plans.setdefault(v["plan"], (0, v["program"], v["level"], issuer.id))
+    return ResultRow(
+        v["name"],
+        number,
+        v["student_type"],
+        school.id if school else None,
+        v["program"],
+        v["level"],
+        issuer.id,
+        v["plan"],
+        site.id,
+        int(v["result"] == "已通过"),
+    )
 
 
 def _org_of_kind(
-    check: _Checker, row: int, key: str, code: str, orgs: dict[str, Any], kind: str
+    check: Checker, row: int, key: str, code: str, orgs: dict[str, Any], kind: str
 ) -> Any:
     org = orgs.get(code)
     if not code:
@@ -423,14 +326,3 @@ def _org_of_kind(
         check.fail(row, key, "import.org_kind", code=code, kind=kind)
         return None
     return org
-
-
-async def _finish(
-    checker: _Checker, rows: Sequence[Any], write: Callable[[Sequence[Any]], Any]
-) -> ImportReport:
-    if checker.errors:
-        errors = tuple(sorted(checker.errors, key=lambda e: e.row))
-        return ImportReport(0, errors)
-    if rows:
-        await write(rows)
-    return ImportReport(len(rows), ())

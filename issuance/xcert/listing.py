@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from issuance.core.errors import Forbidden, NotFound
 from issuance.core.people import Person
-from issuance.core.statuses import EVALUATOR
+from issuance.core.vocabulary import Party
 from issuance.xcert.service import BatchCreated, Issuance
 
 
 def _check_evaluator(actor: Person) -> None:
-    if actor.party != EVALUATOR:
+    if actor.party != Party.EVALUATOR:
         raise Forbidden("listing.evaluator_only")
 
 

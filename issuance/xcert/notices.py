@@ -8,6 +8,8 @@ from typing import Protocol
 from issuance.chat.actions import ListProblems, OpenBatch
 from issuance.chat.notify import notify
 from issuance.chat.screens import Button, Text
+from issuance.core.graduates import XQualified
+from issuance.core.people import Role
 from issuance.core.ports import OutboxQueue, PeopleRepository
 from issuance.core.records import IssuanceRecord, Problem
 
@@ -44,3 +46,10 @@ async def info_completed(store: OutboxQueue, person_ids: Sequence[int], school: 
     """Tell who flagged the problems that the school has completed its student info."""
     for person_id in person_ids:
         await notify(store, person_id, "completion.school_done", {"school": school})
+
+
+async def qualified(store: NoticePorts, graduates: Sequence[XQualified]) -> None:
+    """Tell the schools' 经办人 of graduates whose qualification an X certificate now is."""
+    for graduate in graduates:
+        for clerk in await store.people_of(graduate.school_id, (Role.CLERK,)):
+            await notify(store, clerk.id, graduate.notice_key, graduate.notice_params())

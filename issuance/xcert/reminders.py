@@ -1,4 +1,4 @@
-"""Reminder rules: which reminder is due, quiet hours, and the notices the worker sends.
+"""Reminder rules of X certificates: which reminder is due, and the notices the worker sends.
 
 Pure functions of the open problems, waiting batches and the time; the worker sends the notices
 through `notify`, each in its reader's language. Each carries a dedup key, so enqueueing it again
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from issuance.chat.actions import OpenBatch
@@ -18,7 +18,9 @@ from issuance.chat.screens import Button, Rows, Text
 from issuance.core.catalog import t
 from issuance.core.people import Role
 from issuance.core.records import ProblemGroup, WaitingBatch
-from issuance.core.statuses import EVALUATOR, SITE, X_STEPS
+from issuance.core.timing import due_offset
+from issuance.core.vocabulary import Party
+from issuance.xcert.statuses import X_STEPS
 
 
 @dataclass(frozen=True)
@@ -31,32 +33,6 @@ class Reminder:
     text_key: str
     params: dict[str, object]
     batch_id: int | None = None  # the batch its button opens, if it has one
-
-
-def due_offset(deadline: datetime, now: datetime, offsets: Sequence[float]) -> float | None:
-    """The nearest reminder offset (hours before the deadline) already reached, if not yet late.
-
-    Offsets passed while the worker was down are not sent late one after another: only the most
-    recent one is, so a school gets one reminder, not three.
-    """
-    if now >= deadline:
-        return None
-    reached = [h for h in offsets if now >= deadline - timedelta(hours=h)]
-    return min(reached) if reached else None
-
-
-def after_quiet_hours(moment: datetime, quiet: tuple[time, time], zone: ZoneInfo) -> datetime:
-    """`moment`, or the end of the quiet hours it falls in (e.g. 22:00–07:00 moves to 07:00)."""
-    start, end = quiet
-    local = moment.astimezone(zone)
-    clock = local.time().replace(tzinfo=None)
-    if start == end:
-        return moment
-    inside = start <= clock < end if start < end else clock >= start or clock < end
-    if not inside:
-        return moment
-    day = local.date() if clock < end else local.date() + timedelta(days=1)
-    return datetime.combine(day, end, tzinfo=zone)
 
 
 def _span(delta: timedelta, locale: str) -> str:
@@ -116,12 +92,12 @@ def notices(
     for batch in waiting:
         if now - batch.since < nudge_after:
             continue
-        evaluator = batch.status == X_STEPS[EVALUATOR].pending_status
+        evaluator = batch.status == X_STEPS[Party.EVALUATOR].pending_status
         found.append(
             Reminder(
                 f"worker.nudge:{batch.batch_id}:{batch.status}:{batch.since.isoformat()}",
                 batch.issuer_id if evaluator else batch.site_id,
-                (X_STEPS[EVALUATOR].role,) if evaluator else (X_STEPS[SITE].role,),
+                (X_STEPS[Party.EVALUATOR].role,) if evaluator else (X_STEPS[Party.SITE].role,),
                 "worker.nudge",
                 {
                     "plan": batch.plan,

@@ -13,13 +13,14 @@ from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
-from issuance.core.people import OrgKind, Person
+from issuance.core.people import Invite, OrgKind, Person
 from issuance.core.records import Batch, IssuanceRecord, PlanInfo, RecordChange, RecordFilter
 from issuance.core.settings import Settings
-from issuance.core.statuses import CONFIRMED, EVALUATOR, SITE, VOID, X_STATUSES, x_certificate_chain
 from issuance.core.text import REASON_MAX, checked_text
-from issuance.graduation import holds
+from issuance.core.vocabulary import Party, XStatus
 from issuance.store import Store
+from issuance.xcert import notices
+from issuance.xcert.statuses import X_STATUSES, x_certificate_chain
 
 ALL = "全部"
 _INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -30,10 +31,10 @@ def with_total(counts: Mapping[str, int]) -> dict[str, int]:
     """The platform's counts line: 全部 first, then every status in order (zeros included)."""
     result = {ALL: sum(counts.values())}
     result.update({status: counts.get(status, 0) for status in X_STATUSES})
-    if counts.get(VOID):
+    if counts.get(XStatus.VOID):
         # Voided certificates (no longer 确认签发) are listed only when there are some, so the
         # platform's six keys stay as they were.
-        result[VOID] = counts[VOID]
+        result[XStatus.VOID] = counts[XStatus.VOID]
     return result
 
 
@@ -59,16 +60,6 @@ class BatchCreated:
     id: int
     school: str
     records: int
-
-
-@dataclass(frozen=True)
-class Invite:
-    """A one-time code binding a chat account to a person."""
-
-    code: str
-    expires_at: str
-    link: str
-    person: Person
 
 
 @dataclass(frozen=True)
@@ -146,7 +137,7 @@ class Issuance:
 
     async def visible_batches(self, actor: Person) -> list[Batch]:
         """Batches the actor's organization issues (evaluator) or signs (school)."""
-        if actor.party == EVALUATOR:
+        if actor.party == Party.EVALUATOR:
             return await self.store.batches(issuer_id=actor.org_id)
         if actor.org_kind == OrgKind.SCHOOL:
             return await self.store.batches(site_id=actor.org_id)
@@ -182,7 +173,7 @@ class Issuance:
         party = _party(actor)
         for record in records:
             self.chain.next_status(record.status, Act.CONFIRM, party)
-        if party == SITE and await self.store.current_stamp(actor.org_id) is None:
+        if party == Party.SITE and await self.store.current_stamp(actor.org_id) is None:
             raise Conflict("signoff.stamp_required")
         blocked = await self.store.open_problems([r.id for r in records])
         if blocked:
@@ -205,8 +196,10 @@ class Issuance:
             records = await self.check_confirmable(actor, record_ids)
             _check_versions(records, expected_versions)
             done = await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
-            # An issued X certificate is a qualification: it releases a held graduate (暂缓发放).
-            await holds.release_by_x_certificates(self.store, done, f"person:{actor.id}")
+            # An issued X certificate is a graduate's qualification: it releases a hold (暂缓发放).
+            confirmed = [r.id_number for r in done if r.status == XStatus.CONFIRMED]
+            qualified = await self.store.qualify_by_x_certificates(confirmed, f"person:{actor.id}")
+            await notices.qualified(self.store, qualified)
             return done
 
     async def refuse(
@@ -258,7 +251,7 @@ class Issuance:
             signature=signature,
         )
         await self.store.apply_signoff(
-            changes, party, act.value, actor.id, reason, signature_id, entry, CONFIRMED
+            changes, party, act.value, actor.id, reason, signature_id, entry, XStatus.CONFIRMED
         )
         return [
             replace(
@@ -266,7 +259,7 @@ class Issuance:
                 status=change.new_status,
                 round=change.round,
                 version=record.version + 1,
-                issued_at=entry.at if change.new_status == CONFIRMED else record.issued_at,
+                issued_at=entry.at if change.new_status == XStatus.CONFIRMED else record.issued_at,
             )
             for record, change in zip(records, changes, strict=True)
         ]
@@ -302,7 +295,7 @@ class Issuance:
         record = await self.store.record_by_cert_no(cert_no.strip())
         if record is None:
             raise NotFound("void.unknown", cert_no=cert_no)
-        if record.status != CONFIRMED:
+        if record.status != XStatus.CONFIRMED:
             raise Conflict("void.not_issued")
         entry = AuditEntry(
             self.store.now_iso(), "admin", "certificate.void", f"record:{record.id}", reason=reason
@@ -320,7 +313,7 @@ class Issuance:
         cert_no = unicodedata.normalize("NFKC", cert_no).strip()
         id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
         record = await self.store.record_by_cert_no(cert_no)
-        if record is None or record.id_number != id_number or record.status != CONFIRMED:
+        if record is None or record.id_number != id_number or record.status != XStatus.CONFIRMED:
             return Verification("not_found", cert_no)
         certificate = await self.store.certificate_of(record.id)
         return Verification(
@@ -360,9 +353,9 @@ def _may_see(actor: Person, issuer_id: int, site_id: int) -> bool:
 
 
 def _signs_for(actor: Person, record: IssuanceRecord) -> bool:
-    if actor.party == EVALUATOR:
+    if actor.party == Party.EVALUATOR:
         return actor.org_id == record.issuer_id
-    if actor.party == SITE:
+    if actor.party == Party.SITE:
         return actor.org_id == record.site_id
     return False
 

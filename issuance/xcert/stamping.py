@@ -11,7 +11,7 @@ from typing import Literal
 from issuance.core.catalog import t
 from issuance.core.errors import Forbidden, Invalid
 from issuance.core.people import OrgKind, Person
-from issuance.core.statuses import EVALUATOR, SITE
+from issuance.core.vocabulary import Party
 from issuance.formats.certificate import CertificateView, load_template
 from issuance.formats.stamp_image import MAX_BYTES, prepare_stamp, preview_png
 from issuance.xcert.service import Issuance
@@ -19,7 +19,7 @@ from issuance.xcert.service import Issuance
 
 def check_holder(actor: Person) -> None:
     """Only a school's responsible person (or an evaluator's signer, for the seal) holds one."""
-    if actor.party not in (SITE, EVALUATOR):
+    if actor.party not in (Party.SITE, Party.EVALUATOR):
         raise Forbidden("bot.stamp.head_only")
 
 
@@ -49,7 +49,7 @@ async def prepare(issuance: Issuance, actor: Person, data: bytes) -> tuple[bytes
     """The cleaned stamp and a certificate preview carrying it (work done off the event loop)."""
     check_holder(actor)
     template = load_template(issuance.settings.certificate_template_path)
-    slot: Literal["school", "issuer"] = "issuer" if actor.party == EVALUATOR else "school"
+    slot: Literal["school", "issuer"] = "issuer" if actor.party == Party.EVALUATOR else "school"
     issuer = actor.org_name if slot == "issuer" else OrgKind.EVALUATOR.value
 
     def work() -> tuple[bytes, bytes]:

@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from bot.telegram.signing_step import default_step
 from issuance.core.catalog import t
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from tests.e2e.drawing import STROKES, draw_with_touch, watch_errors
 from tests.fakewecom import FakeWeCom, Message
 from tests.wecomworld import HEAD, WeComThread, World
@@ -91,7 +91,7 @@ def test_the_whole_flow_on_wecom_alone(app: WeComThread, phone: Page, tmp_path: 
             counts[record.status] = counts.get(record.status, 0) + 1
         return counts
 
-    assert app.call(outcome) == {CONFIRMED: 60, "考核站点拒绝签发": 1}
+    assert app.call(outcome) == {XStatus.CONFIRMED: 60, "考核站点拒绝签发": 1}
     (result,) = app.call(lambda w: fake.next_messages(HEAD, before))
     assert "46" in result.text and "确认签发" in result.text
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from issuance.formats.grad_print import SchoolLevel, layout_for, render_preview
+from issuance.core.vocabulary import SchoolLevel
+from issuance.formats.grad_print import layout_for, render_preview
 from tests.graduates import sample_print
 
 EXPECTED = Path(__file__).parent.parent / "expected"

@@ -11,6 +11,7 @@ import pytest
 
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from issuance.core.vocabulary import GradStatus
 from issuance.graduation.chains import Department, route
 from issuance.graduation.demo import PER_SCHOOL, TERM
 from tests.gradworld import PROVINCE_RUN, UNDER_CITY, UNDER_FINAL_CITY, GradWorld, grad_world
@@ -51,7 +52,7 @@ async def test_a_declaration_returned_fixed_redeclared_and_approved_by_a_final_c
 ) -> None:
     request_id, count = await world.grad.declare(UNDER_FINAL_CITY, TERM)
     assert count == PER_SCHOOL
-    assert await statuses(world, request_id) == {"待审核": PER_SCHOOL}
+    assert await statuses(world, request_id) == {GradStatus.PENDING_REVIEW: PER_SCHOOL}
     assert any("待您处理" in text for text in await outbox_texts(world, "leader_fuzhou"))
 
     with pytest.raises(Invalid):
@@ -59,20 +60,22 @@ async def test_a_declaration_returned_fixed_redeclared_and_approved_by_a_final_c
     done = await world.grad.act(
         world["leader_fuzhou"], request_id, Act.REFUSE, reason="专业名称与学籍不一致"
     )
-    assert (done.status, done.items) == ("审核退回", PER_SCHOOL)
+    assert (done.status, done.items) == (GradStatus.REVIEW_RETURNED, PER_SCHOOL)
     told = await outbox_texts(world, "clerk_fuzhou")
-    assert any("专业名称与学籍不一致" in text and "审核退回" in text for text in told)
+    assert any(
+        "专业名称与学籍不一致" in text and GradStatus.REVIEW_RETURNED in text for text in told
+    )
 
     await world.grad.act(world["clerk_fuzhou"], request_id, Act.RESUBMIT)
-    assert await statuses(world, request_id) == {"待审核": PER_SCHOOL}
+    assert await statuses(world, request_id) == {GradStatus.PENDING_REVIEW: PER_SCHOOL}
     await world.grad.act(world["leader_fuzhou"], request_id, Act.CONFIRM)
-    assert await statuses(world, request_id) == {"待审批": PER_SCHOOL}
+    assert await statuses(world, request_id) == {GradStatus.PENDING_APPROVAL: PER_SCHOOL}
     # Fuzhou is final: the province is not on this route.
     with pytest.raises(NotFound):
         await world.grad.act(world["province"], request_id, Act.CONFIRM)
     done = await world.grad.act(world["fuzhou"], request_id, Act.CONFIRM)
-    assert (done.status, done.numbered) == ("已审批", PER_SCHOOL)
-    assert any("已审批" in text for text in await outbox_texts(world, "clerk_fuzhou"))
+    assert (done.status, done.numbered) == (GradStatus.APPROVED, PER_SCHOOL)
+    assert any(GradStatus.APPROVED in text for text in await outbox_texts(world, "clerk_fuzhou"))
 
     history = await world.grad.history(request_id)
     assert [(h["act"], h["stage"]) for h in history] == [
@@ -109,18 +112,18 @@ async def test_a_city_that_is_not_final_passes_the_declaration_on_to_the_provinc
     with pytest.raises(Conflict):
         await world.grad.act(world["province"], request_id, Act.CONFIRM)
     done = await world.grad.act(world["quanzhou"], request_id, Act.CONFIRM)
-    assert (done.status, done.numbered) == ("待审批", 0)
+    assert (done.status, done.numbered) == (GradStatus.PENDING_APPROVAL, 0)
     assert any("待您处理" in text for text in await outbox_texts(world, "province"))
     with pytest.raises(Conflict):
         await world.grad.act(world["quanzhou"], request_id, Act.CONFIRM)
     done = await world.grad.act(
         world["province"], request_id, Act.REFUSE, reason="花名册与系统不一致"
     )
-    assert done.status == "审批退回"
+    assert done.status == GradStatus.APPROVAL_RETURNED
     await world.grad.act(world["clerk_quanzhou"], request_id, Act.RESUBMIT)
     for who in ("leader_quanzhou", "quanzhou", "province"):
         done = await world.grad.act(world[who], request_id, Act.CONFIRM)
-    assert (done.status, done.numbered) == ("已审批", PER_SCHOOL)
+    assert (done.status, done.numbered) == (GradStatus.APPROVED, PER_SCHOOL)
 
 
 async def test_a_province_run_school_goes_straight_to_the_province(world: GradWorld) -> None:
@@ -129,7 +132,7 @@ async def test_a_province_run_school_goes_straight_to_the_province(world: GradWo
     request = await world.store.grad_request(request_id)
     assert request is not None and request.approvers == (world["province"].org_id,)
     done = await world.grad.act(world["province"], request_id, Act.CONFIRM)
-    assert done.status == "已审批"
+    assert done.status == GradStatus.APPROVED
 
 
 async def test_a_selection_is_approved_in_one_act_and_the_rest_waits(world: GradWorld) -> None:
@@ -139,7 +142,10 @@ async def test_a_selection_is_approved_in_one_act_and_the_rest_waits(world: Grad
     chosen = [item.id for item in items[:5]]
     done = await world.grad.act(world["fuzhou"], request_id, Act.CONFIRM, item_ids=chosen)
     assert (done.items, done.numbered) == (5, 5)
-    assert await statuses(world, request_id) == {"已审批": 5, "待审批": PER_SCHOOL - 5}
+    assert await statuses(world, request_id) == {
+        GradStatus.APPROVED: 5,
+        GradStatus.PENDING_APPROVAL: PER_SCHOOL - 5,
+    }
     with pytest.raises(Conflict):
         await world.grad.act(world["fuzhou"], request_id, Act.CONFIRM, item_ids=chosen[:1])
 
@@ -161,7 +167,7 @@ async def test_forged_and_stale_acts_change_nothing(world: GradWorld) -> None:
     # A button from before the return carries round 1; the request is in round 2 now.
     with pytest.raises(Conflict):
         await world.grad.act(world["leader_fuzhou"], request_id, Act.CONFIRM, round_seen=1)
-    assert await statuses(world, request_id) == {"待审核": PER_SCHOOL}
+    assert await statuses(world, request_id) == {GradStatus.PENDING_REVIEW: PER_SCHOOL}
     acts = await world.grad.history(request_id)
     assert [a["act"] for a in acts] == ["refuse", "resubmit"]
 
@@ -195,8 +201,19 @@ async def test_status_counts_follow_graduates_through_their_declaration(world: G
     await world.grad.act(world["leader_quanzhou"], request_id, Act.CONFIRM)
     counts = await world.grad.counts(None, TERM)
     assert counts["全部"] == 3 * PER_SCHOOL
-    assert (counts["待审批"], counts["未申报"], counts["已审批"]) == (PER_SCHOOL, 2 * PER_SCHOOL, 0)
-    assert list(counts)[:6] == ["全部", "待审核", "审核退回", "待审批", "审批退回", "已审批"]
+    assert (counts[GradStatus.PENDING_APPROVAL], counts["未申报"], counts[GradStatus.APPROVED]) == (
+        PER_SCHOOL,
+        2 * PER_SCHOOL,
+        0,
+    )
+    assert list(counts)[:6] == [
+        "全部",
+        GradStatus.PENDING_REVIEW,
+        GradStatus.REVIEW_RETURNED,
+        GradStatus.PENDING_APPROVAL,
+        GradStatus.APPROVAL_RETURNED,
+        GradStatus.APPROVED,
+    ]
     with pytest.raises(DomainError):
         await world.grad.counts("NOPE", None)
 

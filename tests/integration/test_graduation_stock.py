@@ -12,6 +12,7 @@ import pytest
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
+from issuance.core.vocabulary import BlankState
 from issuance.graduation.demo import TERM
 from tests.cli import qianfa
 from tests.gradworld import UNDER_CITY, UNDER_FINAL_CITY, GradWorld, grad_world
@@ -59,7 +60,7 @@ async def test_keeper_books_in_distributor_hands_out_and_never_the_other_way(
     moved = await world.stock.issue(request_id, "J0000001", world["distributor"].phone)
     assert moved.serials == ["J0000001", "J0000002", "J0000003"]
     blank = await world.store.blank("J0000002")
-    assert blank is not None and (blank.state, blank.school_id) == ("已发放", school)
+    assert blank is not None and (blank.state, blank.school_id) == (BlankState.ISSUED, school)
 
 
 async def test_the_database_refuses_a_serial_issued_twice_or_printed_twice(
@@ -111,7 +112,11 @@ async def test_void_return_and_trace_of_one_blank_end_to_end(world: GradWorld) -
     run = qianfa(world.home, "stock", "trace", "500", "--json")
     assert run.code == 0, run.stderr
     trace = run.json()
-    assert (trace["serial"], trace["kind"], trace["state"]) == ("500", "技工学校", "已退回")
+    assert (trace["serial"], trace["kind"], trace["state"]) == (
+        "500",
+        "技工学校",
+        BlankState.RETURNED,
+    )
     assert [e["event"] for e in trace["events"]] == ["receive", "issue", "print", "void", "return"]
     assert [e["by"] for e in trace["events"]] == ["陈丽娟", "黄国华", "许雅琴", "许雅琴", "陈丽娟"]
     assert trace["events"][1]["school"] == "泉州技工学校"
@@ -120,9 +125,9 @@ async def test_void_return_and_trace_of_one_blank_end_to_end(world: GradWorld) -
 
     balance = qianfa(world.home, "stock", "balance", "--json").json()["balance"]
     assert {(b["state"], b["count"]) for b in balance} == {
-        ("在库", 8),
-        ("已发放", 1),
-        ("已退回", 1),
+        (BlankState.IN_STOCK, 8),
+        (BlankState.ISSUED, 1),
+        (BlankState.RETURNED, 1),
     }
     audit = await world.store.audit_entries()
     assert {"stock.receive", "stock.issue", "stock.print", "stock.void", "stock.return"} <= {

@@ -18,7 +18,7 @@ from issuance.core.graduates import GradOrg, QualifiedGraduate
 from issuance.core.idcard import mask
 from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings, load_settings
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.holds import match_report
 from issuance.graduation.importing import import_graduates
@@ -286,7 +286,7 @@ async def x_certificates(world: World, students: list[tuple[str, str]]) -> list[
         )
         await world.issuance.confirm(signer, ids, signature)
     records = {r.id_number: r for r in await store.records(RecordFilter(batch_id=batch.id))}
-    assert all(r.status == CONFIRMED for r in records.values())
+    assert all(r.status == XStatus.CONFIRMED for r in records.values())
     return [records[number].cert_no for _, number in students]
 
 

@@ -1,14 +1,18 @@
 """Layering: the core imports no framework; button data is made only by the chat layer; the
-command line starts without the heavy libraries only some commands need."""
+command line starts without the heavy libraries only some commands need; the two workflows do
+not import each other nor anybody's private names; no function is longer than 60 lines."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 import issuance
 
@@ -69,3 +73,70 @@ def test_every_package_of_the_tree_is_listed_for_the_wheel() -> None:
         for init in (root / part).rglob("__init__.py")
     }
     assert found | {"issuance.config"} == listed
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Function bodies longer than this read as several functions; split them.
+MAX_FUNCTION_LINES = 60
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports (absolute names), at any depth of the file."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize(
+    ("workflow", "other"),
+    [("xcert", "graduation"), ("graduation", "xcert")],
+)
+def test_a_workflow_does_not_import_the_other(workflow: str, other: str) -> None:
+    sources = sorted((ROOT / "issuance" / workflow).rglob("*.py"))
+    assert len(sources) > 5
+    offenders = [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sources
+        for name in sorted(_imported_modules(path))
+        if name == f"issuance.{other}" or name.startswith(f"issuance.{other}.")
+    ]
+    assert offenders == []
+
+
+def test_no_workflow_imports_a_private_name_of_another_package() -> None:
+    offenders = []
+    for path in sorted((ROOT / "issuance").rglob("*.py")):
+        package = ".".join(path.relative_to(ROOT).parts[:2])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.module or node.level:
+                continue
+            if node.module.startswith(package):
+                continue
+            offenders += [
+                f"{path.relative_to(ROOT)}: {node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name.startswith("_") and alias.name != "__future__"
+            ]
+    assert offenders == []
+
+
+def test_no_function_is_longer_than_60_lines() -> None:
+    sources = [
+        path
+        for part in ("issuance", "bot", "web", "worker", "qianfa")
+        for path in sorted((ROOT / part).rglob("*.py"))
+    ]
+    assert len(sources) > 50
+    too_long = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)"
+        for path in sources
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and (lines := (node.end_lineno or node.lineno) - node.lineno + 1) > MAX_FUNCTION_LINES
+    ]
+    assert too_long == []

@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
+from issuance.core.timing import after_quiet_hours, due_offset
 from issuance.store import SHANGHAI
-from issuance.xcert.reminders import after_quiet_hours, due_offset
 
 NIGHT = (time(22, 0), time(7, 0))
 LUNCH = (time(12, 0), time(13, 30))

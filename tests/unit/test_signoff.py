@@ -6,7 +6,7 @@ import pytest
 
 from issuance.core.chain import Act, Chain, Step
 from issuance.core.errors import Conflict, Forbidden
-from issuance.core.statuses import X_STATUSES, x_certificate_chain
+from issuance.xcert.statuses import X_STATUSES, x_certificate_chain
 from tests.signoff_spec import ALLOWED, DONE, ORDERS, STATUSES, all_cases, expected_error
 
 

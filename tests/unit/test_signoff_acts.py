@@ -15,8 +15,8 @@ from issuance.core.errors import Conflict
 from issuance.core.people import OrgKind, Person, Role
 from issuance.core.records import IssuanceRecord
 from issuance.core.settings import load_settings
-from issuance.core.statuses import x_certificate_chain
 from issuance.xcert.service import Issuance
+from issuance.xcert.statuses import x_certificate_chain
 from tests.fakeports import FakeSignoffPorts
 from tests.signoff_spec import ALLOWED, DONE, E, S, all_cases, expected_error, path_to
 

@@ -16,7 +16,8 @@ from PIL import Image
 
 from issuance.core.chain import Act
 from issuance.core.idcard import mask
-from issuance.formats.grad_print import SchoolLevel, layout_for, render_preview
+from issuance.core.vocabulary import SchoolLevel
+from issuance.formats.grad_print import layout_for, render_preview
 from issuance.graduation.demo import PER_SCHOOL, TERM
 from issuance.graduation.printouts import PREVIEW_DPI, Printouts
 from tests.fakebot import FakeBotApi, Sent

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from bot.telegram.app import running
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from issuance.xcert import demo
 from issuance.xcert.signing import complete_signing
 from tests.botworld import EVALUATOR, HEAD, OTHER_HEAD, World
@@ -73,7 +73,7 @@ async def test_confirm_one_leads_to_signing_then_the_message_shows_the_result(
     assert qr.raw.get("photo") and "确认后不可撤回" in (qr.caption or "")
     assert result.message_id == prompt.message_id and result.edited
     assert result.text == "已确认签发 1 条记录。"
-    assert (await world.store.records_by_ids([16]))[0].status == CONFIRMED
+    assert (await world.store.records_by_ids([16]))[0].status == XStatus.CONFIRMED
 
 
 async def test_batch_confirm_signs_the_ticked_records_or_else_all_waiting(world: World) -> None:
@@ -195,7 +195,7 @@ async def test_with_the_web_parts_signing_the_chat_message_shows_the_signed_resu
     assert outcome.confirmed
     assert result.message_id == prompt.message_id and result.edited
     assert "已确认签发 1 条记录" in (result.text or "")
-    assert (await world.store.records_by_ids([16]))[0].status == CONFIRMED
+    assert (await world.store.records_by_ids([16]))[0].status == XStatus.CONFIRMED
 
 
 async def test_evaluator_downloads_the_batch_archive_and_the_school_cannot(world: World) -> None:

@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 from issuance.core.chain import Act
+from issuance.core.people import Invite
 from issuance.graduation import demo
 from issuance.graduation.demo import PER_SCHOOL, TERM
 from issuance.graduation.service import Graduation
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 from tests.fakewecom import FakeWeCom
 from tests.gradworld import NAMES, UNDER_FINAL_CITY
 from tests.wecomworld import World, wecom_world

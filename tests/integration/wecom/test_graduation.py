@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from issuance.core.people import Invite
 from issuance.graduation import demo
 from issuance.graduation.demo import PER_SCHOOL, TERM
 from issuance.graduation.service import Graduation
-from issuance.xcert.service import Invite, Issuance
+from issuance.xcert.service import Issuance
 from tests.fakewecom import FakeWeCom, Message
 from tests.gradworld import NAMES, UNDER_FINAL_CITY
 from tests.wecomworld import World, wecom_world

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from issuance.core.statuses import CONFIRMED
+from issuance.core.vocabulary import XStatus
 from tests.fakewecom import Message
 from tests.wecomworld import EVALUATOR, HEAD, World
 from worker.jobs import render_certificates
@@ -68,7 +68,7 @@ async def test_confirm_one_sends_the_link_and_qr_then_the_result(world: World) -
     assert qr.msgtype == "image" and world.fake.media(qr)[1].startswith(b"\x89PNG")
     assert card.replaced == "已发送签名链接"
     await world.signing.complete(world.issuance, call)
-    assert (await world.store.records_by_ids([16]))[0].status == CONFIRMED
+    assert (await world.store.records_by_ids([16]))[0].status == XStatus.CONFIRMED
 
 
 async def test_batch_confirm_signs_every_waiting_record_once(world: World) -> None:

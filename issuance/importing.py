@@ -1,0 +1,179 @@
+"""The import pipeline (导入) both workflows use: bounded reading, the header check, ID-number
+cells, and all or nothing (every bad row reported, or all written).
+
+An importer reads its file with `read_rows` (every cell visible text of bounded length), checks
+each row with a `Checker`, and ends with `finish` (nothing written while any row is bad);
+`reported` (or the `header_checked` decorator) turns a missing column or a row the reader could
+not take into the same report of bad cells.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.core.idcard import parse_id_number
+from issuance.core.text import NAME_MAX, has_bad_characters
+from issuance.formats.tabular import (
+    Column,
+    NumberText,
+    Row,
+    RowError,
+    RowErrors,
+    Table,
+    progress,
+    read_table,
+)
+
+# Longest accepted value: people's names are short, other cells one line.
+PERSON_NAME_MAX = {"name": NAME_MAX}
+MAX_CELL = 200
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: rows written, or the bad rows (and then nothing was written)."""
+
+    imported: int
+    errors: tuple[RowError, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "errors": [
+                {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
+            ],
+        }
+
+
+class Checker:
+    """Row-error collection with catalog texts, over the table being imported."""
+
+    def __init__(self, table: Table, locale: str) -> None:
+        self.table = table
+        self.errors = RowErrors(table, locale)
+        self.locale = locale
+
+    def fail(self, row: int, key: str, message_key: str, /, **params: Any) -> None:
+        self.errors.add(row, key, t(message_key, self.locale, **params))
+
+    def required(self, row: int, values: dict[str, str], keys: Sequence[str]) -> bool:
+        ok = True
+        for key in keys:
+            if not values.get(key):
+                self.fail(row, key, "import.required")
+                ok = False
+        return ok
+
+    def one_of(self, row: int, key: str, value: str, allowed: Sequence[str]) -> bool:
+        if value in allowed:
+            return True
+        self.fail(row, key, "import.one_of", allowed=" | ".join(allowed))
+        return False
+
+    def refused(self) -> ImportReport | None:
+        """The report refusing the whole file when any row is bad (rows in file order)."""
+        if not self.errors:
+            return None
+        return ImportReport(0, tuple(sorted(self.errors, key=lambda e: e.row)))
+
+
+_Ports = TypeVar("_Ports")
+_Ports_contra = TypeVar("_Ports_contra", contravariant=True)
+
+
+class Importer(Protocol[_Ports_contra]):
+    """An import coroutine: the store's ports it needs, the file, the language of its report."""
+
+    def __call__(
+        self, store: _Ports_contra, path: Path, locale: str = "zh"
+    ) -> Awaitable[ImportReport]: ...
+
+
+async def reported(work: Awaitable[ImportReport], locale: str) -> ImportReport:
+    """The import's report; required columns missing from the header row, and a row the reader
+    could not take, are reported like bad cells: row N, column C."""
+    try:
+        return await work
+    except Invalid as error:
+        if error.key == "tabular.missing_columns":
+            message = t("import.missing_column", locale)
+            errors = tuple(
+                RowError(error.params["row"], c, message) for c in error.params["missing"]
+            )
+            return ImportReport(0, errors)
+        if "row" in error.params:
+            # A row the reader could not take (open quote, overlong cell): report it like a
+            # bad cell, so `--json` and the chat still get the usual report.
+            column = error.params.get("column", "")
+            return ImportReport(0, (RowError(error.params["row"], column, error.message(locale)),))
+        raise
+
+
+def header_checked(
+    importer: Callable[[_Ports, Path, str], Awaitable[ImportReport]],
+) -> Importer[_Ports]:
+    """An importer whose header and unreadable rows are `reported` as bad cells."""
+
+    @functools.wraps(importer)
+    async def checked(store: _Ports, path: Path, locale: str = "zh") -> ImportReport:
+        return await reported(importer(store, path, locale), locale)
+
+    return checked
+
+
+def read_rows(
+    path: Path, columns: Sequence[Column], locale: str, limits: dict[str, int]
+) -> tuple[Checker, list[Row]]:
+    """Every data row of the file whose cells are plain text, and a checker for reporting bad
+    cells in it (cells longer than their limit in `limits`, else `MAX_CELL`, are bad)."""
+    with read_table(path, columns) as table:
+        checker = Checker(table, locale)
+        rows = list(progress(table, table.total, t("import.progress", locale)))
+    return checker, [
+        (row, values) for row, values in rows if plain_text(checker, row, values, limits)
+    ]
+
+
+def plain_text(checker: Checker, row: int, values: dict[str, str], limits: dict[str, int]) -> bool:
+    """Whether every cell is visible text of bounded length; bad ones are reported."""
+    ok = True
+    for key, value in values.items():
+        limit = limits.get(key, MAX_CELL)
+        if has_bad_characters(value):
+            checker.fail(row, key, "import.bad_text")
+            ok = False
+        elif len(value) > limit:
+            checker.fail(row, key, "import.too_long", limit=limit)
+            ok = False
+    return ok
+
+
+def id_numbers(checker: Checker, rows: list[Row]) -> dict[int, str]:
+    """Each row's checked 身份证号 (text cells only: Excel numbers lose digits), by row."""
+    numbers: dict[int, str] = {}
+    for row, v in rows:
+        if isinstance(v.get("id_number"), NumberText):
+            checker.fail(row, "id_number", "import.id_numeric")
+            continue
+        parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
+        if parsed is not None:
+            numbers[row] = parsed.value
+    return numbers
+
+
+async def finish(
+    checker: Checker, rows: Sequence[Any], write: Callable[[Sequence[Any]], Any]
+) -> ImportReport:
+    """All or nothing: the bad rows, or `rows` written and counted."""
+    refused = checker.refused()
+    if refused is not None:
+        return refused
+    if rows:
+        await write(rows)
+    return ImportReport(len(rows), ())
