@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict
-from issuance.core.graduates import QualifiedGraduate
+from issuance.core.graduates import XQualified
 from issuance.core.people import Person
 from issuance.core.records import IssuanceRecord, RecordChange, SignoffEntry, Stamp
 
@@ -131,7 +131,9 @@ class FakeSignoffPorts:
         self.audit.append(entry)
         return len(self.audit)
 
-    # GraduateRepository (the part an issued certificate reaches): no graduates are held here
+    # HoldRelease (where an issued certificate reaches graduation): no graduates are held here
 
-    async def unqualified_by_id_number(self, numbers: Iterable[str]) -> list[QualifiedGraduate]:
+    async def qualify_by_x_certificates(
+        self, numbers: Iterable[str], actor: str
+    ) -> list[XQualified]:
         return []

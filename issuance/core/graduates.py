@@ -8,6 +8,8 @@ from typing import Any
 
 from issuance.core.idcard import mask
 
+# Schools and graduates
+
 
 @dataclass(frozen=True)
 class GradOrg:
@@ -42,6 +44,117 @@ class NewGraduate:
     qualification_no: str | None
     qualification_level: str | None
     employment: str | None
+
+
+@dataclass(frozen=True)
+class Graduate:
+    """毕业生: one graduate of one term as stored, with number, qualification and employment."""
+
+    id: int
+    school_id: int
+    name: str
+    id_number: str
+    sex: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    qualification_no: str | None
+    qualification_level: str | None
+    employment: str | None
+    cert_no: str | None
+    numbered_at: str | None
+    printed_at: str | None
+    amendment_id: int | None
+    version: int
+    updated_at: str
+    employer: str | None
+    qualification_occupation: str | None
+    qualification_date: str | None
+
+
+@dataclass(frozen=True)
+class GraduateState(Graduate):
+    """A graduate already imported, with its declaration status (None before declared)."""
+
+    status: str | None
+
+
+@dataclass(frozen=True)
+class GraduateChange:
+    """One correction of a graduate (history): old and new values as JSON, where from, when."""
+
+    old: str
+    new: str
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class GraduateListed:
+    """A graduate as `grad list` and the export show it."""
+
+    id: int
+    name: str
+    id_number: str
+    school_code: str
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    status: str | None
+    request_id: int | None
+    cert_no: str | None
+    serial: str | None
+
+
+@dataclass(frozen=True)
+class NumberedGraduate:
+    """An approved, numbered graduate as printouts, the roster and the public lookup show it."""
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
+    qualification_no: str | None
+    cert_no: str
+    numbered_at: str
+    school_name: str
+    school_level: str | None
+
+
+@dataclass(frozen=True)
+class GraduationRate:
+    """One school's graduates of a year: how many, with a qualification, employed."""
+
+    code: str
+    name: str
+    graduates: int
+    qualified: int
+    employed: int
+
+
+@dataclass(frozen=True)
+class GraduationVoid:
+    """The 作废 of a graduation certificate: why and when."""
+
+    reason: str
+    voided_at: str
+
+
+# Declarations and requests through their chain
 
 
 @dataclass(frozen=True)
@@ -89,24 +202,26 @@ class ItemChange:
 
 
 @dataclass(frozen=True)
-class GraduateListed:
-    """A graduate as `grad list` and the export show it."""
+class NumberingInput:
+    """What a graduation certificate number is made of, for one graduate."""
 
     id: int
-    name: str
-    id_number: str
-    school_code: str
-    major_code: str
-    major: str
-    class_level: str
-    enrolled: str
     graduated: str
-    years: str
-    study_mode: str
-    status: str | None
-    request_id: int | None
-    cert_no: str | None
-    serial: str | None
+    class_level: str
+    major_code: str
+
+
+@dataclass(frozen=True)
+class GradActEntry:
+    """One act of a request's history, per round (its items grouped)."""
+
+    round: int
+    stage: int
+    act: str
+    reason: str | None
+    at: str
+    person: str
+    items: int
 
 
 @dataclass(frozen=True)
@@ -124,6 +239,34 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class PendingItems:
+    """Items of a request waiting for an organization since `oldest` (for reminders)."""
+
+    org_id: int
+    request_id: int
+    items: int
+    oldest: str
+
+
+# Blank-certificate stock
+
+
+@dataclass(frozen=True)
+class Blank:
+    """空白证书: one blank certificate of the stock, its state and where it went."""
+
+    serial: str
+    kind: str
+    state: str
+    received_by: int
+    issued_by: int | None
+    school_id: int | None
+    request_id: int | None
+    graduate_id: int | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class BlankEvent:
     """One event of a blank certificate, for `stock trace`."""
 
@@ -135,9 +278,9 @@ class BlankEvent:
     reason: str | None
 
 
+# Hand-out (X-certificate batches and sealed graduation certificates)
+
 HANDED = "已发放"
-
-
 MAILED_ON = "已转寄"
 
 
@@ -216,6 +359,8 @@ class PrintedBlank:
     voided: bool
 
 
+# Qualifications, employment and grades
+
 # (graduate id, old values, new values): a correction as `correct_graduates` takes it.
 Correction = tuple[int, dict[str, Any], dict[str, Any]]
 
@@ -236,149 +381,17 @@ class PendingQualification:
 
 
 @dataclass(frozen=True)
-class GradeRow:
-    """One graduate's grade of one course, as imported."""
+class KeptQualification:
+    """A qualification row kept unapplied (no graduate matched), as imported."""
 
-    graduate_id: int
-    course: str
-    score: str
-    teacher: str
-    semester: str | None
-
-
-@dataclass(frozen=True)
-class Graduate:
-    """毕业生: one graduate of one term as stored, with number, qualification and employment."""
-
-    id: int
-    school_id: int
     name: str
     id_number: str
-    sex: str
-    major_code: str
-    major: str
-    class_level: str
-    enrolled: str
-    graduated: str
-    years: str
-    study_mode: str
-    qualification_no: str | None
-    qualification_level: str | None
-    employment: str | None
-    cert_no: str | None
-    numbered_at: str | None
-    printed_at: str | None
-    amendment_id: int | None
-    version: int
-    updated_at: str
-    employer: str | None
-    qualification_occupation: str | None
-    qualification_date: str | None
-
-
-@dataclass(frozen=True)
-class GraduateState(Graduate):
-    """A graduate already imported, with its declaration status (None before declared)."""
-
-    status: str | None
-
-
-@dataclass(frozen=True)
-class GraduateChange:
-    """One correction of a graduate (history): old and new values as JSON, where from, when."""
-
-    old: str
-    new: str
+    qualification_no: str
+    qualification_level: str
+    reason: str
+    graduate_name: str | None
     source: str
     at: str
-
-
-@dataclass(frozen=True)
-class NumberingInput:
-    """What a graduation certificate number is made of, for one graduate."""
-
-    id: int
-    graduated: str
-    class_level: str
-    major_code: str
-
-
-@dataclass(frozen=True)
-class GradActEntry:
-    """One act of a request's history, per round (its items grouped)."""
-
-    round: int
-    stage: int
-    act: str
-    reason: str | None
-    at: str
-    person: str
-    items: int
-
-
-@dataclass(frozen=True)
-class PendingItems:
-    """Items of a request waiting for an organization since `oldest` (for reminders)."""
-
-    org_id: int
-    request_id: int
-    items: int
-    oldest: str
-
-
-@dataclass(frozen=True)
-class Blank:
-    """空白证书: one blank certificate of the stock, its state and where it went."""
-
-    serial: str
-    kind: str
-    state: str
-    received_by: int
-    issued_by: int | None
-    school_id: int | None
-    request_id: int | None
-    graduate_id: int | None
-    updated_at: str
-
-
-@dataclass(frozen=True)
-class NumberedGraduate:
-    """An approved, numbered graduate as printouts, the roster and the public lookup show it."""
-
-    id: int
-    name: str
-    id_number: str
-    sex: str
-    major: str
-    class_level: str
-    enrolled: str
-    graduated: str
-    years: str
-    study_mode: str
-    qualification_no: str | None
-    cert_no: str
-    numbered_at: str
-    school_name: str
-    school_level: str | None
-
-
-@dataclass(frozen=True)
-class GraduationRate:
-    """One school's graduates of a year: how many, with a qualification, employed."""
-
-    code: str
-    name: str
-    graduates: int
-    qualified: int
-    employed: int
-
-
-@dataclass(frozen=True)
-class GraduationVoid:
-    """The 作废 of a graduation certificate: why and when."""
-
-    reason: str
-    voided_at: str
 
 
 @dataclass(frozen=True)
@@ -401,20 +414,6 @@ class QualifiedGraduate:
 
 
 @dataclass(frozen=True)
-class KeptQualification:
-    """A qualification row kept unapplied (no graduate matched), as imported."""
-
-    name: str
-    id_number: str
-    qualification_no: str
-    qualification_level: str
-    reason: str
-    graduate_name: str | None
-    source: str
-    at: str
-
-
-@dataclass(frozen=True)
 class IssuedXCertificate:
     """An X certificate issued (确认签发, not void) to an ID number."""
 
@@ -423,6 +422,17 @@ class IssuedXCertificate:
     program: str
     level: str
     issued_at: str | None
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    """One graduate's grade of one course, as imported."""
+
+    graduate_id: int
+    course: str
+    score: str
+    teacher: str
+    semester: str | None
 
 
 @dataclass(frozen=True)
