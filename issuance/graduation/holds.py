@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Role
 from issuance.store import Store
 from issuance.store.graduation import GradOrg
@@ -93,9 +93,10 @@ async def _record(store: Store, certificates: Sequence[XCertificate], actor: str
             "xcert_no": record.cert_no,
             "cert_no": graduate["cert_no"] or "",
         }
-        key = "qual.notice.released" if graduate["cert_no"] else "qual.notice.recorded"
+        released = graduate["cert_no"]
+        kind = NoticeKind.QUALIFICATION_RELEASED if released else NoticeKind.QUALIFICATION_RECORDED
         for clerk in await store.people_of(graduate["school_id"], (Role.CLERK,)):
-            await notify(store, clerk.id, key, params)
+            await store.append_notice(Notice(kind, clerk.id, params=params))
     return len(graduates)
 
 

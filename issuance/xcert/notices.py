@@ -1,19 +1,12 @@
-"""Notices the X-certificate workflow sends people, through the one way to notify."""
+"""Notices the X-certificate workflow sends people, appended to the outbox as typed notices."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from issuance.chat.actions import ListProblems, OpenBatch
-from issuance.chat.notify import notify
-from issuance.chat.screens import Button, Text
+from issuance.core.notices import Notice, NoticeKind
 from issuance.store import Problem, Store
 from issuance.xcert.records import IssuanceRecord
-
-
-def open_batch(batch_id: int, label: str = "bot.broadcast.open") -> list[Button]:
-    """The one button of a notice about a batch: open it."""
-    return [Button(Text(label), OpenBatch(batch_id))]
 
 
 async def resubmitted(store: Store, record: IssuanceRecord) -> None:
@@ -22,7 +15,8 @@ async def resubmitted(store: Store, record: IssuanceRecord) -> None:
     if head is None:
         return
     params = {"name": record.student_name, "cert_no": record.cert_no, "status": record.status}
-    await notify(store, head.id, "bot.resubmit.notice", params, [open_batch(record.batch_id)])
+    about = {"batch": record.batch_id}
+    await store.append_notice(Notice(NoticeKind.RESUBMITTED, head.id, about, params))
 
 
 async def info_to_complete(
@@ -30,12 +24,12 @@ async def info_to_complete(
 ) -> None:
     """Tell a school's people their student info has open problems, by the nearest deadline."""
     params = {"count": len(problems), "deadline": min(p.deadline for p in problems)}
-    see = [[Button(Text("completion.open_button"), ListProblems())]]
     for person_id in person_ids:
-        await notify(store, person_id, "completion.notice", params, see)
+        await store.append_notice(Notice(NoticeKind.INFO_TO_COMPLETE, person_id, params=params))
 
 
 async def info_completed(store: Store, person_ids: Sequence[int], school: str) -> None:
     """Tell who flagged the problems that the school has completed its student info."""
     for person_id in person_ids:
-        await notify(store, person_id, "completion.school_done", {"school": school})
+        notice = Notice(NoticeKind.INFO_COMPLETED, person_id, params={"school": school})
+        await store.append_notice(notice)
