@@ -49,15 +49,22 @@ def is_notice(item: OutboxItem) -> bool:
 
 async def rendered(store: Store, item: OutboxItem) -> OutboxItem:
     """A notice row as the message (or edit) its channel sends, in the reader's language now."""
-    p = item.payload
-    notice = Notice(NoticeKind(p["notice"]), item.person_id, p["about"], p["params"])
-    shown = screen(notice).render(await locale_of(store, item.person_id))
-    payload: dict[str, Any] = {"text": shown.text}
-    if shown.buttons:
-        payload["buttons"] = shown.buttons
-    if "message_id" in p:
-        payload.update(chat_id=p["chat_id"], message_id=p["message_id"])
-    return replace(item, payload=payload)
+    return replace(item, payload=shown(item.payload, await locale_of(store, item.person_id)))
+
+
+def shown(payload: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    """A stored outbox payload as its channel sends it in `locale`: a notice rendered (text,
+    buttons, the message it edits), a row rendered when queued as it is."""
+    if "notice" not in payload:
+        return dict(payload)
+    notice = Notice(NoticeKind(payload["notice"]), 0, payload["about"], payload["params"])
+    screened = screen(notice).render(locale)
+    message: dict[str, Any] = {"text": screened.text}
+    if screened.buttons:
+        message["buttons"] = screened.buttons
+    if "message_id" in payload:
+        message.update(chat_id=payload["chat_id"], message_id=payload["message_id"])
+    return message
 
 
 def _text(notice: Notice, **parts: Part) -> Text:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from issuance.chat.actions import OpenBatch, pack, parse
+from issuance.chat.notices import shown
 from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
 from issuance.xcert import demo
@@ -62,7 +63,8 @@ class World:
                 "SELECT p.name, o.payload, o.dedup_key, o.not_before FROM outbox o"
                 " JOIN person p ON p.id = o.person_id ORDER BY o.id"
             )
-        return [Sent(r[0], json.loads(r[1])["text"], r[2], r[3], json.loads(r[1])) for r in rows]
+        payloads = [shown(json.loads(r[1]), "zh") for r in rows]
+        return [Sent(r[0], p["text"], r[2], r[3], p) for r, p in zip(rows, payloads, strict=True)]
 
 
 @pytest.fixture
