@@ -41,10 +41,11 @@ class OutboxDrain:
         self.store.listen_outbox(self._wake)
         try:
             while not stop.is_set():
+                # cleared before looking: a commit while we look makes the next sleep short
+                self._wake.clear()
                 if await self.store.take_lease(self.lease_name, self.holder, self.lease):
                     await self._fill()
                     await self.after_fill()
-                self._wake.clear()
                 await self._sleep(stop, poll)
         finally:
             self.store.forget_outbox(self._wake)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -139,6 +140,32 @@ async def test_a_notice_of_an_act_that_rolled_back_is_never_queued(world: Demo) 
             await world.store.append_notice(notice)
             raise RuntimeError("the act failed after its notice was appended")
     assert world.rows() == []
+
+
+async def test_senders_of_the_process_are_woken_when_a_transaction_adding_rows_commits(
+    world: Demo,
+) -> None:
+    _, head, _ = await people(world.issuance)
+    notice = TypedNotice(NoticeKind.INFO_COMPLETED, head.id, params={"school": "一中"})
+    bell = asyncio.Event()
+    world.store.listen_outbox(bell)
+    with pytest.raises(RuntimeError):
+        async with world.store.transaction():
+            await world.store.append_notice(notice)
+            raise RuntimeError("rolled back")
+    assert not bell.is_set()
+    async with world.store.transaction():
+        await world.store.append_notice(notice)
+        await world.store.enqueue(head.id, "message", {"text": "x"})
+        assert not bell.is_set()  # not before the rows can be seen
+    assert bell.is_set()
+    bell.clear()
+    await world.store.append_notices([notice, notice], None)
+    assert bell.is_set()
+    world.store.forget_outbox(bell)
+    bell.clear()
+    await world.store.append_notice(notice)
+    assert not bell.is_set()
 
 
 def _params() -> dict[str, object]:
