@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from issuance.chat.actions import ListProblems, OpenBatch
+from issuance.chat.actions import Action, ListProblems, OpenBatch
 from issuance.chat.gradchat import print_buttons
 from issuance.chat.graduation import buttons, described
 from issuance.chat.handout import ConfirmReceipt, HandOutTerm, OpenHandout, SealTerm
@@ -71,7 +71,7 @@ def _text(notice: Notice, **parts: Part) -> Text:
     return Text(notice.kind.value, {**notice.params, **parts})
 
 
-def _one(label: str, action: Any) -> Rows:
+def _one(label: str, action: Action) -> Rows:
     return [[Button(Text(label), action)]]
 
 
