@@ -84,7 +84,6 @@ async def outbound(fake: FakeWeCom, home: Path, count: int) -> None:
                     (person_id, '{"text": "【待签发提醒】考核站点待签发 47"}', now, now),
                 )
         assert world.services is not None
-        world.services.wake_sender()
         await fake.wait_for(
             lambda: True if len(fake.messages) - before >= len(people) else None, timeout=600
         )

@@ -12,7 +12,6 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from issuance.chat.notify import Notice, send
 from issuance.core.records import CertificateClaim, CertificateFile
 from issuance.core.settings import Settings
 from issuance.core.timing import after_quiet_hours
@@ -26,7 +25,10 @@ from issuance.xcert.publishing import (
     publish,
     render_chunk,
 )
-from issuance.xcert.reminders import notice_actions, notice_body, notices
+from issuance.xcert.reminders import (
+    notice_for,
+    notices,
+)
 from issuance.xcert.statuses import WAITING_STATUSES
 
 log = logging.getLogger(__name__)
@@ -143,18 +145,8 @@ async def send_reminders(store: Store, settings: Settings) -> int:
     )
     not_before = after_quiet_hours(now, settings.quiet_hours, zone)
     added = 0
-    for notice in due:
-        body, actions = notice_body(notice, zone), notice_actions(notice)
-        for person in await store.people_of(notice.org_id, notice.roles):
-            enqueued = await send(
-                store,
-                Notice(
-                    person.id,
-                    body,
-                    actions,
-                    dedup_key=f"{notice.key}:{person.id}",
-                    not_before=not_before,
-                ),
-            )
-            added += enqueued is not None
+    for reminder in due:
+        for person in await store.people_of(reminder.org_id, reminder.roles):
+            notice = notice_for(reminder, person.id, zone, not_before)
+            added += await store.append_notice(notice) is not None
     return added

@@ -154,7 +154,6 @@ async def running(
         assert app.post_init is not None and app.post_shutdown is not None
         await app.post_init(app)  # run_polling would call it; we run the parts ourselves
         sender = OutboxSender(app.bot, Issuance(store, settings))
-        app.bot_data.wake_sender = sender.wake
         if app.updater is not None:
             await app.updater.start_polling(poll_interval=0, drop_pending_updates=False)
         await app.start()
@@ -163,7 +162,6 @@ async def running(
             yield app
         finally:
             stop.set()
-            sender.wake()
             await sending
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

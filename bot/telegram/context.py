@@ -37,7 +37,6 @@ class Services:
     owns_store: bool = False
     signing: SigningStep | None = None
     pace: Pace | None = None
-    wake_sender: Any = None
     answers: Answers[Answer] = field(default_factory=Answers)
     verify_limiter: RateLimiter = field(
         default_factory=lambda: RateLimiter(VERIFY_PER_MINUTE, burst=VERIFY_PER_MINUTE)
@@ -81,11 +80,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
         if user is None:
             return None
         return await self.store.person_for_account(CHANNEL, str(user.id))
-
-    def wake_sender(self) -> None:
-        """New outbox rows: let the sender look now rather than at its next poll."""
-        if self.bot_data.wake_sender is not None:
-            self.bot_data.wake_sender()
 
 
 BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], Services, Any]

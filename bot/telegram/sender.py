@@ -23,6 +23,7 @@ from bot.telegram.context import CHANNEL
 from bot.telegram.pace import retry_seconds
 from bot.telegram.ui import keyboard
 from issuance.chat.notify import Notice, locale_of, send
+from issuance.chat.xcert import progress_text
 from issuance.core.messaging import OutboxItem
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
@@ -141,7 +142,7 @@ class OutboxSender(OutboxDrain):
             if not state.finished and now - self._progress_at.get(broadcast_id, 0) < PROGRESS_EVERY:
                 continue
             self._progress_at[broadcast_id] = now
-            text = broadcasting.progress_text(state)
+            text = progress_text(state)
             if state.finished:
                 if await self.store.finish_broadcast(broadcast_id):
                     message = {"chat_id": info.progress_chat, "message_id": info.progress_message}
@@ -152,7 +153,6 @@ class OutboxSender(OutboxDrain):
                         edit={"channel": CHANNEL, **message},
                     )
                     await send(self.store, done)
-                    self.wake()
                 continue
             try:
                 await self.bot.edit_message_text(

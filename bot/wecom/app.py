@@ -71,7 +71,6 @@ async def running(
     stop = asyncio.Event()
     inbound = InboundWorker(services, handle, doorbell or Doorbell())
     sender = WeComSender(client, services.issuance)
-    services.wake_sender = sender.wake
     tasks = [
         asyncio.create_task(inbound.run(stop), name="wecom-inbound"),
         asyncio.create_task(sender.run(stop), name="wecom-sender"),
@@ -80,6 +79,5 @@ async def running(
         yield services
     finally:
         stop.set()
-        sender.wake()
         await asyncio.gather(*tasks)
         await client.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +43,6 @@ class Services:
     client: WeComClient
     signing: SigningStep | None
     verify_times: dict[str, list[float]] = field(default_factory=dict)
-    wake_sender: Callable[[], None] = lambda: None
 
     @property
     def issuance(self) -> Issuance:

@@ -227,9 +227,8 @@ async def broadcast_plan(turn: Turn, key: str, plan_id: int) -> None:
     actor = await turn.need_actor()
     await turn.claim(key)
     state = await broadcasting.start(turn.issuance, actor, plan_id)
-    turn.services.wake_sender()
     await turn.replace_buttons(turn.text("wecom.card.sent"))
-    await turn.say(broadcasting.progress_text(state).render(turn.locale))
+    await turn.say(screens.progress_text(state).render(turn.locale))
 
 
 async def lists(turn: Turn, args: list[str]) -> None:
@@ -375,7 +374,6 @@ async def resubmit(turn: Turn, record_id: int, version: int) -> None:
     await desk.check_version(turn.issuance, actor, record_id, version)
     (record,) = await turn.issuance.resubmit(actor, [record_id])
     await notices.resubmitted(turn.store, record)
-    turn.services.wake_sender()
     await turn.say(turn.text("bot.resubmit.done", name=record.student_name, status=record.status))
 
 
@@ -402,7 +400,6 @@ async def _note_given(turn: Turn, data: dict[str, Any], note: str) -> None:
     except Invalid:
         await turn.conversation.expect("flag", **data)
         raise
-    turn.services.wake_sender()
     await turn.say(turn.text("completion.flagged", deadline=flagged[0].deadline))
 
 
@@ -442,7 +439,6 @@ async def _value_given(turn: Turn, data: dict[str, Any], value: str) -> None:
     except Invalid:
         await turn.conversation.expect("fix", **data)  # still waiting for a good value
         raise
-    turn.services.wake_sender()
     await turn.say(
         turn.text("completion.fixed_all" if fixed.school_done else "completion.fixed_one")
     )

@@ -48,7 +48,6 @@ async def clicked(
         await turn.show(ask("grad.issue.ask"))
     else:
         answer = await desk.act(graduation(turn), actor, action)
-        turn.services.wake_sender()
         await turn.show(answer)
 
 
@@ -56,7 +55,6 @@ async def reason_given(turn: Turn, data: dict[str, Any], reason: str) -> None:
     """The reason of a 退回 arrived: return the request with it."""
     actor = await turn.need_actor()
     answer = await desk.return_(graduation(turn), actor, data["request"], data["round"], reason)
-    turn.services.wake_sender()
     await turn.show(answer)
 
 
@@ -65,5 +63,4 @@ async def first_serial_given(turn: Turn, data: dict[str, Any], first: str) -> No
     actor = await turn.need_actor()
     stock = Stock(turn.store, turn.services.settings)
     answer = await desk.issue(stock, actor, data["request"], first)
-    turn.services.wake_sender()
     await turn.show(answer)

@@ -80,14 +80,12 @@ async def clicked(turn: Turn, action: HandoutAction) -> None:
             await turn.show(await desk.seal(graduation(turn), actor, school, term))
         case HandOutTerm(school, term):
             await turn.show(await desk.hand_out_term(graduation(turn), actor, school, term))
-    turn.services.wake_sender()
 
 
 async def mailing_given(turn: Turn, data: dict[str, Any], answer: str) -> None:
     """The evaluator sent "快递公司 运单号": book the batch as mailed."""
     actor = await turn.need_actor()
     screen = await desk.mail(Handout(turn.store), actor, data["batch"], answer)
-    turn.services.wake_sender()
     await turn.show(screen)
 
 

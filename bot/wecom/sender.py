@@ -21,6 +21,7 @@ from bot.wecom import cards
 from bot.wecom.api import WeComClient, WeComError, fit
 from bot.wecom.context import CHANNEL, new_task
 from issuance.chat.notify import Notice, locale_of, send
+from issuance.chat.xcert import progress_text
 from issuance.core.messaging import OutboxItem
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
@@ -75,11 +76,10 @@ class WeComSender(OutboxDrain):
             if state.finished and await self.store.finish_broadcast(broadcast_id):
                 report = Notice(
                     info.person_id,
-                    broadcasting.progress_text(state),
+                    progress_text(state),
                     dedup_key=f"broadcast-done:{broadcast_id}",
                 )
                 await send(self.store, report)
-                self.wake()
 
     async def deliver(self, item: OutboxItem) -> None:
         account = await self.store.account_of(item.person_id, CHANNEL)

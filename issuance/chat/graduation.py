@@ -3,7 +3,7 @@ screens (the /pending list, answers to taps), for any channel."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from issuance.chat.actions import Action, Cancel
@@ -11,6 +11,7 @@ from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
 from issuance.core.graduates import GradRequest, Waiting
 from issuance.core.people import Role
 from issuance.core.vocabulary import GradStatus
+from issuance.graduation.notices import subject
 
 # Buttons carry the request's round: a tap from before a 退回 and 重新申报 is stale.
 
@@ -60,14 +61,12 @@ GradAction = ReviewRequest | ApproveRequest | ReturnRequest | Redeclare | IssueB
 
 def describe(request: GradRequest | Waiting, count: int) -> Text:
     """One line naming a request: kind, school, then term and graduates, or blank kind and count."""
-    if request.blank_kind:
-        params = {"kind": request.kind, "school": request.school_name}
-        return Text(
-            "grad.describe.blanks",
-            params | {"blank_kind": request.blank_kind, "count": request.blank_count},
-        )
-    params = {"kind": request.kind, "school": request.school_name, "term": request.term or ""}
-    return Text("grad.describe", params | {"count": count})
+    return described(subject(request, count))
+
+
+def described(what: Mapping[str, object]) -> Text:
+    """The line naming a request from its `subject` (as a notice stores it)."""
+    return Text("grad.describe.blanks" if what.get("blank_kind") else "grad.describe", what)
 
 
 def buttons(request_id: int, round_: int, role: str) -> list[Button]:

@@ -1,12 +1,13 @@
-"""One way to notify a person: pick their channel and language, queue the outbox row.
+"""Queue a message the chat layer has already composed (a broadcast's final report) for a
+person's channel, rendered in their language now; and the locale a person reads.
 
-Every notice the bot, web part and worker send goes through here, rendered in the language of
-the account it goes to; a channel's sender delivers the rows of its channel.
+Use cases do not come here: they append typed notices (`issuance.core.notices`), which
+`issuance.chat.notices` renders when the sender takes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,18 +57,6 @@ async def send(store: OutboxQueue, notice: Notice, broadcast_id: int | None = No
         broadcast_id=broadcast_id,
         channel=channel,
     )
-
-
-async def send_all(store: OutboxQueue, notices: Sequence[Notice], broadcast_id: int | None) -> None:
-    """Queue many notices in one transaction (a broadcast); dedup keys are not used here."""
-    accounts = await store.chat_accounts([n.person_id for n in notices])
-    rows = [(n.person_id, *_row(n, accounts.get(n.person_id))) for n in notices]
-    await store.enqueue_many(rows, broadcast_id)
-
-
-async def reachable(store: OutboxQueue, person_ids: Sequence[int]) -> set[int]:
-    """Who of these people has an account a notice can reach."""
-    return set(await store.chat_accounts(person_ids))
 
 
 async def locale_of(store: OutboxQueue, person_id: int) -> str:

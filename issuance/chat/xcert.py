@@ -29,6 +29,7 @@ from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.core.records import Batch, IssuanceRecord, Problem
 from issuance.core.vocabulary import XStatus
+from issuance.xcert.broadcasting import Progress
 from issuance.xcert.desk import BatchPage
 from issuance.xcert.service import BatchCreated, with_total
 
@@ -211,3 +212,25 @@ def stamp_consent(letter: str) -> Screen:
             [Button(Text("bot.stamp.discard"), DiscardStamp())],
         ],
     )
+
+
+def progress_text(p: Progress) -> Part:
+    """正在通知 … / 通知完成 …, with who could not be reached once finished."""
+    key = "bot.broadcast.done" if p.finished else "bot.broadcast.progress"
+    parts: list[Part] = [
+        Text(
+            key,
+            {
+                "schools": p.schools,
+                "sent": p.sent,
+                "failed": p.failed,
+                "not_bound": len(p.not_bound),
+                "blocked": len(p.blocked),
+            },
+        )
+    ]
+    if p.finished and p.not_bound:
+        parts.append(Text("bot.broadcast.not_bound_list", {"names": "、".join(p.not_bound)}))
+    if p.finished and p.blocked:
+        parts.append(Text("bot.broadcast.blocked_list", {"names": "、".join(p.blocked)}))
+    return Lines(parts)

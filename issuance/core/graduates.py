@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from issuance.core.idcard import mask
+from issuance.core.notices import NoticeKind
 
 # Schools and graduates
 
@@ -474,9 +475,10 @@ class XQualified:
     level: str
 
     @property
-    def notice_key(self) -> str:
+    def notice_kind(self) -> NoticeKind:
         """What the school's 经办人 is told: a hold released, or a qualification recorded."""
-        return "qual.notice.released" if self.cert_no else "qual.notice.recorded"
+        released = NoticeKind.QUALIFICATION_RELEASED
+        return released if self.cert_no else NoticeKind.QUALIFICATION_RECORDED
 
     def notice_params(self) -> dict[str, str]:
         """The notice's parameters, the ID number masked."""

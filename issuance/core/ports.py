@@ -8,6 +8,7 @@ hand it an in-memory fake (tests/fakeports.py).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ from issuance.core.graduates import (
     XQualified,
 )
 from issuance.core.messaging import BroadcastInfo, ChatAccount, Inbound, OutboxItem
+from issuance.core.notices import Notice
 from issuance.core.people import Org, Person
 from issuance.core.records import (
     Batch,
@@ -571,6 +573,16 @@ class OutboxQueue(Clock, Protocol):
     async def enqueue_many(
         self, rows: Sequence[tuple[int, str, str, dict[str, Any]]], broadcast_id: int | None
     ) -> None: ...
+
+    async def append_notice(
+        self, notice: Notice, broadcast_id: int | None = None
+    ) -> int | None: ...
+
+    async def append_notices(self, notices: Sequence[Notice], broadcast_id: int | None) -> None: ...
+
+    def listen_outbox(self, event: asyncio.Event) -> None: ...
+
+    def forget_outbox(self, event: asyncio.Event) -> None: ...
 
     async def claim_outbox(
         self, limit: int, lease: timedelta, channel: str = ...

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from issuance.chat.notify import notify
 from issuance.core.catalog import t
 from issuance.core.graduates import GradOrg
 from issuance.core.idcard import mask
+from issuance.core.notices import Notice
 from issuance.core.people import Role
 from issuance.core.ports import GraduateRepository, OutboxQueue, PeopleRepository
 
@@ -38,7 +38,8 @@ async def record_issued_x(store: HoldPorts, id_numbers: Sequence[str], actor: st
     qualified = await store.qualify_by_x_certificates(id_numbers, actor) if id_numbers else []
     for graduate in qualified:
         for clerk in await store.people_of(graduate.school_id, (Role.CLERK,)):
-            await notify(store, clerk.id, graduate.notice_key, graduate.notice_params())
+            notice = Notice(graduate.notice_kind, clerk.id, params=graduate.notice_params())
+            await store.append_notice(notice)
     return len(qualified)
 
 

@@ -1,4 +1,4 @@
-"""Graduation reminders and the departments' daily digest, through notify (quiet hours kept)."""
+"""Graduation reminders and the departments' daily digest, as notices (quiet hours kept)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,12 @@ import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from issuance.chat.graduation import buttons, describe
-from issuance.chat.notify import notify
-from issuance.chat.screens import Lines
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Role
 from issuance.core.settings import Settings
 from issuance.core.timing import after_quiet_hours
 from issuance.core.vocabulary import GradStatus
-from issuance.graduation.notices import NoticePorts
+from issuance.graduation.notices import NoticePorts, subject
 
 
 async def send_graduation_reminders(store: NoticePorts, settings: Settings) -> int:
@@ -30,34 +28,32 @@ async def send_graduation_reminders(store: NoticePorts, settings: Settings) -> i
             continue
         role = Role.LEADER if row.org_id == request.school_id else Role.APPROVER
         hours = math.floor((now - datetime.fromisoformat(row.oldest)).total_seconds() / 3600)
-        params = {"what": describe(request, row.items), "hours": hours}
-        rows = [buttons(request.id, await store.request_round(request.id), role)]
+        params = {"what": subject(request, row.items), "hours": hours, "role": role.value}
+        about = {"request": request.id, "round": await store.request_round(request.id)}
         for person in await store.people_of(row.org_id, (role,)):
             key = f"grad.remind:{request.id}:{row.org_id}:{row.oldest}:{person.id}"
-            queued = await notify(
-                store,
+            notice = Notice(
+                NoticeKind.GRAD_REMINDER,
                 person.id,
-                "grad.reminder",
+                about,
                 params,
-                rows,
                 dedup_key=key,
                 not_before=not_before,
             )
-            added += queued is not None
+            added += await store.append_notice(notice) is not None
     day = not_before.astimezone(zone).date().isoformat()
     for dept in await store.departments():
         waiting = await store.waiting_for(dept.id, (GradStatus.PENDING_APPROVAL,))
         if not waiting:
             continue
-        lines = Lines([describe(w, w.waiting) for w in waiting])
+        lines = [subject(w, w.waiting) for w in waiting]
         for person in await store.people_of(dept.id, (Role.APPROVER,)):
-            queued = await notify(
-                store,
+            notice = Notice(
+                NoticeKind.GRAD_DIGEST,
                 person.id,
-                "grad.digest",
-                {"lines": lines},
+                params={"lines": lines},
                 dedup_key=f"grad.digest:{day}:{person.id}",
                 not_before=not_before,
             )
-            added += queued is not None
+            added += await store.append_notice(notice) is not None
     return added

@@ -13,15 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from issuance.chat.handout import HandOutTerm as HandOutTermAction
-from issuance.chat.handout import SealTerm as SealTermAction
-from issuance.chat.notify import notify
-from issuance.chat.screens import Button, Text
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import Conflict, Forbidden, NotFound
 from issuance.core.graduates import GradOrg, PrintedBlank, RosterGraduate
 from issuance.core.idcard import mask, parse_id_number
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Person, Role
 from issuance.core.settings import Settings
 from issuance.core.vocabulary import BlankState
@@ -168,16 +165,16 @@ class Sealing:
             entry = self._audit(actor, "grad.seal", subject)
             await self.store.seal_blanks(school.id, serials, actor.id, entry)
             params = {"school": school.name, "term": term, "count": len(serials)}
-            button = Button(Text("handout.button.grad"), HandOutTermAction(school.id, int(term)))
+            about = {"school": school.id, "term": int(term)}
             for clerk in await self.store.people_of(school.id, (Role.CLERK,)):
-                await notify(
-                    self.store,
+                notice = Notice(
+                    NoticeKind.SEALED,
                     clerk.id,
-                    "handout.sealed_notice",
+                    about,
                     params,
-                    [[button]],
                     dedup_key=f"handout.sealed:{school.id}:{term}:{clerk.id}",
                 )
+                await self.store.append_notice(notice)
         return Sealed(school.name, term, serials)
 
     async def ready_to_seal(self) -> list[tuple[int, SealTerm]]:
@@ -265,17 +262,16 @@ async def send_seal_notices(store: GraduationPorts, settings: Settings) -> int:
     added = 0
     for dept, term in await sealing.ready_to_seal():
         params = {"school": term.school_name, "term": term.term, "count": term.certificates}
-        button = Button(Text("seal.button"), SealTermAction(term.school_id, int(term.term)))
+        about = {"school": term.school_id, "term": int(term.term)}
         for person in await store.people_of(dept, (Role.APPROVER,)):
-            queued = await notify(
-                store,
+            notice = Notice(
+                NoticeKind.SEAL_READY,
                 person.id,
-                "seal.ready_notice",
+                about,
                 params,
-                [[button]],
                 dedup_key=f"seal.ready:{term.school_id}:{term.term}:{person.id}",
             )
-            added += queued is not None
+            added += await store.append_notice(notice) is not None
     return added
 
 

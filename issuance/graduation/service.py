@@ -160,7 +160,7 @@ class Graduation:
                 self._audit(clerk, "grad.declare", f"school:{school.code}:{term}"),
                 term=term,
             )
-        await notices.waiting(self.store, request_id, school.id)
+            await notices.waiting(self.store, request_id, school.id)
         return request_id, len(graduates)
 
     async def request_blanks(self, school_code: str, kind: str, count: int, by: str | None) -> int:
@@ -174,17 +174,18 @@ class Graduation:
             raise Invalid("grad.blank_count")
         clerk = await self.clerk_of(school, by)
         approvers = await self.approvers_of(school)
-        request_id = await self.store.create_request(
-            RequestKind.BLANK_REQUEST,
-            school.id,
-            approvers,
-            clerk.id,
-            [None],
-            self._audit(clerk, "grad.blank_request", f"school:{school.code}:{kind}:{count}"),
-            blank_kind=kind,
-            blank_count=count,
-        )
-        await notices.waiting(self.store, request_id, school.id)
+        async with self.store.transaction():
+            request_id = await self.store.create_request(
+                RequestKind.BLANK_REQUEST,
+                school.id,
+                approvers,
+                clerk.id,
+                [None],
+                self._audit(clerk, "grad.blank_request", f"school:{school.code}:{kind}:{count}"),
+                blank_kind=kind,
+                blank_count=count,
+            )
+            await notices.waiting(self.store, request_id, school.id)
         return request_id
 
     async def amend(self, ref: str, changes: dict[str, str], by: str | None) -> int:
@@ -216,16 +217,18 @@ class Graduation:
         school = await self.store.grad_org(graduate.school_id)
         assert school is not None
         clerk = await self.clerk_of(school, by)
-        request_id = await self.store.create_request(
-            kind,
-            school.id,
-            await self.approvers_of(school),
-            clerk.id,
-            [graduate.id],
-            self._audit(clerk, f"grad.{_ACTION[kind]}", f"graduate:{graduate.id}"),
-            changes=changes,
-        )
-        await notices.waiting(self.store, request_id, school.id)
+        approvers = await self.approvers_of(school)
+        async with self.store.transaction():
+            request_id = await self.store.create_request(
+                kind,
+                school.id,
+                approvers,
+                clerk.id,
+                [graduate.id],
+                self._audit(clerk, f"grad.{_ACTION[kind]}", f"graduate:{graduate.id}"),
+                changes=changes,
+            )
+            await notices.waiting(self.store, request_id, school.id)
         return request_id
 
     async def may_print_again(self, graduate_id: int) -> bool:
@@ -262,25 +265,7 @@ class Graduation:
             chain = graduation_chain(request.school_id, request.approvers)
             who = party(actor.role, actor.org_id)
             items = await self._items_for(actor, request, chain, act, item_ids, round_seen)
-            changes = []
-            # Items of one request move alike: each (status, stage) is worked out once.
-            moves: dict[tuple[str, int], tuple[str, int]] = {}
-            for item in items:
-                key = (item.status, item.stage)
-                if key not in moves:
-                    moves[key] = advance(chain, item.stage, item.status, act, who)
-                status, stage = moves[key]
-                changes.append(
-                    ItemChange(
-                        item.id,
-                        item.version,
-                        status,
-                        stage,
-                        waiting_org(request.school_id, request.approvers, status, stage),
-                        item.round + 1 if act is Act.RESUBMIT else item.round,
-                        item.stage,
-                    )
-                )
+            changes = _changes(request, chain, items, act, who)
             approved = [
                 item.graduate_id
                 for item, change in zip(items, changes, strict=True)
@@ -300,8 +285,9 @@ class Graduation:
                 actor, f"grad.{act.value}", f"request:{request.id}:items:{len(items)}", reason
             )
             await self.store.apply_grad_acts(changes, act.value, actor.id, reason, entry, numbers)
-        status = changes[0].status
-        await notices.after_act(self.store, request, act, status, len(changes), reason)
+            status = changes[0].status
+            # told in the act's transaction: no act without its notices, and no notice without it
+            await notices.after_act(self.store, request, act, status, len(changes), reason)
         return ActDone(request.id, len(changes), status, len(numbers))
 
     async def _items_for(
@@ -449,3 +435,29 @@ def _reason(reason: str | None) -> str:
 
 
 __all__ = ["ALL", "ActDone", "Graduation", "term_of"]
+
+
+def _changes(
+    request: GradRequest, chain: Chain, items: Sequence[GradItem], act: Act, who: str
+) -> list[ItemChange]:
+    """How each item moves: items of one request move alike, each (status, stage) worked out
+    once."""
+    moves: dict[tuple[str, int], tuple[str, int]] = {}
+    changes = []
+    for item in items:
+        key = (item.status, item.stage)
+        if key not in moves:
+            moves[key] = advance(chain, item.stage, item.status, act, who)
+        status, stage = moves[key]
+        changes.append(
+            ItemChange(
+                item.id,
+                item.version,
+                status,
+                stage,
+                waiting_org(request.school_id, request.approvers, status, stage),
+                item.round + 1 if act is Act.RESUBMIT else item.round,
+                item.stage,
+            )
+        )
+    return changes

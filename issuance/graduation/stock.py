@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from issuance.chat.notify import notify
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import BlankEvent
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Person, Role
 from issuance.core.ports import (
     AuditLog,
@@ -148,14 +148,14 @@ class Stock:
             "stock.issue",
             f"blank:{serials[0]}-{serials[-1]}:school:{request.school_code}:request:{request_id}",
         )
-        async with _refused("stock.issued_twice"):
+        async with _refused("stock.issued_twice"), self.store.transaction():
             await self.store.issue_blanks(
                 request_id, request.school_id, request.blank_kind, serials, distributor.id, entry
             )
-        left = await self.in_stock(request.blank_kind)
-        low = left if left < self.settings.graduation_low_stock else None
-        if low is not None:
-            await self._warn_low(request.blank_kind, left)
+            left = await self.in_stock(request.blank_kind)
+            low = left if left < self.settings.graduation_low_stock else None
+            if low is not None:
+                await self._warn_low(request.blank_kind, left)
         return Moved(serials, low)
 
     async def in_stock(self, kind: str) -> int:
@@ -169,13 +169,13 @@ class Stock:
             if dept.parent_id is not None:
                 continue
             for person in await self.store.people_of(dept.id, (Role.KEEPER,)):
-                await notify(
-                    self.store,
+                notice = Notice(
+                    NoticeKind.STOCK_LOW,
                     person.id,
-                    "stock.low_notice",
-                    {"kind": kind, "left": left},
+                    params={"kind": kind, "left": left},
                     dedup_key=f"stock.low:{kind}:{day}:{person.id}",
                 )
+                await self.store.append_notice(notice)
 
     async def record_printing(
         self, school_id: int, printed: Sequence[tuple[str, int]], by: Person | None

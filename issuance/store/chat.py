@@ -8,7 +8,7 @@ from typing import Any
 
 from issuance.core.messaging import BroadcastInfo
 from issuance.core.records import Problem
-from issuance.store.base import SHANGHAI, BaseStore
+from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
 _PROBLEM_SQL = """
@@ -181,20 +181,6 @@ class ChatQueries(BaseStore):
         )
         return {row[0]: row[1] for row in rows}
 
-    async def enqueue_many(
-        self, rows: Sequence[tuple[int, str, str, dict[str, Any]]], broadcast_id: int | None
-    ) -> None:
-        """Enqueue (person id, channel, kind, payload) rows in one transaction."""
-        now = self.now().astimezone(SHANGHAI).isoformat(timespec="milliseconds")
-        await self._execute_many(
-            "INSERT INTO outbox (person_id, channel, kind, payload, broadcast_id, not_before,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (person, channel, kind, _json(payload), broadcast_id, now, now)
-                for person, channel, kind, payload in rows
-            ],
-        )
-
     async def issuer_plans(self, issuer_id: int) -> list[tuple[int, str, int]]:
         """(plan id, plan name, number of batches) of the plans with pending lists."""
         rows = await self._all(
@@ -208,7 +194,3 @@ class ChatQueries(BaseStore):
     async def stamp_versions(self, org_id: int) -> int:
         row = await self._one("SELECT COUNT(*) FROM stamp WHERE org_id = ?", (org_id,))
         return int(row[0]) if row else 0
-
-
-def _json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False)

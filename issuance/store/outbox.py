@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from issuance.core.messaging import ChatAccount, OutboxItem
+from issuance.core.notices import Notice
 from issuance.core.people import DEFAULT_CHANNEL
 from issuance.store.base import SHANGHAI, BaseStore
+from issuance.store.driver import Driver
+
+
+def _channel(notice: Notice, account: ChatAccount | None) -> str:
+    """The channel a notice goes out on: an edited message's own, else the person's account's."""
+    if notice.edit is not None:
+        # the message lives on the channel it was sent on, whichever the person uses now
+        return str(notice.edit.get("channel") or DEFAULT_CHANNEL)
+    return account.channel if account else DEFAULT_CHANNEL
+
+
+def _json(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False)
 
 
 def _iso(moment: datetime) -> str:
@@ -17,7 +32,53 @@ def _iso(moment: datetime) -> str:
 
 
 class OutboxQueries(BaseStore):
-    """Enqueue, claim (with a lease) and settle outbox rows."""
+    """Enqueue, claim (with a lease) and settle outbox rows; senders listening in this process
+    are woken once a transaction that added rows has committed (others find them by polling)."""
+
+    def __init__(self, driver: Driver, clock: Callable[[], datetime]) -> None:
+        super().__init__(driver, clock)
+        self._outbox_listeners: list[asyncio.Event] = []
+
+    def listen_outbox(self, event: asyncio.Event) -> None:
+        """Set `event` after each commit that added outbox rows."""
+        self._outbox_listeners.append(event)
+
+    def forget_outbox(self, event: asyncio.Event) -> None:
+        self._outbox_listeners.remove(event)
+
+    async def _outbox_committed(self) -> None:
+        for event in self._outbox_listeners:
+            event.set()
+
+    async def append_notice(self, notice: Notice, broadcast_id: int | None = None) -> int | None:
+        """Add a typed notice in the caller's transaction, to be rendered when it is sent; None
+        when its `dedup_key` was enqueued before."""
+        async with self.transaction():
+            account = (await self.chat_accounts([notice.person_id])).get(notice.person_id)
+            return await self.enqueue(
+                notice.person_id,
+                "message" if notice.edit is None else "edit",
+                notice.payload(),
+                dedup_key=notice.dedup_key,
+                not_before=notice.not_before,
+                broadcast_id=broadcast_id,
+                channel=_channel(notice, account),
+            )
+
+    async def append_notices(self, notices: Sequence[Notice], broadcast_id: int | None) -> None:
+        """Add many notices in one statement (a broadcast); dedup keys are not used here."""
+        async with self.transaction():
+            accounts = await self.chat_accounts([n.person_id for n in notices])
+            rows = [
+                (
+                    n.person_id,
+                    _channel(n, accounts.get(n.person_id)),
+                    "message" if n.edit is None else "edit",
+                    n.payload(),
+                )
+                for n in notices
+            ]
+            await self.enqueue_many(rows, broadcast_id)
 
     async def enqueue(
         self,
@@ -39,7 +100,7 @@ class OutboxQueries(BaseStore):
                     person_id,
                     channel,
                     kind,
-                    json.dumps(payload, ensure_ascii=False),
+                    _json(payload),
                     dedup_key,
                     broadcast_id,
                     _iso(not_before or self.now()),
@@ -47,7 +108,24 @@ class OutboxQueries(BaseStore):
                 ),
             )
             row = await cursor.fetchone()
+            self.after_commit(self._outbox_committed)
         return int(row[0]) if row else None
+
+    async def enqueue_many(
+        self, rows: Sequence[tuple[int, str, str, dict[str, Any]]], broadcast_id: int | None
+    ) -> None:
+        """Enqueue (person id, channel, kind, payload) rows in one transaction."""
+        now = _iso(self.now())
+        async with self.transaction():
+            await self._execute_many(
+                "INSERT INTO outbox (person_id, channel, kind, payload, broadcast_id, not_before,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (person, channel, kind, _json(payload), broadcast_id, now, now)
+                    for person, channel, kind, payload in rows
+                ],
+            )
+            self.after_commit(self._outbox_committed)
 
     async def claim_outbox(
         self, limit: int, lease: timedelta, channel: str = DEFAULT_CHANNEL

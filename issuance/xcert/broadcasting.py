@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from issuance.chat.notify import Notice, reachable, send_all
-from issuance.chat.screens import Lines, Part, Text
-from issuance.chat.xcert import Counts
 from issuance.core.errors import Forbidden, NotFound
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Person
 from issuance.core.vocabulary import Party
-from issuance.xcert.notices import open_batch
 from issuance.xcert.service import Issuance
 
 
@@ -46,28 +43,27 @@ async def start(issuance: Issuance, actor: Person, plan_id: int) -> Progress:
         raise NotFound("plan.unknown", plan=plan_id)
     batches = await store.batches(issuer_id=actor.org_id, plan_id=plan_id)
     heads = await store.heads_of([b.site_id for b in batches])
-    bound = await reachable(store, list(heads.values()))
+    bound = set(await store.chat_accounts(list(heads.values())))
     sent = [b for b in batches if heads.get(b.site_id) in bound]
     not_bound = [b.site_name for b in batches if b not in sent]
-    broadcast_id = await store.create_broadcast(plan_id, actor.id, len(batches), not_bound)
     notices = [
         Notice(
+            NoticeKind.BROADCAST,
             heads[batch.site_id],
-            Text(
-                "bot.broadcast.notice",
-                {
-                    "issuer": batch.issuer_name,
-                    "plan": batch.plan,
-                    "program": batch.program,
-                    "level": batch.level,
-                    "counts": Counts(batch.counts),
-                },
-            ),
-            [open_batch(batch.id)],
+            {"batch": batch.id},
+            {
+                "issuer": batch.issuer_name,
+                "plan": batch.plan,
+                "program": batch.program,
+                "level": batch.level,
+                "counts": dict(batch.counts),
+            },
         )
         for batch in sent
     ]
-    await send_all(store, notices, broadcast_id)
+    async with store.transaction():
+        broadcast_id = await store.create_broadcast(plan_id, actor.id, len(batches), not_bound)
+        await store.append_notices(notices, broadcast_id)
     return await progress(issuance, broadcast_id)
 
 
@@ -91,25 +87,3 @@ async def progress(issuance: Issuance, broadcast_id: int) -> Progress:
         blocked=await store.outbox_people(broadcast_id, "unreachable"),
         waiting=counts.get("pending", 0) + counts.get("sending", 0),
     )
-
-
-def progress_text(p: Progress) -> Part:
-    """正在通知 … / 通知完成 …, with who could not be reached once finished."""
-    key = "bot.broadcast.done" if p.finished else "bot.broadcast.progress"
-    parts: list[Part] = [
-        Text(
-            key,
-            {
-                "schools": p.schools,
-                "sent": p.sent,
-                "failed": p.failed,
-                "not_bound": len(p.not_bound),
-                "blocked": len(p.blocked),
-            },
-        )
-    ]
-    if p.finished and p.not_bound:
-        parts.append(Text("bot.broadcast.not_bound_list", {"names": "、".join(p.not_bound)}))
-    if p.finished and p.blocked:
-        parts.append(Text("bot.broadcast.blocked_list", {"names": "、".join(p.blocked)}))
-    return Lines(parts)

@@ -128,12 +128,13 @@ class Completion:
             raise Invalid("completion.bad_field")
         records = await self.issuance.records_for_act(actor, record_ids)
         note, deadline = parse_note(text, self.store.now().date())
-        ids = await self.store.add_problems(
-            [(r.id, field, note, deadline) for r in records], actor.id
-        )
-        problems = await self.store.problems(ids=ids)
-        for site_id in sorted({p.site_id for p in problems}):
-            await self._tell_school(site_id)
+        async with self.store.transaction():
+            ids = await self.store.add_problems(
+                [(r.id, field, note, deadline) for r in records], actor.id
+            )
+            problems = await self.store.problems(ids=ids)
+            for site_id in sorted({p.site_id for p in problems}):
+                await self._tell_school(site_id)
         return problems
 
     async def open_for(self, actor: Person) -> list[Problem]:
@@ -198,13 +199,14 @@ class Completion:
         return await self._apply(actor, fixes)
 
     async def _apply(self, actor: Person, fixes: Sequence[tuple[Problem, str]]) -> Fixed:
-        await self.store.resolve_problems(
-            [(p.id, p.student_id, p.field, value) for p, value in fixes], actor.id
-        )
-        site_id = fixes[0][0].site_id
-        done = not await self.store.problems(site_id=site_id)
-        if done:
-            await self._tell_evaluators(site_id, [p for p, _ in fixes])
+        async with self.store.transaction():
+            await self.store.resolve_problems(
+                [(p.id, p.student_id, p.field, value) for p, value in fixes], actor.id
+            )
+            site_id = fixes[0][0].site_id
+            done = not await self.store.problems(site_id=site_id)
+            if done:
+                await self._tell_evaluators(site_id, [p for p, _ in fixes])
         return Fixed([p for p, _ in fixes], done)
 
     async def open_problem(self, actor: Person, problem_id: int) -> Problem:

@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from issuance.chat.handout import ConfirmReceipt, OpenHandout
-from issuance.chat.notify import notify
-from issuance.chat.screens import Button, Text
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.graduates import HandoutBatch, HandoutRecord, Mailing
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
 from issuance.core.ports import (
     AuditLog,
@@ -93,19 +91,18 @@ class Handout:
             raise Conflict("handout.nothing_issued")
         entry = self._audit(actor, "handout.mail", f"batch:{batch_id}:{courier}:{tracking}")
         params = _batch_params(batch) | {"courier": courier, "tracking": tracking}
-        button = Button(Text("handout.button.receive"), ConfirmReceipt(batch_id))
         # booked and told in one transaction: no mailing without its notices
         async with refusing("handout.already_mailed"), self.store.transaction():
             await self.store.book_mailing(batch_id, courier, tracking, actor.id, entry)
             for person in await self.store.people_of(batch.site_id, SCHOOL_ROLES):
-                await notify(
-                    self.store,
+                notice = Notice(
+                    NoticeKind.MAILED,
                     person.id,
-                    "handout.mailed_notice",
+                    {"batch": batch_id},
                     params,
-                    [[button]],
                     dedup_key=f"handout.mailed:{batch_id}:{person.id}",
                 )
+                await self.store.append_notice(notice)
         mailing = await self.store.mailing(batch_id)
         assert mailing is not None
         return mailing
@@ -121,13 +118,14 @@ class Handout:
         entry = self._audit(actor, "handout.receive", f"batch:{batch_id}")
         async with refusing("handout.already_received"), self.store.transaction():
             await self.store.book_receipt(batch_id, actor.id, entry)
-            await notify(
-                self.store,
+            notice = Notice(
+                NoticeKind.RECEIVED,
                 mailing.mailed_by,
-                "handout.received_notice",
+                {"batch": batch_id},
                 _batch_params(batch) | {"by": actor.name},
                 dedup_key=f"handout.received:{batch_id}",
             )
+            await self.store.append_notice(notice)
         return batch
 
     async def records(self, actor: Person, batch_id: int) -> list[HandoutRecord]:
@@ -228,16 +226,14 @@ async def send_handout_reminders(store: HandoutPorts, settings: Settings) -> int
             "days": since.days,
             "left": batch.issued - batch.handed,
         }
-        button = Button(Text("handout.button.open"), OpenHandout(batch.batch_id))
         for person in await store.people_of(batch.site_id, SCHOOL_ROLES):
-            queued = await notify(
-                store,
+            notice = Notice(
+                NoticeKind.HANDOUT_REMINDER,
                 person.id,
-                "handout.reminder",
+                {"batch": batch.batch_id},
                 params,
-                [[button]],
                 dedup_key=f"handout.remind:{batch.batch_id}:{periods}:{person.id}",
                 not_before=not_before,
             )
-            added += queued is not None
+            added += await store.append_notice(notice) is not None
     return added

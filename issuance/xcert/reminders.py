@@ -1,8 +1,8 @@
 """Reminder rules of X certificates: which reminder is due, and the notices the worker sends.
 
-Pure functions of the open problems, waiting batches and the time; the worker sends the notices
-through `notify`, each in its reader's language. Each carries a dedup key, so enqueueing it again
-(next tick, after a restart) sends nothing twice.
+Pure functions of the open problems, waiting batches and the time; the worker appends them as
+typed notices, each rendered in its reader's language when it is sent. Each carries a dedup
+key, so enqueueing it again (next tick, after a restart) sends nothing twice.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from issuance.chat.actions import OpenBatch
-from issuance.chat.screens import Button, Rows, Text
 from issuance.core.catalog import t
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Role
 from issuance.core.records import ProblemGroup, WaitingBatch
 from issuance.core.timing import due_offset
@@ -42,7 +41,7 @@ def _span(delta: timedelta, locale: str) -> str:
     return t("worker.span.hours", locale, n=hours)
 
 
-def _when(moment: datetime, zone: ZoneInfo, locale: str) -> str:
+def _when(moment: datetime, zone: tzinfo | None, locale: str) -> str:
     local = moment.astimezone(zone)
     return t(
         "worker.datetime",
@@ -126,27 +125,29 @@ class Moment:
     """A moment, written out in the configured time zone."""
 
     moment: datetime
-    zone: ZoneInfo
+    zone: tzinfo | None
 
     def render(self, locale: str) -> str:
         return _when(self.moment, self.zone, locale)
 
 
-def notice_body(notice: Reminder, zone: ZoneInfo) -> Text:
-    """The notice's text, spans and moments written out in whichever locale it is read."""
+def notice_for(reminder: Reminder, person_id: int, zone: ZoneInfo, not_before: datetime) -> Notice:
+    """The reminder as a notice to one person: spans in seconds and moments in the configured
+    time zone (rendered as `Span` and `Moment`), a nudge about its batch."""
     params: dict[str, object] = {}
-    for name, value in notice.params.items():
+    for name, value in reminder.params.items():
         if isinstance(value, timedelta):
-            params[name] = Span(value)
+            params[name] = value.total_seconds()
         elif isinstance(value, datetime):
-            params[name] = Moment(value, zone)
+            params[name] = value.astimezone(zone).isoformat()
         else:
             params[name] = value
-    return Text(notice.text_key, params)
-
-
-def notice_actions(notice: Reminder) -> Rows:
-    """A nudge's button opens its batch."""
-    if notice.batch_id is None:
-        return ()
-    return [[Button(Text("worker.nudge_button"), OpenBatch(notice.batch_id))]]
+    about = {"batch": reminder.batch_id} if reminder.batch_id is not None else {}
+    return Notice(
+        NoticeKind(reminder.text_key),
+        person_id,
+        about,
+        params,
+        dedup_key=f"{reminder.key}:{person_id}",
+        not_before=not_before,
+    )

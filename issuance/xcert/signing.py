@@ -14,11 +14,10 @@ from typing import Any
 
 import segno
 
-from issuance.chat.notify import Notice, send
-from issuance.chat.screens import Text
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import Conflict, DomainError, Forbidden, NotFound
+from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Person
 from issuance.core.records import Batch, IssuanceRecord, StoredSigningRequest
 from issuance.core.settings import Settings, SettingsError
@@ -250,20 +249,19 @@ async def _tell_chat(
         return
     if outcome.confirmed:
         batch = outcome.view.batch
-        body = Text(
-            "signing.chat.confirmed",
-            {
-                "count": request.record_count,
-                "program": batch.program if batch else "",
-                "at": outcome.finished_at[:16].replace("T", " "),
-            },
-        )
+        kind = NoticeKind.SIGNING_CONFIRMED
+        params: dict[str, object] = {
+            "count": request.record_count,
+            "program": batch.program if batch else "",
+            "at": outcome.finished_at[:16].replace("T", " "),
+        }
     else:
-        body = Text("signing.chat.failed", {"reason": Text(outcome.key, outcome.params)})
-    await send(
-        issuance.store,
-        Notice(request.person_id, body, dedup_key=f"signing:{request.id}", edit=ref),
+        kind = NoticeKind.SIGNING_FAILED
+        params = {"reason": {"key": outcome.key, "params": outcome.params}}
+    notice = Notice(
+        kind, request.person_id, params=params, dedup_key=f"signing:{request.id}", edit=ref
     )
+    await issuance.store.append_notice(notice)
 
 
 # Certificate QR links (/c/{cert_no}?t=…): an HMAC over the number and the holder's ID number,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from issuance.chat.notices import shown
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from issuance.core.vocabulary import GradStatus
@@ -31,7 +32,7 @@ async def outbox_texts(world: GradWorld, person: str) -> list[str]:
     rows = await world.store._all(
         "SELECT payload FROM outbox WHERE person_id = ? ORDER BY id", (world[person].id,)
     )
-    return [json.loads(row[0])["text"] for row in rows]
+    return [shown(json.loads(row[0]), "zh")["text"] for row in rows]
 
 
 def test_routing_follows_the_tree_to_a_final_department_or_the_province() -> None:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from issuance.chat.notices import shown
 from issuance.core.chain import Act
 from issuance.core.settings import load_settings
 from issuance.graduation.demo import TERM
@@ -35,7 +36,7 @@ async def test_waiting_declarations_are_reminded_once_and_departments_get_a_dige
         )
     finally:
         await store.close()
-    sent = [(person, json.loads(payload)) for person, payload in rows]
+    sent = [(person, shown(json.loads(payload), "zh")) for person, payload in rows]
     to_leader = [p for person, p in sent if person == leader]
     assert len(to_leader) == 1 and "提醒" in to_leader[0]["text"]
     assert to_leader[0]["buttons"][0][0]["callback_data"] == f"gv:{first}:1"

@@ -3,12 +3,14 @@ issued or printed twice (the database refuses), void and return, and `stock trac
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from issuance.chat.notices import shown
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
@@ -143,7 +145,7 @@ async def test_low_stock_warns_the_province_keeper(world: GradWorld) -> None:
     rows = await world.store._all(
         "SELECT payload FROM outbox WHERE person_id = ?", (world["keeper"].id,)
     )
-    assert any("仅剩 3 张" in row[0] for row in rows)
+    assert any("仅剩 3 张" in shown(json.loads(row[0]), "zh")["text"] for row in rows)
 
 
 async def test_a_blank_request_needs_approval_before_issue(world: GradWorld) -> None:

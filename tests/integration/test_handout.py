@@ -4,6 +4,7 @@ they agree; a held graduation certificate (暂缓发放) never handed out; remin
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from issuance.chat.notices import shown
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -61,7 +63,8 @@ async def world(tmp_path: Path, database: str) -> AsyncIterator[World]:
 def outbox_texts(store_location: str | Path, person_id: int) -> list[str]:
     with raw(store_location) as sql:
         rows = sql("SELECT payload FROM outbox WHERE person_id = ? ORDER BY id", (person_id,))
-    return [row[0] for row in rows]
+    # as sent: the text and its buttons
+    return [json.dumps(shown(json.loads(row[0]), "zh"), ensure_ascii=False) for row in rows]
 
 
 async def test_an_x_batch_is_mailed_received_and_handed_out_once_by_the_right_people(

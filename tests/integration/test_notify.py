@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -10,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from issuance.chat.actions import OpenBatch, pack
+from issuance.chat.notices import rendered
 from issuance.chat.notify import Notice, notify, send
 from issuance.chat.screens import Button, Text
+from issuance.core.notices import Notice as TypedNotice
+from issuance.core.notices import NoticeKind
 from issuance.core.people import Person
 from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
@@ -107,6 +111,61 @@ async def test_an_edit_goes_to_the_channel_of_its_message_once(world: Demo) -> N
     ((_, channel, kind, payload),) = world.rows()
     assert (channel, kind) == ("telegram", "edit")
     assert payload["chat_id"] == 4242 and payload["message_id"] == 77
+
+
+async def test_a_typed_notice_is_queued_for_the_account_and_read_in_its_language_when_sent(
+    world: Demo,
+) -> None:
+    _, head, _ = await people(world.issuance)
+    await world.bind(head, "wecom", "lihua", "zh")
+    notice = TypedNotice(NoticeKind.RESUBMITTED, head.id, {"batch": 1}, _params(), dedup_key="r:1")
+    assert await world.store.append_notice(notice) is not None
+    assert await world.store.append_notice(notice) is None  # a dedup key goes out once, ever
+    ((_, channel, kind, payload),) = world.rows()
+    assert (channel, kind) == ("wecom", "message") and "text" not in payload
+    # The reader switched to English before it went out: it is rendered in English.
+    with raw(world.settings.database) as execute:
+        execute("UPDATE chat_account SET language = 'en' WHERE account = 'lihua'")
+    (item,) = await world.store.claim_outbox(10, timedelta(minutes=1), "wecom")
+    sent = (await rendered(world.store, item)).payload
+    assert str(sent["text"]).startswith("The evaluation organization corrected")
+    assert sent["buttons"] == [[{"text": "Open the pending list", "callback_data": "b:1:0"}]]
+
+
+async def test_a_notice_of_an_act_that_rolled_back_is_never_queued(world: Demo) -> None:
+    _, head, _ = await people(world.issuance)
+    notice = TypedNotice(NoticeKind.INFO_COMPLETED, head.id, params={"school": "一中"})
+    with pytest.raises(RuntimeError):
+        async with world.store.transaction():
+            await world.store.append_notice(notice)
+            raise RuntimeError("the act failed after its notice was appended")
+    assert world.rows() == []
+
+
+async def test_senders_of_the_process_are_woken_when_a_transaction_adding_rows_commits(
+    world: Demo,
+) -> None:
+    _, head, _ = await people(world.issuance)
+    notice = TypedNotice(NoticeKind.INFO_COMPLETED, head.id, params={"school": "一中"})
+    bell = asyncio.Event()
+    world.store.listen_outbox(bell)
+    with pytest.raises(RuntimeError):
+        async with world.store.transaction():
+            await world.store.append_notice(notice)
+            raise RuntimeError("rolled back")
+    assert not bell.is_set()
+    async with world.store.transaction():
+        await world.store.append_notice(notice)
+        await world.store.enqueue(head.id, "message", {"text": "x"})
+        assert not bell.is_set()  # not before the rows can be seen
+    assert bell.is_set()
+    bell.clear()
+    await world.store.append_notices([notice, notice], None)
+    assert bell.is_set()
+    world.store.forget_outbox(bell)
+    bell.clear()
+    await world.store.append_notice(notice)
+    assert not bell.is_set()
 
 
 def _params() -> dict[str, object]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from issuance.chat.notices import shown
 from issuance.core.chain import Act
 from issuance.core.graduates import GradOrg, QualifiedGraduate
 from issuance.core.idcard import mask
@@ -322,7 +323,7 @@ async def test_an_x_certificate_releases_the_held_graduate_and_tells_the_clerk(
     clerk = await world.store.person_by_ref("13900000021")
     assert clerk is not None
     texts = [
-        json.loads(str(p))["text"]
+        shown(json.loads(str(p)), "zh")["text"]
         for (p,) in world.sql("SELECT payload FROM outbox WHERE person_id = ?", (clerk.id,))
     ]
     told = [text for text in texts if cert_no in text]

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from issuance.chat.notices import rendered
 from issuance.core.errors import Conflict
 from issuance.core.records import RecordFilter
 from issuance.xcert.signing import SigningLink, start_signing, token_hash
@@ -78,7 +79,7 @@ async def test_valid_link_confirms_the_pinned_records_with_the_signature_in_the_
     stored = await live.store.signing_request(link.request_id)
     assert stored is not None and stored.status == "used"
     outbox = await live.store.claim_outbox(10, lease=timedelta(minutes=1))
-    (edit,) = [item for item in outbox if item.kind == "edit"]
+    (edit,) = [await rendered(live.store, item) for item in outbox if item.kind == "edit"]
     assert edit.payload["chat_id"] == 4242 and edit.payload["message_id"] == 77
     assert "已确认签发 10 条记录" in edit.payload["text"]
     assert await live.issuance.audit_problem() is None
@@ -201,7 +202,8 @@ async def test_records_changed_after_the_link_confirms_nothing_and_says_why(
     later = await client.get(path_of(link))
     assert later.status_code == 409 and "已发生变化" in later.text
     items = await live.store.claim_outbox(10, lease=timedelta(minutes=1))
-    assert any("未确认签发" in item.payload["text"] for item in items if item.kind == "edit")
+    edits = [await rendered(live.store, item) for item in items if item.kind == "edit"]
+    assert any("未确认签发" in item.payload["text"] for item in edits)
 
 
 async def test_records_changed_before_opening_shows_why_on_the_page(

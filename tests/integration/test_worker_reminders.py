@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from issuance.chat.actions import OpenBatch, pack, parse
+from issuance.chat.notices import shown
+from issuance.core.catalog import locale_for
 from issuance.core.settings import Settings, load_settings
 from issuance.store import SHANGHAI, Store
 from issuance.xcert import demo
@@ -59,10 +61,14 @@ class World:
     def outbox(self) -> list[Sent]:
         with raw(self.settings.database) as execute:
             rows = execute(
-                "SELECT p.name, o.payload, o.dedup_key, o.not_before FROM outbox o"
+                "SELECT p.name, o.payload, o.dedup_key, o.not_before,"
+                " (SELECT a.language FROM chat_account a WHERE a.person_id = o.person_id"
+                " ORDER BY a.bound_at DESC LIMIT 1) FROM outbox o"
                 " JOIN person p ON p.id = o.person_id ORDER BY o.id"
             )
-        return [Sent(r[0], json.loads(r[1])["text"], r[2], r[3], json.loads(r[1])) for r in rows]
+        # as sent: rendered in the language of the person's account
+        payloads = [shown(json.loads(r[1]), locale_for(r[4])) for r in rows]
+        return [Sent(r[0], p["text"], r[2], r[3], p) for r, p in zip(rows, payloads, strict=True)]
 
 
 @pytest.fixture

@@ -31,13 +31,10 @@ async def send(update: Update, context: BotContext) -> None:
         await query.answer(text(update, "bot.already_done"), show_alert=True)
         return
     state = await broadcasting.start(context.issuance, actor, action.plan)
-    message = await say(
-        update, context, broadcasting.progress_text(state).render(locale_of(update))
-    )
+    message = await say(update, context, screens.progress_text(state).render(locale_of(update)))
     await broadcasting.show_progress(
         context.issuance, state.id, str(message.chat_id), message.message_id
     )
-    context.wake_sender()
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

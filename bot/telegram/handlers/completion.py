@@ -41,7 +41,6 @@ async def flag_field(update: Update, context: BotContext) -> None:
 async def note_given(update: Update, context: BotContext, state: dict[str, Any], note: str) -> None:
     actor = await need_actor(update, context)
     problems = await context.completion.flag(actor, [state["record"]], state["field"], note)
-    context.wake_sender()
     await say(update, context, text(update, "completion.flagged", deadline=problems[0].deadline))
 
 
@@ -72,7 +71,6 @@ async def value_given(
     except Invalid:
         await awaiting.expect(update, context, "fix", **state)  # still waiting for a good value
         raise
-    context.wake_sender()
     await say(
         update,
         context,
@@ -110,7 +108,6 @@ async def sheet_received(update: Update, context: BotContext) -> None:
             ]
             await say(update, context, "\n".join(lines))
             return
-    context.wake_sender()
     await say(
         update,
         context,

@@ -53,7 +53,6 @@ async def act(update: Update, context: BotContext) -> None:
     action = tapped(update, ReviewRequest | ApproveRequest | Redeclare)  # type: ignore[arg-type]
     actor = await need_actor(update, context)
     answer = await desk.act(graduation(context), actor, action)
-    context.wake_sender()
     await say(update, context, answer)
 
 
@@ -74,7 +73,6 @@ async def reason_given(
     answer = await desk.return_(
         graduation(context), actor, state["request"], state["round"], reason
     )
-    context.wake_sender()
     await say(update, context, answer)
 
 
@@ -94,7 +92,6 @@ async def first_serial_given(
     actor = await need_actor(update, context)
     stock = Stock(context.store, context.settings)
     answer = await desk.issue(stock, actor, state["request"], first)
-    context.wake_sender()
     await say(update, context, answer)
 
 

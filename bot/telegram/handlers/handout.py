@@ -58,7 +58,6 @@ async def mailing_given(
 ) -> None:
     actor = await need_actor(update, context)
     screen = await desk.mail(handout(context), actor, state["batch"], answer)
-    context.wake_sender()
     await say(update, context, screen)
 
 
@@ -67,7 +66,6 @@ async def receive(update: Update, context: BotContext) -> None:
     batch = tapped(update, ConfirmReceipt).batch
     actor = await need_actor(update, context)
     screen = await desk.receive(handout(context), actor, batch)
-    context.wake_sender()
     await say(update, context, screen)
 
 

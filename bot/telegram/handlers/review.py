@@ -16,7 +16,6 @@ async def resubmit(update: Update, context: BotContext) -> None:
     action = tapped(update, Resubmit)
     actor = await need_actor(update, context)
     record = await desk.resubmit(context.issuance, actor, action.record, action.version)
-    context.wake_sender()
     await say(
         update,
         context,
