@@ -29,11 +29,11 @@ from issuance.chat.actions import (
     pack,
 )
 from issuance.chat.xcert import Counts
+from issuance.chat.xcert_desk import BatchPage
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.store import Problem
 from issuance.xcert.completion import FIELDS, field_label
-from issuance.xcert.desk import BatchPage
 from issuance.xcert.statuses import CONFIRMED
 
 Card = dict[str, Any]

@@ -27,6 +27,7 @@ from bot.wecom.actions import (
 from bot.wecom.api import WeComError
 from bot.wecom.context import CHANNEL, Services, Turn, new_task
 from issuance.chat import xcert as screens
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import (
     AcceptStamp,
     Broadcast,
@@ -41,10 +42,10 @@ from issuance.chat.actions import (
     OpenBatch,
     parse,
 )
+from issuance.chat.grad_desk import is_graduation
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
-from issuance.graduation.desk import is_graduation
 from issuance.store import Inbound
-from issuance.xcert import broadcasting, desk, listing, notices, stamping
+from issuance.xcert import broadcasting, listing, notices, stamping
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.completion import FIELDS, field_label
 from issuance.xcert.service import id_ranges

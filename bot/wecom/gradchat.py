@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.wecom.context import Turn
+from issuance.chat import print_desk as printdesk
 from issuance.chat.gradchat import (
     GRADUATION,
     CalibrationPage,
@@ -17,7 +18,6 @@ from issuance.chat.gradchat import (
     verify_choice,
 )
 from issuance.core.errors import Invalid
-from issuance.graduation import printdesk
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 

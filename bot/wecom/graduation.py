@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.wecom.context import Turn
+from issuance.chat import grad_desk as desk
 from issuance.chat.graduation import (
     ApproveRequest,
     IssueBlanks,
@@ -15,7 +16,6 @@ from issuance.chat.graduation import (
     ReviewRequest,
     ask,
 )
-from issuance.graduation import desk
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 

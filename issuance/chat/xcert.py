@@ -25,10 +25,10 @@ from issuance.chat.actions import (
 from issuance.chat.actions import Download as DownloadAction
 from issuance.chat.actions import Flag as FlagAction
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
+from issuance.chat.xcert_desk import BatchPage
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.store import Problem
-from issuance.xcert.desk import BatchPage
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.service import BatchCreated, with_total
 from issuance.xcert.statuses import CONFIRMED

@@ -7,10 +7,10 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram.context import BotContext, locale_of, text
 from bot.telegram.ui import chat_ref, keyboard, need_actor, say, tapped, taps
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import Confirm, ConfirmBatch
 from issuance.chat.screens import Button, Link, Text, buttons
 from issuance.core.errors import Conflict, DomainError
-from issuance.xcert import desk
 from issuance.xcert.service import id_ranges
 
 

@@ -10,8 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram.context import BotContext, text
 from bot.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import Download
-from issuance.xcert import desk
 from issuance.xcert.archive import write_batch_archives
 
 

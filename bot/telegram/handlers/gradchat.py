@@ -10,8 +10,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.telegram.context import BotContext, locale_of, text
 from bot.telegram.ui import need_actor, say, show, tapped, taps
+from issuance.chat import print_desk as printdesk
 from issuance.chat.gradchat import CalibrationPage, OutFile, PrintTerm, RosterOf
-from issuance.graduation import printdesk
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 

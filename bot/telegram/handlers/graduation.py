@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot.telegram import awaiting
 from bot.telegram.context import BotContext, locale_of, text
 from bot.telegram.ui import need_actor, say, show, tapped, taps
+from issuance.chat import grad_desk as desk
 from issuance.chat.graduation import (
     ApproveRequest,
     IssueBlanks,
@@ -29,7 +30,6 @@ from issuance.chat.graduation import (
     ask,
 )
 from issuance.core.people import Role
-from issuance.graduation import desk
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 

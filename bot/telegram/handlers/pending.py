@@ -9,9 +9,9 @@ from bot.telegram.context import BotContext
 from bot.telegram.handlers import graduation
 from bot.telegram.ui import need_actor, show, tapped, taps
 from issuance.chat import xcert as screens
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import OpenBatch, Toggle
-from issuance.graduation.desk import is_graduation
-from issuance.xcert import desk
+from issuance.chat.grad_desk import is_graduation
 
 
 async def pending(update: Update, context: BotContext) -> None:

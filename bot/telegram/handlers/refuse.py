@@ -11,9 +11,9 @@ from bot.telegram import awaiting
 from bot.telegram.context import BotContext, text
 from bot.telegram.ui import need_actor, say, tapped, taps
 from issuance.chat import xcert as screens
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import Cancel, Refuse, RefuseSelected
 from issuance.core.errors import Invalid
-from issuance.xcert import desk
 
 
 async def refuse_one(update: Update, context: BotContext) -> None:

@@ -7,8 +7,8 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram.context import BotContext, text
 from bot.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import Resubmit
-from issuance.xcert import desk
 
 
 async def resubmit(update: Update, context: BotContext) -> None:

@@ -13,9 +13,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.telegram import awaiting
 from bot.telegram.context import BotContext, text
 from bot.telegram.ui import say, tapped, taps
+from issuance.chat import print_desk as printdesk
 from issuance.chat.gradchat import GRADUATION, VerifyKind, verify_choice
 from issuance.core.errors import Invalid
-from issuance.graduation import printdesk
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 

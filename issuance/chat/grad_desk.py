@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from issuance.chat import qual_desk
 from issuance.chat.graduation import (
     ApproveRequest,
     GradAction,
@@ -21,7 +22,6 @@ from issuance.chat.screens import Lines, Part, Plain, Screen, Text
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
 from issuance.core.people import Person, Role
-from issuance.graduation import qual_desk
 from issuance.graduation.chains import DEPARTMENT_ROLES, SCHOOL_ROLES
 from issuance.graduation.importing import GraduateReport, import_graduates
 from issuance.graduation.service import ActDone, Graduation
