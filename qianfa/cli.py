@@ -33,6 +33,7 @@ from issuance.xcert.service import Issuance
 from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
+    NotValid,
     require_config,
     rerender,
     verify_anchor_and_pages,
@@ -278,15 +279,6 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any,
         return result, text
 
     return await _with_issuance(settings, body)
-
-
-class NotValid(Exception):
-    """A verification whose answer is not `valid`: printed, exit status 1."""
-
-    def __init__(self, result: dict[str, Any], text: str) -> None:
-        super().__init__(text)
-        self.result = result
-        self.text = text
 
 
 async def cmd_void(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:

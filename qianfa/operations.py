@@ -20,6 +20,15 @@ from issuance.xcert.rerendering import requeue
 log = logging.getLogger("qianfa")
 
 
+class NotValid(Exception):
+    """A verification whose answer is not `valid`: printed, exit status 1."""
+
+    def __init__(self, result: dict[str, Any], text: str) -> None:
+        super().__init__(text)
+        self.result = result
+        self.text = text
+
+
 async def verify_anchor_and_pages(
     store: Store, entries: list[StoredEntry]
 ) -> tuple[dict[str, Any], str]:

@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.telegram.pace import Pace
-from bot.telegram.signing_step import SigningStep
 from issuance.chat.conversation import Answers, Conversation
+from issuance.chat.signing_step import SigningStep
 from issuance.core.catalog import locale_for, t
 from issuance.core.people import Channel, Person
 from issuance.core.ratelimit import RateLimiter

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.telegram.signing_step import SigningStep
 from bot.wecom.api import Sent, WeComClient
 from bot.wecom.cards import button_cards
 from issuance.chat.conversation import Conversation
 from issuance.chat.notify import locale_of
 from issuance.chat.screens import Screen
+from issuance.chat.signing_step import SigningStep
 from issuance.core.catalog import t
 from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.core.people import Person
