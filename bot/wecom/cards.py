@@ -28,8 +28,7 @@ from issuance.chat.actions import (
     OpenBatch,
     pack,
 )
-from issuance.chat.xcert import Counts
-from issuance.chat.xcert_desk import BatchPage
+from issuance.chat.xcert import BatchPage, Counts
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.store import Problem

@@ -25,13 +25,30 @@ from issuance.chat.actions import (
 from issuance.chat.actions import Download as DownloadAction
 from issuance.chat.actions import Flag as FlagAction
 from issuance.chat.screens import Button, Lines, Part, Plain, Screen, Text
-from issuance.chat.xcert_desk import BatchPage
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.store import Problem
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.service import BatchCreated, with_total
 from issuance.xcert.statuses import CONFIRMED
+
+
+@dataclass(frozen=True)
+class BatchPage:
+    """One page of a batch for one viewer, with what they may do to each record."""
+
+    batch: Batch
+    page: int
+    pages: int
+    offset: int
+    records: list[IssuanceRecord]
+    refusals: dict[int, str]
+    refused: set[int]
+    problems: set[int]
+    actionable: set[int]
+    resubmittable: set[int]
+    waiting_total: int
+    can_flag: bool
 
 
 @dataclass(frozen=True)
