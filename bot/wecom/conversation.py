@@ -7,13 +7,10 @@ Each handler pulls plain values out of the callback, calls the core, and answers
 
 from __future__ import annotations
 
-import base64
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from bot.wecom import cards, gradchat, graduation, handout, oauth
 from bot.wecom.actions import (
@@ -26,7 +23,7 @@ from bot.wecom.actions import (
 )
 from bot.wecom.api import WeComError
 from bot.wecom.context import CHANNEL, Services, Turn, new_task
-from issuance.chat import xcert as screens
+from issuance.chat import account_desk, answers, completion_desk
 from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import (
     AcceptStamp,
@@ -42,21 +39,16 @@ from issuance.chat.actions import (
     OpenBatch,
     parse,
 )
-from issuance.chat.grad_desk import is_graduation
-from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
+from issuance.chat.gradchat import verify_choice
+from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.store import Inbound
-from issuance.xcert import broadcasting, listing, notices, stamping
-from issuance.xcert.archive import write_batch_archives
-from issuance.xcert.completion import FIELDS, field_label
-from issuance.xcert.service import id_ranges
+from issuance.xcert import broadcasting, stamping
+from issuance.xcert.completion import field_label
 
 log = logging.getLogger(__name__)
 
-DRAFT = "stamp"
-GREETED = "greeted"
 ARCHIVE_PART = 18 * 2**20  # WeCom takes files up to 20 MB
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
-Answer = Callable[[Turn, dict[str, Any], str], Awaitable[None]]
 
 
 async def handle(services: Services, item: Inbound) -> None:
@@ -85,9 +77,7 @@ async def _route(turn: Turn) -> None:
     elif kind == "event:enter_agent":
         await greet(turn)
     elif kind == "event:unsubscribe":
-        person = await turn.actor()
-        if person is not None:
-            await turn.store.mark_unreachable(person.id, CHANNEL)
+        await turn.session.unreachable()
     elif kind == "image":
         await stamp_received(turn)
     else:
@@ -97,12 +87,8 @@ async def _route(turn: Turn) -> None:
 async def greet(turn: Turn) -> None:
     """A member who is not bound opens the app for the first time: say how to bind (once;
     WeCom reports every visit)."""
-    if await turn.actor() is not None:
-        return
-    if await turn.store.chat_state(CHANNEL, turn.account, GREETED) is not None:
-        return
-    await turn.conversation.keep(GREETED, {"greeted": True})
-    await turn.say(turn.text("wecom.start.unknown"))
+    if await turn.session.first_visit():
+        await turn.say(turn.text("wecom.start.unknown"))
 
 
 # Text commands and awaited answers
@@ -114,125 +100,82 @@ async def _text(turn: Turn, text: str) -> None:
     if command is not None:
         await _HANDLERS[command](turn, args)
         return
-    awaited = await turn.conversation.take_awaited()
-    if awaited is not None and awaited.name in _ANSWERS:
-        await _ANSWERS[awaited.name](turn, awaited.data, text)
+    reply = await answers.answer(turn.session, text)
+    if reply is not None:
+        turn.services.wake_sender()
+        await turn.show(reply)
         return
-    person = await turn.actor()
+    person = await turn.session.actor()
     await turn.say(turn.text("wecom.unknown_text" if person else "wecom.not_bound"))
 
 
 async def bind(turn: Turn, args: list[str]) -> None:
     """绑定 CODE: the one-time invite code binds this WeCom member to a person."""
-    if not args:
-        person = await turn.actor()
-        if person is None:
-            await turn.say(turn.text("wecom.start.unknown"))
-        else:
-            await turn.say(turn.text("wecom.start.welcome", name=person.name, org=person.org_name))
-        return
-    bound = await turn.issuance.bind(args[0], CHANNEL, turn.account, None)
-    await turn.say(
-        turn.text("wecom.start.bound", name=bound.name, org=bound.org_name, role=bound.role)
-    )
+    await turn.show(await account_desk.bind(turn.session, args[0] if args else None))
 
 
 async def help_command(turn: Turn, args: list[str]) -> None:
-    person = await turn.actor()
-    if person is not None and is_graduation(person):
-        key = "graduation"
-    else:
-        role = person.role if person else "guest"
-        key = {"负责人": "head", "业务管理员": "staff", "签发人": "evaluator"}.get(role, "guest")
-    await turn.say(turn.text(f"wecom.help.{key}"))
+    await turn.show(await account_desk.help_topic(turn.session))
 
 
 async def pending(turn: Turn, args: list[str]) -> None:
     """待签发: the batches with their counts, and cards to open one (for graduation people,
     the declarations and requests waiting for them)."""
-    actor = await turn.need_actor()
-    if is_graduation(actor):
-        await graduation.pending(turn)
-        return
-    await turn.show(screens.pending_list(await turn.issuance.visible_batches(actor)))
+    await turn.show(await account_desk.pending(turn.session))
 
 
 async def cancel(turn: Turn, args: list[str]) -> None:
     """取消: forget whatever was asked for."""
-    awaited = await turn.conversation.take_awaited()
-    await turn.say(turn.text("bot.cancelled" if awaited else "bot.nothing_to_cancel"))
+    await turn.show(await account_desk.cancel(turn.session))
 
 
 async def verify(turn: Turn, args: list[str]) -> None:
     """查验 CERT_NO ID_NO (an X certificate), or 查验 alone to be asked which kind."""
     if len(args) == 2:
-        await _verify_answer(turn, *args)
+        await turn.show(await account_desk.verify(turn.session, *args))
         return
-    await gradchat.verify_command(turn)
-
-
-async def _verify_given(turn: Turn, data: dict[str, Any], reply: str) -> None:
-    parts = reply.split()
-    if len(parts) != 2:
-        await turn.conversation.expect("verify")
-        raise Invalid("bot.verify.format")
-    await _verify_answer(turn, *parts)
-
-
-async def _verify_answer(turn: Turn, cert_no: str, id_number: str) -> None:
-    turn.throttle_verify()
-    result = await turn.issuance.verify(cert_no, id_number)
-    await turn.say(turn.text(f"bot.verify.{result.status}", **asdict(result)))
+    await turn.show(verify_choice())
 
 
 async def stamp(turn: Turn, args: list[str]) -> None:
     """签名章: explain what picture to send (only to whoever may hold a stamp)."""
-    stamping.check_holder(await turn.need_actor())
+    await desk.check_stamp_holder(turn.session)
     await turn.say(turn.text("wecom.stamp.howto"))
 
 
 async def stamp_received(turn: Turn) -> None:
     """A picture from a stamp holder: check it, make it clean, show it on a certificate."""
-    actor = await turn.need_actor()
-    stamping.check_holder(actor)
+    session = turn.session
+    await desk.check_stamp_holder(session)
     data = await turn.client.media(str(turn.fields.get("MediaId", "")))
-    stamping.check_upload_size(len(data))
-    clean, preview = await stamping.prepare(turn.issuance, actor, data)
-    await turn.conversation.keep(DRAFT, {"png": base64.b64encode(clean).decode()})
-    await turn.image(preview, "preview.png")
+    await desk.check_stamp_upload(session, len(data))
+    await turn.image(await desk.stamp_received(session, data), "preview.png")
     await turn.say(turn.text("bot.stamp.consent", letter=stamping.letter(turn.locale)))
     await turn.card(cards.stamp_card(new_task(), turn.locale))
 
 
 async def stamp_accept(turn: Turn) -> None:
     """The letter of authorization accepted: save the checked stamp as the new version."""
-    actor = await turn.need_actor()
-    draft = await turn.conversation.take(DRAFT)
-    if draft is None:
-        await turn.say(turn.text("bot.stamp.no_draft"))
-        return
-    version = await stamping.save(turn.issuance, actor, base64.b64decode(draft["png"]))
-    await turn.replace_buttons(turn.text("wecom.card.saved"))
-    await turn.say(turn.text("bot.stamp.saved", version=version))
+    answer, saved = await desk.accept_stamp(turn.session)
+    if saved:
+        await turn.replace_buttons(turn.text("wecom.card.saved"))
+    await turn.show(answer)
 
 
 async def stamp_discard(turn: Turn) -> None:
-    await turn.conversation.take(DRAFT)
+    answer = await desk.discard_stamp(turn.session)
     await turn.replace_buttons(turn.text("wecom.card.discarded"))
-    await turn.say(turn.text("bot.stamp.discarded"))
+    await turn.show(answer)
 
 
 async def broadcast(turn: Turn, args: list[str]) -> None:
     """群发 (evaluators): pick the exam plan whose pending lists go out to the schools."""
-    actor = await turn.need_actor()
-    await turn.show(screens.plan_choice(await broadcasting.plans_for(turn.issuance, actor)))
+    await turn.show(await desk.broadcast_plans(turn.session))
 
 
 async def broadcast_plan(turn: Turn, key: str, plan_id: int) -> None:
     """Queue one notice per school, once; the final report comes when all went out."""
-    actor = await turn.need_actor()
-    await turn.claim(key)
-    state = await broadcasting.start(turn.issuance, actor, plan_id)
+    state = await desk.start_broadcast(turn.session, plan_id, turn.tap(key))
     turn.services.wake_sender()
     await turn.replace_buttons(turn.text("wecom.card.sent"))
     await turn.say(broadcasting.progress_text(state).render(turn.locale))
@@ -240,17 +183,14 @@ async def broadcast_plan(turn: Turn, key: str, plan_id: int) -> None:
 
 async def lists(turn: Turn, args: list[str]) -> None:
     """生成名单 (evaluators): the exam plans with passed results not yet on a pending list."""
-    actor = await turn.need_actor()
-    await turn.show(screens.lists_choice(await listing.plans_to_list(turn.issuance, actor)))
+    await turn.show(await desk.lists_choice(turn.session))
 
 
 async def create_lists(turn: Turn, key: str, plan_id: int) -> None:
     """Generate the plan's lists once (one batch per school, certificate numbers allocated)."""
-    actor = await turn.need_actor()
-    await turn.claim(key)
-    created = await listing.create_for(turn.issuance, actor, plan_id)
+    created = await desk.create_lists(turn.session, plan_id, turn.tap(key))
     await turn.replace_buttons(turn.text("wecom.card.done"))
-    await turn.say(screens.lists_created(created).render(turn.locale))
+    await turn.show(created)
 
 
 # Card clicks
@@ -264,9 +204,10 @@ async def _click(turn: Turn, key: str) -> None:
         case ConfirmChosen() | RefuseChosen() | ResubmitChosen() | FlagChosen() as action:
             await _chosen(turn, key, action)
         case ConfirmBatch(batch):
-            actor = await turn.need_actor()
-            await sign(turn, key, await desk.waiting_in_batch(turn.issuance, actor, batch), {})
-        case FlagField(record, field) if field < len(FIELDS):
+            actor = await turn.session.need_actor()
+            ids = await desk.waiting_in_batch(turn.session.issuance, actor, batch)
+            await sign(turn, key, ids, {})
+        case FlagField(record, field):
             await ask_note(turn, record, field)
         case Download(batch):
             await download(turn, batch)
@@ -321,8 +262,8 @@ async def _chosen(
 
 async def open_batch(turn: Turn, batch_id: int, page: int) -> None:
     """One page of a batch, in place of the clicked card."""
-    actor = await turn.need_actor()
-    view = await desk.batch_page(turn.issuance, actor, batch_id, page)
+    session = turn.session
+    view = await desk.batch_page(session.issuance, await session.need_actor(), batch_id, page)
     card = cards.batch_card(view, new_task(), turn.locale)
     notes = cards.refusals_text(view, turn.locale)
     if notes:
@@ -333,16 +274,12 @@ async def open_batch(turn: Turn, batch_id: int, page: int) -> None:
 
 async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -> None:
     """确认签发 / 批量确认签发: check, then the signing link (a link card and its QR code)."""
-    actor = await turn.need_actor()
-    records = await desk.check_current(turn.issuance, actor, ids, versions)
-    step = turn.services.signing
-    if step is None:
-        raise DomainError("bot.sign.unavailable")
-    await turn.claim(f"{key}|{id_ranges(ids)}")
+    session = turn.session
+    records = await desk.start_signing(session, ids, versions, turn.tap(key))
     await turn.replace_buttons(turn.text("wecom.card.signing"))
     # WeCom cannot edit the card's text later: the result comes as a new message (message_id 0)
     ref = {"chat_id": turn.account, "message_id": 0, "locale": turn.locale, "channel": CHANNEL}
-    link = await step(turn.issuance, actor, ids, ref)
+    link = await desk.signing_link(session, ids, ref)
     settings = turn.services.settings
     await turn.textcard(
         turn.text("wecom.sign.title", count=len(records)),
@@ -355,61 +292,29 @@ async def sign(turn: Turn, key: str, ids: list[int], versions: dict[int, int]) -
 
 async def ask_reason(turn: Turn, versions: dict[int, int]) -> None:
     """拒绝签发: remember what is refused, ask for the reason (the member's next message)."""
-    actor = await turn.need_actor()
-    records = await desk.check_refusable(turn.issuance, actor, versions)
-    await turn.conversation.expect("refuse", versions={str(k): v for k, v in versions.items()})
+    records = await desk.ask_refusal(turn.session, versions)
     names = "、".join(r.student_name for r in records[:5]) + ("…" if len(records) > 5 else "")
     await turn.say(turn.text("wecom.refuse.ask", count=len(records), names=names))
 
 
-async def _reason_given(turn: Turn, data: dict[str, Any], reason: str) -> None:
-    """The reason arrived: refuse exactly the records asked about, at the versions seen."""
-    actor = await turn.need_actor()
-    versions = {int(k): v for k, v in data["versions"].items()}
-    try:
-        await desk.check_refusable(turn.issuance, actor, versions)
-        records = await turn.issuance.refuse(actor, list(versions), reason)
-    except Invalid:
-        await turn.conversation.expect("refuse", **data)  # still waiting for a good reason
-        raise
-    await turn.say(turn.text("bot.refuse.done", count=len(records), reason=reason.strip()))
-
-
 async def resubmit(turn: Turn, record_id: int, version: int) -> None:
     """重新提交 (evaluators): the corrected record goes through sign-off again."""
-    actor = await turn.need_actor()
-    await desk.check_version(turn.issuance, actor, record_id, version)
-    (record,) = await turn.issuance.resubmit(actor, [record_id])
-    await notices.resubmitted(turn.store, record)
+    answer = await desk.resubmit_tapped(turn.session, record_id, version)
     turn.services.wake_sender()
-    await turn.say(turn.text("bot.resubmit.done", name=record.student_name, status=record.status))
+    await turn.show(answer)
 
 
 async def ask_field(turn: Turn, record_id: int) -> None:
     """完善信息 (evaluators): which field of the chosen record must the school complete?"""
-    actor = await turn.need_actor()
-    await turn.issuance.records_for_act(actor, [record_id])
+    await completion_desk.check_flaggable(turn.session, record_id)
     await turn.card(cards.fields_card(record_id, new_task(), turn.locale))
 
 
 async def ask_note(turn: Turn, record_id: int, index: int) -> None:
     """The field is chosen: now the note, with an optional deadline (the next message)."""
-    actor = await turn.need_actor()
-    await turn.issuance.records_for_act(actor, [record_id])
-    await turn.conversation.expect("flag", record=record_id, field=FIELDS[index])
-    await turn.replace_buttons(field_label(FIELDS[index], turn.locale))
+    field = await completion_desk.ask_note(turn.session, record_id, index)
+    await turn.replace_buttons(field_label(field, turn.locale))
     await turn.say(turn.text("wecom.completion.ask_note"))
-
-
-async def _note_given(turn: Turn, data: dict[str, Any], note: str) -> None:
-    actor = await turn.need_actor()
-    try:
-        flagged = await turn.completion.flag(actor, [data["record"]], data["field"], note)
-    except Invalid:
-        await turn.conversation.expect("flag", **data)
-        raise
-    turn.services.wake_sender()
-    await turn.say(turn.text("completion.flagged", deadline=flagged[0].deadline))
 
 
 async def problems(turn: Turn, args: list[str]) -> None:
@@ -418,8 +323,8 @@ async def problems(turn: Turn, args: list[str]) -> None:
 
 
 async def show_problems(turn: Turn, page: int, new_card: bool) -> None:
-    actor = await turn.need_actor()
-    open_ = await turn.completion.open_for(actor)
+    session = turn.session
+    open_ = await session.completion.open_for(await session.need_actor())
     if not open_:
         await turn.say(turn.text("completion.none_open"))
         return
@@ -432,53 +337,22 @@ async def show_problems(turn: Turn, page: int, new_card: bool) -> None:
 
 async def ask_value(turn: Turn, problem_id: int) -> None:
     """修改: ask for the problem's corrected value (the member's next message)."""
-    actor = await turn.need_actor()
-    problem = {p.id: p for p in await turn.completion.open_for(actor)}.get(problem_id)
-    if problem is None:
-        raise NotFound("completion.no_such_problem")
-    await turn.conversation.expect("fix", problem=problem.id)
+    problem = await completion_desk.ask_value(turn.session, problem_id)
     field = field_label(problem.field, turn.locale)
     await turn.say(turn.text("wecom.completion.ask_value", field=field, name=problem.student_name))
-
-
-async def _value_given(turn: Turn, data: dict[str, Any], value: str) -> None:
-    actor = await turn.need_actor()
-    try:
-        fixed = await turn.completion.fix(actor, data["problem"], value)
-    except Invalid:
-        await turn.conversation.expect("fix", **data)  # still waiting for a good value
-        raise
-    turn.services.wake_sender()
-    await turn.say(
-        turn.text("completion.fixed_all" if fixed.school_done else "completion.fixed_one")
-    )
 
 
 async def download(turn: Turn, batch_id: int) -> None:
     """下载证书 (evaluators): the batch's certificates and records as ZIP files, each under
     WeCom's 20 MB file limit."""
-    actor = await turn.need_actor()
-    await desk.check_download(turn.issuance, actor, batch_id)
+    session = turn.session
+    await desk.check_download(session.issuance, await session.need_actor(), batch_id)
     await turn.say(turn.text("bot.download.preparing"))
     with tempfile.TemporaryDirectory() as folder:
-        parts = await write_batch_archives(
-            turn.store, turn.services.settings, batch_id, Path(folder), part_limit=ARCHIVE_PART
-        )
+        parts = await desk.download_parts(session, batch_id, Path(folder), ARCHIVE_PART)
         for part in parts:
             await turn.file(part.read_bytes(), part.name)
 
-
-_ANSWERS: dict[str, Answer] = {
-    "refuse": _reason_given,
-    "verify": _verify_given,
-    "fix": _value_given,
-    "flag": _note_given,
-    graduation.RETURN: graduation.reason_given,
-    graduation.ISSUE: graduation.first_serial_given,
-    gradchat.GRADUATION_ANSWER: gradchat.graduation_given,
-    handout.MAIL: handout.mailing_given,
-    handout.MAIL_ON: handout.tracking_given,
-}
 
 # What the app's menu sends for each command (the same words a member types).
 COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}

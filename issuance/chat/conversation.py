@@ -15,6 +15,7 @@ from issuance.store import Store
 AWAIT = "await"
 SELECTION = "selection"
 
+
 @dataclass(frozen=True)
 class Awaited:
     """The answer a chat was waiting for: its name and what the question carried."""
