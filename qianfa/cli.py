@@ -18,12 +18,19 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
 from issuance.core.idcard import mask
+from issuance.core.logs import configure_logging
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
 from issuance.store import RecordFilter
 from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
+from issuance.store.serving import (
+    home_of,
+    print_error,
+    require_config,
+    warn_default_public_url,
+)
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
@@ -32,22 +39,11 @@ from issuance.xcert.importing import ImportReport, import_orgs, import_people, i
 from issuance.xcert.service import Issuance
 from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
-from qianfa.operations import (
-    NotValid,
-    require_config,
-    rerender,
-    verify_anchor_and_pages,
-    warn_default_public_url,
-)
+from qianfa.operations import NotValid, rerender, verify_anchor_and_pages
 from qianfa.run import PARTS, run_parts
-from web.security import SensitiveDataFilter
 
 log = logging.getLogger("qianfa")
 Command = Callable[[argparse.Namespace, Settings], Awaitable[tuple[Any, str]]]
-
-
-def _home(args: argparse.Namespace) -> Path:
-    return Path(args.home or os.environ.get("QIANFA_HOME") or "./var").resolve()
 
 
 async def _open(settings: Settings, create: bool = False) -> Issuance:
@@ -433,23 +429,15 @@ def main(argv: list[str] | None = None) -> int:
     for option in ("home", "json", "verbose"):
         if not hasattr(args, option):
             setattr(args, option, None if option == "home" else False)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for handler in logging.getLogger().handlers:
-        # Every record, whichever library logs it, has ID numbers and signing tokens masked.
-        handler.addFilter(SensitiveDataFilter())
-    for noisy in ("httpx", "aiosqlite", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Every record, whichever library logs it, has ID numbers and signing tokens masked.
+    configure_logging(args.verbose)
     try:
-        settings = load_settings(_home(args))
+        settings = load_settings(home_of(args.home))
         result, text = _run_command(args, settings)
     except KeyboardInterrupt:
         return 130
     except (DomainError, SettingsError, OSError) as error:
-        _print_error(error)
+        print_error(error)
         if args.json:
             print(json.dumps(_error_json(error), ensure_ascii=False))
         return 1
@@ -494,18 +482,6 @@ def _error_json(error: Exception) -> dict[str, str]:
         }
     kind = "file" if isinstance(error, OSError) else "settings"
     return {"error": kind, "message": str(error), "message_en": str(error)}
-
-
-def _print_error(error: Exception) -> None:
-    if isinstance(error, DomainError):
-        print(f"错误：{error.message('zh')}\nError: {error.message('en')}", file=sys.stderr)
-    elif isinstance(error, OSError):
-        print(
-            f"错误：{error.strerror or error}：{error.filename or ''}\nError: {error}",
-            file=sys.stderr,
-        )
-    else:
-        print(f"错误：配置有误 {error}\nError: invalid settings: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":
