@@ -322,6 +322,20 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
+    sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
+    _register_setup(sub, common)
+    _register_records(sub, common)
+    grad_cli.register(sub, common)
+    handout_cli.register(sub, common)
+    _register_running(sub, common)
+    database.register(sub, common)
+    return parser
+
+
+def _common_options() -> Parser:
+    """--home, --json and --verbose, taken before or after any subcommand."""
     common = Parser(add_help=False)
     # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
     common.add_argument("--home", default=argparse.SUPPRESS, help=help_text("help.home"))
@@ -335,9 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help=help_text("help.verbose"),
     )
-    parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
-    sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
+    return common
 
+
+def _register_setup(sub: Any, common: Parser) -> None:
+    """init, import, list create, status."""
     p = sub.add_parser("init", parents=[common], help=help_text("help.init"))
     p.add_argument("--demo", action="store_true", help=help_text("help.init.demo"))
     p.set_defaults(func=cmd_init)
@@ -363,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, help=help_text("help.batch"))
     p.set_defaults(func=cmd_status)
 
+
+def _register_records(sub: Any, common: Parser) -> None:
+    """export, invite, verify, void, audit verify."""
     p = sub.add_parser("export", parents=[common], help=help_text("help.export"))
     export_sub = p.add_subparsers(
         dest="export_command", required=True, title=help_text("help.commands")
@@ -401,9 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = audit_sub.add_parser("verify", parents=[common], help=help_text("help.audit.verify"))
     p.set_defaults(func=cmd_audit_verify)
 
-    grad_cli.register(sub, common)
-    handout_cli.register(sub, common)
 
+def _register_running(sub: Any, common: Parser) -> None:
+    """rerender, run and each part alone (web, bot, worker)."""
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
@@ -420,8 +439,6 @@ def build_parser() -> argparse.ArgumentParser:
     for part in PARTS:
         p = sub.add_parser(part, parents=[common], help=help_text("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
-    database.register(sub, common)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

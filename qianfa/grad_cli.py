@@ -258,6 +258,12 @@ async def cmd_stock_balance(args: argparse.Namespace, settings: Settings) -> Res
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the `grad` and `stock` command groups to the `qianfa` parser."""
+    _register_grad(sub, common)
+    _register_stock(sub, common)
+
+
+def _register_grad(sub: Any, common: argparse.ArgumentParser) -> None:
+    """qianfa grad: declarations, their acts, corrections, printouts, qualifications."""
     grad = sub.add_parser("grad", parents=[common], help=help_text("help.grad"))
     g = grad.add_subparsers(dest="grad_command", required=True, title=help_text("help.commands"))
 
@@ -310,6 +316,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("request", type=int, help=help_text("help.grad.request"))
     p.set_defaults(func=cmd_history)
 
+
+def _register_stock(sub: Any, common: argparse.ArgumentParser) -> None:
+    """qianfa stock: the blank certificates, received, requested, issued, voided, returned."""
     stock = sub.add_parser("stock", parents=[common], help=help_text("help.stock"))
     s = stock.add_subparsers(dest="stock_command", required=True, title=help_text("help.commands"))
     kinds = ("技师学院", "高级技工学校", "技工学校")
