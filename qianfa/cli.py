@@ -18,6 +18,7 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
 from issuance.core.idcard import mask
+from issuance.core.logs import configure_logging
 from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
@@ -25,6 +26,12 @@ from issuance.graduation.importing import import_graduates, notes
 from issuance.importing import ImportReport
 from issuance.store.base import StoreUnavailable
 from issuance.store.opening import open_store
+from issuance.store.serving import (
+    home_of,
+    print_error,
+    require_config,
+    warn_default_public_url,
+)
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
 from issuance.xcert.filters import checked_filter
@@ -33,21 +40,11 @@ from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 from qianfa import database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
-from qianfa.operations import (
-    require_config,
-    rerender,
-    verify_anchor_and_pages,
-    warn_default_public_url,
-)
+from qianfa.operations import NotValid, rerender, verify_anchor_and_pages
 from qianfa.run import PARTS, run_parts
-from web.security import SensitiveDataFilter
 
 log = logging.getLogger("qianfa")
 Command = Callable[[argparse.Namespace, Settings], Awaitable[tuple[Any, str]]]
-
-
-def _home(args: argparse.Namespace) -> Path:
-    return Path(args.home or os.environ.get("QIANFA_HOME") or "./var").resolve()
 
 
 async def _open(settings: Settings, create: bool = False) -> Issuance:
@@ -281,15 +278,6 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any,
     return await _with_issuance(settings, body)
 
 
-class NotValid(Exception):
-    """A verification whose answer is not `valid`: printed, exit status 1."""
-
-    def __init__(self, result: dict[str, Any], text: str) -> None:
-        super().__init__(text)
-        self.result = result
-        self.text = text
-
-
 async def cmd_void(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     async def body(issuance: Issuance) -> tuple[Any, str]:
         record = await issuance.void(args.cert_no, args.reason)
@@ -335,6 +323,20 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
 
 
 def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
+    sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
+    _register_setup(sub, common)
+    _register_records(sub, common)
+    grad_cli.register(sub, common)
+    handout_cli.register(sub, common)
+    _register_running(sub, common)
+    database.register(sub, common)
+    return parser
+
+
+def _common_options() -> Parser:
+    """--home, --json and --verbose, taken before or after any subcommand."""
     common = Parser(add_help=False)
     # SUPPRESS: an option given before the subcommand is not reset by the subparser's default.
     common.add_argument("--home", default=argparse.SUPPRESS, help=help_text("help.home"))
@@ -348,20 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help=help_text("help.verbose"),
     )
-    parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
-    sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
-
-    _add_sign_off_commands(sub, common)
-    _add_export_commands(sub, common)
-    _add_record_commands(sub, common)
-    grad_cli.register(sub, common)
-    handout_cli.register(sub, common)
-    _add_run_commands(sub, common)
-    database.register(sub, common)
-    return parser
+    return common
 
 
-def _add_sign_off_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+def _register_setup(sub: Any, common: Parser) -> None:
     """init, import, list create, status."""
     p = sub.add_parser("init", parents=[common], help=help_text("help.init"))
     p.add_argument("--demo", action="store_true", help=help_text("help.init.demo"))
@@ -389,8 +381,8 @@ def _add_sign_off_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_status)
 
 
-def _add_export_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """export records, export certificates."""
+def _register_records(sub: Any, common: Parser) -> None:
+    """export, invite, verify, void, audit verify."""
     p = sub.add_parser("export", parents=[common], help=help_text("help.export"))
     export_sub = p.add_subparsers(
         dest="export_command", required=True, title=help_text("help.commands")
@@ -408,9 +400,6 @@ def _add_export_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help=help_text("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
-
-def _add_record_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """invite, verify, void, audit verify."""
     p = sub.add_parser("invite", parents=[common], help=help_text("help.invite"))
     p.add_argument("person", help=help_text("help.invite.person"))
     p.set_defaults(func=cmd_invite)
@@ -433,8 +422,8 @@ def _add_record_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_audit_verify)
 
 
-def _add_run_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    """rerender, run, and one command per part (web, bot, worker)."""
+def _register_running(sub: Any, common: Parser) -> None:
+    """rerender, run and each part alone (web, bot, worker)."""
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
@@ -458,23 +447,15 @@ def main(argv: list[str] | None = None) -> int:
     for option in ("home", "json", "verbose"):
         if not hasattr(args, option):
             setattr(args, option, None if option == "home" else False)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for handler in logging.getLogger().handlers:
-        # Every record, whichever library logs it, has ID numbers and signing tokens masked.
-        handler.addFilter(SensitiveDataFilter())
-    for noisy in ("httpx", "aiosqlite", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Every record, whichever library logs it, has ID numbers and signing tokens masked.
+    configure_logging(args.verbose)
     try:
-        settings = load_settings(_home(args))
+        settings = load_settings(home_of(args.home))
         result, text = _run_command(args, settings)
     except KeyboardInterrupt:
         return 130
     except (DomainError, SettingsError, OSError) as error:
-        _print_error(error)
+        print_error(error)
         if args.json:
             print(json.dumps(_error_json(error), ensure_ascii=False))
         return 1
@@ -519,18 +500,6 @@ def _error_json(error: Exception) -> dict[str, str]:
         }
     kind = "file" if isinstance(error, OSError) else "settings"
     return {"error": kind, "message": str(error), "message_en": str(error)}
-
-
-def _print_error(error: Exception) -> None:
-    if isinstance(error, DomainError):
-        print(f"错误：{error.message('zh')}\nError: {error.message('en')}", file=sys.stderr)
-    elif isinstance(error, OSError):
-        print(
-            f"错误：{error.strerror or error}：{error.filename or ''}\nError: {error}",
-            file=sys.stderr,
-        )
-    else:
-        print(f"错误：配置有误 {error}\nError: invalid settings: {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

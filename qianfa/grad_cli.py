@@ -264,8 +264,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _register_grad(sub: Any, common: argparse.ArgumentParser) -> None:
-    """grad: declare, status, list, explain, export, the acts, amend, reprint, printouts,
-    qualifications, hand-out and history."""
+    """qianfa grad: declarations, their acts, corrections, printouts, qualifications."""
     grad = sub.add_parser("grad", parents=[common], help=help_text("help.grad"))
     g = grad.add_subparsers(dest="grad_command", required=True, title=help_text("help.commands"))
 
@@ -320,7 +319,7 @@ def _register_grad(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _register_stock(sub: Any, common: argparse.ArgumentParser) -> None:
-    """stock: receive, request, issue, void, return, trace, balance."""
+    """qianfa stock: the blank certificates, received, requested, issued, voided, returned."""
     stock = sub.add_parser("stock", parents=[common], help=help_text("help.stock"))
     s = stock.add_subparsers(dest="stock_command", required=True, title=help_text("help.commands"))
     kinds = tuple(SchoolLevel)

@@ -15,7 +15,7 @@ from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
 from qianfa.helptext import help_text
-from qianfa.operations import home_store
+from qianfa.operations import NotValid, home_store
 
 Result = tuple[Any, str]
 
@@ -113,9 +113,6 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
 
 
 async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
-    # imported here: qianfa.cli imports this module while building its parser
-    from qianfa.cli import NotValid
-
     async def body(printouts: Printouts, _: Stock) -> Result:
         try:
             answer = await printouts.lookup(args.number, args.name)

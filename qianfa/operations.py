@@ -5,19 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from issuance.core.audit import StoredEntry
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError
-from issuance.core.settings import CONFIG_NAME, Settings
+from issuance.core.settings import Settings
 from issuance.store import Store
 from issuance.store.opening import open_store
+from issuance.store.serving import require_config, warn_default_public_url
 from issuance.xcert.rerendering import requeue
 
 log = logging.getLogger("qianfa")
+
+
+class NotValid(Exception):
+    """A verification whose answer is not `valid`: printed, exit status 1."""
+
+    def __init__(self, result: dict[str, Any], text: str) -> None:
+        super().__init__(text)
+        self.result = result
+        self.text = text
 
 
 async def verify_anchor_and_pages(
@@ -38,12 +46,6 @@ async def verify_anchor_and_pages(
     return result, t("audit.ok_anchored", count=len(entries), keyed_from=keyed_from)
 
 
-def require_config(home: Path) -> None:
-    """Refuse a home without `qianfa.toml`: a wrong --home must not grow a new, empty database."""
-    if not (home / CONFIG_NAME).exists():
-        raise DomainError("home.no_config", home=home)
-
-
 @asynccontextmanager
 async def home_store(settings: Settings) -> AsyncIterator[Store]:
     """The home's store for a command, closed after it: its `qianfa.toml` required, the database
@@ -54,12 +56,6 @@ async def home_store(settings: Settings) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
-
-
-def warn_default_public_url(settings: Settings) -> None:
-    """The default public_url is baked into every certificate's QR code: say so at start."""
-    if urlsplit(settings.public_url).hostname in ("127.0.0.1", "localhost", "::1"):
-        log.warning("%s", t("run.public_url_local", url=settings.public_url))
 
 
 async def rerender(store: Store, settings: Settings, batch_id: int | None) -> dict[str, int]:

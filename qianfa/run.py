@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-import signal
+from collections.abc import Coroutine
 from typing import Any
 
-from issuance.core.settings import Settings, SettingsError
+from issuance.core.settings import Settings
 from issuance.store import Store
-from issuance.store.opening import open_store
+from issuance.store.serving import require_secret, serve_until_stopped
 
 log = logging.getLogger(__name__)
 # Each part is served by modules with `async def serve(settings, store, stop, **wiring)`; the
@@ -56,9 +56,7 @@ def wiring(settings: Settings, parts: set[str], store: Store) -> dict[str, dict[
 
 async def run_parts(settings: Settings, parts: set[str]) -> None:
     """Serve the chosen parts until SIGINT/SIGTERM, sharing one store."""
-    if not settings.secret_key:
-        # Signed links (QR codes, CSRF) need it; fail now, not on the first certificate.
-        raise SettingsError("setting secret_key: empty; run `qianfa init` to generate one")
+    require_secret(settings)
     modules = {}
     for name, module_names in MODULES.items():
         if name not in parts:
@@ -73,25 +71,12 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
         check = getattr(module, "check_can_start", None)
         if check is not None:
             check(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    store = await open_store(settings)
-    try:
+
+    def servers(store: Store, stop: asyncio.Event) -> dict[str, Coroutine[Any, Any, None]]:
         shared = wiring(settings, parts, store)
-        servers = [
-            asyncio.create_task(
-                module.serve(settings, store, stop, **shared.get(name, {})), name=name
-            )
+        return {
+            name: module.serve(settings, store, stop, **shared.get(name, {}))
             for name, module in modules.items()
-        ]
-        log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
-        done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
-        stop.set()
-        await asyncio.gather(*servers, return_exceptions=True)
-        for task in done:
-            if task.exception():
-                raise task.exception()  # type: ignore[misc]
-    finally:
-        await store.close()
+        }
+
+    await serve_until_stopped(settings, servers)

@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from bot.telegram.signing_step import SigningStep
 from bot.wecom import callback
 from bot.wecom.app import running
 from bot.wecom.context import Services
 from bot.wecom.pace import Limits
+from issuance.chat.signing_step import SigningStep
 from issuance.core.people import Invite
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store

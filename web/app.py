@@ -16,7 +16,7 @@ from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from web import grad_verification, signing, verification
+from web import grad_verification, signing, verification, wecom_signing
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
 from web.pages import MessageKind, message_page, static_files
@@ -75,6 +75,7 @@ def build_app(
             *signing.routes,
             *verification.routes,
             *grad_verification.routes,
+            *wecom_signing.routes(settings),
             Mount("/static", static_files(), name="static"),
             *extra_routes,
         ],

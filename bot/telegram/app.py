@@ -36,7 +36,7 @@ from bot.telegram.handlers import (
 )
 from bot.telegram.pace import Limits, Pace, PacedLimiter
 from bot.telegram.sender import OutboxSender
-from bot.telegram.signing_step import SigningStep, default_step
+from issuance.chat.signing_step import SigningStep, default_step
 from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,20 +9,15 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.telegram.pace import Pace
-from bot.telegram.signing_step import SigningStep
-from issuance.chat.conversation import Answers, Conversation
+from issuance.chat.session import Session
+from issuance.chat.signing_step import SigningStep
 from issuance.core.catalog import locale_for, t
-from issuance.core.people import Channel, Person
+from issuance.core.people import Channel
 from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings
 from issuance.store import Store
-from issuance.xcert.completion import Completion
-from issuance.xcert.service import Issuance
 
 CHANNEL = Channel.TELEGRAM
-# What a feature does with an awaited text answer: (update, context, what the question carried,
-# the text).
-Answer = Callable[[Update, "BotContext", dict[str, Any], str], Awaitable[None]]
 # 证书查验 look-ups per chat: at most 5 a minute, so numbers cannot be guessed by brute force.
 VERIFY_PER_MINUTE = 5
 
@@ -37,7 +31,6 @@ class Services:
     owns_store: bool = False
     signing: SigningStep | None = None
     pace: Pace | None = None
-    answers: Answers[Answer] = field(default_factory=Answers)
     verify_limiter: RateLimiter = field(
         default_factory=lambda: RateLimiter(VERIFY_PER_MINUTE, burst=VERIFY_PER_MINUTE)
     )
@@ -60,26 +53,19 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
         assert self.bot_data.settings is not None
         return self.bot_data.settings
 
-    @property
-    def issuance(self) -> Issuance:
-        return Issuance(self.store, self.settings)
-
-    @property
-    def completion(self) -> Completion:
-        return Completion(self.issuance)
-
-    def conversation(self, update: Update) -> Conversation:
-        """What this chat remembers between messages (awaited answer, ticked records, drafts)."""
+    def session(self, update: Update) -> Session:
+        """The Telegram account behind this update, as the desks see it."""
         user = update.effective_user
         assert user is not None
-        return Conversation(self.store, CHANNEL, str(user.id))
-
-    async def actor(self, update: Update) -> Person | None:
-        """The person bound to the Telegram account behind this update, if any."""
-        user = update.effective_user
-        if user is None:
-            return None
-        return await self.store.person_for_account(CHANNEL, str(user.id))
+        return Session(
+            self.store,
+            self.settings,
+            CHANNEL,
+            str(user.id),
+            "bot",
+            self.services.verify_limiter,
+            self.services.signing,
+        )
 
 
 BotApp = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], Services, Any]

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.telegram.context import CHANNEL, BotContext, locale_of
 from issuance.chat.actions import Action, parse
 from issuance.chat.screens import Screen
+from issuance.chat.session import Tap
 from issuance.core.errors import DomainError
 from issuance.core.people import Person
 
@@ -96,10 +97,14 @@ def _shown(
 
 async def need_actor(update: Update, context: BotContext) -> Person:
     """The bound person behind the update, or a DomainError telling how to bind."""
-    person = await context.actor(update)
-    if person is None:
-        raise DomainError("bot.not_bound")
-    return person
+    return await context.session(update).need_actor()
+
+
+def tap_of(update: Update) -> Tap:
+    """The tapped button, as the key that lets it act once."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    return Tap(str(query.message.chat.id), query.message.message_id, query.data or "")
 
 
 def chat_ref(message: Message) -> dict[str, object]:
@@ -114,6 +119,7 @@ __all__ = [
     "need_actor",
     "say",
     "show",
+    "tap_of",
     "tapped",
     "taps",
 ]

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.telegram.signing_step import SigningStep, default_step
 from bot.wecom.api import WeComClient, WeComError
 from bot.wecom.callback import Doorbell
 from bot.wecom.context import Services
@@ -16,6 +15,7 @@ from bot.wecom.conversation import COMMAND_WORDS, handle
 from bot.wecom.inbound import InboundWorker
 from bot.wecom.pace import Limits, Pace
 from bot.wecom.sender import WeComSender
+from issuance.chat.signing_step import SigningStep, default_step
 from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store

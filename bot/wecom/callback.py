@@ -18,8 +18,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.wecom import oauth
-from bot.wecom.api import WeComClient
 from bot.wecom.crypto import CallbackRejected, WeComCrypto
 from issuance.core.settings import Settings
 from issuance.store import Store
@@ -162,22 +160,13 @@ class Callback:
         return PlainTextResponse("")
 
 
-def routes(
-    settings: Settings, doorbell: Doorbell, client: WeComClient | None = None
-) -> list[BaseRoute]:
-    """The callback routes and the signing-link route, or none when WeCom is not configured;
-    `client` (made here unless given) asks WeCom who opened a signing link."""
+def routes(settings: Settings, doorbell: Doorbell) -> list[BaseRoute]:
+    """The callback routes, or none when WeCom is not configured (the web part serves the
+    signing-link route, `web.wecom_signing`)."""
     if not settings.wecom_enabled:
         return []
     callback = Callback(settings, doorbell)
-    opened_by = client or WeComClient(
-        settings.wecom_api_url,
-        settings.wecom_corp_id,
-        str(settings.wecom_secret),
-        settings.wecom_agent_id,
-    )
     return [
         Route(PATH, callback.verify_url, methods=["GET"]),
         Route(PATH, callback.receive, methods=["POST"]),
-        *oauth.routes(settings, opened_by),
     ]

@@ -28,13 +28,12 @@ from issuance.chat.actions import (
     OpenBatch,
     pack,
 )
-from issuance.chat.xcert import Counts
+from issuance.chat.xcert import BatchPage, Counts
 from issuance.core.catalog import t
 from issuance.core.idcard import mask
 from issuance.core.records import Problem
 from issuance.core.vocabulary import XStatus
 from issuance.xcert.completion import FIELDS, field_label
-from issuance.xcert.desk import BatchPage
 from issuance.xcert.statuses import REFUSED_STATUSES
 
 Card = dict[str, Any]

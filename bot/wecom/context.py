@@ -7,19 +7,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.telegram.signing_step import SigningStep
 from bot.wecom.api import Sent, WeComClient
 from bot.wecom.cards import button_cards
-from issuance.chat.conversation import Conversation
-from issuance.chat.notify import locale_of
 from issuance.chat.screens import Screen
+from issuance.chat.session import Session, Tap
+from issuance.chat.signing_step import SigningStep
 from issuance.core.catalog import t
-from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.core.messaging import Inbound
-from issuance.core.people import Channel, Person
+from issuance.core.people import Channel
+from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings
 from issuance.store import Store
-from issuance.xcert.completion import Completion
 from issuance.xcert.service import Issuance
 
 CHANNEL = Channel.WECOM
@@ -42,7 +40,9 @@ class Services:
     store: Store
     client: WeComClient
     signing: SigningStep | None
-    verify_times: dict[str, list[float]] = field(default_factory=dict)
+    verify_limiter: RateLimiter = field(
+        default_factory=lambda: RateLimiter(VERIFY_PER_MINUTE, burst=VERIFY_PER_MINUTE)
+    )
 
     @property
     def issuance(self) -> Issuance:
@@ -66,12 +66,18 @@ class Turn:
         return self.item.body
 
     @property
-    def store(self) -> Store:
-        return self.services.store
-
-    @property
-    def issuance(self) -> Issuance:
-        return self.services.issuance
+    def session(self) -> Session:
+        """This member, as the desks see it."""
+        services = self.services
+        return Session(
+            services.store,
+            services.settings,
+            CHANNEL,
+            self.account,
+            "wecom",
+            services.verify_limiter,
+            services.signing,
+        )
 
     @property
     def client(self) -> WeComClient:
@@ -80,35 +86,14 @@ class Turn:
     def text(self, key: str, **params: Any) -> str:
         return t(key, self.locale, **params)
 
-    @property
-    def conversation(self) -> Conversation:
-        """What this member's chat remembers: the awaited answer, drafts."""
-        return Conversation(self.store, CHANNEL, self.account)
-
-    @property
-    def completion(self) -> Completion:
-        return Completion(self.issuance)
-
     async def load_locale(self) -> None:
-        person = await self.store.person_for_account(CHANNEL, self.account)
-        if person is not None:
-            self.locale = await locale_of(self.store, person.id)
+        self.locale = await self.session.locale()
 
-    def throttle_verify(self) -> None:
-        """Count one look-up; Invalid when the member made too many this minute."""
-        now = time.monotonic()
-        times = self.services.verify_times
-        recent = [at for at in times.get(self.account, []) if now - at < 60]
-        if len(recent) >= VERIFY_PER_MINUTE:
-            raise Invalid("bot.verify.throttled")
-        times[self.account] = [*recent, now]
-
-    async def claim(self, what: str) -> None:
-        """Act on this click of this card once: a second click (or a replay) is refused. The
-        card's task id goes into the tap's data (WeCom cards have no small message number)."""
+    def tap(self, what: str) -> Tap:
+        """This click of this card, as the key that lets it act once. The card's task id goes
+        into the tap's data (WeCom cards have no small message number)."""
         task = str(self.fields.get("TaskId", ""))
-        if not await self.store.claim_tap(f"{CHANNEL}:{self.account}", 0, f"{task}|{what}"):
-            raise Conflict("bot.already_done")
+        return Tap(f"{CHANNEL}:{self.account}", 0, f"{task}|{what}")
 
     async def show(self, screen: Screen) -> None:
         """A channel-neutral screen: its text, then its buttons as cards (six a card)."""
@@ -116,16 +101,6 @@ class Turn:
         await self.say(shown.text)
         for card in button_cards(shown.buttons, new_task, self.locale):
             await self.card(card)
-
-    async def actor(self) -> Person | None:
-        """The person bound to this WeCom member, if any."""
-        return await self.store.person_for_account(CHANNEL, self.account)
-
-    async def need_actor(self) -> Person:
-        person = await self.actor()
-        if person is None:
-            raise DomainError("wecom.not_bound")
-        return person
 
     async def say(self, text: str) -> Sent:
         return await self.client.send_text(self.account, text)

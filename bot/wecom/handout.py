@@ -4,13 +4,9 @@ and tracking number are the next message), 确认收到, 已发放 / 已转寄 (
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.wecom.context import Turn
 from issuance.chat import handout_desk as desk
 from issuance.chat.handout import (
-    MAIL,
-    MAIL_ON,
     ConfirmReceipt,
     HandOutRecord,
     HandOutRest,
@@ -19,10 +15,7 @@ from issuance.chat.handout import (
     MailOnRecord,
     OpenHandout,
     SealTerm,
-    ask,
 )
-from issuance.graduation.service import Graduation
-from issuance.xcert.handout import Handout
 
 ACTIONS = (
     MailBatch,
@@ -46,53 +39,32 @@ HandoutAction = (
 )
 
 
-def graduation(turn: Turn) -> Graduation:
-    return Graduation(turn.store, turn.services.settings)
-
-
 async def overview(turn: Turn, args: list[str]) -> None:
     """发放: what this member mails, receives, seals or hands out."""
-    await turn.show(await desk.handout_overview(graduation(turn), await turn.need_actor()))
+    session = turn.session
+    await turn.show(await desk.handout_overview(session.graduation, await session.need_actor()))
 
 
 async def clicked(turn: Turn, action: HandoutAction) -> None:
     """A hand-out button: act, or ask for the courier and tracking number first."""
-    actor = await turn.need_actor()
-    handout = Handout(turn.store)
+    session = turn.session
+    actor = await session.need_actor()
+    handout, graduation = session.handout, session.graduation
     match action:
         case MailBatch(batch):
-            await desk.check_mailable(handout, actor, batch)
-            await turn.conversation.expect(MAIL, batch=batch)
-            await turn.show(ask("handout.mail_ask"))
+            screen = await desk.ask_mailing(session, batch)
         case MailOnRecord(batch, record):
-            await desk.check_record(handout, actor, batch, record)
-            await turn.conversation.expect(MAIL_ON, batch=batch, record=record)
-            await turn.show(ask("handout.tracking_ask"))
+            screen = await desk.ask_tracking(session, batch, record)
         case ConfirmReceipt(batch):
-            await turn.show(await desk.receive(handout, actor, batch))
+            screen = await desk.receive(handout, actor, batch)
         case OpenHandout(batch, page):
-            await turn.show(await desk.page(handout, actor, batch, page))
+            screen = await desk.page(handout, actor, batch, page)
         case HandOutRecord(batch, record, page):
-            await turn.show(await desk.hand_out(handout, actor, batch, [record], number=page))
+            screen = await desk.hand_out(handout, actor, batch, [record], number=page)
         case HandOutRest(batch):
-            await turn.show(await desk.hand_out(handout, actor, batch, []))
+            screen = await desk.hand_out(handout, actor, batch, [])
         case SealTerm(school, term):
-            await turn.show(await desk.seal(graduation(turn), actor, school, term))
+            screen = await desk.seal(graduation, actor, school, term)
         case HandOutTerm(school, term):
-            await turn.show(await desk.hand_out_term(graduation(turn), actor, school, term))
-
-
-async def mailing_given(turn: Turn, data: dict[str, Any], answer: str) -> None:
-    """The evaluator sent "快递公司 运单号": book the batch as mailed."""
-    actor = await turn.need_actor()
-    screen = await desk.mail(Handout(turn.store), actor, data["batch"], answer)
-    await turn.show(screen)
-
-
-async def tracking_given(turn: Turn, data: dict[str, Any], answer: str) -> None:
-    """The school sent the tracking number of a certificate mailed on to its student."""
-    actor = await turn.need_actor()
-    screen = await desk.hand_out(
-        Handout(turn.store), actor, data["batch"], [data["record"]], tracking=answer
-    )
+            screen = await desk.hand_out_term(graduation, actor, school, term)
     await turn.show(screen)

@@ -2,20 +2,18 @@
 
 The answer the chat waits for (a refusal reason, a corrected field, certificate numbers), the
 records ticked for a batch act, a draft awaiting consent: one `Conversation` per channel account.
-`Answers` maps an awaited answer's name to whatever the channel adapter does with the text.
+`issuance.chat.answers` maps an awaited answer's name to the desk that takes the text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from issuance.core.ports import ChatStateRepository
 
 AWAIT = "await"
 SELECTION = "selection"
-
-Handler = TypeVar("Handler")
 
 
 @dataclass(frozen=True)
@@ -24,24 +22,6 @@ class Awaited:
 
     name: str
     data: dict[str, Any]
-
-
-class Answers(Generic[Handler]):
-    """Awaited answers by name, and what to do with each; one per running adapter."""
-
-    def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
-
-    def on(self, name: str, handler: Handler) -> None:
-        if name in self._handlers:
-            raise ValueError(f"answer {name!r} registered twice")
-        self._handlers[name] = handler
-
-    def knows(self, name: str) -> bool:
-        return name in self._handlers
-
-    def handler(self, name: str) -> Handler | None:
-        return self._handlers.get(name)
 
 
 class Conversation:

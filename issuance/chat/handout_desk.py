@@ -3,13 +3,19 @@ to each tap or typed answer (the core re-checks who acts and the state every tim
 
 from __future__ import annotations
 
+from typing import Any
+
 from issuance.chat.handout import (
+    MAIL,
+    MAIL_ON,
     GradLine,
     SealLine,
+    ask,
     batch_page,
     overview,
 )
 from issuance.chat.screens import Lines, Part, Screen, Text
+from issuance.chat.session import Session
 from issuance.core.errors import Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
@@ -131,3 +137,28 @@ async def hand_out_term(grad: Graduation, actor: Person, school_id: int, term: i
         who = "、".join(f"{g.name} {mask(g.id_number)}" for g in done.held)
         parts.append(Text("handout.grad_held", {"count": len(done.held), "who": who}))
     return Screen(Lines(parts))
+
+
+async def ask_mailing(session: Session, batch_id: int) -> Screen:
+    """邮寄 tapped: courier and tracking number are the evaluator's next message."""
+    await check_mailable(session.handout, await session.need_actor(), batch_id)
+    await session.conversation.expect(MAIL, batch=batch_id)
+    return ask("handout.mail_ask")
+
+
+async def mailing_given(session: Session, data: dict[str, Any], answer: str) -> Screen:
+    """The evaluator sent "快递公司 运单号": book the batch as mailed."""
+    return await mail(session.handout, await session.need_actor(), data["batch"], answer)
+
+
+async def ask_tracking(session: Session, batch_id: int, record_id: int) -> Screen:
+    """已转寄 tapped: the tracking number of the parcel to the student is the next message."""
+    await check_record(session.handout, await session.need_actor(), batch_id, record_id)
+    await session.conversation.expect(MAIL_ON, batch=batch_id, record=record_id)
+    return ask("handout.tracking_ask")
+
+
+async def tracking_given(session: Session, data: dict[str, Any], answer: str) -> Screen:
+    """The school sent the tracking number of a certificate mailed on to its student."""
+    actor = await session.need_actor()
+    return await hand_out(session.handout, actor, data["batch"], [data["record"]], tracking=answer)

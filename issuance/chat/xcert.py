@@ -30,8 +30,25 @@ from issuance.core.idcard import mask
 from issuance.core.records import Batch, IssuanceRecord, Problem
 from issuance.core.vocabulary import XStatus
 from issuance.xcert.broadcasting import Progress
-from issuance.xcert.desk import BatchPage
 from issuance.xcert.service import BatchCreated, with_total
+
+
+@dataclass(frozen=True)
+class BatchPage:
+    """One page of a batch for one viewer, with what they may do to each record."""
+
+    batch: Batch
+    page: int
+    pages: int
+    offset: int
+    records: list[IssuanceRecord]
+    refusals: dict[int, str]
+    refused: set[int]
+    problems: set[int]
+    actionable: set[int]
+    resubmittable: set[int]
+    waiting_total: int
+    can_flag: bool
 
 
 @dataclass(frozen=True)

@@ -216,10 +216,14 @@ class Issuance:
             return await self._apply(actor, records, Act.REFUSE, reason, None, None)
 
     async def resubmit(self, actor: Person, record_ids: Sequence[int]) -> list[IssuanceRecord]:
-        """The evaluation organization corrected a refused record: its sign-off starts again."""
+        """The evaluation organization corrected a refused record: its sign-off starts again;
+        each school's head is told in the same transaction."""
         async with self.store.transaction():
             records = await self.records_for_act(actor, record_ids)
-            return await self._apply(actor, records, Act.RESUBMIT, None, None, None)
+            done = await self._apply(actor, records, Act.RESUBMIT, None, None, None)
+            for record in done:
+                await notices.resubmitted(self.store, record)
+            return done
 
     async def _apply(
         self,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from bot.telegram.signing_step import default_step
+from issuance.chat.signing_step import default_step
 from issuance.core.catalog import t
 from issuance.core.vocabulary import XStatus
 from tests.e2e.drawing import STROKES, draw_with_touch, watch_errors

@@ -18,10 +18,11 @@ import zxingcpp
 from PIL import Image
 
 from issuance.chat import xcert as screens
+from issuance.chat import xcert_desk as desk
+from issuance.chat.xcert_desk import PAGE_SIZE
 from issuance.core.settings import load_settings
 from issuance.store import Store
-from issuance.xcert import demo, desk
-from issuance.xcert.desk import PAGE_SIZE
+from issuance.xcert import demo
 from issuance.xcert.service import Issuance
 from tests.cli import qianfa, sql
 

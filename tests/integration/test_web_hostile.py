@@ -29,6 +29,7 @@ from starlette.routing import Route
 from bot.telegram.webhook import Inbox
 from bot.telegram.webhook import routes as webhook_routes
 from issuance.core.catalog import t
+from issuance.core.logs import mask_sensitive
 from issuance.core.settings import Secret
 from tests.webserver import (
     HEAD_PHONE,
@@ -40,7 +41,7 @@ from tests.webserver import (
 )
 from web.app import build_app
 from web.context import MAX_BODY
-from web.security import mask_sensitive, security_headers
+from web.security import security_headers
 
 WAITING = list(range(15, 25))
 

@@ -9,12 +9,8 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from web.security import (
-    SecurityHeadersMiddleware,
-    SensitiveDataFilter,
-    install_log_masking,
-    mask_sensitive,
-)
+from issuance.core.logs import SensitiveDataFilter, mask_sensitive
+from web.security import SecurityHeadersMiddleware, install_log_masking
 
 
 async def _headers(path: str = "/", **options: bool) -> httpx.Headers:

@@ -6,12 +6,10 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram.context import BotContext, locale_of, text
-from bot.telegram.ui import chat_ref, keyboard, need_actor, say, tapped, taps
+from bot.telegram.ui import chat_ref, keyboard, need_actor, say, tap_of, tapped, taps
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import Confirm, ConfirmBatch
 from issuance.chat.screens import Button, Link, Text, buttons
-from issuance.core.errors import Conflict, DomainError
-from issuance.xcert import desk
-from issuance.xcert.service import id_ranges
 
 
 async def confirm_one(update: Update, context: BotContext) -> None:
@@ -24,38 +22,25 @@ async def confirm_batch(update: Update, context: BotContext) -> None:
     """批量确认签发: the ticked records, or every record of the batch waiting for this signer."""
     action = tapped(update, ConfirmBatch)
     actor = await need_actor(update, context)
-    conversation = context.conversation(update)
-    ids = sorted(await conversation.selection(action.batch)) or await desk.waiting_in_batch(
-        context.issuance, actor, action.batch
+    session = context.session(update)
+    ids = sorted(await session.conversation.selection(action.batch)) or await desk.waiting_in_batch(
+        session.issuance, actor, action.batch
     )
     await sign(update, context, ids, {})
-    await conversation.select(action.batch, set())
+    await session.conversation.select(action.batch, set())
 
 
 async def sign(
     update: Update, context: BotContext, ids: list[int], versions: dict[int, int]
 ) -> None:
-    actor = await need_actor(update, context)
-    records = await desk.check_current(context.issuance, actor, ids, versions)
-    step = context.services.signing
-    if step is None:
-        raise DomainError("bot.sign.unavailable")
-    query = update.callback_query
-    assert query is not None and query.message is not None
-    if not await context.store.claim_tap(
-        str(query.message.chat.id), query.message.message_id, f"{query.data}|{id_ranges(ids)}"
-    ):
-        raise Conflict("bot.already_done")
+    session = context.session(update)
+    records = await desk.start_signing(session, ids, versions, tap_of(update))
     message = await say(update, context, text(update, "bot.sign.preparing", count=len(records)))
-    link = await step(context.issuance, actor, ids, chat_ref(message))
+    link = await desk.signing_link(session, ids, chat_ref(message))
     sign_here = buttons([[Button(Text("bot.sign.open"), Link(link.url))]], locale_of(update))
+    minutes = context.settings.signoff_signing_ttl_minutes
     await message.edit_text(
-        text(
-            update,
-            "bot.sign.prompt",
-            count=len(records),
-            minutes=context.settings.signoff_signing_ttl_minutes,
-        ),
+        text(update, "bot.sign.prompt", count=len(records), minutes=minutes),
         # inside Telegram (HTTPS only) the page opens as a Mini App, which vouches for the signer
         reply_markup=keyboard(
             sign_here, web_app=context.settings.public_url.startswith("https://")

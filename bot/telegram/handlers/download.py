@@ -10,21 +10,20 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram.context import BotContext, text
 from bot.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import Download
-from issuance.xcert import desk
-from issuance.xcert.archive import write_batch_archives
 
 
 async def download(update: Update, context: BotContext) -> None:
     """Write the batch's archive parts and send each as a document."""
     batch_id = tapped(update, Download).batch
-    actor = await need_actor(update, context)
-    await desk.check_download(context.issuance, actor, batch_id)
+    session = context.session(update)
+    await desk.check_download(session.issuance, await need_actor(update, context), batch_id)
     await say(update, context, text(update, "bot.download.preparing"))
     chat = update.effective_chat
     assert chat is not None
     with tempfile.TemporaryDirectory() as folder:
-        parts = await write_batch_archives(context.store, context.settings, batch_id, Path(folder))
+        parts = await desk.download_parts(session, batch_id, Path(folder))
         for n, part in enumerate(parts, 1):
             with part.open("rb") as file:
                 await context.bot.send_document(

@@ -5,17 +5,20 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.telegram import awaiting
 from bot.telegram.context import BotContext, text
+from bot.telegram.ui import say
+from issuance.chat import answers
 
 
 async def text_answer(update: Update, context: BotContext) -> None:
     """Text is an answer to a question the bot asked, or else a hint to use the menu."""
-    if await awaiting.dispatch(update, context):
-        return
     message = update.effective_message
-    assert message is not None
-    await message.reply_text(text(update, "bot.unknown_text"))
+    assert message is not None and message.text is not None
+    reply = await answers.answer(context.session(update), message.text)
+    if reply is None:
+        await message.reply_text(text(update, "bot.unknown_text"))
+        return
+    await say(update, context, reply)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

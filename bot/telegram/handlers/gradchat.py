@@ -10,18 +10,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.telegram.context import BotContext, locale_of, text
 from bot.telegram.ui import need_actor, say, show, tapped, taps
+from issuance.chat import print_desk as printdesk
 from issuance.chat.gradchat import CalibrationPage, OutFile, PrintTerm, RosterOf
-from issuance.graduation import printdesk
-from issuance.graduation.printouts import Printouts
-from issuance.graduation.service import Graduation
 
 # Bot API limits for uploads: photos up to 10 MB, documents up to 50 MB.
 PHOTO_BYTES = 10 * 2**20
 DOCUMENT_BYTES = 50 * 2**20
-
-
-def printouts(context: BotContext) -> Printouts:
-    return Printouts(Graduation(context.store, context.settings), context.store)
 
 
 async def send_files(update: Update, context: BotContext, files: Sequence[OutFile]) -> None:
@@ -47,14 +41,14 @@ async def send_files(update: Update, context: BotContext, files: Sequence[OutFil
 async def print_command(update: Update, context: BotContext) -> None:
     """/print: the 经办人's approved terms with 打印, 花名册 and 校准页."""
     actor = await need_actor(update, context)
-    await show(update, context, await printdesk.terms(printouts(context), actor))
+    await show(update, context, await printdesk.terms(context.session(update).printouts, actor))
 
 
 async def print_term(update: Update, context: BotContext) -> None:
     """打印: the print PDF and the preview of its first page."""
     action = tapped(update, PrintTerm)
     actor = await need_actor(update, context)
-    desk = printouts(context)
+    desk = context.session(update).printouts
     await printdesk.own_school(desk, actor, action.school)
     await say(update, context, text(update, "gradchat.preparing"))
     await send_files(
@@ -66,7 +60,9 @@ async def calibration(update: Update, context: BotContext) -> None:
     """校准页: the calibration test page."""
     action = tapped(update, CalibrationPage)
     actor = await need_actor(update, context)
-    files = await printdesk.calibration_file(printouts(context), actor, action.school)
+    files = await printdesk.calibration_file(
+        context.session(update).printouts, actor, action.school
+    )
     if update.callback_query:
         await update.callback_query.answer()
     await send_files(update, context, files)
@@ -75,14 +71,16 @@ async def calibration(update: Update, context: BotContext) -> None:
 async def roster_command(update: Update, context: BotContext) -> None:
     """/roster: the school's approved terms, each with 花名册."""
     actor = await need_actor(update, context)
-    await show(update, context, await printdesk.rosters(printouts(context), actor))
+    await show(update, context, await printdesk.rosters(context.session(update).printouts, actor))
 
 
 async def roster(update: Update, context: BotContext) -> None:
     """花名册: the roster PDF and XLSX (ID numbers masked)."""
     action = tapped(update, RosterOf)
     actor = await need_actor(update, context)
-    files = await printdesk.roster_files(printouts(context), actor, action.school, action.term)
+    files = await printdesk.roster_files(
+        context.session(update).printouts, actor, action.school, action.term
+    )
     if update.callback_query:
         await update.callback_query.answer()
     await send_files(update, context, files)
@@ -92,7 +90,7 @@ async def stats(update: Update, context: BotContext) -> None:
     """/stats [YEAR]: the table and bar chart of the schools under the asker's department."""
     actor = await need_actor(update, context)
     year = context.args[0] if context.args else None
-    table, chart = await printdesk.stats(printouts(context), actor, year)
+    table, chart = await printdesk.stats(context.session(update).printouts, actor, year)
     await say(update, context, table)
     if chart is not None:
         await send_files(update, context, [chart])

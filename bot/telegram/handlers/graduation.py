@@ -1,12 +1,10 @@
 """Graduation declarations in chat: 审核通过 / 审批通过 / 退回 (its reason asked, kept across
-restarts) / 重新申报 taps, 发放 for the 发放员, /pending for graduation people, and the
-经办人's graduates file."""
+restarts) / 重新申报 taps, 发放 for the 发放员, and the 经办人's graduates file."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -17,88 +15,46 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import awaiting
 from bot.telegram.context import BotContext, locale_of, text
-from bot.telegram.ui import need_actor, say, show, tapped, taps
+from bot.telegram.ui import need_actor, say, tapped, taps
+from issuance.chat import grad_desk as desk
 from issuance.chat.graduation import (
     ApproveRequest,
     IssueBlanks,
     Redeclare,
     ReturnRequest,
     ReviewRequest,
-    ask,
 )
 from issuance.core.people import Role
-from issuance.graduation import desk
-from issuance.graduation.service import Graduation
-from issuance.graduation.stock import Stock
 
 MAX_FILE_BYTES = 20 * 2**20
-RETURN = "grad_return"
-ISSUE = "grad_issue"
-
-
-def graduation(context: BotContext) -> Graduation:
-    return Graduation(context.store, context.settings)
-
-
-async def pending(update: Update, context: BotContext) -> None:
-    """/pending of a graduation person: what waits for them, with counts and buttons."""
-    actor = await need_actor(update, context)
-    await show(update, context, await desk.pending(graduation(context), actor))
 
 
 async def act(update: Update, context: BotContext) -> None:
     """审核通过 / 审批通过 / 重新申报: the whole request, as the button saw it."""
     action = tapped(update, ReviewRequest | ApproveRequest | Redeclare)  # type: ignore[arg-type]
     actor = await need_actor(update, context)
-    answer = await desk.act(graduation(context), actor, action)
+    answer = await desk.act(context.session(update).graduation, actor, action)
     await say(update, context, answer)
 
 
 async def ask_reason(update: Update, context: BotContext) -> None:
     """退回: ask for the reason (the question is kept in the database)."""
     action = tapped(update, ReturnRequest)
-    actor = await need_actor(update, context)
-    await desk.check_returnable(graduation(context), actor, action)
-    await awaiting.expect(update, context, RETURN, request=action.request, round=action.round)
-    await say(update, context, ask("grad.reason.ask"))
-
-
-async def reason_given(
-    update: Update, context: BotContext, state: dict[str, Any], reason: str
-) -> None:
-    """The reason of a 退回 arrived (perhaps after a restart): return the request with it."""
-    actor = await need_actor(update, context)
-    answer = await desk.return_(
-        graduation(context), actor, state["request"], state["round"], reason
-    )
-    await say(update, context, answer)
+    await say(update, context, await desk.ask_return(context.session(update), action))
 
 
 async def ask_first_serial(update: Update, context: BotContext) -> None:
     """发放: ask the 发放员 for the first serial of the blanks to hand out."""
     action = tapped(update, IssueBlanks)
-    actor = await need_actor(update, context)
-    await desk.check_issuable(graduation(context), actor, action)
-    await awaiting.expect(update, context, ISSUE, request=action.request)
-    await say(update, context, ask("grad.issue.ask"))
-
-
-async def first_serial_given(
-    update: Update, context: BotContext, state: dict[str, Any], first: str
-) -> None:
-    """The 发放员 typed the first serial: hand the approved request's blanks out."""
-    actor = await need_actor(update, context)
-    stock = Stock(context.store, context.settings)
-    answer = await desk.issue(stock, actor, state["request"], first)
-    await say(update, context, answer)
+    await say(update, context, await desk.ask_first_serial(context.session(update), action))
 
 
 async def file_received(update: Update, context: BotContext) -> None:
     """A 经办人's graduates file (XLSX or CSV): imported all or nothing. Others' files go on to
     the next handler group (the X-certificate completion sheet)."""
-    actor = await context.actor(update)
+    session = context.session(update)
+    actor = await session.actor()
     message = update.effective_message
     if actor is None or actor.role != Role.CLERK or message is None or not message.document:
         return
@@ -110,14 +66,12 @@ async def file_received(update: Update, context: BotContext) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(document.file_name or "graduates.xlsx").name
         await (await document.get_file()).download_to_drive(path)
-        answer = await desk.import_file(graduation(context), actor, path, locale_of(update))
+        answer = await desk.import_file(session.graduation, actor, path, locale_of(update))
     await say(update, context, answer)
     raise ApplicationHandlerStop
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    awaiting.on(app, RETURN, reason_given)
-    awaiting.on(app, ISSUE, first_serial_given)
     for kind in (ReviewRequest, ApproveRequest, Redeclare):
         app.add_handler(CallbackQueryHandler(act, pattern=taps(kind)))
     app.add_handler(CallbackQueryHandler(ask_reason, pattern=taps(ReturnRequest)))

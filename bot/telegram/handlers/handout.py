@@ -4,18 +4,13 @@ taps 验印, the school's 经办人 hands a sealed term out."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.telegram import awaiting
 from bot.telegram.context import BotContext
 from bot.telegram.ui import need_actor, say, show, tapped, taps
 from issuance.chat import handout_desk as desk
 from issuance.chat.handout import (
-    MAIL,
-    MAIL_ON,
     ConfirmReceipt,
     HandOutRecord,
     HandOutRest,
@@ -24,55 +19,39 @@ from issuance.chat.handout import (
     MailOnRecord,
     OpenHandout,
     SealTerm,
-    ask,
 )
-from issuance.graduation.service import Graduation
-from issuance.xcert.handout import Handout
-
-
-def handout(context: BotContext) -> Handout:
-    return Handout(context.store)
-
-
-def graduation(context: BotContext) -> Graduation:
-    return Graduation(context.store, context.settings)
 
 
 async def overview(update: Update, context: BotContext) -> None:
     """/handout: what this person mails, receives, seals or hands out."""
     actor = await need_actor(update, context)
-    await show(update, context, await desk.handout_overview(graduation(context), actor))
+    await show(
+        update, context, await desk.handout_overview(context.session(update).graduation, actor)
+    )
 
 
 async def ask_mailing(update: Update, context: BotContext) -> None:
     """邮寄: ask the evaluator for courier and tracking number."""
     batch = tapped(update, MailBatch).batch
-    actor = await need_actor(update, context)
-    await desk.check_mailable(handout(context), actor, batch)
-    await awaiting.expect(update, context, MAIL, batch=batch)
-    await say(update, context, ask("handout.mail_ask"))
-
-
-async def mailing_given(
-    update: Update, context: BotContext, state: dict[str, Any], answer: str
-) -> None:
-    actor = await need_actor(update, context)
-    screen = await desk.mail(handout(context), actor, state["batch"], answer)
-    await say(update, context, screen)
+    await say(update, context, await desk.ask_mailing(context.session(update), batch))
 
 
 async def receive(update: Update, context: BotContext) -> None:
     """确认收到."""
     batch = tapped(update, ConfirmReceipt).batch
     actor = await need_actor(update, context)
-    screen = await desk.receive(handout(context), actor, batch)
+    screen = await desk.receive(context.session(update).handout, actor, batch)
     await say(update, context, screen)
 
 
 async def open_page(update: Update, context: BotContext) -> None:
     action = tapped(update, OpenHandout)
     actor = await need_actor(update, context)
-    await show(update, context, await desk.page(handout(context), actor, action.batch, action.page))
+    await show(
+        update,
+        context,
+        await desk.page(context.session(update).handout, actor, action.batch, action.page),
+    )
 
 
 async def hand_out_one(update: Update, context: BotContext) -> None:
@@ -80,7 +59,7 @@ async def hand_out_one(update: Update, context: BotContext) -> None:
     action = tapped(update, HandOutRecord)
     actor = await need_actor(update, context)
     screen = await desk.hand_out(
-        handout(context), actor, action.batch, [action.record], number=action.page
+        context.session(update).handout, actor, action.batch, [action.record], number=action.page
     )
     await show(update, context, screen)
 
@@ -89,25 +68,17 @@ async def hand_out_rest(update: Update, context: BotContext) -> None:
     """其余全部已发放."""
     action = tapped(update, HandOutRest)
     actor = await need_actor(update, context)
-    await show(update, context, await desk.hand_out(handout(context), actor, action.batch, []))
+    await show(
+        update,
+        context,
+        await desk.hand_out(context.session(update).handout, actor, action.batch, []),
+    )
 
 
 async def ask_tracking(update: Update, context: BotContext) -> None:
     """已转寄: ask for the tracking number of the parcel to the student."""
     action = tapped(update, MailOnRecord)
-    actor = await need_actor(update, context)
-    await desk.check_record(handout(context), actor, action.batch, action.record)
-    await awaiting.expect(update, context, MAIL_ON, batch=action.batch, record=action.record)
-    await say(update, context, ask("handout.tracking_ask"))
-
-
-async def tracking_given(
-    update: Update, context: BotContext, state: dict[str, Any], answer: str
-) -> None:
-    actor = await need_actor(update, context)
-    screen = await desk.hand_out(
-        handout(context), actor, state["batch"], [state["record"]], tracking=answer
-    )
+    screen = await desk.ask_tracking(context.session(update), action.batch, action.record)
     await say(update, context, screen)
 
 
@@ -115,7 +86,7 @@ async def seal(update: Update, context: BotContext) -> None:
     """验印 of a school's term."""
     action = tapped(update, SealTerm)
     actor = await need_actor(update, context)
-    screen = await desk.seal(graduation(context), actor, action.school, action.term)
+    screen = await desk.seal(context.session(update).graduation, actor, action.school, action.term)
     await say(update, context, screen)
 
 
@@ -123,13 +94,13 @@ async def hand_out_term(update: Update, context: BotContext) -> None:
     """发放 of a sealed graduation term."""
     action = tapped(update, HandOutTerm)
     actor = await need_actor(update, context)
-    screen = await desk.hand_out_term(graduation(context), actor, action.school, action.term)
+    screen = await desk.hand_out_term(
+        context.session(update).graduation, actor, action.school, action.term
+    )
     await say(update, context, screen)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    awaiting.on(app, MAIL, mailing_given)
-    awaiting.on(app, MAIL_ON, tracking_given)
     app.add_handler(CommandHandler("handout", overview))
     for kind, callback in (
         (MailBatch, ask_mailing),

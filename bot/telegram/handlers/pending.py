@@ -6,22 +6,17 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.telegram.context import BotContext
-from bot.telegram.handlers import graduation
 from bot.telegram.ui import need_actor, show, tapped, taps
+from issuance.chat import account_desk
 from issuance.chat import xcert as screens
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import OpenBatch, Toggle
-from issuance.graduation.desk import is_graduation
-from issuance.xcert import desk
 
 
 async def pending(update: Update, context: BotContext) -> None:
-    """The batches this person's organization issues or signs, with status counts."""
-    actor = await need_actor(update, context)
-    if is_graduation(actor):
-        await graduation.pending(update, context)
-        return
-    batches = await context.issuance.visible_batches(actor)
-    await show(update, context, screens.pending_list(batches))
+    """The batches this person's organization issues or signs, with status counts (for
+    graduation people, what waits for them)."""
+    await show(update, context, await account_desk.pending(context.session(update)))
 
 
 async def open_batch(update: Update, context: BotContext) -> None:
@@ -33,18 +28,15 @@ async def open_batch(update: Update, context: BotContext) -> None:
 async def toggle(update: Update, context: BotContext) -> None:
     """Tick or untick a record for a batch act."""
     action = tapped(update, Toggle)
-    actor = await need_actor(update, context)
-    (record,) = await context.issuance.records_for_act(actor, [action.record])
-    conversation = context.conversation(update)
-    picked = await conversation.selection(record.batch_id)
-    await conversation.select(record.batch_id, picked ^ {record.id})
-    await render(update, context, record.batch_id, action.page)
+    batch_id = await desk.toggle(context.session(update), action.record)
+    await render(update, context, batch_id, action.page)
 
 
 async def render(update: Update, context: BotContext, batch_id: int, page: int) -> None:
     actor = await need_actor(update, context)
-    view = await desk.batch_page(context.issuance, actor, batch_id, page)
-    picked = await context.conversation(update).selection(batch_id)
+    session = context.session(update)
+    view = await desk.batch_page(session.issuance, actor, batch_id, page)
+    picked = await session.conversation.selection(batch_id)
     await show(update, context, screens.batch_page(view, picked))
 
 

@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-import base64
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.telegram.context import BotContext, text
 from bot.telegram.ui import need_actor, say, taps
 from issuance.chat import xcert as screens
+from issuance.chat import xcert_desk as desk
 from issuance.chat.actions import AcceptStamp, DiscardStamp
 from issuance.xcert import stamping
-
-DRAFT = "stamp"
 
 
 async def stamp(update: Update, context: BotContext) -> None:
     """Explain what to upload (only to whoever may hold a stamp)."""
-    actor = await need_actor(update, context)
-    stamping.check_holder(actor)
+    await desk.check_stamp_holder(context.session(update))
     await say(update, context, text(update, "bot.stamp.howto"))
 
 
 async def png_received(update: Update, context: BotContext) -> None:
     """A PNG sent as a file: check it, make it clean, show the certificate preview."""
-    actor = await need_actor(update, context)
-    stamping.check_holder(actor)
+    session = context.session(update)
     document = update.effective_message.document  # type: ignore[union-attr]
     assert document is not None
-    stamping.check_upload_size(document.file_size or 0)
+    await desk.check_stamp_upload(session, document.file_size or 0)
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    clean, preview = await stamping.prepare(context.issuance, actor, data)
-    await context.conversation(update).keep(DRAFT, {"png": base64.b64encode(clean).decode()})
+    preview = await desk.stamp_received(session, data)
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_photo(chat.id, preview, caption=text(update, "bot.stamp.preview"))
@@ -47,18 +41,12 @@ async def photo_received(update: Update, context: BotContext) -> None:
 
 async def accept(update: Update, context: BotContext) -> None:
     """The letter of authorization is accepted: save the checked stamp as the new version."""
-    actor = await need_actor(update, context)
-    draft = await context.conversation(update).take(DRAFT)
-    if draft is None:
-        await say(update, context, text(update, "bot.stamp.no_draft"))
-        return
-    version = await stamping.save(context.issuance, actor, base64.b64decode(draft["png"]))
-    await say(update, context, text(update, "bot.stamp.saved", version=version))
+    answer, _ = await desk.accept_stamp(context.session(update))
+    await say(update, context, answer)
 
 
 async def discard(update: Update, context: BotContext) -> None:
-    await context.conversation(update).take(DRAFT)
-    await say(update, context, text(update, "bot.stamp.discarded"))
+    await say(update, context, await desk.discard_stamp(context.session(update)))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -5,28 +5,17 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot.telegram.context import CHANNEL, BotContext, text
+from bot.telegram.context import BotContext, locale_of
+from issuance.chat import account_desk
 
 
 async def start(update: Update, context: BotContext) -> None:
     """绑定: a code binds the account; without one, explain how to get a code."""
     message, user = update.effective_message, update.effective_user
     assert message is not None and user is not None
-    if context.args:
-        bound = await context.issuance.bind(
-            context.args[0], CHANNEL, str(user.id), user.language_code
-        )
-        await message.reply_text(
-            text(update, "bot.start.bound", name=bound.name, org=bound.org_name, role=bound.role)
-        )
-        return
-    person = await context.actor(update)
-    if person is None:
-        await message.reply_text(text(update, "bot.start.unknown"))
-        return
-    await message.reply_text(
-        text(update, "bot.start.welcome", name=person.name, org=person.org_name)
-    )
+    code = context.args[0] if context.args else None
+    answer = await account_desk.bind(context.session(update), code, user.language_code)
+    await message.reply_text(answer.render(locale_of(update)).text)
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]

@@ -5,7 +5,9 @@ qualifications, employment or grades file, recognised by its header row)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from issuance.chat import qual_desk
 from issuance.chat.graduation import (
     ApproveRequest,
     GradAction,
@@ -15,13 +17,14 @@ from issuance.chat.graduation import (
     ReturnRequest,
     ReviewRequest,
     act_done,
+    ask,
     pending_list,
 )
 from issuance.chat.screens import Lines, Part, Plain, Screen, Text
+from issuance.chat.session import Session
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, Forbidden
 from issuance.core.people import Person, Role
-from issuance.graduation import qual_desk
 from issuance.graduation.chains import DEPARTMENT_ROLES, SCHOOL_ROLES
 from issuance.graduation.importing import GraduateReport, import_graduates
 from issuance.graduation.service import ActDone, Graduation
@@ -36,6 +39,8 @@ _ACTS: dict[type, tuple[tuple[Role, ...], Act]] = {
     Redeclare: ((Role.CLERK,), Act.RESUBMIT),
 }
 MAX_ERRORS_SHOWN = 20
+RETURN = "grad_return"
+ISSUE = "grad_issue"
 
 
 def is_graduation(person: Person) -> bool:
@@ -143,3 +148,28 @@ async def import_file(grad: Graduation, actor: Person, path: Path, locale: str) 
     lines: list[Part] = [Text("grad.file.imported", counts)]
     lines += [Plain(str(w)) for w in report.warnings[:MAX_ERRORS_SHOWN]]
     return Screen(Lines(lines))
+
+
+async def ask_return(session: Session, action: ReturnRequest) -> Screen:
+    """退回 tapped: the reason is the next message (kept across restarts)."""
+    await check_returnable(session.graduation, await session.need_actor(), action)
+    await session.conversation.expect(RETURN, request=action.request, round=action.round)
+    return ask("grad.reason.ask")
+
+
+async def return_given(session: Session, data: dict[str, Any], reason: str) -> Screen:
+    """The reason of a 退回 arrived (perhaps after a restart): return the request with it."""
+    actor = await session.need_actor()
+    return await return_(session.graduation, actor, data["request"], data["round"], reason)
+
+
+async def ask_first_serial(session: Session, action: IssueBlanks) -> Screen:
+    """发放 tapped by the 发放员: the first serial of the blanks is the next message."""
+    await check_issuable(session.graduation, await session.need_actor(), action)
+    await session.conversation.expect(ISSUE, request=action.request)
+    return ask("grad.issue.ask")
+
+
+async def first_serial_given(session: Session, data: dict[str, Any], first: str) -> Screen:
+    """The first serial arrived: hand the approved request's blanks out."""
+    return await issue(session.stock, await session.need_actor(), data["request"], first)
