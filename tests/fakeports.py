@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict
 from issuance.core.graduates import XQualified
-from issuance.core.people import Person
+from issuance.core.notices import Notice
+from issuance.core.people import Person, Role
 from issuance.core.records import IssuanceRecord, RecordChange, SignoffEntry, Stamp
 
 NOW = datetime(2025, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -37,6 +38,7 @@ class FakeSignoffPorts:
         self.signatures: dict[int, tuple[int, str]] = {}
         self.stamps: dict[int, Stamp] = {}
         self.open_problem_ids: set[int] = set()
+        self.notices: list[Notice] = []
         self._depth = 0
 
     # Clock
@@ -47,12 +49,14 @@ class FakeSignoffPorts:
         if self._depth:
             yield
             return
-        saved = copy.deepcopy((self.records, self.history, self.audit, self.signatures))
+        saved = copy.deepcopy(
+            (self.records, self.history, self.audit, self.signatures, self.notices)
+        )
         self._depth += 1
         try:
             yield
         except BaseException:
-            self.records, self.history, self.audit, self.signatures = saved
+            self.records, self.history, self.audit, self.signatures, self.notices = saved
             raise
         finally:
             self._depth -= 1
@@ -137,3 +141,13 @@ class FakeSignoffPorts:
         self, numbers: Iterable[str], actor: str
     ) -> list[XQualified]:
         return []
+
+    # PeopleRepository and OutboxQueue (the part a resubmit's notice reaches)
+
+    async def head_of(self, org_id: int) -> Person | None:
+        heads = (p for p in self.people.values() if p.org_id == org_id and p.role == Role.HEAD)
+        return next(heads, None)
+
+    async def append_notice(self, notice: Notice, broadcast_id: int | None = None) -> int | None:
+        self.notices.append(notice)
+        return len(self.notices)

@@ -10,7 +10,8 @@ from typing import Any
 from issuance.chat import grad_desk, print_desk
 from issuance.chat import xcert as screens
 from issuance.chat.gradchat import GRADUATION
-from issuance.chat.screens import Screen, Text, help_topic
+from issuance.chat.screens import Screen, Text
+from issuance.chat.screens import help_topic as topic_of
 from issuance.chat.session import Session
 from issuance.core.errors import Invalid
 
@@ -35,7 +36,7 @@ async def bind(session: Session, code: str | None, language: str | None = None) 
 async def help_topic(session: Session) -> Screen:
     """帮助: what this person can do here, by role."""
     person = await session.actor()
-    return Screen(Text(session.key(f"help.{help_topic(person)}")))
+    return Screen(Text(session.key(f"help.{topic_of(person)}")))
 
 
 async def pending(session: Session) -> Screen:
