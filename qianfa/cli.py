@@ -30,7 +30,7 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli, handout_cli
+from qianfa import database, grad_cli, handout_cli, logs
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -453,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))
+        logs.configure(settings, logs.role_of(args.command))
         result, text = _run_command(args, settings)
     except KeyboardInterrupt:
         return 130

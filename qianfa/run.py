@@ -86,6 +86,12 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
             )
             for name, module in modules.items()
         ]
+        if settings.metrics_port:
+            from web.observability import serve_metrics
+
+            servers.append(
+                asyncio.create_task(serve_metrics(settings, store, stop), name="metrics")
+            )
         log.info("running: %s", ", ".join(t.get_name() for t in servers) or "nothing")
         done, _ = await asyncio.wait(servers, return_when=asyncio.FIRST_EXCEPTION)
         stop.set()

@@ -24,6 +24,7 @@ from bot.telegram.pace import retry_seconds
 from bot.telegram.ui import keyboard
 from issuance.chat.notify import Notice, locale_of, send
 from issuance.store import OutboxItem
+from issuance.telemetry import RATE_LIMITED
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 
@@ -69,6 +70,7 @@ class OutboxSender(OutboxDrain):
         try:
             ref = await self._send(item, chat)
         except RetryAfter as error:
+            RATE_LIMITED.labels(CHANNEL, "429").inc()
             wait = retry_seconds(error)
             await self._later(item, wait, f"retry after {wait}s")
         except Forbidden as error:

@@ -44,6 +44,7 @@ from issuance.chat.actions import (
 from issuance.core.errors import Conflict, DomainError, Invalid, NotFound
 from issuance.graduation.desk import is_graduation
 from issuance.store import Inbound
+from issuance.telemetry import REQUEST_ID
 from issuance.xcert import broadcasting, desk, listing, notices, stamping
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.completion import FIELDS, field_label
@@ -60,6 +61,7 @@ Answer = Callable[[Turn, dict[str, Any], str], Awaitable[None]]
 
 async def handle(services: Services, item: Inbound) -> None:
     """Act on one stored callback; a domain error becomes a clear answer to the member."""
+    REQUEST_ID.set(f"wecom-{item.id}")
     turn = Turn(services, item)
     await turn.load_locale()
     try:
