@@ -30,7 +30,7 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli, handout_cli, logs
+from qianfa import database, doctor, grad_cli, handout_cli, logs
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -433,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(part, parents=[common], help=help_text("help.part", part=part))
         p.set_defaults(func=cmd_run, demo=False)
     database.register(sub, common)
+    doctor.register(sub, common)
     return parser
 
 

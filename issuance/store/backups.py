@@ -94,7 +94,12 @@ async def _counts_and_end(store: BaseStore) -> tuple[dict[str, int], int, str]:
 
 
 def archive_name(moment: datetime) -> str:
-    return f"{PREFIX}{moment:%Y%m%dT%H%M%S}{SUFFIX}"
+    """The archive's file name: its time (the database's clock, Asia/Shanghai) sorts them."""
+    return moment.strftime(archive_name_pattern())
+
+
+def archive_name_pattern() -> str:
+    return f"{PREFIX}%Y%m%dT%H%M%S{SUFFIX}"
 
 
 async def take_backup(store: BaseStore, home: Path, out: Path) -> Manifest:
