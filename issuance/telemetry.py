@@ -11,6 +11,7 @@ import contextvars
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -49,9 +50,16 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 
-# Who is logging (run, web, bot, worker, cli) and for which request or chat callback.
-ROLE: contextvars.ContextVar[str] = contextvars.ContextVar("qianfa_role", default="cli")
+# Which part this process runs (run, web, bot, worker, cli): one per process, set at start.
+_role = "cli"
+# The web request or chat update being handled by the current task.
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("qianfa_request", default="")
+
+
+def set_role(role: str) -> None:
+    """Name the process's role for its log lines."""
+    global _role
+    _role = role
 
 
 def exposition(figures: Iterable[tuple[str, str, dict[str, str], float]]) -> bytes:
@@ -163,7 +171,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "role": ROLE.get(),
+            "role": _role,
             "pid": os.getpid(),
         }
         if request := REQUEST_ID.get():
@@ -173,8 +181,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+# Tokens that are not settings but show up in URLs: WeCom's access token, OAuth codes.
+_URL_SECRETS = re.compile(r"((?<![A-Za-z_])(?:access_token|code|secret|corpsecret)=)[^&\s\"']+")
+
+
 class SecretsFilter(logging.Filter):
-    """Replaces the values of the settings' secrets (tokens, keys) in every record with ***."""
+    """Replaces the values of the settings' secrets (tokens, keys) in every record with ***, and
+    tokens passed in URLs (access_token=…)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -182,10 +195,8 @@ class SecretsFilter(logging.Filter):
         self.secrets = sorted({s for s in secrets if len(s) >= 8}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         message = record.getMessage()
-        masked = message
+        masked = _URL_SECRETS.sub(r"\1***", message)
         for secret in self.secrets:
             masked = masked.replace(secret, "***")
         if masked != message:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from issuance.core.settings import Settings
-from issuance.telemetry import ROLE, JsonFormatter, SecretsFilter
+from issuance.telemetry import JsonFormatter, SecretsFilter, set_role
 from web.security import SensitiveDataFilter
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -25,13 +26,15 @@ def role_of(command: str | None) -> str:
     return command if command in ("run", "web", "bot", "worker") else "cli"
 
 
-def configure(settings: Settings, role: str) -> None:
-    """Apply `log_format` to the root handlers and mask ID numbers, signing links and the
-    settings' secrets in every record (the PostgreSQL password is masked in URLs by the store)."""
-    ROLE.set(role)
+def configure(
+    settings: Settings, role: str, handlers: Sequence[logging.Handler] | None = None
+) -> None:
+    """Apply `log_format` to the root's handlers (or `handlers`) and mask ID numbers, signing
+    links, the settings' secrets and tokens in URLs in every record."""
+    set_role(role)
     formatter = JsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
     secrets = [str(getattr(settings, name)) for name in _SECRETS]
-    for handler in logging.getLogger().handlers:
+    for handler in logging.getLogger().handlers if handlers is None else handlers:
         handler.setFormatter(formatter)
         for stale in [f for f in handler.filters if isinstance(f, SecretsFilter)]:
             handler.removeFilter(stale)
