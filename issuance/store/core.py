@@ -13,6 +13,7 @@ from issuance.core.people import Org, Person
 from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
+from issuance.store.heads import follow_append
 from issuance.xcert.records import Batch, IssuanceRecord
 from issuance.xcert.statuses import CONFIRMED, VOID
 
@@ -625,6 +626,9 @@ class CoreQueries(BaseStore):
                 (last + 1, *astuple(entry), prev, digest, mac),
             )
             if self.anchor:
+                # The database's signed head moves in the same transaction (several hosts).
+                previous = (last, prev if last else "")
+                await follow_append(self, self.anchor, previous, (entry_id, digest))
                 self.after_commit(self._advance_audit_head)
             return entry_id
 
