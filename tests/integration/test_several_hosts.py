@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +16,11 @@ import pytest
 
 from issuance.core.audit import AuditEntry, entry_hash
 from issuance.core.settings import write_initial_config
+from issuance.store import Store
+from tests.botworld import EVALUATOR, HEAD, STAFF
 from tests.cli import qianfa
 from tests.databases import fresh_database, raw
+from tests.fakebot import FakeBotApi, RateLimits
 
 HOSTS = ("a", "b", "c")
 
@@ -148,3 +154,75 @@ def test_every_host_detects_the_whole_database_rolled_back_to_an_older_copy(
     found = _verify_all(url, homes)
     # The copy is consistent in itself; each host's own head, outside the database, is ahead.
     assert all(code == 1 and "the anchor recorded" in why for code, why in found.values()), found
+
+
+def _bot(home: Path, url: str, api: FakeBotApi) -> subprocess.Popen[bytes]:
+    env = {
+        **_env(url),
+        "QIANFA_TELEGRAM_TOKEN": api.token,
+        "QIANFA_TELEGRAM_BASE_URL": api.base_url,
+        "QIANFA_TELEGRAM_BASE_FILE_URL": api.base_file_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "qianfa", "--home", str(home), "bot"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def test_two_hosts_chat_parts_send_each_message_once_through_one_sender(
+    shared: tuple[str, dict[str, Path]], bot_api: FakeBotApi
+) -> None:
+    url, homes = shared
+    bot_api.rate_limits = RateLimits(per_second=30, per_chat_interval=1.0)
+    chats = {EVALUATOR.id: "13800000001", HEAD.id: "13800000002", STAFF.id: "13800000003"}
+    store = await Store.open(url)
+    try:
+        people = {}
+        for chat, phone in chats.items():
+            person = await store.person_by_ref(phone)
+            assert person is not None
+            people[chat] = person.id
+            await store._execute(
+                "INSERT INTO chat_account (channel, account, person_id, bound_at)"
+                " VALUES ('telegram', ?, ?, ?)",
+                (str(chat), person.id, store.now_iso()),
+            )
+        hosts = [_bot(homes["a"], url, bot_api), _bot(homes["b"], url, bot_api)]
+        try:
+            for n in range(3):
+                for person in people.values():
+                    await store.enqueue(person, "message", {"text": f"第 {n} 条"})
+            for chat in chats:
+                texts = [(await bot_api.next_message(chat)).text for _ in range(3)]
+                assert sorted(texts) == [f"第 {n} 条" for n in range(3)]
+            holders = await store._all("SELECT holder FROM lease WHERE name = 'outbox-sender'")
+            assert len(holders) == 1
+            pid = int(holders[0][0].split(":")[1])
+            # The sending host stops (SIGTERM: it releases the lease); the other one takes over.
+            sender = next(p for p in hosts if p.pid == pid)
+            sender.send_signal(signal.SIGTERM)
+            assert sender.wait(timeout=60) == 0
+            for person in people.values():
+                await store.enqueue(person, "message", {"text": "接管后"})
+            for chat in chats:
+                assert (await bot_api.next_message(chat)).text == "接管后"
+            holders = await store._all("SELECT holder FROM lease WHERE name = 'outbox-sender'")
+            assert [int(h[0].split(":")[1]) for h in holders] == [
+                p.pid for p in hosts if p is not sender
+            ]
+        finally:
+            for process in hosts:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=60)
+        statuses = await store._all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    finally:
+        await store.close()
+    # No message twice: each accepted once, every row sent; the pace held (what the fake
+    # refused with 429 was sent again later, once).
+    assert dict(bot_api.stats.accepted) == dict.fromkeys(chats, 4)
+    assert [tuple(row) for row in statuses] == [("sent", 12)]
+    refused = [c for c in bot_api.calls_to("sendMessage") if c.status == 429]
+    assert len(bot_api.calls_to("sendMessage")) == 12 + len(refused)
