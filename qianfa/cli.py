@@ -348,6 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=help_text("help.verbose"),
     )
     parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
+    parser.add_argument(
+        "--version", action="version", version=_version(), help=help_text("help.version")
+    )
     sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
 
     p = sub.add_parser("init", parents=[common], help=help_text("help.init"))
@@ -435,6 +438,15 @@ def build_parser() -> argparse.ArgumentParser:
     database.register(sub, common)
     doctor.register(sub, common)
     return parser
+
+
+def _version() -> str:
+    """The release and the schema its migrations build (CHANGELOG.md lists both)."""
+    from issuance.store.backups import product_version
+    from issuance.store.base import migrations
+
+    schema = max(number for number, _, _ in migrations("sqlite"))
+    return f"qianfa {product_version()} ({t('cli.schema')} schema {schema})"
 
 
 def main(argv: list[str] | None = None) -> int:
