@@ -9,6 +9,8 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import subprocess
 import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -295,3 +297,40 @@ async def test_restore_drill_backups_taken_while_the_season_runs_all_restore_and
                     assert (status == "确认签发") == (signoffs == 2), (status, signoffs)
             finally:
                 await restored.close()
+
+
+async def test_a_postgresql_archive_restores_by_hand_with_pg_restore(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """docs/postgresql.md's path without Qianfa: tar, pg_restore, the key and head installed."""
+    postgres = request.getfixturevalue("postgres")
+    with fresh_database(postgres) as source, fresh_database(postgres) as target:
+        home = tmp_path / "home"
+        assert qianfa(home, "init", "--demo", env=_env(source)).code == 0
+        made = qianfa(home, "db", "backup", "--json", env=_env(source)).json()
+        unpacked = tmp_path / "unpacked"
+        with tarfile.open(made["out"]) as tar:
+            tar.extractall(unpacked, filter="data")
+        subprocess.run(
+            [
+                "pg_restore",
+                "--exit-on-error",
+                "--single-transaction",
+                "--no-owner",
+                "--no-privileges",
+                "-d",
+                target,
+                str(unpacked / "qianfa.dump"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        restored = tmp_path / "restored"
+        write_initial_config(restored)
+        for name in ("audit.key", "audit.head"):
+            shutil.copy(unpacked / name, restored / name)
+            (restored / name).chmod(0o600)
+        audit = qianfa(restored, "audit", "verify", "--json", env=_env(target))
+        assert audit.code == 0, audit.stderr
+        assert audit.json()["entries"] == made["audit_entries"]
+        assert _counts(target, list(made["counts"])) == made["counts"]
