@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import stat
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,9 +13,9 @@ from urllib.parse import urlsplit
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.settings import CONFIG_NAME, Settings
-from issuance.store import backups
+from issuance.store import Store, backups
 from issuance.store.anchor import HEAD_NAME, KEY_NAME
-from issuance.store.health import readiness
+from issuance.store.health import clock_skew, readiness
 from issuance.store.opening import open_store
 from qianfa.helptext import help_text
 from qianfa.operations import require_config
@@ -149,13 +148,10 @@ async def _database(settings: Settings) -> list[Finding]:
     return found
 
 
-async def _clock(store: Any) -> Finding:
-    if store.dialect == "sqlite":
+async def _clock(store: Store) -> Finding:
+    skew = await clock_skew(store)
+    if skew is None:
         return Finding("clock", True, "SQLite：与本机同一时钟 · same clock as this host")
-    before = time.time()
-    row = await store._one("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
-    after = time.time()
-    skew = float(row[0]) - (before + after) / 2
     detail = f"{skew:+.2f} s"
     if abs(skew) > MAX_CLOCK_SKEW:
         return Finding("clock", False, f"偏差过大 · too far off: {detail} (chrony/NTP)")

@@ -19,15 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuance.core.settings import Settings
 from issuance.store import Store
+from issuance.store.figures import database_figures, pool_figures
 from issuance.store.health import readiness
-from issuance.telemetry import (
-    LATENCY,
-    REQUEST_ID,
-    REQUESTS,
-    database_figures,
-    exposition,
-    pool_figures,
-)
+from issuance.telemetry import LATENCY, REQUEST_ID, REQUESTS, exposition
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

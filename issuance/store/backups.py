@@ -246,7 +246,7 @@ async def restore(
     if isinstance(location, Path):
         _restore_sqlite(files["qianfa.db"], location)
     else:
-        await _restore_postgresql(files["qianfa.dump"], location, store_type, home)
+        await _restore_postgresql(files["qianfa.dump"], location, home)
     for name in (KEY_NAME, HEAD_NAME) + ((CONFIG,) if not (home / CONFIG).exists() else ()):
         if name in files:
             _write_private(home / name, files[name])
@@ -285,7 +285,7 @@ def _restore_sqlite(data: bytes, location: Path) -> None:
     os.replace(temporary, location)
 
 
-async def _restore_postgresql(data: bytes, url: str, store_type: Any, home: Path) -> None:
+async def _restore_postgresql(data: bytes, url: str, home: Path) -> None:
     # Empty: no table at all (Store.open would create them, so look with the driver only).
     from issuance.store.postgresql import PostgresDriver
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from issuance.store.anchor import AnchorError
@@ -15,6 +16,17 @@ class Check:
     name: str
     ok: bool
     detail: str
+
+
+async def clock_skew(store: BaseStore) -> float | None:
+    """Seconds the database server's clock is ahead of this host's (None for SQLite: one clock)."""
+    if store.dialect == "sqlite":
+        return None
+    before = time.time()
+    row = await store._one("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
+    after = time.time()
+    assert row is not None
+    return float(row[0]) - (before + after) / 2
 
 
 async def readiness(store: BaseStore) -> list[Check]:
