@@ -120,11 +120,15 @@ def build_application(
     if webhook:
         builder = builder.updater(None)
     app: BotApp = builder.build()  # type: ignore[assignment]
-    # Before every feature: the update's id tags each log line written while handling it.
-    app.add_handler(TypeHandler(Update, _tag_update), group=-1)
+    # Before every feature, in a group of its own (one handler runs per group): the update's id
+    # tags each log line written while handling it.
+    app.add_handler(TypeHandler(Update, _tag_update), group=TAG_GROUP)
     for feature in FEATURES:
         feature.register(app)
     return app
+
+
+TAG_GROUP = -1000
 
 
 async def _tag_update(update: Update, context: BotContext) -> None:
