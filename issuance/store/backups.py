@@ -253,9 +253,12 @@ async def restore(
     try:
         await _verify(manifest, location, anchor, store_type)
     except BaseException:
-        if isinstance(location, Path):  # a restore that does not verify leaves no home behind
-            for path in (location, anchor.key_path, anchor.head_path):
-                path.unlink(missing_ok=True)
+        # A restore that does not verify leaves no home behind to be mistaken for a good one (a
+        # PostgreSQL database keeps what pg_restore wrote, for inspection: drop it by hand).
+        for path in (anchor.key_path, anchor.head_path):
+            path.unlink(missing_ok=True)
+        if isinstance(location, Path):
+            location.unlink(missing_ok=True)
         raise
     # Now at this release's schema (an older archive is migrated like any older database).
     store = await store_type.open(location)

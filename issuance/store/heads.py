@@ -44,14 +44,12 @@ async def follow_append(
     is signed by this key and named `previous` (any other head stays put, as evidence)."""
     found = await database_head(store)
     if found is None:
-        keyed_from = anchor.head().keyed_from
-    else:
-        head, mac = found
-        signed = hmac.compare_digest(mac, anchor.head_mac(head))
-        if not signed or (head.count, head.last_hash) != previous:
-            return
-        keyed_from = head.keyed_from
-    await sign_database_head(store, anchor, Head(keyed_from, *appended))
+        return  # only a checked log gets its first head (issuance.store.opening, at open)
+    head, mac = found
+    signed = hmac.compare_digest(mac, anchor.head_mac(head))
+    if not signed or (head.count, head.last_hash) != previous:
+        return
+    await sign_database_head(store, anchor, Head(head.keyed_from, *appended))
 
 
 def head_problem(

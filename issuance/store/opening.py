@@ -109,10 +109,11 @@ async def _meet_database_head(store: Store, anchor: AuditAnchor) -> None:
     at_local = await store._one("SELECT hash FROM audit WHERE id = ?", (local.count,))
     if found is None:
         if anchor.problem(await store.audit_entries(), await store.audit_macs()) is None:
-            last = await store._one("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
-            end = (int(last[0]), str(last[1])) if last else (0, "")
             async with store.transaction():
+                # Under the audit lock: the end read here is the end the head names.
                 await store._lock("audit")
+                last = await store._one("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                end = (int(last[0]), str(last[1])) if last else (0, "")
                 if await database_head(store) is None:
                     await sign_database_head(store, anchor, Head(local.keyed_from, *end))
         return
