@@ -127,7 +127,9 @@ def _nginx_test(site: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (tmp_path / "site.conf").write_text(site, encoding="utf-8")
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n    include {tmp_path}/site.conf;\n}}\n",
+        # Temporary paths of our own: nginx -t creates them, and /var/lib/nginx is root's.
+        f"http {{\n    client_body_temp_path {tmp_path}/body;\n"
+        f"    proxy_temp_path {tmp_path}/proxy;\n    include {tmp_path}/site.conf;\n}}\n",
         encoding="utf-8",
     )
     return subprocess.run(
