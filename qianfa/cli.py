@@ -38,7 +38,7 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli, handout_cli
+from qianfa import database, doctor, grad_cli, handout_cli, logs
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import NotValid, rerender, verify_anchor_and_pages
 from qianfa.run import PARTS, run_parts
@@ -325,6 +325,9 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
 def build_parser() -> argparse.ArgumentParser:
     common = _common_options()
     parser = Parser(prog="qianfa", parents=[common], description=help_text("help.description"))
+    parser.add_argument(
+        "--version", action="version", version=_version(), help=help_text("help.version")
+    )
     sub = parser.add_subparsers(dest="command", required=True, title=help_text("help.commands"))
     _register_setup(sub, common)
     _register_records(sub, common)
@@ -332,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     handout_cli.register(sub, common)
     _register_running(sub, common)
     database.register(sub, common)
+    doctor.register(sub, common)
     return parser
 
 
@@ -442,6 +446,15 @@ def _register_running(sub: Any, common: Parser) -> None:
         p.set_defaults(func=cmd_run, demo=False)
 
 
+def _version() -> str:
+    """The release and the schema its migrations build (CHANGELOG.md lists both)."""
+    from issuance.store.backups import product_version
+    from issuance.store.base import migrations
+
+    schema = max(number for number, _, _ in migrations("sqlite"))
+    return f"qianfa {product_version()} ({t('cli.schema')} schema {schema})"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for option in ("home", "json", "verbose"):
@@ -451,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         settings = load_settings(home_of(args.home))
+        logs.configure(settings, logs.role_of(args.command))
         result, text = _run_command(args, settings)
     except KeyboardInterrupt:
         return 130

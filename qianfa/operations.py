@@ -12,6 +12,7 @@ from issuance.core.catalog import t
 from issuance.core.errors import DomainError
 from issuance.core.settings import Settings
 from issuance.store import Store
+from issuance.store.heads import database_head, head_problem
 from issuance.store.opening import open_store
 from issuance.store.serving import require_config, warn_default_public_url
 from issuance.xcert.rerendering import requeue
@@ -36,8 +37,15 @@ async def verify_anchor_and_pages(
     anchor = store.anchor
     assert anchor is not None, "the CLI opens its store anchored"
     why = anchor.problem(entries, await store.audit_macs())
+    last = (entries[-1].id, entries[-1].hash) if entries else (0, "")
+    found = await database_head(store)
+    why = why or head_problem(anchor, found, last)
     if why:
         raise DomainError("audit.anchor_broken", why=why)
+    # This host has now seen the log up to the database's head: a later rollback below it shows.
+    local = anchor.head()
+    at_local = next((e.hash for e in entries if e.id == local.count), None)
+    anchor.advance(last[0], last[1], {local.count: at_local} if at_local else {})
     problems = await store.page_problems(full=True)
     if problems:
         raise DomainError("audit.damaged", detail="; ".join(problems[:5]))

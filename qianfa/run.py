@@ -74,9 +74,14 @@ async def run_parts(settings: Settings, parts: set[str]) -> None:
 
     def servers(store: Store, stop: asyncio.Event) -> dict[str, Coroutine[Any, Any, None]]:
         shared = wiring(settings, parts, store)
-        return {
+        running = {
             name: module.serve(settings, store, stop, **shared.get(name, {}))
             for name, module in modules.items()
         }
+        if settings.metrics_port:
+            from web.observability import serve_metrics
+
+            running["metrics"] = serve_metrics(settings, store, stop)
+        return running
 
     await serve_until_stopped(settings, servers)

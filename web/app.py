@@ -19,6 +19,7 @@ from issuance.xcert.service import Issuance
 from web import grad_verification, signing, verification, wecom_signing
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
+from web.observability import MetricsMiddleware, metrics_endpoint, readyz
 from web.pages import MessageKind, message_page, static_files
 from web.security import SecurityHeadersMiddleware, security_headers
 
@@ -69,17 +70,23 @@ def build_app(
         secret=settings.secret_key.encode("utf-8"),
         verify_limiter=RateLimiter(settings.web_verify_per_minute, settings.web_verify_burst),
     )
+    # /metrics on the main site only behind its token; else on its own listener (or not at all).
+    metrics = [metrics_endpoint(settings, store)] if settings.metrics_token else []
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        *metrics,
+        *signing.routes,
+        *verification.routes,
+        *grad_verification.routes,
+        *wecom_signing.routes(settings),
+        Mount("/static", static_files(), name="static"),
+        *extra_routes,
+    ]
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            *signing.routes,
-            *verification.routes,
-            *grad_verification.routes,
-            *wecom_signing.routes(settings),
-            Mount("/static", static_files(), name="static"),
-            *extra_routes,
-        ],
+        routes=routes,
         middleware=[
+            Middleware(MetricsMiddleware, routes=routes),
             Middleware(
                 SecurityHeadersMiddleware,
                 allow_telegram_embedding=settings.public_url.startswith("https://"),

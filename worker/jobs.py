@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from issuance.core.records import CertificateClaim, CertificateFile
 from issuance.core.settings import Settings
 from issuance.core.timing import after_quiet_hours
-from issuance.store import Store
+from issuance.store import Store, backups
+from issuance.telemetry import BACKUPS
 from issuance.xcert.publishing import (
     Rendered,
     RenderTask,
@@ -150,3 +151,35 @@ async def send_reminders(store: Store, settings: Settings) -> int:
             notice = notice_for(reminder, person.id, zone, not_before)
             added += await store.append_notice(notice) is not None
     return added
+
+
+BACKUP_LEASE = "backup"
+
+
+async def scheduled_backup(store: Store, settings: Settings, holder: str) -> Path | None:
+    """Take a backup archive when the newest in `backup.dir` is `backup.every` hours old, then
+    keep the `backup.keep` newest; one process at a time (lease), none when `every` is 0."""
+    if not settings.backup_every:
+        return None
+    folder = settings.backup_path
+    newest = backups.newest_archives(folder)
+    now = store.now()
+    if newest:
+        taken = datetime.strptime(newest[0].name, backups.archive_name_pattern())
+        if now.replace(tzinfo=None) - taken < timedelta(hours=settings.backup_every):
+            return None
+    if not await store.take_lease(BACKUP_LEASE, holder, timedelta(hours=1)):
+        return None
+    try:
+        out = folder / backups.archive_name(now)
+        try:
+            await backups.take_backup(store, settings.home, out)
+        except Exception:
+            BACKUPS.labels("failed").inc()
+            raise
+        BACKUPS.labels("ok").inc()
+        removed = backups.prune(folder, settings.backup_keep)
+        log.info("worker: backup %s written, %d old ones removed", out.name, len(removed))
+        return out
+    finally:
+        await store.release_lease(BACKUP_LEASE, holder)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,11 +19,14 @@ from issuance.core.settings import Settings
 from issuance.graduation.reminders import send_graduation_reminders
 from issuance.graduation.sealing import send_seal_notices
 from issuance.store import Store
+from issuance.telemetry import CERTIFICATES_RENDERED
 from issuance.xcert.handout import send_handout_reminders
 from issuance.xcert.publishing import init_render_process, sweep_temporary_files
-from worker.jobs import render_certificates, send_reminders
+from worker.jobs import render_certificates, scheduled_backup, send_reminders
 
 log = logging.getLogger(__name__)
+# How often the worker looks whether a scheduled backup is due.
+BACKUP_CHECK_SECONDS = 60.0
 
 
 def render_pool(settings: Settings) -> ProcessPoolExecutor:
@@ -50,6 +55,7 @@ class _Pool:
             self.executor = render_pool(self.settings)
             return
         if made:
+            CERTIFICATES_RENDERED.inc(made)
             log.info("worker: %d certificates rendered", made)
 
     def close(self) -> None:
@@ -105,6 +111,18 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         args=("seal notices", lambda: send_seal_notices(store, settings)),
         id="seal-notices",
         **every,
+    )
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    scheduler.add_job(
+        _guarded,
+        args=("backup", lambda: scheduled_backup(store, settings, holder)),
+        id="backup",
+        **{
+            **every,
+            "seconds": BACKUP_CHECK_SECONDS,
+            # Not at start: a worker restarting in a loop must not back up at each start.
+            "next_run_time": datetime.now(zone) + timedelta(seconds=BACKUP_CHECK_SECONDS),
+        },
     )
     scheduler.start()
     log.info("worker: running, %d render processes", settings.worker_render_processes)

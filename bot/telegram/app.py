@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.telegram.context import BotApp, BotContext, Services
 from bot.telegram.handlers import (
@@ -41,6 +41,7 @@ from issuance.core.catalog import t
 from issuance.core.settings import Settings
 from issuance.store import Store
 from issuance.store.opening import open_store
+from issuance.telemetry import REQUEST_ID
 from issuance.xcert.service import Issuance
 
 log = logging.getLogger(__name__)
@@ -119,9 +120,20 @@ def build_application(
     if webhook:
         builder = builder.updater(None)
     app: BotApp = builder.build()  # type: ignore[assignment]
+    # Before every feature, in a group of its own (one handler runs per group): the update's id
+    # tags each log line written while handling it.
+    app.add_handler(TypeHandler(Update, _tag_update), group=TAG_GROUP)
     for feature in FEATURES:
         feature.register(app)
     return app
+
+
+TAG_GROUP = -1000
+
+
+async def _tag_update(update: Update, context: BotContext) -> None:
+    """The update's log tag (`request` in JSON log lines), set for the task handling it."""
+    REQUEST_ID.set(f"tg-{update.update_id}")
 
 
 async def set_commands(app: Application) -> None:  # type: ignore[type-arg]

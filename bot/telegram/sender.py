@@ -25,6 +25,7 @@ from bot.telegram.ui import keyboard
 from issuance.chat.notify import Notice, locale_of, send
 from issuance.chat.xcert import progress_text
 from issuance.core.messaging import OutboxItem
+from issuance.telemetry import RATE_LIMITED
 from issuance.xcert import broadcasting
 from issuance.xcert.service import Issuance
 
@@ -70,6 +71,7 @@ class OutboxSender(OutboxDrain):
         try:
             ref = await self._send(item, chat)
         except RetryAfter as error:
+            RATE_LIMITED.labels(CHANNEL, "429").inc()
             wait = retry_seconds(error)
             await self._later(item, wait, f"retry after {wait}s")
         except Forbidden as error:

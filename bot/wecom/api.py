@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bot.wecom.pace import Pace
+from issuance import telemetry
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,7 @@ class WeComClient:
             except WeComError as error:
                 if error.errcode is not None and error.errcode != BUSY:
                     if error.rate_limited:
+                        telemetry.RATE_LIMITED.labels("wecom", str(error.errcode)).inc()
                         self.pace.pause()
                     raise
                 failure = error

@@ -41,6 +41,7 @@ from issuance.chat.actions import (
 from issuance.chat.gradchat import verify_choice
 from issuance.core.errors import Conflict, DomainError
 from issuance.core.messaging import Inbound
+from issuance.telemetry import REQUEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ Handler = Callable[[Turn, list[str]], Awaitable[None]]
 
 async def handle(services: Services, item: Inbound) -> None:
     """Act on one stored callback; a domain error becomes a clear answer to the member."""
+    REQUEST_ID.set(f"wecom-{item.id}")
     turn = Turn(services, item)
     await turn.load_locale()
     try:

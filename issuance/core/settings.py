@@ -82,6 +82,13 @@ class Settings:
     graduation_class_level_digits: tuple[str, ...] = ("预备技师班=1", "高级工班=2", "中级工班=3")
     graduation_low_stock: int = 100
     graduation_remind_after_hours: float = 48.0
+    log_format: str = "text"
+    metrics_token: Secret = Secret("")
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 0
+    backup_dir: str = ""
+    backup_every: float = 24.0
+    backup_keep: int = 14
 
     @property
     def database(self) -> Path | str:
@@ -101,6 +108,11 @@ class Settings:
         if "://" in url:
             raise SettingsError(f"database.url: unsupported database {url.split('://')[0]!r}")
         return Path(url)
+
+    @property
+    def backup_path(self) -> Path:
+        """Where backups go: `backup.dir`, else HOME/backups."""
+        return Path(self.backup_dir) if self.backup_dir else self.home / "backups"
 
     @property
     def bot_base_url(self) -> str:
@@ -147,6 +159,8 @@ _SECTIONS = (
     "worker",
     "certificate",
     "graduation",
+    "metrics",
+    "backup",
 )
 _WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 _TOML_ALIASES = {"database_url": ("database", "url")}
@@ -230,6 +244,12 @@ def _validate(settings: Settings) -> None:
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
     settings.database  # noqa: B018 - raises for unsupported URLs
+    if settings.log_format not in ("text", "json"):
+        raise SettingsError("setting log_format: text or json")
+    if not 0 <= settings.metrics_port < 65536:
+        raise SettingsError(f"setting metrics.port: {settings.metrics_port} is not a TCP port")
+    if settings.backup_every < 0 or settings.backup_keep < 1:
+        raise SettingsError("setting backup.every/keep: every >= 0 hours, keep >= 1")
     _validate_wecom(settings)
 
 

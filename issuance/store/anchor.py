@@ -83,7 +83,7 @@ class AuditAnchor:
             signature = str(data["mac"])
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise AnchorError(f"{self.head_path}: {error}") from None
-        if not hmac.compare_digest(signature, self._head_mac(head)):
+        if not hmac.compare_digest(signature, self.head_mac(head)):
             raise AnchorError(f"{self.head_path}: signature does not match")
         return head
 
@@ -127,12 +127,18 @@ class AuditAnchor:
             return f"entry {head.count} differs from the anchored head"
         return None
 
-    def _head_mac(self, head: Head) -> str:
+    def adopt(self, head: Head) -> None:
+        """Start this home's head file at `head` (a host joining a shared database, whose signed
+        head the caller checked with the key)."""
+        self._write_head(head)
+
+    def head_mac(self, head: Head) -> str:
+        """The head's signature: HMAC-SHA256 under the key over its canonical JSON."""
         encoded = json.dumps(asdict(head), sort_keys=True, separators=(",", ":"))
         return hmac.new(self.key(), encoded.encode("ascii"), hashlib.sha256).hexdigest()
 
     def _write_head(self, head: Head) -> None:
-        data = {**asdict(head), "mac": self._head_mac(head)}
+        data = {**asdict(head), "mac": self.head_mac(head)}
         _write_atomically(self.head_path, json.dumps(data, sort_keys=True).encode("ascii"))
 
     @contextmanager

@@ -21,6 +21,7 @@ from issuance.core.records import (
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
+from issuance.store.heads import follow_append
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -588,6 +589,9 @@ class CoreQueries(BaseStore):
                 (last + 1, *astuple(entry), prev, digest, mac),
             )
             if self.anchor:
+                # The database's signed head moves in the same transaction (several hosts).
+                previous = (last, prev if last else "")
+                await follow_append(self, self.anchor, previous, (entry_id, digest))
                 self.after_commit(self._advance_audit_head)
             return entry_id
 

@@ -7,13 +7,16 @@ database, see issuance.store.anchor) is attached, created the first time.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import sqlite3
 from pathlib import Path
 
 from issuance.core.errors import DomainError
 from issuance.core.settings import Settings
 from issuance.store import Store
-from issuance.store.anchor import AnchorError, AuditAnchor
+from issuance.store.anchor import AnchorError, AuditAnchor, Head
+from issuance.store.heads import database_head, sign_database_head
 
 
 class DatabaseProblem(DomainError):
@@ -69,8 +72,52 @@ async def attach_anchor(store: Store, anchor: AuditAnchor) -> None:
             entries = await store.audit_entries()
             last = entries[-1] if entries else None
             anchor.create(last.id if last else 0, last.hash if last else "")
+        elif not anchor.head_path.exists() and anchor.key_path.exists():
+            await _join(store, anchor)
     try:
         anchor.head()
     except AnchorError as error:
         raise DatabaseProblem("db.anchor_broken", detail=str(error)) from None
+    await _meet_database_head(store, anchor)
     store.anchor = anchor
+
+
+async def _join(store: Store, anchor: AuditAnchor) -> None:
+    """Another host of a shared database, given the operator's key: its head file starts at the
+    database's signed head, checked with the key."""
+    found = await database_head(store)
+    if found is None:
+        raise DatabaseProblem("db.anchor_broken", detail="no signed head in the database to join")
+    head, mac = found
+    try:
+        valid = hmac.compare_digest(mac, anchor.head_mac(head))
+    except AnchorError as error:
+        raise DatabaseProblem("db.anchor_broken", detail=str(error)) from None
+    if not valid:
+        raise DatabaseProblem(
+            "db.anchor_broken", detail="the database's head is not signed by this key"
+        )
+    anchor.adopt(head)
+
+
+async def _meet_database_head(store: Store, anchor: AuditAnchor) -> None:
+    """Sign the log's end into a database that has no head yet (upgraded from before it, and only
+    while the log matches this host's head); else move this host's head up to the database's,
+    when that is signed and extends it. Anything else is left for `audit verify` to report."""
+    found = await database_head(store)
+    local = anchor.head()
+    at_local = await store._one("SELECT hash FROM audit WHERE id = ?", (local.count,))
+    if found is None:
+        if anchor.problem(await store.audit_entries(), await store.audit_macs()) is None:
+            async with store.transaction():
+                # Under the audit lock: the end read here is the end the head names.
+                await store._lock("audit")
+                last = await store._one("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")
+                end = (int(last[0]), str(last[1])) if last else (0, "")
+                if await database_head(store) is None:
+                    await sign_database_head(store, anchor, Head(local.keyed_from, *end))
+        return
+    head, mac = found
+    if hmac.compare_digest(mac, anchor.head_mac(head)) and head.keyed_from == local.keyed_from:
+        hash_at = {local.count: at_local[0]} if at_local else {}
+        await asyncio.to_thread(anchor.advance, head.count, head.last_hash, hash_at)
