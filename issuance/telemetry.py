@@ -17,6 +17,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from issuance.store.figures import Figure
+
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 RATE_LIMITED = Counter(
@@ -53,10 +55,6 @@ LATENCY = Histogram(
 _role = "cli"
 # The web request or chat update being handled by the current task.
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("qianfa_request", default="")
-
-
-# One figure read at scrape time: name, help, labels, value.
-Figure = tuple[str, str, dict[str, str], float]
 
 
 def set_role(role: str) -> None:

@@ -17,8 +17,9 @@ from issuance.store import Store, backups
 from issuance.store.anchor import HEAD_NAME, KEY_NAME
 from issuance.store.health import clock_skew, readiness
 from issuance.store.opening import open_store
+from issuance.store.serving import require_config
 from qianfa.helptext import help_text
-from qianfa.operations import require_config
+from qianfa.operations import NotValid
 
 MIN_FREE_BYTES = 2 * 1024**3
 MAX_CLOCK_SKEW = 5.0  # seconds between this host and the database server
@@ -193,8 +194,6 @@ async def cmd_doctor(args: argparse.Namespace, settings: Settings) -> tuple[Any,
     )
     result = {"ok": not failed, "checks": [f.__dict__ for f in findings]}
     if failed:
-        from qianfa.cli import NotValid
-
         raise NotValid(result, "\n".join(lines))
     return result, "\n".join(lines)
 

@@ -85,33 +85,15 @@ async def serve(settings: Settings, store: Store, stop: asyncio.Event) -> None:
         "coalesce": True,
         "next_run_time": datetime.now(zone),
     }
-    scheduler.add_job(
-        _guarded, args=("certificates", lambda: pool.render(store)), id="certificates", **every
-    )
-    scheduler.add_job(
-        _guarded,
-        args=("reminders", lambda: send_reminders(store, settings)),
-        id="reminders",
-        **every,
-    )
-    scheduler.add_job(
-        _guarded,
-        args=("graduation reminders", lambda: send_graduation_reminders(store, settings)),
-        id="graduation-reminders",
-        **every,
-    )
-    scheduler.add_job(
-        _guarded,
-        args=("hand-out reminders", lambda: send_handout_reminders(store, settings)),
-        id="handout-reminders",
-        **every,
-    )
-    scheduler.add_job(
-        _guarded,
-        args=("seal notices", lambda: send_seal_notices(store, settings)),
-        id="seal-notices",
-        **every,
-    )
+    jobs: dict[str, Callable[[], Awaitable[object]]] = {
+        "certificates": lambda: pool.render(store),
+        "reminders": lambda: send_reminders(store, settings),
+        "graduation-reminders": lambda: send_graduation_reminders(store, settings),
+        "handout-reminders": lambda: send_handout_reminders(store, settings),
+        "seal-notices": lambda: send_seal_notices(store, settings),
+    }
+    for name, job in jobs.items():
+        scheduler.add_job(_guarded, args=(name.replace("-", " "), job), id=name, **every)
     holder = f"{socket.gethostname()}:{os.getpid()}"
     scheduler.add_job(
         _guarded,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from issuance.store.base import BaseStore
-from issuance.telemetry import Figure
+
+# One figure read at scrape time: name, help, labels, value.
+Figure = tuple[str, str, dict[str, str], float]
 
 # What each import kind fills: orgs, people, results, graduates, qualifications (pending
 # matches), grades; employment is a column of graduate.
