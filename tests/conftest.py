@@ -12,7 +12,7 @@ import httpx._transports.default
 import pytest
 
 from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
-from tests.databases import BACKENDS, fresh_database, migrated_template, postgres_server
+from tests.databases import BACKENDS, Copies, migrated_template, postgres_server
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
 
@@ -81,6 +81,14 @@ def postgres_template(postgres: str) -> Iterator[str]:
         yield name
 
 
+@pytest.fixture(scope="session")
+def postgres_copies(postgres: str, postgres_template: str) -> Iterator[Copies]:
+    """Copies of the template, each made while the test before runs (tests/databases.py)."""
+    copies = Copies(postgres, postgres_template)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[str]:
     """The test's database setting: "" (the home's SQLite file, migrated when opened) or a fresh
@@ -88,8 +96,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""
         return
-    template = request.getfixturevalue("postgres_template")
-    with fresh_database(request.getfixturevalue("postgres"), template) as url:
+    with request.getfixturevalue("postgres_copies").fresh() as url:
         yield url
 
 
