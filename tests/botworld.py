@@ -14,6 +14,7 @@ import segno
 
 from bot.telegram.app import running
 from bot.telegram.context import BotApp
+from bot.telegram.pace import Limits
 from issuance.chat.notify import Notice, send
 from issuance.chat.screens import Plain
 from issuance.core.people import Invite, Person
@@ -30,6 +31,15 @@ STAFF = User(2003, "赵晓燕")
 STRANGER = User(2999, "路人")
 OTHER_HEAD = User(3001, "周校长")
 ENGLISH = User(2002, "Li", language_code="en")
+# Telegram's one message a second per chat, against a fake that enforces no flood limits, proves
+# nothing and cost a conversation test a second per message. The pacing itself is proved where
+# the fake enforces Telegram's limits (`rate_limits`, tests/integration/bot/test_outbox.py).
+UNLIMITED = Limits(per_chat_interval=0.0)
+
+
+def limits_for(api: FakeBotApi) -> Limits:
+    """Telegram's pacing when the fake enforces its flood limits, else no per-chat wait."""
+    return Limits() if api.rate_limits is not None else UNLIMITED
 
 
 @dataclass
@@ -92,7 +102,8 @@ class World:
 
     @asynccontextmanager
     async def bot(self) -> AsyncIterator[BotApp]:
-        async with running(self.settings, self.store, signing=self.signing) as app:
+        limits = limits_for(self.api)
+        async with running(self.settings, self.store, self.signing, limits) as app:
             yield app
 
     async def bind(self, user: User, index: int) -> None:

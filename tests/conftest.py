@@ -4,14 +4,38 @@ certificate."""
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Iterator
+from typing import Any
 
+import httpx._transports.default
 import pytest
 
 from issuance.formats.certificate import DEFAULT_TEMPLATE, CertificateView, Template, load_template
-from tests.databases import BACKENDS, fresh_database, migrated_template, postgres_server
+from tests.databases import BACKENDS, Copies, migrated_template, postgres_server
 from tests.fakebot import FakeBotApi, FakeBotServer
 from tests.pictures import sample_certificate
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_ssl_context() -> Iterator[None]:
+    """Every httpx client (the tests', the bot's, the WeCom client's) builds an SSL context and
+    parses certifi's CA bundle, about 0.1 s of CPU each, for hundreds of clients that all speak
+    plain HTTP on loopback. The default context is built once and shared (an SSLContext is meant
+    to be shared); any other verify or cert setting still gets its own."""
+    build = httpx._transports.default.create_ssl_context
+    shared: list[ssl.SSLContext] = []
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is not True or cert is not None:
+            return build(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(build(verify=verify, cert=cert, trust_env=trust_env))
+        return shared[0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx._transports.default, "create_ssl_context", create_ssl_context)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +81,14 @@ def postgres_template(postgres: str) -> Iterator[str]:
         yield name
 
 
+@pytest.fixture(scope="session")
+def postgres_copies(postgres: str, postgres_template: str) -> Iterator[Copies]:
+    """Copies of the template, each made while the test before runs (tests/databases.py)."""
+    copies = Copies(postgres, postgres_template)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture
 def database(request: pytest.FixtureRequest) -> Iterator[str]:
     """The test's database setting: "" (the home's SQLite file, migrated when opened) or a fresh
@@ -64,8 +96,7 @@ def database(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""
         return
-    template = request.getfixturevalue("postgres_template")
-    with fresh_database(request.getfixturevalue("postgres"), template) as url:
+    with request.getfixturevalue("postgres_copies").fresh() as url:
         yield url
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import sqlite3
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,14 +90,76 @@ async def _migrate(url: str) -> None:
 def fresh_database(server: str, template: str = "template0") -> Iterator[str]:
     """The URL of a new database on `server`, dropped afterwards: empty, or a copy of
     `template` (see `migrated_template`)."""
-    name = f"qianfa_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'")
+    name = _create(server, template)
     try:
         yield _on(server, name)
     finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _drop(server, name)
+
+
+def _create(server: str, template: str) -> str:
+    name = f"qianfa_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template} ENCODING 'UTF8'")
+    return name
+
+
+def _drop(server: str, name: str) -> None:
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class Copies:
+    """Fresh copies of a migrated template, each made ahead of its test in a thread of its own.
+
+    Copying the template takes the server most of a second; a test waiting on the chat or the
+    web has the time to spare, so while one test runs the next one's copy is made. Each test still
+    gets a database nobody has used, and drops it afterwards."""
+
+    def __init__(self, server: str, template: str, ahead: int = 2) -> None:
+        self._server = server
+        self._template = template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=ahead)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._make, name="database copies", daemon=True)
+        self._thread.start()
+
+    @contextmanager
+    def fresh(self) -> Iterator[str]:
+        """The URL of a new copy of the template, dropped afterwards."""
+        made = self._ready.get(timeout=300)
+        if isinstance(made, BaseException):
+            raise RuntimeError("copying the template database failed") from made
+        try:
+            yield _on(self._server, made)
+        finally:
+            _drop(self._server, made)
+
+    def close(self) -> None:
+        """Stop copying and drop the copies no test took."""
+        self._stop.set()
+        self._thread.join(timeout=300)
+        while not self._ready.empty():
+            left = self._ready.get_nowait()
+            if isinstance(left, str):
+                _drop(self._server, left)
+
+    def _make(self) -> None:
+        while not self._stop.is_set():
+            try:
+                name = _create(self._server, self._template)
+            except BaseException as error:  # handed to the test that waits for the copy
+                self._ready.put(error)
+                return
+            while True:
+                if self._stop.is_set():
+                    _drop(self._server, name)
+                    return
+                try:
+                    self._ready.put(name, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
 
 
 @contextmanager

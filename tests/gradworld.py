@@ -18,6 +18,7 @@ from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 from issuance.store import Store
 from issuance.xcert.service import Issuance
+from tests.botworld import limits_for
 from tests.fakebot import FakeBotApi, Sent, User
 
 PROVINCE_RUN, UNDER_FINAL_CITY, UNDER_CITY = (school[0] for school in demo.SCHOOLS)
@@ -82,7 +83,7 @@ class GradBot:
 
     @asynccontextmanager
     async def bot(self) -> AsyncIterator[BotApp]:
-        async with running(self.settings, self.world.store) as app:
+        async with running(self.settings, self.world.store, limits=limits_for(self.api)) as app:
             yield app
 
     async def say(self, who: str, message: str) -> Sent:

@@ -7,7 +7,7 @@ import base64
 
 from bot.telegram.app import build_application
 from bot.telegram.sender import OutboxSender
-from tests.botworld import EVALUATOR, HEAD, STAFF, World
+from tests.botworld import EVALUATOR, HEAD, STAFF, World, limits_for
 from tests.fakebot import RateLimits
 
 
@@ -128,7 +128,7 @@ async def test_only_the_lease_holder_sends_so_two_senders_never_double_up(world:
     head = await _person(world, "13800000002")
     for n in range(5):
         await world.store.enqueue(head, "message", {"text": f"第 {n} 条"})
-    app = build_application(world.settings, world.store)
+    app = build_application(world.settings, world.store, limits=limits_for(world.api))
     async with app:
         first = OutboxSender(app.bot, world.issuance)
         second = OutboxSender(app.bot, world.issuance)
