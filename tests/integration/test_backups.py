@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from issuance.core.records import RecordFilter
 from issuance.core.settings import Secret, Settings, write_initial_config
-from issuance.store import RecordFilter, Store, backups
+from issuance.store import Store, backups
 from issuance.store.opening import open_store
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow
