@@ -16,7 +16,7 @@ from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from web import grad_verification, signing, verification
+from web import grad_verification, signing, uploads, verification
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
 from web.pages import MessageKind, message_page, static_files
@@ -73,6 +73,7 @@ def build_app(
         routes=[
             Route("/healthz", healthz),
             *signing.routes,
+            *uploads.routes,
             *verification.routes,
             *grad_verification.routes,
             Mount("/static", static_files(), name="static"),
@@ -83,7 +84,11 @@ def build_app(
                 SecurityHeadersMiddleware,
                 allow_telegram_embedding=settings.public_url.startswith("https://"),
             ),
-            Middleware(BodyLimitMiddleware, limit=MAX_BODY),
+            Middleware(
+                BodyLimitMiddleware,
+                limit=MAX_BODY,
+                larger={uploads.PREFIX: uploads.MAX_UPLOAD_BODY},
+            ),
         ],
         exception_handlers={
             500: server_error,

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.wecom import cards, gradchat, graduation, handout, oauth
+from bot.wecom import cards, gradchat, graduation, handout, oauth, upload
 from bot.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -471,7 +471,13 @@ _ANSWERS: dict[str, Answer] = {
 }
 
 # What the app's menu sends for each command (the same words a member types).
-COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}
+COMMAND_WORDS = {
+    "pending": "待签发",
+    "stamp": "签名章",
+    "verify": "查验",
+    "upload": "上传",
+    "help": "帮助",
+}
 
 _COMMANDS: dict[str, str] = {
     "绑定": "bind",
@@ -500,6 +506,9 @@ _COMMANDS: dict[str, str] = {
     "/roster": "roster",
     "统计": "stats",
     "/stats": "stats",
+    "上传": "upload",
+    "导入": "upload",
+    "/import": "upload",
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -516,4 +525,5 @@ _HANDLERS: dict[str, Handler] = {
     "roster": gradchat.roster_command,
     "stats": gradchat.stats_command,
     "handout": handout.overview,
+    "upload": upload.upload,
 }
