@@ -35,7 +35,8 @@ from web.pages import render
 PASS_COOKIE = "qf_upload"
 _PASS_PURPOSE = "upload-pass"
 _PASS_LIFETIME_S = 3600
-_SUFFIXES = (".xlsx", ".csv", ".xls", ".ods")
+# What `qianfa import` reads (issuance/formats/tabular.py read_table).
+_SUFFIXES = (".xlsx", ".csv")
 _CHUNK = 1 << 20
 # The multipart body around the file: boundaries, the CSRF token, the kind.
 UPLOAD_OVERHEAD = 64 * 1024
