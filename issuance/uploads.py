@@ -171,8 +171,14 @@ async def _results(issuance: Issuance, person: Person, path: Path, locale: str) 
 
 
 async def _problems(issuance: Issuance, person: Person, path: Path, locale: str) -> UploadResult:
+    completion = Completion(issuance)
+    apply = (
+        completion.apply_returned_sheet
+        if person.party == Party.EVALUATOR
+        else completion.apply_sheet
+    )
     try:
-        fixed = await Completion(issuance).apply_sheet(person, path, locale)
+        fixed = await apply(person, path, locale)
     except SheetRejected as rejected:
         return UploadResult(UploadKind.PROBLEMS, errors=tuple(rejected.errors))
     return UploadResult(UploadKind.PROBLEMS, {"imported": len(fixed.problems)})

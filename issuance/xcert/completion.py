@@ -168,9 +168,27 @@ class Completion:
         return write_table_bytes(SHEET_HEADERS, rows, "xlsx")
 
     async def apply_sheet(self, actor: Person, path: Path, locale: str = DEFAULT_LOCALE) -> Fixed:
-        """Apply a corrected problem list: every row valid, or nothing changes. A school
-        corrects its own problems; an evaluator the problems it flagged (the list it sent out)."""
-        open_ = {p.id: p for p in await self._sheet_problems(actor)}
+        """Apply a corrected problem list of the actor's school: every row valid, or nothing
+        changes."""
+        self._check_school(actor)
+        return await self._apply_sheet(
+            actor, await self.store.problems(site_id=actor.org_id), path, locale
+        )
+
+    async def apply_returned_sheet(
+        self, actor: Person, path: Path, locale: str = DEFAULT_LOCALE
+    ) -> Fixed:
+        """Apply, for the evaluator who flagged them, the corrected problem list a school sent
+        back (the upload page): the problems the evaluator flagged only, all or nothing."""
+        if actor.party != Party.EVALUATOR:
+            raise Forbidden("completion.evaluator_only")
+        flagged = [p for p in await self.store.problems() if p.created_by == actor.id]
+        return await self._apply_sheet(actor, flagged, path, locale)
+
+    async def _apply_sheet(
+        self, actor: Person, problems: Sequence[Problem], path: Path, locale: str
+    ) -> Fixed:
+        open_ = {p.id: p for p in problems}
         fixes: list[tuple[Problem, str]] = []
         with read_table(path, SHEET_COLUMNS) as table:
             errors = RowErrors(table, locale)
@@ -197,12 +215,6 @@ class Completion:
         if not fixes:
             raise Invalid("completion.sheet_empty")
         return await self._apply(actor, fixes)
-
-    async def _sheet_problems(self, actor: Person) -> list[Problem]:
-        if actor.party == Party.EVALUATOR:
-            return [p for p in await self.store.problems() if p.created_by == actor.id]
-        self._check_school(actor)
-        return await self.store.problems(site_id=actor.org_id)
 
     async def _apply(self, actor: Person, fixes: Sequence[tuple[Problem, str]]) -> Fixed:
         done = True

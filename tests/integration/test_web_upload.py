@@ -27,6 +27,7 @@ from issuance.formats.tabular import MAX_FILE_BYTES
 from issuance.graduation import demo as grad_demo
 from issuance.uploads import UploadLink, kinds_for, open_upload, start_upload
 from issuance.xcert import demo as x_demo
+from issuance.xcert.completion import Completion
 from issuance.xcert.signing import token_hash
 from tests.webserver import EVALUATOR_PHONE, HEAD_PHONE, Live, LiveThread, csrf_of
 
@@ -280,6 +281,48 @@ async def test_an_evaluator_uploads_results_of_their_own_organization(
 
     assert done.status_code == 200, done.text
     assert t("upload.counts.results", imported=1) in done.text
+
+
+async def test_an_evaluators_row_of_another_issuer_is_a_bad_row_and_nothing_is_imported(
+    grad_live: Live, client: httpx.AsyncClient
+) -> None:
+    await grad_live.store.insert_orgs([("E-OTHER", "另一评价组织", "培训评价组织", "110108", None)])
+    link = await link_for(grad_live, EVALUATOR_PHONE)
+    school = x_demo.SCHOOL[0]
+    header = (
+        "学生姓名,身份证号,学生类型,所属院校,证书名称,证书等级,颁证机构,考试计划,考核站点,考核状态"
+    )
+    cells = ("别家学员", number(8), "院校学生", school, "别家证书", "初级", "E-OTHER")
+    row = ",".join((*cells, "别家计划", school, "已通过"))
+
+    done = await send(client, link, "results", "results.csv", f"{header}\n{row}\n".encode())
+
+    assert done.status_code == 422
+    assert f"第 2 行，列 颁证机构：{t('import.not_own_issuer')}" in done.text
+    assert await grad_live.store.students_by_id_number([number(8)]) == {}
+
+
+async def test_an_evaluator_uploads_the_corrected_student_info_list_they_sent_out(
+    grad_live: Live, client: httpx.AsyncClient
+) -> None:
+    evaluator = await person(grad_live, EVALUATOR_PHONE)
+    (problem,) = await Completion(grad_live.issuance).flag(evaluator, [15], "name", "姓名有误")
+    link = await link_for(grad_live, EVALUATOR_PHONE)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["问题编号", "更正值"])
+    sheet.append([str(problem.id), "更正名"])
+    data = io.BytesIO()
+    book.save(data)
+
+    done = await send(client, link, "problems", "清单.xlsx", data.getvalue())
+
+    assert done.status_code == 200, done.text
+    assert t("upload.counts.problems", imported=1) in done.text
+    (record,) = await grad_live.store.records_by_ids([15])
+    assert record.student_name == "更正名"
+    assert await grad_live.store.problems(site_id=problem.site_id) == []
 
 
 def chunked_upload(base_url: str, path: str, total: int) -> bytes:
