@@ -76,13 +76,15 @@ class SecurityHeadersMiddleware:
 _ID_NUMBER = re.compile(
     r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))(\d{6})\d{8}\d{3}[\dXx](?![0-9A-Za-z])"
 )
-_SIGN_PATH = re.compile(r"(/sign/)[^/?#\s\"']+")
+# Signing and upload links carry their one-time token in the path.
+_SIGN_PATH = re.compile(r"(/(?:sign|upload)/)[^/?#\s\"']+")
 # The certificate QR link's tag (/c/…?t=…) stands in for an ID number: mask it too.
 _LINK_TAG = re.compile(r"([?&]t=)[^&#\s\"']+")
 
 
 def mask_sensitive(text: str) -> str:
-    """Hide ID numbers (keep the region prefix), signing tokens and QR tags in a log line."""
+    """Hide ID numbers (keep the region prefix), signing and upload tokens and QR tags in a
+    log line."""
     text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}************", text)
     text = _SIGN_PATH.sub(r"\1***", text)
     return _LINK_TAG.sub(r"\1***", text)
