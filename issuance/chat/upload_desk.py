@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from issuance.chat.screens import Button, Lines, Link, Part, Screen, Text
+from issuance.core.catalog import t
 from issuance.core.people import Person
 from issuance.core.uploads import UploadKind
 from issuance.uploads import UploadLink, start_upload
@@ -35,9 +36,19 @@ async def offer(
 
 def link_screen(link: UploadLink, minutes: int) -> Screen:
     """The link's message: what may be uploaded, until when, and the button that opens it."""
-    kinds = Lines([kind_label(kind) for kind in link.kinds], "、")
+    kinds = _Listed([kind_label(kind) for kind in link.kinds])
     body = Text("upload.chat.link", {"kinds": kinds, "minutes": minutes})
     return Screen(body, [[Button(Text("upload.chat.open"), Link(link.url))]])
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """Parts listed in a line, with the locale's separator (、 in Chinese)."""
+
+    parts: Sequence[Part]
+
+    def render(self, locale: str) -> str:
+        return t("upload.separator", locale).join(part.render(locale) for part in self.parts)
 
 
 def kind_label(kind: str) -> Text:
