@@ -16,7 +16,7 @@ from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from web import grad_verification, signing, verification, wecom_signing
+from web import grad_verification, signing, uploads, verification, wecom_signing, wecom_upload
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
 from web.observability import MetricsMiddleware, metrics_endpoint, readyz
@@ -77,9 +77,11 @@ def build_app(
         Route("/readyz", readyz),
         *metrics,
         *signing.routes,
+        *uploads.routes,
         *verification.routes,
         *grad_verification.routes,
         *wecom_signing.routes(settings),
+        *wecom_upload.routes(settings),
         Mount("/static", static_files(), name="static"),
         *extra_routes,
     ]
@@ -91,7 +93,11 @@ def build_app(
                 SecurityHeadersMiddleware,
                 allow_telegram_embedding=settings.public_url.startswith("https://"),
             ),
-            Middleware(BodyLimitMiddleware, limit=MAX_BODY),
+            Middleware(
+                BodyLimitMiddleware,
+                limit=MAX_BODY,
+                larger={uploads.PREFIX: uploads.MAX_UPLOAD_BODY},
+            ),
         ],
         exception_handlers={
             500: server_error,

@@ -24,6 +24,12 @@ _MESSAGES: dict[str, tuple[MessageKind, int]] = {
     "signing.records_changed": ("changed", 409),
     "signing.not_yours": ("foreign", 403),
     "web.csrf": ("forged", 403),
+    "upload.unknown": ("link_forged", 404),
+    "upload.expired": ("link_expired", 410),
+    "upload.used": ("link_used", 410),
+    "upload.not_yours": ("link_foreign", 403),
+    "upload.wecom_unavailable": ("link_foreign", 403),
+    "upload.kind_not_allowed": ("link_foreign", 403),
 }
 MAX_BODY = 2 * 1024 * 1024
 
@@ -67,7 +73,7 @@ def form_page(
     web = context(request)
     cookie = csrf.cookie_value(request)
     body = body_for(csrf.form_token(web.secret, cookie, scope))
-    response = html(body, status, private=scope.startswith("sign:"))
+    response = html(body, status, private=scope.startswith(("sign:", "upload:")))
     csrf.set_cookie(response, cookie, web.secure_cookies)
     return response
 

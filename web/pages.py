@@ -29,6 +29,10 @@ MessageKind = Literal[
     "method",
     "too_large",
     "bad_request",
+    "link_expired",
+    "link_used",
+    "link_forged",
+    "link_foreign",
 ]
 
 

@@ -32,6 +32,7 @@ from bot.telegram.handlers import (
     review,
     stamp,
     start,
+    upload,
     verify,
 )
 from bot.telegram.pace import Limits, Pace, PacedLimiter
@@ -63,6 +64,7 @@ FEATURES: tuple[ModuleType, ...] = (
     completion,
     stamp,
     verify,
+    upload,
     fallback,
     errors,
 )
@@ -72,6 +74,7 @@ COMMANDS = (
     "handout",
     "stamp",
     "verify",
+    "import",
     "broadcast",
     "lists",
     "print",

@@ -33,7 +33,10 @@ def menu(locale: str = "zh") -> list[dict[str, Any]]:
     return [
         click("pending"),
         click("stamp"),
-        {"name": t("wecom.menu.more", locale), "sub_button": [click("verify"), click("help")]},
+        {
+            "name": t("wecom.menu.more", locale),
+            "sub_button": [click("verify"), click("upload"), click("help")],
+        },
     ]
 
 

@@ -12,7 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.wecom import completion, gradchat, graduation, handout, signoff, stamp
+from bot.wecom import (
+    completion,
+    gradchat,
+    graduation,
+    handout,
+    signoff,
+    stamp,
+    upload,
+)
 from bot.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -179,7 +187,13 @@ async def _click(turn: Turn, key: str) -> None:
 
 
 # What the app's menu sends for each command (the same words a member types).
-COMMAND_WORDS = {"pending": "待签发", "stamp": "签名章", "verify": "查验", "help": "帮助"}
+COMMAND_WORDS = {
+    "pending": "待签发",
+    "stamp": "签名章",
+    "verify": "查验",
+    "upload": "上传",
+    "help": "帮助",
+}
 
 _COMMANDS: dict[str, str] = {
     "绑定": "bind",
@@ -208,6 +222,9 @@ _COMMANDS: dict[str, str] = {
     "/roster": "roster",
     "统计": "stats",
     "/stats": "stats",
+    "上传": "upload",
+    "导入": "upload",
+    "/import": "upload",
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -224,4 +241,5 @@ _HANDLERS: dict[str, Handler] = {
     "roster": gradchat.roster_command,
     "stats": gradchat.stats_command,
     "handout": handout.overview,
+    "upload": upload.upload,
 }

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from issuance.chat import upload_desk
 from issuance.chat.actions import Action, ListProblems, OpenBatch
 from issuance.chat.gradchat import print_buttons
 from issuance.chat.graduation import buttons, described
@@ -90,6 +91,16 @@ def _broadcast(notice: Notice) -> Screen:
 @renders(K.INFO_TO_COMPLETE)
 def _to_complete(notice: Notice) -> Screen:
     return Screen(_text(notice), _one("completion.open_button", ListProblems()))
+
+
+@renders(K.UPLOAD_DONE)
+def _upload_done(notice: Notice) -> Screen:
+    return Screen(upload_desk.done(notice.params))
+
+
+@renders(K.UPLOAD_REFUSED)
+def _upload_refused(notice: Notice) -> Screen:
+    return Screen(upload_desk.refused(notice.params))
 
 
 @renders(K.SIGNING_FAILED)

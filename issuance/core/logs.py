@@ -16,7 +16,8 @@ NOISY = ("httpx", "aiosqlite", "apscheduler")
 _ID_NUMBER = re.compile(
     r"(?:(?<![0-9A-Za-z])|(?<=%[0-9A-Fa-f]{2}))(\d{6})\d{8}\d{3}[\dXx](?![0-9A-Za-z])"
 )
-_SIGN_PATH = re.compile(r"(/sign/)[^/?#\s\"']+")
+# Signing and upload links carry their one-time token in the path.
+_SIGN_PATH = re.compile(r"(/(?:sign|upload)/)[^/?#\s\"']+")
 # The certificate QR link's tag (/c/…?t=…) stands in for an ID number: mask it too.
 _LINK_TAG = re.compile(r"([?&]t=)[^&#\s\"']+")
 

@@ -27,6 +27,9 @@ class NoticeKind(StrEnum):
     MAILED = "handout.mailed_notice"
     RECEIVED = "handout.received_notice"
     HANDOUT_REMINDER = "handout.reminder"
+    # the upload page
+    UPLOAD_DONE = "upload.chat.done"
+    UPLOAD_REFUSED = "upload.chat.refused"
     # graduation
     GRAD_WAITING = "grad.notice.waiting"
     GRAD_RETURNED = "grad.notice.returned"

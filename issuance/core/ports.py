@@ -69,6 +69,7 @@ from issuance.core.records import (
     StoredStudent,
     WaitingBatch,
 )
+from issuance.core.uploads import StoredUploadLink, UploadKind
 
 
 class Clock(Protocol):
@@ -262,6 +263,24 @@ class SigningRequestRepository(Clock, Protocol):
     async def use_signing_request(self, request_id: int, signature_id: int) -> bool: ...
 
     async def fail_signing_request(self, request_id: int, failure: str) -> bool: ...
+
+
+class UploadLinkRepository(Clock, Protocol):
+    """Upload links: the one-time links from the chat to the upload page (上传链接)."""
+
+    async def add_upload_link(
+        self,
+        token_hash: str,
+        person_id: int,
+        kinds: Sequence[UploadKind],
+        channel: str,
+        chat_ref: Mapping[str, Any] | None,
+        expires_at: str,
+    ) -> int: ...
+
+    async def upload_link_by_token_hash(self, token_hash: str) -> StoredUploadLink | None: ...
+
+    async def use_upload_link(self, link_id: int) -> bool: ...
 
 
 class CertificateWorkQueue(Clock, Protocol):

@@ -50,6 +50,7 @@ class Settings:
     web_forwarded_allow_ips: str = "127.0.0.1"
     web_verify_per_minute: float = 20.0
     web_verify_burst: int = 10
+    web_upload_link_minutes: int = 15
     telegram_token: Secret = Secret("")
     telegram_base_url: str = ""
     telegram_base_file_url: str = ""
@@ -241,6 +242,8 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("setting worker.quiet_hours: expected HH:MM-HH:MM") from None
     if settings.web_verify_per_minute <= 0 or settings.web_verify_burst < 1:
         raise SettingsError("setting web.verify_per_minute/verify_burst: must be positive")
+    if settings.web_upload_link_minutes <= 0:
+        raise SettingsError("setting web.upload_link_minutes: must be positive")
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
     settings.database  # noqa: B018 - raises for unsupported URLs

@@ -14,6 +14,7 @@ from issuance.store.outbox import OutboxQueries
 from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries
+from issuance.store.uploads import UploadQueries
 from issuance.store.wecom import WeComQueries
 from issuance.store.work import WorkQueries
 
@@ -23,6 +24,7 @@ class Store(
     OutboxQueries,
     ChatQueries,
     SigningQueries,
+    UploadQueries,
     WorkQueries,
     InboxQueries,
     RerenderQueries,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
         ports.ResultRepository,
         ports.RecordRepository,
         ports.SigningRequestRepository,
+        ports.UploadLinkRepository,
         ports.CertificateWorkQueue,
         ports.HandoutRepository,
         ports.GraduateRepository,
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
         ports.ChatStateRepository,
     ]:
         return (
+            store,
             store,
             store,
             store,

@@ -168,9 +168,27 @@ class Completion:
         return write_table_bytes(SHEET_HEADERS, rows, "xlsx")
 
     async def apply_sheet(self, actor: Person, path: Path, locale: str = DEFAULT_LOCALE) -> Fixed:
-        """Apply a corrected problem list: every row valid, or nothing changes."""
+        """Apply a corrected problem list of the actor's school: every row valid, or nothing
+        changes."""
         self._check_school(actor)
-        open_ = {p.id: p for p in await self.store.problems(site_id=actor.org_id)}
+        return await self._apply_sheet(
+            actor, await self.store.problems(site_id=actor.org_id), path, locale
+        )
+
+    async def apply_returned_sheet(
+        self, actor: Person, path: Path, locale: str = DEFAULT_LOCALE
+    ) -> Fixed:
+        """Apply, for the evaluator who flagged them, the corrected problem list a school sent
+        back (the upload page): the problems the evaluator flagged only, all or nothing."""
+        if actor.party != Party.EVALUATOR:
+            raise Forbidden("completion.evaluator_only")
+        flagged = [p for p in await self.store.problems() if p.created_by == actor.id]
+        return await self._apply_sheet(actor, flagged, path, locale)
+
+    async def _apply_sheet(
+        self, actor: Person, problems: Sequence[Problem], path: Path, locale: str
+    ) -> Fixed:
+        open_ = {p.id: p for p in problems}
         fixes: list[tuple[Problem, str]] = []
         with read_table(path, SHEET_COLUMNS) as table:
             errors = RowErrors(table, locale)
@@ -199,14 +217,16 @@ class Completion:
         return await self._apply(actor, fixes)
 
     async def _apply(self, actor: Person, fixes: Sequence[tuple[Problem, str]]) -> Fixed:
+        done = True
         async with self.store.transaction():
             await self.store.resolve_problems(
                 [(p.id, p.student_id, p.field, value) for p, value in fixes], actor.id
             )
-            site_id = fixes[0][0].site_id
-            done = not await self.store.problems(site_id=site_id)
-            if done:
-                await self._tell_evaluators(site_id, [p for p, _ in fixes])
+            for site_id in sorted({p.site_id for p, _ in fixes}):
+                if await self.store.problems(site_id=site_id):
+                    done = False
+                    continue
+                await self._tell_evaluators(site_id, [p for p, _ in fixes if p.site_id == site_id])
         return Fixed([p for p, _ in fixes], done)
 
     async def open_problem(self, actor: Person, problem_id: int) -> Problem:

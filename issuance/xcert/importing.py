@@ -24,6 +24,7 @@ from issuance.importing import (
     header_checked,
     id_numbers,
     read_rows,
+    reported,
 )
 
 ORG_COLUMNS = (
@@ -250,9 +251,17 @@ class _ResultsSoFar:
         return ok
 
 
-@header_checked
-async def import_results(store: ResultImportPorts, path: Path, locale: str = "zh") -> ImportReport:
-    """Import exam results (考核结果); students and plans are created as needed."""
+async def import_results(
+    store: ResultImportPorts, path: Path, locale: str = "zh", issuer_id: int | None = None
+) -> ImportReport:
+    """Import exam results (考核结果); students and plans are created as needed. With
+    `issuer_id` (an evaluator's upload), a row of another 颁证机构 is a bad row."""
+    return await reported(_import_results(store, path, locale, issuer_id), locale)
+
+
+async def _import_results(
+    store: ResultImportPorts, path: Path, locale: str, issuer_id: int | None
+) -> ImportReport:
     checker, rows = read_rows(path, RESULT_COLUMNS, locale, PERSON_NAME_MAX)
     codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
     orgs = await store.orgs_by_code(codes)
@@ -266,7 +275,9 @@ async def import_results(store: ResultImportPorts, path: Path, locale: str = "zh
     valid: list[ResultRow] = []
     for row, v in rows:
         result = _result_row(checker, row, v, numbers.get(row), orgs, so_far)
-        if result is not None:
+        if result is not None and issuer_id is not None and result.issuer_id != issuer_id:
+            checker.fail(row, "issuer", "import.not_own_issuer")
+        elif result is not None:
             valid.append(result)
     return await finish(checker, valid, store.import_results)
 

@@ -56,6 +56,16 @@ def test_id_numbers_and_signing_tokens_are_masked() -> None:
     assert "15600031015610012000045" in masked  # certificate numbers are public
 
 
+def test_upload_tokens_are_masked_wherever_the_link_goes() -> None:
+    line = (
+        '"GET /upload/Tok3n_a/template/grades HTTP/1.1" 200 "POST /upload/Tok3n_b HTTP/1.1"'
+        ' "GET /wecom/upload/Tok3n_c?code=x HTTP/1.1"'
+    )
+    masked = mask_sensitive(line)
+    assert "Tok3n" not in masked
+    assert "/upload/***/template/grades" in masked and "/wecom/upload/***?code=x" in masked
+
+
 def test_the_filter_masks_uvicorn_access_log_arguments() -> None:
     record = logging.LogRecord(
         "uvicorn.access",

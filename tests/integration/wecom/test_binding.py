@@ -42,7 +42,7 @@ async def test_help_depends_on_the_role(world: World) -> None:
 async def test_the_app_menu_is_set_and_its_clicks_act_like_the_words(world: World) -> None:
     names = [b.get("name") for b in world.fake.menu]
     assert names == ["待签发", "签名章", "更多"]
-    assert [b["key"] for b in world.fake.menu[2]["sub_button"]] == ["查验", "帮助"]
+    assert [b["key"] for b in world.fake.menu[2]["sub_button"]] == ["查验", "上传", "帮助"]
     await world.bind(HEAD, 1)
     before = len(world.fake.received(HEAD))
     await world.fake.post_callback(
