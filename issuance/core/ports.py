@@ -154,6 +154,10 @@ class RecordStore(Clock, Protocol):
 
     async def record_by_cert_no(self, cert_no: str) -> IssuanceRecord | None: ...
 
+    async def record_and_file_sha256(
+        self, cert_no: str
+    ) -> tuple[IssuanceRecord, str | None] | None: ...
+
     async def batches(
         self,
         issuer_id: int | None = None,

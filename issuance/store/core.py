@@ -434,6 +434,22 @@ class CoreQueries(BaseStore):
         row = await self._one(f"{_RECORD_SQL} WHERE r.cert_no = ?", (cert_no,))
         return _record(row) if row else None
 
+    async def record_and_file_sha256(
+        self, cert_no: str
+    ) -> tuple[IssuanceRecord, str | None] | None:
+        """证书查验's one indexed lookup: the record and, once rendered, its PDF's SHA-256."""
+        row = await self._lookup(
+            "SELECT f.*, c.sha256 AS file_sha256"
+            f" FROM ({_RECORD_SQL} WHERE r.cert_no = ?) AS f"
+            " LEFT JOIN certificate c ON c.record_id = f.id",
+            (cert_no,),
+        )
+        if row is None:
+            return None
+        fields = dict(row)
+        sha256 = fields.pop("file_sha256")
+        return IssuanceRecord(**fields), sha256
+
     async def void_record(self, record_id: int, reason: str, audit: AuditEntry) -> None:
         """作废: mark a confirmed certificate void, with the audit entry, once."""
         async with self.transaction():

@@ -326,10 +326,12 @@ class Issuance:
         # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
         cert_no = unicodedata.normalize("NFKC", cert_no).strip()
         id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
-        record = await self.store.record_by_cert_no(cert_no)
-        if record is None or record.id_number != id_number or record.status != CONFIRMED:
+        found = await self.store.record_and_file_sha256(cert_no)
+        if found is None:
             return Verification("not_found", cert_no)
-        certificate = await self.store.certificate_of(record.id)
+        record, sha256 = found
+        if record.id_number != id_number or record.status != CONFIRMED:
+            return Verification("not_found", cert_no)
         return Verification(
             "void" if record.void_at else "valid",
             cert_no,
@@ -338,7 +340,7 @@ class Issuance:
             level=record.level,
             issuer=record.issuer_name,
             issued_on=(record.issued_at or "")[:10] or None,
-            sha256=certificate.sha256 if certificate else None,
+            sha256=sha256,
         )
 
     async def audit_problem(self) -> tuple[int, str] | None:
