@@ -76,6 +76,11 @@ class Driver(Protocol):
         TEXT), to join or select from: (SQL, parameters) per statement's worth of rows."""
         ...
 
+    def among(self, column: str, ids: Sequence[int]) -> list[tuple[str, list[Any]]]:
+        """The condition "`column` is one of `ids`" (integers): (SQL, parameters) per
+        statement's worth of ids."""
+        ...
+
     async def lock(self, connection: Connection, name: str) -> None:
         """Serialize the rest of the transaction with every other one taking the same name."""
         ...
@@ -152,6 +157,13 @@ class SqliteDriver:
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
+
+    def among(self, column: str, ids: Sequence[int]) -> list[tuple[str, list[Any]]]:
+        # An IN list: SQLite looks each id up (a joined VALUES table is a third slower).
+        return [
+            (f"{column} IN ({','.join('?' * len(chunk))})", chunk)
+            for chunk in chunks(ids, self.max_params)
+        ]
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[Any]:
         # One trip to aiosqlite's thread instead of four (BEGIN, execute, fetch, COMMIT).

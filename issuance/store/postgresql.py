@@ -137,6 +137,10 @@ class PostgresDriver:
         async with self.pool.connection() as connection, connection.transaction():
             yield PgConnection(connection)
 
+    def among(self, column: str, ids: Sequence[int]) -> list[tuple[str, list[Any]]]:
+        # One array parameter: an IN list of thousands is parsed and planned value by value.
+        return [(f"{column} = ANY(CAST(? AS BIGINT[]))", [list(ids)])] if ids else []
+
     async def read(self, sql: str, params: Sequence[Any]) -> list[Any]:
         # Autocommit: one round trip instead of three (BEGIN, the statement, COMMIT).
         async with self.pool.connection() as connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from issuance.core.audit import AuditEntry, first_broken
@@ -187,8 +187,9 @@ class Issuance:
         """Everything that must hold before the actor is sent to sign: turn, stamp, student info."""
         records = await self.records_for_act(actor, record_ids)
         party = _party(actor)
-        for record in records:
-            self.chain.next_status(record.status, Act.CONFIRM, party)
+        # Once per status, in the records' order: the first record's error, as record by record.
+        for status in dict.fromkeys(record.status for record in records):
+            self.chain.next_status(status, Act.CONFIRM, party)
         if party == SITE and await self.store.current_stamp(actor.org_id) is None:
             raise Conflict("signoff.stamp_required")
         blocked = await self.store.open_problems([r.id for r in records])
@@ -246,12 +247,15 @@ class Issuance:
     ) -> list[IssuanceRecord]:
         """Apply the act to every record, or none; the records as they are now (not reloaded)."""
         party = _party(actor)
+        # A few statuses among thousands of records: the chain is asked once per status.
+        statuses = dict.fromkeys(r.status for r in records)  # in the records' order
+        after = {s: self.chain.next_status(s, act, party) for s in statuses}
         changes = [
             RecordChange(
                 r.id,
                 r.status,
                 r.version,
-                self.chain.next_status(r.status, act, party),
+                after[r.status],
                 r.round + 1 if act is Act.RESUBMIT else r.round,
             )
             for r in records
@@ -268,13 +272,7 @@ class Issuance:
             changes, party, act.value, actor.id, reason, signature_id, entry, CONFIRMED
         )
         return [
-            replace(
-                record,
-                status=change.new_status,
-                round=change.round,
-                version=record.version + 1,
-                issued_at=entry.at if change.new_status == CONFIRMED else record.issued_at,
-            )
+            _moved(record, change, entry.at if change.new_status == CONFIRMED else None)
             for record, change in zip(records, changes, strict=True)
         ]
 
@@ -366,6 +364,20 @@ def _may_see(actor: Person, issuer_id: int, site_id: int) -> bool:
     if actor.org_kind == OrgKind.EVALUATOR:
         return actor.org_id == issuer_id
     return actor.org_id == site_id
+
+
+def _moved(record: IssuanceRecord, change: RecordChange, issued_at: str | None) -> IssuanceRecord:
+    """The record after `change`, as `dataclasses.replace` would make it, without its per-field
+    introspection: a batch act moves thousands."""
+    moved = object.__new__(IssuanceRecord)
+    moved.__dict__.update(record.__dict__)
+    moved.__dict__.update(
+        status=change.new_status,
+        round=change.round,
+        version=record.version + 1,
+        issued_at=issued_at or record.issued_at,
+    )
+    return moved
 
 
 def _signs_for(actor: Person, record: IssuanceRecord) -> bool:
