@@ -250,7 +250,7 @@ async def _compare(server: str, folder: Path, quick: bool) -> int:
         [
             Row(f"{label}, SQLite, CPU time", "same statements bare", sqlite_bare_cpu,
                 sqlite_confirm_cpu, "s", at_most=2),
-            Row(f"{label}, SQLite, wall clock (shown)", "same statements bare", sqlite_bare,
+            Row(f"{label}, SQLite, wall clock", "same statements bare", sqlite_bare,
                 sqlite_confirm, "s"),
             Row(f"{label}, PostgreSQL", "same statements bare", pg_bare, pg_confirm, "s",
                 at_most=2),

@@ -52,6 +52,8 @@ class Row:
 
     def line(self) -> str:
         verdict = "met" if self.met else "MISSED"
+        if self.at_least is None and self.at_most is None:
+            verdict = "shown"
         return (
             f"{self.name}: {self.reference} {_figure(self.reference_value, self.per)},"
             f" Qianfa {_figure(self.value, self.per)}; ratio {self.ratio:.2f}×"
