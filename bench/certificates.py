@@ -6,6 +6,9 @@ home; prints certificates per second in total and per render process, and the pe
 of the worker and of each render process (sampled during the run, so a leak shows as a higher peak
 for the larger count). It first prints how well this machine's cores scale (two CPU-bound processes
 against one), since "per core" means little where two cores do not give twice the work.
+
+`--compare [--quick]`: the worker with one render process (database → PDF on disk, fsync →
+database) against the renderer alone on the same number of certificates, alternating rounds.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ import threading
 import time
 from pathlib import Path
 
+from bench.compare import Row, alternate, report
+from bench.render import certificates
 from issuance.core.settings import load_settings
+from issuance.formats.certificate import DEFAULT_TEMPLATE, load_template, render
 from issuance.store import Store
 from issuance.xcert.service import Issuance
 from tests.workload import confirmed_records
@@ -108,7 +114,57 @@ async def _measure(count: int, home: Path, processes: int) -> str:
     )
 
 
+async def _end_to_end_rate(count: int, home: Path) -> float:
+    """Certificates per second through the worker with one render process, database to disk."""
+    settings = load_settings(
+        home, environ={"QIANFA_WORKER_RENDER_PROCESSES": "1", "QIANFA_SECRET_KEY": "x"}
+    )
+    store = await Store.open(settings.database_path)
+    try:
+        await confirmed_records(Issuance(store, settings), count - 14)
+        pool = render_pool(settings)
+        for future in [pool.submit(os.getpid) for _ in range(4)]:
+            future.result()  # the process started (import, font registration) before the clock
+        start = time.perf_counter()
+        made = await render_certificates(store, settings, pool)
+        elapsed = time.perf_counter() - start
+        pool.shutdown()
+    finally:
+        await store.close()
+    assert made == count, (made, count)
+    return count / elapsed
+
+
+def _renderer_rate(count: int) -> float:
+    """Certificates per second from the renderer alone, the same kind of certificates."""
+    template = load_template(DEFAULT_TEMPLATE)
+    batch = certificates(count)
+    render(batch[0], template)
+    start = time.perf_counter()
+    for cert in batch:
+        render(cert, template)
+    return count / (time.perf_counter() - start)
+
+
+def compare(quick: bool) -> int:
+    """The worker end to end (1 render process) against the renderer alone, alternating."""
+    count = 300 if quick else 1000
+
+    def end_to_end() -> float:
+        with tempfile.TemporaryDirectory(prefix="qianfa-bench-") as home:
+            return asyncio.run(_end_to_end_rate(count, Path(home)))
+
+    alone, through = alternate(end_to_end, lambda: _renderer_rate(count))
+    row = Row(
+        "certificates end to end (worker, 1 render process)", "the renderer alone", alone,
+        through, "/s", at_least=0.9,
+    )  # fmt: skip
+    return report([row])
+
+
 def main() -> None:
+    if "--compare" in sys.argv:
+        raise SystemExit(compare("--quick" in sys.argv))
     if len(sys.argv) == 4 and sys.argv[1] == "--one":
         with tempfile.TemporaryDirectory(prefix="qianfa-bench-") as home:
             result = asyncio.run(_measure(int(sys.argv[2]), Path(home), int(sys.argv[3])))

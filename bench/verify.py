@@ -4,6 +4,13 @@ Run from the repository root: `.venv/bin/python -m bench.verify [--rate 200] [--
 The server (real app, demo data, SQLite file in a temporary home) runs in a child process; this
 process sends requests on an open-loop schedule and times each from its scheduled start, so a
 stalled server shows up as latency instead of silently lowering the rate.
+
+`--compare [--quick]`: maximum throughput (closed loop, 16 keep-alive connections) of the same
+server against a Starlette hello world served by uvicorn with the same settings, alternating; as
+requests per CPU second of the server process, which the other jobs on a shared machine do not
+move as they move the wall clock.
+Uvicorn binds host and port itself, as in production, so it sets TCP_NODELAY on its sockets
+(a socket made here and handed over would stall on delayed ACKs at ~40 ms a response).
 """
 
 from __future__ import annotations
@@ -11,18 +18,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import re
 import socket
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
 
+from bench.compare import Row, alternate, report
 from issuance.core.records import RecordFilter
 from issuance.core.settings import Secret, Settings
 from issuance.store import Store
@@ -33,13 +50,19 @@ from web.app import build_app
 TARGET_P99_MS = 50.0
 
 
-def serve(home: str, sock: socket.socket, ready: Connection) -> None:
-    """Child process: demo data, then the web app on the given socket until terminated."""
-    asyncio.run(_serve(Path(home), sock, ready))
+def serve(home: str, port: int, ready: Connection) -> None:
+    """Child process: demo data, then the web app on the given port until terminated."""
+    asyncio.run(_serve(Path(home), port, ready))
 
 
-async def _serve(home: Path, sock: socket.socket, ready: Connection) -> None:
-    port = sock.getsockname()[1]
+def _server_config(app: ASGIApp, port: int) -> uvicorn.Config:
+    """The same uvicorn settings for Qianfa and the hello world."""
+    return uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False
+    )
+
+
+async def _serve(home: Path, port: int, ready: Connection) -> None:
     settings = Settings(
         home=home,
         public_url=f"http://127.0.0.1:{port}",
@@ -53,9 +76,18 @@ async def _serve(home: Path, sock: socket.socket, ready: Connection) -> None:
     await demo.load(issuance)
     confirmed = await store.records(RecordFilter(status="确认签发"))
     ready.send([(r.cert_no, r.id_number) for r in confirmed])
-    config = uvicorn.Config(build_app(settings, store), lifespan="off", log_level="warning")
-    await uvicorn.Server(config).serve(sockets=[sock])
+    await uvicorn.Server(_server_config(build_app(settings, store), port)).serve()
     await store.close()
+
+
+def serve_hello(port: int) -> None:
+    """Child process: a Starlette hello world answering POST /verify, same server settings."""
+
+    async def hello(request: Request) -> Response:
+        return PlainTextResponse("Hello, world!")
+
+    app = Starlette(routes=[Route("/verify", hello, methods=["POST"]), Route("/healthz", hello)])
+    asyncio.run(uvicorn.Server(_server_config(app, port)).serve())
 
 
 class Connections:
@@ -96,12 +128,7 @@ class Connections:
 
 async def load(base_url: str, pairs: list[tuple[str, str]], rate: float, count: int) -> list[float]:
     """Send `count` verifications at `rate`/s; latencies in ms (valid and not-found mixed)."""
-    async with httpx.AsyncClient(base_url=base_url) as client:
-        form = await client.get("/verify")
-    match = re.search(r'name="csrf" value="([^"]+)"', form.text)
-    assert match, "no CSRF field on /verify"
-    csrf = match.group(1)
-    cookie = "; ".join(f"{name}={value}" for name, value in form.cookies.items())
+    csrf, cookie = await _form(base_url)
     url = httpx.URL(base_url)
     pool = Connections(url.host, url.port or 80, size=64)
     await pool.open()
@@ -128,19 +155,121 @@ async def load(base_url: str, pairs: list[tuple[str, str]], rate: float, count: 
     return latencies
 
 
+async def saturate(
+    base_url: str, pairs: list[tuple[str, str]], seconds: float, connections: int = 16
+) -> int:
+    """Requests served in `seconds` to `connections` clients each sending as fast as answered."""
+    csrf, cookie = await _form(base_url)
+    url = httpx.URL(base_url)
+    pool = Connections(url.host, url.port or 80, size=connections)
+    await pool.open()
+    done = 0
+    end = time.perf_counter() + seconds
+
+    async def client(offset: int) -> None:
+        nonlocal done
+        index = offset
+        while time.perf_counter() < end:
+            cert_no, id_number = pairs[index % len(pairs)]
+            body = urlencode({"csrf": csrf, "cert_no": cert_no, "id_number": id_number})
+            if await pool.post("/verify", body.encode(), cookie) != 200:
+                raise RuntimeError("verification failed")
+            done += 1
+            index += connections
+
+    await asyncio.gather(*(client(i) for i in range(connections)))
+    await pool.close()
+    return done
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def per_cpu_second(pid: int, run: Callable[[], int]) -> float:
+    """Requests served per CPU second of the server process: on a shared machine the server's
+    own CPU time, not the wall clock, says how many it could serve with a core to itself."""
+    before = _cpu_seconds(pid)
+    served = run()
+    return served / (_cpu_seconds(pid) - before)
+
+
+async def _form(base_url: str) -> tuple[str, str]:
+    """The CSRF field and cookie header of the form (dummies for the hello world)."""
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        form = await client.get("/verify")
+    match = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    if match is None:
+        return "none", "none=none"
+    return match.group(1), "; ".join(f"{k}={v}" for k, v in form.cookies.items())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def compare(quick: bool) -> int:
+    """Qianfa's POST /verify against the hello world, both servers up, rounds alternating."""
+    seconds = 3.0 if quick else 8.0
+    ports = _free_port(), _free_port()
+    with tempfile.TemporaryDirectory() as home:
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        servers = [
+            multiprocessing.Process(target=serve, args=(home, ports[0], sender), daemon=True),
+            multiprocessing.Process(target=serve_hello, args=(ports[1],), daemon=True),
+        ]
+        for server in servers:
+            server.start()
+        try:
+            if not receiver.poll(60):
+                raise SystemExit("server did not start")
+            pairs = receiver.recv()
+            ours, hello = (f"http://127.0.0.1:{port}" for port in ports)
+            for url in (ours, hello):
+                _wait_listening(url)
+                asyncio.run(saturate(url, pairs, 1.0))  # warm-up
+            pids = [server.pid or 0 for server in servers]
+            reference, qianfa = alternate(
+                lambda: per_cpu_second(
+                    pids[0], lambda: asyncio.run(saturate(ours, pairs, seconds))
+                ),
+                lambda: per_cpu_second(
+                    pids[1], lambda: asyncio.run(saturate(hello, pairs, seconds))
+                ),
+            )
+        finally:
+            for server in servers:
+                server.terminate()
+                server.join(timeout=10)
+    row = Row(
+        "POST /verify, requests per server CPU second",
+        "Starlette hello world",
+        reference,
+        qianfa,
+        "/s",
+    )
+    return report([replace(row, at_least=0.4)])
+
+
 def main() -> None:
     """Start the server, warm up, run the timed load, print the figures."""
+    if "--compare" in sys.argv:
+        raise SystemExit(compare("--quick" in sys.argv))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the timed run")
     args = parser.parse_args()
     count = int(args.rate * args.seconds)
     with tempfile.TemporaryDirectory() as home:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
         receiver, sender = multiprocessing.Pipe(duplex=False)
-        server = multiprocessing.Process(target=serve, args=(home, sock, sender), daemon=True)
+        server = multiprocessing.Process(target=serve, args=(home, port, sender), daemon=True)
         server.start()
         try:
             if not receiver.poll(60):

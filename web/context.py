@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -95,3 +96,17 @@ def body_too_large(request: Request) -> bool:
     """Whether the declared body exceeds MAX_BODY (forms are read whole)."""
     length = request.headers.get("content-length", "")
     return length.isdigit() and int(length) > MAX_BODY
+
+
+async def form_fields(request: Request) -> Mapping[str, str]:
+    """The posted form's fields (a repeated one's last value, as Starlette's `form.get`); an HTML
+    form's urlencoded body is parsed here directly, several times faster than Starlette's parser."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        body = (await request.body()).decode("utf-8", "replace")
+        try:
+            return dict(parse_qsl(body, keep_blank_values=True, max_num_fields=1000))
+        except ValueError:  # more fields than any of our forms has: none of them counts
+            return {}
+    form = await request.form()
+    return {name: str(value) for name, value in form.items()}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 from starlette.staticfiles import StaticFiles
 
 from issuance.core.catalog import DEFAULT_LOCALE, t
@@ -121,15 +123,64 @@ def verify_page(
     csrf: str = "",
 ) -> str:
     """The verification form, plus the result block if given; the ID number is never echoed."""
-    return render(
+    values = {"csrf": csrf, "cert_no": cert_no}
+    if error:
+        values["error"] = error.message(locale)
+    if result:
+        values.update(
+            (field, getattr(result, field))
+            for field in ("program", "level", "issuer", "issued_on", "file_sha256")
+        )
+        values["result_cert_no"] = result.cert_no
+        values["masked_name"] = mask_name(result.student_name)
+    shape = (
+        locale,
+        bool(error),
+        result.status if result else None,
+        bool(values.get("file_sha256")),
+    )
+    parts = _verify_skeleton(*shape)
+    # Split by the slots' pattern: text at even places, slot names at odd ones.
+    return "".join(
+        part if i % 2 == 0 else str(escape(values[part])) for i, part in enumerate(parts)
+    )
+
+
+# A slot in a rendered skeleton: Jinja's escaping leaves NUL and word characters as they are.
+_SLOT = re.compile("\x00(\\w+)\x00")
+
+
+@cache
+def _verify_skeleton(
+    locale: str, error: bool, status: VerifyStatus | None, sha256: bool
+) -> tuple[str, ...]:
+    """verify.html rendered once per shape, a slot where each request's value goes: the page
+    is the verification's most requested response and its texts and markup never change."""
+
+    def slot(name: str) -> str:
+        return f"\x00{name}\x00"
+
+    result = None
+    if status is not None:
+        result = VerifyResult(
+            status=status,
+            cert_no=slot("result_cert_no"),
+            program=slot("program"),
+            level=slot("level"),
+            issuer=slot("issuer"),
+            issued_on=slot("issued_on"),
+            file_sha256=slot("file_sha256") if sha256 else "",
+        )
+    page = render(
         "verify.html",
         locale,
         result=result,
-        masked_name=mask_name(result.student_name) if result else "",
-        cert_no=cert_no,
-        error=error.message(locale) if error else None,
-        csrf=csrf,
+        masked_name=slot("masked_name"),
+        cert_no=slot("cert_no"),
+        error=slot("error") if error else None,
+        csrf=slot("csrf"),
     )
+    return tuple(_SLOT.split(page))
 
 
 def message_page(kind: MessageKind, locale: str = DEFAULT_LOCALE, detail: str = "") -> str:

@@ -14,7 +14,16 @@ from issuance.core.idcard import parse_id_number
 from issuance.xcert.service import Verification
 from issuance.xcert.signing import verify_link
 from web import csrf
-from web.context import body_too_large, client_key, context, error_page, form_page, html, too_many
+from web.context import (
+    body_too_large,
+    client_key,
+    context,
+    error_page,
+    form_fields,
+    form_page,
+    html,
+    too_many,
+)
 from web.pages import VerifyResult, message_page, verify_page
 
 SCOPE = "verify"
@@ -53,7 +62,7 @@ async def verify_post(request: Request) -> Response:
     if body_too_large(request):
         return html(message_page("too_large"), 413)
     web = context(request)
-    form = await request.form()
+    form = await form_fields(request)
     # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
     cert_no = unicodedata.normalize("NFKC", str(form.get("cert_no", ""))).strip()
     try:

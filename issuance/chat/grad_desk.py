@@ -49,13 +49,19 @@ def is_graduation(person: Person) -> bool:
 
 async def pending(grad: Graduation, actor: Person) -> Screen:
     """Declarations and blank requests waiting for the person, with counts and buttons."""
-    lines = []
-    for waiting in await grad.waiting_for(actor):
-        reason = None
-        if actor.role == Role.CLERK:
-            reason = await grad.store.latest_return_reason(waiting.request_id) or ""
-        round_ = await grad.store.request_round(waiting.request_id)
-        lines.append(PendingLine(waiting, round_, reason))
+    waiting = await grad.waiting_for(actor)
+    ids = [w.request_id for w in waiting]
+    # Two queries for the whole list, not two per request.
+    rounds = await grad.store.request_rounds(ids)
+    reasons = await grad.store.latest_return_reasons(ids) if actor.role == Role.CLERK else None
+    lines = [
+        PendingLine(
+            w,
+            rounds.get(w.request_id, 1),
+            None if reasons is None else reasons.get(w.request_id, ""),
+        )
+        for w in waiting
+    ]
     return pending_list(lines, actor.role)
 
 

@@ -7,6 +7,7 @@ costs time; the per-certificate work is a few strings of text and one QR code.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import math
@@ -14,17 +15,26 @@ import tomllib
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
+from itertools import groupby
 from pathlib import Path
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 import segno
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDictionary,
+    PDFDocument,
+    PDFName,
+    PDFObjectReference,
+    PDFStream,
+)
+from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
 from issuance.config import CERTIFICATE_TEMPLATE
@@ -203,6 +213,8 @@ class _Text:
     color: RGB
     centred: bool = False
     char_space_mm: float = 0.0
+    # The same on every certificate of the template (titles, labels, captions).
+    fixed: bool = False
 
 
 @dataclass(frozen=True)
@@ -216,12 +228,73 @@ class _Line:
     fill: bool = False
 
 
+@dataclass(frozen=True)
+class _Fonts:
+    """The template's font registered under two names sharing one parsed file.
+
+    `fixed` prints the titles, labels and captions: the same characters on every certificate, so
+    its subset is the same too and is built and compressed once (`_subset_file`). `varying`
+    prints the values, whose subset changes with each certificate and stays small.
+    """
+
+    fixed: str
+    varying: str
+
+
 @cache
-def _font_name(font: FontFile) -> str:
+def _fonts(font: FontFile) -> _Fonts:
     """Register the font once per process: parsing a CJK TrueType file is slow."""
     name = f"QianfaCJK-{font.path.stem}-{font.subfont}"
-    pdfmetrics.registerFont(TTFont(name, str(font.path), subfontIndex=font.subfont))
-    return name
+    # Not ASCII-readable: a subset holds only the characters printed, not all of ASCII too.
+    varying = TTFont(name, str(font.path), subfontIndex=font.subfont, asciiReadable=False)
+    # A shallow copy shares the parsed tables; its own name keeps the two subsets apart.
+    fixed = copy.copy(varying)
+    fixed.fontName = f"{name}-fixed"
+    fixed.state = WeakKeyDictionary()
+    fixed.face = copy.copy(varying.face)
+    fixed.face.name = varying.face.name + b"-Fixed"
+    for ttf in (varying, fixed):
+        ttf.face.addSubsetObjects = partial(_add_subset_objects, ttf.face)
+        pdfmetrics.registerFont(ttf)
+    return _Fonts(fixed=fixed.fontName, varying=varying.fontName)
+
+
+@lru_cache(maxsize=64)
+def _subset_file(face: TTFontFace, subset: tuple[int, ...]) -> tuple[int, bytes]:
+    """The embedded font file for these characters, compressed: its length and its bytes."""
+    data = TTFontFace.makeSubset(face, list(subset))
+    return len(data), zlib.compress(data, 6)
+
+
+def _add_subset_objects(
+    face: TTFontFace, doc: PDFDocument, fontname: str, subset: list[int]
+) -> PDFObjectReference:
+    """reportlab's `TTFontFace.addSubsetObjects`, with the font file built and compressed once
+    per set of characters (the fixed font's set is the same on every certificate)."""
+    length, data = _subset_file(face, tuple(subset))
+    font_file = PDFStream(
+        PDFDictionary({"Length1": length, "Filter": PDFName("FlateDecode")}), data
+    )
+    descriptor = PDFDictionary(
+        {
+            "Type": "/FontDescriptor",
+            "Ascent": face.ascent,
+            "CapHeight": face.capHeight,
+            "Descent": face.descent,
+            "Flags": (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            "FontBBox": PDFArray(face.bbox),
+            "FontName": PDFName(fontname),
+            "ItalicAngle": face.italicAngle,
+            "StemV": face.stemV,
+            "FontFile2": doc.Reference(font_file, f"fontFile:{face.filename}({fontname})"),
+            "MissingWidth": face.defaultWidth,
+        }
+    )
+    return doc.Reference(descriptor, "fontDescriptor:" + fontname)
+
+
+def _font_name(font: FontFile) -> str:
+    return _fonts(font).varying
 
 
 def text_width_mm(text: str, size: float, template: Template) -> float:
@@ -238,7 +311,13 @@ def _field_text(cert: CertificateView, name: str) -> str:
 
 def _caption(box: Box, key: str, color: RGB) -> _Text:
     return _Text(
-        box.x_mm + box.size_mm / 2, box.caption_y_mm, box.caption_size, t(key), color, centred=True
+        box.x_mm + box.size_mm / 2,
+        box.caption_y_mm,
+        box.caption_size,
+        t(key),
+        color,
+        centred=True,
+        fixed=True,
     )
 
 
@@ -254,6 +333,7 @@ def _texts(cert: CertificateView, template: Template) -> list[_Text]:
             tp.accent,
             centred=True,
             char_space_mm=tp.title.char_space_mm,
+            fixed=True,
         ),
         _Text(
             tp.subtitle.x_mm,
@@ -263,6 +343,7 @@ def _texts(cert: CertificateView, template: Template) -> list[_Text]:
             tp.accent,
             centred=True,
             char_space_mm=tp.subtitle.char_space_mm,
+            fixed=True,
         ),
     ]
     for row in tp.rows:
@@ -278,6 +359,7 @@ def _texts(cert: CertificateView, template: Template) -> list[_Text]:
                 tp.label_size,
                 t(f"certificate.label.{row.name}"),
                 tp.accent,
+                fixed=True,
             )
         )
         items.append(_Text(tp.value_x_mm, row.y_mm, size, value, tp.ink))
@@ -475,27 +557,23 @@ def _qr_ops(url: str, box: Box, height_mm: float, ink: RGB) -> str:
     qr = _qr(url)
     size = qr.symbol_size(border=2)[0]
     unit = box.size_mm * mm / size
+    side = box.size_mm * mm
     left, top = box.x_mm * mm, (height_mm - box.y_mm) * mm
     ops = [
         "q",
-        f"1 1 1 rg {left:.2f} {top - box.size_mm * mm:.2f} {box.size_mm * mm:.2f} "
-        f"{box.size_mm * mm:.2f} re f",
+        f"1 1 1 rg {left:.2f} {top - side:.2f} {side:.2f} {side:.2f} re f",
         _rg(ink, "rg"),
     ]
-    for r, row in enumerate(qr.matrix_iter(scale=1, border=2)):
+    # The quiet zone is two modules wide: the matrix's first row and column sit two units in.
+    origin = left + 2 * unit
+    for r, row in enumerate(qr.matrix, start=3):
+        y = f"{top - r * unit:.2f}"
         c = 0
-        row = list(row)
-        while c < size:
-            if row[c]:
-                start = c
-                while c < size and row[c]:
-                    c += 1
-                ops.append(
-                    f"{left + start * unit:.2f} {top - (r + 1) * unit:.2f} "
-                    f"{(c - start) * unit:.2f} {unit:.2f} re"
-                )
-            else:
-                c += 1
+        for dark, run in groupby(row):
+            length = len(list(run))
+            if dark:
+                ops.append(f"{origin + c * unit:.2f} {y} {length * unit:.2f} {unit:.2f} re")
+            c += length
     ops.append("f Q")
     return "\n".join(ops)
 
@@ -505,7 +583,8 @@ def _background_reader(path: Path) -> ImageReader:
     return ImageReader(str(path))
 
 
-def _draw_text(canvas: Canvas, font: str, item: _Text, height_mm: float) -> None:
+def _draw_text(canvas: Canvas, fonts: _Fonts, item: _Text, height_mm: float) -> None:
+    font = fonts.fixed if item.fixed else fonts.varying
     canvas.setFillColorRGB(*(c / 255 for c in item.color))
     canvas.setFont(font, item.size)
     space = item.char_space_mm * mm
@@ -519,14 +598,14 @@ def _draw_text(canvas: Canvas, font: str, item: _Text, height_mm: float) -> None
 def render(cert: CertificateView, template: Template) -> bytes:
     """The certificate as a one-page PDF with its font embedded (subset)."""
     tp = template
-    font = _font_name(tp.font)
+    fonts = _fonts(tp.font)
     out = io.BytesIO()
     canvas = Canvas(
         out,
         pagesize=(tp.width_mm * mm, tp.height_mm * mm),
         invariant=True,
         pageCompression=True,
-        initialFontName=font,
+        initialFontName=fonts.varying,
         initialFontSize=tp.value_size,
     )
     canvas.setTitle(t("certificate.document_title", cert_no=cert.cert_no))
@@ -541,7 +620,7 @@ def render(cert: CertificateView, template: Template) -> bytes:
             _background_reader(tp.background), 0, 0, tp.width_mm * mm, tp.height_mm * mm
         )
     for item in _texts(cert, tp):
-        _draw_text(canvas, font, item, tp.height_mm)
+        _draw_text(canvas, fonts, item, tp.height_mm)
     canvas.addLiteral(_qr_ops(cert.verify_url, tp.qr, tp.height_mm, tp.ink))
     _draw_picture(canvas, cert.school_stamp_png, tp.school_stamp, tp.height_mm)
     _draw_picture(canvas, cert.issuer_seal_png, tp.issuer_seal, tp.height_mm)

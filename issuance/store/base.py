@@ -224,6 +224,9 @@ class BaseStore:
                 log.exception("after-commit step failed")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if asyncio.current_task() not in self._current:
+            # A lone statement is atomic by itself: no transaction around it.
+            return await self.driver.read(sql, params)
         async with self.transaction(write=False):
             cursor = await self._db.execute(sql, params)
             return list(await cursor.fetchall())
@@ -239,6 +242,13 @@ class BaseStore:
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = await self._all(sql, params)
         return rows[0] if rows else None
+
+    async def _lookup(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """`_one` for a statement that reads a few rows through an index (see Driver.lookup)."""
+        if asyncio.current_task() in self._current:
+            return await self._one(sql, params)
+        row: Row | None = await self.driver.lookup(sql, params)
+        return row
 
     async def _execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         async with self.transaction():

@@ -368,6 +368,15 @@ class GraduationQueries(BaseStore):
         )
         return row[0] if row else None
 
+    async def latest_return_reasons(self, request_ids: Sequence[int]) -> dict[int, str]:
+        """request id -> reason of its latest 退回, for the requests that have one."""
+        rows = await self._all_in(
+            "SELECT i.request_id, a.reason FROM grad_act a JOIN grad_item i ON i.id = a.item_id"
+            " WHERE a.act = 'refuse' AND i.request_id IN ({marks}) ORDER BY a.id",
+            request_ids,
+        )
+        return {row[0]: row[1] for row in rows}
+
     async def waiting_for(self, org_id: int, statuses: Sequence[str]) -> list[Waiting]:
         """Requests with items waiting for `org_id` in one of `statuses`, oldest first."""
         rows = await self._all(
@@ -413,6 +422,15 @@ class GraduationQueries(BaseStore):
             "SELECT MAX(round) FROM grad_item WHERE request_id = ?", (request_id,)
         )
         return int(row[0] or 1) if row else 1
+
+    async def request_rounds(self, request_ids: Sequence[int]) -> dict[int, int]:
+        """request id -> its current round (`request_round` for many requests at once)."""
+        rows = await self._all_in(
+            "SELECT request_id, MAX(round) FROM grad_item WHERE request_id IN ({marks})"
+            " GROUP BY request_id",
+            request_ids,
+        )
+        return {row[0]: int(row[1] or 1) for row in rows}
 
     async def waiting_orgs(self, request_id: int) -> list[int]:
         """Departments with items of the request waiting for their 审批."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from issuance.core.audit import AuditEntry, first_broken
@@ -171,8 +171,9 @@ class Issuance:
         """Everything that must hold before the actor is sent to sign: turn, stamp, student info."""
         records = await self.records_for_act(actor, record_ids)
         party = _party(actor)
-        for record in records:
-            self.chain.next_status(record.status, Act.CONFIRM, party)
+        # Once per status, in the records' order: the first record's error, as record by record.
+        for status in dict.fromkeys(record.status for record in records):
+            self.chain.next_status(status, Act.CONFIRM, party)
         if party == Party.SITE and await self.store.current_stamp(actor.org_id) is None:
             raise Conflict("signoff.stamp_required")
         blocked = await self.store.open_problems([r.id for r in records])
@@ -236,12 +237,15 @@ class Issuance:
     ) -> list[IssuanceRecord]:
         """Apply the act to every record, or none; the records as they are now (not reloaded)."""
         party = _party(actor)
+        # A few statuses among thousands of records: the chain is asked once per status.
+        statuses = dict.fromkeys(r.status for r in records)  # in the records' order
+        after = {s: self.chain.next_status(s, act, party) for s in statuses}
         changes = [
             RecordChange(
                 r.id,
                 r.status,
                 r.version,
-                self.chain.next_status(r.status, act, party),
+                after[r.status],
                 r.round + 1 if act is Act.RESUBMIT else r.round,
             )
             for r in records
@@ -258,13 +262,7 @@ class Issuance:
             changes, party, act.value, actor.id, reason, signature_id, entry, XStatus.CONFIRMED
         )
         return [
-            replace(
-                record,
-                status=change.new_status,
-                round=change.round,
-                version=record.version + 1,
-                issued_at=entry.at if change.new_status == XStatus.CONFIRMED else record.issued_at,
-            )
+            _moved(record, change, entry.at if change.new_status == XStatus.CONFIRMED else None)
             for record, change in zip(records, changes, strict=True)
         ]
 
@@ -316,10 +314,12 @@ class Issuance:
         # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
         cert_no = unicodedata.normalize("NFKC", cert_no).strip()
         id_number = unicodedata.normalize("NFKC", id_number).strip().upper()
-        record = await self.store.record_by_cert_no(cert_no)
-        if record is None or record.id_number != id_number or record.status != XStatus.CONFIRMED:
+        found = await self.store.record_and_file_sha256(cert_no)
+        if found is None:
             return Verification("not_found", cert_no)
-        certificate = await self.store.certificate_of(record.id)
+        record, sha256 = found
+        if record.id_number != id_number or record.status != XStatus.CONFIRMED:
+            return Verification("not_found", cert_no)
         return Verification(
             "void" if record.void_at else "valid",
             cert_no,
@@ -328,7 +328,7 @@ class Issuance:
             level=record.level,
             issuer=record.issuer_name,
             issued_on=(record.issued_at or "")[:10] or None,
-            sha256=certificate.sha256 if certificate else None,
+            sha256=sha256,
         )
 
     async def audit_problem(self) -> tuple[int, str] | None:
@@ -354,6 +354,20 @@ def _may_see(actor: Person, issuer_id: int, site_id: int) -> bool:
     if actor.org_kind == OrgKind.EVALUATOR:
         return actor.org_id == issuer_id
     return actor.org_id == site_id
+
+
+def _moved(record: IssuanceRecord, change: RecordChange, issued_at: str | None) -> IssuanceRecord:
+    """The record after `change`, as `dataclasses.replace` would make it, without its per-field
+    introspection: a batch act moves thousands."""
+    moved = object.__new__(IssuanceRecord)
+    moved.__dict__.update(record.__dict__)
+    moved.__dict__.update(
+        status=change.new_status,
+        round=change.round,
+        version=record.version + 1,
+        issued_at=issued_at or record.issued_at,
+    )
+    return moved
 
 
 def _signs_for(actor: Person, record: IssuanceRecord) -> bool:
