@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from issuance.chat.notices import is_notice, rendered
 from issuance.core.messaging import OutboxItem
-from issuance.store import Store
+from issuance.core.ports import Ports
 from issuance.xcert.service import Issuance
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class OutboxDrain:
 
     def __init__(self, issuance: Issuance, in_flight: int) -> None:
         self.issuance = issuance
-        self.store: Store = issuance.store
+        self.store: Ports = issuance.store
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self.in_flight = in_flight
         self._wake = asyncio.Event()

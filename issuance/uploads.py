@@ -21,17 +21,24 @@ from issuance.core.catalog import DEFAULT_LOCALE
 from issuance.core.errors import Conflict, DomainError, Forbidden, NotFound
 from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person, Role
+from issuance.core.timing import SHANGHAI
 from issuance.core.tokens import new_token
 from issuance.core.uploads import StoredUploadLink, UploadKind
 from issuance.core.vocabulary import Party
 from issuance.formats.tabular import RowError
+from issuance.formats.templates import template_xlsx
 from issuance.graduation import qualifications
-from issuance.graduation.importing import GraduateReport, import_graduates
-from issuance.graduation.qualifications import GradeReport, QualificationReport
+from issuance.graduation.importing import GRADUATE_COLUMNS, GraduateReport, import_graduates
+from issuance.graduation.qualifications import (
+    EMPLOYMENT_COLUMNS,
+    GRADE_COLUMNS,
+    QUALIFICATION_COLUMNS,
+    GradeReport,
+    QualificationReport,
+)
 from issuance.importing import ImportReport
-from issuance.store import SHANGHAI
-from issuance.xcert.completion import Completion, SheetRejected
-from issuance.xcert.importing import import_results
+from issuance.xcert.completion import SHEET_HEADERS, Completion, SheetRejected
+from issuance.xcert.importing import RESULT_COLUMNS, import_results
 from issuance.xcert.service import Issuance
 from issuance.xcert.signing import qr_png, token_hash
 
@@ -263,3 +270,77 @@ async def _tell_chat(issuance: Issuance, view: UploadView, result: UploadResult)
         await store.append_notice(
             Notice(kind, view.person.id, params=params, dedup_key=f"upload:{view.link.id}")
         )
+
+
+# A valid-looking sample ID number (the checksum holds), never a real person's.
+_SAMPLE_ID = "11010519491231002X"
+
+_EXAMPLES: dict[UploadKind, tuple[Sequence[str], Sequence[str]]] = {
+    UploadKind.RESULTS: (
+        [c.header_zh for c in RESULT_COLUMNS],
+        [
+            "张三",
+            _SAMPLE_ID,
+            "院校学生",
+            "S001",
+            "老年照护",
+            "初级",
+            "E001",
+            "2025年第一批",
+            "S001",
+            "已通过",
+        ],
+    ),
+    UploadKind.PROBLEMS: (
+        SHEET_HEADERS,
+        [
+            "1",
+            "1000120250100000000001",
+            "张三",
+            "110105********002X",
+            "身份证号",
+            "请核对",
+            "2025-07-07",
+            _SAMPLE_ID,
+        ],
+    ),
+    UploadKind.GRADUATES: (
+        [c.header_zh for c in GRADUATE_COLUMNS],
+        [
+            "李四",
+            _SAMPLE_ID,
+            "男",
+            "T001",
+            "0101",
+            "数控加工",
+            "中级工班",
+            "2022-09",
+            "2025-07",
+            "3",
+            "全日制",
+            "",
+            "",
+            "已就业",
+        ],
+    ),
+    UploadKind.QUALIFICATIONS: (
+        [c.header_zh for c in QUALIFICATION_COLUMNS],
+        ["李四", _SAMPLE_ID, "S000012345678", "四级/中级工", "车工", "2025-06-30"],
+    ),
+    UploadKind.EMPLOYMENT: (
+        [c.header_zh for c in EMPLOYMENT_COLUMNS],
+        ["李四", _SAMPLE_ID, "已就业", "某某机械有限公司"],
+    ),
+    UploadKind.GRADES: (
+        [c.header_zh for c in GRADE_COLUMNS],
+        [_SAMPLE_ID, "李四", "机械制图", "85", "王老师", "2024-2025-1"],
+    ),
+}
+
+
+def template(kind: UploadKind) -> bytes:
+    """The XLSX template of an upload kind: its headers and one example row."""
+    headers, words = _EXAMPLES[kind]
+    # "_" stands for the sample ID number, "-" for an empty optional cell
+    example = [{"_": _SAMPLE_ID, "-": ""}.get(word, word) for word in words]
+    return template_xlsx(headers, example)

@@ -40,7 +40,7 @@ from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 from qianfa import database, doctor, grad_cli, handout_cli, logs
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
-from qianfa.operations import NotValid, rerender, verify_anchor_and_pages
+from qianfa.operations import NotValid, home_store, rerender, verify_anchor_and_pages
 from qianfa.run import PARTS, run_parts
 
 log = logging.getLogger("qianfa")
@@ -288,23 +288,18 @@ async def cmd_void(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
 
 
 async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
-    async def body(issuance: Issuance) -> tuple[Any, str]:
-        problem = await issuance.audit_problem()
-        entries = await issuance.store.audit_entries()
+    async with home_store(settings) as store:
+        problem = await Issuance(store, settings).audit_problem()
+        entries = await store.audit_entries()
         if problem:
             raise DomainError("cli.audit.broken", id=problem[0], why=problem[1])
-        return await verify_anchor_and_pages(issuance.store, entries)
-
-    return await _with_issuance(settings, body)
+        return await verify_anchor_and_pages(store, entries)
 
 
 async def cmd_rerender(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
-    async def body(issuance: Issuance) -> tuple[Any, str]:
-        result = await rerender(issuance.store, settings, None if args.all else args.batch)
-        text = t("rerender.done", queued=result["queued"], rendered=result["rendered"])
-        return result, text
-
-    return await _with_issuance(settings, body)
+    async with home_store(settings) as store:
+        result = await rerender(store, settings, None if args.all else args.batch)
+    return result, t("rerender.done", queued=result["queued"], rendered=result["rendered"])
 
 
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:

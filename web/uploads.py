@@ -19,13 +19,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from issuance import uploads as upload_links
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Forbidden, Invalid, NotFound
 from issuance.core.people import Channel
 from issuance.core.tokens import sign, unsign
 from issuance.core.uploads import UploadKind
 from issuance.formats.tabular import MAX_FILE_BYTES
-from issuance.formats.templates import template_xlsx
 from issuance.uploads import UploadResult, UploadView, open_upload, run_upload
 from issuance.xcert.signing import token_hash
 from web import csrf
@@ -182,7 +182,7 @@ async def template(request: Request) -> Response:
     name = quote(f"{t(f'upload.kind.{kind}')}导入模板.xlsx")
     disposition = f"attachment; filename=\"template-{kind}.xlsx\"; filename*=UTF-8''{name}"
     return Response(
-        template_xlsx(UploadKind(kind)),
+        upload_links.template(UploadKind(kind)),
         media_type=XLSX_TYPE,
         headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
     )

@@ -12,12 +12,12 @@ from issuance.chat.signing_step import SigningStep
 from issuance.core.catalog import locale_for
 from issuance.core.errors import Conflict, DomainError, Invalid
 from issuance.core.people import Person
+from issuance.core.ports import Ports
 from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
-from issuance.store import Store
 from issuance.xcert.completion import Completion
 from issuance.xcert.handout import Handout
 from issuance.xcert.service import Issuance
@@ -41,7 +41,7 @@ class Session:
     """The account `account` on `channel`; `wording` prefixes the catalog keys a channel words
     its own way ("bot" for Telegram's /commands, "wecom" for WeCom's words)."""
 
-    store: Store
+    store: Ports
     settings: Settings
     channel: str
     account: str

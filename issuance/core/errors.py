@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from issuance.core.catalog import DEFAULT_LOCALE, t
@@ -36,3 +38,15 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """Input that fails validation."""
+
+
+@asynccontextmanager
+async def refusing(key: str) -> AsyncIterator[None]:
+    """What the database refuses (a trigger, a unique key: an IntegrityError of either driver)
+    becomes Conflict(key); wrap it around the whole transaction, which has rolled back by then."""
+    try:
+        yield
+    except Exception as error:
+        if any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__):
+            raise Conflict(key) from error
+        raise

@@ -685,3 +685,28 @@ class ChatStateRepository(Clock, Protocol):
     async def finish_broadcast(self, broadcast_id: int) -> bool: ...
 
     async def open_broadcasts(self) -> list[int]: ...
+
+
+class Ports(
+    AuditLog,
+    PeopleRepository,
+    ResultRepository,
+    RecordRepository,
+    SigningRequestRepository,
+    UploadLinkRepository,
+    CertificateWorkQueue,
+    HandoutRepository,
+    GraduateRepository,
+    DeclarationRepository,
+    StockRepository,
+    OutboxQueue,
+    InboxQueue,
+    ChatStateRepository,
+    Protocol,
+):
+    """Every port: what the one database adapter offers the use cases that span aggregates (the
+    X-certificate use cases, a chat session), and the entry points that hold it."""
+
+    async def schema_version(self) -> int: ...
+
+    async def close(self) -> None: ...

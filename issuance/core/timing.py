@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# The platform's clock: timestamps are stored and shown in China Standard Time.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 def due_offset(deadline: datetime, now: datetime, offsets: Sequence[float]) -> float | None:
     """The nearest reminder offset (hours before the deadline) already reached, if not yet late.

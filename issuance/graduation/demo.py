@@ -9,9 +9,8 @@ from typing import Protocol
 from issuance.core.graduates import NewGraduate
 from issuance.core.idcard import check_character
 from issuance.core.people import Invite, OrgKind, Role
-from issuance.core.ports import PeopleRepository
+from issuance.core.ports import PeopleRepository, Ports
 from issuance.core.vocabulary import ClassLevel, Employment, SchoolLevel
-from issuance.store import Store
 
 TERM = "202506"
 PROVINCE = ("FJ-JGZX", "福建省技工教育中心", "35", None, "是")
@@ -102,7 +101,7 @@ async def present(store: PeopleRepository) -> bool:
 class Inviter(Protocol):
     """What loading the demo needs: the store, and invites for the people it adds."""
 
-    store: Store
+    store: Ports
 
     async def create_invite(self, person_ref: str) -> Invite: ...
 

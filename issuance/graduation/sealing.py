@@ -15,7 +15,7 @@ from typing import Any
 
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import DEFAULT_LOCALE, t
-from issuance.core.errors import Conflict, Forbidden, NotFound
+from issuance.core.errors import Conflict, Forbidden, NotFound, refusing
 from issuance.core.graduates import GradOrg, PrintedBlank, RosterGraduate
 from issuance.core.idcard import mask, parse_id_number
 from issuance.core.notices import Notice, NoticeKind
@@ -23,7 +23,6 @@ from issuance.core.people import Person, Role
 from issuance.core.settings import Settings
 from issuance.core.vocabulary import BlankState
 from issuance.graduation.service import Graduation, GraduationPorts, term_of
-from issuance.store.handout import refusing
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,15 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from issuance.core.errors import DomainError
+from issuance.core.timing import SHANGHAI
 from issuance.store.anchor import AuditAnchor
 from issuance.store.driver import Connection, Cursor, Driver, Row, SqliteDriver, chunks
 
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 DIALECTS = ("sqlite", "postgresql")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def system_clock() -> datetime:

@@ -3,8 +3,7 @@ out; graduation certificates sealed (验印) by the department and handed out by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from issuance.core.errors import Conflict
@@ -24,18 +23,6 @@ from issuance.store.graduation import graduate_where
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
     from issuance.core.records import RecordFilter
-
-
-@asynccontextmanager
-async def refusing(key: str) -> AsyncIterator[None]:
-    """What the database refuses (a trigger, a unique key: an IntegrityError of either driver)
-    becomes Conflict(key); wrap it around the whole transaction, which has rolled back by then."""
-    try:
-        yield
-    except Exception as error:
-        if any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__):
-            raise Conflict(key) from error
-        raise
 
 
 _BATCH_SQL = f"""

@@ -14,7 +14,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from issuance.core.audit import AuditEntry
-from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound, refusing
 from issuance.core.graduates import HandoutBatch, HandoutRecord, Mailing
 from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import SCHOOL_ROLES, OrgKind, Person
@@ -29,9 +29,6 @@ from issuance.core.records import RecordFilter
 from issuance.core.settings import Settings
 from issuance.core.timing import after_quiet_hours
 from issuance.core.vocabulary import Delivery, HandoutStage
-from issuance.store.handout import (
-    refusing,
-)
 
 MAX_COURIER = 30
 MAX_TRACKING = 40

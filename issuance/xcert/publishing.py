@@ -19,8 +19,8 @@ from pathlib import Path
 
 from issuance.core.records import IssuanceRecord
 from issuance.core.settings import Settings
+from issuance.core.timing import SHANGHAI
 from issuance.formats.certificate import CertificateView, Template, load_template, render
-from issuance.store import SHANGHAI
 from issuance.xcert.signing import certificate_link
 
 CERTIFICATES_DIR = "certificates"

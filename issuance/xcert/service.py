@@ -14,11 +14,11 @@ from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
 from issuance.core.people import Invite, OrgKind, Person
+from issuance.core.ports import Ports
 from issuance.core.records import Batch, IssuanceRecord, PlanInfo, RecordChange, RecordFilter
 from issuance.core.settings import Settings
 from issuance.core.text import REASON_MAX, checked_text
 from issuance.core.vocabulary import Party, XStatus
-from issuance.store import Store
 from issuance.xcert import notices
 from issuance.xcert.statuses import X_STATUSES, x_certificate_chain
 
@@ -79,7 +79,7 @@ class Verification:
 class Issuance:
     """The X-certificate issuance use cases over one store."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Ports, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self.chain: Chain = x_certificate_chain(settings.signoff_order)

@@ -21,9 +21,9 @@ from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Person
 from issuance.core.records import Batch, IssuanceRecord, StoredSigningRequest
 from issuance.core.settings import Settings, SettingsError
+from issuance.core.timing import SHANGHAI
 from issuance.core.tokens import new_token
 from issuance.formats.signature_image import check_signature
-from issuance.store import SHANGHAI
 from issuance.xcert.service import Issuance, Verification, id_ranges
 
 # Errors of confirm() that mean the pinned records are no longer what the signer was shown.

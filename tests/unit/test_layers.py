@@ -140,3 +140,92 @@ def test_no_function_is_longer_than_60_lines() -> None:
         and (lines := (node.end_lineno or node.lineno) - node.lineno + 1) > MAX_FUNCTION_LINES
     ]
     assert too_long == []
+
+
+# The layers, lowest first: a module imports only from its own layer unit or from a lower layer
+# (units on the same rank never import each other: the two workflows, formats and the store, the
+# two chat channels). README's architecture section draws the same picture.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("issuance.config",),
+    ("issuance.core",),
+    ("issuance.formats", "issuance.store"),
+    ("issuance.importing", "issuance.telemetry"),
+    ("issuance.xcert", "issuance.graduation"),
+    ("issuance.uploads",),
+    ("issuance.chat",),
+    ("bot.outbox",),
+    ("bot.telegram", "bot.wecom"),
+    ("bot.__main__", "web", "worker"),
+    ("qianfa",),
+)
+RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _unit(module: str) -> str | None:
+    """The layer unit a module belongs to (its longest listed prefix), None outside them."""
+    parts = module.split(".")
+    for size in range(len(parts), 0, -1):
+        if ".".join(parts[:size]) in RANK:
+            return ".".join(parts[:size])
+    return None
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Every module of the tree and the tree's modules it imports (anywhere in its body)."""
+    files = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+        for top in ("issuance", "bot", "web", "worker", "qianfa")
+        for path in (ROOT / top).rglob("*.py")
+    }
+    files["issuance.config"] = ROOT / "config" / "__init__.py"
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+                # `from issuance import uploads` imports the module issuance.uploads
+                found |= {f"{node.module}.{a.name}" for a in node.names} & files.keys()
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def test_every_module_imports_only_its_own_layer_unit_or_below() -> None:
+    graph = _module_graph()
+    assert {"issuance.chat.session", "bot.telegram.app", "qianfa.cli"} <= graph.keys()
+    unplaced = sorted(m for m in graph if _unit(m) is None and m not in ("issuance", "bot"))
+    assert unplaced == []
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        for target in targets
+        if (mine := _unit(module)) is not None
+        and (theirs := _unit(target)) is not None
+        and mine != theirs
+        and RANK[theirs] >= RANK[mine]
+    )
+    assert upward == []
+
+
+def test_no_module_imports_in_a_circle() -> None:
+    graph = _module_graph()
+    # function-local imports count too: a circle postponed to call time is still a circle
+    circles: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                circles.append(" -> ".join([*path[path.index(target) :], target]))
+            elif target not in state:
+                visit(target, [*path, target])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert circles == []
