@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.wecom.api import WeComClient, WeComError
+from bot.wecom.app import client_for
 from bot.wecom.oauth import authorize_url
 from issuance.core.errors import DomainError, Forbidden
 from issuance.core.people import Channel
@@ -31,12 +32,7 @@ def routes(settings: Settings, client: WeComClient | None = None) -> list[Route]
     given) who opened the link."""
     if not settings.wecom_enabled:
         return []
-    asker = client or WeComClient(
-        settings.wecom_api_url,
-        settings.wecom_corp_id,
-        str(settings.wecom_secret),
-        settings.wecom_agent_id,
-    )
+    asker = client or client_for(settings)
     public = settings.public_url.rstrip("/")
 
     async def open_link(request: Request) -> Response:
