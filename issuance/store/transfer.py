@@ -118,14 +118,20 @@ async def copy_database(source: BaseStore, target: BaseStore) -> CopyReport:
             placed = [0 if c in later else None for c in columns]
             marks = ", ".join("?" for _ in columns)
             insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            for chunk in chunks(rows, _ROWS_PER_STATEMENT):
-                await target._db.executemany(
-                    insert,
-                    [
-                        tuple(None if placed[i] is not None else v for i, v in enumerate(row))
-                        for row in chunk
-                    ],
-                )
+            try:
+                for chunk in chunks(rows, _ROWS_PER_STATEMENT):
+                    await target._db.executemany(
+                        insert,
+                        [
+                            tuple(None if placed[i] is not None else v for i, v in enumerate(row))
+                            for row in chunk
+                        ],
+                    )
+            except Exception as error:
+                # A trigger or constraint of the target: name the table, not the driver's text.
+                if any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__):
+                    raise DomainError("db.copy.refused", table=table) from error
+                raise
             for column in later:
                 index = columns.index(column)
                 key = columns.index("id")

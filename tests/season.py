@@ -1,0 +1,79 @@
+"""A whole season in one database, through the use cases: X certificates signed and handed out,
+a graduation term declared, approved, printed on issued blanks (one spoiled, voided and
+returned), sealed, holds released by an X certificate, handed out, one certificate voided."""
+
+from __future__ import annotations
+
+from issuance.core.chain import Act
+from issuance.core.people import Person
+from issuance.core.settings import Settings
+from issuance.graduation import demo as grad_demo
+from issuance.graduation.holds import record_issued_x
+from issuance.graduation.printouts import Printouts
+from issuance.graduation.sealing import Sealing
+from issuance.graduation.service import Graduation
+from issuance.graduation.stock import Stock
+from issuance.store import Store
+from issuance.xcert import demo as x_demo
+from issuance.xcert.handout import Handout
+from issuance.xcert.service import Issuance
+
+UNDER_CITY = grad_demo.SCHOOLS[2][0]  # Quanzhou approves, the province seals
+PEOPLE = {
+    "province": "13900000001",
+    "keeper": "13900000002",
+    "distributor": "13900000003",
+    "quanzhou": "13900000005",
+    "clerk": "13900000031",
+    "leader": "13900000032",
+}
+
+
+async def _person(store: Store, phone: str) -> Person:
+    person = await store.person_by_ref(phone)
+    assert person is not None
+    return person
+
+
+async def play_season(store: Store, settings: Settings) -> None:
+    """Every state the product reaches in a season, in `store` (freshly migrated)."""
+    issuance = Issuance(store, settings)
+    await x_demo.load(issuance)
+    await grad_demo.load(issuance)
+    people = {name: await _person(store, phone) for name, phone in PEOPLE.items()}
+
+    evaluator, head = [await _person(store, f"1380000000{n}") for n in (1, 2)]
+    handout = Handout(store)
+    (batch,) = await store.handout_batches(issuer_id=evaluator.org_id)
+    await handout.mail(evaluator, batch.batch_id, "顺丰速运", "SF100")
+    await handout.receive(head, batch.batch_id)
+    records = await handout.records(head, batch.batch_id)
+    await handout.hand_out(head, batch.batch_id, [records[0].record_id])
+    await handout.hand_out(head, batch.batch_id, [records[1].record_id], tracking="EMS 300")
+
+    graduation = Graduation(store, settings)
+    request_id, count = await graduation.declare(UNDER_CITY, grad_demo.TERM)
+    for who in ("leader", "quanzhou", "province"):
+        await graduation.act(people[who], request_id, Act.CONFIRM)
+    stock = Stock(store, settings)
+    await stock.receive("技工学校", "J0001", "J0100", people["keeper"].phone)
+    blanks = await graduation.request_blanks(UNDER_CITY, "技工学校", count + 1, None)
+    for who in ("leader", "quanzhou", "province"):
+        await graduation.act(people[who], blanks, Act.CONFIRM)
+    await stock.issue(blanks, "J0001", people["distributor"].phone)
+    school = await graduation.school(UNDER_CITY)
+    roster = await store.seal_roster(school.id, grad_demo.TERM)
+    serials = [f"J{n:04d}" for n in range(1, len(roster) + 1)]
+    await stock.record_printing(
+        school.id, list(zip(serials, [g.id for g in roster], strict=True)), None
+    )
+    spoiled = f"J{len(roster) + 1:04d}"
+    await stock.void(spoiled, "卡纸", people["clerk"].phone)
+    await stock.return_([spoiled], people["keeper"].phone)
+    await Sealing(graduation).seal(people["province"], UNDER_CITY, grad_demo.TERM)
+    # an X certificate of a graduate's ID number releases a hold (暂缓发放)
+    await record_issued_x(store, [g.id_number for g in roster], "test")
+    await Sealing(graduation).hand_out(people["clerk"], UNDER_CITY, grad_demo.TERM)
+    voided = roster[0].cert_no
+    assert voided is not None
+    await Printouts(graduation, store).void(voided, "错印")
