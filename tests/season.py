@@ -1,6 +1,7 @@
-"""A whole season in one database, through the use cases: X certificates signed and handed out,
-a graduation term declared, approved, printed on issued blanks (one spoiled, voided and
-returned), sealed, holds released by an X certificate, handed out, one certificate voided."""
+"""A whole season in one database, through the use cases: X certificates signed and handed
+out (one then voided), a graduation term declared, approved, printed on issued blanks (one
+spoiled, voided and returned), sealed, holds released by qualifications recorded, handed out,
+one certificate voided."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from issuance.core.chain import Act
 from issuance.core.people import Person
 from issuance.core.settings import Settings
 from issuance.graduation import demo as grad_demo
-from issuance.graduation.holds import record_issued_x
 from issuance.graduation.printouts import Printouts
+from issuance.graduation.qualifications import import_qualifications
 from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
@@ -50,6 +51,7 @@ async def play_season(store: Store, settings: Settings) -> None:
     records = await handout.records(head, batch.batch_id)
     await handout.hand_out(head, batch.batch_id, [records[0].record_id])
     await handout.hand_out(head, batch.batch_id, [records[1].record_id], tracking="EMS 300")
+    await issuance.void(records[0].cert_no, "信息有误")  # 作废 after it was handed out
 
     graduation = Graduation(store, settings)
     request_id, count = await graduation.declare(UNDER_CITY, grad_demo.TERM)
@@ -71,9 +73,18 @@ async def play_season(store: Store, settings: Settings) -> None:
     await stock.void(spoiled, "卡纸", people["clerk"].phone)
     await stock.return_([spoiled], people["keeper"].phone)
     await Sealing(graduation).seal(people["province"], UNDER_CITY, grad_demo.TERM)
-    # an X certificate of a graduate's ID number releases a hold (暂缓发放)
-    await record_issued_x(store, [g.id_number for g in roster], "test")
-    await Sealing(graduation).hand_out(people["clerk"], UNDER_CITY, grad_demo.TERM)
-    voided = roster[0].cert_no
+    # qualifications recorded after 验印 release held graduates (暂缓发放) but the last
+    held = [g for g in roster if g.held][:-1]
+    assert held, "the demo term has graduates without a qualification"
+    qualifications = settings.home / "season-qualifications.csv"
+    qualifications.write_text(
+        "姓名,身份证号,职业资格证书编号,职业资格等级\n"
+        + "".join(f"{g.name},{g.id_number},Q{g.id:06d},四级/中级工\n" for g in held),
+        encoding="utf-8",
+    )
+    report = await import_qualifications(store, qualifications, "zh", UNDER_CITY, "test")
+    assert not report.errors, report.errors
+    handed = await Sealing(graduation).hand_out(people["clerk"], UNDER_CITY, grad_demo.TERM)
+    voided = handed.handed[0].cert_no
     assert voided is not None
     await Printouts(graduation, store).void(voided, "错印")

@@ -33,7 +33,7 @@ from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
 from issuance.store.driver import Row
 from issuance.store.grad_outputs import GradOutputQueries
-from issuance.store.graduation import GradOrg
+from issuance.store.graduation import VOIDED, GradOrg
 
 P = ParamSpec("P")
 CLERK = "经办人"
@@ -95,7 +95,7 @@ def _roster_line(row: Row) -> RosterLine:
         major=row["major"],
         schooling=f"{row['years']}年",
         study_mode=row["study_mode"],
-        remark="" if row["qualification_no"] else HELD,
+        remark=VOIDED if row["voided"] else "" if row["qualification_no"] else HELD,
     )
 
 

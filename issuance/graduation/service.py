@@ -41,9 +41,19 @@ from issuance.graduation.holds import HELD
 from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
 from issuance.store import Store
-from issuance.store.graduation import GradItem, GradOrg, GradRequest, ItemChange, Waiting
+from issuance.store.graduation import (
+    UNDECLARED,
+    VOIDED,
+    GradItem,
+    GradOrg,
+    GradRequest,
+    ItemChange,
+    Waiting,
+)
 
 ALL = "全部"
+# What `grad export --status` filters by: a declaration's status, 作废, or 未申报.
+STATUS_FILTERS = (*STATUSES, VOIDED, UNDECLARED)
 MAX_REASON = 500
 _ACT_ROLES = {PENDING_REVIEW: LEADER, PENDING_APPROVAL: APPROVER}
 _ACTION = {AMENDMENT: "amend", REPRINT: "reprint"}
@@ -361,8 +371,8 @@ class Graduation:
         school_id = (await self.school(school_code)).id if school_code else None
         raw = await self.store.graduate_counts(school_id, term_of(term) if term else None)
         result = {ALL: sum(raw.values())}
-        result.update({status: raw.get(status, 0) for status in STATUSES})
-        result["未申报"] = raw.get(None, 0)  # type: ignore[call-overload]
+        result.update({status: raw.get(status, 0) for status in (*STATUSES, VOIDED)})
+        result[UNDECLARED] = raw.get(None, 0)  # type: ignore[call-overload]
         result[HELD] = len(await self.store.held_ids(school_id, term_of(term) if term else None))
         return result
 
@@ -374,7 +384,7 @@ class Graduation:
             {
                 "name": g.name,
                 "id_number_masked": mask(g.id_number),
-                "status": g.status or "未申报",
+                "status": g.status or UNDECLARED,
                 "cert_no": g.cert_no,
                 "serial": g.serial,
                 "class_level": g.class_level,

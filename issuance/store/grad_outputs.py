@@ -18,7 +18,8 @@ EMPLOYED = ("已就业", "升学")
 _NUMBERED_SQL = (
     "SELECT g.id, g.name, g.id_number, g.sex, g.major, g.class_level, g.enrolled, g.graduated,"
     " g.years, g.study_mode, g.qualification_no, g.cert_no, g.numbered_at, o.name AS school_name,"
-    " o.level AS school_level"
+    " o.level AS school_level,"
+    " EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id) AS voided"
     " FROM graduate g JOIN org o ON o.id = g.school_id"
 )
 

@@ -517,11 +517,11 @@ class GraduationQueries(BaseStore):
         return {row[0]: row[1] for row in rows}
 
     async def graduate_counts(self, school_id: int | None, term: str | None) -> dict[str, int]:
-        """Graduates per status of their declaration; undeclared ones under None."""
+        """Graduates per status of their declaration (作废 once voided); undeclared under None."""
         where, params = graduate_where(school_id, term)
         rows = await self._all(
-            "SELECT i.status, COUNT(*) FROM graduate g LEFT JOIN grad_item i"
-            f" ON i.graduate_id = g.id AND i.declaration = 1 {where} GROUP BY i.status",
+            f"SELECT {_SHOWN_STATUS}, COUNT(*) FROM graduate g LEFT JOIN grad_item i"
+            f" ON i.graduate_id = g.id AND i.declaration = 1 {where} GROUP BY 1",
             params,
         )
         return {row[0]: row[1] for row in rows}
@@ -530,12 +530,16 @@ class GraduationQueries(BaseStore):
         self, school_id: int | None, term: str | None, status: str | None = None
     ) -> list[GraduateListed]:
         where, params = graduate_where(school_id, term)
-        if status:
-            where += " AND i.status = ?"
+        if status == VOIDED:
+            where += f" AND {_VOIDED}"
+        elif status == UNDECLARED:
+            where += " AND i.status IS NULL"
+        elif status:
+            where += f" AND i.status = ? AND NOT {_VOIDED}"
             params.append(status)
         rows = await self._all(
             "SELECT g.id, g.name, g.id_number, o.code AS school_code, g.major_code, g.major,"
-            " g.class_level, g.enrolled, g.graduated, g.years, g.study_mode, i.status,"
+            f" g.class_level, g.enrolled, g.graduated, g.years, g.study_mode, {_SHOWN_STATUS},"
             " i.request_id, g.cert_no,"
             " (SELECT b.serial FROM blank b WHERE b.graduate_id = g.id"
             "  AND b.state IN ('已打印', '已验印') ORDER BY b.updated_at DESC LIMIT 1) AS serial"
@@ -708,6 +712,12 @@ class GraduationQueries(BaseStore):
             (request_id,),
         )
         return int(row[0]) if row else 0
+
+
+# 作废 (a voided certificate) reads before its declaration's 已审批, everywhere a status is shown.
+VOIDED, UNDECLARED = "作废", "未申报"
+_VOIDED = "EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)"
+_SHOWN_STATUS = f"CASE WHEN {_VOIDED} THEN '{VOIDED}' ELSE i.status END AS status"
 
 
 def graduate_where(school_id: int | None, term: str | None) -> tuple[str, list[Any]]:

@@ -1,0 +1,106 @@
+"""What operators read after a whole season (tests/season.py), on both databases: a voided
+graduation certificate reads 作废 everywhere, and a status filter nobody knows is refused."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from issuance.core.idcard import mask
+from issuance.core.settings import load_settings, write_initial_config
+from issuance.graduation import demo as grad_demo
+from issuance.store import Store
+from tests.cli import Run, qianfa
+from tests.databases import raw
+from tests.season import UNDER_CITY, play_season
+
+
+class Season:
+    def __init__(self, home: Path, database: str) -> None:
+        self.home = home
+        self.database = database
+        self.env = {k: v for k, v in os.environ.items() if k != "QIANFA_DATABASE_URL"}
+        if database:
+            self.env["QIANFA_DATABASE_URL"] = database
+
+    def run(self, *args: str) -> Run:
+        return qianfa(self.home, *args, env=self.env)
+
+    def sql(self, statement: str) -> list[tuple[object, ...]]:
+        with raw(self.database or self.home / "qianfa.db") as execute:
+            return execute(statement)
+
+
+@pytest.fixture
+async def season(tmp_path: Path, database: str) -> Iterator[Season]:
+    home = tmp_path / "home"
+    write_initial_config(home)
+    settings = replace(load_settings(home), database_url=database)
+    store = await Store.open(settings.database)
+    try:
+        await play_season(store, settings)
+    finally:
+        await store.close()
+    yield Season(home, database)
+
+
+def _voided(season: Season) -> tuple[str, str, str]:
+    ((cert_no, name, id_number),) = season.sql(
+        "SELECT g.cert_no, g.name, g.id_number FROM graduate g JOIN grad_void v"
+        " ON v.graduate_id = g.id"
+    )
+    return str(cert_no), str(name), str(id_number)
+
+
+async def test_a_voided_graduation_certificate_reads_voided_everywhere(
+    season: Season, tmp_path: Path
+) -> None:
+    cert_no, name, id_number = _voided(season)
+    term = ("--school", UNDER_CITY, "--term", grad_demo.TERM)
+    status = season.run("grad", "status", *term, "--json")
+    assert status.code == 0, status.stderr
+    counts = status.json()
+    approved_and_sealed = season.sql(
+        "SELECT COUNT(*) FROM graduate g JOIN blank b ON b.graduate_id = g.id"
+        f" WHERE b.state = '已验印' AND g.graduated = '{grad_demo.TERM}'"
+    )[0][0]
+    assert counts["作废"] == 1
+    assert counts["已验印"] == approved_and_sealed  # the blank was sealed all the same
+    assert counts["已发放"] == season.sql("SELECT COUNT(*) FROM graduate_handout")[0][0] - 1
+    assert counts["暂缓发放"] == 1
+    assert "作废 1" in season.run("grad", "status", *term).stdout
+
+    listed = season.run("grad", "list", *term)
+    (line,) = [line for line in listed.stdout.splitlines() if line.startswith(cert_no)]
+    assert " 作废 " in line and "已审批" not in line
+
+    out = tmp_path / "void.csv"
+    export = season.run("grad", "export", "--out", str(out), "--status", "作废", "--json")
+    assert export.code == 0 and export.json()["exported"] == 1
+    assert cert_no in out.read_text(encoding="utf-8-sig") and "作废" in out.read_text("utf-8-sig")
+    approved = tmp_path / "approved.csv"
+    export = season.run("grad", "export", "--out", str(approved), "--status", "已审批", "--json")
+    assert export.code == 0 and cert_no not in approved.read_text(encoding="utf-8-sig")
+
+    roster = tmp_path / "roster.xlsx"
+    assert season.run("grad", "roster", *term, "--out", str(roster)).code == 0
+    sheet = openpyxl.load_workbook(roster).active
+    assert sheet is not None
+    (row,) = [r for r in sheet.iter_rows(values_only=True) if cert_no in r]
+    assert "作废" in row
+
+    show = season.run("grad", "show", cert_no)
+    assert show.code == 0 and "已作废" in show.stdout and "错印" in show.stdout
+    assert mask(id_number) in show.stdout and name in show.stdout
+
+
+async def test_an_unknown_status_filter_is_refused(season: Season, tmp_path: Path) -> None:
+    out = tmp_path / "x.csv"
+    run = season.run("grad", "export", "--out", str(out), "--status", "乱写")
+    assert run.code == 1 and "乱写" in run.stderr and "已审批" in run.stderr
+    assert "Traceback" not in run.stderr and not out.exists()
