@@ -22,7 +22,7 @@ from issuance.core.settings import Settings, SettingsError, load_settings, write
 from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
 from issuance.store import RecordFilter
-from issuance.store.base import StoreUnavailable
+from issuance.store.base import StoreUnavailable, is_refusal
 from issuance.store.opening import open_store
 from issuance.xcert.archive import write_batch_archives
 from issuance.xcert.exporting import export_records
@@ -31,7 +31,7 @@ from issuance.xcert.handout import Handout
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
 from qianfa import database, grad_cli, handout_cli
-from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
+from qianfa.helptext import EXPORT_FILTERS, Parser, help_text, record_id
 from qianfa.operations import (
     require_config,
     rerender,
@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help=help_text("help.status"))
     p.add_argument("--plan", help=help_text("help.plan"))
     p.add_argument("--school", help=help_text("help.school"))
-    p.add_argument("--batch", type=int, help=help_text("help.batch"))
+    p.add_argument("--batch", type=record_id, help=help_text("help.batch"))
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("export", parents=[common], help=help_text("help.export"))
@@ -388,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = export_sub.add_parser(
         "certificates", parents=[common], help=help_text("help.export.certificates")
     )
-    p.add_argument("--batch", type=int, required=True, help=help_text("help.batch"))
+    p.add_argument("--batch", type=record_id, required=True, help=help_text("help.batch"))
     p.add_argument("--out", required=True, help=help_text("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
+    which.add_argument("--batch", type=record_id, help=help_text("help.rerender.batch"))
     which.add_argument("--all", action="store_true", help=help_text("help.rerender.all"))
     p.set_defaults(func=cmd_rerender)
 
@@ -484,6 +484,10 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
     except sqlite3.Error as error:
         # Locked past the busy timeout, or any other database failure: one line, not a traceback.
         raise StoreUnavailable.of(settings.database_path, error) from error
+    except Exception as error:
+        if is_refusal(error):  # PostgreSQL's constraints and triggers
+            raise StoreUnavailable.of(settings.database_path, error) from error
+        raise
 
 
 def _emit(args: argparse.Namespace, result: Any, text: str) -> None:

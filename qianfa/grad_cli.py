@@ -17,7 +17,7 @@ from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
 from qianfa import grad_print_cli, handout_cli, qual_cli
-from qianfa.helptext import help_text
+from qianfa.helptext import help_text, record_id
 from qianfa.operations import home_store
 
 Result = tuple[Any, str]
@@ -287,7 +287,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     for name, act in (("approve", Act.CONFIRM), ("return", Act.REFUSE), ("resubmit", Act.RESUBMIT)):
         p = g.add_parser(name, parents=[common], help=help_text(f"help.grad.{name}"))
-        p.add_argument("request", type=int, help=help_text("help.grad.request"))
+        p.add_argument("request", type=record_id, help=help_text("help.grad.request"))
         p.add_argument("--by", required=True, help=help_text("help.grad.person"))
         p.add_argument("--items", help=help_text("help.grad.items"))
         if act is Act.REFUSE:
@@ -307,7 +307,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     handout_cli.register_grad(g, common)
 
     p = g.add_parser("history", parents=[common], help=help_text("help.grad.history"))
-    p.add_argument("request", type=int, help=help_text("help.grad.request"))
+    p.add_argument("request", type=record_id, help=help_text("help.grad.request"))
     p.set_defaults(func=cmd_history)
 
     stock = sub.add_parser("stock", parents=[common], help=help_text("help.stock"))
@@ -329,7 +329,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_stock_request)
 
     p = s.add_parser("issue", parents=[common], help=help_text("help.stock.issue"))
-    p.add_argument("--request", required=True, type=int, help=help_text("help.grad.request"))
+    p.add_argument("--request", required=True, type=record_id, help=help_text("help.grad.request"))
     p.add_argument("--first", required=True, help=help_text("help.stock.first"))
     p.add_argument("--by", required=True, help=help_text("help.grad.person"))
     p.set_defaults(func=cmd_stock_issue)

@@ -14,7 +14,7 @@ from issuance.core.settings import Settings
 from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
-from qianfa.helptext import help_text
+from qianfa.helptext import finite_number, help_text
 from qianfa.operations import home_store
 
 Result = tuple[Any, str]
@@ -154,8 +154,8 @@ def register(g: Any, common: argparse.ArgumentParser) -> None:
 
     p = g.add_parser("calibrate", parents=[common], help=help_text("help.gradprint.calibrate"))
     p.add_argument("--school", required=True, help=school)
-    p.add_argument("--dx", type=float, required=True, help=help_text("help.gradprint.dx"))
-    p.add_argument("--dy", type=float, required=True, help=help_text("help.gradprint.dy"))
+    p.add_argument("--dx", type=finite_number, required=True, help=help_text("help.gradprint.dx"))
+    p.add_argument("--dy", type=finite_number, required=True, help=help_text("help.gradprint.dy"))
     p.add_argument("--by", help=by)
     p.set_defaults(func=cmd_calibrate)
 

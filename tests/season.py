@@ -5,9 +5,13 @@ one certificate voided."""
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
+from pathlib import Path
+
 from issuance.core.chain import Act
 from issuance.core.people import Person
-from issuance.core.settings import Settings
+from issuance.core.settings import Settings, load_settings, write_initial_config
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.printouts import Printouts
 from issuance.graduation.qualifications import import_qualifications
@@ -18,6 +22,8 @@ from issuance.store import Store
 from issuance.xcert import demo as x_demo
 from issuance.xcert.handout import Handout
 from issuance.xcert.service import Issuance
+from tests.cli import Run, qianfa
+from tests.databases import raw
 
 UNDER_CITY = grad_demo.SCHOOLS[2][0]  # Quanzhou approves, the province seals
 PEOPLE = {
@@ -88,3 +94,47 @@ async def play_season(store: Store, settings: Settings) -> None:
     voided = handed.handed[0].cert_no
     assert voided is not None
     await Printouts(graduation, store).void(voided, "错印")
+
+
+class Season:
+    def __init__(self, home: Path, database: str) -> None:
+        self.home = home
+        self.database = database
+        self.env = {k: v for k, v in os.environ.items() if k != "QIANFA_DATABASE_URL"}
+        if database:
+            self.env["QIANFA_DATABASE_URL"] = database
+
+    def run(self, *args: str) -> Run:
+        return qianfa(self.home, *args, env=self.env)
+
+    def sql(self, statement: str) -> list[tuple[object, ...]]:
+        with raw(self.database or self.home / "qianfa.db") as execute:
+            return execute(statement)
+
+    def counts(self) -> dict[str, int]:
+        """Rows of every table: what a refused command must leave as it was."""
+        with raw(self.database or self.home / "qianfa.db") as execute:
+            if self.database:
+                tables = execute(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+                )
+            else:
+                tables = execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {
+                name: execute(f"SELECT COUNT(*) FROM {name}")[0][0]
+                for (name,) in tables
+                if not name.startswith("sqlite_")
+            }
+
+
+async def played_season(home: Path, database: str) -> Season:
+    """A home (as `qianfa init` makes it) whose database holds a whole season."""
+    write_initial_config(home)
+    settings = replace(load_settings(home), database_url=database)
+    store = await Store.open(settings.database)
+    try:
+        await play_season(store, settings)
+    finally:
+        await store.close()
+    return Season(home, database)

@@ -19,7 +19,7 @@ from typing import Any
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid, NotFound
-from issuance.core.idcard import mask
+from issuance.core.idcard import mask, mask_ref
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import Column, NumberText, read_table
 from issuance.graduation.holds import is_held
@@ -370,7 +370,7 @@ async def graduate_record(store: Store, ref: str) -> dict[str, Any]:
     the hold and the grades; the ID number masked."""
     graduate = await store.graduate_by_ref(ref.strip())
     if graduate is None:
-        raise NotFound("grad.graduate_unknown", ref=ref)
+        raise NotFound("grad.graduate_unknown", ref=mask_ref(ref))
     school = await store.grad_org(graduate["school_id"])
     assert school is not None
     fields = (

@@ -10,9 +10,11 @@ from typing import Any
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
-from issuance.core.idcard import mask, parse_id_number
+from issuance.core.graduate_fields import FieldInvalid, check_dates, checked_field
+from issuance.core.idcard import mask, mask_ref
 from issuance.core.people import OrgKind, Person
 from issuance.core.settings import Settings
+from issuance.core.text import checked_text
 from issuance.graduation import notices
 from issuance.graduation.chains import (
     AMENDMENT,
@@ -38,7 +40,6 @@ from issuance.graduation.chains import (
     waiting_org,
 )
 from issuance.graduation.holds import HELD
-from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
 from issuance.store import Store
 from issuance.store.graduation import (
@@ -187,8 +188,23 @@ class Graduation:
         unknown = set(changes) - set(AMENDABLE)
         if not changes or unknown:
             raise Invalid("grad.amend_fields", fields=", ".join(AMENDABLE))
-        checked = {field: _amended(field, value) for field, value in changes.items()}
+        checked = {field: checked_field(field, value) for field, value in changes.items()}
+        after = {key: checked.get(key, graduate[key]) for key in ("id_number", "enrolled")}
+        try:
+            check_dates(after["id_number"], after["enrolled"], graduate["graduated"])
+        except Invalid as why:
+            raise FieldInvalid("enrolled" if "enrolled" in checked else "id_number", why) from None
+        await self._id_number_free(graduate, checked)
         return await self._single(AMENDMENT, graduate, by, json.dumps(checked, ensure_ascii=False))
+
+    async def _id_number_free(self, graduate: Any, changes: dict[str, Any]) -> None:
+        """A new ID number must not be another graduate's of the same term."""
+        number = changes.get("id_number")
+        if number is None or number == graduate["id_number"]:
+            return
+        taken = await self.store.graduates_by_id_number([number])
+        if (number, graduate["graduated"]) in taken:
+            raise Conflict("grad.amend_id_taken", id=mask(number))
 
     async def reprint(self, ref: str, by: str | None) -> int:
         """毕业证重打 of an approved graduate's certificate; the number stays."""
@@ -197,7 +213,7 @@ class Graduation:
     async def _numbered(self, ref: str) -> Any:
         graduate = await self.store.graduate_by_ref(ref.strip())
         if graduate is None:
-            raise NotFound("grad.graduate_unknown", ref=ref)
+            raise NotFound("grad.graduate_unknown", ref=mask_ref(ref))
         if graduate["cert_no"] is None:
             raise Conflict("grad.not_numbered")
         return graduate
@@ -277,9 +293,11 @@ class Graduation:
             numbers = await self._allocate(request, approved) if request.kind == DECLARATION else []
             if request.kind == AMENDMENT and approved:
                 assert request.changes is not None
-                await self.store.amend_graduate(
-                    approved[0], json.loads(request.changes), request.id
-                )
+                amended = json.loads(request.changes)
+                # another graduate may have been imported with the new ID number meanwhile
+                graduate = await self.store.graduate(approved[0])
+                await self._id_number_free(graduate, amended)
+                await self.store.amend_graduate(approved[0], amended, request.id)
             entry = self._audit(
                 actor, f"grad.{act.value}", f"request:{request.id}:items:{len(items)}", reason
             )
@@ -406,29 +424,10 @@ class Graduation:
         return AuditEntry(self.store.now_iso(), f"person:{actor.id}", action, subject, reason)
 
 
-def _amended(field: str, value: str) -> str:
-    """A checked new value for an amendable field."""
-    value = value.strip()
-    if not value:
-        raise Invalid("grad.amend_value", field=field)
-    if field == "id_number":
-        return parse_id_number(value).value
-    if field == "enrolled":
-        checked = month(value)
-        if checked is None:
-            raise Invalid("grad.amend_value", field=field)
-        return checked
-    if field == "study_mode" and value not in STUDY_MODES:
-        raise Invalid("grad.amend_value", field=field)
-    return value
-
-
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
+    text = checked_text(reason or "", MAX_REASON, "grad.reason_bad_text", "grad.reason_too_long")
     if not text:
         raise Invalid("grad.reason_required")
-    if len(text) > MAX_REASON:
-        raise Invalid("grad.reason_too_long", limit=MAX_REASON)
     return text
 
 

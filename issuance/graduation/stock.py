@@ -8,7 +8,6 @@ back to the province and are kept. The database refuses a serial issued or print
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
 from issuance.core.people import Person
 from issuance.core.settings import Settings
+from issuance.core.text import REASON_MAX, checked_text
 from issuance.graduation.chains import (
     APPROVED,
     BLANK_REQUEST,
@@ -25,6 +25,7 @@ from issuance.graduation.chains import (
     SCHOOL_LEVELS,
 )
 from issuance.store import Store
+from issuance.store.base import is_refusal
 from issuance.store.graduation import BlankEvent
 
 MAX_RANGE = 100_000
@@ -128,6 +129,9 @@ class Stock:
             raise Conflict("stock.request_issued")
         assert request.blank_kind and request.blank_count
         serials = serial_range(first, count=request.blank_count)
+        booked = await self.store.existing_serials(serials)
+        if missing := [s for s in serials if s not in booked]:
+            raise NotFound("stock.serials_not_booked", serial=missing[0], count=len(missing))
         entry = self._audit(
             distributor,
             "stock.issue",
@@ -174,7 +178,7 @@ class Stock:
 
     async def void(self, serial: str, reason: str, by: str | None = None) -> None:
         """作废 a spoiled blank at the school (kept, never destroyed)."""
-        reason = reason.strip()
+        reason = checked_text(reason, REASON_MAX, "void.reason_bad_text", "void.reason_too_long")
         if not reason:
             raise Invalid("stock.reason_required")
         actor = await self.store.person_by_ref(by) if by else None
@@ -216,12 +220,12 @@ class _refused:
         return None
 
     async def __aexit__(self, kind: object, error: BaseException | None, tb: object) -> bool:
-        if isinstance(error, sqlite3.IntegrityError):
+        if error is not None and is_refusal(error):
             text = str(error)
-            if "blank_event.serial" in text:
+            if "blank_event.serial" in text or '_once"' in text:  # SQLite, PostgreSQL
                 raise Conflict(self.twice) from error
             for needle, key in _REFUSALS:
                 if needle in text:
                     raise Conflict(key) from error
-            raise Conflict("stock.refused", why=text) from error
+            raise Conflict("stock.refused") from error
         return False

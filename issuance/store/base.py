@@ -66,12 +66,20 @@ class StoreUnavailable(DomainError):
         """The error explaining why `path` is unusable (busy, or not openable)."""
         if is_locked(error):
             return cls("store.busy", path=path)
+        if is_refusal(error):
+            # A constraint or trigger the use case did not foresee: nothing was written.
+            return cls("store.refused")
         return cls("store.open_failed", path=path, why=error)
 
 
 def _shown(location: Path | str) -> str:
     """The database's location as it may be shown: a URL without its password."""
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", str(location))
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether either driver refused a write (a constraint or trigger: an IntegrityError)."""
+    return any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__)
 
 
 def is_locked(error: BaseException) -> bool:

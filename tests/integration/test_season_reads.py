@@ -3,50 +3,19 @@ graduation certificate reads 作废 everywhere, and a status filter nobody knows
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from issuance.core.idcard import mask
-from issuance.core.settings import load_settings, write_initial_config
 from issuance.graduation import demo as grad_demo
-from issuance.store import Store
-from tests.cli import Run, qianfa
-from tests.databases import raw
-from tests.season import UNDER_CITY, play_season
-
-
-class Season:
-    def __init__(self, home: Path, database: str) -> None:
-        self.home = home
-        self.database = database
-        self.env = {k: v for k, v in os.environ.items() if k != "QIANFA_DATABASE_URL"}
-        if database:
-            self.env["QIANFA_DATABASE_URL"] = database
-
-    def run(self, *args: str) -> Run:
-        return qianfa(self.home, *args, env=self.env)
-
-    def sql(self, statement: str) -> list[tuple[object, ...]]:
-        with raw(self.database or self.home / "qianfa.db") as execute:
-            return execute(statement)
+from tests.season import UNDER_CITY, Season, played_season
 
 
 @pytest.fixture
-async def season(tmp_path: Path, database: str) -> Iterator[Season]:
-    home = tmp_path / "home"
-    write_initial_config(home)
-    settings = replace(load_settings(home), database_url=database)
-    store = await Store.open(settings.database)
-    try:
-        await play_season(store, settings)
-    finally:
-        await store.close()
-    yield Season(home, database)
+async def season(tmp_path: Path, database: str) -> Season:
+    return await played_season(tmp_path / "home", database)
 
 
 def _voided(season: Season) -> tuple[str, str, str]:
