@@ -47,7 +47,7 @@ async def cmd_print(args: argparse.Namespace, settings: Settings) -> Result:
         serials: list[str] = []
         if args.first_serial:
             # book the blanks before handing out the pages: a refused booking prints nothing
-            serials = serial_range(args.first_serial, count=count)
+            serials = serial_range(await stock.canonical(args.first_serial), count=count)
             school = await printouts.grad.school(args.school)
             by = await printouts.grad.clerk_of(school, args.by)
             await stock.record_printing(school.id, list(zip(serials, ids, strict=True)), by)

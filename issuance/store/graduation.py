@@ -679,6 +679,15 @@ class GraduationQueries(BaseStore):
     async def blank(self, serial: str) -> Row | None:
         return await self._one("SELECT * FROM blank WHERE serial = ?", (serial,))
 
+    async def serial_width(self, prefix: str) -> int | None:
+        """How many digits follow `prefix` (any case) in the serials booked with it, if any."""
+        row = await self._one(
+            "SELECT length(serial) FROM blank WHERE upper(substr(serial, 1, ?)) = ?"
+            " AND substr(serial, ?, 1) BETWEEN '0' AND '9' LIMIT 1",
+            (len(prefix), prefix, len(prefix) + 1),
+        )
+        return int(row[0]) - len(prefix) if row else None
+
     async def existing_serials(self, serials: Sequence[str]) -> set[str]:
         rows = await self._all_in(
             "SELECT serial FROM blank WHERE serial IN ({marks})", list(serials)

@@ -95,6 +95,30 @@ BAD = (
         "stock_void_bidi_reason", ("stock", "void", "J0100", "--reason", "卡纸\u202e"), ("不可见",)
     ),
     Bad("stock_void_unknown", ("stock", "void", "Z9999", "--reason", "卡纸"), ("Z9999",)),
+    *(
+        Bad(
+            name,
+            (
+                "stock",
+                "receive",
+                "--kind",
+                "技工学校",
+                "--first",
+                first,
+                "--last",
+                last,
+                "--by",
+                PEOPLE["keeper"],
+            ),
+            says,
+        )
+        for name, first, last, says in (
+            ("stock_receive_lower_case", "j0001", "j0100", ("J0001", "已入库")),
+            ("stock_receive_wider", "J00001", "J00100", ("J0001", "已入库")),
+            ("stock_receive_full_width", "Ｊ０００１", "J0100", ("J0001", "已入库")),
+            ("stock_receive_too_wide", "J10000", "J10001", ("位数",)),
+        )
+    ),
     Bad(
         "approve_huge_id",
         ("grad", "approve", "9" * 23, "--by", "13900000001"),
@@ -228,3 +252,16 @@ async def test_an_amendment_to_an_id_number_taken_meanwhile_is_refused_at_approv
     assert run.code == 1 and "另一名毕业生" in run.stderr, run.stderr
     assert "UNIQUE" not in run.stderr and "Traceback" not in run.stderr
     assert season.counts() == before
+
+
+async def test_serials_are_one_blank_whatever_their_width_or_case(season: Season) -> None:
+    keeper = PEOPLE["keeper"]
+    receive = ("stock", "receive", "--kind", "技工学校", "--by", keeper)
+    assert season.run(*receive, "--first", "0000001", "--last", "0000100").code == 0
+    before = season.counts()
+    again = season.run(*receive, "--first", "001", "--last", "100")
+    assert again.code == 1 and "0000001" in again.stderr, again.stderr
+    assert season.counts() == before
+    trace = season.run("stock", "trace", "j0001", "--json")
+    assert trace.code == 0 and trace.json()["serial"] == "J0001"
+    assert season.run("stock", "trace", "1", "--json").json()["serial"] == "0000001"
