@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -89,3 +91,14 @@ def body_too_large(request: Request) -> bool:
     """Whether the declared body exceeds MAX_BODY (forms are read whole)."""
     length = request.headers.get("content-length", "")
     return length.isdigit() and int(length) > MAX_BODY
+
+
+async def read_form(request: Request) -> FormData:
+    """The form; a multipart part over Starlette's own size limit is a body too large (413),
+    not a bad request."""
+    try:
+        return await request.form()
+    except HTTPException as error:
+        if error.status_code == 400 and "maximum size" in str(error.detail):
+            raise HTTPException(413) from error
+        raise

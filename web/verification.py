@@ -14,7 +14,16 @@ from issuance.core.idcard import parse_id_number
 from issuance.xcert.service import Verification
 from issuance.xcert.signing import verify_link
 from web import csrf
-from web.context import body_too_large, client_key, context, error_page, form_page, html, too_many
+from web.context import (
+    body_too_large,
+    client_key,
+    context,
+    error_page,
+    form_page,
+    html,
+    read_form,
+    too_many,
+)
 from web.pages import VerifyResult, message_page, verify_page
 
 SCOPE = "verify"
@@ -53,7 +62,7 @@ async def verify_post(request: Request) -> Response:
     if body_too_large(request):
         return html(message_page("too_large"), 413)
     web = context(request)
-    form = await request.form()
+    form = await read_form(request)
     # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
     cert_no = unicodedata.normalize("NFKC", str(form.get("cert_no", ""))).strip()
     try:
@@ -93,8 +102,12 @@ async def certificate_qr(request: Request) -> Response:
     return form_page(request, lambda token: verify_page(result, result.cert_no, csrf=token), SCOPE)
 
 
+async def verify(request: Request) -> Response:
+    """One route for the path: a wrong method is answered with every method it takes."""
+    return await (verify_post if request.method == "POST" else verify_get)(request)
+
+
 routes = [
-    Route("/verify", verify_get, methods=["GET"]),
-    Route("/verify", verify_post, methods=["POST"]),
+    Route("/verify", verify, methods=["GET", "POST"]),
     Route("/c/{cert_no}", certificate_qr, methods=["GET"]),
 ]

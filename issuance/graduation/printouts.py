@@ -5,6 +5,8 @@ out."""
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from issuance.store.graduation import VOIDED, GradOrg
 P = ParamSpec("P")
 CLERK = "经办人"
 VALID, VOID = "valid", "void"
+_CERT_NO = re.compile(r"[0-9]{1,32}")
 # sharp enough to read every filled-in word in a chat, small enough to send as a photo
 PREVIEW_DPI = 150
 
@@ -208,8 +211,9 @@ class Printouts:
 
     async def lookup(self, cert_no: str, name: str) -> GraduationAnswer:
         """查询: number and name must both match; a wrong name is answered as not found."""
-        cert_no, name = cert_no.strip(), name.strip()
-        if not cert_no.isdigit() or not name:
+        # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
+        cert_no, name = unicodedata.normalize("NFKC", cert_no).strip(), name.strip()
+        if not _CERT_NO.fullmatch(cert_no) or not name:
             raise Invalid("gradlookup.bad_input")
         row = await self.store.graduate_by_cert_no(cert_no)
         if row is None or row["name"] != name:

@@ -13,6 +13,7 @@ from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 from tests.databases import IntegrityErrors, raw
 from tests.webserver import Live, csrf_of
+from web.context import MAX_BODY
 
 
 async def _numbered(live: Live) -> tuple[str, str, str]:
@@ -105,3 +106,42 @@ async def test_a_voided_certificate_says_void_and_stays_void(
     # a voided certificate keeps its number: the term still counts it (what chat's 打印 lists)
     terms = await live.store.approved_terms(school.id)
     assert [(row["term"], int(row["graduates"])) for row in terms] == [(demo.TERM, demo.PER_SCHOOL)]
+
+
+async def test_full_width_digits_are_read_and_trailing_garbage_is_refused(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    cert_no, name, _ = await _numbered(live)
+    full_width = cert_no.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    answer = await ask(client, full_width, name)
+    assert answer.status_code == 200 and 'data-status="valid"' in answer.text, answer.text
+    for bad in (cert_no + " " * 13 + "GARBAGE", cert_no + "X", cert_no + "\u0663"):
+        refused = await ask(client, bad, name)
+        assert refused.status_code == 422 and "data-status" not in refused.text, bad
+
+
+async def test_its_pages_are_the_graduation_lookup_s_own_and_methods_are_all_allowed(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/verify/graduation")
+    title = page.text.split("<title>")[1].split("</title>")[0]
+    assert title == "毕业证书查询 · 技工院校毕业证书"
+    assert "签名链接" not in page.text
+    too_large = await client.post(
+        "/verify/graduation",
+        content=b"csrf=" + csrf_of(page).encode() + b"&x=" + b"a" * (MAX_BODY + 10),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert too_large.status_code == 413 and "提交内容过大" in too_large.text
+    assert "签名" not in too_large.text.split("<main")[1].split("</main>")[0]
+    # a multipart field over Starlette's own 1 MB part limit, inside the body limit
+    multipart = await client.post(
+        "/verify/graduation",
+        data={"x": "a" * (MAX_BODY // 2 + 1000)},
+        files={"f": ("f.txt", b"a")},
+    )
+    assert multipart.status_code == 413
+    for path in ("/verify", "/verify/graduation"):
+        wrong = await client.delete(path)
+        assert wrong.status_code == 405
+        assert set(wrong.headers["allow"].split(", ")) >= {"GET", "POST"}, path
