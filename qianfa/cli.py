@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
+from issuance.core.files import private_files
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
@@ -437,6 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_files()  # databases, certificates and rosters hold full ID numbers
     args = build_parser().parse_args(argv)
     for option in ("home", "json", "verbose"):
         if not hasattr(args, option):
@@ -504,18 +507,31 @@ def _error_json(error: Exception) -> dict[str, str]:
             "message": error.message("zh"),
             "message_en": error.message("en"),
         }
-    kind = "file" if isinstance(error, OSError) else "settings"
-    return {"error": kind, "message": str(error), "message_en": str(error)}
+    if isinstance(error, OSError):
+        return {
+            "error": "file",
+            "message": os_message(error, "zh"),
+            "message_en": os_message(error, "en"),
+        }
+    return {"error": "settings", "message": str(error), "message_en": str(error)}
+
+
+def os_message(error: OSError, locale: str) -> str:
+    """An operating system's error in the reader's language, with the file it concerns."""
+    name = errno.errorcode.get(error.errno or 0, "")
+    key = f"os.{name}" if name in _OS_ERRORS else "os.other"
+    return t("os.error", locale, what=t(key, locale), path=error.filename or "")
+
+
+_OS_ERRORS = ("ENOENT", "EACCES", "EPERM", "ENOSPC", "EISDIR", "ENOTDIR", "EROFS", "EEXIST")
 
 
 def _print_error(error: Exception) -> None:
     if isinstance(error, DomainError):
         print(f"错误：{error.message('zh')}\nError: {error.message('en')}", file=sys.stderr)
     elif isinstance(error, OSError):
-        print(
-            f"错误：{error.strerror or error}：{error.filename or ''}\nError: {error}",
-            file=sys.stderr,
-        )
+        zh, en = (os_message(error, locale) for locale in ("zh", "en"))
+        print(f"错误：{zh}\nError: {en}", file=sys.stderr)
     else:
         print(f"错误：配置有误 {error}\nError: invalid settings: {error}", file=sys.stderr)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import NotFound
+from issuance.core.files import write_bytes
 from issuance.core.settings import Settings
 from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
@@ -29,12 +30,8 @@ async def _with(
 
 
 def _write(path: str, data: bytes) -> Path:
-    """Write the whole file or none of it."""
-    out = Path(path)
-    partial = out.with_name(out.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(out)
-    return out
+    """Write the file beside its target, then move it into place (never half a file)."""
+    return write_bytes(Path(path), data)
 
 
 async def cmd_print(args: argparse.Namespace, settings: Settings) -> Result:

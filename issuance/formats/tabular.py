@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
 import stat
 import sys
@@ -28,6 +27,7 @@ from tqdm import tqdm
 
 from issuance.core.catalog import DEFAULT_LOCALE
 from issuance.core.errors import DomainError, Invalid
+from issuance.core.files import write_output
 from issuance.formats.xlsx_check import XlsxLimits, check_xlsx
 
 if TYPE_CHECKING:
@@ -383,14 +383,9 @@ def write_table(
     path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]], fmt: Format
 ) -> int:
     """Write a table to `path` (complete or not at all); returns the number of data rows."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        with partial.open("wb") as stream:
-            count = _write(stream, headers, rows, fmt)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+    counted: list[int] = []
+    write_output(path, lambda stream: counted.append(_write(stream, headers, rows, fmt)))
+    return counted[0]
 
 
 def write_table_bytes(

@@ -11,6 +11,7 @@ import pytest
 
 from issuance.core.idcard import check_character, mask
 from issuance.graduation import demo as grad_demo
+from tests.cli import qianfa
 from tests.season import PEOPLE, UNDER_CITY, Season, played_season
 
 CLERK = PEOPLE["clerk"]
@@ -131,6 +132,19 @@ BAD = (
         ("nan",),
         2,
     ),
+    *(
+        Bad(f"{command}_{name}", (*args, "--out", out), says)
+        for command, args in (
+            ("roster", ("grad", "roster", "--school", UNDER_CITY, "--term", grad_demo.TERM)),
+            ("print", ("grad", "print", "--school", UNDER_CITY, "--term", grad_demo.TERM)),
+            ("export", ("grad", "export")),
+            ("export_records", ("export", "records")),
+        )
+        for name, out, says in (
+            ("into_a_folder", "{tmp}", ("是一个文件夹",)),
+            ("into_a_missing_folder", "{tmp}/missing/out.pdf", ("不存在",)),
+        )
+    ),
     Bad(
         "export_unknown_status",
         ("grad", "export", "--out", "{tmp}/x.csv", "--status", "乱写"),
@@ -175,6 +189,7 @@ async def test_bad_commands_are_refused_with_their_message_and_change_nothing(
         assert other not in run.stderr, bad.name
         assert season.counts() == before, bad.name
     assert not (tmp_path / "x.csv").exists()
+    assert list(tmp_path.glob("*.part")) == [] and list(tmp_path.parent.glob("*.part")) == []
 
 
 async def test_blanks_never_booked_in_are_not_issued(season: Season) -> None:
@@ -265,3 +280,23 @@ async def test_serials_are_one_blank_whatever_their_width_or_case(season: Season
     trace = season.run("stock", "trace", "j0001", "--json")
     assert trace.code == 0 and trace.json()["serial"] == "J0001"
     assert season.run("stock", "trace", "1", "--json").json()["serial"] == "0000001"
+
+
+async def test_files_with_personal_data_are_private_to_the_owner(
+    season: Season, tmp_path: Path
+) -> None:
+    outputs = {
+        "roster.pdf": ("grad", "roster", "--school", UNDER_CITY, "--term", grad_demo.TERM),
+        "roster.xlsx": ("grad", "roster", "--school", UNDER_CITY, "--term", grad_demo.TERM),
+        "graduates.csv": ("grad", "export"),
+        "records.xlsx": ("export", "records"),
+    }
+    for name, args in outputs.items():
+        run = season.run(*args, "--out", str(tmp_path / name))
+        assert run.code == 0, run.stderr
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    home = tmp_path / "new-home"
+    sqlite_env = {k: v for k, v in season.env.items() if k != "QIANFA_DATABASE_URL"}
+    assert qianfa(home, "init", env=sqlite_env).code == 0
+    assert (home / "qianfa.db").stat().st_mode & 0o777 == 0o600
+    assert home.stat().st_mode & 0o077 == 0
