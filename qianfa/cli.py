@@ -18,7 +18,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
-from issuance.core.files import private_files
+from issuance.core.files import output_format, private_files
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
@@ -210,7 +210,7 @@ async def cmd_export_records(args: argparse.Namespace, settings: Settings) -> tu
     async def body(issuance: Issuance) -> tuple[Any, str]:
         checked = await checked_filter(issuance.store, record_filter)
         count = await export_records(
-            issuance.store, checked, Path(args.out), args.format or _format_of(args.out)
+            issuance.store, checked, Path(args.out), output_format(args.out, _TABLES, args.format)
         )
         return {"exported": count, "out": args.out}, t("cli.export.done", count=count, out=args.out)
 
@@ -237,8 +237,7 @@ async def cmd_export_certificates(args: argparse.Namespace, settings: Settings) 
     return await _with_issuance(settings, body)
 
 
-def _format_of(out: str) -> str:
-    return "csv" if out.lower().endswith(".csv") else "xlsx"
+_TABLES = ("xlsx", "csv")
 
 
 async def cmd_invite(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:

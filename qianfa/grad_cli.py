@@ -10,9 +10,11 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.chain import Act
+from issuance.core.files import output_format
 from issuance.core.settings import Settings
 from issuance.formats.tabular import Format
 from issuance.graduation.exporting import export_graduates
+from issuance.graduation.holds import HELD
 from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
@@ -59,7 +61,7 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> Result:
         rows = await grad.listing(args.school, args.term)
         lines = [
             f"{r['cert_no'] or '-'} {r['name']} {r['id_number_masked']} {r['status']}"
-            f" {r['class_level']} {r['major']}"
+            f" {r['class_level']} {r['major']}" + (f" {HELD}" if r["held"] else "")
             for r in rows
         ]
         return rows, "\n".join(lines)
@@ -78,8 +80,9 @@ async def cmd_explain(args: argparse.Namespace, settings: Settings) -> Result:
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         school_id = (await grad.school(args.school)).id if args.school else None
-        csv = args.format == "csv" or (not args.format and args.out.lower().endswith(".csv"))
-        fmt: Format = "csv" if csv else "xlsx"
+        fmt: Format = (
+            "csv" if output_format(args.out, ("xlsx", "csv"), args.format) == "csv" else "xlsx"
+        )
         count = await export_graduates(
             grad.store,
             Path(args.out),
@@ -137,7 +140,8 @@ async def cmd_history(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         rows = await grad.history(args.request)
         lines = [
-            f"{r['at']} {r['person']} {t(_history_key(r))} ×{r['items']} {r['reason'] or ''}"
+            f"{r['at']} {r['person']} {t(_history_key(r))}{r.get('kind', '')}"
+            f" ×{r['items']} {r['reason'] or ''}"
             for r in rows
         ]
         return rows, "\n".join(line.rstrip() for line in lines)

@@ -10,7 +10,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import NotFound
-from issuance.core.files import write_bytes
+from issuance.core.files import output_format, write_bytes
 from issuance.core.settings import Settings
 from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
@@ -37,8 +37,10 @@ def _write(path: str, data: bytes) -> Path:
 async def cmd_print(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(printouts: Printouts, stock: Stock) -> Result:
         if args.calibration:
+            output_format(args.out, ("pdf",))
             out = _write(args.out, await printouts.calibration_pdf(args.school))
             return {"out": str(out)}, t("gradcli.calibration_written", out=out)
+        output_format(args.out, ("pdf",))
         pdf, ids = await printouts.print_pdf(args.school, args.term or "")
         count = len(ids)
         serials: list[str] = []
@@ -65,7 +67,7 @@ async def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> Result:
 
 async def cmd_roster(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(printouts: Printouts, _: Stock) -> Result:
-        fmt = "xlsx" if args.out.lower().endswith(".xlsx") else "pdf"
+        fmt = output_format(args.out, ("pdf", "xlsx"))
         data, count = await printouts.roster(args.school, args.term, fmt, args.mask_ids)
         out = _write(args.out, data)
         return {"out": str(out), "graduates": count}, t("gradcli.roster", out=out, count=count)
@@ -100,6 +102,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
         ]
         result: dict[str, Any] = {"year": args.year, "schools": rows}
         if args.chart:
+            output_format(args.chart, ("png",))
             chart = printouts.chart(args.year, [r for _, r in found])
             out = _write(args.chart, chart)
             result["chart"] = str(out)
@@ -121,7 +124,8 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
             raise NotValid(result, missing.message()) from None
         if answer.status == VOID:
             raise NotValid(asdict(answer), t("gradlookup.void", cert_no=answer.cert_no))
-        return asdict(answer), t("gradlookup.found", **asdict(answer))
+        text = t("gradlookup.found", **asdict(answer))
+        return asdict(answer), text + ("\n" + t("gradlookup.held") if answer.held else "")
 
     return await _with(settings, body)
 

@@ -47,3 +47,18 @@ def write_output(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
 def write_bytes(path: Path, data: bytes) -> Path:
     """`data` written to `path` (complete or not at all)."""
     return write_output(path, lambda stream: stream.write(data))
+
+
+def output_format(path: str | Path, allowed: tuple[str, ...], given: str | None = None) -> str:
+    """The format to write `path` in: its suffix, which must be one of `allowed` and agree with
+    a format given explicitly (`given`, or the first allowed when the name has no suffix)."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if not suffix:
+        return given or allowed[0]
+    if suffix not in allowed or (given and given != suffix):
+        raise Invalid(
+            "file.format_mismatch",
+            path=str(path),
+            formats=" | ".join(f".{f}" for f in ((given,) if given else allowed)),
+        )
+    return suffix

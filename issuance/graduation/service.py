@@ -416,7 +416,21 @@ class Graduation:
         return self.numbers.explain(number)
 
     async def history(self, request_id: int) -> list[dict[str, object]]:
-        return [dict(row) for row in await self.store.grad_acts(request_id)]
+        """The request's submission (act `declare`), then every act on it."""
+        opened = await self.store.grad_request_opened(request_id)
+        if opened is None:
+            raise NotFound("grad.request_unknown")
+        first: dict[str, object] = {
+            "round": 1,
+            "stage": None,
+            "act": "declare",
+            "reason": None,
+            "at": opened["at"],
+            "person": opened["person"],
+            "items": opened["items"],
+            "kind": opened["kind"],
+        }
+        return [first, *(dict(row) for row in await self.store.grad_acts(request_id))]
 
     def _audit(
         self, actor: Person, action: str, subject: str, reason: str | None = None

@@ -447,6 +447,15 @@ class GraduationQueries(BaseStore):
             (request_id,),
         )
 
+    async def grad_request_opened(self, request_id: int) -> Row | None:
+        """Who submitted a request, when, with how many items: its history's first line."""
+        return await self._one(
+            "SELECT r.created_at AS at, p.name AS person, r.kind,"
+            " (SELECT COUNT(*) FROM grad_item i WHERE i.request_id = r.id) AS items"
+            " FROM grad_request r JOIN person p ON p.id = r.created_by WHERE r.id = ?",
+            (request_id,),
+        )
+
     async def latest_return_reason(self, request_id: int) -> str | None:
         row = await self._one(
             "SELECT a.reason FROM grad_act a JOIN grad_item i ON i.id = a.item_id"

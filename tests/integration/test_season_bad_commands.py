@@ -142,7 +142,7 @@ BAD = (
         )
         for name, out, says in (
             ("into_a_folder", "{tmp}", ("是一个文件夹",)),
-            ("into_a_missing_folder", "{tmp}/missing/out.pdf", ("不存在",)),
+            ("into_a_missing_folder", "{tmp}/missing/out", ("不存在",)),
         )
     ),
     Bad(
@@ -300,3 +300,34 @@ async def test_files_with_personal_data_are_private_to_the_owner(
     assert qianfa(home, "init", env=sqlite_env).code == 0
     assert (home / "qianfa.db").stat().st_mode & 0o777 == 0o600
     assert home.stat().st_mode & 0o077 == 0
+
+
+async def test_outputs_are_refused_when_the_name_says_another_format(
+    season: Season, tmp_path: Path
+) -> None:
+    term = ("--school", UNDER_CITY, "--term", grad_demo.TERM)
+    for args in (
+        ("grad", "roster", *term, "--out", str(tmp_path / "r.docx")),
+        ("grad", "stats", "--year", "2025", "--chart", str(tmp_path / "c.jpg")),
+        ("export", "records", "--out", str(tmp_path / "r.csv"), "--format", "xlsx"),
+        ("grad", "export", "--out", str(tmp_path / "g.csv"), "--format", "xlsx"),
+        ("grad", "print", *term, "--out", str(tmp_path / "p.png")),
+    ):
+        run = season.run(*args)
+        assert run.code == 1 and "格式不符" in run.stderr, (args, run.stderr)
+    assert list(tmp_path.iterdir()) == [season.home]
+
+
+async def test_held_graduates_are_marked_in_text_and_the_declaration_is_in_the_history(
+    season: Season,
+) -> None:
+    listed = season.run("grad", "list", "--school", UNDER_CITY, "--term", grad_demo.TERM)
+    held = [line for line in listed.stdout.splitlines() if line.endswith("暂缓发放")]
+    assert len(held) == 1
+    cert_no = held[0].split()[0]
+    ((name,),) = season.sql(f"SELECT name FROM graduate WHERE cert_no = '{cert_no}'")
+    verify = season.run("grad", "verify", cert_no, str(name))
+    assert verify.code == 0 and "暂缓发放" in verify.stdout
+    ((request,),) = season.sql("SELECT MIN(id) FROM grad_request")
+    history = season.run("grad", "history", str(request))
+    assert "提交毕业证申报" in history.stdout.splitlines()[0]
