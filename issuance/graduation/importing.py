@@ -7,15 +7,25 @@ graduate is not under review or approved; an approved graduate changes only thro
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.core.graduate_fields import (
+    STUDY_MODES,
+    ascii_digits,
+    check_dates,
+    checked_month,
+    checked_years,
+)
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
 from issuance.formats.tabular import (
     Column,
+    NumberText,
     RowError,
     RowErrors,
     progress,
@@ -50,7 +60,6 @@ GRADUATE_COLUMNS = (
     Column("qualification_level", "职业资格等级", "qualification_level", required=False),
     Column("employment", "就业情况", "employment", required=False),
 )
-STUDY_MODES = ("全日制", "非全日制")
 EMPLOYMENT = ("已就业", "升学", "待就业")
 _REQUIRED = (
     "name",
@@ -67,8 +76,6 @@ _REQUIRED = (
 # Optional cells left empty keep what is on file: a qualification or employment may have been
 # recorded since (their own imports, an X certificate), and a graduates file does not clear it.
 _KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
-_MONTH = re.compile(r"^(\d{4})[-./年]?(\d{1,2})(?:[-./月].*)?$")
-_YEARS = re.compile(r"^(\d+(?:\.\d+)?)\s*年?$")
 # 学制 and the dates differ by more than this many months: worth a warning (schools differ).
 _YEARS_SLACK_MONTHS = 6
 
@@ -89,12 +96,27 @@ class GraduateReport(ImportReport):
         return result
 
 
-def month(raw: str) -> str | None:
-    """YYYYMM from 201506, 2015-06, 2015.6 or 2015-06-01; None if not a month."""
-    match = _MONTH.match(raw.strip())
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+def _major_code(raw: str) -> str:
+    """专业代码 with ASCII digits; 0101 typed into a General-format cell became the number 101,
+    and a whole number of at most 4 digits left-padded is unambiguous."""
+    value = ascii_digits(raw.strip())
+    if isinstance(raw, NumberText) and value.isdigit() and len(value) < 4:
+        return value.zfill(4)
+    return value
+
+
+def _field(
+    checker: _Checker, row: int, values: dict[str, str], key: str, check: Callable[[str], str]
+) -> str | None:
+    """A filled cell checked by the shared rule (issuance.core.graduate_fields), else None;
+    an empty one is the required check's to report."""
+    if not values.get(key):
         return None
-    return f"{match.group(1)}{int(match.group(2)):02d}"
+    try:
+        return check(values[key])
+    except Invalid as why:
+        checker.fail(row, key, why.key, **why.params)
+        return None
 
 
 def _months(start: str, end: str) -> int:
@@ -144,24 +166,30 @@ async def _import_graduates(
             ok = checker.one_of(row, "study_mode", v["study_mode"], STUDY_MODES) and ok
         if v.get("employment"):
             ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+        if v.get("major_code"):
+            v["major_code"] = _major_code(v["major_code"])
         if v.get("major_code") and not re.fullmatch(r"[0-9]{4}", v["major_code"]):
             checker.fail(row, "major_code", "grad.import.major_code")
             ok = False
-        enrolled, graduated = (month(v.get(k) or "") for k in ("enrolled", "graduated"))
-        for column, value in (("enrolled", enrolled), ("graduated", graduated)):
-            if v.get(column) and value is None:
-                checker.fail(row, column, "grad.import.month")
-                ok = False
-        if enrolled and graduated and enrolled >= graduated:
-            checker.fail(row, "graduated", "grad.import.graduated_before_enrolled")
-            ok = False
-        years = _YEARS.match(v.get("years") or "")
-        if v.get("years") and years is None:
-            checker.fail(row, "years", "grad.import.years")
-            ok = False
+        enrolled, graduated, years = (
+            _field(checker, row, v, key, check)
+            for key, check in (
+                ("enrolled", checked_month),
+                ("graduated", checked_month),
+                ("years", checked_years),
+            )
+        )
+        ok = ok and None not in (enrolled, graduated, years)
         number = numbers.get(row)
         if number is None:
             continue
+        if enrolled and graduated:
+            try:
+                check_dates(number, enrolled, graduated)
+            except Invalid as why:
+                column = "graduated" if enrolled >= graduated else "enrolled"
+                checker.fail(row, column, why.key, **why.params)
+                ok = False
         sex = "男" if parse_id_number(number).is_male else "女"
         if v.get("sex") and v["sex"] != sex:
             checker.fail(row, "sex", "grad.import.sex", sex=sex)
@@ -173,7 +201,7 @@ async def _import_graduates(
             checker.fail(row, "id_number", "import.duplicate_in_file", first=seen[key])
             continue
         seen[key] = row
-        if abs(_months(enrolled, graduated) - float(years.group(1)) * 12) > _YEARS_SLACK_MONTHS:
+        if abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS:
             warnings.add(row, "years", t("grad.import.years_warn", locale))
         values = NewGraduate(
             school.id,
@@ -185,7 +213,7 @@ async def _import_graduates(
             v["class_level"],
             enrolled,
             graduated,
-            years.group(1),
+            years,
             v["study_mode"],
             v.get("qualification_no") or None,
             v.get("qualification_level") or None,

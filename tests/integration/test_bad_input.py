@@ -16,6 +16,7 @@ import string
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,60 @@ def people_rows(count: int) -> str:
     return PEOPLE_HEADER + "\n" + "".join(f"周{n},139{n:08d},SCHOOLA,校长,\n" for n in range(count))
 
 
+GRAD_HEADER = (
+    "姓名,身份证号,性别,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
+)
+
+
+def graduates_csv(enrolled: str = "202209", graduated: str = "202506", years: str = "3") -> str:
+    """One graduate (born 2001) of the given months and 学制."""
+    return (
+        f"{GRAD_HEADER}\n张三,{id_number(40)},男,SCHOOLA,0701,汽车维修,高级工班,"
+        f"{enrolled},{graduated},{years},全日制\n"
+    )
+
+
+MONTH_RANGE = {"first": 1950, "last": date.today().year + 1}
 CASES = [
+    # issue 18, item 5: graduates' months, 学制 and qualification dates past the plausible
+    *(
+        Case(f"graduates_{name}", "graduates", text_file(f"{name}.csv", text), key, params)
+        for name, text, key, params in (
+            (
+                "months_1847",
+                graduates_csv("184709", "185006"),
+                "grad.field.month_range",
+                MONTH_RANGE,
+            ),
+            (
+                "months_2096",
+                graduates_csv("209609", "209906"),
+                "grad.field.month_range",
+                MONTH_RANGE,
+            ),
+            ("month_000001", graduates_csv("000001"), "grad.field.month_range", MONTH_RANGE),
+            (
+                "enrolled_before_birth",
+                graduates_csv("199809"),
+                "grad.field.enrolled_before_birth",
+                {},
+            ),
+            ("years_0", graduates_csv(years="0"), "grad.field.years_range", {"limit": 10}),
+            ("years_99999", graduates_csv(years="99999"), "grad.field.years_range", {"limit": 10}),
+        )
+    ),
+    *(
+        Case(
+            f"qualification_issued_{day}",
+            "qualifications",
+            text_file(
+                f"q{day}.csv",
+                f"姓名,身份证号,职业资格证书编号,职业资格等级,发证日期\n张三,{id_number(40)},Q1,四级/中级工,{day}\n",
+            ),
+            "qual.import.day",
+        )
+        for day in ("1850-01-01", "2099-01-01")
+    ),
     # issue 18: spreadsheets offices save (.xls, .ods) with the same bounds, bad cells capped
     Case(
         "ods_rows_repeated",

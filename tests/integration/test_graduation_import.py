@@ -235,3 +235,29 @@ def test_a_gb18030_file_from_excel_on_chinese_windows_imports(tmp_path: Path) ->
     )
     refused = qianfa(home, "import", "graduates", str(mixed))
     assert refused.code == 1 and "编码混用" in refused.stdout + refused.stderr
+
+
+def test_digits_typed_full_width_or_arabic_indic_are_stored_ascii_and_a_numeric_major_code_padded(
+    tmp_path: Path,
+) -> None:
+    home = home_with_orgs(tmp_path)
+    rows = line(1, enrolled="２０２２09", graduated="٢٠٢٥٠٦", years="３")
+    run = qianfa(home, "import", "graduates", str(write(tmp_path / "w.csv", HEADER + rows)))
+    assert run.code == 0, run.stdout + run.stderr
+    assert sql(home, "SELECT enrolled, graduated, years FROM graduate") == [
+        ("202209", "202506", "3")
+    ]
+    header = HEADER.strip().split(",")
+    cells: list[object] = line(2).strip().split(",")
+    cells[4] = 701  # 0701 typed into a General-format cell
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    sheet.append(cells)
+    book.save(tmp_path / "n.xlsx")
+    run = qianfa(home, "import", "graduates", str(tmp_path / "n.xlsx"))
+    assert run.code == 0, run.stdout + run.stderr
+    assert sql(home, f"SELECT major_code FROM graduate WHERE id_number = '{number(2)}'") == [
+        ("0701",)
+    ]
