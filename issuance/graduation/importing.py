@@ -15,6 +15,7 @@ from typing import Any
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.graduate_fields import (
+    MAJOR_MAX,
     STUDY_MODES,
     ascii_digits,
     check_dates,
@@ -23,6 +24,7 @@ from issuance.core.graduate_fields import (
 )
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
+from issuance.core.text import NAME_MAX
 from issuance.formats.tabular import (
     Column,
     NumberText,
@@ -36,7 +38,6 @@ from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
 from issuance.xcert.importing import (
-    _PERSON_NAME_MAX,
     ImportReport,
     _Checker,
     _header_checked,
@@ -78,6 +79,8 @@ _REQUIRED = (
 _KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
 # 学制 and the dates differ by more than this many months: worth a warning (schools differ).
 _YEARS_SLACK_MONTHS = 6
+# The same bounds as 毕业证修改 (issuance.core.graduate_fields).
+_LIMITS = {"name": NAME_MAX, "major": MAJOR_MAX}
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ async def _import_graduates(
         checker = _Checker(table, locale)
         warnings = RowErrors(table, locale)
         read = progress(table, table.total, t("import.progress", locale))
-        rows = [(row, v) for row, v in read if _plain_text(checker, row, v, _PERSON_NAME_MAX)]
+        rows = [(row, v) for row, v in read if _plain_text(checker, row, v, _LIMITS)]
     schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
     numbers = _id_numbers(checker, rows)
     existing = await store.graduates_by_id_number(numbers.values())
