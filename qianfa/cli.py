@@ -32,7 +32,7 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import ImportReport, import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli, handout_cli
+from qianfa import database, directory_cli, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text, record_id
 from qianfa.operations import (
     require_config,
@@ -97,6 +97,10 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
                     for i in invites
                 ]
             lines += await _graduation_demo(issuance, result)
+            # the codes and people every --school and --by of the demo takes
+            orgs = [dict(r) for r in await issuance.store.directory_orgs()]
+            people = [dict(r) for r in await issuance.store.directory_people()]
+            lines += directory_cli.directory_lines(orgs, people)
         return result, "\n".join(lines)
 
     return await _with_issuance(settings, body, create=True)
@@ -305,6 +309,11 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tupl
         entries = await issuance.store.audit_entries()
         if problem:
             raise DomainError("cli.audit.broken", id=problem[0], why=problem[1])
+        changed = await issuance.store.final_digest_problems()
+        if changed:
+            raise DomainError(
+                "audit.final_changed", count=len(changed), rows="; ".join(changed[:5])
+            )
         return await verify_anchor_and_pages(issuance.store, entries)
 
     return await _with_issuance(settings, body)
@@ -415,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_audit_verify)
 
     grad_cli.register(sub, common)
+    directory_cli.register(sub, common)
     handout_cli.register(sub, common)
 
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))

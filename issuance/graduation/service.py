@@ -302,6 +302,8 @@ class Graduation:
                 actor, f"grad.{act.value}", f"request:{request.id}:items:{len(items)}", reason
             )
             await self.store.apply_grad_acts(changes, act.value, actor.id, reason, entry, numbers)
+            # numbered or amended: the rows as this act left them, for `audit verify`
+            await self.store.seal_final("graduate", approved)
         status = changes[0].status
         await notices.after_act(self.store, request, act, status, len(changes), reason)
         return ActDone(request.id, len(changes), status, len(numbers))

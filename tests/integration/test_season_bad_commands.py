@@ -12,6 +12,7 @@ import pytest
 from issuance.core.idcard import check_character, mask
 from issuance.graduation import demo as grad_demo
 from tests.cli import qianfa
+from tests.databases import IntegrityErrors
 from tests.season import PEOPLE, UNDER_CITY, Season, played_season
 
 CLERK = PEOPLE["clerk"]
@@ -331,3 +332,42 @@ async def test_held_graduates_are_marked_in_text_and_the_declaration_is_in_the_h
     ((request,),) = season.sql("SELECT MIN(id) FROM grad_request")
     history = season.run("grad", "history", str(request))
     assert "提交毕业证申报" in history.stdout.splitlines()[0]
+
+
+def _drop_triggers(season: Season, table: str) -> None:
+    if season.database:
+        names = season.sql(
+            "SELECT DISTINCT trigger_name FROM information_schema.triggers"
+            f" WHERE event_object_table = '{table}'"
+        )
+        for (name,) in names:
+            season.sql(f"DROP TRIGGER {name} ON {table}")
+    else:
+        names = season.sql(
+            f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '{table}'"
+        )
+        for (name,) in names:
+            season.sql(f"DROP TRIGGER {name}")
+
+
+async def test_an_approved_graduate_or_a_confirmed_certificate_changed_in_the_file_is_found(
+    season: Season,
+) -> None:
+    cert_no, _ = _cert_and_other(season)
+    where = f"WHERE cert_no = '{cert_no}'"
+    # the database refuses an impostor's name and a cleared qualification
+    for change in ("name = '冒名顶替'", "qualification_no = NULL"):
+        with pytest.raises(IntegrityErrors):
+            season.sql(f"UPDATE graduate SET {change} {where}")
+    assert season.run("audit", "verify").code == 0
+    # past the triggers (dropped first), `audit verify` still finds both changes
+    _drop_triggers(season, "graduate")
+    _drop_triggers(season, "record")
+    season.sql(f"UPDATE graduate SET name = '冒名顶替' {where}")
+    ((record_id,),) = season.sql("SELECT MIN(id) FROM record WHERE status = '确认签发'")
+    season.sql(f"UPDATE record SET status = '考核站点待签发' WHERE id = {record_id}")
+    ((graduate_id,),) = season.sql(f"SELECT id FROM graduate {where}")
+    run = season.run("audit", "verify", "--json")
+    assert run.code == 1 and run.json()["error"] == "audit.final_changed"
+    assert f"graduate:{graduate_id}" in run.stderr and f"record:{record_id}" in run.stderr
+    assert "直接改动" in run.stderr and "Traceback" not in run.stderr

@@ -10,7 +10,8 @@ import pytest
 
 from issuance.core.idcard import mask
 from issuance.graduation import demo as grad_demo
-from tests.season import UNDER_CITY, Season, played_season
+from tests.cli import qianfa
+from tests.season import PEOPLE, UNDER_CITY, Season, played_season
 
 
 @pytest.fixture
@@ -73,3 +74,17 @@ async def test_an_unknown_status_filter_is_refused(season: Season, tmp_path: Pat
     run = season.run("grad", "export", "--out", str(out), "--status", "乱写")
     assert run.code == 1 and "乱写" in run.stderr and "已审批" in run.stderr
     assert "Traceback" not in run.stderr and not out.exists()
+
+
+async def test_organizations_and_people_are_listed_for_school_and_by(
+    season: Season, tmp_path: Path
+) -> None:
+    orgs = season.run("orgs", "--kind", "技工院校", "--json")
+    assert orgs.code == 0, orgs.stderr
+    assert UNDER_CITY in {o["code"] for o in orgs.json()["orgs"]}
+    assert {o["kind"] for o in orgs.json()["orgs"]} == {"技工院校"}
+    people = season.run("people", "--org", UNDER_CITY, "--role", "经办人", "--json")
+    assert [p["phone"] for p in people.json()["people"]] == [PEOPLE["clerk"]]
+    assert PEOPLE["clerk"] in season.run("people").stdout
+    demo = qianfa(tmp_path / "demo", "init", "--demo")
+    assert demo.code == 0 and UNDER_CITY in demo.stdout and PEOPLE["keeper"] in demo.stdout
