@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     for handler in logging.getLogger().handlers:
         # Every record, whichever library logs it, has ID numbers and signing tokens masked.
         handler.addFilter(SensitiveDataFilter())
-    for noisy in ("httpx", "aiosqlite", "apscheduler"):
+    for noisy in ("httpx", "aiosqlite", "apscheduler", "psycopg.pool"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(_home(args))

@@ -124,8 +124,8 @@ class BaseStore:
         except sqlite3.Error:
             raise  # a damaged file (not a database, malformed): the caller says so
         except Exception as error:  # the PostgreSQL server refused or did not answer
-            why = type(error).__name__
-            raise StoreUnavailable("store.open_failed", path=shown, why=why) from error
+            why = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()[:200]
+            raise StoreUnavailable("store.unreachable", path=shown, why=why) from error
         store = cls(driver, clock)
         try:
             await store._migrate(upto)

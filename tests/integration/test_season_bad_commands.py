@@ -371,3 +371,13 @@ async def test_an_approved_graduate_or_a_confirmed_certificate_changed_in_the_fi
     assert run.code == 1 and run.json()["error"] == "audit.final_changed"
     assert f"graduate:{graduate_id}" in run.stderr and f"record:{record_id}" in run.stderr
     assert "直接改动" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_an_unreachable_database_server_is_said_so_without_driver_warnings(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert qianfa(home, "init").code == 0
+    run = qianfa(home, "orgs", env={"QIANFA_DATABASE_URL": "postgresql://qianfa@127.0.0.1:1/x"})
+    assert run.code == 1 and "无法连接数据库服务器" in run.stderr and "Cannot reach" in run.stderr
+    assert (
+        "WARNING" not in run.stderr and "文件" not in run.stderr and "Traceback" not in run.stderr
+    )
