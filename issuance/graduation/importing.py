@@ -35,6 +35,7 @@ from issuance.formats.tabular import (
 )
 from issuance.graduation import holds
 from issuance.graduation.chains import APPROVED, CLASS_LEVELS, PENDING
+from issuance.graduation.printable import PRINTED_FIELDS, printable
 from issuance.store import Store
 from issuance.store.graduation import NewGraduate
 from issuance.xcert.importing import (
@@ -151,6 +152,9 @@ async def _import_graduates(
     corrections: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
     for row, v in rows:
         ok = checker.required(row, v, _REQUIRED)
+        for printed in PRINTED_FIELDS:  # refused now, not when the term is printed
+            checked = _field(checker, row, v, printed, printable(printed))
+            ok = (not v.get(printed) or checked is not None) and ok
         school = schools.get(v.get("school", ""))
         if v.get("school") and (school is None or school.kind != OrgKind.TECH_SCHOOL):
             checker.fail(

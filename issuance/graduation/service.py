@@ -41,6 +41,7 @@ from issuance.graduation.chains import (
 )
 from issuance.graduation.holds import HELD
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
+from issuance.graduation.printable import PRINTED_FIELDS, check_printable
 from issuance.store import Store
 from issuance.store.graduation import (
     UNDECLARED,
@@ -189,6 +190,11 @@ class Graduation:
         if not changes or unknown:
             raise Invalid("grad.amend_fields", fields=", ".join(AMENDABLE))
         checked = {field: checked_field(field, value) for field, value in changes.items()}
+        for field in set(checked) & set(PRINTED_FIELDS):
+            try:
+                check_printable(field, checked[field])
+            except Invalid as why:
+                raise FieldInvalid(field, why) from None
         after = {key: checked.get(key, graduate[key]) for key in ("id_number", "enrolled")}
         try:
             check_dates(after["id_number"], after["enrolled"], graduate["graduated"])

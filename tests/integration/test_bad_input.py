@@ -247,6 +247,29 @@ CASES = [
         )
     ),
     *(
+        Case(f"graduates_name_{name}", "graduates", text_file(f"n{name}.csv", text), key, params)
+        for name, text, key, params in (
+            (
+                "emoji",
+                graduates_csv().replace("张三", "张😀"),
+                "grad.field.missing_glyph",
+                {"chars": "😀"},
+            ),
+            (
+                "extension_b",
+                graduates_csv().replace("张三", "𠀀𪚥"),
+                "grad.field.missing_glyph",
+                {"chars": "𠀀𪚥"},
+            ),
+            (
+                "too_long_to_print",
+                graduates_csv().replace("张三", "欧阳" * 9),
+                "grad.field.unprintable",
+                {},
+            ),
+        )
+    ),
+    *(
         Case(
             f"qualification_issued_{day}",
             "qualifications",

@@ -55,6 +55,21 @@ BAD = (
         ("grad", "amend", "{cert}", "--set", "major=" + "焊" * 5000),
         ("专业名称", "最多 50"),
     ),
+    Bad(
+        "amend_name_glyphs",
+        ("grad", "amend", "{cert}", "--set", "name=𠀀𪚥"),
+        ("姓名", "字体里没有"),
+    ),
+    Bad(
+        "amend_name_300",
+        ("grad", "amend", "{cert}", "--set", "name=" + "欧" * 300),
+        ("姓名", "最多 50"),
+    ),
+    Bad(
+        "amend_name_unprintable",
+        ("grad", "amend", "{cert}", "--set", "name=" + "欧阳" * 9),
+        ("姓名", "印不进"),
+    ),
     Bad("amend_years_abc", ("grad", "amend", "{cert}", "--set", "years=abc"), ("学制",)),
     Bad("amend_years_zero", ("grad", "amend", "{cert}", "--set", "years=0"), ("学制", "大于 0")),
     Bad(
