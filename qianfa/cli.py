@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import json
 import logging
 import os
@@ -18,7 +17,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
-from issuance.core.files import output_format, private_files
+from issuance.core.files import os_message, output_format, private_files
 from issuance.core.idcard import mask
 from issuance.core.settings import Settings, SettingsError, load_settings, write_initial_config
 from issuance.graduation import qualifications
@@ -523,16 +522,6 @@ def _error_json(error: Exception) -> dict[str, str]:
             "message_en": os_message(error, "en"),
         }
     return {"error": "settings", "message": str(error), "message_en": str(error)}
-
-
-def os_message(error: OSError, locale: str) -> str:
-    """An operating system's error in the reader's language, with the file it concerns."""
-    name = errno.errorcode.get(error.errno or 0, "")
-    key = f"os.{name}" if name in _OS_ERRORS else "os.other"
-    return t("os.error", locale, what=t(key, locale), path=error.filename or "")
-
-
-_OS_ERRORS = ("ENOENT", "EACCES", "EPERM", "ENOSPC", "EISDIR", "ENOTDIR", "EROFS", "EEXIST")
 
 
 def _print_error(error: Exception) -> None:

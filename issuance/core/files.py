@@ -8,11 +8,13 @@ is removed, and a missing folder or a folder given as the file is a domain error
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 
 # Only the owner reads and writes what Qianfa creates (group and others: nothing).
@@ -62,3 +64,13 @@ def output_format(path: str | Path, allowed: tuple[str, ...], given: str | None 
             formats=" | ".join(f".{f}" for f in ((given,) if given else allowed)),
         )
     return suffix
+
+
+def os_message(error: OSError, locale: str) -> str:
+    """An operating system's error in the reader's language, with the file it concerns."""
+    name = errno.errorcode.get(error.errno or 0, "")
+    key = f"os.{name}" if name in _OS_ERRORS else "os.other"
+    return t("os.error", locale, what=t(key, locale), path=error.filename or "")
+
+
+_OS_ERRORS = ("ENOENT", "EACCES", "EPERM", "ENOSPC", "EISDIR", "ENOTDIR", "EROFS", "EEXIST")

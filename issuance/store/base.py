@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo
 
 from issuance.core.errors import DomainError
 from issuance.store.anchor import AuditAnchor
-from issuance.store.driver import Connection, Cursor, Driver, Row, SqliteDriver, chunks
+from issuance.store.driver import (
+    BUSY_SECONDS,
+    Connection,
+    Cursor,
+    Driver,
+    Row,
+    SqliteDriver,
+    chunks,
+)
 
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -65,7 +73,7 @@ class StoreUnavailable(DomainError):
     def of(cls, path: Path | str, error: BaseException) -> StoreUnavailable:
         """The error explaining why `path` is unusable (busy, or not openable)."""
         if is_locked(error):
-            return cls("store.busy", path=path)
+            return cls("store.busy", path=path, seconds=BUSY_SECONDS)
         if is_refusal(error):
             # A constraint or trigger the use case did not foresee: nothing was written.
             return cls("store.refused")
