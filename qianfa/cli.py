@@ -17,6 +17,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
+from issuance.core.files import os_message, output_format, private_files
 from issuance.core.idcard import mask
 from issuance.core.logs import configure_logging
 from issuance.core.records import RecordFilter
@@ -24,7 +25,7 @@ from issuance.core.settings import Settings, SettingsError, load_settings, write
 from issuance.graduation import qualifications
 from issuance.graduation.importing import import_graduates, notes
 from issuance.importing import ImportReport
-from issuance.store.base import StoreUnavailable
+from issuance.store.base import StoreUnavailable, is_refusal
 from issuance.store.opening import open_store
 from issuance.store.serving import (
     home_of,
@@ -38,8 +39,8 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, doctor, grad_cli, handout_cli, logs
-from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
+from qianfa import database, directory_cli, doctor, grad_cli, handout_cli, logs
+from qianfa.helptext import EXPORT_FILTERS, Parser, help_text, record_id
 from qianfa.operations import NotValid, home_store, rerender, verify_anchor_and_pages
 from qianfa.run import PARTS, run_parts
 
@@ -93,6 +94,10 @@ async def initialize(settings: Settings, demo: bool) -> tuple[Any, str]:
                     for i in invites
                 ]
             lines += await _graduation_demo(issuance, result)
+            # the codes and people every --school and --by of the demo takes
+            orgs = [dict(r) for r in await issuance.store.directory_orgs()]
+            people = [dict(r) for r in await issuance.store.directory_people()]
+            lines += directory_cli.directory_lines(orgs, people)
         return result, "\n".join(lines)
 
     return await _with_issuance(settings, body, create=True)
@@ -206,7 +211,7 @@ async def cmd_export_records(args: argparse.Namespace, settings: Settings) -> tu
     async def body(issuance: Issuance) -> tuple[Any, str]:
         checked = await checked_filter(issuance.store, record_filter)
         count = await export_records(
-            issuance.store, checked, Path(args.out), args.format or _format_of(args.out)
+            issuance.store, checked, Path(args.out), output_format(args.out, _TABLES, args.format)
         )
         return {"exported": count, "out": args.out}, t("cli.export.done", count=count, out=args.out)
 
@@ -233,8 +238,7 @@ async def cmd_export_certificates(args: argparse.Namespace, settings: Settings) 
     return await _with_issuance(settings, body)
 
 
-def _format_of(out: str) -> str:
-    return "csv" if out.lower().endswith(".csv") else "xlsx"
+_TABLES = ("xlsx", "csv")
 
 
 async def cmd_invite(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
@@ -293,6 +297,11 @@ async def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> tupl
         entries = await store.audit_entries()
         if problem:
             raise DomainError("cli.audit.broken", id=problem[0], why=problem[1])
+        changed = await store.final_digest_problems()
+        if changed:
+            raise DomainError(
+                "audit.final_changed", count=len(changed), rows="; ".join(changed[:5])
+            )
         return await verify_anchor_and_pages(store, entries)
 
 
@@ -327,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     _register_setup(sub, common)
     _register_records(sub, common)
     grad_cli.register(sub, common)
+    directory_cli.register(sub, common)
     handout_cli.register(sub, common)
     _register_running(sub, common)
     database.register(sub, common)
@@ -376,7 +386,7 @@ def _register_setup(sub: Any, common: Parser) -> None:
     p = sub.add_parser("status", parents=[common], help=help_text("help.status"))
     p.add_argument("--plan", help=help_text("help.plan"))
     p.add_argument("--school", help=help_text("help.school"))
-    p.add_argument("--batch", type=int, help=help_text("help.batch"))
+    p.add_argument("--batch", type=record_id, help=help_text("help.batch"))
     p.set_defaults(func=cmd_status)
 
 
@@ -395,7 +405,7 @@ def _register_records(sub: Any, common: Parser) -> None:
     p = export_sub.add_parser(
         "certificates", parents=[common], help=help_text("help.export.certificates")
     )
-    p.add_argument("--batch", type=int, required=True, help=help_text("help.batch"))
+    p.add_argument("--batch", type=record_id, required=True, help=help_text("help.batch"))
     p.add_argument("--out", required=True, help=help_text("help.export.zip"))
     p.set_defaults(func=cmd_export_certificates)
 
@@ -425,7 +435,7 @@ def _register_running(sub: Any, common: Parser) -> None:
     """rerender, run and each part alone (web, bot, worker)."""
     p = sub.add_parser("rerender", parents=[common], help=help_text("help.rerender"))
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--batch", type=int, help=help_text("help.rerender.batch"))
+    which.add_argument("--batch", type=record_id, help=help_text("help.rerender.batch"))
     which.add_argument("--all", action="store_true", help=help_text("help.rerender.all"))
     p.set_defaults(func=cmd_rerender)
 
@@ -451,6 +461,7 @@ def _version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    private_files()  # databases, certificates and rosters hold full ID numbers
     args = build_parser().parse_args(argv)
     for option in ("home", "json", "verbose"):
         if not hasattr(args, option):
@@ -491,6 +502,10 @@ def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
     except sqlite3.Error as error:
         # Locked past the busy timeout, or any other database failure: one line, not a traceback.
         raise StoreUnavailable.of(settings.database_path, error) from error
+    except Exception as error:
+        if is_refusal(error):  # PostgreSQL's constraints and triggers
+            raise StoreUnavailable.of(settings.database_path, error) from error
+        raise
 
 
 def _emit(args: argparse.Namespace, result: Any, text: str) -> None:
@@ -507,8 +522,13 @@ def _error_json(error: Exception) -> dict[str, str]:
             "message": error.message("zh"),
             "message_en": error.message("en"),
         }
-    kind = "file" if isinstance(error, OSError) else "settings"
-    return {"error": kind, "message": str(error), "message_en": str(error)}
+    if isinstance(error, OSError):
+        return {
+            "error": "file",
+            "message": os_message(error, "zh"),
+            "message_en": os_message(error, "en"),
+        }
+    return {"error": "settings", "message": str(error), "message_en": str(error)}
 
 
 if __name__ == "__main__":

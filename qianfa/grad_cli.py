@@ -10,15 +10,17 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.chain import Act
+from issuance.core.files import output_format
 from issuance.core.settings import Settings
 from issuance.core.vocabulary import SchoolLevel
 from issuance.formats.tabular import Format
 from issuance.graduation.exporting import export_graduates
+from issuance.graduation.holds import HELD
 from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation, term_of
 from issuance.graduation.stock import Stock
 from qianfa import grad_print_cli, handout_cli, qual_cli
-from qianfa.helptext import help_text
+from qianfa.helptext import help_text, record_id
 from qianfa.operations import home_store
 
 Result = tuple[Any, str]
@@ -60,7 +62,7 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> Result:
         rows = await grad.listing(args.school, args.term)
         lines = [
             f"{r['cert_no'] or '-'} {r['name']} {r['id_number_masked']} {r['status']}"
-            f" {r['class_level']} {r['major']}"
+            f" {r['class_level']} {r['major']}" + (f" {HELD}" if r["held"] else "")
             for r in rows
         ]
         return rows, "\n".join(lines)
@@ -79,8 +81,9 @@ async def cmd_explain(args: argparse.Namespace, settings: Settings) -> Result:
 async def cmd_export(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         school_id = (await grad.school(args.school)).id if args.school else None
-        csv = args.format == "csv" or (not args.format and args.out.lower().endswith(".csv"))
-        fmt: Format = "csv" if csv else "xlsx"
+        fmt: Format = (
+            "csv" if output_format(args.out, ("xlsx", "csv"), args.format) == "csv" else "xlsx"
+        )
         count = await export_graduates(
             grad.store,
             Path(args.out),
@@ -138,7 +141,8 @@ async def cmd_history(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation, _: Stock) -> Result:
         rows = await grad.history(args.request)
         lines = [
-            f"{r['at']} {r['person']} {t(_history_key(r))} ×{r['items']} {r['reason'] or ''}"
+            f"{r['at']} {r['person']} {t(_history_key(r))}{r.get('kind', '')}"
+            f" ×{r['items']} {r['reason'] or ''}"
             for r in rows
         ]
         return rows, "\n".join(line.rstrip() for line in lines)
@@ -294,7 +298,7 @@ def _register_grad(sub: Any, common: argparse.ArgumentParser) -> None:
 
     for name, act in (("approve", Act.CONFIRM), ("return", Act.REFUSE), ("resubmit", Act.RESUBMIT)):
         p = g.add_parser(name, parents=[common], help=help_text(f"help.grad.{name}"))
-        p.add_argument("request", type=int, help=help_text("help.grad.request"))
+        p.add_argument("request", type=record_id, help=help_text("help.grad.request"))
         p.add_argument("--by", required=True, help=help_text("help.grad.person"))
         p.add_argument("--items", help=help_text("help.grad.items"))
         if act is Act.REFUSE:
@@ -314,7 +318,7 @@ def _register_grad(sub: Any, common: argparse.ArgumentParser) -> None:
     handout_cli.register_grad(g, common)
 
     p = g.add_parser("history", parents=[common], help=help_text("help.grad.history"))
-    p.add_argument("request", type=int, help=help_text("help.grad.request"))
+    p.add_argument("request", type=record_id, help=help_text("help.grad.request"))
     p.set_defaults(func=cmd_history)
 
 
@@ -339,7 +343,7 @@ def _register_stock(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_stock_request)
 
     p = s.add_parser("issue", parents=[common], help=help_text("help.stock.issue"))
-    p.add_argument("--request", required=True, type=int, help=help_text("help.grad.request"))
+    p.add_argument("--request", required=True, type=record_id, help=help_text("help.grad.request"))
     p.add_argument("--first", required=True, help=help_text("help.stock.first"))
     p.add_argument("--by", required=True, help=help_text("help.grad.person"))
     p.set_defaults(func=cmd_stock_issue)

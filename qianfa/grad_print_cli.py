@@ -10,11 +10,12 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import NotFound
+from issuance.core.files import output_format, write_bytes
 from issuance.core.settings import Settings
 from issuance.graduation.printouts import VOID, Printouts
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock, serial_range
-from qianfa.helptext import help_text
+from qianfa.helptext import finite_number, help_text
 from qianfa.operations import NotValid, home_store
 
 Result = tuple[Any, str]
@@ -29,25 +30,23 @@ async def _with(
 
 
 def _write(path: str, data: bytes) -> Path:
-    """Write the whole file or none of it."""
-    out = Path(path)
-    partial = out.with_name(out.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(out)
-    return out
+    """Write the file beside its target, then move it into place (never half a file)."""
+    return write_bytes(Path(path), data)
 
 
 async def cmd_print(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(printouts: Printouts, stock: Stock) -> Result:
         if args.calibration:
+            output_format(args.out, ("pdf",))
             out = _write(args.out, await printouts.calibration_pdf(args.school))
             return {"out": str(out)}, t("gradcli.calibration_written", out=out)
+        output_format(args.out, ("pdf",))
         pdf, ids = await printouts.print_pdf(args.school, args.term or "")
         count = len(ids)
         serials: list[str] = []
         if args.first_serial:
             # book the blanks before handing out the pages: a refused booking prints nothing
-            serials = serial_range(args.first_serial, count=count)
+            serials = serial_range(await stock.canonical(args.first_serial), count=count)
             school = await printouts.grad.school(args.school)
             by = await printouts.grad.clerk_of(school, args.by)
             await stock.record_printing(school.id, list(zip(serials, ids, strict=True)), by)
@@ -68,7 +67,7 @@ async def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> Result:
 
 async def cmd_roster(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(printouts: Printouts, _: Stock) -> Result:
-        fmt = "xlsx" if args.out.lower().endswith(".xlsx") else "pdf"
+        fmt = output_format(args.out, ("pdf", "xlsx"))
         data, count = await printouts.roster(args.school, args.term, fmt, args.mask_ids)
         out = _write(args.out, data)
         return {"out": str(out), "graduates": count}, t("gradcli.roster", out=out, count=count)
@@ -103,6 +102,7 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings) -> Result:
         ]
         result: dict[str, Any] = {"year": args.year, "schools": rows}
         if args.chart:
+            output_format(args.chart, ("png",))
             chart = printouts.chart(args.year, [r for _, r in found])
             out = _write(args.chart, chart)
             result["chart"] = str(out)
@@ -121,7 +121,8 @@ async def cmd_verify(args: argparse.Namespace, settings: Settings) -> Result:
             raise NotValid(result, missing.message()) from None
         if answer.status == VOID:
             raise NotValid(asdict(answer), t("gradlookup.void", cert_no=answer.cert_no))
-        return asdict(answer), t("gradlookup.found", **asdict(answer))
+        text = t("gradlookup.found", **asdict(answer))
+        return asdict(answer), text + ("\n" + t("gradlookup.held") if answer.held else "")
 
     return await _with(settings, body)
 
@@ -151,8 +152,8 @@ def register(g: Any, common: argparse.ArgumentParser) -> None:
 
     p = g.add_parser("calibrate", parents=[common], help=help_text("help.gradprint.calibrate"))
     p.add_argument("--school", required=True, help=school)
-    p.add_argument("--dx", type=float, required=True, help=help_text("help.gradprint.dx"))
-    p.add_argument("--dy", type=float, required=True, help=help_text("help.gradprint.dy"))
+    p.add_argument("--dx", type=finite_number, required=True, help=help_text("help.gradprint.dx"))
+    p.add_argument("--dy", type=finite_number, required=True, help=help_text("help.gradprint.dy"))
     p.add_argument("--by", help=by)
     p.set_defaults(func=cmd_calibrate)
 

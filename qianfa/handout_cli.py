@@ -17,7 +17,7 @@ from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation
 from issuance.store import Store
 from issuance.xcert.handout import Handout
-from qianfa.helptext import help_text
+from qianfa.helptext import help_text, record_id
 from qianfa.operations import home_store
 
 Result = tuple[Any, str]
@@ -99,19 +99,19 @@ async def cmd_grad_handout(args: argparse.Namespace, settings: Settings) -> Resu
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     """`qianfa mail`, `qianfa receive`, `qianfa handout`."""
     p = sub.add_parser("mail", parents=[common], help=help_text("help.handout.mail"))
-    p.add_argument("--batch", type=int, required=True, help=help_text("help.handout.batch"))
+    p.add_argument("--batch", type=record_id, required=True, help=help_text("help.handout.batch"))
     p.add_argument("--courier", required=True, help=help_text("help.handout.courier"))
     p.add_argument("--tracking", required=True, help=help_text("help.handout.tracking"))
     p.add_argument("--by", required=True, help=help_text("help.handout.by"))
     p.set_defaults(func=cmd_mail)
 
     p = sub.add_parser("receive", parents=[common], help=help_text("help.handout.receive"))
-    p.add_argument("--batch", type=int, required=True, help=help_text("help.handout.batch"))
+    p.add_argument("--batch", type=record_id, required=True, help=help_text("help.handout.batch"))
     p.add_argument("--by", required=True, help=help_text("help.handout.by"))
     p.set_defaults(func=cmd_receive)
 
     p = sub.add_parser("handout", parents=[common], help=help_text("help.handout.handout"))
-    p.add_argument("--batch", type=int, required=True, help=help_text("help.handout.batch"))
+    p.add_argument("--batch", type=record_id, required=True, help=help_text("help.handout.batch"))
     p.add_argument("--cert-no", nargs="+", help=help_text("help.handout.cert_no"))
     p.add_argument("--mailed-on", metavar="TRACKING", help=help_text("help.handout.mailed_on"))
     p.add_argument("--by", required=True, help=help_text("help.handout.by"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -52,7 +54,57 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: {t('help.error')} {t('help.error', 'en')}: {message}\n")
+        self.exit(
+            2,
+            f"{self.prog}: {t('help.error')}：{usage_error(message)}\n"
+            f"{t('help.error', 'en')}: {message}\n",
+        )
+
+
+# argparse's own messages (English) and what they say in Chinese.
+_USAGE_ERRORS = (
+    (r"the following arguments are required: (.+)", "help.err.required"),
+    (r"one of the arguments (.+) is required", "help.err.one_of"),
+    (r"unrecognized arguments: (.+)", "help.err.unrecognized"),
+    (r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)", "help.err.choice"),
+    (r"argument (\S+): invalid \w+ value: (.+)", "help.err.value"),
+    (r"argument (\S+): expected .*argument", "help.err.expected"),
+    (r"argument (\S+): not allowed with argument (.+)", "help.err.together"),
+    (r"ambiguous option: (\S+) could match (.+)", "help.err.ambiguous"),
+    (r"argument (\S+): (.+)", "help.err.argument"),
+)
+
+
+def usage_error(message: str) -> str:
+    """argparse's English error message, in Chinese (the message itself if not known)."""
+    for pattern, key in _USAGE_ERRORS:
+        found = re.fullmatch(pattern, message, re.DOTALL)
+        if found:
+            return t(key, **{f"a{i}": v for i, v in enumerate(found.groups(), start=1)})
+    return message
+
+
+# Ids are 64-bit integers in both databases.
+_MAX_ID = 2**63 - 1
+
+
+def record_id(raw: str) -> int:
+    """An id on the command line: a whole number the databases can hold, else a usage error."""
+    value = raw.strip()
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= _MAX_ID:
+        raise argparse.ArgumentTypeError(t("help.err.id", value=raw[:40]))
+    return int(value)
+
+
+def finite_number(raw: str) -> float:
+    """A number on the command line: finite (no nan, inf), else a usage error."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(t("help.err.number", value=raw[:40]))
+    return value
 
 
 # Filters of `export records`: option, Chinese and English names.

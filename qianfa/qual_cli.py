@@ -68,6 +68,8 @@ async def cmd_grades(args: argparse.Namespace, settings: Settings) -> Result:
 def record_lines(record: dict[str, Any]) -> list[str]:
     """A graduate's record as text lines."""
     lines = [t("qual.show.head", **(record | {"cert_no": record["cert_no"] or "-"}))]
+    if record.get("void"):
+        lines.append(t("qual.show.void", **record["void"]))
     if record["qualification_no"]:
         lines.append(t("qual.show.qualification", **record))
     else:
@@ -83,9 +85,17 @@ def record_lines(record: dict[str, Any]) -> list[str]:
     return lines
 
 
+async def _void_of(grad: Graduation, cert_no: str | None) -> dict[str, str] | None:
+    """作废 of the graduate's certificate: its reason and time, or None."""
+    row = await grad.store.graduate_by_cert_no(cert_no) if cert_no else None
+    void = await grad.store.graduation_void(row.id) if row else None
+    return {"reason": void.reason, "at": void.voided_at} if void else None
+
+
 async def cmd_show(args: argparse.Namespace, settings: Settings) -> Result:
     async def body(grad: Graduation) -> Result:
         record = await graduate_record(grad.store, args.graduate)
+        record["void"] = await _void_of(grad, record["cert_no"])
         return record, "\n".join(record_lines(record))
 
     return await _with(settings, body)

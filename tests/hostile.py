@@ -114,3 +114,68 @@ def write(folder: Path, name: str, data: bytes | str) -> Path:
     path = folder / name
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     return path
+
+
+def ods_package(rows: Sequence[Sequence[object]], repeat_empty_rows: int = 0) -> bytes:
+    """An OpenDocument spreadsheet (.ods) as WPS and LibreOffice save it: one table, strings
+    and numbers, and (like LibreOffice) trailing empty rows folded into one repeated row."""
+    body = []
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, int | float):
+                cells.append(
+                    f'<table:table-cell office:value-type="float" office:value="{value}">'
+                    f"<text:p>{value}</text:p></table:table-cell>"
+                )
+            else:
+                cells.append(
+                    f'<table:table-cell office:value-type="string"><text:p>{value}</text:p>'
+                    "</table:table-cell>"
+                )
+        body.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+    if repeat_empty_rows:
+        body.append(
+            f'<table:table-row table:number-rows-repeated="{repeat_empty_rows}">'
+            "<table:table-cell/></table:table-row>"
+        )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Sheet1">'
+        + "".join(body)
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+        ' manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/"'
+        ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        package.writestr("content.xml", content)
+        package.writestr("META-INF/manifest.xml", manifest)
+    return out.getvalue()
+
+
+def xls_book(rows: Sequence[Sequence[object]]) -> bytes:
+    """An Excel 97–2003 (.xls) workbook written by xlwt: strings as text, numbers as numbers."""
+    import xlwt  # type: ignore[import-untyped]
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Sheet1")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -110,3 +112,14 @@ async def form_fields(request: Request) -> Mapping[str, str]:
             return {}
     form = await request.form()
     return {name: str(value) for name, value in form.items()}
+
+
+async def read_form(request: Request) -> FormData:
+    """The form; a multipart part over Starlette's own size limit is a body too large (413),
+    not a bad request."""
+    try:
+        return await request.form()
+    except HTTPException as error:
+        if error.status_code == 400 and "maximum size" in str(error.detail):
+            raise HTTPException(413) from error
+        raise

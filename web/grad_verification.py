@@ -11,7 +11,16 @@ from issuance.core.errors import Invalid, NotFound
 from issuance.graduation.printouts import GraduationAnswer, Printouts
 from issuance.graduation.service import Graduation
 from web import csrf
-from web.context import body_too_large, client_key, context, error_page, form_page, html, too_many
+from web.context import (
+    body_too_large,
+    client_key,
+    context,
+    error_page,
+    form_page,
+    html,
+    read_form,
+    too_many,
+)
 from web.pages import message_page, render
 
 SCOPE = "verify-graduation"
@@ -48,9 +57,10 @@ async def lookup_post(request: Request) -> Response:
     if not decision.allowed:
         return too_many(decision.retry_after)
     if body_too_large(request):
-        return html(message_page("error"), 413)
-    form = await request.form()
-    cert_no = str(form.get("cert_no", "")).strip()[:32]
+        return html(message_page("too_large"), 413)
+    form = await read_form(request)
+    # the whole number is checked; only what is shown again is cut
+    cert_no = str(form.get("cert_no", ""))
     try:
         csrf.check(web.secret, request, str(form.get(csrf.FIELD, "")), SCOPE)
     except Invalid as error:
@@ -60,10 +70,16 @@ async def lookup_post(request: Request) -> Response:
     try:
         answer: GraduationAnswer | None = await printouts.lookup(cert_no, str(form.get("name", "")))
     except Invalid as error:
-        return _form_again(request, cert_no, error)
+        return _form_again(request, cert_no.strip()[:32], error)
     except NotFound:
         answer = None
-    return form_page(request, lambda token: lookup_page(answer, cert_no, True, csrf=token), SCOPE)
+    shown = answer.cert_no if answer else cert_no.strip()[:32]
+    return form_page(request, lambda token: lookup_page(answer, shown, True, csrf=token), SCOPE)
+
+
+async def lookup(request: Request) -> Response:
+    """One route for the path: a wrong method is answered with every method it takes."""
+    return await (lookup_post if request.method == "POST" else lookup_get)(request)
 
 
 def _form_again(request: Request, cert_no: str, error: Invalid) -> Response:
@@ -73,7 +89,4 @@ def _form_again(request: Request, cert_no: str, error: Invalid) -> Response:
     )
 
 
-routes = [
-    Route("/verify/graduation", lookup_get, methods=["GET"]),
-    Route("/verify/graduation", lookup_post, methods=["POST"]),
-]
+routes = [Route("/verify/graduation", lookup, methods=["GET", "POST"])]

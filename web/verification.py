@@ -102,8 +102,12 @@ async def certificate_qr(request: Request) -> Response:
     return form_page(request, lambda token: verify_page(result, result.cert_no, csrf=token), SCOPE)
 
 
+async def verify(request: Request) -> Response:
+    """One route for the path: a wrong method is answered with every method it takes."""
+    return await (verify_post if request.method == "POST" else verify_get)(request)
+
+
 routes = [
-    Route("/verify", verify_get, methods=["GET"]),
-    Route("/verify", verify_post, methods=["POST"]),
+    Route("/verify", verify, methods=["GET", "POST"]),
     Route("/c/{cert_no}", certificate_qr, methods=["GET"]),
 ]

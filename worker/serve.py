@@ -66,6 +66,10 @@ async def _guarded(name: str, job: Callable[[], Awaitable[object]]) -> None:
     """Run one tick of a job; a failure is logged and the next tick tries again."""
     try:
         await job()
+    except asyncio.CancelledError:
+        # Shutting down (SIGTERM, even during start-up) mid-tick: the work is rows in the
+        # database and the next run picks it up; not an error for the scheduler to log.
+        log.info("worker: %s stopped mid-tick by shutdown", name)
     except Exception:
         log.exception("worker: %s failed; retrying on the next tick", name)
 

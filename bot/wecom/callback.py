@@ -14,6 +14,8 @@ import time
 import xml.etree.ElementTree as ET
 from typing import Any
 
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -27,6 +29,10 @@ log = logging.getLogger(__name__)
 PATH = "/wecom/callback"
 MAX_AGE = 300.0  # seconds a callback's timestamp may lie from our clock
 MAX_BODY = 256 * 1024
+# WeCom's messages nest three levels at most (xml > SendPicsInfo > PicList > item).
+MAX_DEPTH = 8
+# Seconds since 1970 have 10 digits until 2286: more cannot be a fresh timestamp.
+_TIMESTAMP_DIGITS = 12
 
 
 class Doorbell:
@@ -48,15 +54,33 @@ class Doorbell:
 
 
 def fields_of(data: bytes) -> dict[str, Any]:
-    """An XML document's elements as a dict: text for leaves, dicts (lists when repeated) else."""
+    """An XML document's elements as a dict: text for leaves, dicts (lists when repeated) else.
+
+    defusedxml refuses DTDs, entities and external references (expansion bombs); what it parses
+    must be as shallow as WeCom's messages before it is walked, and an encoding the parser does
+    not know (a declared gbk) is refused like any malformed body.
+    """
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise CallbackRejected("xml")  # no entities, no expansion bombs
+        raise CallbackRejected("xml")
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
+        root = safe_xml.fromstring(data)
+    except (ET.ParseError, ValueError, LookupError, DefusedXmlException):
         raise CallbackRejected("xml") from None
+    if not _shallow(root, MAX_DEPTH):
+        raise CallbackRejected("xml")
     value = _value(root)
     return value if isinstance(value, dict) else {}
+
+
+def _shallow(root: ET.Element, limit: int) -> bool:
+    """Whether no element lies deeper than `limit` (walked without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > limit:
+            return False
+        stack.extend((child, depth + 1) for child in element)
+    return True
 
 
 def _value(element: ET.Element) -> Any:
@@ -110,7 +134,8 @@ class Callback:
         self.doorbell = doorbell
 
     def _check_time(self, timestamp: str) -> None:
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_AGE:
+        fresh = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= _TIMESTAMP_DIGITS
+        if not fresh or abs(time.time() - int(timestamp)) > MAX_AGE:
             raise CallbackRejected("stale")
 
     async def verify_url(self, request: Request) -> Response:

@@ -19,10 +19,12 @@ async def serve(
     """Handle callbacks and send until `stop` is set; without settings, do nothing. `doorbell`
     comes from the process's composition root when the web part runs here too."""
     if not settings.wecom_enabled:
-        log.info("wecom: not configured ([wecom] settings empty); the WeCom channel is off")
+        log.info("企业微信：未配置（[wecom] 为空），不启用 · wecom: not configured, off")
         return
     async with running(settings, store, doorbell=doorbell):
         log.info(
-            "wecom: running (agent %s, API %s)", settings.wecom_agent_id, settings.wecom_api_url
+            "企业微信：已启动（应用 %s，接口 %s） · wecom: running",
+            settings.wecom_agent_id,
+            settings.wecom_api_url,
         )
         await stop.wait()

@@ -134,6 +134,8 @@ class NumberedGraduate:
     numbered_at: str
     school_name: str
     school_level: str | None
+    # 作废: the certificate was voided (SQLite answers 0/1, PostgreSQL a boolean)
+    voided: bool = False
 
 
 @dataclass(frozen=True)

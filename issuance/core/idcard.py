@@ -68,3 +68,13 @@ def mask(id_number: str) -> str:
 def mask_name(name: str) -> str:
     """Keep the family name, hide the rest: 朱鹏飞 -> 朱**."""
     return name[:1] + "*" * (len(name) - 1) if name else name
+
+
+_ID_LIKE = re.compile(r"[0-9０-９]{15}|[0-9０-９]{17}[0-9０-９XxＸｘ]")
+
+
+def mask_ref(ref: str) -> str:
+    """What someone typed to find a person, as it may be echoed: masked if it looks like an ID
+    number (it may be one with a wrong check digit), else trimmed and cut to 40 characters."""
+    value = ref.strip()
+    return mask(value) if _ID_LIKE.fullmatch(value) else value[:40]

@@ -8,7 +8,7 @@ import re
 import sys
 
 # Libraries whose routine lines would drown ours.
-NOISY = ("httpx", "aiosqlite", "apscheduler")
+NOISY = ("httpx", "aiosqlite", "apscheduler", "psycopg.pool")
 
 
 # 18-character ID numbers, but not a run inside a longer digit string such as a certificate number;

@@ -59,3 +59,9 @@ def descent_mm(font: FontFile, size: float) -> float:
 def pil_font(font: FontFile, size_px: int) -> ImageFont.FreeTypeFont:
     """The same font for Pillow at a pixel size."""
     return ImageFont.truetype(str(font.path), size_px, index=font.subfont)
+
+
+def missing_glyphs(text: str, font: FontFile) -> str:
+    """The characters of `text` the font has no glyph for (they would print as nothing)."""
+    covered = pdfmetrics.getFont(pdf_font(font)).face.charToGlyph
+    return "".join(dict.fromkeys(c for c in text if ord(c) not in covered and not c.isspace()))

@@ -25,7 +25,14 @@ from issuance.core.catalog import t
 from issuance.core.errors import Invalid
 from issuance.core.vocabulary import ClassLevel, SchoolLevel
 from issuance.formats.certificate import FontFile
-from issuance.formats.fonts import font_files, pdf_font, pick_font, pil_font, width_mm
+from issuance.formats.fonts import (
+    font_files,
+    missing_glyphs,
+    pdf_font,
+    pick_font,
+    pil_font,
+    width_mm,
+)
 
 LAYOUT_FOLDER = CONFIG_DIR / "graduation"
 # A printer that is off by more than this is fed wrongly, not in need of calibration.
@@ -89,7 +96,8 @@ class Offset:
     dy_mm: float = 0.0
 
     def __post_init__(self) -> None:
-        if abs(self.dx_mm) > OFFSET_LIMIT_MM or abs(self.dy_mm) > OFFSET_LIMIT_MM:
+        # not (a <= limit) also refuses nan, which every comparison answers False
+        if not (abs(self.dx_mm) <= OFFSET_LIMIT_MM and abs(self.dy_mm) <= OFFSET_LIMIT_MM):
             raise Invalid(
                 "gradprint.offset_too_large", dx=self.dx_mm, dy=self.dy_mm, limit=OFFSET_LIMIT_MM
             )
@@ -248,26 +256,47 @@ class Placement:
 
 
 def placements(cert: GraduationPrint, layout: PrintLayout, offset: Offset) -> list[Placement]:
-    """Every fill-in centred on its blank, shrunk to fit, moved by the printer's offset."""
+    """Every fill-in centred on its blank, shrunk to fit (then on two lines), moved by the
+    printer's offset; a fill-in that still does not fit, or has a character the font lacks, is
+    refused (nothing is ever dropped silently)."""
     texts = fill_ins(cert, layout)
     found = []
     for blank in layout.fields:
         text = texts[blank.name]
-        size = layout.size
-        width = width_mm(text, layout.font, size)
-        if width > blank.width_mm:
-            size = max(layout.min_size, size * blank.width_mm / width)
-            width = width_mm(text, layout.font, size)
-            if width > blank.width_mm + 0.01:
-                raise Invalid(
-                    "gradprint.too_long",
-                    cert_no=cert.cert_no,
-                    field=t(f"gradprint.field.{blank.name}"),
-                    text=text,
-                )
-        x = blank.x_mm + (blank.width_mm - width) / 2 + offset.dx_mm
-        found.append(Placement(blank.name, text, x, blank.y_mm + offset.dy_mm, size))
+        try:
+            lines, size = fitted(text, blank, layout)
+        except Invalid as why:
+            field = t(f"gradprint.field.{blank.name}")
+            raise Invalid(why.key, cert_no=cert.cert_no, field=field, **why.params) from None
+        # two lines share the blank: the first above the baseline, the second on it
+        step = size * 1.15 * 25.4 / 72
+        for index, line in enumerate(lines):
+            width = width_mm(line, layout.font, size)
+            x = blank.x_mm + (blank.width_mm - width) / 2 + offset.dx_mm
+            y = blank.y_mm - step * (len(lines) - 1 - index) + offset.dy_mm
+            found.append(Placement(blank.name, line, x, y, size))
     return found
+
+
+def fitted(text: str, blank: Field, layout: PrintLayout) -> tuple[list[str], float]:
+    """The lines and size `text` prints at in `blank`: one line shrunk down to the smallest
+    size, else two; Invalid (gradprint.too_long or gradprint.missing_glyph) if neither."""
+    missing = missing_glyphs(text, layout.font)
+    if missing:
+        raise Invalid("gradprint.missing_glyph", text=text, chars=missing)
+    for lines in ([text], _halves(text)):
+        widest = max(width_mm(line, layout.font, layout.size) for line in lines)
+        size = layout.size * min(1.0, blank.width_mm / widest) if widest else layout.size
+        if size >= layout.min_size - 1e-9:
+            return lines, size
+    raise Invalid("gradprint.too_long", text=text)
+
+
+def _halves(text: str) -> list[str]:
+    """`text` as two lines: after a middle dot (维吾尔族 names) nearest the middle, else halved."""
+    dots = [i + 1 for i, c in enumerate(text) if c in "·•・."]
+    cut = min(dots, key=lambda i: abs(i - len(text) / 2)) if dots else (len(text) + 1) // 2
+    return [text[:cut], text[cut:]]
 
 
 # --- PDF: the pages that go through the printer ------------------------------------------------

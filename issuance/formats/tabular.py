@@ -10,13 +10,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
 import stat
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain, islice
@@ -26,9 +25,10 @@ from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 from python_calamine import CalamineError, CalamineWorkbook
 from tqdm import tqdm
 
-from issuance.core.catalog import DEFAULT_LOCALE
+from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Invalid
-from issuance.formats.xlsx_check import XlsxLimits, check_xlsx
+from issuance.core.files import write_output
+from issuance.formats.xlsx_check import XlsxLimits, check_ods, check_xlsx
 
 if TYPE_CHECKING:
     from openpyxl.cell import WriteOnlyCell
@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Format = Literal["xlsx", "csv"]
+# What an import reads: CSV, and the spreadsheets offices save (Excel, Excel 97–2003, WPS and
+# LibreOffice's OpenDocument).
+READABLE = (".csv", ".xlsx", ".xls", ".ods")
 Row = tuple[int, dict[str, str]]
 RawRow = tuple[int, list[str]]
 T = TypeVar("T")
@@ -118,15 +121,13 @@ class Table:
 def read_table(path: Path, columns: Sequence[Column]) -> Table:
     """Open a .csv or .xlsx file, check its header row against `columns`, stream its rows."""
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    if suffix not in READABLE:
         raise Invalid("tabular.unsupported_type", suffix=path.suffix or path.name)
     _check_file(path)
     if suffix == ".csv":
         raw, total, close = _open_csv(path)
-    elif suffix == ".xlsx":
-        raw, total, close = _open_xlsx(path)
     else:
-        raise Invalid("tabular.unsupported_type", suffix=path.suffix or path.name)
+        raw, total, close = _open_sheet(path)
     try:
         header_row, header_cells = _first_filled(raw)
         positions = _match_header(header_row, header_cells, columns)
@@ -258,15 +259,32 @@ def _bounded_lines(stream: IO[str]) -> Iterator[str]:
 
 
 def _refuse_utf8_in_gb18030(row: int, cells: list[str]) -> None:
-    """A cell pasted from a UTF-8 source into a GB18030 file decodes as mojibake: refuse it."""
+    """A cell pasted from a UTF-8 source into a GB18030 file decodes as mojibake: refuse it.
+
+    Its bytes are then UTF-8 for Chinese text. Ordinary GB18030 text may be valid UTF-8 by
+    chance (女 is C5 AE, UTF-8 for Ů), but it does not read as Chinese that way.
+    """
     for cell in cells:
         if cell.isascii():
             continue
         try:
-            cell.encode("gb18030").decode("utf-8")
+            as_utf8 = cell.encode("gb18030").decode("utf-8")
         except UnicodeError:
             continue
-        raise Invalid("tabular.mixed_encoding", row=row)
+        if _reads_as_chinese(as_utf8):
+            raise Invalid("tabular.mixed_encoding", row=row)
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """Some CJK ideographs, and nothing else but ASCII and common punctuation (·、，)."""
+    wide = [char for char in text if not char.isascii()]
+    return any(_is_ideograph(char) for char in wide) and all(
+        _is_ideograph(char) or unicodedata.category(char).startswith(("P", "Z")) for char in wide
+    )
+
+
+def _is_ideograph(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("CJK UNIFIED IDEOGRAPH")
 
 
 def _detect_encoding(path: Path) -> tuple[str, int]:
@@ -295,18 +313,28 @@ def _decodes_as(path: Path, encoding: str) -> int | None:
     return lines + (1 if last and not last.endswith(b"\n") else 0)
 
 
-def _open_xlsx(
+def _open_sheet(
     path: Path,
 ) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
-    """Numbered rows of the first sheet as cell texts, its row count, a closer."""
+    """Numbered rows of the first sheet (.xlsx, .xls or .ods) as cell texts, its row count,
+    a closer."""
     # calamine (Rust) parses the sheet about 13x faster than openpyxl's streaming reader; it
     # holds the sheet in memory, which the importer does with the rows anyway. It trusts the
-    # file's cell references and sizes, so those are checked first.
-    check_xlsx(path, XLSX_LIMITS)
+    # file's cell references and sizes, so those are checked first (.xlsx and .ods are zip
+    # packages of XML; an .xls is bounded by its file size). The rows present are bounded
+    # below as they are read, whatever a sheet declares.
+    if path.suffix.lower() == ".xlsx":
+        check_xlsx(path, XLSX_LIMITS)
+    elif path.suffix.lower() == ".ods":
+        check_ods(path, XLSX_LIMITS)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except (CalamineError, OSError, IndexError, ValueError):
         raise Invalid("tabular.unreadable", name=path.name) from None
+    if sheet.height > MAX_ROWS + 1:
+        raise Invalid("tabular.too_many_rows", limit=MAX_ROWS)
+    if sheet.width > MAX_COLUMNS:
+        raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=1)
     rows = (
         (number, [_cell_text(value) for value in values])
         for number, values in enumerate(sheet.iter_rows(), start=1)
@@ -339,27 +367,57 @@ def _cell_text(value: object) -> str:
 
 @dataclass(frozen=True)
 class RowError:
-    """One bad cell of an import: file row number, column header as in the file, the reason."""
+    """One bad cell of an import: file row number, column header as in the file, the reason
+    (in `locale`, which also words the row and column: 第 2 行，身份证号：…)."""
 
     row: int
     column: str
     message: str
+    locale: str = field(default=DEFAULT_LOCALE, compare=False)
 
     def __str__(self) -> str:
-        return f"row {self.row}, column {self.column}: {self.message}"
+        if not self.column:
+            return t("tabular.row_error_no_column", self.locale, row=self.row, message=self.message)
+        return t(
+            "tabular.row_error",
+            self.locale,
+            row=self.row,
+            column=self.column,
+            message=self.message,
+        )
+
+
+@dataclass(frozen=True)
+class MoreErrors(RowError):
+    """What stands for the bad cells past the first MAX_REPORTED: …及其他 N 处."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# A file with a million bad cells is refused just the same: past this many, bad cells are
+# counted, not kept (memory stays flat, the report stays readable).
+MAX_REPORTED = 1000
 
 
 class RowErrors:
-    """Collects every bad row of an import, so the caller can refuse the file all at once."""
+    """Collects the bad rows of an import (the first MAX_REPORTED, and a count of the rest),
+    so the caller can refuse the file all at once."""
 
     def __init__(self, table: Table, locale: str = DEFAULT_LOCALE) -> None:
         self._table = table
         self._locale = locale
         self._errors: list[RowError] = []
+        self._more = 0
+        self._last_row = 0
 
     def add(self, row: int, key: str, message: str) -> None:
         """Record that column `key` of `row` is bad because of `message`."""
-        self._errors.append(RowError(row, self._table.header(key), message))
+        self._last_row = max(self._last_row, row)
+        if len(self._errors) >= MAX_REPORTED:
+            self._more += 1
+            return
+        self._errors.append(RowError(row, self._table.header(key), message, self._locale))
 
     def check(self, row: int, key: str, parse: Callable[[str], T], value: str) -> T | None:
         """`parse(value)`, or record its domain error for this cell and return None."""
@@ -373,24 +431,23 @@ class RowErrors:
         return bool(self._errors)
 
     def __len__(self) -> int:
-        return len(self._errors)
+        return len(self._errors) + self._more
 
     def __iter__(self) -> Iterator[RowError]:
-        return iter(self._errors)
+        """The errors kept, then (sorting last by row) one line for those only counted."""
+        if not self._more:
+            return iter(self._errors)
+        more = t("tabular.more_errors", self._locale, count=self._more)
+        return chain(self._errors, [MoreErrors(self._last_row, "", more, self._locale)])
 
 
 def write_table(
     path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]], fmt: Format
 ) -> int:
     """Write a table to `path` (complete or not at all); returns the number of data rows."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        with partial.open("wb") as stream:
-            count = _write(stream, headers, rows, fmt)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
+    counted: list[int] = []
+    write_output(path, lambda stream: counted.append(_write(stream, headers, rows, fmt)))
+    return counted[0]
 
 
 def write_table_bytes(

@@ -8,10 +8,15 @@ directory and streams every XML part once (bounded), refusing the file before it
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
 
 from issuance.core.errors import Invalid
 
@@ -20,7 +25,6 @@ _READ = 1 << 16
 # that could exceed the bounds: two or more column letters, or a row number of six or more digits
 # starting at 2. A literal prefix keeps the scan at C speed; matches are checked exactly.
 _FAR_REF = re.compile(rb' r="([A-Z]{0,3})((?<=[A-Z]{2})[0-9]+|[2-9][0-9]{5}|[1-9][0-9]{6,})"')
-_DIMENSION = re.compile(rb'dimension ref="[A-Z$]*[0-9$]*:?\$?([A-Z]{1,3})\$?([0-9]{1,9})"')
 
 
 @dataclass(frozen=True)
@@ -84,9 +88,10 @@ def _scan_part(package: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: XlsxLim
 
 
 def _check_refs(xml: bytes, limits: XlsxLimits) -> None:
-    for pattern in (_DIMENSION, _FAR_REF):
-        for match in pattern.finditer(xml):
-            _check_ref(match.group(1), match.group(2), limits)
+    # Only the cells present count: a <dimension> is what the writer declared (some write
+    # A1:XFD1048576 for two rows), and the reader does not allocate by it.
+    for match in _FAR_REF.finditer(xml):
+        _check_ref(match.group(1), match.group(2), limits)
 
 
 def _check_ref(letters: bytes, digits: bytes, limits: XlsxLimits) -> None:
@@ -97,3 +102,48 @@ def _check_ref(letters: bytes, digits: bytes, limits: XlsxLimits) -> None:
         column = column * 26 + letter - 64
     if column > limits.max_columns:
         raise Invalid("tabular.too_many_columns", limit=limits.max_columns)
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def check_ods(path: Path, limits: XlsxLimits) -> None:
+    """Raise Invalid unless an .ods package stays within `limits`: the zip as for .xlsx, and
+    no cell with content past the bounds once repeated rows and columns are counted (a reader
+    expands `number-rows-repeated`; trailing empty repeats, as LibreOffice writes, are fine)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            entries = package.infolist()
+            _check_directory(entries, limits)
+            for entry in entries:
+                if entry.filename.endswith(".xml"):
+                    _scan_part(package, entry, limits)
+            with package.open("content.xml") as content:
+                _check_repeats(content, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, KeyError):
+        raise Invalid("tabular.unreadable", name=path.name) from None
+    except (ET.ParseError, DefusedXmlException):
+        raise Invalid("tabular.unreadable", name=path.name) from None
+
+
+def _check_repeats(content: IO[bytes], limits: XlsxLimits) -> None:
+    row = 0
+    for _, element in safe_xml.iterparse(content, events=("end",)):
+        if element.tag != f"{_TABLE}table-row":
+            if element.tag == f"{_TABLE}table":
+                row = 0
+            continue
+        repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+        column, last_filled = 0, 0
+        for cell in element:
+            column += int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
+            if len(cell) or cell.get(f"{_OFFICE}value-type"):
+                last_filled = column
+        if last_filled:
+            if last_filled > limits.max_columns:
+                raise Invalid("tabular.too_many_columns", limit=limits.max_columns)
+            if row + repeat > limits.max_rows + 1:
+                raise Invalid("tabular.too_many_rows", limit=limits.max_rows)
+        row += repeat
+        element.clear()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from issuance.core.errors import Invalid
 from issuance.core.graduates import GraduateListed
 from issuance.core.idcard import mask
 from issuance.core.ports import GraduateRepository
 from issuance.formats.tabular import Format, write_table
+from issuance.graduation.service import STATUS_FILTERS
+from issuance.store.graduation import UNDECLARED
 
 HEADERS = (
     "序号",
@@ -44,7 +47,7 @@ def _rows(graduates: Sequence[GraduateListed]) -> Iterator[tuple[object, ...]]:
             g.major,
             g.years,
             g.study_mode,
-            g.status or "未申报",
+            g.status or UNDECLARED,
             g.request_id or "",
             g.serial or "",
         )
@@ -58,6 +61,9 @@ async def export_graduates(
     term: str | None = None,
     status: str | None = None,
 ) -> int:
-    """Write the filtered graduates, one line each; returns how many."""
+    """Write the filtered graduates, one line each; returns how many. An unknown status is
+    refused, not answered with an empty file."""
+    if status is not None and status not in STATUS_FILTERS:
+        raise Invalid("filter.status", value=status, choices="、".join(STATUS_FILTERS))
     graduates = await store.graduates_listed(school_id, term, status)
     return write_table(out, HEADERS, _rows(graduates), fmt)

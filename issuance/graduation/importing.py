@@ -7,20 +7,31 @@ graduate is not under review or approved; an approved graduate changes only thro
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from issuance.core.catalog import t
+from issuance.core.errors import Invalid
+from issuance.core.graduate_fields import (
+    MAJOR_MAX,
+    STUDY_MODES,
+    ascii_digits,
+    check_dates,
+    checked_month,
+    checked_years,
+)
 from issuance.core.graduates import Correction, GradOrg, GraduateState, NewGraduate
 from issuance.core.idcard import parse_id_number
 from issuance.core.people import OrgKind
+from issuance.core.text import NAME_MAX
 from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
-from issuance.formats.tabular import Column, RowError, RowErrors
+from issuance.formats.tabular import Column, NumberText, RowError, RowErrors
 from issuance.graduation import holds
 from issuance.graduation.chains import PENDING
+from issuance.graduation.printable import PRINTED_FIELDS, printable
 from issuance.importing import (
-    PERSON_NAME_MAX,
     Checker,
     ImportReport,
     id_numbers,
@@ -44,7 +55,6 @@ GRADUATE_COLUMNS = (
     Column("qualification_level", "职业资格等级", "qualification_level", required=False),
     Column("employment", "就业情况", "employment", required=False),
 )
-STUDY_MODES = ("全日制", "非全日制")
 EMPLOYMENT = tuple(Employment)
 _REQUIRED = (
     "name",
@@ -61,10 +71,10 @@ _REQUIRED = (
 # Optional cells left empty keep what is on file: a qualification or employment may have been
 # recorded since (their own imports, an X certificate), and a graduates file does not clear it.
 _KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
-_MONTH = re.compile(r"^(\d{4})[-./年]?(\d{1,2})(?:[-./月].*)?$")
-_YEARS = re.compile(r"^(\d+(?:\.\d+)?)\s*年?$")
 # 学制 and the dates differ by more than this many months: worth a warning (schools differ).
 _YEARS_SLACK_MONTHS = 6
+# The same bounds as 毕业证修改 (issuance.core.graduate_fields).
+_LIMITS = {"name": NAME_MAX, "major": MAJOR_MAX}
 
 
 @dataclass(frozen=True)
@@ -83,12 +93,27 @@ class GraduateReport(ImportReport):
         return result
 
 
-def month(raw: str) -> str | None:
-    """YYYYMM from 201506, 2015-06, 2015.6 or 2015-06-01; None if not a month."""
-    match = _MONTH.match(raw.strip())
-    if match is None or not 1 <= int(match.group(2)) <= 12:
+def _major_code(raw: str) -> str:
+    """专业代码 with ASCII digits; 0101 typed into a General-format cell became the number 101,
+    and a whole number of at most 4 digits left-padded is unambiguous."""
+    value = ascii_digits(raw.strip())
+    if isinstance(raw, NumberText) and value.isdigit() and len(value) < 4:
+        return value.zfill(4)
+    return value
+
+
+def _field(
+    checker: Checker, row: int, values: dict[str, str], key: str, check: Callable[[str], str]
+) -> str | None:
+    """A filled cell checked by the shared rule (issuance.core.graduate_fields), else None;
+    an empty one is the required check's to report."""
+    if not values.get(key):
         return None
-    return f"{match.group(1)}{int(match.group(2)):02d}"
+    try:
+        return check(values[key])
+    except Invalid as why:
+        checker.fail(row, key, why.key, **why.params)
+        return None
 
 
 def _months(start: str, end: str) -> int:
@@ -106,7 +131,7 @@ async def import_graduates(
 async def _import_graduates(
     store: holds.HoldPorts, path: Path, locale: str, school_id: int | None
 ) -> ImportReport:
-    checker, rows = read_rows(path, GRADUATE_COLUMNS, locale, PERSON_NAME_MAX)
+    checker, rows = read_rows(path, GRADUATE_COLUMNS, locale, _LIMITS)
     warnings = RowErrors(checker.table, locale)
     schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
     numbers = id_numbers(checker, rows)
@@ -144,6 +169,9 @@ def _cells_checked(
 ) -> bool:
     """Whether the row's cells other than its ID number and dates are good; bad ones reported."""
     ok = checker.required(row, v, _REQUIRED)
+    for printed in PRINTED_FIELDS:  # refused now, not when the term is printed
+        checked = _field(checker, row, v, printed, printable(printed))
+        ok = (not v.get(printed) or checked is not None) and ok
     if v.get("school") and (school is None or school.kind != OrgKind.TECH_SCHOOL):
         checker.fail(row, "school", "import.org_kind", code=v["school"], kind=OrgKind.TECH_SCHOOL)
         ok = False
@@ -163,6 +191,8 @@ def _cells_checked(
         ok = checker.one_of(row, "study_mode", v["study_mode"], STUDY_MODES) and ok
     if v.get("employment"):
         ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+    if v.get("major_code"):
+        v["major_code"] = _major_code(v["major_code"])
     if v.get("major_code") and not re.fullmatch(r"[0-9]{4}", v["major_code"]):
         checker.fail(row, "major_code", "grad.import.major_code")
         ok = False
@@ -173,17 +203,15 @@ def _dates(
     checker: Checker, row: int, v: dict[str, str]
 ) -> tuple[str | None, str | None, str | None]:
     """(入学时间, 毕业时间) as YYYYMM and 学制 in years; each None when missing or bad."""
-    enrolled, graduated = (month(v.get(k) or "") for k in ("enrolled", "graduated"))
-    for column, value in (("enrolled", enrolled), ("graduated", graduated)):
-        if v.get(column) and value is None:
-            checker.fail(row, column, "grad.import.month")
-    if enrolled and graduated and enrolled >= graduated:
-        checker.fail(row, "graduated", "grad.import.graduated_before_enrolled")
-        graduated = None
-    years = _YEARS.match(v.get("years") or "")
-    if v.get("years") and years is None:
-        checker.fail(row, "years", "grad.import.years")
-    return enrolled, graduated, years.group(1) if years else None
+    enrolled, graduated, years = (
+        _field(checker, row, v, key, check)
+        for key, check in (
+            ("enrolled", checked_month),
+            ("graduated", checked_month),
+            ("years", checked_years),
+        )
+    )
+    return enrolled, graduated, years
 
 
 def _graduate(
@@ -203,6 +231,13 @@ def _graduate(
     ok = ok and len(checker.errors) == errors_before
     if number is None:
         return None
+    if enrolled and graduated:
+        try:
+            check_dates(number, enrolled, graduated)
+        except Invalid as why:
+            column = "graduated" if enrolled >= graduated else "enrolled"
+            checker.fail(row, column, why.key, **why.params)
+            ok = False
     sex = "男" if parse_id_number(number).is_male else "女"
     if v.get("sex") and v["sex"] != sex:
         checker.fail(row, "sex", "grad.import.sex", sex=sex)

@@ -5,6 +5,8 @@ out."""
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,9 +34,11 @@ from issuance.formats.grad_print import (
 from issuance.formats.roster import RosterHeading, RosterLine, render_roster, roster_xlsx
 from issuance.graduation.holds import HELD, is_held
 from issuance.graduation.service import Graduation, term_of
+from issuance.store.graduation import VOIDED
 
 P = ParamSpec("P")
 VALID, VOID = "valid", "void"
+_CERT_NO = re.compile(r"[0-9]{1,32}")
 # sharp enough to read every filled-in word in a chat, small enough to send as a photo
 PREVIEW_DPI = 150
 
@@ -92,7 +96,7 @@ def _roster_line(row: NumberedGraduate) -> RosterLine:
         major=row.major,
         schooling=f"{row.years}年",
         study_mode=row.study_mode,
-        remark="" if row.qualification_no else HELD,
+        remark=VOIDED if row.voided else "" if row.qualification_no else HELD,
     )
 
 
@@ -203,8 +207,9 @@ class Printouts:
 
     async def lookup(self, cert_no: str, name: str) -> GraduationAnswer:
         """查询: number and name must both match; a wrong name is answered as not found."""
-        cert_no, name = cert_no.strip(), name.strip()
-        if not cert_no.isdigit() or not name:
+        # Chinese input methods type full-width digits (１２３): NFKC folds them to ASCII.
+        cert_no, name = unicodedata.normalize("NFKC", cert_no).strip(), name.strip()
+        if not _CERT_NO.fullmatch(cert_no) or not name:
             raise Invalid("gradlookup.bad_input")
         row = await self.store.graduate_by_cert_no(cert_no)
         if row is None or row.name != name:

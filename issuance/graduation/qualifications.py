@@ -19,6 +19,7 @@ from typing import Any
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid, NotFound
+from issuance.core.graduate_fields import FIRST_YEAR, ascii_digits
 from issuance.core.graduates import (
     Correction,
     GradeRow,
@@ -26,7 +27,7 @@ from issuance.core.graduates import (
     PendingQualification,
     QualifiedGraduate,
 )
-from issuance.core.idcard import mask
+from issuance.core.idcard import mask, mask_ref
 from issuance.core.people import OrgKind
 from issuance.core.ports import GraduateRepository
 from issuance.formats.tabular import Column, NumberText, read_table
@@ -376,13 +377,15 @@ def _level_ok(value: str) -> bool:
 
 def _day(raw: str) -> str | None:
     """An ISO date from 2025-06-30, 2025/6/30, 20250630 or 2025年6月30日; None if not a day."""
-    match = _DAY.match(raw.strip())
+    match = _DAY.match(ascii_digits(raw.strip()))
     if match is None:
         return None
     try:
-        return date(*(int(part) for part in match.groups())).isoformat()
+        day = date(*(int(part) for part in match.groups()))
     except ValueError:
         return None
+    # issued since graduates are on file, and not in the future
+    return day.isoformat() if day.year >= FIRST_YEAR and day <= date.today() else None
 
 
 async def graduate_record(store: GraduateRepository, ref: str) -> dict[str, Any]:
@@ -390,7 +393,7 @@ async def graduate_record(store: GraduateRepository, ref: str) -> dict[str, Any]
     the hold and the grades; the ID number masked."""
     graduate = await store.graduate_by_ref(ref.strip())
     if graduate is None:
-        raise NotFound("grad.graduate_unknown", ref=ref)
+        raise NotFound("grad.graduate_unknown", ref=mask_ref(ref))
     school = await store.grad_org(graduate.school_id)
     assert school is not None
     fields = (

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from issuance.core.audit import AuditEntry
 from issuance.core.chain import Act, Chain
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.graduate_fields import FieldInvalid, check_dates, checked_field
 from issuance.core.graduates import GradItem, GradOrg, GradRequest, Graduate, ItemChange, Waiting
-from issuance.core.idcard import mask, parse_id_number
+from issuance.core.idcard import mask, mask_ref
 from issuance.core.people import OrgKind, Person, Role
 from issuance.core.ports import (
     AuditLog,
@@ -24,6 +25,7 @@ from issuance.core.ports import (
     StockRepository,
 )
 from issuance.core.settings import Settings
+from issuance.core.text import checked_text
 from issuance.core.vocabulary import ClassLevel, GradStatus, RequestKind, SchoolLevel
 from issuance.graduation import notices
 from issuance.graduation.chains import (
@@ -38,10 +40,16 @@ from issuance.graduation.chains import (
     waiting_org,
 )
 from issuance.graduation.holds import HELD
-from issuance.graduation.importing import STUDY_MODES, month
 from issuance.graduation.numbers import GraduationNumbers, NumberParts, parse_mapping
+from issuance.graduation.printable import PRINTED_FIELDS, check_printable
+from issuance.store.graduation import (
+    UNDECLARED,
+    VOIDED,
+)
 
 ALL = "全部"
+# What `grad export --status` filters by: a declaration's status, 作废, or 未申报.
+STATUS_FILTERS = (*STATUSES, VOIDED, UNDECLARED)
 MAX_REASON = 500
 _ACT_ROLES: dict[str, Role] = {
     GradStatus.PENDING_REVIEW: Role.LEADER,
@@ -194,10 +202,30 @@ class Graduation:
         unknown = set(changes) - set(AMENDABLE)
         if not changes or unknown:
             raise Invalid("grad.amend_fields", fields=", ".join(AMENDABLE))
-        checked = {field: _amended(field, value) for field, value in changes.items()}
+        checked = {field: checked_field(field, value) for field, value in changes.items()}
+        for field in set(checked) & set(PRINTED_FIELDS):
+            try:
+                check_printable(field, checked[field])
+            except Invalid as why:
+                raise FieldInvalid(field, why) from None
+        after = {key: checked.get(key, getattr(graduate, key)) for key in ("id_number", "enrolled")}
+        try:
+            check_dates(after["id_number"], after["enrolled"], graduate.graduated)
+        except Invalid as why:
+            raise FieldInvalid("enrolled" if "enrolled" in checked else "id_number", why) from None
+        await self._id_number_free(graduate, checked)
         return await self._single(
             RequestKind.AMENDMENT, graduate, by, json.dumps(checked, ensure_ascii=False)
         )
+
+    async def _id_number_free(self, graduate: Graduate, changes: dict[str, Any]) -> None:
+        """A new ID number must not be another graduate's of the same term."""
+        number = changes.get("id_number")
+        if number is None or number == graduate.id_number:
+            return
+        taken = await self.store.graduates_by_id_number([number])
+        if (number, graduate.graduated) in taken:
+            raise Conflict("grad.amend_id_taken", id=mask(number))
 
     async def reprint(self, ref: str, by: str | None) -> int:
         """毕业证重打 of an approved graduate's certificate; the number stays."""
@@ -206,7 +234,7 @@ class Graduation:
     async def _numbered(self, ref: str) -> Graduate:
         graduate = await self.store.graduate_by_ref(ref.strip())
         if graduate is None:
-            raise NotFound("grad.graduate_unknown", ref=ref)
+            raise NotFound("grad.graduate_unknown", ref=mask_ref(ref))
         if graduate.cert_no is None:
             raise Conflict("grad.not_numbered")
         return graduate
@@ -278,13 +306,18 @@ class Graduation:
             )
             if request.kind == RequestKind.AMENDMENT and approved:
                 assert request.changes is not None
-                await self.store.amend_graduate(
-                    approved[0], json.loads(request.changes), request.id
-                )
+                amended = json.loads(request.changes)
+                # another graduate may have been imported with the new ID number meanwhile
+                graduate = await self.store.graduate(approved[0])
+                assert graduate is not None
+                await self._id_number_free(graduate, amended)
+                await self.store.amend_graduate(approved[0], amended, request.id)
             entry = self._audit(
                 actor, f"grad.{act.value}", f"request:{request.id}:items:{len(items)}", reason
             )
             await self.store.apply_grad_acts(changes, act.value, actor.id, reason, entry, numbers)
+            # numbered or amended: the rows as this act left them, for `audit verify`
+            await self.store.seal_final("graduate", approved)
             status = changes[0].status
             # told in the act's transaction: no act without its notices, and no notice without it
             await notices.after_act(self.store, request, act, status, len(changes), reason)
@@ -373,8 +406,8 @@ class Graduation:
         school_id = (await self.school(school_code)).id if school_code else None
         raw = await self.store.graduate_counts(school_id, term_of(term) if term else None)
         result = {ALL: sum(raw.values())}
-        result.update({status: raw.get(status, 0) for status in STATUSES})
-        result["未申报"] = raw.get(None, 0)  # type: ignore[call-overload]
+        result.update({status: raw.get(status, 0) for status in (*STATUSES, VOIDED)})
+        result[UNDECLARED] = raw.get(None, 0)  # type: ignore[call-overload]
         result[HELD] = len(await self.store.held_ids(school_id, term_of(term) if term else None))
         return result
 
@@ -386,7 +419,7 @@ class Graduation:
             {
                 "name": g.name,
                 "id_number_masked": mask(g.id_number),
-                "status": g.status or "未申报",
+                "status": g.status or UNDECLARED,
                 "cert_no": g.cert_no,
                 "serial": g.serial,
                 "class_level": g.class_level,
@@ -400,7 +433,21 @@ class Graduation:
         return self.numbers.explain(number)
 
     async def history(self, request_id: int) -> list[dict[str, object]]:
-        return [asdict(row) for row in await self.store.grad_acts(request_id)]
+        """The request's submission (act `declare`), then every act on it."""
+        opened = await self.store.grad_request_opened(request_id)
+        if opened is None:
+            raise NotFound("grad.request_unknown")
+        first: dict[str, object] = {
+            "round": 1,
+            "stage": None,
+            "act": "declare",
+            "reason": None,
+            "at": opened["at"],
+            "person": opened["person"],
+            "items": opened["items"],
+            "kind": opened["kind"],
+        }
+        return [first, *(asdict(row) for row in await self.store.grad_acts(request_id))]
 
     def _audit(
         self, actor: Person, action: str, subject: str, reason: str | None = None
@@ -408,29 +455,10 @@ class Graduation:
         return AuditEntry(self.store.now_iso(), f"person:{actor.id}", action, subject, reason)
 
 
-def _amended(field: str, value: str) -> str:
-    """A checked new value for an amendable field."""
-    value = value.strip()
-    if not value:
-        raise Invalid("grad.amend_value", field=field)
-    if field == "id_number":
-        return parse_id_number(value).value
-    if field == "enrolled":
-        checked = month(value)
-        if checked is None:
-            raise Invalid("grad.amend_value", field=field)
-        return checked
-    if field == "study_mode" and value not in STUDY_MODES:
-        raise Invalid("grad.amend_value", field=field)
-    return value
-
-
 def _reason(reason: str | None) -> str:
-    text = (reason or "").strip()
+    text = checked_text(reason or "", MAX_REASON, "grad.reason_bad_text", "grad.reason_too_long")
     if not text:
         raise Invalid("grad.reason_required")
-    if len(text) > MAX_REASON:
-        raise Invalid("grad.reason_too_long", limit=MAX_REASON)
     return text
 
 

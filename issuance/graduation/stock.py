@@ -8,13 +8,14 @@ back to the province and are kept. The database refuses a serial issued or print
 from __future__ import annotations
 
 import re
-import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from issuance.core.audit import AuditEntry
 from issuance.core.errors import Conflict, Forbidden, Invalid, NotFound
+from issuance.core.graduate_fields import ascii_digits
 from issuance.core.graduates import BlankEvent
 from issuance.core.notices import Notice, NoticeKind
 from issuance.core.people import Person, Role
@@ -27,7 +28,9 @@ from issuance.core.ports import (
     StockRepository,
 )
 from issuance.core.settings import Settings
+from issuance.core.text import REASON_MAX, checked_text
 from issuance.core.vocabulary import BlankState, GradStatus, RequestKind, SchoolLevel
+from issuance.store.base import is_refusal
 
 MAX_RANGE = 100_000
 _SERIAL = re.compile(r"^([A-Za-z]*)([0-9]+)$")
@@ -116,12 +119,27 @@ class Stock:
         who = f"person:{actor.id}" if actor else "admin"
         return AuditEntry(self.store.now_iso(), who, action, subject, reason)
 
+    async def canonical(self, serial: str) -> str:
+        """A serial as the ledger keeps it: letters upper-case, digits as wide as the serials
+        already booked with that prefix (so 001 and 0000001, a1 and A1 are one blank)."""
+        found = _SERIAL.match(ascii_digits(unicodedata.normalize("NFKC", serial).strip()))
+        if found is None:
+            raise Invalid("stock.serial_shape", serial=serial.strip()[:40])
+        prefix, digits = found.group(1).upper(), found.group(2)
+        width = await self.store.serial_width(prefix) or len(digits)
+        if len(str(int(digits))) > width:
+            raise Invalid("stock.serial_width", serial=serial.strip(), width=width)
+        return f"{prefix}{int(digits):0{width}d}"
+
+    async def canonical_all(self, serials: Sequence[str]) -> list[str]:
+        return [await self.canonical(serial) for serial in serials]
+
     async def receive(self, kind: str, first: str, last: str, by: str) -> Moved:
         """The 库管员 books a delivery in."""
         if kind not in tuple(SchoolLevel):
             raise Invalid("grad.blank_kind", allowed=" | ".join(SchoolLevel))
         keeper = await self._person(by, Role.KEEPER)
-        serials = serial_range(first, last)
+        serials = serial_range(await self.canonical(first), await self.canonical(last))
         taken = await self.store.existing_serials(serials)
         if taken:
             raise Conflict("stock.serial_exists", serial=min(taken))
@@ -142,7 +160,10 @@ class Stock:
         if await self.store.issued_for_request(request_id):
             raise Conflict("stock.request_issued")
         assert request.blank_kind and request.blank_count
-        serials = serial_range(first, count=request.blank_count)
+        serials = serial_range(await self.canonical(first), count=request.blank_count)
+        booked = await self.store.existing_serials(serials)
+        if missing := [s for s in serials if s not in booked]:
+            raise NotFound("stock.serials_not_booked", serial=missing[0], count=len(missing))
         entry = self._audit(
             distributor,
             "stock.issue",
@@ -181,6 +202,7 @@ class Stock:
         self, school_id: int, printed: Sequence[tuple[str, int]], by: Person | None
     ) -> None:
         """Blanks printed with named graduates' certificates; only blanks issued to the school."""
+        printed = [(await self.canonical(serial), graduate) for serial, graduate in printed]
         entry = self._audit(
             by, "stock.print", f"school:{school_id}:blanks:{','.join(s for s, _ in printed)}"
         )
@@ -189,13 +211,13 @@ class Stock:
 
     async def void(self, serial: str, reason: str, by: str | None = None) -> None:
         """作废 a spoiled blank at the school (kept, never destroyed)."""
-        reason = reason.strip()
+        reason = checked_text(reason, REASON_MAX, "void.reason_bad_text", "void.reason_too_long")
         if not reason:
             raise Invalid("stock.reason_required")
         actor = await self.store.person_by_ref(by) if by else None
-        blank = await self.store.blank(serial.strip())
+        blank = await self.store.blank(await self.canonical(serial))
         if blank is None:
-            raise NotFound("stock.serial_unknown", serial=serial)
+            raise NotFound("stock.serial_unknown", serial=serial.strip()[:40])
         entry = self._audit(actor, "stock.void", f"blank:{blank.serial}", reason)
         async with _refused():
             await self.store.void_blank(blank.serial, reason, actor.id if actor else None, entry)
@@ -203,16 +225,16 @@ class Stock:
     async def return_(self, serials: Sequence[str], by: str) -> Moved:
         """Voided blanks are back at the province, booked by its 库管员."""
         keeper = await self._person(by, Role.KEEPER)
-        wanted = [s.strip() for s in serials]
+        wanted = await self.canonical_all(serials)
         entry = self._audit(keeper, "stock.return", "blank:" + ",".join(wanted))
         async with _refused():
             await self.store.return_blanks(wanted, keeper.id, entry)
         return Moved(wanted)
 
     async def trace(self, serial: str) -> Trace:
-        blank = await self.store.blank(serial.strip())
+        blank = await self.store.blank(await self.canonical(serial))
         if blank is None:
-            raise NotFound("stock.serial_unknown", serial=serial)
+            raise NotFound("stock.serial_unknown", serial=serial.strip()[:40])
         events = await self.store.blank_events(blank.serial)
         return Trace(blank.serial, blank.kind, blank.state, events)
 
@@ -231,12 +253,12 @@ class _refused:
         return None
 
     async def __aexit__(self, kind: object, error: BaseException | None, tb: object) -> bool:
-        if isinstance(error, sqlite3.IntegrityError):
+        if error is not None and is_refusal(error):
             text = str(error)
-            if "blank_event.serial" in text:
+            if "blank_event.serial" in text or '_once"' in text:  # SQLite, PostgreSQL
                 raise Conflict(self.twice) from error
             for needle, key in _REFUSALS:
                 if needle in text:
                     raise Conflict(key) from error
-            raise Conflict("stock.refused", why=text) from error
+            raise Conflict("stock.refused") from error
         return False

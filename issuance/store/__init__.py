@@ -6,6 +6,7 @@ from issuance.core import ports
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import ChatQueries
 from issuance.store.core import CoreQueries
+from issuance.store.final_digest import FinalDigestQueries
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
 from issuance.store.handout import HandoutQueries
@@ -33,6 +34,7 @@ class Store(
     QualificationQueries,
     WeComQueries,
     HandoutQueries,
+    FinalDigestQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from issuance.core.audit import StoredEntry
+from issuance.core.files import os_message
 
 KEY_NAME = "audit.key"
 HEAD_NAME = "audit.head"
@@ -57,9 +58,9 @@ class AuditAnchor:
             try:
                 self._key = bytes.fromhex(self.key_path.read_text(encoding="ascii").strip())
             except (OSError, ValueError) as error:
-                raise AnchorError(f"{self.key_path}: {error}") from None
+                raise AnchorError(f"{self.key_path}：{_unreadable(error)}") from None
             if len(self._key) < 32:
-                raise AnchorError(f"{self.key_path}: key too short")
+                raise AnchorError(f"{self.key_path}：密钥过短 (key too short)")
         return self._key
 
     def mac(self, entry_hash: str) -> str:
@@ -82,9 +83,11 @@ class AuditAnchor:
             head = Head(int(data["keyed_from"]), int(data["count"]), str(data["last_hash"]))
             signature = str(data["mac"])
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise AnchorError(f"{self.head_path}: {error}") from None
+            raise AnchorError(f"{self.head_path}：{_unreadable(error)}") from None
         if not hmac.compare_digest(signature, self.head_mac(head)):
-            raise AnchorError(f"{self.head_path}: signature does not match")
+            raise AnchorError(
+                f"{self.head_path}：签名不符，文件被改动过 (signature does not match)"
+            )
         return head
 
     def advance(self, count: int, last_hash: str, hash_at: dict[int, str]) -> None:
@@ -151,6 +154,13 @@ class AuditAnchor:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _unreadable(error: Exception) -> str:
+    """Why an anchor file cannot be used, Chinese first (not Python's exception text)."""
+    if isinstance(error, OSError):
+        return f"{os_message(error, 'zh')} ({os_message(error, 'en')})"
+    return "内容不是有效的锚点文件 (not a valid anchor file)"
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -17,7 +17,15 @@ from typing import Any
 from issuance.core.errors import DomainError
 from issuance.core.timing import SHANGHAI
 from issuance.store.anchor import AuditAnchor
-from issuance.store.driver import Connection, Cursor, Driver, Row, SqliteDriver, chunks
+from issuance.store.driver import (
+    BUSY_SECONDS,
+    Connection,
+    Cursor,
+    Driver,
+    Row,
+    SqliteDriver,
+    chunks,
+)
 
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -64,13 +72,21 @@ class StoreUnavailable(DomainError):
     def of(cls, path: Path | str, error: BaseException) -> StoreUnavailable:
         """The error explaining why `path` is unusable (busy, or not openable)."""
         if is_locked(error):
-            return cls("store.busy", path=path)
+            return cls("store.busy", path=path, seconds=BUSY_SECONDS)
+        if is_refusal(error):
+            # A constraint or trigger the use case did not foresee: nothing was written.
+            return cls("store.refused")
         return cls("store.open_failed", path=path, why=error)
 
 
 def _shown(location: Path | str) -> str:
     """The database's location as it may be shown: a URL without its password."""
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", str(location))
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether either driver refused a write (a constraint or trigger: an IntegrityError)."""
+    return any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__)
 
 
 def is_locked(error: BaseException) -> bool:
@@ -115,8 +131,8 @@ class BaseStore:
         except sqlite3.Error:
             raise  # a damaged file (not a database, malformed): the caller says so
         except Exception as error:  # the PostgreSQL server refused or did not answer
-            why = type(error).__name__
-            raise StoreUnavailable("store.open_failed", path=shown, why=why) from error
+            why = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()[:200]
+            raise StoreUnavailable("store.unreachable", path=shown, why=why) from error
         store = cls(driver, clock)
         try:
             await store._migrate(upto)

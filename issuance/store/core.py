@@ -164,6 +164,29 @@ class CoreQueries(BaseStore):
         row = await self._one(f"{_PERSON_SQL} WHERE p.org_id = ? AND p.role = '负责人'", (org_id,))
         return _person(row) if row else None
 
+    async def directory_orgs(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Organizations for `qianfa orgs`: code, name, kind, the parent's code."""
+        rows = await self._all(
+            "SELECT o.code, o.name, o.kind, parent.code AS parent FROM org o"
+            " LEFT JOIN org parent ON parent.id = o.parent_id"
+            " WHERE (CAST(? AS TEXT) IS NULL OR o.kind = ?) ORDER BY o.id",
+            (kind, kind),
+        )
+        return [dict(row) for row in rows]
+
+    async def directory_people(
+        self, org: str | None = None, role: str | None = None
+    ) -> list[dict[str, Any]]:
+        """People for `qianfa people`: id, name, phone, organization code, role, title."""
+        rows = await self._all(
+            "SELECT p.id, p.name, p.phone, o.code AS org, p.role, p.title FROM person p"
+            " JOIN org o ON o.id = p.org_id"
+            " WHERE (CAST(? AS TEXT) IS NULL OR o.code = ? OR o.name = ?)"
+            " AND (CAST(? AS TEXT) IS NULL OR p.role = ?) ORDER BY p.id",
+            (org, org, org, role, role),
+        )
+        return [dict(row) for row in rows]
+
     async def people_of(self, org_id: int, roles: Sequence[str]) -> list[Person]:
         rows = await self._all(
             f"{_PERSON_SQL} WHERE p.org_id = ? AND p.role IN ({_placeholders(len(roles))})"
@@ -438,6 +461,7 @@ class CoreQueries(BaseStore):
             if cursor.rowcount != 1:
                 raise Conflict("void.already")
             await self.append_audit(audit)
+            await self.seal_final("record", [record_id])  # type: ignore[attr-defined]
 
     async def batches(
         self,
@@ -556,6 +580,8 @@ class CoreQueries(BaseStore):
                     f" CAST(? AS INTEGER), ? FROM {table}",
                     [party, act, person_id, reason, signature_id, audit_id, now, *params],
                 )
+            confirmed = [c.record_id for c in changes if c.new_status == done_status]
+            await self.seal_final("record", confirmed)  # type: ignore[attr-defined]
 
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
         rows = await self._all(

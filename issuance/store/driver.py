@@ -16,6 +16,9 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+# How long a command waits for another program's write to finish (said in store.busy).
+BUSY_SECONDS = 15
+
 
 class Row(Protocol):
     """One result row: by position (`row[0]`) or by column name (`row["id"]`), and `dict(row)`."""
@@ -122,7 +125,7 @@ class SqliteDriver:
         db.row_factory = aiosqlite.Row
         try:
             for pragma in (
-                "PRAGMA busy_timeout = 15000",
+                f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}",
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA synchronous = NORMAL",

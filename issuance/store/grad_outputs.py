@@ -9,6 +9,7 @@ from issuance.core.errors import Conflict
 from issuance.core.graduates import GraduationRate, GraduationVoid, NumberedGraduate
 from issuance.core.vocabulary import PLACED
 from issuance.store.base import BaseStore
+from issuance.store.driver import Row
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -18,9 +19,14 @@ if TYPE_CHECKING:
 _NUMBERED_SQL = (
     "SELECT g.id, g.name, g.id_number, g.sex, g.major, g.class_level, g.enrolled, g.graduated,"
     " g.years, g.study_mode, g.qualification_no, g.cert_no, g.numbered_at, o.name AS school_name,"
-    " o.level AS school_level"
+    " o.level AS school_level,"
+    " EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id) AS voided"
     " FROM graduate g JOIN org o ON o.id = g.school_id"
 )
+
+
+def _numbered(row: Row) -> NumberedGraduate:
+    return NumberedGraduate(**(dict(row) | {"voided": bool(row["voided"])}))
 
 
 class GradOutputQueries(BaseStore):
@@ -37,12 +43,12 @@ class GradOutputQueries(BaseStore):
             " ORDER BY g.cert_no",
             (school_id, term),
         )
-        return [NumberedGraduate(**dict(row)) for row in rows]
+        return [_numbered(row) for row in rows]
 
     async def graduate_by_cert_no(self, cert_no: str) -> NumberedGraduate | None:
         """The numbered graduate holding `cert_no`, with the school's name."""
         row = await self._one(f"{_NUMBERED_SQL} WHERE g.cert_no = ?", (cert_no,))
-        return NumberedGraduate(**dict(row)) if row else None
+        return _numbered(row) if row else None
 
     async def print_offset(self, school_id: int) -> tuple[float, float] | None:
         """The school's printer offset (dx, dy in mm), or None if never calibrated."""

@@ -360,6 +360,16 @@ class GraduationQueries(BaseStore):
         )
         return [GradActEntry(**dict(row)) for row in rows]
 
+    async def grad_request_opened(self, request_id: int) -> dict[str, Any] | None:
+        """Who submitted a request, when, with how many items: its history's first line."""
+        row = await self._one(
+            "SELECT r.created_at AS at, p.name AS person, r.kind,"
+            " (SELECT COUNT(*) FROM grad_item i WHERE i.request_id = r.id) AS items"
+            " FROM grad_request r JOIN person p ON p.id = r.created_by WHERE r.id = ?",
+            (request_id,),
+        )
+        return dict(row) if row else None
+
     async def latest_return_reason(self, request_id: int) -> str | None:
         row = await self._one(
             "SELECT a.reason FROM grad_act a JOIN grad_item i ON i.id = a.item_id"
@@ -449,11 +459,11 @@ class GraduationQueries(BaseStore):
         return {row[0]: row[1] for row in rows}
 
     async def graduate_counts(self, school_id: int | None, term: str | None) -> dict[str, int]:
-        """Graduates per status of their declaration; undeclared ones under None."""
+        """Graduates per status of their declaration (作废 once voided); undeclared under None."""
         where, params = graduate_where(school_id, term)
         rows = await self._all(
-            "SELECT i.status, COUNT(*) FROM graduate g LEFT JOIN grad_item i"
-            f" ON i.graduate_id = g.id AND i.declaration = 1 {where} GROUP BY i.status",
+            f"SELECT {_SHOWN_STATUS}, COUNT(*) FROM graduate g LEFT JOIN grad_item i"
+            f" ON i.graduate_id = g.id AND i.declaration = 1 {where} GROUP BY 1",
             params,
         )
         return {row[0]: row[1] for row in rows}
@@ -462,12 +472,16 @@ class GraduationQueries(BaseStore):
         self, school_id: int | None, term: str | None, status: str | None = None
     ) -> list[GraduateListed]:
         where, params = graduate_where(school_id, term)
-        if status:
-            where += " AND i.status = ?"
+        if status == VOIDED:
+            where += f" AND {_VOIDED}"
+        elif status == UNDECLARED:
+            where += " AND i.status IS NULL"
+        elif status:
+            where += f" AND i.status = ? AND NOT {_VOIDED}"
             params.append(status)
         rows = await self._all(
             "SELECT g.id, g.name, g.id_number, o.code AS school_code, g.major_code, g.major,"
-            " g.class_level, g.enrolled, g.graduated, g.years, g.study_mode, i.status,"
+            f" g.class_level, g.enrolled, g.graduated, g.years, g.study_mode, {_SHOWN_STATUS},"
             " i.request_id, g.cert_no,"
             " (SELECT b.serial FROM blank b WHERE b.graduate_id = g.id"
             f"  AND b.state IN ('{BlankState.PRINTED}', '{BlankState.SEALED}')"
@@ -616,6 +630,15 @@ class GraduationQueries(BaseStore):
         )
         return Blank(**dict(row)) if row else None
 
+    async def serial_width(self, prefix: str) -> int | None:
+        """How many digits follow `prefix` (any case) in the serials booked with it, if any."""
+        row = await self._one(
+            "SELECT length(serial) FROM blank WHERE upper(substr(serial, 1, ?)) = ?"
+            " AND substr(serial, ?, 1) BETWEEN '0' AND '9' LIMIT 1",
+            (len(prefix), prefix, len(prefix) + 1),
+        )
+        return int(row[0]) - len(prefix) if row else None
+
     async def existing_serials(self, serials: Sequence[str]) -> set[str]:
         rows = await self._all_in(
             "SELECT serial FROM blank WHERE serial IN ({marks})", list(serials)
@@ -649,6 +672,12 @@ class GraduationQueries(BaseStore):
             (request_id,),
         )
         return int(row[0]) if row else 0
+
+
+# 作废 (a voided certificate) reads before its declaration's 已审批, everywhere a status is shown.
+VOIDED, UNDECLARED = "作废", "未申报"
+_VOIDED = "EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)"
+_SHOWN_STATUS = f"CASE WHEN {_VOIDED} THEN '{VOIDED}' ELSE i.status END AS status"
 
 
 def graduate_where(school_id: int | None, term: str | None) -> tuple[str, list[Any]]:

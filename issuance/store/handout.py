@@ -247,14 +247,15 @@ class HandoutQueries(BaseStore):
             )
 
     async def grad_handout_counts(self, school_id: int | None, term: str | None) -> dict[str, int]:
-        """Graduates whose certificate is sealed (已验印), and handed out (已发放)."""
+        """Graduates whose certificate is sealed (已验印), and handed out (已发放) and not void."""
         where, params = graduate_where(school_id, term)
         row = await self._one(
             "SELECT"
             " (SELECT COUNT(DISTINCT b.graduate_id) FROM blank b JOIN graduate g"
             f"  ON g.id = b.graduate_id {where} AND b.state = ?),"
             " (SELECT COUNT(*) FROM graduate_handout h JOIN graduate g"
-            f"  ON g.id = h.graduate_id {where})",
+            f"  ON g.id = h.graduate_id {where}"
+            "  AND NOT EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id))",
             [*params, BlankState.SEALED, *params],
         )
         assert row is not None

@@ -51,6 +51,8 @@ async def open_store(settings: Settings, create: bool = False) -> Store:
         if problems:
             raise DatabaseProblem("db.damaged", path=path, detail="; ".join(problems[:5]))
         await attach_anchor(store, AuditAnchor(settings.home))
+        if not await store.has_final_digests():
+            await store.seal_baseline()
     except BaseException:
         await store.close()
         raise

@@ -18,6 +18,9 @@ from psycopg_pool import AsyncConnectionPool
 
 _ARRAY_TYPES = {"INTEGER": "BIGINT[]", "TEXT": "TEXT[]"}
 
+# Seconds to reach the server before saying it cannot be reached.
+CONNECT_TIMEOUT = 10
+
 
 class PgRow(tuple[Any, ...]):
     """A result row readable by position and by column name, like sqlite3.Row."""
@@ -111,6 +114,10 @@ class PostgresDriver:
 
     @classmethod
     async def open(cls, url: str, size: int = 4) -> PostgresDriver:
+        # One connection first, bounded: a server that is down or unreachable is said at once,
+        # not after the pool's retries (and their warnings) run out.
+        probe = await AsyncConnection.connect(url, connect_timeout=CONNECT_TIMEOUT)
+        await probe.close()
         pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             url,
             min_size=1,
@@ -119,7 +126,7 @@ class PostgresDriver:
             open=False,
             name="qianfa",
         )
-        await pool.open(wait=True, timeout=30)
+        await pool.open(wait=True, timeout=CONNECT_TIMEOUT)
         return cls(pool, url)
 
     def rows_table(

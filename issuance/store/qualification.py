@@ -47,6 +47,8 @@ class QualificationQueries(BaseStore):
             self, corrections: Sequence[Correction], source: str
         ) -> int: ...
 
+        async def seal_final(self, kind: str, ids: Sequence[int] | None = None) -> None: ...
+
     async def latest_graduates(
         self, numbers: Iterable[str], school_id: int | None = None
     ) -> dict[str, QualifiedGraduate]:
@@ -90,6 +92,7 @@ class QualificationQueries(BaseStore):
                 )
             if corrections:
                 await self.correct_graduates(corrections, source)
+                await self.seal_final("graduate", [c[0] for c in corrections])
 
     async def record_corrections(
         self, corrections: Sequence[Correction], source: str, audit: AuditEntry
@@ -100,6 +103,8 @@ class QualificationQueries(BaseStore):
             await self.append_audit(audit)
             if corrections:
                 await self.correct_graduates(corrections, source)
+                # a numbered graduate's qualification is part of its final row's digest
+                await self.seal_final("graduate", [c[0] for c in corrections])
 
     async def qualify_by_x_certificates(
         self, numbers: Iterable[str], actor: str

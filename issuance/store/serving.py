@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError
+from issuance.core.files import os_message
 from issuance.core.logs import configure_logging
 from issuance.core.settings import CONFIG_NAME, Settings, SettingsError, load_settings
 from issuance.store import Store
@@ -82,10 +83,8 @@ def print_error(error: Exception) -> None:
     if isinstance(error, DomainError):
         print(f"错误：{error.message('zh')}\nError: {error.message('en')}", file=sys.stderr)
     elif isinstance(error, OSError):
-        print(
-            f"错误：{error.strerror or error}：{error.filename or ''}\nError: {error}",
-            file=sys.stderr,
-        )
+        zh, en = (os_message(error, locale) for locale in ("zh", "en"))
+        print(f"错误：{zh}\nError: {en}", file=sys.stderr)
     else:
         print(f"错误：配置有误 {error}\nError: invalid settings: {error}", file=sys.stderr)
 

@@ -88,6 +88,36 @@ async def _self_references(store: BaseStore, table: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+async def _insert(target: BaseStore, table: str, columns: list[str], rows: list[Any]) -> None:
+    """The table's rows into `target`; a column referring to its own table is filled in after
+    every row is there (a row may refer to a later one)."""
+    later = await _self_references(target, table)
+    placed = [0 if c in later else None for c in columns]
+    marks = ", ".join("?" for _ in columns)
+    insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    try:
+        for chunk in chunks(rows, _ROWS_PER_STATEMENT):
+            await target._db.executemany(
+                insert,
+                [
+                    tuple(None if placed[i] is not None else v for i, v in enumerate(row))
+                    for row in chunk
+                ],
+            )
+    except Exception as error:
+        # A trigger or constraint of the target: name the table, not the driver's text.
+        if any(kind.__name__ == "IntegrityError" for kind in type(error).__mro__):
+            raise DomainError("db.copy.refused", table=table) from error
+        raise
+    for column in later:
+        index = columns.index(column)
+        key = columns.index("id")
+        await target._db.executemany(
+            f"UPDATE {table} SET {column} = ? WHERE id = ?",
+            [(row[index], row[key]) for row in rows if row[index] is not None],
+        )
+
+
 async def copy_database(source: BaseStore, target: BaseStore) -> CopyReport:
     """Copy every row of `source` into the empty, migrated `target`, all or nothing."""
     if await source.schema_version() != await target.schema_version():
@@ -114,25 +144,7 @@ async def copy_database(source: BaseStore, target: BaseStore) -> CopyReport:
                 raise DomainError("db.copy.not_empty", table=table)
         for table in order:
             columns, rows = data[table]
-            later = await _self_references(target, table)
-            placed = [0 if c in later else None for c in columns]
-            marks = ", ".join("?" for _ in columns)
-            insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-            for chunk in chunks(rows, _ROWS_PER_STATEMENT):
-                await target._db.executemany(
-                    insert,
-                    [
-                        tuple(None if placed[i] is not None else v for i, v in enumerate(row))
-                        for row in chunk
-                    ],
-                )
-            for column in later:
-                index = columns.index(column)
-                key = columns.index("id")
-                await target._db.executemany(
-                    f"UPDATE {table} SET {column} = ? WHERE id = ?",
-                    [(row[index], row[key]) for row in rows if row[index] is not None],
-                )
+            await _insert(target, table, columns, rows)
             if target.dialect == "postgresql" and "id" in columns:
                 # Identities continue after the copied ids.
                 await target._db.execute(

@@ -16,6 +16,7 @@ import string
 import zipfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,140 @@ GB_WITH_UTF8 = (
     + "北京学院".encode()
     + ("," + ",".join(result_cells(number=id_number(8))[1:]) + "\n").encode("gb18030")
 )
+
+
+def ods_repeated(rows: int, columns: int) -> bytes:
+    """An .ods with one filled cell repeated: a reader would expand it to rows x columns."""
+    package = hostile.ods_package([list(PEOPLE_HEADER.split(","))])
+    with zipfile.ZipFile(io.BytesIO(package)) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    bomb = (
+        f'<table:table-row table:number-rows-repeated="{rows}">'
+        f'<table:table-cell office:value-type="string" table:number-columns-repeated="{columns}">'
+        "<text:p>x</text:p></table:table-cell></table:table-row></table:table>"
+    )
+    parts["content.xml"] = parts["content.xml"].replace(b"</table:table>", bomb.encode())
+    return _zip(parts)
+
+
+def people_rows(count: int) -> str:
+    """`count` people whose role nobody has: one bad cell each."""
+    return PEOPLE_HEADER + "\n" + "".join(f"周{n},139{n:08d},SCHOOLA,校长,\n" for n in range(count))
+
+
+GRAD_HEADER = (
+    "姓名,身份证号,性别,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
+)
+
+
+def graduates_csv(enrolled: str = "202209", graduated: str = "202506", years: str = "3") -> str:
+    """One graduate (born 2001) of the given months and 学制."""
+    return (
+        f"{GRAD_HEADER}\n张三,{id_number(40)},男,SCHOOLA,0701,汽车维修,高级工班,"
+        f"{enrolled},{graduated},{years},全日制\n"
+    )
+
+
+MONTH_RANGE = {"first": 1950, "last": date.today().year + 1}
 CASES = [
+    # issue 18, item 5: graduates' months, 学制 and qualification dates past the plausible
+    *(
+        Case(f"graduates_{name}", "graduates", text_file(f"{name}.csv", text), key, params)
+        for name, text, key, params in (
+            (
+                "months_1847",
+                graduates_csv("184709", "185006"),
+                "grad.field.month_range",
+                MONTH_RANGE,
+            ),
+            (
+                "months_2096",
+                graduates_csv("209609", "209906"),
+                "grad.field.month_range",
+                MONTH_RANGE,
+            ),
+            ("month_000001", graduates_csv("000001"), "grad.field.month_range", MONTH_RANGE),
+            (
+                "enrolled_before_birth",
+                graduates_csv("199809"),
+                "grad.field.enrolled_before_birth",
+                {},
+            ),
+            ("years_0", graduates_csv(years="0"), "grad.field.years_range", {"limit": 10}),
+            ("years_99999", graduates_csv(years="99999"), "grad.field.years_range", {"limit": 10}),
+        )
+    ),
+    *(
+        Case(f"graduates_name_{name}", "graduates", text_file(f"n{name}.csv", text), key, params)
+        for name, text, key, params in (
+            (
+                "emoji",
+                graduates_csv().replace("张三", "张😀"),
+                "grad.field.missing_glyph",
+                {"chars": "😀"},
+            ),
+            (
+                "extension_b",
+                graduates_csv().replace("张三", "𠀀𪚥"),
+                "grad.field.missing_glyph",
+                {"chars": "𠀀𪚥"},
+            ),
+            (
+                "too_long_to_print",
+                graduates_csv().replace("张三", "欧阳" * 9),
+                "grad.field.unprintable",
+                {},
+            ),
+        )
+    ),
+    *(
+        Case(
+            f"qualification_issued_{day}",
+            "qualifications",
+            text_file(
+                f"q{day}.csv",
+                f"姓名,身份证号,职业资格证书编号,职业资格等级,发证日期\n张三,{id_number(40)},Q1,四级/中级工,{day}\n",
+            ),
+            "qual.import.day",
+        )
+        for day in ("1850-01-01", "2099-01-01")
+    ),
+    # issue 18: spreadsheets offices save (.xls, .ods) with the same bounds, bad cells capped
+    Case(
+        "ods_rows_repeated",
+        "people",
+        bytes_file("rows.ods", lambda: ods_repeated(1_000_000, 1)),
+        "tabular.too_many_rows",
+        {"limit": MAX_ROWS},
+    ),
+    Case(
+        "ods_columns_repeated",
+        "people",
+        bytes_file("cols.ods", lambda: ods_repeated(1, 20_000)),
+        "tabular.too_many_columns",
+        {"limit": MAX_COLUMNS},
+    ),
+    Case(
+        "ods_not_a_package",
+        "people",
+        bytes_file("x.ods", b"not a zip"),
+        "tabular.unreadable",
+        {"name": "x.ods"},
+    ),
+    Case(
+        "xls_not_a_workbook",
+        "people",
+        bytes_file("x.xls", b"\xd0\xcf\x11\xe0 not really"),
+        "tabular.unreadable",
+        {"name": "x.xls"},
+    ),
+    Case(
+        "bad_cells_past_1000",
+        "people",
+        text_file("many.csv", people_rows(1500)),
+        "tabular.more_errors",
+        {"count": 500},
+    ),
     # 1, 2, 4: what the reader would allocate or inflate
     Case(
         "xfd1048576",
@@ -214,8 +348,7 @@ CASES = [
                 hostile._SHEET_HEAD + '<dimension ref="A1:XFD1048576"/><sheetData/></worksheet>'
             ),
         ),
-        "tabular.too_many_rows",
-        {"limit": MAX_ROWS},
+        "tabular.empty",  # the rows present count, not what the sheet declares (issue 18)
     ),
     Case(
         "zip_ratio_bomb",
@@ -721,3 +854,56 @@ def test_corrected_values_in_the_problem_sheet_are_checked_the_same_way(
     with pytest.raises(DomainError) as caught:
         clean_value(field_name, value)
     assert caught.value.key == key
+
+
+# Names as schools really have them, several with 女 (C5 AE in GB18030: valid UTF-8 too).
+REAL_NAMES = ("王秀英", "李娜", "张女华", "欧阳文静", "买买提·依明", "郑佳怡", "林淑女", "赵敏")
+
+
+async def test_gb18030_files_with_realistic_names_import(store: Store, tmp_path: Path) -> None:
+    rows = [result_cells(name, id_number(20 + i)) for i, name in enumerate(REAL_NAMES)]
+    path = hostile.write(tmp_path, "gbk.csv", results_csv(*rows).encode("gb18030"))
+    report = await IMPORTERS["results"](store, path)
+    assert (report.imported, report.errors) == (len(REAL_NAMES), ())
+    people = "".join(
+        f"{name},1390000{i:04d},SCHOOLA,业务管理员,\n" for i, name in enumerate(REAL_NAMES)
+    )
+    path = hostile.write(tmp_path, "gbk-people.csv", (PEOPLE_HEADER + "\n" + people).encode("gbk"))
+    report = await IMPORTERS["people"](store, path)
+    assert (report.imported, report.errors) == (len(REAL_NAMES), ())
+
+
+async def test_xls_ods_and_a_lying_dimension_import_like_xlsx(store: Store, tmp_path: Path) -> None:
+    header = PEOPLE_HEADER.split(",")
+    files = {
+        "p.xls": hostile.xls_book([header, ["周八", "13900000101", "SCHOOLA", "业务管理员", ""]]),
+        "p.ods": hostile.ods_package(
+            [header, ["周九", 13900000102, "SCHOOLA", "业务管理员", ""]], repeat_empty_rows=1048000
+        ),
+        "p.xlsx": hostile.xlsx_package(
+            hostile._SHEET_HEAD
+            + '<dimension ref="A1:XFD1048576"/><sheetData>'
+            + "".join(
+                f'<row r="{r}">'
+                + "".join(
+                    hostile._inline(f"{chr(65 + c)}{r}", v) for c, v in enumerate(values) if v
+                )
+                + "</row>"
+                for r, values in (
+                    (1, header),
+                    (2, ["周十", "13900000103", "SCHOOLA", "业务管理员", ""]),
+                )
+            )
+            + "</sheetData></worksheet>"
+        ),
+    }
+    for name, data in files.items():
+        report = await IMPORTERS["people"](store, hostile.write(tmp_path, name, data))
+        assert (report.imported, report.errors) == (1, ()), name
+
+
+def test_row_errors_read_chinese_first() -> None:
+    from issuance.formats.tabular import RowError
+
+    assert str(RowError(2, "身份证号", "校验码不正确")) == "第 2 行，身份证号：校验码不正确"
+    assert str(RowError(2, "ID", "bad", "en")) == "row 2, column ID: bad"

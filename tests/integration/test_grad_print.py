@@ -21,6 +21,7 @@ from issuance.formats.grad_print import (
     SchoolLevel,
     fill_ins,
     layout_for,
+    placements,
     render_calibration,
     render_preview,
     render_print,
@@ -280,3 +281,21 @@ def test_preview_draws_the_blank_underneath(layout: PrintLayout) -> None:
     title_box = (0, 0, empty.width, round(45 / 25.4 * 100))
     assert ImageChops.difference(empty.crop(title_box), filled.crop(title_box)).getbbox() is None
     assert empty.crop(title_box).convert("L").getextrema()[0] < 150
+
+
+def test_long_names_shrink_then_wrap_and_missing_glyphs_are_refused(tmp_path: Path) -> None:
+    layout = layout_for(SchoolLevel.TECHNICIAN_COLLEGE)
+    blank = layout.field("name")
+    for name, lines in (("买买提·阿不都热合曼", 2), ("欧阳" * 8, 2), ("李娜", 1)):
+        cert = replace(sample_print(), name=name)
+        placed = [p for p in placements(cert, layout, Offset()) if p.field == "name"]
+        assert len(placed) == lines and "".join(p.text for p in placed) == name
+        assert all(p.size >= layout.min_size for p in placed)
+        printed = [w for w in words(render_print([cert], layout), tmp_path) if w.text in name]
+        assert "".join(w.text for w in printed) == name  # every character is on the page
+        for word in printed:
+            assert (word.x_max - word.x_min) / PT_PER_MM <= blank.width_mm + 0.05
+    for name, missing in (("𠀀𪚥", "𠀀𪚥"), ("张😀", "😀")):
+        with pytest.raises(Invalid) as refused:
+            render_print([replace(sample_print(), name=name)], layout)
+        assert refused.value.key == "gradprint.missing_glyph" and missing in str(refused.value)

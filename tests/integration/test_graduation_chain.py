@@ -80,12 +80,14 @@ async def test_a_declaration_returned_fixed_redeclared_and_approved_by_a_final_c
 
     history = await world.grad.history(request_id)
     assert [(h["act"], h["stage"]) for h in history] == [
+        ("declare", None),
         ("refuse", 0),
         ("resubmit", 0),
         ("confirm", 0),
         ("confirm", 1),
     ]
-    assert history[0]["reason"] == "专业名称与学籍不一致"
+    assert history[0]["items"] == PER_SCHOOL and history[0]["person"]
+    assert history[1]["reason"] == "专业名称与学籍不一致"
 
 
 async def test_numbers_have_nineteen_digits_with_the_right_parts(world: GradWorld) -> None:
@@ -170,7 +172,7 @@ async def test_forged_and_stale_acts_change_nothing(world: GradWorld) -> None:
         await world.grad.act(world["leader_fuzhou"], request_id, Act.CONFIRM, round_seen=1)
     assert await statuses(world, request_id) == {GradStatus.PENDING_REVIEW: PER_SCHOOL}
     acts = await world.grad.history(request_id)
-    assert [a["act"] for a in acts] == ["refuse", "resubmit"]
+    assert [a["act"] for a in acts] == ["declare", "refuse", "resubmit"]
 
 
 async def test_approval_and_numbers_are_final_in_the_database(world: GradWorld) -> None:

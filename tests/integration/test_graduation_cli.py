@@ -38,6 +38,7 @@ async def test_status_list_explain_and_a_formula_safe_export(tmp_path: Path) -> 
         "待审批": 0,
         "审批退回": 0,
         "已审批": 12,
+        "作废": 0,
         "未申报": 0,
         "暂缓发放": held,
         "已验印": 0,

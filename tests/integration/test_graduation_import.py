@@ -211,3 +211,53 @@ def test_hostile_graduate_cells_are_refused_like_other_imports(tmp_path: Path) -
     assert set(errors) == {(2, "姓名"), (3, "专业名称"), (4, "身份证号")}
     assert "文本" in errors[(4, "身份证号")]
     assert sql(home, "SELECT COUNT(*) FROM graduate")[0][0] == 0
+
+
+def test_a_gb18030_file_from_excel_on_chinese_windows_imports(tmp_path: Path) -> None:
+    """女 is C5 AE in GB18030, which is also valid UTF-8: the sex column alone once made every
+    such file read as mixed encodings."""
+    home = home_with_orgs(tmp_path)
+    names = ("王秀英", "李娜", "欧阳文静", "买买提·依明", "林淑女")
+    rows = "".join(
+        line(i, name=name, id=number(i, male=False), sex="女") for i, name in enumerate(names)
+    )
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((HEADER + rows).encode("gb18030"))
+    run = qianfa(home, "import", "graduates", str(path), "--json")
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.json()["imported"] == len(names)
+    stored = sql(home, "SELECT name, sex FROM graduate ORDER BY id")
+    assert stored == [(name, "女") for name in names]
+    # a UTF-8 name pasted into a GB18030 file is still refused
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(
+        (HEADER + line(9, name="X", id=number(9))).encode("gb18030").replace(b"X", "张三".encode())
+    )
+    refused = qianfa(home, "import", "graduates", str(mixed))
+    assert refused.code == 1 and "编码混用" in refused.stdout + refused.stderr
+
+
+def test_digits_typed_full_width_or_arabic_indic_are_stored_ascii_and_a_numeric_major_code_padded(
+    tmp_path: Path,
+) -> None:
+    home = home_with_orgs(tmp_path)
+    rows = line(1, enrolled="２０２２09", graduated="٢٠٢٥٠٦", years="３")
+    run = qianfa(home, "import", "graduates", str(write(tmp_path / "w.csv", HEADER + rows)))
+    assert run.code == 0, run.stdout + run.stderr
+    assert sql(home, "SELECT enrolled, graduated, years FROM graduate") == [
+        ("202209", "202506", "3")
+    ]
+    header = HEADER.strip().split(",")
+    cells: list[object] = line(2).strip().split(",")
+    cells[4] = 701  # 0701 typed into a General-format cell
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(header)
+    sheet.append(cells)
+    book.save(tmp_path / "n.xlsx")
+    run = qianfa(home, "import", "graduates", str(tmp_path / "n.xlsx"))
+    assert run.code == 0, run.stdout + run.stderr
+    assert sql(home, f"SELECT major_code FROM graduate WHERE id_number = '{number(2)}'") == [
+        ("0701",)
+    ]

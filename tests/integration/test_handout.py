@@ -241,10 +241,13 @@ async def test_seal_waits_for_agreement_and_a_held_certificate_is_never_handed_o
     trace = await stock.trace("J0001")
     assert (trace.state, [e.event for e in trace.events][-1]) == ("已验印", "seal")
 
-    # the held graduate (no qualification recorded: 暂缓发放) is refused, by name, masked
-    held_id, other_id = ids[0], ids[1]
+    # the held graduate (no qualification recorded: 暂缓发放) is refused, by name, masked; a
+    # recorded qualification is never cleared, so the held one is one the demo left without
+    held_id = next(g.id for g in roster.values() if g.held)
+    other_id = next(g.id for g in roster.values() if not g.held)
     with raw(world.settings.database) as sql:
-        sql("UPDATE graduate SET qualification_no = NULL WHERE id = ?", (held_id,))
+        with pytest.raises(IntegrityErrors):
+            sql("UPDATE graduate SET qualification_no = NULL WHERE id = ?", (other_id,))
         sql("UPDATE graduate SET qualification_no = 'Q1' WHERE id <> ?", (held_id,))
         with pytest.raises(IntegrityErrors):  # only a department's 审批人 seals
             sql(
@@ -254,7 +257,7 @@ async def test_seal_waits_for_agreement_and_a_held_certificate_is_never_handed_o
             )
     held = roster[held_id]
     # a certificate voided (作废) after 验印 is never handed out
-    voided_id = ids[2]
+    voided_id = next(i for i in ids if i not in (held_id, other_id))
     entry = AuditEntry(world.store.now_iso(), "test", "grad.void", f"graduate:{voided_id}")
     await world.store.void_graduation(voided_id, "错印", entry)
     with pytest.raises(Forbidden):

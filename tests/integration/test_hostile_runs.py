@@ -204,7 +204,7 @@ def test_a_database_locked_past_the_busy_timeout_says_busy(tmp_path: Path) -> No
         holder.execute("ROLLBACK")
         holder.close()
     assert caught.value.key == "store.busy"
-    assert "数据库正忙" in caught.value.message()
+    assert "数据库正忙" in caught.value.message() and "等待 15 秒" in caught.value.message()
 
 
 def test_a_taken_port_is_named_in_one_line_and_nothing_starts(home: Path) -> None:

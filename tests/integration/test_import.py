@@ -137,9 +137,9 @@ def test_bad_results_write_nothing_and_every_bad_row_is_reported(
     assert table_counts(home) == before
     text = qianfa(home, "import", "results", str(bad))
     assert text.code == 1
-    assert "row 3, column 身份证号: " in text.stdout
+    assert "第 3 行，身份证号：" in text.stdout
     assert "校验码" in text.stdout
-    assert f"row 5, column 身份证号: {'同一学生同一考试计划与第 2 行重复'}" in text.stdout
+    assert f"第 5 行，身份证号：{'同一学生同一考试计划与第 2 行重复'}" in text.stdout
     assert len(text.stdout.strip().splitlines()) == len(report["errors"])
     assert text.stderr.strip()  # summary on stderr
     assert table_counts(home) == before

@@ -13,6 +13,7 @@ from issuance.graduation.printouts import Printouts
 from issuance.graduation.service import Graduation
 from tests.databases import IntegrityErrors, raw
 from tests.webserver import Live, csrf_of
+from web.context import MAX_BODY
 
 
 async def _numbered(live: Live) -> tuple[str, str, str]:
@@ -51,11 +52,16 @@ async def test_number_and_name_show_the_certificate_with_masked_name_and_no_id(
     row = await live.store.graduate_by_cert_no(cert_no)
     assert row is not None
     assert ("暂缓发放" in answer.text) == (row.qualification_no is None)
-    # Held (暂缓发放) while no qualification is recorded: the page says so.
-    change = {"qualification_no": None if row.qualification_no else "Q20250001"}
-    await live.store.correct_graduates([(row.id, {}, change)], "test")
-    again = await ask(client, cert_no, name)
-    assert ("暂缓发放" in again.text) == (change["qualification_no"] is None)
+    # Held (暂缓发放) while no qualification is recorded: the page says so, until one is (a
+    # recorded qualification is never cleared, so a held graduate of the term is asked for).
+    school = (await Graduation(live.store, live.settings).school(demo.SCHOOLS[0][0])).id
+    numbered = await live.store.numbered_graduates(school, demo.TERM)
+    held = next(g for g in numbered if g["qualification_no"] is None)
+    assert "暂缓发放" in (await ask(client, held.cert_no, held.name)).text
+    change = {"qualification_no": "Q20250001"}
+    await live.store.correct_graduates([(held.id, {}, change)], "test")
+    again = await ask(client, held.cert_no, held.name)
+    assert 'data-status="valid"' in again.text and "暂缓发放" not in again.text
 
 
 async def test_a_wrong_name_is_not_found_and_bad_input_is_told(
@@ -105,3 +111,42 @@ async def test_a_voided_certificate_says_void_and_stays_void(
     # a voided certificate keeps its number: the term still counts it (what chat's 打印 lists)
     terms = await live.store.approved_terms(school.id)
     assert terms == [(demo.TERM, demo.PER_SCHOOL)]
+
+
+async def test_full_width_digits_are_read_and_trailing_garbage_is_refused(
+    live: Live, client: httpx.AsyncClient
+) -> None:
+    cert_no, name, _ = await _numbered(live)
+    full_width = cert_no.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    answer = await ask(client, full_width, name)
+    assert answer.status_code == 200 and 'data-status="valid"' in answer.text, answer.text
+    for bad in (cert_no + " " * 13 + "GARBAGE", cert_no + "X", cert_no + "\u0663"):
+        refused = await ask(client, bad, name)
+        assert refused.status_code == 422 and "data-status" not in refused.text, bad
+
+
+async def test_its_pages_are_the_graduation_lookup_s_own_and_methods_are_all_allowed(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/verify/graduation")
+    title = page.text.split("<title>")[1].split("</title>")[0]
+    assert title == "毕业证书查询 · 技工院校毕业证书"
+    assert "签名链接" not in page.text
+    too_large = await client.post(
+        "/verify/graduation",
+        content=b"csrf=" + csrf_of(page).encode() + b"&x=" + b"a" * (MAX_BODY + 10),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert too_large.status_code == 413 and "提交内容过大" in too_large.text
+    assert "签名" not in too_large.text.split("<main")[1].split("</main>")[0]
+    # a multipart field over Starlette's own 1 MB part limit, inside the body limit
+    multipart = await client.post(
+        "/verify/graduation",
+        data={"x": "a" * (MAX_BODY // 2 + 1000)},
+        files={"f": ("f.txt", b"a")},
+    )
+    assert multipart.status_code == 413
+    for path in ("/verify", "/verify/graduation"):
+        wrong = await client.delete(path)
+        assert wrong.status_code == 405
+        assert set(wrong.headers["allow"].split(", ")) >= {"GET", "POST"}, path

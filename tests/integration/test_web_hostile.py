@@ -87,7 +87,7 @@ def chunked_post(base_url: str, path: str, total: int) -> bytes:
     return answer
 
 
-@pytest.mark.parametrize("path", ["/verify", "/sign/some-token"])
+@pytest.mark.parametrize("path", ["/verify", "/verify/graduation", "/sign/some-token"])
 def test_a_chunked_body_over_two_mb_is_refused_on_the_stream(tmp_path: Path, path: str) -> None:
     with LiveThread(tmp_path) as running:
         assert running.live is not None

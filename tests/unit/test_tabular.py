@@ -148,12 +148,20 @@ def test_undecodable_csv_is_refused(tmp_path: Path) -> None:
 
 
 def test_unsupported_extension_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "results.xls"
+    path = tmp_path / "results.numbers"
     path.write_text(CSV_TEXT)
     with pytest.raises(Invalid) as caught:
         read_table(path, COLUMNS)
     assert caught.value.key == "tabular.unsupported_type"
-    assert ".xls" in str(caught.value)
+    assert ".numbers" in str(caught.value) and ".xls" in str(caught.value)
+
+
+def test_a_csv_named_xls_is_unreadable_not_misread(tmp_path: Path) -> None:
+    path = tmp_path / "results.xls"
+    path.write_text(CSV_TEXT)
+    with pytest.raises(Invalid) as caught:
+        read_table(path, COLUMNS)
+    assert caught.value.key == "tabular.unreadable"
 
 
 def test_empty_files_are_refused(tmp_path: Path) -> None:
@@ -331,7 +339,7 @@ def test_failed_export_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_row_error_reads_row_column_reason() -> None:
-    assert str(RowError(5, "身份证号", "校验码不正确")) == "row 5, column 身份证号: 校验码不正确"
+    assert str(RowError(5, "身份证号", "校验码不正确")) == "第 5 行，身份证号：校验码不正确"
 
 
 def test_row_errors_collect_every_bad_cell_under_the_file_header(tmp_path: Path) -> None:
@@ -348,9 +356,9 @@ def test_row_errors_collect_every_bad_cell_under_the_file_header(tmp_path: Path)
                 errors.add(number, "name", "必填")
     assert parsed[0] is not None and parsed[1] is None and parsed[2] is None
     assert [str(error) for error in errors] == [
-        f"row 3, column 身份证号: {t('id.shape')}",
-        f"row 4, column 身份证号: {t('id.check_digit')}",
-        "row 4, column name: 必填",
+        f"第 3 行，身份证号：{t('id.shape')}",
+        f"第 4 行，身份证号：{t('id.check_digit')}",
+        "第 4 行，name：必填",
     ]
 
 

@@ -128,7 +128,7 @@ async def test_the_clerk_sends_the_graduates_file_to_the_bot(chat: GradBot) -> N
         chat.api.send_document(chat.users["clerk_fuzhou"], bad, "毕业生.xlsx")
         await chat.api.next_message(chat.users["clerk_fuzhou"].id)
         failed = await chat.api.next_message(chat.users["clerk_fuzhou"].id)
-        assert "导入失败" in (failed.text or "") and "row 3, column 培养层次" in (failed.text or "")
+        assert "导入失败" in (failed.text or "") and "第 3 行，培养层次" in (failed.text or "")
         # A 经办人 imports their own school's graduates only.
         elsewhere = graduates_xlsx([graduate(1), graduate(3, school=UNDER_CITY)])
         chat.api.send_document(chat.users["clerk_fuzhou"], elsewhere, "毕业生.xlsx")

@@ -94,10 +94,14 @@ async def test_the_province_seals_a_printed_term_and_the_clerk_hands_it_out(
     # one graduate printed a second time, on a blank not voided: roster and serials disagree
     twice = roster[1]
     await world.stock.record_printing(school.id, [("J0013", twice.id)], world["clerk_quanzhou"])
-    held = roster[0]
+    # one graduate held (暂缓发放): a recorded qualification is never cleared, so one without
+    held = next(g for g in roster if g.held)
     with sqlite3.connect(world.home / "qianfa.db") as db:
-        db.execute("UPDATE graduate SET qualification_no = 'Q1'")
-        db.execute("UPDATE graduate SET qualification_no = NULL WHERE id = ?", (held.id,))
+        db.execute(
+            "UPDATE graduate SET qualification_no = 'Q1'"
+            " WHERE id <> ? AND qualification_no IS NULL",
+            (held.id,),
+        )
         db.execute("UPDATE outbox SET status = 'sent'")  # the setup's notices are not this test's
     # the worker tells the province once that the term is fully printed
     assert await send_seal_notices(world.store, chat.settings) == 1

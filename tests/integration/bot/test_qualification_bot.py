@@ -65,7 +65,7 @@ async def test_the_clerk_sends_qualifications_and_grades_files(chat: GradBot) ->
         chat.api.send_document(clerk, grades, "成绩.xlsx")
         await chat.api.next_message(clerk.id)
         refused = (await chat.api.next_message(clerk.id)).text or ""
-        assert "导入失败" in refused and "row 3, column 姓名" in refused
+        assert "导入失败" in refused and "第 3 行，姓名" in refused
     recorded = await store.graduate(a.id)
     assert recorded is not None and recorded.qualification_no == "Q20250001"
     # Another school's graduate is not touched through this school's 经办人.

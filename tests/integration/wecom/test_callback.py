@@ -161,3 +161,41 @@ async def test_settled_callbacks_are_pruned_and_pending_ones_kept(
         assert [row[0] for row in remaining] == [second]
     finally:
         await store.close()
+
+
+async def test_hostile_callbacks_are_refused_without_an_error(world: World) -> None:
+    """A 5,000-digit timestamp (GET and POST), a body declaring gbk, XML nested 1,500 deep and
+    a properly signed inner message nested 3,000 deep: 403 each, never a 500."""
+    stamp = str(int(time.time()))
+    huge = "9" * 5000
+    deep = b"<xml>" + b"<a>" * 1500 + b"x" + b"</a>" * 1500 + b"</xml>"
+    gbk_body = "<?xml version='1.0' encoding='gbk'?><xml><Encrypt>x</Encrypt></xml>".encode("gbk")
+    inner = "<xml>" + "<a>" * 3000 + "x" + "</a>" * 3000 + "</xml>"
+    encrypted = world.fake.crypto.encrypt(inner.encode())
+    signed = {
+        "msg_signature": world.fake.crypto.sign(stamp, "7", encrypted),
+        "timestamp": stamp,
+        "nonce": "7",
+    }
+    async with httpx.AsyncClient() as http:
+        url = world.fake.callback_url
+        answers = [
+            await http.get(url, params={"msg_signature": "0" * 40, "timestamp": huge}),
+            await http.post(url, params={"timestamp": huge, "nonce": "1"}, content=b"<xml/>"),
+            await http.post(
+                url,
+                params={"msg_signature": "0" * 40, "timestamp": stamp, "nonce": "2"},
+                content=gbk_body,
+            ),
+            await http.post(
+                url,
+                params={"msg_signature": "0" * 40, "timestamp": stamp, "nonce": "3"},
+                content=deep,
+            ),
+            await http.post(
+                url, params=signed, content=f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode()
+            ),
+        ]
+    assert [a.status_code for a in answers] == [403] * 5
+    assert await world.store.inbound_counts() == {}
+    await alive(world)
