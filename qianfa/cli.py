@@ -31,7 +31,7 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, grad_cli, handout_cli
+from qianfa import admin_cli, database, grad_cli, handout_cli
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text
 from qianfa.operations import (
     require_config,
@@ -356,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record_commands(sub, common)
     grad_cli.register(sub, common)
     handout_cli.register(sub, common)
+    admin_cli.register(sub, common)
     _add_run_commands(sub, common)
     database.register(sub, common)
     return parser

@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.telegram.context import BotApp, BotContext, Services
 from bot.telegram.handlers import (
+    admin,
     broadcast,
     completion,
     confirm,
@@ -62,6 +63,7 @@ FEATURES: tuple[ModuleType, ...] = (
     completion,
     stamp,
     verify,
+    admin,
     fallback,
     errors,
 )

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.wecom import oauth
+from bot.wecom import bind_page, oauth
 from bot.wecom.api import WeComClient
 from bot.wecom.crypto import CallbackRejected, WeComCrypto
 from issuance.core.settings import Settings
@@ -180,4 +180,5 @@ def routes(
         Route(PATH, callback.verify_url, methods=["GET"]),
         Route(PATH, callback.receive, methods=["POST"]),
         *oauth.routes(settings, opened_by),
+        *bind_page.routes(settings, opened_by),
     ]

@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.wecom import cards, gradchat, graduation, handout, oauth
+from bot.wecom import admin, cards, gradchat, graduation, handout, oauth
 from bot.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -120,21 +120,6 @@ async def _text(turn: Turn, text: str) -> None:
         return
     person = await turn.actor()
     await turn.say(turn.text("wecom.unknown_text" if person else "wecom.not_bound"))
-
-
-async def bind(turn: Turn, args: list[str]) -> None:
-    """绑定 CODE: the one-time invite code binds this WeCom member to a person."""
-    if not args:
-        person = await turn.actor()
-        if person is None:
-            await turn.say(turn.text("wecom.start.unknown"))
-        else:
-            await turn.say(turn.text("wecom.start.welcome", name=person.name, org=person.org_name))
-        return
-    bound = await turn.issuance.bind(args[0], CHANNEL, turn.account, None)
-    await turn.say(
-        turn.text("wecom.start.bound", name=bound.name, org=bound.org_name, role=bound.role)
-    )
 
 
 async def help_command(turn: Turn, args: list[str]) -> None:
@@ -284,6 +269,8 @@ async def _click(turn: Turn, key: str) -> None:
             await gradchat.clicked(turn, action)
         case action if isinstance(action, handout.ACTIONS):
             await handout.clicked(turn, action)
+        case action if isinstance(action, admin.ACTIONS):
+            await admin.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -468,6 +455,7 @@ _ANSWERS: dict[str, Answer] = {
     gradchat.GRADUATION_ANSWER: gradchat.graduation_given,
     handout.MAIL: handout.mailing_given,
     handout.MAIL_ON: handout.tracking_given,
+    **admin.ANSWERS,
 }
 
 # What the app's menu sends for each command (the same words a member types).
@@ -500,10 +488,11 @@ _COMMANDS: dict[str, str] = {
     "/roster": "roster",
     "统计": "stats",
     "/stats": "stats",
+    **{word: word for word in admin.WORDS},
 }
 
 _HANDLERS: dict[str, Handler] = {
-    "bind": bind,
+    "bind": admin.bind,
     "pending": pending,
     "help": help_command,
     "verify": verify,
@@ -516,4 +505,5 @@ _HANDLERS: dict[str, Handler] = {
     "roster": gradchat.roster_command,
     "stats": gradchat.stats_command,
     "handout": handout.overview,
+    **admin.WORDS,
 }

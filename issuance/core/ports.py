@@ -51,7 +51,7 @@ from issuance.core.graduates import (
 )
 from issuance.core.messaging import BroadcastInfo, ChatAccount, Inbound, OutboxItem
 from issuance.core.notices import Notice
-from issuance.core.people import Org, Person
+from issuance.core.people import Binding, Org, Person
 from issuance.core.records import (
     Batch,
     BatchCertificate,
@@ -129,6 +129,20 @@ class PeopleRepository(Clock, Protocol):
     async def redeem_invite(
         self, code: str, channel: str, account: str, language: str | None
     ) -> Person: ...
+
+
+class AccountRepository(PeopleRepository, AuditLog, Protocol):
+    """Who is bound on which channel, for administrators (管理员): bind by phone, unbind."""
+
+    async def bindings(self) -> list[Binding]: ...
+
+    async def bind_account(
+        self, person_id: int, channel: str, account: str, language: str | None, audit: AuditEntry
+    ) -> None: ...
+
+    async def unbind_accounts(self, person_id: int, audit: AuditEntry) -> list[str]: ...
+
+    async def departments(self) -> list[GradOrg]: ...
 
 
 class ResultRepository(Clock, Protocol):

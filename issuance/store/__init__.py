@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from issuance.core import ports
+from issuance.store.accounts import AccountQueries
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import ChatQueries
 from issuance.store.core import CoreQueries
@@ -31,6 +32,7 @@ class Store(
     QualificationQueries,
     WeComQueries,
     HandoutQueries,
+    AccountQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
@@ -62,8 +64,10 @@ if TYPE_CHECKING:
         ports.OutboxQueue,
         ports.InboxQueue,
         ports.ChatStateRepository,
+        ports.AccountRepository,
     ]:
         return (
+            store,
             store,
             store,
             store,
