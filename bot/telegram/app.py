@@ -33,6 +33,7 @@ from bot.telegram.handlers import (
     review,
     stamp,
     start,
+    stock,
     verify,
 )
 from bot.telegram.pace import Limits, Pace, PacedLimiter
@@ -64,6 +65,7 @@ FEATURES: tuple[ModuleType, ...] = (
     stamp,
     verify,
     admin,
+    stock,
     fallback,
     errors,
 )

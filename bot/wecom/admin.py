@@ -8,9 +8,11 @@ from typing import Any
 
 from bot.wecom.context import CHANNEL, Turn
 from bot.wecom.gradchat import send_files
+from bot.wecom.stock import PassOn
 from issuance.accounts import Accounts, check_admin
 from issuance.chat import admin_desk as desk
 from issuance.chat.admin_desk import AskInvite, AskUnbind, InviteSheet, ShowBindings
+from issuance.core.people import Role
 
 ACTIONS = desk.ACTIONS
 # Where the bind page lives (its route is in bot.wecom.bind_page).
@@ -43,14 +45,21 @@ async def bind(turn: Turn, args: list[str]) -> None:
     )
 
 
+async def _admin(turn: Turn) -> None:
+    """Administrators' words; anybody else's text (an answer that starts with 邀请) passes on."""
+    if (await turn.need_actor()).role != Role.ADMIN:
+        raise PassOn
+
+
 async def menu(turn: Turn, args: list[str]) -> None:
     """管理."""
-    check_admin(await turn.need_actor())
+    await _admin(turn)
     await turn.show(desk.menu())
 
 
 async def invite(turn: Turn, args: list[str]) -> None:
     """邀请 [手机号]."""
+    await _admin(turn)
     if not args:
         await _ask(turn, desk.INVITE_PHONE, "admin.ask_invite")
         return
@@ -67,6 +76,7 @@ async def invite_phone(turn: Turn, phone: str) -> None:
 
 async def invite_sheet(turn: Turn, args: list[str]) -> None:
     """邀请表."""
+    await _admin(turn)
     actor = await turn.need_actor()
     channels = desk.bind_channels(turn.services.settings)
     screen, sheet = await desk.invite_sheet(accounts(turn), actor, channels)
@@ -77,11 +87,13 @@ async def invite_sheet(turn: Turn, args: list[str]) -> None:
 
 async def bindings(turn: Turn, args: list[str]) -> None:
     """绑定情况."""
+    await _admin(turn)
     await turn.show(await desk.bindings(accounts(turn), await turn.need_actor()))
 
 
 async def unbind(turn: Turn, args: list[str]) -> None:
     """解绑 [手机号]."""
+    await _admin(turn)
     if not args:
         await _ask(turn, desk.UNBIND_PHONE, "admin.ask_unbind")
         return

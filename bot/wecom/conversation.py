@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.wecom import admin, cards, gradchat, graduation, handout, oauth
+from bot.wecom import admin, cards, gradchat, graduation, handout, oauth, stock
 from bot.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -112,8 +112,11 @@ async def _text(turn: Turn, text: str) -> None:
     word, *args = text.split() or [""]
     command = _COMMANDS.get(word)
     if command is not None:
-        await _HANDLERS[command](turn, args)
-        return
+        try:
+            await _HANDLERS[command](turn, args)
+            return
+        except stock.PassOn:
+            pass  # another role's word: the text is an answer or unknown, as any text
     awaited = await turn.conversation.take_awaited()
     if awaited is not None and awaited.name in _ANSWERS:
         await _ANSWERS[awaited.name](turn, awaited.data, text)
@@ -271,6 +274,8 @@ async def _click(turn: Turn, key: str) -> None:
             await handout.clicked(turn, action)
         case action if isinstance(action, admin.ACTIONS):
             await admin.clicked(turn, action)
+        case action if isinstance(action, stock.ACTIONS):
+            await stock.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -456,6 +461,7 @@ _ANSWERS: dict[str, Answer] = {
     handout.MAIL: handout.mailing_given,
     handout.MAIL_ON: handout.tracking_given,
     **admin.ANSWERS,
+    **stock.ANSWERS,
 }
 
 # What the app's menu sends for each command (the same words a member types).
@@ -488,7 +494,7 @@ _COMMANDS: dict[str, str] = {
     "/roster": "roster",
     "统计": "stats",
     "/stats": "stats",
-    **{word: word for word in admin.WORDS},
+    **{word: word for word in (*admin.WORDS, *stock.WORDS)},
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -506,4 +512,5 @@ _HANDLERS: dict[str, Handler] = {
     "stats": gradchat.stats_command,
     "handout": handout.overview,
     **admin.WORDS,
+    **stock.WORDS,
 }

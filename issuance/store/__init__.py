@@ -15,6 +15,7 @@ from issuance.store.outbox import OutboxQueries
 from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries
+from issuance.store.stock_report import StockReportQueries
 from issuance.store.wecom import WeComQueries
 from issuance.store.work import WorkQueries
 
@@ -33,6 +34,7 @@ class Store(
     WeComQueries,
     HandoutQueries,
     AccountQueries,
+    StockReportQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 

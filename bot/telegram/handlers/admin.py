@@ -11,11 +11,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.telegram import awaiting
 from bot.telegram.context import BotContext
+from bot.telegram.handlers.fallback import text_answer
 from bot.telegram.handlers.gradchat import send_files
 from bot.telegram.ui import need_actor, say, show, tapped, taps
 from issuance.accounts import Accounts, check_admin
 from issuance.chat import admin_desk as desk
 from issuance.chat.admin_desk import AskInvite, AskUnbind, InviteSheet, ShowBindings
+from issuance.core.people import Role
 
 WORDS = filters.Regex(r"^\s*(管理|邀请表|邀请|绑定情况|解绑)(\s|$)")
 
@@ -71,6 +73,10 @@ async def command(update: Update, context: BotContext) -> None:
     """The commands and the typed words: act, or ask for the phone number."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    actor = await need_actor(update, context)
+    if actor.role != Role.ADMIN and not message.text.startswith("/"):
+        await text_answer(update, context)  # another role's answer that starts with 邀请, say
+        return
     word, _, rest = message.text.strip().partition(" ")
     word = {"/admin": "管理", "/invite": "邀请", "/invites": "邀请表", "/bindings": "绑定情况"}.get(
         word.split("@")[0], "解绑" if word.startswith("/unbind") else word
