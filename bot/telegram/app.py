@@ -28,6 +28,7 @@ from bot.telegram.handlers import (
     handout,
     help,
     lists,
+    outputs,
     pending,
     refuse,
     review,
@@ -56,6 +57,7 @@ FEATURES: tuple[ModuleType, ...] = (
     refuse,
     review,
     graduation,
+    outputs,
     gradchat,
     handout,
     download,
@@ -80,6 +82,7 @@ COMMANDS = (
     "print",
     "roster",
     "stats",
+    "export",
     "help",
 )
 

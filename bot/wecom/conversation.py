@@ -15,7 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.wecom import admin, cards, gradchat, graduation, handout, oauth, stock
+from bot.wecom import admin, cards, gradchat, graduation, handout, oauth, outputs, stock
 from bot.wecom.actions import (
     ConfirmChosen,
     FixChosen,
@@ -276,6 +276,8 @@ async def _click(turn: Turn, key: str) -> None:
             await admin.clicked(turn, action)
         case action if isinstance(action, stock.ACTIONS):
             await stock.clicked(turn, action)
+        case action if isinstance(action, outputs.ACTIONS):
+            await outputs.clicked(turn, action)
         case AcceptStamp():
             await stamp_accept(turn)
         case DiscardStamp():
@@ -495,6 +497,8 @@ _COMMANDS: dict[str, str] = {
     "统计": "stats",
     "/stats": "stats",
     **{word: word for word in (*admin.WORDS, *stock.WORDS)},
+    "导出": "export",
+    "/export": "export",
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -507,10 +511,11 @@ _HANDLERS: dict[str, Handler] = {
     "problems": problems,
     "broadcast": broadcast,
     "lists": lists,
-    "print": gradchat.print_command,
-    "roster": gradchat.roster_command,
+    "print": outputs.print_command,
+    "roster": outputs.roster_command,
     "stats": gradchat.stats_command,
     "handout": handout.overview,
     **admin.WORDS,
     **stock.WORDS,
+    "export": outputs.export_command,
 }

@@ -460,6 +460,8 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
 
     async def void_graduation(self, graduate_id: int, reason: str, audit: AuditEntry) -> None: ...
 
+    async def numbered_terms(self) -> list[tuple[int, str, int]]: ...
+
 
 class DeclarationRepository(Clock, Protocol):
     """Declarations and requests (申报) of graduation certificates: their items through the approval

@@ -6,6 +6,7 @@ from issuance.core import ports
 from issuance.store.accounts import AccountQueries
 from issuance.store.base import SHANGHAI, system_clock
 from issuance.store.chat import ChatQueries
+from issuance.store.chat_views import ChatViewQueries
 from issuance.store.core import CoreQueries
 from issuance.store.grad_outputs import GradOutputQueries
 from issuance.store.graduation import GraduationQueries
@@ -15,7 +16,6 @@ from issuance.store.outbox import OutboxQueries
 from issuance.store.qualification import QualificationQueries
 from issuance.store.rerendering import RerenderQueries
 from issuance.store.signing import SigningQueries
-from issuance.store.stock_report import StockReportQueries
 from issuance.store.wecom import WeComQueries
 from issuance.store.work import WorkQueries
 
@@ -34,7 +34,7 @@ class Store(
     WeComQueries,
     HandoutQueries,
     AccountQueries,
-    StockReportQueries,
+    ChatViewQueries,
 ):
     """Every query the core, bot, web part and worker need, in one adapter."""
 
