@@ -1,11 +1,13 @@
 """A fake WeCom (企业微信) server on loopback: its API for our client, its callbacks to our app.
 
-The API side answers gettoken, message/send, media/upload, media/get and
-message/update_template_card with WeCom's documented JSON and error codes, and keeps WeCom's
-rules: a member gets at most 30 messages a minute (the rest are silently dropped, as WeCom
-does), text over 2048 bytes is truncated, a response_code works once, tokens expire. Faults and
-rate limits can be injected. The callback side encrypts and signs messages and card clicks the
-way WeCom does and posts them to our callback URL over real HTTP.
+The API side answers gettoken, message/send, media/upload, media/get,
+message/update_template_card, menu/create and OAuth2's auth/getuserinfo (snsapi_base codes, and
+snsapi_privateinfo codes with a user_ticket when the member consented) and auth/getuserdetail
+(the member's mobile number, from `mobiles`) with WeCom's documented JSON and error codes, and
+keeps WeCom's rules: a member gets at most 30 messages a minute (the rest are silently dropped,
+as WeCom does), text over 2048 bytes is truncated, a response_code works once, tokens expire.
+Faults and rate limits can be injected. The callback side encrypts and signs messages and card
+clicks the way WeCom does and posts them to our callback URL over real HTTP.
 """
 
 from __future__ import annotations
