@@ -80,6 +80,10 @@ def routes(settings: Settings, client: WeComClient) -> list[Route]:
         except DomainError as error:
             return page("admin.bind.taken_title", error.message(), 409)
         facts = {"name": person.name, "org": person.org_name, "role": person.role}
+        try:  # the app's chat says so too, where the member goes next
+            await client.send_text(userid, t("admin.bound_chat", **facts))
+        except WeComError as error:
+            log.warning("wecom: could not tell a member they are bound (%s)", error)
         return page("admin.bind.done_title", t("admin.bind.done_body", **facts))
 
     return [Route(PATH, bind, methods=["GET"])]

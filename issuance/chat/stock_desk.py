@@ -74,13 +74,13 @@ def ask(key: str, **params: object) -> Screen:
 async def receive(stock: Stock, actor: Person, kind: str, serials: str) -> Screen:
     """入库 of `kind` from "first last" (or "first-last")."""
     check_keeper(actor)
-    first, last = _first_last(serials)
+    first, last = first_last(serials)
     moved = await stock.receive(kind, first, last, actor.phone)
     params = {"count": len(moved.serials), "first": moved.serials[0], "last": moved.serials[-1]}
     return Screen(Text("stock.cli.received", params))
 
 
-def _first_last(text: str) -> tuple[str, str]:
+def first_last(text: str) -> tuple[str, str]:
     parts = text.split()
     if len(parts) == 1 and (found := _RANGE.match(parts[0])):
         return found.group(1), found.group(2)
@@ -111,7 +111,7 @@ async def void(stock: Stock, actor: Person, text: str) -> Screen:
     return Screen(Text("stock.cli.voided", {"serial": serial}))
 
 
-def _serials_and_reason(text: str) -> tuple[list[str], str]:
+def serials_and_reason(text: str) -> tuple[list[str], str]:
     """Serials (and first-last ranges) up front, the reason after them."""
     serials: list[str] = []
     words = text.split()
@@ -125,7 +125,7 @@ def _serials_and_reason(text: str) -> tuple[list[str], str]:
 async def return_(stock: Stock, actor: Person, text: str) -> Screen:
     """退回 SERIAL… REASON: voided blanks back at the province."""
     check_keeper(actor)
-    serials, reason = _serials_and_reason(text)
+    serials, reason = serials_and_reason(text)
     if not serials or not reason:
         raise Invalid("stockchat.return.format")
     moved = await stock.return_(serials, actor.phone, reason)

@@ -76,6 +76,8 @@ async def test_members_bind_by_their_mobile_number_or_are_told_whom_to_ask(world
 
     bound = await oauth_bind(world, "keeper")
     assert bound.status_code == 200 and "绑定成功" in bound.text and "库管员" in bound.text
+    (told,) = await world.fake.next_messages("keeper", 1)
+    assert "已绑定" in told.text and "库管员" in told.text
     (balance,) = await world.say("keeper", "库存")
     assert "没有空白证书记录" in balance.text
 
