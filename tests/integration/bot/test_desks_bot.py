@@ -15,6 +15,7 @@ import pytest
 
 from issuance.accounts import Accounts
 from issuance.core.catalog import t
+from issuance.core.chain import Act
 from issuance.core.idcard import mask
 from issuance.core.records import RecordFilter
 from issuance.core.vocabulary import XStatus
@@ -22,7 +23,7 @@ from issuance.graduation.demo import PER_SCHOOL, SCHOOLS, TERM
 from issuance.xcert.service import Issuance
 from tests.botworld import EVALUATOR, HEAD, World
 from tests.fakebot import FakeBotApi, Sent, User
-from tests.gradworld import UNDER_CITY, GradBot, grad_bot
+from tests.gradworld import UNDER_CITY, UNDER_FINAL_CITY, GradBot, grad_bot
 from tests.integration.bot.test_gradchat_bot import approve, ask, messages
 
 pytestmark = pytest.mark.one_database
@@ -107,8 +108,8 @@ async def test_the_keeper_books_in_and_the_distributor_reads_the_balance(chat: G
         chat.api.tap(chat.users["keeper"], kinds, "高级技工学校")
         (asked,) = await messages(chat, "keeper", 1)
         assert "入库 高级技工学校" in (asked.text or "")
-        received = await ask(chat, "keeper", "G000001 G000020")
-        assert "已入库 20 张（G000001 至 G000020）" in (received.text or "")
+        received = await ask(chat, "keeper", "G000001 G000200")
+        assert "已入库 200 张（G000001 至 G000200）" in (received.text or "")
         bad = await ask(chat, "keeper", "入库 技工学校 J1 K5")
         assert "不是同一前缀" in (bad.text or "")
         refused = await ask(chat, "distributor", "入库 技工学校 J0000001 J0000002")
@@ -118,9 +119,25 @@ async def test_the_keeper_books_in_and_the_distributor_reads_the_balance(chat: G
         assert "G000007 高级技工学校 当前：在库" in (trace.text or "")
         assert "入库" in (trace.text or "")
         balance = await ask(chat, "distributor", "/stock")
-        assert "高级技工学校 在库 20" in (balance.text or "")
+        assert "高级技工学校 在库 200" in (balance.text or "")
         clerk = await ask(chat, "clerk_fuzhou", "库存")
         assert "高级技工学校" not in (clerk.text or "")
+
+        request_id = await chat.world.grad.request_blanks(
+            UNDER_FINAL_CITY, "高级技工学校", 20, None
+        )
+        for who in ("leader_fuzhou", "fuzhou"):
+            await chat.world.grad.act(chat.world[who], request_id, Act.CONFIRM)
+        to_issue = await chat.notice("distributor")
+        while "待发放" not in (to_issue.text or ""):
+            to_issue = await chat.notice("distributor")
+        await chat.tap("distributor", to_issue, "发放")
+        done = await chat.say("distributor", "G000031")
+        assert "已发放 20 张（G000031 至 G000050）" in (done.text or "")
+        assert "高级技工学校空白毕业证在库 180 张" in (done.text or "")
+        balance = await ask(chat, "keeper", "库存")
+        assert "高级技工学校 已发放 20" in (balance.text or "")
+        assert "福州高级技工学校 高级技工学校 已发放 20" in (balance.text or "")
 
 
 async def test_a_department_fetches_a_schools_roster_and_preview(chat: GradBot) -> None:
