@@ -111,7 +111,9 @@ async def _ask(turn: Turn, name: str, key: str) -> None:
 
 
 async def clicked(turn: Turn, action: desk.AdminAction) -> None:
-    """A button of the administrator's menu."""
+    """A button of the administrator's menu (a forwarded card clicked by anybody else is
+    refused, not passed on as text)."""
+    check_admin(await turn.need_actor())
     match action:
         case InviteSheet():
             await invite_sheet(turn, [])

@@ -5,6 +5,7 @@ overviews the stock and output desks read (balance per school, every school's nu
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 from issuance.store import Store
 from issuance.xcert.service import Issuance
+from tests.cli import qianfa
 from tests.databases import IntegrityErrors
 
 ADMIN_PHONE = "13600000009"
@@ -181,3 +183,17 @@ async def test_balance_per_school_and_numbered_terms_of_every_school(
         await grad.act(who, declared, Act.CONFIRM)
     school_id = (await grad.school(demo.SCHOOLS[0][0])).id
     assert await store.numbered_terms() == [(school_id, TERM, demo.PER_SCHOOL)]
+
+
+def test_qianfa_admin_add_on_the_command_line_in_chinese_first(tmp_path: Path) -> None:
+    assert qianfa(tmp_path, "init", "--demo").code == 0
+    assert "添加管理员" in qianfa(tmp_path, "admin", "--help").stdout
+    assert "管理员手机号" in qianfa(tmp_path, "admin", "add", "--help").stdout
+    added = qianfa(tmp_path, "admin", "add", ADMIN_PHONE, "--name", "王管理", "--json")
+    assert added.code == 0, added.stderr
+    assert added.json()["org"] == "福建省技工教育中心"
+    taken = qianfa(tmp_path, "admin", "add", KEEPER_PHONE, "--name", "某人")
+    assert taken.code != 0 and "一个手机号只能对应一个人员" in taken.stderr
+    with sqlite3.connect(tmp_path / "qianfa.db") as db:
+        roles = db.execute("SELECT role FROM person WHERE phone = ?", (ADMIN_PHONE,)).fetchall()
+    assert roles == [("管理员",)]

@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 
 from issuance.accounts import Accounts
+from issuance.core.catalog import t
 from issuance.core.chain import Act
 from issuance.core.idcard import mask
 from issuance.core.people import Invite
@@ -134,12 +135,17 @@ async def test_the_administrator_invites_lists_and_unbinds_at_once(world: World)
     (unbound,) = await world.say(ADMIN, "解绑 13900000031")
     assert "已解绑" in unbound.text and "企业微信" in unbound.text
     (stale,) = await world.click("clerk_quanzhou", listing_card, "花名册 2025年6月", replies=1)
-    assert "尚未绑定" in stale.text or "未绑定" in stale.text
+    assert stale.text == t("wecom.not_bound")
     (words,) = await world.say("clerk_quanzhou", "花名册")
-    assert "未绑定" in words.text
+    assert words.text == t("wecom.not_bound")
 
-    (not_admin,) = await world.say("keeper", "邀请 13900000031")
-    assert "绑定" in not_admin.text  # the keeper is not even bound: told how to bind
+    (not_bound,) = await world.say("keeper", "邀请 13900000031")
+    assert not_bound.text == t("wecom.not_bound")
+    await oauth_bind(world, "keeper")
+    (not_admin,) = await world.click("keeper", sheet_card, "邀请表", replies=1)
+    assert "只有管理员可以办理此操作" in not_admin.text
+    (plain,) = await world.say("keeper", "邀请 13900000031")  # not the keeper's word
+    assert plain.text == t("wecom.unknown_text")
 
 
 async def approve(world: World, graduation: Graduation) -> None:
