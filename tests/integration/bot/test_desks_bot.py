@@ -55,6 +55,8 @@ async def test_the_administrator_unbinds_at_once_and_invites_again(chat: GradBot
     async with chat.bot():
         bound = await ask(chat, ADMIN, f"/start {code}")
         assert "绑定成功" in (bound.text or "") and "管理员" in (bound.text or "")
+        helped = await ask(chat, ADMIN, "/help")
+        assert helped.text == t("bot.help.admin")
         menu = await ask(chat, ADMIN, "/admin")
         assert "邀请表" in (menu.text or "") and menu.button("绑定情况")
 
@@ -115,6 +117,8 @@ async def test_the_keeper_books_in_and_the_distributor_reads_the_balance(chat: G
         refused = await ask(chat, "distributor", "入库 技工学校 J0000001 J0000002")
         assert "只有库管员可以办理此操作" in (refused.text or "")
 
+        helped = await ask(chat, "distributor", "/help")
+        assert helped.text == t("bot.help.stock")
         trace = await ask(chat, "distributor", "流水 G000007")
         assert "G000007 高级技工学校 当前：在库" in (trace.text or "")
         assert "入库" in (trace.text or "")

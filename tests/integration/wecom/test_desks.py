@@ -101,6 +101,8 @@ async def test_the_administrator_invites_lists_and_unbinds_at_once(world: World)
     (bound,) = await world.say(ADMIN, f"绑定 {world.invites[0].code}")
     assert "绑定成功" in bound.text and "管理员" in bound.text
 
+    (helped,) = await world.say(ADMIN, "帮助")
+    assert helped.text == t("wecom.help.admin")
     text, picture, caption = await world.say(ADMIN, "邀请 13900000031", replies=3)
     code = text.text.split("邀请码：")[1].split()[0]
     assert picture.msgtype == "image" and f"绑定 {code}" in caption.text
@@ -190,6 +192,8 @@ async def test_the_keeper_books_in_voids_returns_and_traces_from_chat(world: Wor
     (twice,) = await world.say("keeper", "入库 技工学校 J0000005 J0000006")
     assert "已入库" in twice.text and "J0000005" in twice.text and "已入库 2" not in twice.text
 
+    (helped,) = await world.say("keeper", "帮助")
+    assert helped.text == t("wecom.help.stock")
     (not_keeper,) = await world.say("distributor", "入库 技工学校 J0000011 J0000012")
     assert "只有库管员可以办理此操作" in not_keeper.text
     (clerk,) = await world.say("clerk_quanzhou", "库存")
