@@ -20,6 +20,14 @@ from issuance.chat.admin_desk import AskInvite, AskUnbind, InviteSheet, ShowBind
 from issuance.core.people import Role
 
 WORDS = filters.Regex(r"^\s*(管理|邀请表|邀请|绑定情况|解绑)(\s|$)")
+# The Latin commands and the words they stand for.
+COMMAND_WORDS = {
+    "/admin": desk.MENU_WORD,
+    "/invite": desk.INVITE_WORD,
+    "/invites": desk.SHEET_WORD,
+    "/bindings": desk.BINDINGS_WORD,
+    "/unbind": desk.UNBIND_WORD,
+}
 
 
 def accounts(context: BotContext) -> Accounts:
@@ -78,9 +86,7 @@ async def command(update: Update, context: BotContext) -> None:
         await text_answer(update, context)  # another role's answer that starts with 邀请, say
         return
     word, _, rest = message.text.strip().partition(" ")
-    word = {"/admin": "管理", "/invite": "邀请", "/invites": "邀请表", "/bindings": "绑定情况"}.get(
-        word.split("@")[0], "解绑" if word.startswith("/unbind") else word
-    )
+    word = COMMAND_WORDS.get(word.split("@")[0], word)
     phone = rest.strip()
     if word == desk.MENU_WORD:
         await admin_menu(update, context)
@@ -127,8 +133,8 @@ async def unbind_given(
 def register(app: Application) -> None:  # type: ignore[type-arg]
     awaiting.on(app, desk.INVITE_PHONE, invite_given)
     awaiting.on(app, desk.UNBIND_PHONE, unbind_given)
-    for name in ("admin", "invite", "invites", "bindings", "unbind"):
-        app.add_handler(CommandHandler(name, command))
+    for name in COMMAND_WORDS:
+        app.add_handler(CommandHandler(name.removeprefix("/"), command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & WORDS, command))
     for kind, callback in (
         (InviteSheet, sheet_tapped),
