@@ -49,8 +49,8 @@ async def load_with_admin(issuance: Issuance) -> list[Invite]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, fake: FakeWeCom) -> AsyncIterator[World]:
-    async with wecom_world(tmp_path, fake, load=load_with_admin) as made:
+async def world(tmp_path: Path, fake: FakeWeCom, database: str) -> AsyncIterator[World]:
+    async with wecom_world(tmp_path, fake, load=load_with_admin, database_url=database) as made:
         fake.members.update({ADMIN, "stranger", *NAMES.values()})
         for name, phone in PHONES.items():
             fake.mobiles[name] = phone
@@ -64,6 +64,7 @@ async def oauth_bind(world: World, member: str, consent: bool = True) -> httpx.R
         return await http.get(f"{world.base_url}/wecom/bind", params={"code": code})
 
 
+@pytest.mark.both_databases  # binding by mobile number on PostgreSQL too
 async def test_members_bind_by_their_mobile_number_or_are_told_whom_to_ask(world: World) -> None:
     (card,) = await world.say("keeper", "绑定")
     assert card.msgtype == "textcard" and card.content["url"] == f"{world.base_url}/wecom/bind"
