@@ -39,7 +39,7 @@ from issuance.xcert.filters import checked_filter
 from issuance.xcert.handout import Handout
 from issuance.xcert.importing import import_orgs, import_people, import_results
 from issuance.xcert.service import Issuance
-from qianfa import database, directory_cli, doctor, grad_cli, handout_cli, logs
+from qianfa import admin_cli, database, directory_cli, doctor, grad_cli, handout_cli, logs
 from qianfa.helptext import EXPORT_FILTERS, Parser, help_text, record_id
 from qianfa.operations import NotValid, home_store, rerender, verify_anchor_and_pages
 from qianfa.run import PARTS, run_parts
@@ -338,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     grad_cli.register(sub, common)
     directory_cli.register(sub, common)
     handout_cli.register(sub, common)
+    admin_cli.register(sub, common)
     _register_running(sub, common)
     database.register(sub, common)
     doctor.register(sub, common)

@@ -1,11 +1,13 @@
 """A fake WeCom (企业微信) server on loopback: its API for our client, its callbacks to our app.
 
-The API side answers gettoken, message/send, media/upload, media/get and
-message/update_template_card with WeCom's documented JSON and error codes, and keeps WeCom's
-rules: a member gets at most 30 messages a minute (the rest are silently dropped, as WeCom
-does), text over 2048 bytes is truncated, a response_code works once, tokens expire. Faults and
-rate limits can be injected. The callback side encrypts and signs messages and card clicks the
-way WeCom does and posts them to our callback URL over real HTTP.
+The API side answers gettoken, message/send, media/upload, media/get,
+message/update_template_card, menu/create and OAuth2's auth/getuserinfo (snsapi_base codes, and
+snsapi_privateinfo codes with a user_ticket when the member consented) and auth/getuserdetail
+(the member's mobile number, from `mobiles`) with WeCom's documented JSON and error codes, and
+keeps WeCom's rules: a member gets at most 30 messages a minute (the rest are silently dropped,
+as WeCom does), text over 2048 bytes is truncated, a response_code works once, tokens expire.
+Faults and rate limits can be injected. The callback side encrypts and signs messages and card
+clicks the way WeCom does and posts them to our callback URL over real HTTP.
 """
 
 from __future__ import annotations
@@ -144,6 +146,10 @@ class FakeWeCom:
         self.calls: list[tuple[str, JSON]] = []
         self.menu: list[JSON] = []
         self._oauth: dict[str, str] = {}
+        # snsapi_privateinfo: codes (member, consented?), user_tickets, and members' mobiles.
+        self._private: dict[str, tuple[str, bool]] = {}
+        self._tickets: dict[str, str] = {}
+        self.mobiles: dict[str, str] = {}
         self._tokens: dict[str, float] = {}
         self._codes: dict[str, tuple[str, Message]] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -161,6 +167,7 @@ class FakeWeCom:
                 Route("/cgi-bin/message/update_template_card", self._update_card, methods=["POST"]),
                 Route("/cgi-bin/menu/create", self._menu_create, methods=["POST"]),
                 Route("/cgi-bin/auth/getuserinfo", self._getuserinfo, methods=["GET"]),
+                Route("/cgi-bin/auth/getuserdetail", self._getuserdetail, methods=["POST"]),
             ]
         )
         config = uvicorn.Config(
@@ -520,15 +527,47 @@ class FakeWeCom:
             self._oauth[code] = userid
         return code
 
+    def private_oauth_code(self, userid: str, consent: bool = True) -> str:
+        """The code of an snsapi_privateinfo authorization (usable once); without the member's
+        consent getuserinfo gives no user_ticket, as WeCom does."""
+        code = secrets.token_urlsafe(16)
+        with self._lock:
+            self._private[code] = (userid, consent)
+        return code
+
     async def _getuserinfo(self, request: Request) -> Response:
         async def work() -> Response:
+            code = request.query_params.get("code", "")
             with self._lock:
-                userid = self._oauth.pop(request.query_params.get("code", ""), None)
+                private = self._private.pop(code, None)
+                userid = self._oauth.pop(code, None)
+            if private is not None:
+                member, consent = private
+                if not consent:
+                    return _answer(0, "ok", userid=member)
+                ticket = secrets.token_urlsafe(24)
+                with self._lock:
+                    self._tickets[ticket] = member
+                return _answer(0, "ok", userid=member, user_ticket=ticket, expires_in=1800)
             if userid is None:
                 return _answer(40029, "invalid code")
             return _answer(0, "ok", userid=userid, user_ticket="ticket")
 
         return await self._guarded(request, "auth/getuserinfo", work)
+
+    async def _getuserdetail(self, request: Request) -> Response:
+        """auth/getuserdetail: the member's private details for a user_ticket (used once)."""
+
+        async def work() -> Response:
+            ticket = str((await self._json(request)).get("user_ticket", ""))
+            with self._lock:
+                userid = self._tickets.pop(ticket, None)
+            if userid is None:
+                return _answer(40029, "invalid user_ticket")
+            mobile = self.mobiles.get(userid, "")
+            return _answer(0, "ok", userid=userid, mobile=mobile, gender="0", email="")
+
+        return await self._guarded(request, "auth/getuserdetail", work)
 
 
 def _card_problem(card: JSON) -> str | None:

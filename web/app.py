@@ -16,7 +16,15 @@ from issuance.core.ratelimit import RateLimiter
 from issuance.core.settings import Settings, SettingsError
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from web import grad_verification, signing, uploads, verification, wecom_signing, wecom_upload
+from web import (
+    grad_verification,
+    signing,
+    uploads,
+    verification,
+    wecom_bind,
+    wecom_signing,
+    wecom_upload,
+)
 from web.bodylimit import BodyLimitMiddleware
 from web.context import MAX_BODY, WebContext, context, html
 from web.observability import MetricsMiddleware, metrics_endpoint, readyz
@@ -82,6 +90,7 @@ def build_app(
         *grad_verification.routes,
         *wecom_signing.routes(settings),
         *wecom_upload.routes(settings),
+        *wecom_bind.routes(settings),
         Mount("/static", static_files(), name="static"),
         *extra_routes,
     ]

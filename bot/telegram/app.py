@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.telegram.context import BotApp, BotContext, Services
 from bot.telegram.handlers import (
+    admin,
     broadcast,
     completion,
     confirm,
@@ -27,11 +28,13 @@ from bot.telegram.handlers import (
     handout,
     help,
     lists,
+    outputs,
     pending,
     refuse,
     review,
     stamp,
     start,
+    stock,
     upload,
     verify,
 )
@@ -56,6 +59,7 @@ FEATURES: tuple[ModuleType, ...] = (
     refuse,
     review,
     graduation,
+    outputs,
     gradchat,
     handout,
     download,
@@ -65,6 +69,8 @@ FEATURES: tuple[ModuleType, ...] = (
     stamp,
     verify,
     upload,
+    admin,
+    stock,
     fallback,
     errors,
 )
@@ -80,6 +86,7 @@ COMMANDS = (
     "print",
     "roster",
     "stats",
+    "export",
     "help",
 )
 

@@ -269,6 +269,18 @@ class WeComClient:
         data = await self.call("GET", "/cgi-bin/auth/getuserinfo", params={"code": code})
         return str(data.get("userid") or data.get("UserId") or "")
 
+    async def member_and_ticket(self, code: str) -> tuple[str, str]:
+        """auth/getuserinfo of a code from an snsapi_privateinfo authorization: the member's
+        UserID and the user_ticket to read their private details with ("" when not given)."""
+        data = await self.call("GET", "/cgi-bin/auth/getuserinfo", params={"code": code})
+        userid = str(data.get("userid") or data.get("UserId") or "")
+        return userid, str(data.get("user_ticket") or "")
+
+    async def mobile_of(self, user_ticket: str) -> str:
+        """auth/getuserdetail: the mobile number the member consented to share ("" if none)."""
+        data = await self.call("POST", "/cgi-bin/auth/getuserdetail", {"user_ticket": user_ticket})
+        return str(data.get("mobile") or "")
+
     async def create_menu(self, buttons: list[dict[str, Any]]) -> None:
         """menu/create: the app's own menu (at most three buttons, five under each)."""
         await self.call(

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from bot.wecom import (
+    admin,
     completion,
     gradchat,
     graduation,
     handout,
+    outputs,
     signoff,
     stamp,
+    stock,
     upload,
 )
 from bot.wecom.actions import (
@@ -104,19 +108,21 @@ async def _text(turn: Turn, text: str) -> None:
     word, *args = text.split() or [""]
     command = _COMMANDS.get(word)
     if command is not None:
-        await _HANDLERS[command](turn, args)
+        try:
+            await _HANDLERS[command](turn, args)
+            return
+        except stock.PassOn:
+            pass  # another role's word: the text is an answer or unknown, as any text
+    awaited = await turn.session.conversation.take_awaited()
+    if awaited is not None and awaited.name in _CHANNEL_ANSWERS:
+        await _CHANNEL_ANSWERS[awaited.name](turn, awaited.data, text)
         return
-    reply = await answers.answer(turn.session, text)
+    reply = await answers.reply(turn.session, awaited, text)
     if reply is not None:
         await turn.show(reply)
         return
     person = await turn.session.actor()
     await turn.say(turn.text("wecom.unknown_text" if person else "wecom.not_bound"))
-
-
-async def bind(turn: Turn, args: list[str]) -> None:
-    """绑定 CODE: the one-time invite code binds this WeCom member to a person."""
-    await turn.show(await account_desk.bind(turn.session, args[0] if args else None))
 
 
 async def help_command(turn: Turn, args: list[str]) -> None:
@@ -176,6 +182,12 @@ async def _click(turn: Turn, key: str) -> None:
             await gradchat.clicked(turn, action)
         case action if isinstance(action, handout.ACTIONS):
             await handout.clicked(turn, action)
+        case action if isinstance(action, admin.ACTIONS):
+            await admin.clicked(turn, action)
+        case action if isinstance(action, stock.ACTIONS):
+            await stock.clicked(turn, action)
+        case action if isinstance(action, outputs.ACTIONS):
+            await outputs.clicked(turn, action)
         case AcceptStamp():
             await stamp.stamp_accept(turn)
         case DiscardStamp():
@@ -184,6 +196,10 @@ async def _click(turn: Turn, key: str) -> None:
             await cancel(turn, [])
         case _:
             raise Conflict("bot.stale_button")
+
+
+# Answers of the administrators' and stock keepers' questions, which only WeCom asks this way.
+_CHANNEL_ANSWERS: dict[str, Any] = {**admin.ANSWERS, **stock.ANSWERS}
 
 
 # What the app's menu sends for each command (the same words a member types).
@@ -225,10 +241,13 @@ _COMMANDS: dict[str, str] = {
     "上传": "upload",
     "导入": "upload",
     "/import": "upload",
+    **{word: word for word in (*admin.WORDS, *stock.WORDS)},
+    "导出": "export",
+    "/export": "export",
 }
 
 _HANDLERS: dict[str, Handler] = {
-    "bind": bind,
+    "bind": admin.bind,
     "pending": pending,
     "help": help_command,
     "verify": verify,
@@ -237,9 +256,12 @@ _HANDLERS: dict[str, Handler] = {
     "problems": completion.problems,
     "broadcast": signoff.broadcast,
     "lists": signoff.lists,
-    "print": gradchat.print_command,
-    "roster": gradchat.roster_command,
+    "print": outputs.print_command,
+    "roster": outputs.roster_command,
     "stats": gradchat.stats_command,
     "handout": handout.overview,
     "upload": upload.upload,
+    **admin.WORDS,
+    **stock.WORDS,
+    "export": outputs.export_command,
 }

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from issuance.chat import account_desk, completion_desk, grad_desk, handout_desk, xcert_desk
+from issuance.chat.conversation import Awaited
 from issuance.chat.handout import MAIL, MAIL_ON
 from issuance.chat.screens import Screen
 from issuance.chat.session import Session
@@ -30,7 +31,12 @@ ANSWERS: dict[str, Answer] = {
 async def answer(session: Session, text: str) -> Screen | None:
     """The answer to what the account was asked (forgotten, so it acts once); None when
     nothing was asked."""
-    awaited = await session.conversation.take_awaited()
+    return await reply(session, await session.conversation.take_awaited(), text)
+
+
+async def reply(session: Session, awaited: Awaited | None, text: str) -> Screen | None:
+    """The answer to `awaited`, already taken from the conversation; None when nothing (of
+    the chat layer's) was asked."""
     if awaited is None or awaited.name not in ANSWERS:
         return None
     return await ANSWERS[awaited.name](session, awaited.data, text)

@@ -126,6 +126,9 @@ async def issue(stock: Stock, actor: Person, request_id: int, first: str) -> Scr
     parts = [Text("stock.cli.issued", params)]
     if moved.low_stock is not None:
         parts.append(Text("stock.cli.low", {"kind": request.blank_kind, "left": moved.low_stock}))
+    else:  # the 发放员 sees what is left of the kind either way
+        left = await stock.in_stock(request.blank_kind or "")
+        parts.append(Text("stockchat.left", {"kind": request.blank_kind, "left": left}))
     return Screen(Lines(parts))
 
 

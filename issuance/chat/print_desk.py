@@ -57,21 +57,26 @@ async def print_files(
     school = await own_school(printouts, actor, school_id)
     yyyymm = term_of(f"{term:06d}")
     pdf, ids = await printouts.print_pdf(school.code, yyyymm)
-    preview = await printouts.preview(school.code, yyyymm)
-    first = (await printouts.store.numbered_graduates(school.id, yyyymm))[0]
     label = term_label(yyyymm)
     params = {"school": school.name, "term": label, "count": len(ids)}
     return [
         OutFile(
             f"{school.code}-{yyyymm}-毕业证打印.pdf", pdf, Text("gradchat.caption.print", params)
         ),
-        OutFile(
-            f"{school.code}-{yyyymm}-预览.png",
-            preview,
-            Text("gradchat.caption.preview", {"name": first.name}),
-            picture=True,
-        ),
+        await preview_file(printouts, school, yyyymm),
     ]
+
+
+async def preview_file(printouts: Printouts, school: GradOrg, yyyymm: str) -> OutFile:
+    """The preview of a term's first certificate over the drawing of the blank."""
+    preview = await printouts.preview(school.code, yyyymm)
+    first = (await printouts.store.numbered_graduates(school.id, yyyymm))[0]
+    return OutFile(
+        f"{school.code}-{yyyymm}-预览.png",
+        preview,
+        Text("gradchat.caption.preview", {"name": first.name}),
+        picture=True,
+    )
 
 
 async def calibration_file(printouts: Printouts, actor: Person, school_id: int) -> list[OutFile]:
@@ -102,7 +107,11 @@ async def roster_files(
 ) -> list[OutFile]:
     """The term's roster as PDF and XLSX, ID numbers masked (it is shown in a chat)."""
     school = await _roster_school(printouts, actor, school_id)
-    yyyymm = term_of(f"{term:06d}")
+    return await roster_of(printouts, school, term_of(f"{term:06d}"))
+
+
+async def roster_of(printouts: Printouts, school: GradOrg, yyyymm: str) -> list[OutFile]:
+    """A school's term as the roster PDF and XLSX, ID numbers masked."""
     pdf, count = await printouts.roster(school.code, yyyymm, "pdf", mask_ids=True)
     xlsx, _ = await printouts.roster(school.code, yyyymm, "xlsx", mask_ids=True)
     params = {"school": school.name, "term": term_label(yyyymm), "count": count}

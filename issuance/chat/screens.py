@@ -119,6 +119,8 @@ HELP_TOPICS: dict[str, str] = {
     Role.STAFF: "staff",
     Role.SIGNER: "evaluator",
     **dict.fromkeys((*SCHOOL_ROLES, *DEPARTMENT_ROLES), "graduation"),
+    **dict.fromkeys((Role.KEEPER, Role.DISTRIBUTOR), "stock"),
+    Role.ADMIN: "admin",
 }
 
 

@@ -38,6 +38,7 @@ class Role(StrEnum):
     APPROVER = "审批人", OrgKind.DEPARTMENT
     KEEPER = "库管员", OrgKind.DEPARTMENT
     DISTRIBUTOR = "发放员", OrgKind.DEPARTMENT
+    ADMIN = "管理员"
 
 
 class Channel(StrEnum):
@@ -86,6 +87,14 @@ class Person:
         if self.role == Role.HEAD and self.org_kind == OrgKind.SCHOOL:
             return Party.SITE
         return None
+
+
+@dataclass(frozen=True)
+class Binding:
+    """绑定情况 of one person: the chat channels their accounts are bound on (none: not bound)."""
+
+    person: Person
+    channels: tuple[str, ...]
 
 
 @dataclass(frozen=True)

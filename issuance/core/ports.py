@@ -51,7 +51,7 @@ from issuance.core.graduates import (
 )
 from issuance.core.messaging import BroadcastInfo, ChatAccount, Inbound, OutboxItem
 from issuance.core.notices import Notice
-from issuance.core.people import Org, Person
+from issuance.core.people import Binding, Org, Person
 from issuance.core.records import (
     Batch,
     BatchCertificate,
@@ -136,6 +136,20 @@ class PeopleRepository(Clock, Protocol):
     async def redeem_invite(
         self, code: str, channel: str, account: str, language: str | None
     ) -> Person: ...
+
+
+class AccountRepository(PeopleRepository, AuditLog, Protocol):
+    """Who is bound on which channel, for administrators (管理员): bind by phone, unbind."""
+
+    async def bindings(self) -> list[Binding]: ...
+
+    async def bind_account(
+        self, person_id: int, channel: str, account: str, language: str | None, audit: AuditEntry
+    ) -> None: ...
+
+    async def unbind_accounts(self, person_id: int, audit: AuditEntry) -> list[str]: ...
+
+    async def departments(self) -> list[GradOrg]: ...
 
 
 class ResultRepository(Clock, Protocol):
@@ -475,6 +489,8 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
 
     async def void_graduation(self, graduate_id: int, reason: str, audit: AuditEntry) -> None: ...
 
+    async def numbered_terms(self) -> list[tuple[int, str, int]]: ...
+
 
 class DeclarationRepository(Clock, Protocol):
     """Declarations and requests (申报) of graduation certificates: their items through the approval
@@ -586,6 +602,8 @@ class StockRepository(Clock, Protocol):
     async def blank_events(self, serial: str) -> list[BlankEvent]: ...
 
     async def blank_balance(self, school_id: int | None) -> list[tuple[str, str, int]]: ...
+
+    async def blank_balance_by_school(self) -> list[tuple[str, str, str, int]]: ...
 
     async def issued_for_request(self, request_id: int) -> int: ...
 
@@ -700,8 +718,9 @@ class ChatStateRepository(Clock, Protocol):
 
 
 class Ports(
-    AuditLog,
+    AccountRepository,
     PeopleRepository,
+    AuditLog,
     ResultRepository,
     RecordRepository,
     SigningRequestRepository,

@@ -222,11 +222,11 @@ class Stock:
         async with _refused():
             await self.store.void_blank(blank.serial, reason, actor.id if actor else None, entry)
 
-    async def return_(self, serials: Sequence[str], by: str) -> Moved:
-        """Voided blanks are back at the province, booked by its 库管员."""
+    async def return_(self, serials: Sequence[str], by: str, reason: str | None = None) -> Moved:
+        """Voided blanks are back at the province, booked by its 库管员 (why, if given)."""
         keeper = await self._person(by, Role.KEEPER)
         wanted = await self.canonical_all(serials)
-        entry = self._audit(keeper, "stock.return", "blank:" + ",".join(wanted))
+        entry = self._audit(keeper, "stock.return", "blank:" + ",".join(wanted), reason)
         async with _refused():
             await self.store.return_blanks(wanted, keeper.id, entry)
         return Moved(wanted)
@@ -240,6 +240,10 @@ class Stock:
 
     async def balance(self, school_id: int | None) -> list[tuple[str, str, int]]:
         return await self.store.blank_balance(school_id)
+
+    async def balance_by_school(self) -> list[tuple[str, str, str, int]]:
+        """(school, kind, state, count) of the blanks issued to schools."""
+        return await self.store.blank_balance_by_school()
 
 
 class _refused:

@@ -151,7 +151,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("issuance.formats", "issuance.store"),
     ("issuance.importing", "issuance.telemetry"),
     ("issuance.xcert", "issuance.graduation"),
-    ("issuance.uploads",),
+    ("issuance.uploads", "issuance.accounts"),
     ("issuance.chat",),
     ("bot.outbox",),
     ("bot.telegram", "bot.wecom"),
