@@ -56,7 +56,7 @@ async def test_number_and_name_show_the_certificate_with_masked_name_and_no_id(
     # recorded qualification is never cleared, so a held graduate of the term is asked for).
     school = (await Graduation(live.store, live.settings).school(demo.SCHOOLS[0][0])).id
     numbered = await live.store.numbered_graduates(school, demo.TERM)
-    held = next(g for g in numbered if g["qualification_no"] is None)
+    held = next(g for g in numbered if g.qualification_no is None)
     assert "暂缓发放" in (await ask(client, held.cert_no, held.name)).text
     change = {"qualification_no": "Q20250001"}
     await live.store.correct_graduates([(held.id, {}, change)], "test")
