@@ -498,14 +498,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """Run the command; a database locked past the busy timeout becomes a "busy" message."""
+    waited = settings.database_busy_timeout_seconds
     try:
         return asyncio.run(args.func(args, settings))
     except sqlite3.Error as error:
         # Locked past the busy timeout, or any other database failure: one line, not a traceback.
-        raise StoreUnavailable.of(settings.database_path, error) from error
+        raise StoreUnavailable.of(settings.database_path, error, waited) from error
     except Exception as error:
         if is_refusal(error):  # PostgreSQL's constraints and triggers
-            raise StoreUnavailable.of(settings.database_path, error) from error
+            raise StoreUnavailable.of(settings.database_path, error, waited) from error
         raise
 
 

@@ -45,6 +45,7 @@ class Settings:
     secret_key: Secret = Secret("")
     # May carry a PostgreSQL password: kept out of repr.
     database_url: str = field(default="", repr=False)
+    database_busy_timeout_seconds: float = 15.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_forwarded_allow_ips: str = "127.0.0.1"
@@ -247,6 +248,8 @@ def _validate(settings: Settings) -> None:
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
     settings.database  # noqa: B018 - raises for unsupported URLs
+    if not 0 <= settings.database_busy_timeout_seconds <= 3600:
+        raise SettingsError("setting database.busy_timeout_seconds: 0 to 3600 seconds")
     if settings.log_format not in ("text", "json"):
         raise SettingsError("setting log_format: text or json")
     if not 0 <= settings.metrics_port < 65536:
