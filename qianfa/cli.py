@@ -17,7 +17,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
-from issuance.core.files import os_message, output_format, private_files
+from issuance.core.files import os_message, output_format, private_files, share_files
 from issuance.core.idcard import mask
 from issuance.core.logs import configure_logging
 from issuance.core.records import RecordFilter
@@ -471,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         settings = load_settings(home_of(args.home))
+        if settings.files_group:
+            _share_files(settings.files_group)
         logs.configure(settings, logs.role_of(args.command))
         result, text = _run_command(args, settings)
     except KeyboardInterrupt:
@@ -494,6 +496,17 @@ def main(argv: list[str] | None = None) -> int:
             # Piped into `head` and the like: the reader has what it wanted; the work is done.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _share_files(group: str) -> None:
+    """Files created from now on belong to `group` (0640), or the setting is refused."""
+    try:
+        share_files(group)
+    except PermissionError:
+        raise SettingsError(
+            f"setting files.group: this process may not create files of group {group!r}; run it"
+            f" as that group (systemd Group={group}, or sg {group} -c 'qianfa …')"
+        ) from None
 
 
 def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:

@@ -7,6 +7,7 @@ Every key may be overridden by an environment variable named after it: top-level
 
 from __future__ import annotations
 
+import grp
 import os
 import secrets
 import tomllib
@@ -91,6 +92,7 @@ class Settings:
     backup_dir: str = ""
     backup_every: float = 24.0
     backup_keep: int = 14
+    files_group: str = ""
 
     @property
     def database(self) -> Path | str:
@@ -163,6 +165,7 @@ _SECTIONS = (
     "graduation",
     "metrics",
     "backup",
+    "files",
 )
 _WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 _TOML_ALIASES = {"database_url": ("database", "url")}
@@ -256,6 +259,11 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"setting metrics.port: {settings.metrics_port} is not a TCP port")
     if settings.backup_every < 0 or settings.backup_keep < 1:
         raise SettingsError("setting backup.every/keep: every >= 0 hours, keep >= 1")
+    if settings.files_group:
+        try:
+            grp.getgrnam(settings.files_group)
+        except KeyError:
+            raise SettingsError(f"setting files.group: no group {settings.files_group!r}") from None
     _validate_wecom(settings)
 
 

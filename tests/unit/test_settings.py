@@ -74,6 +74,7 @@ def test_environment_overrides_the_file_under_the_documented_names(tmp_path: Pat
         ("QIANFA_DATABASE_URL", "mysql://db/qianfa", "database.url"),
         ("QIANFA_DATABASE_BUSY_TIMEOUT_SECONDS", "-1", "database.busy_timeout_seconds"),
         ("QIANFA_DATABASE_BUSY_TIMEOUT_SECONDS", "soon", "database.busy_timeout_seconds"),
+        ("QIANFA_FILES_GROUP", "no-such-group-here", "files.group"),
     ],
 )
 def test_a_wrong_value_fails_naming_the_key(
