@@ -17,7 +17,7 @@ from typing import Any
 
 from issuance.core.catalog import t
 from issuance.core.errors import DomainError, Invalid
-from issuance.core.files import os_message, output_format, private_files
+from issuance.core.files import os_message, output_format, private_files, share_files
 from issuance.core.idcard import mask
 from issuance.core.logs import configure_logging
 from issuance.core.records import RecordFilter
@@ -471,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         settings = load_settings(home_of(args.home))
+        if settings.files_group:
+            _share_files(settings.files_group)
         logs.configure(settings, logs.role_of(args.command))
         result, text = _run_command(args, settings)
     except KeyboardInterrupt:
@@ -496,16 +498,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _share_files(group: str) -> None:
+    """Files created from now on belong to `group` (0640), or the setting is refused."""
+    try:
+        share_files(group)
+    except PermissionError:
+        raise SettingsError(
+            f"setting files.group: this process may not create files of group {group!r}; run it"
+            f" as that group (systemd Group={group}, or sg {group} -c 'qianfa …')"
+        ) from None
+
+
 def _run_command(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """Run the command; a database locked past the busy timeout becomes a "busy" message."""
+    waited = settings.database_busy_timeout_seconds
     try:
         return asyncio.run(args.func(args, settings))
     except sqlite3.Error as error:
         # Locked past the busy timeout, or any other database failure: one line, not a traceback.
-        raise StoreUnavailable.of(settings.database_path, error) from error
+        raise StoreUnavailable.of(settings.database_path, error, waited) from error
     except Exception as error:
         if is_refusal(error):  # PostgreSQL's constraints and triggers
-            raise StoreUnavailable.of(settings.database_path, error) from error
+            raise StoreUnavailable.of(settings.database_path, error, waited) from error
         raise
 
 

@@ -30,9 +30,10 @@ async def cmd_copy(args: argparse.Namespace, settings: Settings) -> tuple[Any, s
     target_location = replace(settings, database_url=args.to).database
     if str(target_location) == str(settings.database):
         raise DomainError("db.copy.same")
-    source = await Store.open(settings.database)
+    waits = settings.database_busy_timeout_seconds
+    source = await Store.open(settings.database, busy_seconds=waits)
     try:
-        target = await Store.open(target_location)
+        target = await Store.open(target_location, busy_seconds=waits)
         try:
             report = await copy_database(source, target)
         finally:
@@ -55,7 +56,7 @@ async def cmd_backup(args: argparse.Namespace, settings: Settings) -> tuple[Any,
     if args.out is None or args.out.endswith(backups.SUFFIX):
         return await backup_archive(settings, Path(args.out).resolve() if args.out else None)
     out = Path(args.out).resolve()
-    store = await Store.open(settings.database)
+    store = await Store.open(settings.database, busy_seconds=settings.database_busy_timeout_seconds)
     try:
         how = await backup(store, out)
     finally:

@@ -19,6 +19,7 @@ from issuance.graduation.sealing import Sealing
 from issuance.graduation.service import Graduation
 from issuance.graduation.stock import Stock
 from issuance.store import Store
+from issuance.store.opening import open_store
 from issuance.xcert import demo as x_demo
 from issuance.xcert.handout import Handout
 from issuance.xcert.service import Issuance
@@ -139,4 +140,7 @@ async def played_season(home: Path, database: str) -> Season:
         await play_season(store, settings)
     finally:
         await store.close()
+    # Opened once as every process opens it (audit anchor, the database's signed head), so what
+    # a later command writes is its own doing, not the first opening's.
+    await (await open_store(settings)).close()
     return Season(home, database)

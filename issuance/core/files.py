@@ -1,7 +1,9 @@
 """Files Qianfa writes for people: private to the account that runs it, complete or absent.
 
 Databases, certificate PDFs, rosters and exports hold full ID numbers: every file a process
-creates is 0600 and every folder 0700 (`private_files`, called first by each entry point). An
+creates is 0600 and every folder 0700 (`private_files`, called first by each entry point), or,
+with `[files] group` set, 0640 and 0750 owned by that group (`share_files`). Secrets (the
+settings, the audit key) and backups, which hold the audit key, stay 0600 either way. An
 output file is written beside its target and moved into place; on any error the partial file
 is removed, and a missing folder or a folder given as the file is a domain error, not OS text.
 """
@@ -9,6 +11,7 @@ is removed, and a missing folder or a folder given as the file is a domain error
 from __future__ import annotations
 
 import errno
+import grp
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +22,29 @@ from issuance.core.errors import Invalid
 
 # Only the owner reads and writes what Qianfa creates (group and others: nothing).
 PRIVATE_UMASK = 0o077
+# With a configured group, its members read too (others: nothing).
+GROUP_UMASK = 0o027
+# The mode of an output file: 0600, or 0640 once `share_files` gave them a group.
+_output_mode = 0o600
 
 
 def private_files() -> None:
     """From now on this process creates files 0600 and folders 0700."""
+    global _output_mode
     os.umask(PRIVATE_UMASK)
+    _output_mode = 0o600
+
+
+def share_files(group: str) -> None:
+    """From now on this process creates files 0640 and folders 0750, owned by `group`: it runs
+    as that group (as systemd's Group= does; root switches to it). Raises PermissionError when
+    it may not."""
+    global _output_mode
+    gid = grp.getgrnam(group).gr_gid
+    if os.getegid() != gid:
+        os.setegid(gid)
+    os.umask(GROUP_UMASK)
+    _output_mode = 0o640
 
 
 def write_output(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
@@ -35,7 +56,7 @@ def write_output(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
         raise Invalid("file.no_folder", folder=str(path.parent))
     partial = path.with_name(path.name + ".part")
     try:
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _output_mode)
         with os.fdopen(fd, "wb") as stream:
             write(stream)
         os.replace(partial, path)

@@ -7,6 +7,7 @@ Every key may be overridden by an environment variable named after it: top-level
 
 from __future__ import annotations
 
+import grp
 import os
 import secrets
 import tomllib
@@ -45,6 +46,7 @@ class Settings:
     secret_key: Secret = Secret("")
     # May carry a PostgreSQL password: kept out of repr.
     database_url: str = field(default="", repr=False)
+    database_busy_timeout_seconds: float = 15.0
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_forwarded_allow_ips: str = "127.0.0.1"
@@ -90,6 +92,7 @@ class Settings:
     backup_dir: str = ""
     backup_every: float = 24.0
     backup_keep: int = 14
+    files_group: str = ""
 
     @property
     def database(self) -> Path | str:
@@ -162,6 +165,7 @@ _SECTIONS = (
     "graduation",
     "metrics",
     "backup",
+    "files",
 )
 _WECOM_REQUIRED = ("corp_id", "agent_id", "secret", "token", "encoding_aes_key")
 _TOML_ALIASES = {"database_url": ("database", "url")}
@@ -247,12 +251,19 @@ def _validate(settings: Settings) -> None:
     if settings.signoff_signing_ttl_minutes <= 0:
         raise SettingsError("setting signoff.signing_ttl_minutes: must be positive")
     settings.database  # noqa: B018 - raises for unsupported URLs
+    if not 0 <= settings.database_busy_timeout_seconds <= 3600:
+        raise SettingsError("setting database.busy_timeout_seconds: 0 to 3600 seconds")
     if settings.log_format not in ("text", "json"):
         raise SettingsError("setting log_format: text or json")
     if not 0 <= settings.metrics_port < 65536:
         raise SettingsError(f"setting metrics.port: {settings.metrics_port} is not a TCP port")
     if settings.backup_every < 0 or settings.backup_keep < 1:
         raise SettingsError("setting backup.every/keep: every >= 0 hours, keep >= 1")
+    if settings.files_group:
+        try:
+            grp.getgrnam(settings.files_group)
+        except KeyError:
+            raise SettingsError(f"setting files.group: no group {settings.files_group!r}") from None
     _validate_wecom(settings)
 
 

@@ -69,10 +69,13 @@ class StoreUnavailable(DomainError):
     """The database cannot be opened or stays locked: a message for the operator, not a bug."""
 
     @classmethod
-    def of(cls, path: Path | str, error: BaseException) -> StoreUnavailable:
-        """The error explaining why `path` is unusable (busy, or not openable)."""
+    def of(
+        cls, path: Path | str, error: BaseException, busy_seconds: float = BUSY_SECONDS
+    ) -> StoreUnavailable:
+        """The error explaining why `path` is unusable (busy after waiting `busy_seconds`, or
+        not openable)."""
         if is_locked(error):
-            return cls("store.busy", path=path, seconds=BUSY_SECONDS)
+            return cls("store.busy", path=path, seconds=f"{busy_seconds:g}")
         if is_refusal(error):
             # A constraint or trigger the use case did not foresee: nothing was written.
             return cls("store.refused")
@@ -114,9 +117,11 @@ class BaseStore:
         location: Path | str,
         clock: Callable[[], datetime] = system_clock,
         upto: int | None = None,
+        busy_seconds: float = BUSY_SECONDS,
     ) -> Any:
         """Open the database at `location` (a SQLite file, or a postgresql:// URL) and migrate it
-        to the latest schema (or to version `upto`)."""
+        to the latest schema (or to version `upto`); a SQLite file's statements wait up to
+        `busy_seconds` for another process's write lock."""
         driver: Driver
         shown = _shown(location)
         try:
@@ -125,9 +130,9 @@ class BaseStore:
 
                 driver = await PostgresDriver.open(location)
             else:
-                driver = await SqliteDriver.open(Path(location))
+                driver = await SqliteDriver.open(Path(location), busy_seconds)
         except (OSError, sqlite3.OperationalError) as error:
-            raise StoreUnavailable.of(shown, error) from error
+            raise StoreUnavailable.of(shown, error, busy_seconds) from error
         except sqlite3.Error:
             raise  # a damaged file (not a database, malformed): the caller says so
         except Exception as error:  # the PostgreSQL server refused or did not answer
@@ -140,7 +145,7 @@ class BaseStore:
             # aiosqlite's worker thread keeps the process alive until the connection is closed.
             await driver.close()
             if isinstance(error, sqlite3.OperationalError):
-                raise StoreUnavailable.of(shown, error) from error
+                raise StoreUnavailable.of(shown, error, busy_seconds) from error
             raise  # a damaged file (not a database, malformed): the caller says so
         return store
 

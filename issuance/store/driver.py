@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-# How long a command waits for another program's write to finish (said in store.busy).
+# How long a process waits for another program's write to finish, unless `[database]
+# busy_timeout_seconds` says otherwise (said in store.busy).
 BUSY_SECONDS = 15
 
 
@@ -112,20 +113,24 @@ class SqliteDriver:
     for_update = ""
     max_params = 30_000  # SQLite takes up to 32,766 parameters per statement
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self, db: aiosqlite.Connection, path: Path, busy_seconds: float = BUSY_SECONDS
+    ) -> None:
         self.db = db
         self.path = path
+        # How long a statement waits for another connection's write lock before failing.
+        self.busy_seconds = busy_seconds
         self._lock = asyncio.Lock()
         self._reader: sqlite3.Connection | None = None
 
     @classmethod
-    async def open(cls, path: Path) -> SqliteDriver:
+    async def open(cls, path: Path, busy_seconds: float = BUSY_SECONDS) -> SqliteDriver:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
         db.row_factory = aiosqlite.Row
         try:
             for pragma in (
-                f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}",
+                f"PRAGMA busy_timeout = {round(busy_seconds * 1000)}",
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA synchronous = NORMAL",
@@ -135,7 +140,7 @@ class SqliteDriver:
             # aiosqlite's worker thread keeps the process alive until the connection is closed.
             await db.close()
             raise
-        return cls(db, path)
+        return cls(db, path, busy_seconds)
 
     def rows_table(
         self, types: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -181,7 +186,7 @@ class SqliteDriver:
             self._reader = sqlite3.connect(self.path, isolation_level=None)
             self._reader.row_factory = sqlite3.Row
             self._reader.execute("PRAGMA query_only = ON")
-            self._reader.execute("PRAGMA busy_timeout = 15000")
+            self._reader.execute(f"PRAGMA busy_timeout = {round(self.busy_seconds * 1000)}")
         return self._reader.execute(sql, params).fetchone()
 
     async def _begin(self, statement: str) -> None:

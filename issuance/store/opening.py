@@ -43,7 +43,7 @@ async def open_store(settings: Settings, create: bool = False) -> Store:
     if isinstance(path, Path):  # a PostgreSQL server keeps its own files
         check_file(path, create)
     try:
-        store: Store = await Store.open(path)
+        store: Store = await Store.open(path, busy_seconds=settings.database_busy_timeout_seconds)
     except sqlite3.DatabaseError as error:
         raise DatabaseProblem("db.damaged", path=path, detail=str(error)) from None
     try:

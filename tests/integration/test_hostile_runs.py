@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from argparse import Namespace
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from issuance.core.catalog import t
 from issuance.formats.tabular import MAX_COLUMNS, MAX_ROWS
 from issuance.store import Store
 from issuance.store.base import StoreUnavailable
+from issuance.store.driver import BUSY_SECONDS
 from qianfa.cli import _run_command
 from tests import hostile
 from tests.cli import qianfa
@@ -199,12 +201,54 @@ def test_a_database_locked_past_the_busy_timeout_says_busy(tmp_path: Path) -> No
 
     try:
         with pytest.raises(StoreUnavailable) as caught:
-            _run_command(Namespace(func=write), Namespace(database_path=path))  # type: ignore[arg-type]
+            _run_command(
+                Namespace(func=write),
+                Namespace(database_path=path, database_busy_timeout_seconds=15.0),  # type: ignore[arg-type]
+            )
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert caught.value.key == "store.busy"
     assert "数据库正忙" in caught.value.message() and "等待 15 秒" in caught.value.message()
+
+
+def test_a_command_waits_the_configured_time_for_another_process_then_says_busy(
+    tmp_path: Path,
+) -> None:
+    demo = tmp_path / "home"
+    assert qianfa(demo, "init", "--demo").code == 0
+    path = demo / "qianfa.db"
+    before = _dump(path)
+    # Another qianfa process in the middle of a write: a connection of its own holding the lock.
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("DELETE FROM invite")
+    try:
+        started = time.monotonic()
+        run = qianfa(demo, "invite", "13800000001", env=env(database_busy_timeout_seconds="1"))
+        waited = time.monotonic() - started
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    busy = t("store.busy", path=path, seconds="1")
+    assert run.code == 1 and run.stdout == ""
+    assert run.stderr.splitlines() == [
+        "错误：" + busy,
+        "Error: " + t("store.busy", "en", path=path, seconds="1"),
+    ]
+    assert "等待 1 秒" in busy and "busy_timeout_seconds" in busy and "停止该进程" in busy
+    # The configured second, not the default fifteen (BUSY_SECONDS) it used to wait.
+    assert waited < BUSY_SECONDS
+    assert _dump(path) == before
+
+
+def _dump(path: Path) -> list[str]:
+    """Every table's rows and the schema of the SQLite file at `path`."""
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
 
 
 def test_a_taken_port_is_named_in_one_line_and_nothing_starts(home: Path) -> None:

@@ -4,6 +4,8 @@ not a row changed. A corpus: every case of issue 18 given on the command line is
 
 from __future__ import annotations
 
+import grp
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -386,6 +388,25 @@ async def test_an_approved_graduate_or_a_confirmed_certificate_changed_in_the_fi
     assert run.code == 1 and run.json()["error"] == "audit.final_changed"
     assert f"graduate:{graduate_id}" in run.stderr and f"record:{record_id}" in run.stderr
     assert "直接改动" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_with_a_group_files_with_personal_data_are_0640_and_secrets_stay_0600(
+    tmp_path: Path,
+) -> None:
+    # Root may run as any group; anyone else only as its own.
+    own = os.getegid()
+    gid = next((g.gr_gid for g in grp.getgrall() if g.gr_gid != own), own) if own == 0 else own
+    shared = {"QIANFA_FILES_GROUP": grp.getgrgid(gid).gr_name}
+    home = tmp_path / "home"
+    assert qianfa(home, "init", "--demo", env={**os.environ, **shared}).code == 0
+    out = tmp_path / "records.csv"
+    run = qianfa(home, "export", "records", "--out", str(out), env={**os.environ, **shared})
+    assert run.code == 0, run.stderr
+    for path in (home / "qianfa.db", out):
+        assert (path.stat().st_mode & 0o777, path.stat().st_gid) == (0o640, gid), path
+    assert (home.stat().st_mode & 0o777, home.stat().st_gid) == (0o750, gid)
+    for secret in ("qianfa.toml", "audit.key"):
+        assert (home / secret).stat().st_mode & 0o777 == 0o600, secret
 
 
 def test_an_unreachable_database_server_is_said_so_without_driver_warnings(tmp_path: Path) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from issuance.config import EXAMPLE_SETTINGS
 
 from issuance.core.settings import Secret, SettingsError, load_settings, write_initial_config
 
@@ -68,6 +72,9 @@ def test_environment_overrides_the_file_under_the_documented_names(tmp_path: Pat
         ("QIANFA_WORKER_QUIET_HOURS", "late", "worker.quiet_hours"),
         ("QIANFA_SIGNOFF_SIGNING_TTL_MINUTES", "0", "signoff.signing_ttl_minutes"),
         ("QIANFA_DATABASE_URL", "mysql://db/qianfa", "database.url"),
+        ("QIANFA_DATABASE_BUSY_TIMEOUT_SECONDS", "-1", "database.busy_timeout_seconds"),
+        ("QIANFA_DATABASE_BUSY_TIMEOUT_SECONDS", "soon", "database.busy_timeout_seconds"),
+        ("QIANFA_FILES_GROUP", "no-such-group-here", "files.group"),
     ],
 )
 def test_a_wrong_value_fails_naming_the_key(
@@ -149,3 +156,38 @@ def test_initial_config_has_fresh_secrets_and_is_never_overwritten(tmp_path: Pat
     other = tmp_path / "other"
     write_initial_config(other)
     assert load_settings(other, environ={}).secret_key != first.secret_key
+
+
+def _leads_with_chinese(text: str) -> bool:
+    """Whether the first letter of `text` is a CJK character (not Latin)."""
+    first = next((c for c in text if c.isalpha()), "")
+    return "\u4e00" <= first <= "\u9fff"
+
+
+def test_every_comment_of_the_example_reads_chinese_first_then_english() -> None:
+    lines = EXAMPLE_SETTINGS.read_text(encoding="utf-8").splitlines()
+    blocks: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(lines, 1):
+        if line.startswith("#"):
+            blocks[-1].append((number, line.removeprefix("#").strip()))
+        elif blocks[-1]:
+            blocks.append([])
+    wrong = []
+    for block in filter(None, blocks):
+        # A line that is one ASCII word (a key or URL example) is neither language.
+        prose = [
+            (n, text)
+            for n, text in block
+            if any(c.isalpha() for c in text) and not re.fullmatch(r"[!-~]+", text)
+        ]
+        if not _leads_with_chinese(prose[0][1]):
+            wrong.append(f"line {prose[0][0]}: not Chinese first: {prose[0][1]}")
+        if all(_leads_with_chinese(text) for _, text in prose):
+            wrong.append(f"line {prose[0][0]}: no English after the Chinese")
+    assert wrong == []
+
+
+def test_the_example_holds_the_defaults(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE_SETTINGS, tmp_path / "qianfa.toml")
+    example = load_settings(tmp_path, environ={})
+    assert example == replace(load_settings(tmp_path / "none", environ={}), home=tmp_path)
