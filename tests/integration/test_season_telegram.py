@@ -1,10 +1,11 @@
 """A whole season on Telegram with no command line after the set-up: the administrator binds
 everybody by invite codes; the evaluator uploads results through the upload page, generates the
 lists, signs, broadcasts; the school uploads its 签名章, confirms and signs on the signing page; the
-经办人 uploads graduates, qualifications and grades through the page; the chain approves; the
-库管员 books blanks in, the 发放员 issues them, the 经办人 prints, the department fetches the
-roster and seals, the 经办人 hands out. Steps no chat offers yet run through their use case and
-are marked GAP. SQLite only (a chat transcript)."""
+经办人 uploads graduates, qualifications and grades through the page, declares (申报) and requests
+blanks (申领) in chat; the chain approves; the 库管员 books blanks in, the 发放员 issues them, the
+经办人 prints, the department fetches the roster and seals, the 经办人 hands out. The one step no
+chat or page offers yet (recording which blank each certificate was printed on) runs through its
+use case, marked GAP. SQLite only (a chat transcript)."""
 
 from __future__ import annotations
 
@@ -168,14 +169,21 @@ async def graduation(world: Season) -> None:
     assert f"已导入 {season.GRADUATES} 条成绩" in report
 
     clerk = season.PEOPLE["clerk"][1]
-    # GAP: no chat word declares a term (申报) or requests blanks (申领): their use cases.
-    request_id, count = await world.grad.declare(season.SCHOOL, season.TERM, by=clerk)
-    blanks = await world.grad.request_blanks(season.SCHOOL, season.BLANK_KIND, count, clerk)
-    assert count == season.GRADUATES
+    declared = await world.reply("clerk", f"申报 {season.TERM}", "已申报")
+    assert f"已申报 {season.TERM} 届毕业生 {season.GRADUATES} 人" in said(declared)
+    requested = await world.reply("clerk", f"申领 {season.GRADUATES}", "已申领")
+    assert f"已申领{season.BLANK_KIND}空白毕业证 {season.GRADUATES} 张" in said(requested)
+    count = season.GRADUATES
+    again = await world.reply("clerk", f"申报 {season.TERM}", "没有尚未申报的毕业生")
+    assert season.SCHOOL_NAME in said(again)
+    asked = await world.reply("clerk", "申报", "申报 届别")
+    assert said(asked) == t("declarechat.ask_term")
+    refused = await world.reply("keeper", f"申报 {season.TERM}", "")  # not a keeper's word
+    assert said(refused) == t("bot.unknown_text")
     for who, button in (("leader", "审核通过"), ("fuzhou", "审批通过")):
         waiting = [
             await world.until(who, lambda m: bool(m.buttons) and "待您处理" in said(m))
-            for _ in (request_id, blanks)
+            for _ in ("graduates", "blanks")
         ]
         for notice in waiting:
             await world.tap(who, notice, button, "→")

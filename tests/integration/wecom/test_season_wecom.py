@@ -2,10 +2,11 @@
 set-up's code and everybody else binds by the mobile number WeCom's OAuth2 gives
 (snsapi_privateinfo, getuserdetail); the evaluator uploads results through the upload page (opened
 through WeCom's OAuth2), generates the lists, signs, broadcasts; the school sends its 签名章,
-confirms and signs on the signing page; the 经办人 uploads graduates, qualifications and grades;
-the chain approves; the 库管员 books blanks in, the 发放员 issues them, the 经办人 prints, the
-department fetches the roster and seals, the 经办人 hands out. Steps no chat offers yet run
-through their use case and are marked GAP. SQLite only (a chat transcript)."""
+confirms and signs on the signing page; the 经办人 uploads graduates, qualifications and grades,
+declares (申报) and requests blanks (申领); the chain approves; the 库管员 books blanks in, the
+发放员 issues them, the 经办人 prints, the department fetches the roster and seals, the 经办人
+hands out. The one step no chat or page offers yet (recording which blank each certificate was
+printed on) runs through its use case, marked GAP. SQLite only (a chat transcript)."""
 
 from __future__ import annotations
 
@@ -179,11 +180,15 @@ async def graduation(world: Season) -> None:
     assert f"已导入 {season.GRADUATES} 条成绩" in report
 
     store, clerk = world.world.store, season.PEOPLE["clerk"][1]
-    # GAP: no chat word declares a term (申报) or requests blanks (申领): their use cases.
-    request_id, count = await world.grad.declare(season.SCHOOL, season.TERM, by=clerk)
-    blanks = await world.grad.request_blanks(season.SCHOOL, season.BLANK_KIND, count, clerk)
+    declared = await world.reply("clerk", f"申报 {season.TERM}", "已申报")
+    assert f"已申报 {season.TERM} 届毕业生 {season.GRADUATES} 人" in declared.text
+    requested = await world.reply("clerk", f"申领 {season.GRADUATES}", "已申领")
+    assert f"已申领{season.BLANK_KIND}空白毕业证 {season.GRADUATES} 张" in requested.text
+    count = season.GRADUATES
+    asked = await world.reply("clerk", "申领", "申领 数量")
+    assert asked.text == t("declarechat.ask_count")
     for who, button in (("leader", "审核通过"), ("fuzhou", "审批通过")):
-        waiting = [await world.notice(who, "待您处理") for _ in (request_id, blanks)]
+        waiting = [await world.notice(who, "待您处理") for _ in ("graduates", "blanks")]
         for notice in waiting:
             await world.click(who, notice, button, "→")
     await world.until("clerk", lambda m: "编号已生成" in m.text)
