@@ -247,6 +247,7 @@ _COMMANDS: dict[str, str] = {
     "/export": "export",
     "申报": "declare",
     "申领": "request_blanks",
+    "登记打印": "record_printing",
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -269,4 +270,5 @@ _HANDLERS: dict[str, Handler] = {
     "export": outputs.export_command,
     "declare": declare.declare,
     "request_blanks": declare.request_blanks,
+    "record_printing": declare.record_printing,
 }

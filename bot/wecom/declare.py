@@ -1,6 +1,6 @@
-"""申报 TERM and 申领 COUNT on WeCom: the 经办人 declares a term's graduates and requests blanks
-(the same desk as Telegram's); another role's text, or a sentence that only starts with the
-word, is an answer or unknown, as any text."""
+"""申报 TERM, 申领 COUNT and 登记打印 TERM FIRST on WeCom: the 经办人 declares a term's graduates,
+requests blanks, books the printed blanks (the same desk as Telegram's); another role's text, or
+a sentence that only starts with the word, is an answer or unknown, as any text."""
 
 from __future__ import annotations
 
@@ -20,9 +20,13 @@ async def request_blanks(turn: Turn, args: list[str]) -> None:
     await _word(turn, desk.BLANKS_WORD, args)
 
 
+async def record_printing(turn: Turn, args: list[str]) -> None:
+    """登记打印 TERM FIRST."""
+    await _word(turn, desk.PRINTED_WORD, args)
+
+
 async def _word(turn: Turn, verb: str, args: list[str]) -> None:
     actor = await turn.session.need_actor()
     if actor.role != Role.CLERK or not desk.LINE.match(" ".join((verb, *args))):
         raise PassOn
-    act = desk.declare if verb == desk.DECLARE_WORD else desk.request_blanks
-    await turn.show(await act(turn.session.graduation, actor, args))
+    await turn.show(await desk.act(turn.session, actor, verb, args))

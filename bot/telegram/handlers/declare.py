@@ -1,5 +1,6 @@
-"""申报 TERM and 申领 COUNT in the bot: the 经办人 declares a term's graduates and requests blanks
-(the same desk as WeCom's); another role's text goes on to whatever awaits it."""
+"""申报 TERM, 申领 COUNT and 登记打印 TERM FIRST in the bot: the 经办人 declares a term's
+graduates, requests blanks, books the printed blanks (the same desk as WeCom's); another role's
+text goes on to whatever awaits it."""
 
 from __future__ import annotations
 
@@ -23,8 +24,7 @@ async def word(update: Update, context: BotContext) -> None:
         await text_answer(update, context)
         return
     verb, *args = message.text.split()
-    act = desk.declare if verb == desk.DECLARE_WORD else desk.request_blanks
-    await say(update, context, await act(context.session(update).graduation, actor, args))
+    await say(update, context, await desk.act(context.session(update), actor, verb, args))
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
