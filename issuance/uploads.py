@@ -5,7 +5,8 @@ The link is stored as the SHA-256 of its random token (as signing links are), ex
 `web.upload_link_minutes` and works once: the first file sent through it uses it, whatever the
 file holds. The import is the one `qianfa import` runs (same bounds, all or nothing), with the
 person's scope: a 经办人 imports their own school only, an evaluator their own results, a school
-the student-info problems flagged to it. The report goes to the page and, as a notice, to the chat.
+the student-info problems flagged to it, an administrator (管理员) organizations and people.
+The report goes to the page and, as a notice, to the chat.
 """
 
 from __future__ import annotations
@@ -38,7 +39,14 @@ from issuance.graduation.qualifications import (
 )
 from issuance.importing import ImportReport
 from issuance.xcert.completion import SHEET_HEADERS, Completion, SheetRejected
-from issuance.xcert.importing import RESULT_COLUMNS, import_results
+from issuance.xcert.importing import (
+    ORG_COLUMNS,
+    PEOPLE_COLUMNS,
+    RESULT_COLUMNS,
+    import_orgs,
+    import_people,
+    import_results,
+)
 from issuance.xcert.service import Issuance
 from issuance.xcert.signing import qr_png, token_hash
 
@@ -51,11 +59,15 @@ _CLERK_KINDS = (
     UploadKind.EMPLOYMENT,
     UploadKind.GRADES,
 )
+_ADMIN_KINDS = (UploadKind.ORGS, UploadKind.PEOPLE)
 
 
 def kinds_for(person: Person) -> tuple[UploadKind, ...]:
     """What `person` may upload: evaluators their results and the corrected student-info list
-    they sent out, a 经办人 their school's graduation files, a school its corrected list."""
+    they sent out, a 经办人 their school's graduation files, a school its corrected list, an
+    administrator the organizations and people."""
+    if person.role == Role.ADMIN:
+        return _ADMIN_KINDS
     if person.party == Party.EVALUATOR:
         return (UploadKind.RESULTS, UploadKind.PROBLEMS)
     if person.role == Role.CLERK:
@@ -201,6 +213,16 @@ async def _graduates(issuance: Issuance, person: Person, path: Path, locale: str
     return _from_report(UploadKind.GRADUATES, report, counts, notes)
 
 
+async def _orgs(issuance: Issuance, person: Person, path: Path, locale: str) -> UploadResult:
+    report = await import_orgs(issuance.store, path, locale)
+    return _from_report(UploadKind.ORGS, report, {"imported": report.imported})
+
+
+async def _people(issuance: Issuance, person: Person, path: Path, locale: str) -> UploadResult:
+    report = await import_people(issuance.store, path, locale)
+    return _from_report(UploadKind.PEOPLE, report, {"imported": report.imported})
+
+
 def _school_scoped(kind: UploadKind) -> Import:
     importer = {
         UploadKind.QUALIFICATIONS: qualifications.import_qualifications,
@@ -240,6 +262,8 @@ _IMPORTS: dict[UploadKind, Import] = {
     UploadKind.PROBLEMS: _problems,
     UploadKind.GRADUATES: _graduates,
     **{kind: _school_scoped(kind) for kind in _CLERK_KINDS[1:]},
+    UploadKind.ORGS: _orgs,
+    UploadKind.PEOPLE: _people,
 }
 
 
@@ -334,6 +358,14 @@ _EXAMPLES: dict[UploadKind, tuple[Sequence[str], Sequence[str]]] = {
     UploadKind.GRADES: (
         [c.header_zh for c in GRADE_COLUMNS],
         [_SAMPLE_ID, "李四", "机械制图", "85", "王老师", "2024-2025-1"],
+    ),
+    UploadKind.ORGS: (
+        [c.header_zh for c in ORG_COLUMNS],
+        ["T001", "某某技工学校", "技工院校", "350100", "D001", "技工学校", "001", ""],
+    ),
+    UploadKind.PEOPLE: (
+        [c.header_zh for c in PEOPLE_COLUMNS],
+        ["王五", "13800000000", "T001", "经办人", "教务科科员"],
     ),
 }
 

@@ -20,6 +20,7 @@ from bot.telegram.handlers import (
     broadcast,
     completion,
     confirm,
+    declare,
     download,
     errors,
     fallback,
@@ -71,6 +72,7 @@ FEATURES: tuple[ModuleType, ...] = (
     upload,
     admin,
     stock,
+    declare,
     fallback,
     errors,
 )

@@ -16,6 +16,7 @@ from typing import Any
 from bot.wecom import (
     admin,
     completion,
+    declare,
     gradchat,
     graduation,
     handout,
@@ -244,6 +245,9 @@ _COMMANDS: dict[str, str] = {
     **{word: word for word in (*admin.WORDS, *stock.WORDS)},
     "导出": "export",
     "/export": "export",
+    "申报": "declare",
+    "申领": "request_blanks",
+    "登记打印": "record_printing",
 }
 
 _HANDLERS: dict[str, Handler] = {
@@ -264,4 +268,7 @@ _HANDLERS: dict[str, Handler] = {
     **admin.WORDS,
     **stock.WORDS,
     "export": outputs.export_command,
+    "declare": declare.declare,
+    "request_blanks": declare.request_blanks,
+    "record_printing": declare.record_printing,
 }

@@ -16,6 +16,8 @@ class UploadKind(StrEnum):
     QUALIFICATIONS = "qualifications"
     EMPLOYMENT = "employment"
     GRADES = "grades"
+    ORGS = "orgs"
+    PEOPLE = "people"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import httpx
 import openpyxl
 import pytest
 
+from issuance.accounts import Accounts
 from issuance.chat.notices import rendered
 from issuance.core.catalog import t
 from issuance.core.errors import Conflict, Forbidden, NotFound
@@ -31,6 +32,7 @@ from issuance.xcert.completion import Completion
 from issuance.xcert.signing import token_hash
 from tests.webserver import EVALUATOR_PHONE, HEAD_PHONE, Live, LiveThread, csrf_of
 
+ADMIN_PHONE = "13600000009"
 CLERK_PHONE = "13900000011"  # 张秀英, 经办人 of 福建省技师学院 (FJ-JSXY)
 OWN_SCHOOL, OTHER_SCHOOL = grad_demo.SCHOOLS[0][0], grad_demo.SCHOOLS[1][0]
 GRAD_HEADER = (
@@ -323,6 +325,54 @@ async def test_an_evaluator_uploads_the_corrected_student_info_list_they_sent_ou
     (record,) = await grad_live.store.records_by_ids([15])
     assert record.student_name == "更正名"
     assert await grad_live.store.problems(site_id=problem.site_id) == []
+
+
+async def test_an_administrator_uploads_organizations_then_their_people(
+    grad_live: Live, client: httpx.AsyncClient
+) -> None:
+    admin = await Accounts(grad_live.issuance).add_admin(ADMIN_PHONE, "王管理")
+    assert kinds_for(admin) == (UploadKind.ORGS, UploadKind.PEOPLE)
+    province = (await grad_live.store.departments())[0]
+    orgs = "机构代码,机构名称,机构类型,行政区划代码,上级机构代码,办学层次,学校序号,终审\n"
+    orgs += f"T-NEW,新建技工学校,技工院校,350100,{province.code},技工学校,077,\n"
+    link = await link_for(grad_live, ADMIN_PHONE)
+    done = await send(client, link, "orgs", "机构.csv", orgs.encode())
+    assert done.status_code == 200, done.text
+    assert t("upload.counts.orgs", imported=1) in done.text
+
+    people = "姓名,手机号,所属机构代码,角色,职务\n新经办,13700000077,T-NEW,经办人,教务\n"
+    people += "坏号码,12345,T-NEW,负责人,\n"
+    link = await link_for(grad_live, ADMIN_PHONE)
+    refused = await send(client, link, "people", "人员.csv", people.encode())
+    assert refused.status_code == 422 and "第 3 行，列 手机号：" in refused.text
+    assert await grad_live.store.person_by_ref("13700000077") is None
+
+    link = await link_for(grad_live, ADMIN_PHONE)
+    good = people.splitlines()[0] + "\n" + people.splitlines()[1] + "\n"
+    done = await send(client, link, "people", "人员.csv", good.encode())
+    assert done.status_code == 200, done.text
+    assert t("upload.counts.people", imported=1) in done.text
+    clerk = await person(grad_live, "13700000077")
+    assert clerk.org_name == "新建技工学校" and kinds_for(clerk)[0] == UploadKind.GRADUATES
+    chats = await notices(grad_live)
+    assert t("upload.chat.done", kind=t("upload.kind.people")) in chats[-1]
+
+
+async def test_an_administrators_templates_have_the_import_headers(
+    grad_live: Live, client: httpx.AsyncClient
+) -> None:
+    await Accounts(grad_live.issuance).add_admin(ADMIN_PHONE, "王管理")
+    link = await link_for(grad_live, ADMIN_PHONE)
+    page = await client.get(path_of(link))
+    assert t("upload.kind.orgs") in page.text and t("upload.kind.people") in page.text
+    for kind, first in (("orgs", "机构代码"), ("people", "姓名")):
+        answer = await client.get(f"{path_of(link)}/template/{kind}")
+        assert answer.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+        assert sheet is not None and sheet.cell(1, 1).value == first
+        assert sheet.cell(2, 1).value not in (None, "")
+    refused = await client.get(f"{path_of(link)}/template/graduates")
+    assert refused.status_code == 403
 
 
 def chunked_upload(base_url: str, path: str, total: int) -> bytes:
