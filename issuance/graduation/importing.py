@@ -23,7 +23,7 @@ from issuance.core.graduate_fields import (
     checked_years,
 )
 from issuance.core.graduates import Correction, GradOrg, GraduateState, NewGraduate
-from issuance.core.idcard import parse_id_number
+from issuance.core.idcard import IdNumber
 from issuance.core.people import OrgKind
 from issuance.core.text import NAME_MAX
 from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
@@ -152,6 +152,7 @@ async def _import_graduates(
     refused = checker.refused()
     if refused is not None:
         return GraduateReport(0, refused.errors)
+    del rows, numbers, existing, seen  # only the checked graduates are held while writing
     async with store.transaction():
         if new:
             await store.insert_graduates(new)
@@ -238,7 +239,7 @@ def _graduate(
             column = "graduated" if enrolled >= graduated else "enrolled"
             checker.fail(row, column, why.key, **why.params)
             ok = False
-    sex = "男" if parse_id_number(number).is_male else "女"
+    sex = "男" if IdNumber(number).is_male else "女"  # checked by `id_numbers`
     if v.get("sex") and v["sex"] != sex:
         checker.fail(row, "sex", "grad.import.sex", sex=sex)
         ok = False
