@@ -353,23 +353,24 @@ def _open_sheet(
     return _sheet_rows(sheet.iter_rows()), sheet.end[0] + 1 if sheet.end else None, lambda: None
 
 
-# Cell texts seen early in a sheet are kept once and shared by later equal cells: a column of
-# a few values (学生类型, 考试计划, 机构代码) then costs one string, not one per row.
+# Cell texts of a sheet's first rows are kept once and shared by later equal cells: a column
+# of a few values (学生类型, 考试计划, 机构代码) then costs one string, not one per row.
+_SHARING_ROWS = 256
 _SHARED_TEXTS = 4096
 
 
 def _sheet_rows(values: Iterable[Sequence[object]]) -> Iterator[RawRow]:
     shared: dict[str, str] = {}
     for number, cells in enumerate(values, start=1):
-        texts = [v.strip() if type(v) is str else _cell_text(v) for v in cells]
-        for index, text in enumerate(texts):
-            if type(text) is str:
-                kept = shared.get(text)
-                if kept is not None:
-                    texts[index] = kept
-                elif len(shared) < _SHARED_TEXTS:
-                    shared[text] = text
-        yield number, texts
+        try:
+            # The usual row, text cells only: stripped and shared at C speed.
+            texts = list(map(str.strip, cells))  # type: ignore[arg-type]
+        except TypeError:  # numbers, dates, blanks: each cell as the user typed it
+            yield number, [_cell_text(value) for value in cells]
+            continue
+        if number <= _SHARING_ROWS and len(shared) < _SHARED_TEXTS:
+            shared.update(zip(texts, texts, strict=True))
+        yield number, list(map(shared.get, texts, texts))
 
 
 def _cell_text(value: object) -> str:

@@ -28,9 +28,14 @@ def _blanks(field: str) -> tuple[tuple[PrintLayout, Field, str, frozenset[int]],
     found = []
     for layout in _layouts():
         name = pdf_font(layout.font)
-        covered = frozenset(pdfmetrics.getFont(name).face.charToGlyph)
-        found.append((layout, layout.field(field), name, covered))
+        found.append((layout, layout.field(field), name, _glyphs(name)))
     return tuple(found)
+
+
+@cache
+def _glyphs(font: str) -> frozenset[int]:
+    """The code points a registered font has glyphs for."""
+    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
 
 
 def check_printable(field: str, text: str) -> str:
