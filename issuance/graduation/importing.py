@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ _KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
 _YEARS_SLACK_MONTHS = 6
 # The same bounds as 毕业证修改 (issuance.core.graduate_fields).
 _LIMITS = {"name": NAME_MAX, "major": MAJOR_MAX}
+_GRADUATE_FIELDS = tuple(f.name for f in fields(NewGraduate))
 
 
 @dataclass(frozen=True)
@@ -283,7 +284,7 @@ def _correction(
     else:
         changed = {
             field: value
-            for field, value in vars(values).items()
+            for field, value in zip(_GRADUATE_FIELDS, astuple(values), strict=True)
             if field != "school_id"
             and getattr(before, field) != value
             and not (value is None and field in _KEPT_WHEN_EMPTY)
