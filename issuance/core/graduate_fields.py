@@ -26,6 +26,8 @@ _YEARS = re.compile(r"^(\d+(?:\.\d+)?)\s*年?$")
 
 def ascii_digits(raw: str) -> str:
     """`raw` with every decimal digit (full-width ２, Arabic-Indic ٢, …) as its ASCII digit."""
+    if raw.isascii():
+        return raw
     return "".join(
         str(unicodedata.decimal(char)) if char.isdecimal() and not char.isascii() else char
         for char in raw

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 from issuance.core.errors import Invalid
 
@@ -16,8 +17,9 @@ _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 def check_character(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK[total % 11]
+    if len(first17) != len(_WEIGHTS):
+        raise ValueError("check_character needs the first 17 digits")
+    return _CHECK[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ def parse_id_number(raw: str) -> IdNumber:
     """Validate `raw` (trimmed; lower-case x and full-width forms accepted) or raise Invalid."""
     # NFKC turns full-width digits (as Chinese input methods type them) into ASCII; any other
     # digit script stays non-ASCII and is refused, so the stored value is always ASCII.
-    value = unicodedata.normalize("NFKC", raw).strip().upper()
+    value = (raw if raw.isascii() else unicodedata.normalize("NFKC", raw)).strip().upper()
     if not _SHAPE.match(value):
         raise Invalid("id.shape")
     try:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -202,6 +203,9 @@ def _records(
     """Data rows as {key: text}, blank rows skipped; closes the file when done."""
     absent = {column.key: "" for column in columns if column.key not in positions}
     picks = list(positions.items())
+    keys = tuple(positions)
+    take = itemgetter(*positions.values())
+    reach = max(positions.values()) + 1
     headers = {column.key: column.header_zh for column in columns}
     try:
         for number, cells in raw:
@@ -212,19 +216,30 @@ def _records(
             width = len(cells)
             if width > MAX_COLUMNS:
                 raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=number)
-            for key, i in picks:
-                if i < width and len(cells[i]) > MAX_CELL_CHARS:
-                    raise Invalid(
-                        "tabular.cell_too_long",
-                        limit=MAX_CELL_CHARS,
-                        row=number,
-                        column=headers[key],
-                    )
-            record = {key: cells[i] if i < width else "" for key, i in picks}
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                _refuse_long_cell(number, cells, picks, headers)
+            if width >= reach:
+                # The usual row, every matched column present: one C-level pick of the cells.
+                picked = take(cells)
+                record = dict(zip(keys, picked if len(keys) > 1 else (picked,), strict=True))
+            else:
+                record = {key: cells[i] if i < width else "" for key, i in picks}
             record.update(absent)
             yield number, record
     finally:
         close()
+
+
+def _refuse_long_cell(
+    number: int, cells: list[str], picks: list[tuple[str, int]], headers: dict[str, str]
+) -> None:
+    """Refuse the row if one of its matched cells is over MAX_CELL_CHARS (others are ignored)."""
+    width = len(cells)
+    for key, i in picks:
+        if i < width and len(cells[i]) > MAX_CELL_CHARS:
+            raise Invalid(
+                "tabular.cell_too_long", limit=MAX_CELL_CHARS, row=number, column=headers[key]
+            )
 
 
 def _open_csv(path: Path) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
@@ -335,11 +350,27 @@ def _open_sheet(
         raise Invalid("tabular.too_many_rows", limit=MAX_ROWS)
     if sheet.width > MAX_COLUMNS:
         raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=1)
-    rows = (
-        (number, [_cell_text(value) for value in values])
-        for number, values in enumerate(sheet.iter_rows(), start=1)
-    )
-    return rows, sheet.end[0] + 1 if sheet.end else None, lambda: None
+    return _sheet_rows(sheet.iter_rows()), sheet.end[0] + 1 if sheet.end else None, lambda: None
+
+
+# Cell texts of a sheet's first rows are kept once and shared by later equal cells: a column
+# of a few values (学生类型, 考试计划, 机构代码) then costs one string, not one per row.
+_SHARING_ROWS = 256
+_SHARED_TEXTS = 4096
+
+
+def _sheet_rows(values: Iterable[Sequence[object]]) -> Iterator[RawRow]:
+    shared: dict[str, str] = {}
+    for number, cells in enumerate(values, start=1):
+        try:
+            # The usual row, text cells only: stripped and shared at C speed.
+            texts = list(map(str.strip, cells))  # type: ignore[arg-type]
+        except TypeError:  # numbers, dates, blanks: each cell as the user typed it
+            yield number, [_cell_text(value) for value in cells]
+            continue
+        if number <= _SHARING_ROWS and len(shared) < _SHARED_TEXTS:
+            shared.update(zip(texts, texts, strict=True))
+        yield number, list(map(shared.get, texts, texts))
 
 
 def _cell_text(value: object) -> str:

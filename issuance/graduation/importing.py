@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from issuance.core.graduate_fields import (
     checked_years,
 )
 from issuance.core.graduates import Correction, GradOrg, GraduateState, NewGraduate
-from issuance.core.idcard import parse_id_number
+from issuance.core.idcard import IdNumber
 from issuance.core.people import OrgKind
 from issuance.core.text import NAME_MAX
 from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
@@ -75,6 +75,7 @@ _KEPT_WHEN_EMPTY = ("qualification_no", "qualification_level", "employment")
 _YEARS_SLACK_MONTHS = 6
 # The same bounds as 毕业证修改 (issuance.core.graduate_fields).
 _LIMITS = {"name": NAME_MAX, "major": MAJOR_MAX}
+_GRADUATE_FIELDS = tuple(f.name for f in fields(NewGraduate))
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ async def _import_graduates(
     refused = checker.refused()
     if refused is not None:
         return GraduateReport(0, refused.errors)
+    del rows, numbers, existing, seen  # only the checked graduates are held while writing
     async with store.transaction():
         if new:
             await store.insert_graduates(new)
@@ -238,7 +240,7 @@ def _graduate(
             column = "graduated" if enrolled >= graduated else "enrolled"
             checker.fail(row, column, why.key, **why.params)
             ok = False
-    sex = "男" if parse_id_number(number).is_male else "女"
+    sex = "男" if IdNumber(number).is_male else "女"  # checked by `id_numbers`
     if v.get("sex") and v["sex"] != sex:
         checker.fail(row, "sex", "grad.import.sex", sex=sex)
         ok = False
@@ -282,7 +284,7 @@ def _correction(
     else:
         changed = {
             field: value
-            for field, value in vars(values).items()
+            for field, value in zip(_GRADUATE_FIELDS, astuple(values), strict=True)
             if field != "school_id"
             and getattr(before, field) != value
             and not (value is None and field in _KEPT_WHEN_EMPTY)

@@ -4,10 +4,14 @@ are imported or amended, so `grad print` never refuses a term over one graduate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
+
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 
 from issuance.core.errors import Invalid
-from issuance.formats.grad_print import PrintLayout, SchoolLevel, fitted, layout_for
+from issuance.formats.fonts import pdf_font
+from issuance.formats.grad_print import Field, PrintLayout, SchoolLevel, fitted, layout_for
 
 PRINTED_FIELDS = ("name", "major")
 
@@ -17,21 +21,52 @@ def _layouts() -> tuple[PrintLayout, ...]:
     return tuple(layout_for(level) for level in SchoolLevel)
 
 
+@cache
+def _blanks(field: str) -> tuple[tuple[PrintLayout, Field, str, frozenset[int]], ...]:
+    """Per kind of blank: the layout, its blank for `field`, its font's reportlab name and the
+    code points that font has glyphs for (looked up once, not per cell)."""
+    found = []
+    for layout in _layouts():
+        name = pdf_font(layout.font)
+        found.append((layout, layout.field(field), name, _glyphs(name)))
+    return tuple(found)
+
+
+@cache
+def _glyphs(font: str) -> frozenset[int]:
+    """The code points a registered font has glyphs for."""
+    return frozenset(pdfmetrics.getFont(font).face.charToGlyph)
+
+
 def check_printable(field: str, text: str) -> str:
     """`text` if it fits the field of every blank (shrunk, on two lines at most) with glyphs
     the print font has, else Invalid saying which."""
+    _check_printable(field, text)
+    return text
+
+
+# A file repeats its majors on every row: each is measured once (a refusal is not kept).
+@lru_cache(maxsize=4096)
+def _check_printable(field: str, text: str) -> None:
     try:
-        layouts = _layouts()
+        blanks = _blanks(field)
     except FileNotFoundError:
-        return text  # no print font on this host: `grad print` says so itself
-    for layout in layouts:
+        return  # no print font on this host: `grad print` says so itself
+    for layout, blank, font, covered in blanks:
+        # The usual text: every glyph there and one line fits, shrunk no smaller than the
+        # smallest size (as `fitted` tries first); the rest (two lines, or refused with its
+        # reason) is for `fitted` to settle.
+        if covered.issuperset(map(ord, text)):
+            widest = pdfmetrics.stringWidth(text, font, layout.size) / mm
+            size = layout.size * min(1.0, blank.width_mm / widest) if widest else layout.size
+            if size >= layout.min_size - 1e-9:
+                continue
         try:
-            fitted(text, layout.field(field), layout)
+            fitted(text, blank, layout)
         except Invalid as why:
             if why.key == "gradprint.missing_glyph":
                 raise Invalid("grad.field.missing_glyph", chars=why.params["chars"]) from None
             raise Invalid("grad.field.unprintable") from None
-    return text
 
 
 def printable(field: str) -> Callable[[str], str]:

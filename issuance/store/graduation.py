@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from issuance.core.errors import Conflict
@@ -73,6 +74,10 @@ _CHUNK = 500
 _ORG_SQL = "SELECT id, code, name, kind, region, parent_id, level, school_seq, final FROM org"
 
 
+# json.dumps with an option builds an encoder per call; an import writes one per row.
+_as_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class GraduationQueries(BaseStore):
     """Task-named queries of the graduation workflow."""
 
@@ -131,12 +136,14 @@ class GraduationQueries(BaseStore):
         """Apply (graduate id, old values, new values) corrections, keeping the old values."""
         now = self.now_iso()
         async with self.transaction():
-            for graduate_id, _old, new in corrections:
-                assignments = ", ".join(f"{field} = ?" for field in new)
-                await self._db.execute(
+            # One executemany per run of corrections changing the same fields (an import's
+            # rows mostly change the same ones), in the given order.
+            for fields, run in groupby(corrections, key=lambda c: tuple(c[2])):
+                assignments = ", ".join(f"{field} = ?" for field in fields)
+                await self._db.executemany(
                     f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
                     " WHERE id = ?",
-                    (*new.values(), now, graduate_id),
+                    [(*new.values(), now, graduate_id) for graduate_id, _old, new in run],
                 )
             await self._db.executemany(
                 "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
@@ -144,8 +151,8 @@ class GraduationQueries(BaseStore):
                 [
                     (
                         gid,
-                        json.dumps(old, ensure_ascii=False),
-                        json.dumps(new, ensure_ascii=False),
+                        _as_json(old),
+                        _as_json(new),
                         source,
                         now,
                     )

@@ -279,6 +279,8 @@ async def _import_results(
             checker.fail(row, "issuer", "import.not_own_issuer")
         elif result is not None:
             valid.append(result)
+    # Only the checked rows are written: the cells read and the lookups go before the write.
+    del rows, numbers, students, existing, so_far
     return await finish(checker, valid, store.import_results)
 
 
