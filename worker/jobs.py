@@ -87,15 +87,22 @@ async def _render_claims(
             raise
         log.exception("rendering records %s failed", [c.record_id for c in claims])
         return 0
-    async with store.transaction():
-        current = await store.current_claims(claims)
-        ours = [r for r in rendered if r.record_id in current]
-        # A claim whose lease ended and was taken over must not overwrite the newer result.
-        discard(settings.home, [r for r in rendered if r.record_id not in current])
-        published = await asyncio.to_thread(publish, settings.home, ours)
-        await store.record_certificates(
-            [CertificateFile(r.record_id, r.path, r.sha256, r.size) for r in published]
-        )
+    try:
+        async with store.transaction():
+            current = await store.current_claims(claims)
+            ours = [r for r in rendered if r.record_id in current]
+            # A claim whose lease ended and was taken over must not overwrite the newer result.
+            discard(settings.home, [r for r in rendered if r.record_id not in current])
+            published = await asyncio.to_thread(publish, settings.home, ours)
+            await store.record_certificates(
+                [CertificateFile(r.record_id, r.path, r.sha256, r.size) for r in published]
+            )
+    except BaseException:
+        # Stopped or failed between the chunk's writing and its recording: the claims come back
+        # when their leases end; what was written and not published is nobody's (a published
+        # file has no temporary file left).
+        discard(settings.home, rendered)
+        raise
     lost = {r.record_id for r in ours} - {r.record_id for r in published}
     if lost:
         await store.release_certificate_jobs(
