@@ -19,7 +19,8 @@ from issuance.xcert.service import Issuance
 from tests.databases import raw
 from tests.workload import confirmed_records
 
-RECORDS = 300
+# Enough work that the kills land mid-way even when the renderer is fast and the machine idle.
+RECORDS = 1000
 KILLS = 6
 WORKERS = 3
 REPO = Path(__file__).resolve().parents[2]
