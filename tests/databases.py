@@ -183,3 +183,22 @@ def raw(location: str | Path) -> Iterator[Execute]:
         yield run_sqlite
     finally:
         db.close()
+
+
+def table_counts(location: str | Path) -> dict[str, int]:
+    """Rows of every table of the schema, read on a raw connection (not the store's own list),
+    without the database's signed audit head: the first process that opens a database writes it
+    (a season built without an anchor has none), so it is not a row an act or a copy adds."""
+    with raw(location) as execute:
+        if isinstance(location, str):
+            tables = execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            )
+        else:
+            tables = execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {
+            name: execute(f"SELECT COUNT(*) FROM {name}")[0][0]
+            for (name,) in tables
+            if not name.startswith("sqlite_") and name != "audit_head"
+        }

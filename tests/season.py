@@ -24,7 +24,7 @@ from issuance.xcert import demo as x_demo
 from issuance.xcert.handout import Handout
 from issuance.xcert.service import Issuance
 from tests.cli import Run, qianfa
-from tests.databases import raw
+from tests.databases import raw, table_counts
 
 UNDER_CITY = grad_demo.SCHOOLS[2][0]  # Quanzhou approves, the province seals
 PEOPLE = {
@@ -114,21 +114,7 @@ class Season:
 
     def counts(self) -> dict[str, int]:
         """Rows of every table: what a refused command must leave as it was."""
-        with raw(self.database or self.home / "qianfa.db") as execute:
-            if self.database:
-                tables = execute(
-                    "SELECT table_name FROM information_schema.tables"
-                    " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-                )
-            else:
-                tables = execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            return {
-                name: execute(f"SELECT COUNT(*) FROM {name}")[0][0]
-                for (name,) in tables
-                # the database's signed audit head is written by the first command that opens
-                # it (the season is built without an anchor): not a row a command adds
-                if not name.startswith("sqlite_") and name != "audit_head"
-            }
+        return table_counts(self.database or self.home / "qianfa.db")
 
 
 async def played_season(home: Path, database: str) -> Season:

@@ -13,7 +13,7 @@ import pytest
 from issuance.core.settings import load_settings, write_initial_config
 from issuance.store import Store
 from tests.cli import COUNTED, qianfa
-from tests.databases import fresh_database, raw
+from tests.databases import fresh_database, raw, table_counts
 from tests.season import play_season
 
 
@@ -115,26 +115,6 @@ async def test_backups_of_sqlite_and_postgresql_hold_every_row(
     assert _counts(logical) == before
 
 
-def _all_counts(location: Path | str) -> dict[str, int]:
-    """Rows of every table of the schema (the copy's own list is not trusted here)."""
-    with raw(location) as execute:
-        if isinstance(location, str):
-            tables = execute(
-                "SELECT table_name FROM information_schema.tables"
-                " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-            )
-        else:
-            tables = execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {
-            name: execute(f"SELECT COUNT(*) FROM {name}")[0][0]
-            for (name,) in tables
-            # audit_head is the database's signed head of its log: each home that opens the
-            # database writes it (a source filled without an anchor has none yet); audit verify
-            # on the copy checks it.
-            if not name.startswith("sqlite_") and name != "audit_head"
-        }
-
-
 async def test_a_whole_season_goes_there_and_back_from_either_database(
     database: str, postgres: str, tmp_path: Path
 ) -> None:
@@ -149,14 +129,14 @@ async def test_a_whole_season_goes_there_and_back_from_either_database(
     finally:
         await store.close()
     source = database or home / "qianfa.db"
-    before = _all_counts(source)
+    before = table_counts(source)
     assert before["grad_void"] == 1 and before["graduate_handout"] > 0
     assert before["record_handout"] == 2
     with fresh_database(postgres) as url:
         there: Path | str = tmp_path / "there.db" if database else url
         run = qianfa(home, "db", "copy", "--to", str(there), env=_env(database))
         assert run.code == 0, run.stderr
-        assert _all_counts(there) == before
+        assert table_counts(there) == before
         audit = qianfa(home, "audit", "verify", "--json", env=_env(str(there)))
         assert audit.code == 0, audit.stderr
         back = tmp_path / "back.db" if not database else None
@@ -164,6 +144,6 @@ async def test_a_whole_season_goes_there_and_back_from_either_database(
             again: Path | str = back or back_url
             run = qianfa(home, "db", "copy", "--to", str(again), env=_env(str(there)))
             assert run.code == 0, run.stderr
-            assert _all_counts(again) == before
+            assert table_counts(again) == before
             audit = qianfa(home, "audit", "verify", "--json", env=_env(str(again)))
             assert audit.code == 0 and audit.json()["entries"] == before["audit"]
