@@ -5,7 +5,9 @@ upload page, and the page's and the signing page's forms posted over loopback HT
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -129,3 +131,20 @@ async def sign(http: httpx.AsyncClient, url: str) -> httpx.Response:
     page = await http.get(path)
     assert page.status_code == 200, page.text
     return await http.post(path, data={"csrf": csrf_of(page), **signature_fields()})
+
+
+class Uploader(Protocol):
+    """A channel's season world: who uploads which kind of file through the page, and the report
+    that arrives in chat."""
+
+    def upload(self, who: str, kind: str, name: str, data: bytes) -> Awaitable[str]: ...
+
+
+async def upload_graduation_files(world: Uploader) -> None:
+    """The 经办人's three files of the term through the upload page, each reported in chat."""
+    report = await world.upload("clerk", "graduates", "毕业生.csv", graduates_csv())
+    assert f"已导入 {GRADUATES} 名毕业生" in report
+    report = await world.upload("clerk", "qualifications", "职业资格证书.csv", qualifications_csv())
+    assert f"已记录 {GRADUATES} 张职业资格证书" in report
+    report = await world.upload("clerk", "grades", "成绩.csv", grades_csv())
+    assert f"已导入 {GRADUATES} 条成绩" in report

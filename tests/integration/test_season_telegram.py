@@ -154,14 +154,7 @@ async def x_certificates(world: Season) -> None:
 async def graduation(world: Season) -> None:
     """Files through the page, the declaration approved, blanks booked and issued, printed,
     the roster fetched, sealed, handed out."""
-    report = await world.upload("clerk", "graduates", "毕业生.csv", season.graduates_csv())
-    assert f"已导入 {season.GRADUATES} 名毕业生" in report
-    report = await world.upload(
-        "clerk", "qualifications", "职业资格证书.csv", season.qualifications_csv()
-    )
-    assert f"已记录 {season.GRADUATES} 张职业资格证书" in report
-    report = await world.upload("clerk", "grades", "成绩.csv", season.grades_csv())
-    assert f"已导入 {season.GRADUATES} 条成绩" in report
+    await season.upload_graduation_files(world)
 
     declared = await world.reply("clerk", f"申报 {season.TERM}", "已申报")
     assert f"已申报 {season.TERM} 届毕业生 {season.GRADUATES} 人" in said(declared)
