@@ -2,7 +2,8 @@
 cells, and all or nothing (every bad row reported, or all written).
 
 An importer reads its file with `read_rows` (every cell visible text of bounded length), checks
-each row with a `Checker`, and ends with `finish` (nothing written while any row is bad);
+each row with a `Checker`, and ends with `finish` (nothing written while any row is bad); a
+streaming importer reads it with `read_chunks` and keeps what spans chunks in the store;
 `reported` (or the `header_checked` decorator) turns a missing column or a row the reader could
 not take into the same report of bad cells.
 """
@@ -10,8 +11,10 @@ not take into the same report of bad cells.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -29,6 +32,9 @@ from issuance.formats.tabular import (
     progress,
     read_table,
 )
+
+# Rows checked and written together by a streaming import: memory follows this, not the file.
+CHUNK_ROWS = 5000
 
 # Longest accepted value: people's names are short, other cells one line.
 PERSON_NAME_MAX = {"name": NAME_MAX}
@@ -141,6 +147,27 @@ def read_rows(
             if plain_text(checker, row, values, limits)
         ]
     return checker, rows
+
+
+@contextmanager
+def read_chunks(
+    path: Path,
+    columns: Sequence[Column],
+    locale: str,
+    limits: dict[str, int],
+    size: int = CHUNK_ROWS,
+) -> Iterator[tuple[Checker, Iterator[list[Row]]]]:
+    """The file's data rows in lists of at most `size`, as `read_rows` checks them (bad cells
+    reported, bad rows left out), and the checker; the file is closed on leaving the block.
+    A streaming importer holds one chunk at a time and keeps what spans chunks in the store."""
+    with read_table(path, columns) as table:
+        checker = Checker(table, locale)
+        plain = (
+            (row, values)
+            for row, values in progress(table, table.total, t("import.progress", locale))
+            if plain_text(checker, row, values, limits)
+        )
+        yield checker, iter(lambda: list(islice(plain, size)), [])
 
 
 def plain_text(checker: Checker, row: int, values: dict[str, str], limits: dict[str, int]) -> bool:
