@@ -9,7 +9,7 @@ hand it an in-memory fake (tests/fakeports.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -398,6 +398,13 @@ class HandoutRepository(Clock, Protocol):
     ) -> dict[str, int]: ...
 
 
+# A checked row of a graduates import (`GraduateRepository.stage_graduates`, inside its
+# `graduate_import` block): its line, NewGraduate's fields in order, and for a
+# graduate on file its id, the catalog key refusing the correction (else None), and the
+# correction's old and new values (both None when nothing changes or the graduate is new).
+StagedGraduate = tuple[Any, ...]
+
+
 class GraduateRepository(HoldRelease, Clock, Protocol):
     """Graduates (毕业生) of schools: import, corrections, qualifications, grades, printouts and
     voiding."""
@@ -415,6 +422,18 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
     ) -> dict[tuple[str, str], GraduateState]: ...
 
     async def insert_graduates(self, rows: Sequence[NewGraduate]) -> int: ...
+
+    def graduate_import(self) -> AbstractAsyncContextManager[None]: ...
+
+    async def stage_graduates(self, rows: Iterable[StagedGraduate]) -> None: ...
+
+    async def staged_graduate_refusals(self) -> list[tuple[int, str | None, int]]: ...
+
+    async def insert_staged_graduates(self) -> int: ...
+
+    async def correct_staged_graduates(self, source: str) -> int: ...
+
+    def staged_x_certified(self, size: int = 5000) -> AsyncIterator[list[str]]: ...
 
     async def correct_graduates(
         self, corrections: Sequence[tuple[int, dict[str, Any], dict[str, Any]]], source: str

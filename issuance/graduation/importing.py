@@ -7,8 +7,9 @@ graduate is not under review or approved; an approved graduate changes only thro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import astuple, dataclass, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +23,21 @@ from issuance.core.graduate_fields import (
     checked_month,
     checked_years,
 )
-from issuance.core.graduates import Correction, GradOrg, GraduateState, NewGraduate
-from issuance.core.idcard import IdNumber
+from issuance.core.graduates import GradOrg, GraduateState, NewGraduate
+from issuance.core.idcard import IdNumber, check_character
 from issuance.core.people import OrgKind
+from issuance.core.ports import StagedGraduate
 from issuance.core.text import NAME_MAX
 from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
-from issuance.formats.tabular import Column, NumberText, RowError, RowErrors
+from issuance.formats.tabular import Column, NumberText, Row, RowError, RowErrors
 from issuance.graduation import holds
 from issuance.graduation.chains import PENDING
-from issuance.graduation.printable import PRINTED_FIELDS, printable
+from issuance.graduation.printable import PRINTED_FIELDS, printable, surely_printable
 from issuance.importing import (
     Checker,
     ImportReport,
     id_numbers,
-    read_rows,
+    read_chunks,
     reported,
 )
 
@@ -76,6 +78,22 @@ _YEARS_SLACK_MONTHS = 6
 # The same bounds as 毕业证修改 (issuance.core.graduate_fields).
 _LIMITS = {"name": NAME_MAX, "major": MAJOR_MAX}
 _GRADUATE_FIELDS = tuple(f.name for f in fields(NewGraduate))
+_ID_NUMBER, _ENROLLED, _GRADUATED, _YEARS = (
+    _GRADUATE_FIELDS.index(name) for name in ("id_number", "enrolled", "graduated", "years")
+)
+# The column a refused correction is reported against (else 身份证号).
+_REFUSED_COLUMN = {"grad.import.other_school": "school"}
+# The usual row's 培养层次 per school (a 技工学校 has no 预备技师班).
+_TECHNICAL = SchoolLevel.TECHNICAL_SCHOOL
+_CLASS_LEVELS = {
+    False: frozenset(ClassLevel),
+    True: frozenset(ClassLevel) - {ClassLevel.PREPARATORY_TECHNICIAN},
+}
+_STUDY_MODES = frozenset(STUDY_MODES)
+_EMPLOYMENT = frozenset(EMPLOYMENT)
+_ID_NUMBER_FORM = re.compile(r"[0-9]{17}[0-9X]")
+# Distinct values of a kind remembered per file (a hostile file's are not all kept).
+_CACHED = 10_000
 
 
 @dataclass(frozen=True)
@@ -132,38 +150,154 @@ async def import_graduates(
 async def _import_graduates(
     store: holds.HoldPorts, path: Path, locale: str, school_id: int | None
 ) -> ImportReport:
-    checker, rows = read_rows(path, GRADUATE_COLUMNS, locale, _LIMITS)
-    warnings = RowErrors(checker.table, locale)
-    schools = await store.grad_orgs_by_code(v["school"] for _, v in rows if v.get("school"))
-    numbers = id_numbers(checker, rows)
-    existing = await store.graduates_by_id_number(numbers.values())
-    seen: dict[tuple[str, str], int] = {}
-    new: list[NewGraduate] = []
-    corrections: list[Correction] = []
-    for row, v in rows:
-        school = schools.get(v.get("school", ""))
-        values = _graduate(checker, warnings, row, v, school, school_id, numbers.get(row), seen)
-        if values is None:
-            continue
-        before = existing.get((values.id_number, values.graduated))
-        if before is None:
-            new.append(values)
-        else:
-            corrections.extend(_correction(checker, row, values, before))
-    refused = checker.refused()
-    if refused is not None:
-        return GraduateReport(0, refused.errors)
-    del rows, numbers, existing, seen  # only the checked graduates are held while writing
-    async with store.transaction():
-        if new:
-            await store.insert_graduates(new)
-            # an X certificate issued earlier in Qianfa counts as the qualification (暂缓发放)
-            await holds.record_issued_x(store, [g.id_number for g in new], f"import:{path.name}")
-        if corrections:
-            await store.correct_graduates(corrections, f"import:{path.name}")
-    return GraduateReport(
-        len(new), (), tuple(sorted(warnings, key=lambda w: w.row)), len(corrections)
-    )
+    # Read, checked and staged a chunk at a time; written in one transaction at the end.
+    source = f"import:{path.name}"
+    with read_chunks(path, GRADUATE_COLUMNS, locale, _LIMITS) as (checker, chunks):
+        rules = _Rules(checker, school_id)
+        async with store.graduate_import():
+            for chunk in chunks:
+                await rules.learn_schools(store, chunk)
+                checked = rules.graduates(chunk)
+                on_file = await store.graduates_by_id_number(v[_ID_NUMBER] for _, v in checked)
+                await store.stage_graduates(rules.staged(checked, on_file))
+            for line, refused, first in await store.staged_graduate_refusals():
+                if line > first:
+                    checker.fail(line, "id_number", "import.duplicate_in_file", first=first)
+                else:
+                    key = str(refused)
+                    checker.fail(line, _REFUSED_COLUMN.get(key, "id_number"), key)
+            refused_report = checker.refused()
+            if refused_report is not None:
+                return GraduateReport(0, refused_report.errors)
+            async with store.transaction():
+                imported = await store.insert_staged_graduates()
+                # an X certificate issued earlier in Qianfa counts as the qualification (暂缓发放)
+                async for numbers in store.staged_x_certified():
+                    await holds.record_issued_x(store, numbers, source)
+                corrected = await store.correct_staged_graduates(source)
+    warnings = tuple(sorted(rules.warnings, key=lambda w: w.row))
+    return GraduateReport(imported, (), warnings, corrected)
+
+
+class _Rules:
+    """The row checks of one file, with what a file repeats (schools, majors, months, 学制)
+    settled once: a row of values already seen good is checked in a few lookups; any other
+    goes through the full check (`_graduate`), which reports what is wrong with it."""
+
+    def __init__(self, checker: Checker, school_id: int | None) -> None:
+        self.checker = checker
+        self.warnings = RowErrors(checker.table, checker.locale)
+        self.school_id = school_id
+        self.schools: dict[str, GradOrg] = {}
+        # Per good school code: the school and the 培养层次 it may have.
+        self.good: dict[str, tuple[GradOrg, frozenset[str]]] = {}
+        self.cells: dict[tuple[str, str], str | None] = {}
+        self.births: dict[str, bool] = {}
+        self.slack: dict[tuple[str, str, str], bool] = {}
+
+    async def learn_schools(self, store: holds.HoldPorts, chunk: list[Row]) -> None:
+        codes = {v["school"] for _, v in chunk} - self.schools.keys()
+        if codes:
+            self.schools |= await store.grad_orgs_by_code(code for code in codes if code)
+        for code, school in self.schools.items():
+            if school.kind == OrgKind.TECH_SCHOOL and self.school_id in (None, school.id):
+                self.good[code] = (school, _CLASS_LEVELS[school.level == _TECHNICAL])
+
+    def graduates(self, chunk: list[Row]) -> list[tuple[int, tuple[Any, ...]]]:
+        """(line, NewGraduate's fields) of the chunk's good rows; bad ones reported."""
+        found = []
+        for row, v in chunk:
+            values = self._usual(v)
+            if values is None:
+                values = self._checked(row, v)
+                if values is None:
+                    continue
+            if self._slack(values[_ENROLLED], values[_GRADUATED], values[_YEARS]):
+                self.warnings.add(row, "years", t("grad.import.years_warn", self.checker.locale))
+            found.append((row, values))
+        return found
+
+    def staged(
+        self,
+        checked: list[tuple[int, tuple[Any, ...]]],
+        on_file: dict[tuple[str, str], GraduateState],
+    ) -> Iterator[StagedGraduate]:
+        """The chunk's checked rows as staged: new, or corrections of a graduate on file."""
+        for line, values in checked:
+            before = on_file.get((values[_ID_NUMBER], values[_GRADUATED]))
+            if before is None:
+                yield (line, *values, None, None, None, None)
+            else:
+                refused, old, new = _correction(NewGraduate(*values), before)
+                yield (line, *values, before.id, refused, old, new)
+
+    def _checked(self, row: int, v: dict[str, str]) -> tuple[Any, ...] | None:
+        """The full check of a row (its errors reported): NewGraduate's fields, or None."""
+        number = id_numbers(self.checker, [(row, v)]).get(row)
+        school = self.schools.get(v.get("school", ""))
+        graduate = _graduate(self.checker, row, v, school, self.school_id, number)
+        return None if graduate is None else astuple(graduate)
+
+    def _usual(self, v: dict[str, str]) -> tuple[Any, ...] | None:
+        """NewGraduate's fields of a row whose every cell is a value seen good (or a name
+        surely printable, an ID number well-formed), else None: the full check decides."""
+        number, school = v["id_number"], self.good.get(v["school"])
+        if school is None or type(number) is not str or not self._id_number(number):
+            return None
+        if v["class_level"] not in school[1] or v["study_mode"] not in _STUDY_MODES:
+            return None
+        employment = v.get("employment") or None
+        if employment is not None and employment not in _EMPLOYMENT:
+            return None
+        name, major, cell = v["name"], v["major"], self._cell
+        major_code = cell("major_code", v["major_code"])
+        enrolled, graduated = cell("enrolled", v["enrolled"]), cell("graduated", v["graduated"])
+        years = cell("years", v["years"])
+        if not (name and surely_printable("name", name) and cell("major", major)):
+            return None
+        if major_code is None or enrolled is None or graduated is None or years is None:
+            return None
+        sex = "男" if number[16] in "13579" else "女"
+        if not number[6:12] <= enrolled < graduated or v.get("sex") not in ("", None, sex):
+            return None
+        return (
+            school[0].id, name, number, sex, major_code, major, v["class_level"], enrolled,
+            graduated, years, v["study_mode"], v.get("qualification_no") or None,
+            v.get("qualification_level") or None, employment,
+        )  # fmt: skip
+
+    def _cell(self, key: str, raw: str) -> str | None:
+        """The checked value of a cell (as `_graduate` stores it), else None; kept per value."""
+        # A number cell and a text cell of the same text differ only for 专业代码.
+        cache_key = (key, raw) if key != "major_code" or type(raw) is str else ("code#", raw)
+        try:
+            return self.cells[cache_key]
+        except KeyError:
+            pass
+        value = _CELL_CHECKS[key](raw) if raw else None
+        if len(self.cells) < _CACHED:
+            self.cells[cache_key] = value
+        return value
+
+    def _id_number(self, number: str) -> bool:
+        """Whether an ID number cell is already in its stored form and valid."""
+        if not _ID_NUMBER_FORM.fullmatch(number):
+            return False
+        born = self.births.get(number[6:14])
+        if born is None:
+            born = _valid_birth(number[6:14])
+            if len(self.births) < _CACHED:
+                self.births[number[6:14]] = born
+        return born and check_character(number[:17]) == number[17]
+
+    def _slack(self, enrolled: str, graduated: str, years: str) -> bool:
+        key = (enrolled, graduated, years)
+        slack = self.slack.get(key)
+        if slack is None:
+            slack = abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS
+            if len(self.slack) < _CACHED:
+                self.slack[key] = slack
+        return slack
 
 
 def _cells_checked(
@@ -218,15 +352,13 @@ def _dates(
 
 def _graduate(
     checker: Checker,
-    warnings: RowErrors,
     row: int,
     v: dict[str, str],
     school: GradOrg | None,
     school_id: int | None,
     number: str | None,
-    seen: dict[tuple[str, str], int],
 ) -> NewGraduate | None:
-    """The row as a graduate, or None when it is bad (reported) or repeats an earlier row."""
+    """The row as a graduate, or None when it is bad (reported)."""
     ok = _cells_checked(checker, row, v, school, school_id)
     errors_before = len(checker.errors)
     enrolled, graduated, years = _dates(checker, row, v)
@@ -246,12 +378,6 @@ def _graduate(
         ok = False
     if not ok or school is None or enrolled is None or graduated is None or years is None:
         return None
-    first = seen.setdefault((number, graduated), row)
-    if first != row:
-        checker.fail(row, "id_number", "import.duplicate_in_file", first=first)
-        return None
-    if abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS:
-        warnings.add(row, "years", t("grad.import.years_warn", checker.locale))
     return NewGraduate(
         school.id,
         v["name"],
@@ -271,27 +397,63 @@ def _graduate(
 
 
 def _correction(
-    checker: Checker, row: int, values: NewGraduate, before: GraduateState
-) -> list[Correction]:
-    """The correction of a graduate on file (none when nothing changed), or a bad row when the
-    graduate is of another school, under review or approved."""
+    values: NewGraduate, before: GraduateState
+) -> tuple[str | None, dict[str, Any] | None, dict[str, Any] | None]:
+    """The correction of a graduate on file: the catalog key refusing it (the graduate is of
+    another school, under review or approved), else its old and new values (None when nothing
+    changed)."""
     if before.school_id != values.school_id:
-        checker.fail(row, "school", "grad.import.other_school")
-    elif before.status == GradStatus.APPROVED or before.cert_no:
-        checker.fail(row, "id_number", "grad.import.approved")
-    elif before.status in PENDING:
-        checker.fail(row, "id_number", "grad.import.under_review")
-    else:
-        changed = {
-            field: value
-            for field, value in zip(_GRADUATE_FIELDS, astuple(values), strict=True)
-            if field != "school_id"
-            and getattr(before, field) != value
-            and not (value is None and field in _KEPT_WHEN_EMPTY)
-        }
-        if changed:
-            return [(before.id, {field: getattr(before, field) for field in changed}, changed)]
-    return []
+        return "grad.import.other_school", None, None
+    if before.status == GradStatus.APPROVED or before.cert_no:
+        return "grad.import.approved", None, None
+    if before.status in PENDING:
+        return "grad.import.under_review", None, None
+    changed = {
+        field: value
+        for field, value in zip(_GRADUATE_FIELDS, astuple(values), strict=True)
+        if field != "school_id"
+        and getattr(before, field) != value
+        and not (value is None and field in _KEPT_WHEN_EMPTY)
+    }
+    if not changed:
+        return None, None, None
+    return None, {field: getattr(before, field) for field in changed}, changed
+
+
+def _valid_birth(digits: str) -> bool:
+    """Whether an ID number's YYYYMMDD is a birth date `parse_id_number` takes."""
+    try:
+        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return born.year >= 1900 and born <= date.today()
+
+
+def _good(check: Callable[[str], str]) -> Callable[[str], str | None]:
+    """`check` giving None instead of refusing."""
+
+    def good(raw: str) -> str | None:
+        try:
+            return check(raw)
+        except Invalid:
+            return None
+
+    return good
+
+
+def _good_major_code(raw: str) -> str | None:
+    value = _major_code(raw)
+    return value if re.fullmatch(r"[0-9]{4}", value) else None
+
+
+# The usual row's cells that repeat: what `_graduate` stores for a good one, else None.
+_CELL_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "major_code": _good_major_code,
+    "major": _good(printable("major")),
+    "enrolled": _good(checked_month),
+    "graduated": _good(checked_month),
+    "years": _good(checked_years),
+}
 
 
 def notes(report: ImportReport) -> list[str]:

@@ -110,6 +110,9 @@ class BaseStore:
         self.anchor: AuditAnchor | None = None
         # Per task: on PostgreSQL the tasks of a process run transactions side by side.
         self._after_commit: dict[asyncio.Task[Any] | None, list[Callable[[], Awaitable[None]]]] = {}
+        # The driver of a task inside `own_connection`, and the rows it is filling in.
+        self._own: dict[asyncio.Task[Any] | None, Driver] = {}
+        self._filling: dict[asyncio.Task[Any] | None, asyncio.Future[None]] = {}
 
     @classmethod
     async def open(
@@ -162,8 +165,8 @@ class BaseStore:
             return  # PostgreSQL has no REPLACE, and commits are durable (synchronous_commit)
         # With recursive triggers, REPLACE fires delete triggers too (final rows also have BEFORE
         # INSERT guards, for connections without this setting).
-        await self.driver.db.execute("PRAGMA recursive_triggers = ON")
-        await self.driver.db.execute("PRAGMA synchronous = FULL")
+        await self.driver.pragma("PRAGMA recursive_triggers = ON")
+        await self.driver.pragma("PRAGMA synchronous = FULL")
 
     async def page_problems(self, full: bool) -> list[str]:
         """What `PRAGMA quick_check` (or the fuller `integrity_check`) finds; [] when sound."""
@@ -207,13 +210,50 @@ class BaseStore:
             raise RuntimeError("store statement outside a transaction") from None
 
     @asynccontextmanager
+    async def own_connection(self) -> AsyncIterator[Driver]:
+        """The calling task's statements run on a connection of its own until the block ends
+        (SQLite: another connection to the file; PostgreSQL: one pool connection held): a work
+        table filled there (`Driver.fill`) shares no transaction with the store's other tasks,
+        and the task's `transaction` can apply it."""
+        task = asyncio.current_task()
+        async with self.driver.own() as driver:
+            self._own[task] = driver
+            try:
+                yield driver
+            finally:
+                try:
+                    await self._filled()
+                finally:
+                    del self._own[task]
+
+    async def _fill(
+        self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Append `rows` to a work table of the task's own connection while the task goes on
+        (reading and checking the next rows): done before its next `_fill` or `_filled`."""
+        await self._filled()
+        filling = asyncio.ensure_future(self._driver.fill(table, columns, rows))
+        self._filling[asyncio.current_task()] = filling
+
+    async def _filled(self) -> None:
+        """Wait for the rows the task is filling in."""
+        filling = self._filling.pop(asyncio.current_task(), None)
+        if filling is not None:
+            await filling
+
+    @property
+    def _driver(self) -> Driver:
+        """The calling task's driver: its own connection's (`own_connection`), else the store's."""
+        return self._own.get(asyncio.current_task(), self.driver)
+
+    @asynccontextmanager
     async def transaction(self, write: bool = True) -> AsyncIterator[None]:
         """Run the body in one transaction; nested calls from the same task join it."""
         task = asyncio.current_task()
         if task in self._current:
             yield
             return
-        async with self.driver.transaction(write) as connection:
+        async with self._driver.transaction(write) as connection:
             self._current[task] = connection
             try:
                 try:
@@ -246,7 +286,7 @@ class BaseStore:
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         if asyncio.current_task() not in self._current:
             # A lone statement is atomic by itself: no transaction around it.
-            return await self.driver.read(sql, params)
+            return await self._driver.read(sql, params)
         async with self.transaction(write=False):
             cursor = await self._db.execute(sql, params)
             return list(await cursor.fetchall())
@@ -267,7 +307,7 @@ class BaseStore:
         """`_one` for a statement that reads a few rows through an index (see Driver.lookup)."""
         if asyncio.current_task() in self._current:
             return await self._one(sql, params)
-        row: Row | None = await self.driver.lookup(sql, params)
+        row: Row | None = await self._driver.lookup(sql, params)
         return row
 
     async def _execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:

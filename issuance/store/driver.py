@@ -89,6 +89,15 @@ class Driver(Protocol):
         """Serialize the rest of the transaction with every other one taking the same name."""
         ...
 
+    def own(self) -> Any:
+        """An async context manager: a driver on a connection of the caller's own for the block,
+        so work tables (TEMP) on it share no transaction with the store's other tasks."""
+        ...
+
+    async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Append `rows` to a work table (TEMP) of this driver's own connection."""
+        ...
+
     async def applied_migrations(self) -> set[int]: ...
 
     async def apply_migration(self, number: int, sql: str) -> None:
@@ -122,6 +131,8 @@ class SqliteDriver:
         self.busy_seconds = busy_seconds
         self._lock = asyncio.Lock()
         self._reader: sqlite3.Connection | None = None
+        # Settings beyond `open`'s (a home's strict mode), for connections `own` opens.
+        self.pragmas: list[str] = []
 
     @classmethod
     async def open(cls, path: Path, busy_seconds: float = BUSY_SECONDS) -> SqliteDriver:
@@ -205,6 +216,31 @@ class SqliteDriver:
 
     async def lock(self, connection: Connection, name: str) -> None:
         """Nothing to do: a write transaction already holds the database's one write lock."""
+
+    async def pragma(self, statement: str) -> None:
+        """Set a PRAGMA on this connection and on those `own` opens."""
+        await self.db.execute(statement)
+        self.pragmas.append(statement)
+
+    @asynccontextmanager
+    async def own(self) -> AsyncIterator[SqliteDriver]:
+        # Another connection to the same file: its TEMP tables are its own, and with WAL its
+        # reads never wait for the shared connection's writers (its BEGIN IMMEDIATE does).
+        driver = await SqliteDriver.open(self.path, self.busy_seconds)
+        try:
+            for statement in self.pragmas:
+                await driver.pragma(statement)
+            yield driver
+        finally:
+            await driver.close()
+
+    async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join("?" * len(columns))
+        # A transaction writing TEMP tables only takes no lock on the database file.
+        async with self.transaction(write=False) as db:
+            await db.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
 
     async def applied_migrations(self) -> set[int]:
         await self.db.execute(

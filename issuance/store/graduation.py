@@ -4,7 +4,8 @@ requests (chain items and their acts), numbers and the blank-certificate stock."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import astuple, fields
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,8 @@ from issuance.core.graduates import (
     PendingItems,
     Waiting,
 )
-from issuance.core.vocabulary import BlankState, GradStatus, RequestKind
+from issuance.core.ports import StagedGraduate
+from issuance.core.vocabulary import BlankState, GradStatus, RequestKind, XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 
@@ -77,6 +79,21 @@ _ORG_SQL = "SELECT id, code, name, kind, region, parent_id, level, school_seq, f
 # json.dumps with an option builds an encoder per call; an import writes one per row.
 _as_json = json.JSONEncoder(ensure_ascii=False).encode
 
+# A graduates import's checked rows (a TEMP table of the import's own connection): the file's
+# line, the graduate, and for one on file its id, the catalog key refusing the correction, and
+# the correction (old and new values as JSON, the fields changed comma-separated).
+_STAGED_COLUMNS = (
+    "line", "school_id", *GRADUATE_FIELDS, "graduate_id", "refused", "old", "new", "fields"
+)  # fmt: skip
+_STAGED_TABLE = f"""
+    CREATE TEMP TABLE graduate_staged (
+        line INTEGER NOT NULL, school_id INTEGER NOT NULL,
+        {", ".join(f"{field} TEXT" for field in GRADUATE_FIELDS)},
+        graduate_id INTEGER, refused TEXT, old TEXT, new TEXT, fields TEXT
+    )
+"""
+_NEW_GRADUATE = "school_id, " + ", ".join(GRADUATE_FIELDS)
+
 
 class GraduationQueries(BaseStore):
     """Task-named queries of the graduation workflow."""
@@ -119,6 +136,84 @@ class GraduationQueries(BaseStore):
             sorted(set(numbers)),
         )
         return {(row["id_number"], row["graduated"]): GraduateState(**dict(row)) for row in rows}
+
+    @asynccontextmanager
+    async def graduate_import(self) -> AsyncIterator[None]:
+        """A graduates import's staging, on a connection of the import's own for the block: the
+        checked rows (`stage_graduates`) are seen by no other transaction; what spans the file
+        is checked there (`staged_graduate_refusals`), then, in one transaction of the block,
+        the graduates are inserted and corrected."""
+        async with self.own_connection():
+            async with self.transaction(write=False):
+                await self._db.execute(_STAGED_TABLE)
+            yield
+
+    async def stage_graduates(self, rows: Iterable[StagedGraduate]) -> None:
+        await self._fill("graduate_staged", _STAGED_COLUMNS, map(_staged, rows))
+
+    async def staged_graduate_refusals(self) -> list[tuple[int, str | None, int]]:
+        """(line, catalog key refusing its correction, first line of its ID number and term)
+        of each line repeating an earlier one (line > first) or whose correction is refused,
+        in file order."""
+        await self._filled()
+        rows = await self._all(
+            "SELECT line, refused, first FROM (SELECT line, refused, MIN(line) OVER"
+            " (PARTITION BY id_number, graduated) AS first FROM graduate_staged) AS s"
+            " WHERE line > first OR refused IS NOT NULL ORDER BY line"
+        )
+        return [(int(row[0]), row[1], int(row[2])) for row in rows]
+
+    async def insert_staged_graduates(self) -> int:
+        """Insert the staged graduates not on file, in file order; how many."""
+        await self._filled()
+        cursor = await self._execute(
+            f"INSERT INTO graduate ({_NEW_GRADUATE}, updated_at) SELECT {_NEW_GRADUATE}, ?"
+            " FROM graduate_staged WHERE graduate_id IS NULL ORDER BY line",
+            (self.now_iso(),),
+        )
+        return cursor.rowcount
+
+    async def correct_staged_graduates(self, source: str) -> int:
+        """Apply the staged corrections, keeping the old values in history; how many."""
+        await self._filled()
+        now = self.now_iso()
+        changed = await self._all(
+            "SELECT DISTINCT fields FROM graduate_staged WHERE fields IS NOT NULL"
+        )
+        for (names,) in changed:
+            # One statement per set of fields changed (an import's rows mostly change the same).
+            assignments = ", ".join(f"{field} = s.{field}" for field in _known(names.split(",")))
+            await self._execute(
+                f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
+                " FROM graduate_staged s WHERE s.graduate_id = graduate.id AND s.fields = ?",
+                (now, names),
+            )
+        cursor = await self._execute(
+            "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+            " SELECT graduate_id, old, new, ?, ? FROM graduate_staged WHERE fields IS NOT NULL"
+            " ORDER BY line",
+            (source, now),
+        )
+        return cursor.rowcount
+
+    async def staged_x_certified(self, size: int = 5000) -> AsyncIterator[list[str]]:
+        """ID numbers of the staged new graduates with an X certificate issued (确认签发, not
+        void), in lists of at most `size`."""
+        await self._filled()
+        after = ""
+        while True:
+            rows = await self._all(
+                "SELECT DISTINCT s.id_number FROM graduate_staged s"
+                " JOIN student t ON t.id_number = s.id_number"
+                " JOIN exam_result e ON e.student_id = t.id JOIN record r ON r.result_id = e.id"
+                " WHERE s.graduate_id IS NULL AND s.id_number > ? AND r.status = ?"
+                " AND r.void_at IS NULL ORDER BY s.id_number LIMIT ?",
+                (after, XStatus.CONFIRMED.value, size),
+            )
+            if not rows:
+                return
+            yield [row[0] for row in rows]
+            after = rows[-1][0]
 
     async def insert_graduates(self, rows: Sequence[NewGraduate]) -> int:
         now = self.now_iso()
@@ -685,6 +780,21 @@ class GraduationQueries(BaseStore):
 VOIDED, UNDECLARED = "作废", "未申报"
 _VOIDED = "EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)"
 _SHOWN_STATUS = f"CASE WHEN {_VOIDED} THEN '{VOIDED}' ELSE i.status END AS status"
+
+
+def _staged(row: StagedGraduate) -> tuple[Any, ...]:
+    """The row as the staging table's: old and new values as JSON, the fields changed."""
+    if row[-1] is None:
+        return (*row, None)
+    old, new = row[-2:]
+    return (*row[:-2], _as_json(old), _as_json(new), ",".join(new))
+
+
+def _known(names: Sequence[str]) -> Sequence[str]:
+    """Column names from the staging table, checked before they go into SQL."""
+    if not set(names) <= set(GRADUATE_FIELDS):
+        raise ValueError(f"not graduate fields: {names}")
+    return names
 
 
 def graduate_where(school_id: int | None, term: str | None) -> tuple[str, list[Any]]:

@@ -160,6 +160,17 @@ class PostgresDriver:
     async def lock(self, connection: Any, name: str) -> None:
         await connection.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"qianfa:{name}",))
 
+    @asynccontextmanager
+    async def own(self) -> AsyncIterator[HeldConnection]:
+        async with self.pool.connection() as connection:
+            yield HeldConnection(self.pool, self.url, connection)
+            # Back in the pool without this task's work tables.
+            await connection.execute("DISCARD TEMP")
+
+    async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        async with self.pool.connection() as connection, connection.transaction():
+            await _copy(connection, table, columns, rows)
+
     async def applied_migrations(self) -> set[int]:
         async with self.transaction(write=True) as connection:
             await self.lock(connection, "schema")
@@ -184,3 +195,41 @@ class PostgresDriver:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+class HeldConnection(PostgresDriver):
+    """The driver on one pool connection a task holds (`own`): its transactions and lone
+    statements run there, so its TEMP tables are seen by all of them."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[Any]],
+        url: str,
+        connection: AsyncConnection[Any],
+    ) -> None:
+        super().__init__(pool, url)
+        self.connection = connection
+
+    @asynccontextmanager
+    async def transaction(self, write: bool) -> AsyncIterator[PgConnection]:
+        async with self.connection.transaction():
+            yield PgConnection(self.connection)
+
+    async def read(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return await (await PgConnection(self.connection).execute(sql, params)).fetchall()
+
+    async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        await _copy(self.connection, table, columns, rows)
+
+
+async def _copy(
+    connection: AsyncConnection[Any],
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """COPY `rows` into `table`: streamed in one statement, not planned row by row."""
+    cursor = connection.cursor()
+    async with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            await copy.write_row(_params(row))
