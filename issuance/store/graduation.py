@@ -87,7 +87,7 @@ _STAGED_COLUMNS = (
 )  # fmt: skip
 _STAGED_TABLE = f"""
     CREATE TEMP TABLE graduate_staged (
-        line INTEGER NOT NULL, school_id INTEGER NOT NULL,
+        line INTEGER PRIMARY KEY, school_id INTEGER NOT NULL,
         {", ".join(f"{field} TEXT" for field in GRADUATE_FIELDS)},
         graduate_id INTEGER, refused TEXT, old TEXT, new TEXT, fields TEXT
     )
