@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from issuance.core.audit import AuditEntry
 from issuance.core.catalog import t
@@ -82,6 +82,9 @@ _EXCEL_DIGITS = 15
 _LIMITS = {**PERSON_NAME_MAX, "teacher": PERSON_NAME_MAX["name"], "course": 60, "employer": 100}
 # The imports that take --school.
 SCHOOL_SCOPED = ("qualifications", "employment", "grades")
+# Distinct values of a cell answered once per file (a hostile file's are not all kept).
+_REMEMBERED = 10_000
+_T = TypeVar("_T")
 # Why a qualification row was kept instead of applied.
 NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
 
@@ -218,7 +221,7 @@ def _import_audit(
 
 
 def _qualification_checked(
-    checker: Checker, row: int, v: dict[str, str]
+    checker: Checker, row: int, v: dict[str, str], day: Callable[[str], str | None]
 ) -> tuple[bool, str | None]:
     """Whether a qualification row's cells are good (bad ones reported), and its 发证日期."""
     ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
@@ -233,7 +236,7 @@ def _qualification_checked(
     if v.get("qualification_level") and not _level_ok(v["qualification_level"]):
         checker.fail(row, "qualification_level", "qual.import.level")
         ok = False
-    issued_on = _day(v.get("issued_on") or "")
+    issued_on = day(v.get("issued_on") or "")
     if v.get("issued_on") and issued_on is None:
         checker.fail(row, "issued_on", "qual.import.day")
         ok = False
@@ -252,8 +255,9 @@ async def import_qualifications(
     corrections: list[Correction] = []
     kept: list[PendingQualification] = []
     kept_rows: list[int] = []
+    day = _per_file(_day)
     for row, v in rows:
-        ok, issued_on = _qualification_checked(checker, row, v)
+        ok, issued_on = _qualification_checked(checker, row, v, day)
         number = numbers.get(row)
         if not ok or number is None or row not in first:
             continue
@@ -370,6 +374,24 @@ def _correction(graduate: QualifiedGraduate, values: dict[str, Any]) -> list[Cor
     return [(int(graduate.id), {k: getattr(graduate, k) for k in changed}, changed)]
 
 
+def _per_file(check: Callable[[str], _T]) -> Callable[[str], _T]:
+    """`check` answering each value once for a file (a file repeats its dates), of the day the
+    file is imported (a day's check depends on today)."""
+    answers: dict[str, _T] = {}
+
+    def answer(raw: str) -> _T:
+        try:
+            return answers[raw]
+        except KeyError:
+            found = check(raw)
+            if len(answers) < _REMEMBERED:
+                answers[raw] = found
+            return found
+
+    return answer
+
+
+@functools.lru_cache(maxsize=256)
 def _level_ok(value: str) -> bool:
     match = _LEVEL.match(value.strip())
     return bool(match and (match.group(1) or match.group(2)))

@@ -57,12 +57,13 @@ class QualificationQueries(BaseStore):
             _GRADUATE_SQL + " WHERE g.id_number IN ({marks})", sorted(set(numbers))
         )
         latest: dict[str, QualifiedGraduate] = {}
-        for graduate in (QualifiedGraduate(**dict(row)) for row in rows):
-            if school_id is not None and graduate.school_id != school_id:
+        for row in rows:
+            if school_id is not None and row[1] != school_id:
                 continue
-            kept = latest.get(graduate.id_number)
-            if kept is None or graduate.graduated > kept.graduated:
-                latest[graduate.id_number] = graduate
+            kept = latest.get(row[4])
+            if kept is None or row[5] > kept.graduated:
+                # _GRADUATE_SQL's columns are QualifiedGraduate's fields, in order.
+                latest[row[4]] = QualifiedGraduate(*row)
         return latest
 
     async def record_qualifications(
