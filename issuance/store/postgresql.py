@@ -7,11 +7,13 @@ audit chain, migrations) takes a transaction-scoped advisory lock instead.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any, ClassVar, cast
 
+import psycopg
 from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
@@ -163,9 +165,13 @@ class PostgresDriver:
     @asynccontextmanager
     async def own(self) -> AsyncIterator[HeldConnection]:
         async with self.pool.connection() as connection:
-            yield HeldConnection(self.pool, self.url, connection)
-            # Back in the pool without this task's work tables.
-            await connection.execute("DISCARD TEMP")
+            try:
+                yield HeldConnection(self.pool, self.url, connection)
+            finally:
+                # Back in the pool without this task's work tables (a broken connection, which
+                # cannot take this, the pool drops).
+                with contextlib.suppress(psycopg.Error):
+                    await connection.execute("DISCARD TEMP")
 
     async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         async with self.pool.connection() as connection, connection.transaction():
