@@ -216,6 +216,9 @@ class BaseStore:
         table filled there (`Driver.fill`) shares no transaction with the store's other tasks,
         and the task's `transaction` can apply it."""
         task = asyncio.current_task()
+        if task in self._current:
+            # Its statements would join that transaction's connection, not the one of its own.
+            raise RuntimeError("own_connection inside a transaction")
         async with self.driver.own() as driver:
             self._own[task] = driver
             try:
