@@ -73,31 +73,28 @@ def surely_printable(field: str, text: str) -> bool:
     """Whether `text` is printable in `field` without measuring it: short enough, and of
     characters every print font has at most one em wide (False: `check_printable` decides)."""
     longest, narrow = _narrow(field)
-    return len(text) <= longest and narrow.issuperset(text)
+    return len(text) <= longest and narrow.issuperset(map(ord, text))
 
 
 @cache
-def _narrow(field: str) -> tuple[int, frozenset[str]]:
+def _narrow(field: str) -> tuple[int, frozenset[int]]:
     """How many characters of at most one em fit the field of every blank on one line at its
-    smallest size, and those characters (the ones every print font has)."""
+    smallest size, and those characters' code points (the ones every print font has)."""
     try:
         blanks = _blanks(field)
     except FileNotFoundError:
         return 0, frozenset()
     longest = min(int(blank.width_mm * mm / layout.min_size) for layout, blank, _, _ in blanks)
-    fonts = {font for _, _, font, _ in blanks}
-    narrow = frozenset.intersection(*(_narrow_glyphs(font) for font in fonts))
-    return longest, narrow
+    narrow, *others = {_narrow_glyphs(font) for _, _, font, _ in blanks}
+    return longest, narrow.intersection(*others) if others else narrow
 
 
 @cache
-def _narrow_glyphs(font: str) -> frozenset[str]:
-    """The characters a registered font has glyphs for, at most one em (1000 units) wide."""
+def _narrow_glyphs(font: str) -> frozenset[int]:
+    """The code points a registered font has glyphs for at most one em (1000 units) wide."""
     face = pdfmetrics.getFont(font).face
-    widths = face.charWidths
-    return frozenset(
-        chr(code) for code in _glyphs(font) if widths.get(code, face.defaultWidth) <= 1000
-    )
+    width = face.charWidths.get
+    return frozenset(code for code in _glyphs(font) if width(code, face.defaultWidth) <= 1000)
 
 
 def printable(field: str) -> Callable[[str], str]:
