@@ -399,9 +399,9 @@ class HandoutRepository(Clock, Protocol):
 
 
 # A checked row of a graduates import (`GraduateRepository.stage_graduates`, inside its
-# `graduate_import` block): its line, NewGraduate's fields in order, and for a
-# graduate on file its id, the catalog key refusing the correction (else None), and the
-# correction's old and new values (both None when nothing changes or the graduate is new).
+# `graduate_import` block): its line and NewGraduate's fields in order; for a graduate on file
+# also its id, the catalog key refusing the correction (else None), and the correction's old
+# and new values (both None when nothing changes).
 StagedGraduate = tuple[Any, ...]
 
 

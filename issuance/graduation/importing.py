@@ -226,7 +226,7 @@ class _Rules:
         for line, values in checked:
             before = on_file.get((values[_ID_NUMBER], values[_GRADUATED]))
             if before is None:
-                yield (line, *values, None, None, None, None)
+                yield (line, *values)
             else:
                 refused, old, new = _correction(NewGraduate(*values), before)
                 yield (line, *values, before.id, refused, old, new)

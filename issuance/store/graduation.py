@@ -82,6 +82,7 @@ _as_json = json.JSONEncoder(ensure_ascii=False).encode
 # A graduates import's checked rows (a TEMP table of the import's own connection): the file's
 # line, the graduate, and for one on file its id, the catalog key refusing the correction, and
 # the correction (old and new values as JSON, the fields changed comma-separated).
+_NEW_COLUMNS = ("line", "school_id", *GRADUATE_FIELDS)
 _STAGED_COLUMNS = (
     "line", "school_id", *GRADUATE_FIELDS, "graduate_id", "refused", "old", "new", "fields"
 )  # fmt: skip
@@ -149,7 +150,17 @@ class GraduationQueries(BaseStore):
             yield
 
     async def stage_graduates(self, rows: Iterable[StagedGraduate]) -> None:
-        await self._fill("graduate_staged", _STAGED_COLUMNS, map(_staged, rows))
+        new: list[StagedGraduate] = []
+        on_file: list[tuple[Any, ...]] = []
+        for row in rows:
+            if len(row) == len(_NEW_COLUMNS):
+                new.append(row)
+            else:
+                on_file.append(_staged(row))
+        # The new graduates (nearly all rows) without binding the columns they leave empty.
+        if on_file:
+            await self._fill("graduate_staged", _STAGED_COLUMNS, on_file)
+        await self._fill("graduate_staged", _NEW_COLUMNS, new)
 
     async def staged_graduate_refusals(self) -> list[tuple[int, str | None, int]]:
         """(line, catalog key refusing its correction, first line of its ID number and term)
@@ -783,10 +794,11 @@ _SHOWN_STATUS = f"CASE WHEN {_VOIDED} THEN '{VOIDED}' ELSE i.status END AS statu
 
 
 def _staged(row: StagedGraduate) -> tuple[Any, ...]:
-    """The row as the staging table's: old and new values as JSON, the fields changed."""
-    if row[-1] is None:
-        return (*row, None)
+    """A row of a graduate on file as the staging table's: old and new values as JSON, the
+    fields changed."""
     old, new = row[-2:]
+    if new is None:
+        return (*row, None)
     return (*row[:-2], _as_json(old), _as_json(new), ",".join(new))
 
 
