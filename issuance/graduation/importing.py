@@ -191,9 +191,13 @@ class _Rules:
         self.schools: dict[str, GradOrg] = {}
         # Per good school code: the school and the 培养层次 it may have.
         self.good: dict[str, tuple[GradOrg, frozenset[str]]] = {}
-        self.cells: dict[tuple[str, str], str | None] = {}
+        # Per cell key (专业代码 typed as a number apart): each value's checked value, or None.
+        self.cells: dict[str, dict[str, str | None]] = {
+            key: {} for key in (*_CELL_CHECKS, "major_code#")
+        }
         self.births: dict[str, bool] = {}
         self.slack: dict[tuple[str, str, str], bool] = {}
+        self.printable_name = surely_printable("name")
 
     async def learn_schools(self, store: holds.HoldPorts, chunk: list[Row]) -> None:
         codes = {v["school"] for _, v in chunk} - self.schools.keys()
@@ -212,7 +216,10 @@ class _Rules:
                 values = self._checked(row, v)
                 if values is None:
                     continue
-            if self._slack(values[_ENROLLED], values[_GRADUATED], values[_YEARS]):
+            slack = self.slack.get((values[_ENROLLED], values[_GRADUATED], values[_YEARS]))
+            if slack is None:
+                slack = self._slack(values[_ENROLLED], values[_GRADUATED], values[_YEARS])
+            if slack:
                 self.warnings.add(row, "years", t("grad.import.years_warn", self.checker.locale))
             found.append((row, values))
         return found
@@ -249,11 +256,18 @@ class _Rules:
         employment = v.get("employment") or None
         if employment is not None and employment not in _EMPLOYMENT:
             return None
-        name, major, cell = v["name"], v["major"], self._cell
-        major_code = cell("major_code", v["major_code"])
-        enrolled, graduated = cell("enrolled", v["enrolled"]), cell("graduated", v["graduated"])
-        years = cell("years", v["years"])
-        if not (name and surely_printable("name", name) and cell("major", major)):
+        name, major, cells, cell = v["name"], v["major"], self.cells, self._cell
+        code = v["major_code"]
+        major_code = cells["major_code" if type(code) is str else "major_code#"].get(code)
+        enrolled = cells["enrolled"].get(v["enrolled"]) or cell("enrolled", v["enrolled"])
+        graduated = cells["graduated"].get(v["graduated"]) or cell("graduated", v["graduated"])
+        years = cells["years"].get(v["years"]) or cell("years", v["years"])
+        major_code = major_code or cell("major_code", code)
+        if not (
+            name
+            and self.printable_name(name)
+            and (cells["major"].get(major) or cell("major", major))
+        ):
             return None
         if major_code is None or enrolled is None or graduated is None or years is None:
             return None
@@ -268,15 +282,11 @@ class _Rules:
 
     def _cell(self, key: str, raw: str) -> str | None:
         """The checked value of a cell (as `_graduate` stores it), else None; kept per value."""
-        # A number cell and a text cell of the same text differ only for 专业代码.
-        cache_key = (key, raw) if key != "major_code" or type(raw) is str else ("code#", raw)
-        try:
-            return self.cells[cache_key]
-        except KeyError:
-            pass
         value = _CELL_CHECKS[key](raw) if raw else None
-        if len(self.cells) < _CACHED:
-            self.cells[cache_key] = value
+        # A number cell and a text cell of the same text differ only for 专业代码.
+        kept = self.cells[key if key != "major_code" or type(raw) is str else "major_code#"]
+        if len(kept) < _CACHED:
+            kept[raw] = value
         return value
 
     def _id_number(self, number: str) -> bool:
@@ -291,12 +301,10 @@ class _Rules:
         return born and check_character(number[:17]) == number[17]
 
     def _slack(self, enrolled: str, graduated: str, years: str) -> bool:
-        key = (enrolled, graduated, years)
-        slack = self.slack.get(key)
-        if slack is None:
-            slack = abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS
-            if len(self.slack) < _CACHED:
-                self.slack[key] = slack
+        """Whether 学制 and the dates disagree (worth a warning); kept per triple."""
+        slack = abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS
+        if len(self.slack) < _CACHED:
+            self.slack[(enrolled, graduated, years)] = slack
         return slack
 
 

@@ -69,11 +69,11 @@ def _check_printable(field: str, text: str) -> None:
             raise Invalid("grad.field.unprintable") from None
 
 
-def surely_printable(field: str, text: str) -> bool:
-    """Whether `text` is printable in `field` without measuring it: short enough, and of
+def surely_printable(field: str) -> Callable[[str], bool]:
+    """Whether a text is printable in `field` without measuring it: short enough, and of
     characters every print font has at most one em wide (False: `check_printable` decides)."""
     longest, narrow = _narrow(field)
-    return len(text) <= longest and narrow.issuperset(map(ord, text))
+    return lambda text: len(text) <= longest and narrow.issuperset(map(ord, text))
 
 
 @cache
