@@ -256,13 +256,15 @@ class _Rules:
         employment = v.get("employment") or None
         if employment is not None and employment not in _EMPLOYMENT:
             return None
-        name, major, cells, cell = v["name"], v["major"], self.cells, self._cell
-        code = v["major_code"]
-        major_code = cells["major_code" if type(code) is str else "major_code#"].get(code)
+        # A value seen good is looked up; any other checked (a bad one again: rare, and its
+        # row goes through the full check anyway).
+        name, major, code = v["name"], v["major"], v["major_code"]
+        cells, cell = self.cells, self._cell
+        kind = "major_code" if type(code) is str else "major_code#"
+        major_code = cells[kind].get(code) or cell("major_code", code)
         enrolled = cells["enrolled"].get(v["enrolled"]) or cell("enrolled", v["enrolled"])
         graduated = cells["graduated"].get(v["graduated"]) or cell("graduated", v["graduated"])
         years = cells["years"].get(v["years"]) or cell("years", v["years"])
-        major_code = major_code or cell("major_code", code)
         if not (
             name
             and self.printable_name(name)
