@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from issuance.core.settings import load_settings
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.importing import GraduateReport, import_graduates
 from issuance.importing import CHUNK_ROWS
 from issuance.store import Store
 from issuance.store.postgresql import PostgresDriver
+from issuance.xcert.service import Issuance
 from tests.databases import raw
 from tests.workload import id_number
 
@@ -37,9 +39,6 @@ def write(folder: Path, lines: list[str]) -> Path:
 
 @pytest.fixture
 async def store(tmp_path: Path, database: str) -> AsyncIterator[Store]:
-    from issuance.core.settings import load_settings
-    from issuance.xcert.service import Issuance
-
     settings = load_settings(tmp_path, environ={"QIANFA_DATABASE_URL": database})
     opened: Store = await Store.open(settings.database)
     await grad_demo.load(Issuance(opened, settings))
