@@ -25,12 +25,15 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
+
 from bench.compare import Row, report
 from issuance.core.audit import AuditEntry, first_broken
 from issuance.core.records import RecordChange, RecordFilter
 from issuance.core.settings import Settings, load_settings
 from issuance.store import Store
-from issuance.store.core import _RECORD_SQL
+from issuance.store.core import record_rows_sql
+from issuance.store.driver import SqliteDriver
 from issuance.store.transfer import copy_database
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow
@@ -206,8 +209,7 @@ class _ConfirmRounds:
         store, driver = self.store, self.store.driver
         start, cpu = time.perf_counter(), time.process_time()
         async with store.transaction():
-            for condition, params in driver.among("r.id", ids):
-                await store._all(f"{_RECORD_SQL} WHERE {condition} ORDER BY r.id", params)
+            await store._all(*record_rows_sql(driver, ids))
             for condition, params in driver.among("record_id", ids):
                 await store._all(
                     "SELECT DISTINCT record_id FROM info_problem WHERE resolved_at IS NULL"
@@ -221,27 +223,62 @@ class _ConfirmRounds:
         return time.perf_counter() - start, time.process_time() - cpu
 
 
+def _sqlite_synchronous(fsync: str, synchronous_commit: str) -> str:
+    """SQLite's synchronous mode (WAL) that waits for the disk as often as a PostgreSQL server
+    with these settings: never (fsync off), at checkpoints only (commits not waited for), or at
+    every commit."""
+    if fsync == "off":
+        return "OFF"
+    return "NORMAL" if synchronous_commit == "off" else "FULL"
+
+
+async def _same_durability(rounds: _ConfirmRounds, server: str) -> None:
+    """Make SQLite wait for the disk as often as the PostgreSQL server does, and say so."""
+    with psycopg.connect(server) as connection:
+        fsync, commit = (
+            connection.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in ("fsync", "synchronous_commit")
+        )
+    mode = _sqlite_synchronous(fsync, commit)
+    driver = rounds.store.driver
+    assert isinstance(driver, SqliteDriver)
+    await driver.db.execute(f"PRAGMA synchronous = {mode}")
+    print(
+        f"durability: PostgreSQL fsync={fsync}, synchronous_commit={commit};"
+        f" SQLite (WAL) synchronous={mode}"
+    )
+
+
 async def _compare(server: str, folder: Path, quick: bool) -> int:
     total, size = (100_000, 10_000)
-    figures: dict[str, list[float]] = {}
-    for backend in ("sqlite", "postgresql"):
-        settings = load_settings(folder / backend, environ={"QIANFA_SECRET_KEY": "x"})
-        with _database(backend, server) as url:
-            rounds = _ConfirmRounds(replace(settings, database_url=url), total, size)
-            await rounds.open()
-            try:
-                bare: list[tuple[float, float]] = []
-                through: list[tuple[float, float]] = []
-                for _ in range(CONFIRM_ROUNDS):
-                    bare.append(await rounds.bare())
-                    through.append(await rounds.confirm())
-            finally:
+    with _database("postgresql", server) as url:
+        sides = {}
+        for backend, database_url in (("sqlite", ""), ("postgresql", url)):
+            settings = load_settings(folder / backend, environ={"QIANFA_SECRET_KEY": "x"})
+            settings = replace(settings, database_url=database_url)
+            sides[backend] = _ConfirmRounds(settings, total, size)
+            await sides[backend].open()
+        try:
+            await _same_durability(sides["sqlite"], server)
+            runs: dict[str, dict[str, list[tuple[float, float]]]] = {
+                backend: {"bare": [], "confirm": []} for backend in sides
+            }
+            # Both databases in each round, so that a busy minute on the machine falls on both.
+            for _ in range(CONFIRM_ROUNDS):
+                for backend, rounds in sides.items():
+                    runs[backend]["bare"].append(await rounds.bare())
+                    runs[backend]["confirm"].append(await rounds.confirm())
+        finally:
+            for rounds in sides.values():
                 await rounds.store.close()
-        figures[backend] = [
-            statistics.median(run[part] for run in runs)
-            for runs in (bare, through)
+    figures = {
+        backend: [
+            statistics.median(run[part] for run in measured[kind])
+            for kind in ("bare", "confirm")
             for part in (0, 1)
         ]
+        for backend, measured in runs.items()
+    }
     label = f"batch confirm of {size:,} of {total:,} records"
     # SQLite runs in this process: its CPU time is the work, which the other jobs on a shared
     # machine do not stretch as they stretch the wall clock. PostgreSQL works in its server.

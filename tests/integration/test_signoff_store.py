@@ -264,3 +264,27 @@ async def test_selecting_nothing_or_unknown_records_is_refused(world: World) -> 
     with pytest.raises(DomainError) as caught:
         await world.issuance.refuse(world.evaluator, [*world.record_ids, 424242], "x")
     assert caught.value.key == "record.unknown"
+
+
+async def test_records_by_ids_gives_each_record_once_by_id(world: World) -> None:
+    ids = world.record_ids
+    asked = [ids[2], ids[0], ids[2], 424242, ids[1]]
+    assert [r.id for r in await world.store.records_by_ids(asked)] == sorted(ids)
+
+
+async def test_an_id_table_holds_more_ids_than_a_statement_takes_parameters(world: World) -> None:
+    """A batch act's ids go to the database as one parameter, however many there are."""
+    ids = list(range(1, 40_001))
+    table, params = world.store.driver.ids_table(ids)
+    rows = await world.store._all(f"SELECT COUNT(*), SUM(v.id) FROM {table}", params)
+    assert tuple(rows[0]) == (len(ids), sum(ids))
+
+
+async def test_a_rows_table_gives_back_any_text_and_null_as_sent(world: World) -> None:
+    """The changes of a batch act travel as typed columns; quotes, backslashes, braces, commas,
+    blanks, the word NULL and NULL itself come back unchanged."""
+    texts = ['a"b', "back\\slash", "{,}", " spaced ", "", "NULL", "确认签发", '\\"', None]
+    sent = [(i, text) for i, text in enumerate(texts)] + [(None, "no number")]
+    ((table, params),) = world.store.driver.rows_table(("INTEGER", "TEXT"), sent)
+    rows = await world.store._all(f"SELECT v.column1, v.column2 FROM {table}", params)
+    assert sorted((tuple(row) for row in rows), key=repr) == sorted(sent, key=repr)
