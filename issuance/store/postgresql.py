@@ -61,13 +61,14 @@ def to_psycopg(sql: str) -> str:
 
 def array_literal(values: Iterable[Any], kind: str) -> str:
     """`values` as the text of a PostgreSQL array of `kind` (INTEGER or TEXT), for one parameter
-    cast to that array type: built at C speed by str.join, where psycopg dumps a list element by
-    element in Python (a tenth of a batch act's time at 10,000 records)."""
+    cast to that array type. psycopg dumps a list element by element, each matched against a
+    regular expression for quoting: ~40 ms of a 10,000-record act's 9 arrays, ~5 ms this way.
+    Texts are double-quoted with backslash and quote escaped, so any text comes back as sent."""
     if kind == "INTEGER":
         items = ("NULL" if v is None else str(int(v)) for v in values)
     else:
         items = (
-            "NULL" if v is None else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
             for v in values
         )
     return "{" + ",".join(items) + "}"
