@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -83,6 +84,12 @@ class Driver(Protocol):
     def among(self, column: str, ids: Sequence[int]) -> list[tuple[str, list[Any]]]:
         """The condition "`column` is one of `ids`" (integers): (SQL, parameters) per
         statement's worth of ids."""
+        ...
+
+    def ids_table(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """`ids` (integers) as a table `v` of one column `id`, to list first in a FROM clause so
+        that the join runs from it, one primary-key lookup per id: (SQL, parameters), a single
+        parameter however many ids. Its rows come in no promised order."""
         ...
 
     async def lock(self, connection: Connection, name: str) -> None:
@@ -183,6 +190,10 @@ class SqliteDriver:
             (f"{column} IN ({','.join('?' * len(chunk))})", chunk)
             for chunk in chunks(ids, self.max_params)
         ]
+
+    def ids_table(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        # A JSON array read by json_each: as fast as an IN list, without its 30,000 limit.
+        return "(SELECT value AS id FROM json_each(?)) AS v", [json.dumps([int(i) for i in ids])]
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[Any]:
         # One trip to aiosqlite's thread instead of four (BEGIN, execute, fetch, COMMIT).

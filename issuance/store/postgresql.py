@@ -61,6 +61,21 @@ def to_psycopg(sql: str) -> str:
     return "".join(out)
 
 
+def array_literal(values: Iterable[Any], kind: str) -> str:
+    """`values` as the text of a PostgreSQL array of `kind` (INTEGER or TEXT), for one parameter
+    cast to that array type. psycopg dumps a list element by element, each matched against a
+    regular expression for quoting: ~40 ms of a 10,000-record act's 9 arrays, ~5 ms this way.
+    Texts are double-quoted with backslash and quote escaped, so any text comes back as sent."""
+    if kind == "INTEGER":
+        items = ("NULL" if v is None else str(int(v)) for v in values)
+    else:
+        items = (
+            "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        )
+    return "{" + ",".join(items) + "}"
+
+
 def _params(params: Sequence[Any]) -> tuple[Any, ...]:
     # SQLite stores booleans as 0/1 in INTEGER columns; so do we.
     return tuple(int(p) if isinstance(p, bool) else p for p in params)
@@ -136,10 +151,22 @@ class PostgresDriver:
     ) -> list[tuple[str, list[Any]]]:
         # One array per column, unnested: a single statement and a parameter per column, however
         # many rows (a VALUES list would be parsed and planned value by value).
+        if not rows:
+            return []
         names = ", ".join(f"column{i}" for i in range(1, len(types) + 1))
         arrays = ", ".join(f"CAST(? AS {_ARRAY_TYPES[kind]})" for kind in types)
-        columns = [list(column) for column in zip(*rows, strict=True)] if rows else []
-        return [(f"unnest({arrays}) AS v({names})", columns)] if rows else []
+        columns = zip(*rows, strict=True)
+        return [
+            (
+                f"unnest({arrays}) AS v({names})",
+                [array_literal(column, kind) for column, kind in zip(columns, types, strict=True)],
+            )
+        ]
+
+    def ids_table(self, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        # Listed first, the array drives the join: one index lookup per id. Joined after the
+        # tables, the planner reads every record and sorts the lot (three times slower).
+        return "unnest(CAST(? AS BIGINT[])) AS v(id)", [array_literal(ids, "INTEGER")]
 
     @asynccontextmanager
     async def transaction(self, write: bool) -> AsyncIterator[PgConnection]:
@@ -148,7 +175,9 @@ class PostgresDriver:
 
     def among(self, column: str, ids: Sequence[int]) -> list[tuple[str, list[Any]]]:
         # One array parameter: an IN list of thousands is parsed and planned value by value.
-        return [(f"{column} = ANY(CAST(? AS BIGINT[]))", [list(ids)])] if ids else []
+        if not ids:
+            return []
+        return [(f"{column} = ANY(CAST(? AS BIGINT[]))", [array_literal(ids, "INTEGER")])]
 
     async def read(self, sql: str, params: Sequence[Any]) -> list[Any]:
         # Autocommit: one round trip instead of three (BEGIN, the statement, COMMIT).

@@ -8,6 +8,7 @@ import pytest
 
 from issuance.core.chain import Act
 from issuance.core.errors import Conflict, DomainError, Forbidden, Invalid
+from issuance.store.driver import SqliteDriver
 from tests.signoff_spec import ALLOWED, DONE, E, S, path_to
 from tests.world import World, make_world
 
@@ -264,3 +265,53 @@ async def test_selecting_nothing_or_unknown_records_is_refused(world: World) -> 
     with pytest.raises(DomainError) as caught:
         await world.issuance.refuse(world.evaluator, [*world.record_ids, 424242], "x")
     assert caught.value.key == "record.unknown"
+
+
+async def test_records_by_ids_gives_each_record_once_by_id(world: World) -> None:
+    ids = world.record_ids
+    asked = [ids[2], ids[0], ids[2], 424242, ids[1]]
+    assert [r.id for r in await world.store.records_by_ids(asked)] == sorted(ids)
+
+
+async def test_an_id_table_holds_more_ids_than_a_statement_takes_parameters(world: World) -> None:
+    """A batch act's ids go to the database as one parameter, however many there are."""
+    ids = list(range(1, 40_001))
+    table, params = world.store.driver.ids_table(ids)
+    rows = await world.store._all(f"SELECT COUNT(*), SUM(v.id) FROM {table}", params)
+    assert tuple(rows[0]) == (len(ids), sum(ids))
+
+
+async def test_a_rows_table_gives_back_any_text_and_null_as_sent(world: World) -> None:
+    """The changes of a batch act travel as typed columns; quotes, backslashes, braces, commas,
+    blanks, the word NULL and NULL itself come back unchanged."""
+    texts = ['a"b', "back\\slash", "{,}", " spaced ", "", "NULL", "确认签发", '\\"', None]
+    sent = [(i, text) for i, text in enumerate(texts)] + [(None, "no number")]
+    ((table, params),) = world.store.driver.rows_table(("INTEGER", "TEXT"), sent)
+    rows = await world.store._all(f"SELECT v.column1, v.column2 FROM {table}", params)
+    assert sorted((tuple(row) for row in rows), key=repr) == sorted(sent, key=repr)
+
+
+async def test_a_school_heads_pending_batches_are_read_through_indexes_only(
+    tmp_path: Path,
+) -> None:
+    """/pending's cost follows what the head sees: their batches found by site, their counts from
+    the index on (batch_id, status, void_at); no statement reads a whole table."""
+    world = await make_world(tmp_path)
+    try:
+        driver = world.store.driver
+        assert isinstance(driver, SqliteDriver)
+        statements: list[str] = []
+        await driver.db.set_trace_callback(statements.append)
+        batches = await world.issuance.visible_batches(world.head_a)
+        await driver.db.set_trace_callback(None)
+        assert batches and all(b.site_id == world.head_a.org_id for b in batches)
+        plans = []
+        for sql in statements:
+            if sql.lstrip().upper().startswith("SELECT"):
+                rows = await world.store._all(f"EXPLAIN QUERY PLAN {sql}")
+                plans.extend(row[3] for row in rows)
+        assert any("record_batch_shown" in step for step in plans), plans
+        assert any("batch_site" in step for step in plans), plans
+        assert not [step for step in plans if step.startswith("SCAN") and "USING" not in step]
+    finally:
+        await world.store.close()
