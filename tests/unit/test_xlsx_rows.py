@@ -106,13 +106,16 @@ INLINE_CELL = re.compile(r'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', 
 def with_shared_strings(source: Path, target: Path) -> None:
     """`source` with its inline strings moved to a shared string table (openpyxl writes inline
     strings only)."""
-    items: list[str] = []
+    items: dict[str, int] = {}
 
     def shared(cell: re.Match[str]) -> str:
-        items.append(f"<si>{cell[3]}</si>")
-        return f'<c {cell[1]}t="s"{cell[2]}><v>{len(items) - 1}</v></c>'
+        index = items.setdefault(f"<si>{cell[3]}</si>", len(items))
+        return f'<c {cell[1]}t="s"{cell[2]}><v>{index}</v></c>'
 
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as copy:
+    with (
+        zipfile.ZipFile(source) as original,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy,
+    ):
         for entry in original.infolist():
             data = original.read(entry)
             if entry.filename.startswith("xl/worksheets/"):
