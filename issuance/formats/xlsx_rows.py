@@ -63,12 +63,20 @@ class _Unreadable(Exception):
     """The sheet breaks a rule calamine also refuses (as tabular.unreadable)."""
 
 
-@dataclass(frozen=True)
 class _Strings:
-    """The shared strings (共享字符串) as one text and offsets: a few MB for 200,000 strings."""
+    """The shared strings (共享字符串) as one text and offsets: a few MB for 200,000 strings.
 
-    text: str
-    ends: array[int]
+    The first ones are also kept as strings: a workbook lists its strings as they first
+    appear, so the values repeated down a column (school, status, plan) are among them and
+    cost a lookup instead of a slice."""
+
+    _KEPT = 4096
+
+    def __init__(self, text: str, ends: array[int]) -> None:
+        self.text = text
+        self.ends = ends
+        count = min(len(ends) - 1, self._KEPT)
+        self._first = [text[ends[i] : ends[i + 1]] for i in range(count)]
 
     def __len__(self) -> int:
         return len(self.ends) - 1
@@ -76,6 +84,11 @@ class _Strings:
     def __getitem__(self, index: int) -> str:
         ends = self.ends
         return self.text[ends[index] : ends[index + 1]]
+
+    def take(self, indexes: Iterable[int]) -> list[str]:
+        """The strings at `indexes`, in order."""
+        text, ends, first, kept = self.text, self.ends, self._first, len(self._first)
+        return [first[i] if i < kept else text[ends[i] : ends[i + 1]] for i in indexes]
 
 
 @dataclass(frozen=True)
@@ -412,7 +425,7 @@ class _SheetReader:
         for raw in _blocks(self._stream, row_end, self._rest):
             body, end, tail = raw.rpartition(row_end)
             block = body + end
-            rows = _inline_rows(block) if self._bulk else None
+            rows = _bulk_rows(block, self._strings) if self._bulk else None
             if rows is None:
                 rows = self._block_rows(block.decode())
             elif rows:
@@ -603,47 +616,59 @@ class _SheetReader:
         return value
 
 
-# A block of rows as a write-only workbook writes them (openpyxl, most exports): inline strings
-# only, each row's cells from column A with none missing. Such a block is read in bulk, a few
-# C-level passes for all its rows, and checked in bulk: every row and cell tag accounted for,
-# each row's cells A, B, C, … and in that row. Anything else is read row by row.
+# A block of rows as spreadsheets usually write them: text cells only, inline strings (a
+# write-only workbook, most exports) or shared strings (Excel, WPS), each row's cells from
+# column A with none missing. Such a block is read in bulk, a few C-level passes for all its
+# rows, and checked in bulk: every row and cell tag accounted for, each row's cells A, B, C, …
+# and in that row. Anything else is read row by row.
 _ROW_HEAD = re.compile(rb'<row r="(\d+)"[^>/]*>')
 _INLINE_TEXT = re.compile(
     rb'<c r="[A-Z]\d+"(?: s="\d+")? t="inlineStr">'
     rb'<is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>'
 )
+_SHARED_INDEX = re.compile(rb'<c r="[A-Z]\d+"(?: s="\d+")? t="s"><v>(\d+)</v></c>')
 _CELL_REFERENCE = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3}\d+)")?')
 _LETTERS = bytes(range(ord("A"), ord("Z") + 1))
 _RUNS = frozenset(_LETTERS[1:width] for width in range(1, len(_LETTERS) + 1))
 _UNUSUAL = (b"&", b"\r", b"_x", b"<!", b"<?", b":c", b":row")
 
 
-def _inline_rows(block: bytes) -> list[SheetRow] | None:
-    """The block's rows if it is the usual inline-string block, else None."""
+def _bulk_rows(block: bytes, strings: _Strings) -> list[SheetRow] | None:
+    """The block's rows if it is a usual block of text cells, else None."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
         return None
     heads = _ROW_HEAD.findall(block)
     if not heads or len(heads) != block.count(b"<row"):
         return None
-    texts = _INLINE_TEXT.findall(block)
     references = _CELL_REFERENCE.findall(block)
-    if len(texts) != len(references):
+    widths = _widths(heads, references)
+    if widths is None:
         return None
+    if _holds(block, b"inlineStr"):
+        texts = _INLINE_TEXT.findall(block)
+        values = b"\0".join(texts).decode().split("\0")
+    else:
+        texts = _SHARED_INDEX.findall(block)
+        values = strings.take(map(int, texts))
+    if len(texts) != len(references) or len(values) != len(texts):
+        return None
+    cells = iter(values)
+    return list(zip(map(int, heads), map(list, map(islice, repeat(cells), widths)), strict=True))
+
+
+def _widths(heads: list[bytes], references: list[bytes]) -> list[int] | None:
+    """How many cells each row has, if every row's cells are A, B, C, … of that row."""
     joined = b" ".join(references)
     runs = joined.translate(None, b"0123456789 ").split(b"A")
     if runs[0] or len(runs) != len(heads) + 1 or not _RUNS.issuperset(runs):
         return None
     widths = [len(run) + 1 for run in runs[1:]]
-    if sum(widths) != len(texts):
+    if sum(widths) != len(references):
         return None
     rows = joined.translate(None, _LETTERS).split()
     if rows != list(chain.from_iterable(map(repeat, heads, widths))):
         return None
-    values = b"\0".join(texts).decode().split("\0")
-    if len(values) != len(texts):
-        return None
-    cells = iter(values)
-    return list(zip(map(int, heads), map(list, map(islice, repeat(cells), widths)), strict=True))
+    return widths
 
 
 _BOOLEANS = {"1": True, "0": False, "true": True, "false": False}
