@@ -42,6 +42,8 @@ _READ = 1 << 20
 # One row (or one shared string) of at most 100 cells of 2,000 characters fits many times
 # over; a file whose next row end is further away than this is refused, not buffered.
 MAX_ROW_BYTES = 16 << 20
+# The workbook, its relationships and styles are parsed whole: kilobytes, a few MB at most.
+MAX_PART_BYTES = 16 << 20
 # Shared strings are kept for the whole read: bounded, whatever the package declares.
 MAX_SHARED_CHARS = 24_000_000
 MAX_SHARED_STRINGS = 4_000_000
@@ -165,11 +167,15 @@ def _member(package: zipfile.ZipFile, path: str) -> str | None:
 
 
 def _parse_member(package: zipfile.ZipFile, path: str) -> Element | None:
+    """A small part (workbook, relationships, styles) parsed whole, if not over MAX_PART_BYTES."""
     member = _member(package, path)
     if member is None:
         return None
     with package.open(member) as stream:
-        root: Element = safe_xml.parse(stream).getroot()
+        data = stream.read(MAX_PART_BYTES + 1)
+    if len(data) > MAX_PART_BYTES:
+        raise Invalid("tabular.xlsx_bomb")
+    root: Element = safe_xml.fromstring(data)
     return root
 
 
@@ -287,20 +293,19 @@ def _read_head(stream: IO[bytes], pattern: re.Pattern[bytes]) -> tuple[re.Match[
     raise _Unreadable("no data")
 
 
-def _blocks(stream: IO[bytes], end: bytes, tail: bytes) -> Iterator[bytes]:
-    """The rest of the part about 1 MiB at a time, each block cut just after an `end` tag (the
-    last block holds what follows the last `end`)."""
-    while chunk := stream.read(_READ):
+def _blocks(stream: IO[bytes], end: bytes, tail: bytes, stop: bytes) -> Iterator[bytes]:
+    """The rest of the part about 1 MiB at a time, each block cut just after an `end` tag, up
+    to the `stop` tag (the last block holds what follows the last `end`, up to `stop` or more;
+    what follows is not read)."""
+    while stop not in tail and (chunk := stream.read(_READ)):
         buffer = tail + chunk
-        cut = buffer.rfind(end)
-        if cut < 0:
-            if len(buffer) > MAX_ROW_BYTES:
-                raise Invalid("tabular.xlsx_row_too_large", limit=MAX_ROW_BYTES >> 20)
-            tail = buffer
-            continue
-        cut += len(end)
-        tail = buffer[cut:]
-        yield buffer[:cut]
+        cut = buffer.rfind(end) + len(end)
+        if cut >= len(end):
+            yield buffer[:cut]
+            buffer = buffer[cut:]
+        if len(buffer) > MAX_ROW_BYTES:
+            raise Invalid("tabular.xlsx_row_too_large", limit=MAX_ROW_BYTES >> 20)
+        tail = buffer
     yield tail
 
 
@@ -354,7 +359,7 @@ def _shared_strings(package: zipfile.ZipFile) -> _Strings:
         )
         opening, closing = f"<{p}si", f"</{p}si>"
         wrapper = f"<w{_declarations(root[0])}>{{}}</w>"
-        for raw in _blocks(stream, closing.encode(), rest):
+        for raw in _blocks(stream, closing.encode(), rest, f"</{p}sst>".encode()):
             body, end, _ = raw.decode().rpartition(closing)
             items = body + end
             texts = fast.findall(items)
@@ -422,7 +427,7 @@ class _SheetReader:
             return
         last = 0
         row_end = self._row_end.encode()
-        for raw in _blocks(self._stream, row_end, self._rest):
+        for raw in _blocks(self._stream, row_end, self._rest, self._data_end):
             body, end, tail = raw.rpartition(row_end)
             block = body + end
             rows = _bulk_rows(block, self._strings) if self._bulk else None

@@ -372,3 +372,34 @@ def test_cells_are_placed_by_their_own_references(tmp_path: Path) -> None:
         (3, ["丙"]),
         (9, ["", "在第 9 行"]),
     ]
+
+
+def test_what_follows_the_sheet_data_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_rows, "MAX_ROW_BYTES", 64 * 1024)
+    monkeypatch.setattr(xlsx_rows, "_READ", 4096)
+    merged = "".join(f'<mergeCell ref="A{i}:B{i}"/>' for i in range(10, 20_000))
+    path = tmp_path / "merged.xlsx"
+    rows = inline_row(1, ("A1", "表头")) + inline_row(2, ("A2", "甲"))
+    write_package(
+        path,
+        f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData>'
+        f"<mergeCells>{merged}</mergeCells></worksheet>",
+    )
+    assert assert_same(path) == [(1, ["表头"]), (2, ["甲"])]
+
+
+def test_oversized_styles_are_refused_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_rows, "MAX_PART_BYTES", 1024)
+    path = tmp_path / "styles.xlsx"
+    book = openpyxl.Workbook()
+    styled(book.active, 1, DATES)
+    book.save(path)
+    with zipfile.ZipFile(path) as package:
+        assert package.getinfo("xl/styles.xml").file_size > 1024
+    with pytest.raises(Invalid) as caught:
+        open_first_sheet(str(path), path.name)
+    assert caught.value.key == "tabular.xlsx_bomb"
