@@ -19,7 +19,7 @@ import re
 import zipfile
 import zlib
 from array import array
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import accumulate, chain, islice, repeat
@@ -86,6 +86,9 @@ class _Strings:
     def __getitem__(self, index: int) -> str:
         ends = self.ends
         return self.text[ends[index] : ends[index + 1]]
+
+    def get(self, index: int) -> str:
+        return self._first[index] if index < len(self._first) else self[index]
 
     def take(self, indexes: Iterable[int]) -> list[str]:
         """The strings at `indexes`, in order."""
@@ -430,7 +433,7 @@ class _SheetReader:
         for raw in _blocks(self._stream, row_end, self._rest, self._data_end):
             body, end, tail = raw.rpartition(row_end)
             block = body + end
-            rows = _bulk_rows(block, self._strings) if self._bulk else None
+            rows = _bulk_rows(block, self._strings, self._number) if self._bulk else None
             if rows is None:
                 rows = self._block_rows(block.decode())
             elif rows:
@@ -551,7 +554,8 @@ class _SheetReader:
             return ""
         raise _Unreadable("cell type")
 
-    def _number(self, value: float, style: str) -> Value:
+    def _number(self, value: float, style: str | bytes) -> Value:
+        """A number cell's value: the number, or the date, time or duration its style says."""
         kinds = self._kinds
         index = int(style) if style else 0
         kind = kinds[index] if index < len(kinds) else None
@@ -632,14 +636,19 @@ _INLINE_TEXT = re.compile(
     rb'<is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>'
 )
 _SHARED_INDEX = re.compile(rb'<c r="[A-Z]\d+"(?: s="\d+")? t="s"><v>(\d+)</v></c>')
+_SHARED_OR_NUMBER = re.compile(
+    rb'<c r="[A-Z]\d+"(?: s="(\d+)")?(?: t="([sn])")?><v>([^<]+)</v></c>'
+)
+_Number = Callable[[float, "str | bytes"], Value]
 _CELL_REFERENCE = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3}\d+)")?')
 _LETTERS = bytes(range(ord("A"), ord("Z") + 1))
 _RUNS = frozenset(_LETTERS[1:width] for width in range(1, len(_LETTERS) + 1))
 _UNUSUAL = (b"&", b"\r", b"_x", b"<!", b"<?", b":c", b":row")
 
 
-def _bulk_rows(block: bytes, strings: _Strings) -> list[SheetRow] | None:
-    """The block's rows if it is a usual block of text cells, else None."""
+def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> list[SheetRow] | None:
+    """The block's rows if it is a usual block (text cells, numbers beside shared strings),
+    else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
         return None
     heads = _ROW_HEAD.findall(block)
@@ -649,16 +658,27 @@ def _bulk_rows(block: bytes, strings: _Strings) -> list[SheetRow] | None:
     widths = _widths(heads, references)
     if widths is None:
         return None
-    if _holds(block, b"inlineStr"):
-        texts = _INLINE_TEXT.findall(block)
-        values = b"\0".join(texts).decode().split("\0")
-    else:
-        texts = _SHARED_INDEX.findall(block)
-        values = strings.take(map(int, texts))
-    if len(texts) != len(references) or len(values) != len(texts):
+    matched, values = _bulk_values(block, strings, number)
+    if matched != len(references) or len(values) != matched:
         return None
     cells = iter(values)
     return list(zip(map(int, heads), map(list, map(islice, repeat(cells), widths)), strict=True))
+
+
+def _bulk_values(block: bytes, strings: _Strings, number: _Number) -> tuple[int, Sequence[Value]]:
+    """How many cells the bulk patterns matched, and their values."""
+    if _holds(block, b"inlineStr"):
+        texts = _INLINE_TEXT.findall(block)
+        return len(texts), b"\0".join(texts).decode().split("\0")
+    if block.count(b'"><v>') == block.count(b' t="s"><v>'):
+        indexes = _SHARED_INDEX.findall(block)
+        return len(indexes), strings.take(map(int, indexes))
+    cells: list[tuple[bytes, bytes, bytes]] = _SHARED_OR_NUMBER.findall(block)
+    values = [
+        strings.get(int(value)) if kind == b"s" else number(float(value), style)
+        for style, kind, value in cells
+    ]
+    return len(cells), values
 
 
 def _widths(heads: list[bytes], references: list[bytes]) -> list[int] | None:

@@ -204,7 +204,10 @@ def test_sheet_starting_below_row_one_keeps_spreadsheet_row_numbers(tmp_path: Pa
     ]
 
 
-def test_many_rows_across_blocks_mixing_fast_and_exact_rows(tmp_path: Path) -> None:
+def test_many_rows_across_blocks_mixing_fast_and_exact_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_rows, "_READ", 1 << 16)  # many blocks, each read in bulk or not
     path = tmp_path / "big.xlsx"
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()
@@ -213,12 +216,17 @@ def test_many_rows_across_blocks_mixing_fast_and_exact_rows(tmp_path: Path) -> N
             sheet.append([f"名字{i}", i, "a&b", None, True])
         elif i < 3000 and i % 1009 == 7:
             sheet.append([None, f"稀疏{i}"])
-        else:  # write-only rows of inline strings, of varying widths
+        elif i < 9000:  # write-only rows of inline strings, of varying widths
             sheet.append([f"名字{i}", f"1101011990{i:08d}", "院校学生", " 站点 "][: 2 + i % 3])
+        else:  # and of text, numbers and dates (shared strings and numbers once shared)
+            sheet.append(
+                [f"名字{i}", f"ID{i}", i * 1.5, date(2024, 1, 1) + timedelta(i)][: 2 + i % 3]
+            )
     book.save(path)
     rows = assert_same(path)
     assert len(rows) == 16_000
-    assert rows[-1] == (16_000, ["名字15999", "110101199000015999"])
+    assert rows[-1] == (16_000, ["名字15999", "ID15999"])
+    assert rows[-2] == (15_999, ["名字15998", "ID15998", "23997", "2067-10-20"])
 
 
 PACKAGE_RELS = (
