@@ -430,21 +430,26 @@ class _SheetReader:
             return
         last = 0
         row_end = self._row_end.encode()
+        tail = b""
         for raw in _blocks(self._stream, row_end, self._rest, self._data_end):
-            body, end, tail = raw.rpartition(row_end)
-            block = body + end
+            block = raw
+            if not raw.endswith(row_end):  # the last block: rows, then the end of the data
+                body, end, tail = raw.rpartition(row_end)
+                block = body + end
             rows = _bulk_rows(block, self._strings, self._number) if self._bulk else None
-            if rows is None:
-                rows = self._block_rows(block.decode())
-            elif rows:
-                self._next = rows[-1][0]
-            for number, cells in rows:
-                if number <= last:
+            if rows:  # numbered in order, each with cells
+                if rows[0][0] <= last:
                     raise _Unreadable("rows out of order")
-                last = number
-                if cells:
-                    yield number, cells
-            self._check_tail(tail.decode())
+                last = self._next = rows[-1][0]
+                yield from rows
+                continue
+            for row in self._block_rows(block.decode()) if rows is None else rows:
+                if row[0] <= last:
+                    raise _Unreadable("rows out of order")
+                last = row[0]
+                if row[1]:
+                    yield row
+        self._check_tail(tail.decode())
         if self._data_end not in tail:
             raise _Unreadable("sheet data never ends")
 
@@ -661,8 +666,11 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> list[SheetRo
     matched, values = _bulk_values(block, strings, number)
     if matched != len(references) or len(values) != matched:
         return None
+    numbers = list(map(int, heads))
+    if numbers != sorted(set(numbers)):
+        return None
     cells = iter(values)
-    return list(zip(map(int, heads), map(list, map(islice, repeat(cells), widths)), strict=True))
+    return list(zip(numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
 
 
 def _bulk_values(block: bytes, strings: _Strings, number: _Number) -> tuple[int, Sequence[Value]]:
