@@ -84,11 +84,14 @@ class _Strings:
         return len(self.ends) - 1
 
     def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(index)
         ends = self.ends
         return self.text[ends[index] : ends[index + 1]]
 
     def get(self, index: int) -> str:
-        return self._first[index] if index < len(self._first) else self[index]
+        """The string at `index`, looked up if it is one of the first."""
+        return self._first[index] if 0 <= index < len(self._first) else self[index]
 
     def take(self, indexes: Iterable[int]) -> list[str]:
         """The strings at `indexes`, in order."""

@@ -411,3 +411,17 @@ def test_oversized_styles_are_refused_before_parsing(
     with pytest.raises(Invalid) as caught:
         open_first_sheet(str(path), path.name)
     assert caught.value.key == "tabular.xlsx_bomb"
+
+
+def test_negative_shared_string_index_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "negative.xlsx"
+    row = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>2</v></c>'
+        '<c r="C1" t="s"><v>-1</v></c></row>'
+    )
+    write_package(
+        path, f'<worksheet xmlns="{MAIN}"><sheetData>{row}</sheetData></worksheet>', STRINGS
+    )
+    with pytest.raises(Invalid) as caught:
+        streamed_rows(path)
+    assert caught.value.key == "tabular.unreadable"
