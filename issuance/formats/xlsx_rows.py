@@ -115,7 +115,7 @@ def open_first_sheet(path: str, name: str) -> Sheet:
         book = _Workbook.read(package)
         stream = package.open(book.sheet)
         reader = _SheetReader(book, stream)
-        last_row = reader.start()
+        last_row = reader.start(package.getinfo(book.sheet).file_size)
     except BaseException as error:
         package.close()
         raise _refusal(error, name) from None
@@ -401,8 +401,10 @@ class _SheetReader:
         self._empty = False
         self._next = 0  # the number of the last row read (calamine's row index)
 
-    def start(self) -> int | None:
-        """Read up to the sheet's data; its declared last row, if it declares one."""
+    def start(self, size: int) -> int | None:
+        """Read up to the sheet's data; its last row as declared, else as estimated from the
+        rows read so far and the part's `size` (for a progress bar: write-only workbooks, the
+        usual export, declare none)."""
         data, self._rest = _read_head(self._stream, _SHEET_DATA)
         head = data.string[: data.start()]
         root = _ROOT.search(head)
@@ -412,7 +414,10 @@ class _SheetReader:
         self._bulk = not data[1]
         self._compile((data[1] or b"").decode(), _declarations(root[0]))
         dimension = _DIMENSION.search(head)
-        return int(dimension[1]) if dimension and dimension[1] else None
+        if dimension and dimension[1]:
+            return int(dimension[1])
+        rows = self._rest.count(self._row_end.encode())
+        return rows * (size - data.end()) // len(self._rest) if rows else None
 
     def _compile(self, p: str, declarations: str) -> None:
         self._row_end = f"</{p}row>"

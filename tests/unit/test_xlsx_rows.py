@@ -425,3 +425,19 @@ def test_negative_shared_string_index_is_unreadable(tmp_path: Path) -> None:
     with pytest.raises(Invalid) as caught:
         streamed_rows(path)
     assert caught.value.key == "tabular.unreadable"
+
+
+def test_last_row_is_declared_or_estimated_for_the_progress_bar(tmp_path: Path) -> None:
+    declared, streamed = tmp_path / "declared.xlsx", tmp_path / "streamed.xlsx"
+    normal, write_only = openpyxl.Workbook(), openpyxl.Workbook(write_only=True)
+    sheet = write_only.create_sheet()
+    for i in range(20_000):
+        normal.active.append([f"学生{i}", i])
+        sheet.append([f"学生{i}", i])
+    normal.save(declared)
+    write_only.save(streamed)
+    first, second = (open_first_sheet(str(p), p.name) for p in (declared, streamed))
+    first.close()
+    second.close()
+    assert first.last_row == 20_000
+    assert second.last_row is not None and 18_000 < second.last_row < 22_000
