@@ -30,6 +30,7 @@ from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Invalid
 from issuance.core.files import write_output
 from issuance.formats.xlsx_check import XlsxLimits, check_ods, check_xlsx
+from issuance.formats.xlsx_rows import open_first_sheet
 
 if TYPE_CHECKING:
     from openpyxl.cell import WriteOnlyCell
@@ -331,16 +332,18 @@ def _decodes_as(path: Path, encoding: str) -> int | None:
 def _open_sheet(
     path: Path,
 ) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
-    """Numbered rows of the first sheet (.xlsx, .xls or .ods) as cell texts, its row count,
-    a closer."""
-    # calamine (Rust) parses the sheet about 13x faster than openpyxl's streaming reader; it
-    # holds the sheet in memory, which the importer does with the rows anyway. It trusts the
-    # file's cell references and sizes, so those are checked first (.xlsx and .ods are zip
-    # packages of XML; an .xls is bounded by its file size). The rows present are bounded
-    # below as they are read, whatever a sheet declares.
+    """Numbered rows of the first sheet (.xlsx, .xls or .ods) as cell texts, its row count
+    (an estimate), a closer."""
+    # An .xlsx is streamed (xlsx_rows: flat memory, faster than calamine on the usual sheet).
+    # calamine (Rust) reads .xls and .ods whole; it trusts the file's cell references and
+    # sizes, so those are checked first (.xlsx and .ods are zip packages of XML; an .xls is
+    # bounded by its file size). The rows present are bounded below as they are read,
+    # whatever a sheet declares.
     if path.suffix.lower() == ".xlsx":
         check_xlsx(path, XLSX_LIMITS)
-    elif path.suffix.lower() == ".ods":
+        first = open_first_sheet(str(path), path.name)
+        return _sheet_rows(first.rows), first.last_row, first.close
+    if path.suffix.lower() == ".ods":
         check_ods(path, XLSX_LIMITS)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
@@ -350,7 +353,8 @@ def _open_sheet(
         raise Invalid("tabular.too_many_rows", limit=MAX_ROWS)
     if sheet.width > MAX_COLUMNS:
         raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=1)
-    return _sheet_rows(sheet.iter_rows()), sheet.end[0] + 1 if sheet.end else None, lambda: None
+    rows = enumerate(sheet.iter_rows(), start=1)
+    return _sheet_rows(rows), sheet.end[0] + 1 if sheet.end else None, lambda: None
 
 
 # Cell texts of a sheet's first rows are kept once and shared by later equal cells: a column
@@ -359,9 +363,10 @@ _SHARING_ROWS = 256
 _SHARED_TEXTS = 4096
 
 
-def _sheet_rows(values: Iterable[Sequence[object]]) -> Iterator[RawRow]:
+def _sheet_rows(numbered: Iterable[tuple[int, Sequence[object]]]) -> Iterator[RawRow]:
+    """Cell values (calamine's, or xlsx_rows' alike) as the texts the user typed."""
     shared: dict[str, str] = {}
-    for number, cells in enumerate(values, start=1):
+    for number, cells in numbered:
         try:
             # The usual row, text cells only: stripped and shared at C speed.
             texts = list(map(str.strip, cells))  # type: ignore[arg-type]
