@@ -64,6 +64,7 @@ from issuance.core.records import (
     RecordChange,
     RecordFilter,
     SignoffEntry,
+    StagedResults,
     Stamp,
     StoredSigningRequest,
     StoredStudent,
@@ -164,6 +165,11 @@ class ResultRepository(Clock, Protocol):
     async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]: ...
 
     async def import_results(self, rows: Sequence[Any]) -> int: ...
+
+    def staged_results(self) -> AbstractAsyncContextManager[StagedResults]:
+        """Results staged for one import, dropped on leaving the block (written only by its
+        `write`)."""
+        ...
 
     async def set_number_pattern(self, program_id: int, pattern: str) -> None: ...
 

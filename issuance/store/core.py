@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import astuple, fields
 from typing import Any
 
@@ -17,11 +18,13 @@ from issuance.core.records import (
     PlanInfo,
     RecordChange,
     RecordFilter,
+    StagedResults,
 )
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
 from issuance.store.heads import follow_append
+from issuance.store.staged_results import SqlStagedResults
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -337,6 +340,13 @@ class CoreQueries(BaseStore):
                 [(row.id_number, plans[row.plan], row.site_id, row.passed) for row in rows],
             )
         return len(rows)
+
+    @asynccontextmanager
+    async def staged_results(self) -> AsyncIterator[StagedResults]:
+        async with self.driver.staging() as staging:
+            staged = SqlStagedResults(staging)
+            await staged.create()
+            yield staged
 
     async def set_number_pattern(self, program_id: int, pattern: str) -> None:
         await self._execute(

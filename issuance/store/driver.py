@@ -9,16 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
 # How long a process waits for another program's write to finish, unless `[database]
 # busy_timeout_seconds` says otherwise (said in store.busy).
 BUSY_SECONDS = 15
+# Rows a staging query hands over per trip to its connection.
+_FETCH_ROWS = 1000
+T = TypeVar("T")
 
 
 class Row(Protocol):
@@ -48,6 +52,27 @@ class Connection(Protocol):
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor: ...
+
+
+class Staging(Protocol):
+    """A connection of one job's own (an import's staging): its TEMP tables are seen by nothing
+    else, and it write-locks the database only inside `write()`."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
+        """Append `rows` (tuples of `columns`) to the TEMP table `table`."""
+        ...
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
+        """The rows of a query, fetched a batch at a time."""
+        ...
+
+    def write(self) -> AbstractAsyncContextManager[None]:
+        """A write transaction on the database, committed at a clean exit."""
+        ...
 
 
 class Driver(Protocol):
@@ -89,6 +114,10 @@ class Driver(Protocol):
         """Serialize the rest of the transaction with every other one taking the same name."""
         ...
 
+    def staging(self) -> AbstractAsyncContextManager[Staging]:
+        """A connection of its own for staging (TEMP tables dropped on leaving the block)."""
+        ...
+
     async def applied_migrations(self) -> set[int]: ...
 
     async def apply_migration(self, number: int, sql: str) -> None:
@@ -122,25 +151,32 @@ class SqliteDriver:
         self.busy_seconds = busy_seconds
         self._lock = asyncio.Lock()
         self._reader: sqlite3.Connection | None = None
+        # What every writing connection to the file runs first (a staging connection too).
+        self.pragmas = [
+            f"PRAGMA busy_timeout = {round(busy_seconds * 1000)}",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA synchronous = NORMAL",
+        ]
 
     @classmethod
     async def open(cls, path: Path, busy_seconds: float = BUSY_SECONDS) -> SqliteDriver:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path, isolation_level=None)
         db.row_factory = aiosqlite.Row
+        driver = cls(db, path, busy_seconds)
         try:
-            for pragma in (
-                f"PRAGMA busy_timeout = {round(busy_seconds * 1000)}",
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA synchronous = NORMAL",
-            ):
-                await db.execute(pragma)
+            await driver.set_pragmas("PRAGMA journal_mode = WAL", *driver.pragmas)
         except BaseException:
             # aiosqlite's worker thread keeps the process alive until the connection is closed.
             await db.close()
             raise
-        return cls(db, path, busy_seconds)
+        return driver
+
+    async def set_pragmas(self, *pragmas: str) -> None:
+        """Run `pragmas` on the shared connection, and on every staging connection opened later."""
+        for pragma in pragmas:
+            await self.db.execute(pragma)
+        self.pragmas += [p for p in pragmas if p not in self.pragmas]
 
     def rows_table(
         self, types: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -206,6 +242,20 @@ class SqliteDriver:
     async def lock(self, connection: Connection, name: str) -> None:
         """Nothing to do: a write transaction already holds the database's one write lock."""
 
+    @asynccontextmanager
+    async def staging(self) -> AsyncIterator[Staging]:
+        # A connection apart from the shared one (whose transactions the process's tasks take
+        # in turn): statements on it run on a thread of its own, so a chunk is staged while the
+        # next one is read, and nothing waits for it but its `write()`.
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qianfa-staging")
+        staging = SqliteStaging(thread)
+        try:
+            await staging.run(lambda: staging.connect(self.path, self.pragmas))
+            yield staging
+        finally:
+            await staging.run(staging.close)
+            thread.shutdown(wait=False)
+
     async def applied_migrations(self) -> set[int]:
         await self.db.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
@@ -252,6 +302,78 @@ class SqliteDriver:
         if self._reader is not None:
             self._reader.close()
         await self.db.close()
+
+
+class SqliteStaging:
+    """A connection to the store's SQLite file of one job's own, used on one thread."""
+
+    def __init__(self, thread: ThreadPoolExecutor) -> None:
+        self._thread = thread
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._db is not None, "staging connection not open"
+        return self._db
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """`work()` on the connection's thread (a statement steps there without the GIL)."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
+
+    def connect(self, path: Path, pragmas: Sequence[str]) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in pragmas:
+            self._db.execute(pragma)
+
+    def close(self) -> None:
+        # Closing drops the TEMP tables and rolls back a write left open.
+        if self._db is not None:
+            self._db.close()
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self.run(lambda: self.db.execute(sql, params).rowcount)
+
+    async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(columns)})"
+        await self.run(lambda: self._load(sql, rows))
+
+    def _load(self, sql: str, rows: Sequence[Any]) -> None:
+        # One transaction of the TEMP table's own (autocommit would take one per row): it
+        # locks nothing of the database.
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany(sql, rows)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
+        cursor = await self.run(lambda: self.db.execute(sql, params))
+        try:
+            while batch := await self.run(lambda: cursor.fetchmany(_FETCH_ROWS)):
+                for row in batch:
+                    yield row
+        finally:
+            await self.run(cursor.close)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[None]:
+        await self.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            await self.run(self._rollback)
+            raise
+        await self.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+
+def _placeholders(columns: Sequence[str]) -> str:
+    return ", ".join("?" * len(columns))
 
 
 def chunks(values: Sequence[Any], size: int) -> Iterator[list[Any]]:

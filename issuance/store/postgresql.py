@@ -7,12 +7,15 @@ audit chain, migrations) takes a transaction-scoped advisory lock instead.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
 from typing import Any, ClassVar, cast
 
+import psycopg
 from psycopg import AsyncConnection, AsyncCursor
+from psycopg import sql as pgsql
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
@@ -20,6 +23,8 @@ _ARRAY_TYPES = {"INTEGER": "BIGINT[]", "TEXT": "TEXT[]"}
 
 # Seconds to reach the server before saying it cannot be reached.
 CONNECT_TIMEOUT = 10
+# Rows a staging query hands over per round trip.
+_FETCH_ROWS = 1000
 
 
 class PgRow(tuple[Any, ...]):
@@ -100,6 +105,40 @@ class PgConnection:
         return Result([], cursor.rowcount)
 
 
+class PgStaging:
+    """A pooled connection held by one job (an import's staging), its TEMP tables filled by COPY."""
+
+    def __init__(self, connection: AsyncConnection[Any]) -> None:
+        self.connection = connection
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return (await PgConnection(self.connection).execute(sql, params)).rowcount
+
+    async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
+        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
+        )
+        async with self.connection.cursor().copy(copy_sql) as copy:
+            for row in rows:
+                await copy.write_row(row)
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
+        # A server-side cursor (inside a transaction): the rows come a batch at a time.
+        async with (
+            self.connection.transaction(),
+            self.connection.cursor(name="staging_rows") as cursor,
+        ):
+            cursor.itersize = _FETCH_ROWS
+            await cursor.execute(to_psycopg(sql), _params(params))
+            async for row in cursor:
+                yield row
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[None]:
+        async with self.connection.transaction():
+            yield
+
+
 class PostgresDriver:
     """A PostgreSQL database shared by any number of processes on any hosts."""
 
@@ -159,6 +198,16 @@ class PostgresDriver:
 
     async def lock(self, connection: Any, name: str) -> None:
         await connection.execute("SELECT pg_advisory_xact_lock(hashtext(?))", (f"qianfa:{name}",))
+
+    @asynccontextmanager
+    async def staging(self) -> AsyncIterator[PgStaging]:
+        async with self.pool.connection() as connection:
+            try:
+                yield PgStaging(connection)
+            finally:
+                # The connection goes back to the pool: without its TEMP tables.
+                with contextlib.suppress(psycopg.Error):
+                    await connection.execute("DISCARD TEMP")
 
     async def applied_migrations(self) -> set[int]:
         async with self.transaction(write=True) as connection:
