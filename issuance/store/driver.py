@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -334,19 +335,12 @@ class SqliteStaging:
         return await self.run(lambda: self.db.execute(sql, params).rowcount)
 
     async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({_placeholders(columns)})"
-        await self.run(lambda: self._load(sql, rows))
-
-    def _load(self, sql: str, rows: Sequence[Any]) -> None:
-        # One transaction of the TEMP table's own (autocommit would take one per row): it
-        # locks nothing of the database.
-        self.db.execute("BEGIN")
-        try:
-            self.db.executemany(sql, rows)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        # The rows as one JSON array, inserted by one statement: SQLite reads and inserts them
+        # without holding the GIL, so the caller reads on meanwhile (executemany would take the
+        # GIL back for every row).
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
+        await self.run(lambda: self.db.execute(sql, (json.dumps(rows),)))
 
     async def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
         cursor = await self.run(lambda: self.db.execute(sql, params))
@@ -370,10 +364,6 @@ class SqliteStaging:
     def _rollback(self) -> None:
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
-
-
-def _placeholders(columns: Sequence[str]) -> str:
-    return ", ".join("?" * len(columns))
 
 
 def chunks(values: Sequence[Any], size: int) -> Iterator[list[Any]]:

@@ -6,8 +6,9 @@ and writes nothing unless no row is bad (the pipeline is `issuance.importing`).
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -23,6 +24,7 @@ from issuance.core.records import (
     Clash,
     ResultCells,
     StagedResult,
+    StagedResults,
 )
 from issuance.core.vocabulary import SchoolLevel
 from issuance.formats.tabular import Column, Row
@@ -285,14 +287,7 @@ async def _import_results(
     # spans chunks (the same student twice, names, results on file, plans) is checked there.
     with read_chunks(path, RESULT_COLUMNS, locale, PERSON_NAME_MAX) as (checker, chunks):
         async with store.staged_results() as staged:
-            shared = _SharedCells(store, locale)
-            count = 0
-            for chunk in chunks:
-                texts = [_shared(v) for _, v in chunk]
-                cells = await shared.check_new(texts)
-                rows = _staged_rows(checker, chunk, texts, shared.checked)
-                await staged.add(cells, rows)
-                count += len(rows)
+            count = await _stage_chunks(checker, chunks, _SharedCells(store, locale), staged)
             async for clash in staged.clashes(issuer_id):
                 column, message = _CLASHES[clash.clash]
                 params = {"name": clash.name, "first": clash.first, "program": clash.program}
@@ -301,6 +296,29 @@ async def _import_results(
             if refused is not None:
                 return refused
             return ImportReport(await staged.write() if count else 0, ())
+
+
+async def _stage_chunks(
+    checker: Checker, chunks: Iterator[list[Row]], shared: _SharedCells, staged: StagedResults
+) -> int:
+    """Check and stage every chunk; the number of rows staged."""
+    count = 0
+    pending: asyncio.Task[None] | None = None
+    try:
+        for chunk in chunks:
+            texts = [_shared(v) for _, v in chunk]
+            cells = await shared.check_new(texts)
+            rows = _staged_rows(checker, chunk, texts, shared.checked)
+            if pending is not None:
+                await pending
+            # Staged on the staging connection's own thread while the next chunk is read.
+            pending = asyncio.create_task(staged.add(cells, rows))
+            await asyncio.sleep(0)
+            count += len(rows)
+    finally:
+        if pending is not None:
+            await pending
+    return count
 
 
 def _staged_rows(
