@@ -232,6 +232,8 @@ _SHARED = ("student_type", "school", "program", "level", "issuer", "plan", "site
 _shared: Callable[[dict[str, str]], tuple[str, ...]] = itemgetter(*_SHARED)
 _SHARED_REQUIRED = ("student_type", "program", "level", "issuer", "plan", "site", "result")
 _CHOICES = (("student_type", STUDENT_TYPES), ("level", LEVELS), ("result", RESULTS))
+# Combinations of shared cells kept checked (a file has a few hundred: schools × plans × sites).
+_SHARED_KEPT = 10_000
 # How each clash across rows is reported: the column and the message.
 _CLASHES = {
     Clash.NAME: ("name", "import.name_mismatch"),
@@ -259,16 +261,22 @@ class _SharedCells:
         self._locale = locale
         self.checked: dict[tuple[str, ...], _Checked] = {}
         self._orgs: dict[str, Any] = {}
+        self._next_id = 0
 
     async def check_new(self, texts: list[tuple[str, ...]]) -> list[ResultCells]:
         """Check the combinations not seen before (in file order); their cells, to stage."""
+        if len(self.checked) > _SHARED_KEPT:
+            # A file of ever new combinations (another plan on every row) would fill memory:
+            # start afresh; one met again is staged again, under a new id.
+            self.checked.clear()
         new = [key for key in dict.fromkeys(texts) if key not in self.checked]
         codes = {key[i] for key in new for i in (1, 4, 6)} - self._orgs.keys() - {""}
         if codes:
             self._orgs.update(await self._store.orgs_by_code(codes))
         for key in new:
             v = dict(zip(_SHARED, key, strict=True))
-            self.checked[key] = _check_shared(len(self.checked), v, self._orgs, self._locale)
+            self.checked[key] = _check_shared(self._next_id, v, self._orgs, self._locale)
+            self._next_id += 1
         return [self.checked[key].cells for key in new]
 
 
