@@ -278,25 +278,6 @@ class CoreQueries(BaseStore):
         )
         return {row["id_number"]: StoredStudent(**dict(row)) for row in rows}
 
-    async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which (id number, plan name) pairs already have a result."""
-        wanted = set(pairs)
-        if not wanted:
-            return set()
-        rows = await self._all(
-            "SELECT s.id_number, pl.name FROM exam_result er"
-            " JOIN student s ON s.id = er.student_id JOIN exam_plan pl ON pl.id = er.plan_id"
-        )
-        return {(row[0], row[1]) for row in rows} & wanted
-
-    async def plans_by_name(self) -> dict[str, tuple[int, str, str, int]]:
-        """plan name -> (plan id, program name, level, issuer id)."""
-        rows = await self._all(
-            "SELECT pl.id, pl.name, pr.name AS program, pr.level, pr.issuer_id"
-            " FROM exam_plan pl JOIN program pr ON pr.id = pl.program_id"
-        )
-        return {r["name"]: (r["id"], r["program"], r["level"], r["issuer_id"]) for r in rows}
-
     async def import_results(self, rows: Sequence[Any]) -> int:
         """Insert validated result rows (ids resolved), creating programs, plans and students."""
         async with self.transaction():
