@@ -55,12 +55,17 @@ class Connection(Protocol):
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor: ...
 
 
+# A statement and its parameters.
+Statement = tuple[str, Sequence[Any]]
+
+
 class Staging(Protocol):
     """A connection of one job's own (an import's staging): its TEMP tables are seen by nothing
-    else, and it write-locks the database only inside `write()`."""
+    else, and it write-locks the database only inside `write`. Statements go in lists, one trip
+    to the connection each (its thread, or the server)."""
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement; the number of rows it changed."""
+    async def execute(self, statements: Sequence[Statement]) -> list[int]:
+        """Run `statements` in order; the number of rows each changed."""
         ...
 
     async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
@@ -71,8 +76,8 @@ class Staging(Protocol):
         """The rows of a query, fetched a batch at a time."""
         ...
 
-    def write(self) -> AbstractAsyncContextManager[None]:
-        """A write transaction on the database, committed at a clean exit."""
+    async def write(self, statements: Sequence[Statement]) -> list[int]:
+        """`execute` in one write transaction on the database, all or nothing."""
         ...
 
 
@@ -331,8 +336,11 @@ class SqliteStaging:
         if self._db is not None:
             self._db.close()
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return await self.run(lambda: self.db.execute(sql, params).rowcount)
+    async def execute(self, statements: Sequence[Statement]) -> list[int]:
+        return await self.run(lambda: self._execute(statements))
+
+    def _execute(self, statements: Sequence[Statement]) -> list[int]:
+        return [self.db.execute(sql, params).rowcount for sql, params in statements]
 
     async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
         # The rows as one JSON array, inserted by one statement: SQLite reads and inserts them
@@ -351,19 +359,18 @@ class SqliteStaging:
         finally:
             await self.run(cursor.close)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[None]:
-        await self.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            await self.run(self._rollback)
-            raise
-        await self.execute("COMMIT")
+    async def write(self, statements: Sequence[Statement]) -> list[int]:
+        return await self.run(lambda: self._write(statements))
 
-    def _rollback(self) -> None:
-        if self.db.in_transaction:
+    def _write(self, statements: Sequence[Statement]) -> list[int]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            counts = self._execute(statements)
+        except BaseException:
             self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return counts
 
 
 def chunks(values: Sequence[Any], size: int) -> Iterator[list[Any]]:

@@ -19,6 +19,8 @@ from psycopg import sql as pgsql
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
+from issuance.store.driver import Statement
+
 _ARRAY_TYPES = {"INTEGER": "BIGINT[]", "TEXT": "TEXT[]"}
 
 # Seconds to reach the server before saying it cannot be reached.
@@ -111,8 +113,9 @@ class PgStaging:
     def __init__(self, connection: AsyncConnection[Any]) -> None:
         self.connection = connection
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return (await PgConnection(self.connection).execute(sql, params)).rowcount
+    async def execute(self, statements: Sequence[Statement]) -> list[int]:
+        connection = PgConnection(self.connection)
+        return [(await connection.execute(sql, params)).rowcount for sql, params in statements]
 
     async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
         copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -133,10 +136,9 @@ class PgStaging:
             async for row in cursor:
                 yield row
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[None]:
+    async def write(self, statements: Sequence[Statement]) -> list[int]:
         async with self.connection.transaction():
-            yield
+            return await self.execute(statements)
 
 
 class PostgresDriver:

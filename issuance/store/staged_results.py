@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 from issuance.core.records import Clash, ResultCells, ResultClash, StagedResult
-from issuance.store.driver import Staging
+from issuance.store.driver import Staging, Statement
 
 _TABLES = (
     """CREATE TEMP TABLE staged_cells (
@@ -26,6 +26,7 @@ _TABLES = (
         program TEXT, level TEXT, PRIMARY KEY (file_row, kind))""",
 )
 
+_NUMBER_INDEX = "CREATE INDEX staged_result_number ON staged_result (id_number, file_row)"
 # Only a row whose ID number repeats in the file or is registered can clash over its name or
 # its result: those rows, with the name the number goes by (the registered one, else the first
 # row's) and the first row of the same student and plan.
@@ -121,14 +122,12 @@ _WRITE = (
       AND NOT EXISTS (SELECT 1 FROM staged_result e
           WHERE e.id_number = s.id_number AND e.file_row < s.file_row)
     ORDER BY s.file_row""",
-)
-_WRITE_RESULTS = """
-    INSERT INTO exam_result (student_id, plan_id, site_id, passed)
+    """INSERT INTO exam_result (student_id, plan_id, site_id, passed)
     SELECT st.id, pl.id, c.site_id, c.passed
     FROM staged_result s JOIN staged_cells c ON c.id = s.cells
     JOIN student st ON st.id_number = s.id_number JOIN exam_plan pl ON pl.name = c.plan
-    ORDER BY s.file_row
-"""
+    ORDER BY s.file_row""",
+)
 
 
 class SqlStagedResults:
@@ -138,8 +137,7 @@ class SqlStagedResults:
         self._staging = staging
 
     async def create(self) -> None:
-        for statement in _TABLES:
-            await self._staging.execute(statement)
+        await self._staging.execute([(statement, ()) for statement in _TABLES])
 
     async def add(self, cells: Sequence[ResultCells], rows: Sequence[StagedResult]) -> None:
         if cells:
@@ -149,15 +147,11 @@ class SqlStagedResults:
         )
 
     async def clashes(self, issuer_id: int | None) -> AsyncIterator[ResultClash]:
-        await self._staging.execute(
-            "CREATE INDEX staged_result_number ON staged_result (id_number, file_row)"
-        )
-        for statement in (_SUSPECTS, _NAME_CLASHES, _REPEATED, _RECORDED):
-            await self._staging.execute(statement)
-        for statement in (_PLAN_ON_FILE, _PLAN_NEW):
-            await self._staging.execute(statement)
+        checks = [_NUMBER_INDEX, _SUSPECTS, _NAME_CLASHES, _REPEATED, _RECORDED, _PLAN_ON_FILE]
+        statements: list[Statement] = [(check, ()) for check in [*checks, _PLAN_NEW]]
         if issuer_id is not None:
-            await self._staging.execute(_OTHER_ISSUER, (issuer_id,))
+            statements.append((_OTHER_ISSUER, (issuer_id,)))
+        await self._staging.execute(statements)
         async for row in self._staging.rows(
             "SELECT file_row, kind, name, first_row, program, level FROM staged_clash"
             " ORDER BY file_row, kind"
@@ -165,7 +159,5 @@ class SqlStagedResults:
             yield ResultClash(row[0], Clash(row[1]), *row[2:])
 
     async def write(self) -> int:
-        async with self._staging.write():
-            for statement in _WRITE:
-                await self._staging.execute(statement)
-            return await self._staging.execute(_WRITE_RESULTS)
+        *_, written = await self._staging.write([(statement, ()) for statement in _WRITE])
+        return written
