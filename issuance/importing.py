@@ -11,16 +11,18 @@ not take into the same report of bad cells.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import islice
+from datetime import date
+from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
-from issuance.core.idcard import parse_id_number
+from issuance.core.idcard import is_stored_form, parse_id_number
 from issuance.core.text import NAME_MAX, has_bad_characters
 from issuance.formats.tabular import (
     Column,
@@ -162,12 +164,28 @@ def read_chunks(
     A streaming importer holds one chunk at a time and keeps what spans chunks in the store."""
     with read_table(path, columns) as table:
         checker = Checker(table, locale)
-        plain = (
-            (row, values)
-            for row, values in progress(table, table.total, t("import.progress", locale))
-            if plain_text(checker, row, values, limits)
-        )
-        yield checker, iter(lambda: list(islice(plain, size)), [])
+        rows = iter(progress(table, table.total, t("import.progress", locale)))
+        yield checker, _plain_chunks(checker, rows, limits, size)
+
+
+def _plain_chunks(
+    checker: Checker, rows: Iterator[Row], limits: dict[str, int], size: int
+) -> Iterator[list[Row]]:
+    while taken := list(islice(rows, size)):
+        # The usual chunk, every cell printable and within the shortest limit, is settled in
+        # two passes at C speed; otherwise row by row.
+        cells = list(chain.from_iterable(map(dict.values, map(_values, taken))))
+        if "".join(cells).isprintable() and max(map(len, cells), default=0) <= _shortest(limits):
+            yield taken
+        elif plain := [(row, v) for row, v in taken if plain_text(checker, row, v, limits)]:
+            yield plain
+
+
+_values: Callable[[Row], dict[str, str]] = itemgetter(1)
+
+
+def _shortest(limits: dict[str, int]) -> int:
+    return min(limits.values(), default=MAX_CELL)
 
 
 def plain_text(checker: Checker, row: int, values: dict[str, str], limits: dict[str, int]) -> bool:
@@ -175,9 +193,7 @@ def plain_text(checker: Checker, row: int, values: dict[str, str], limits: dict[
     # The common row, every cell printable (str.isprintable refuses every bad character's
     # category) and within the shortest limit, is settled at C speed.
     cells = values.values()
-    if all(map(str.isprintable, cells)) and max(map(len, cells), default=0) <= min(
-        limits.values(), default=MAX_CELL
-    ):
+    if all(map(str.isprintable, cells)) and max(map(len, cells), default=0) <= _shortest(limits):
         return True
     ok = True
     for key, value in values.items():
@@ -191,15 +207,17 @@ def plain_text(checker: Checker, row: int, values: dict[str, str], limits: dict[
     return ok
 
 
-def id_numbers(checker: Checker, rows: list[Row]) -> dict[int, str]:
+def id_numbers(checker: Checker, rows: Iterable[Row]) -> dict[int, str]:
     """Each row's checked 身份证号 (text cells only: Excel numbers lose digits), by row."""
+    today = date.today()
     numbers: dict[int, str] = {}
     for row, v in rows:
-        if isinstance(v.get("id_number"), NumberText):
+        cell = v.get("id_number", "")
+        if cell.__class__ is str and is_stored_form(cell, today):
+            numbers[row] = cell  # the usual cell
+        elif isinstance(cell, NumberText):
             checker.fail(row, "id_number", "import.id_numeric")
-            continue
-        parsed = checker.errors.check(row, "id_number", parse_id_number, v.get("id_number", ""))
-        if parsed is not None:
+        elif parsed := checker.errors.check(row, "id_number", parse_id_number, cell):
             numbers[row] = parsed.value
     return numbers
 

@@ -64,6 +64,7 @@ from issuance.core.records import (
     RecordChange,
     RecordFilter,
     SignoffEntry,
+    StagedResults,
     Stamp,
     StoredSigningRequest,
     StoredStudent,
@@ -157,13 +158,14 @@ class ResultRepository(Clock, Protocol):
 
     async def plan(self, ref: str) -> PlanInfo | None: ...
 
-    async def plans_by_name(self) -> dict[str, tuple[int, str, str, int]]: ...
-
     async def students_by_id_number(self, numbers: Iterable[str]) -> dict[str, StoredStudent]: ...
 
-    async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]: ...
-
     async def import_results(self, rows: Sequence[Any]) -> int: ...
+
+    def staged_results(self) -> AbstractAsyncContextManager[StagedResults]:
+        """Results staged for one import, dropped on leaving the block (written only by its
+        `write`)."""
+        ...
 
     async def set_number_pattern(self, program_id: int, pattern: str) -> None: ...
 

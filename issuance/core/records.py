@@ -3,9 +3,11 @@ history, stamps, info problems, signing requests and certificate work."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from enum import IntEnum
+from typing import Any, NamedTuple, Protocol
 
 from issuance.core.idcard import mask
 from issuance.core.vocabulary import XStatus
@@ -121,6 +123,71 @@ class StoredStudent:
     name: str
     student_type: str
     school_id: int | None
+
+
+class ResultCells(NamedTuple):
+    """What rows of a results file share, all but the student (学生类型 … 考核状态), checked
+    once and staged once as `id`; the issuer or site is None when its cell is bad."""
+
+    id: int
+    student_type: str
+    school_id: int | None
+    program: str
+    level: str
+    issuer_id: int | None
+    plan: str
+    site_id: int | None
+    passed: int
+
+
+class StagedResult(NamedTuple):
+    """A results row with a valid ID number, staged with its cells; `ok` when the row passed
+    its own checks (other rows of the file and the database are checked once all are staged)."""
+
+    row: int
+    id_number: str
+    name: str
+    cells: int
+    ok: bool
+
+
+class Clash(IntEnum):
+    """How a staged result disagrees with the file's other rows or the database, in the order a
+    row's reasons are reported."""
+
+    NAME = 0  # the ID number is registered, or first in the file, with another name
+    REPEATED = 1  # the same student and exam plan as an earlier row
+    RECORDED = 2  # the student already has a result in the exam plan
+    PLAN = 3  # the exam plan belongs to another program, level or 颁证机构
+    ISSUER = 4  # a good row of another 颁证机构 than the importing one
+
+
+class ResultClash(NamedTuple):
+    """A staged row that clashes: with the registered name, the first row, or the plan's
+    program and level, as the reason needs."""
+
+    row: int
+    clash: Clash
+    name: str | None
+    first: int | None
+    program: str | None
+    level: str | None
+
+
+class StagedResults(Protocol):
+    """The results of one import, staged apart from the database (a connection of their own)
+    until `write`: the file is checked across its rows in SQL, one chunk held at a time."""
+
+    async def add(self, cells: Sequence[ResultCells], rows: Sequence[StagedResult]) -> None:
+        """Stage `rows`, after the `cells` first used by them."""
+
+    def clashes(self, issuer_id: int | None) -> AsyncIterator[ResultClash]:
+        """The staged rows that clash, in file order (with `issuer_id`, a good row of another
+        颁证机构 clashes too)."""
+
+    async def write(self) -> int:
+        """Write every staged result (programs, plans and students created as needed) in one
+        short write transaction; the number written."""
 
 
 @dataclass(frozen=True)

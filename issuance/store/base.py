@@ -165,8 +165,7 @@ class BaseStore:
             return  # PostgreSQL has no REPLACE, and commits are durable (synchronous_commit)
         # With recursive triggers, REPLACE fires delete triggers too (final rows also have BEFORE
         # INSERT guards, for connections without this setting).
-        await self.driver.pragma("PRAGMA recursive_triggers = ON")
-        await self.driver.pragma("PRAGMA synchronous = FULL")
+        await self.driver.set_pragmas("PRAGMA recursive_triggers = ON", "PRAGMA synchronous = FULL")
 
     async def page_problems(self, full: bool) -> list[str]:
         """What `PRAGMA quick_check` (or the fuller `integrity_check`) finds; [] when sound."""

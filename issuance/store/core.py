@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import astuple, fields
 from operator import attrgetter
 from typing import Any
@@ -18,11 +19,13 @@ from issuance.core.records import (
     PlanInfo,
     RecordChange,
     RecordFilter,
+    StagedResults,
 )
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Driver, Row
 from issuance.store.heads import follow_append
+from issuance.store.staged_results import SqlStagedResults
 
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.org_id, o.name AS org_name, o.kind AS org_kind, p.role
@@ -286,25 +289,6 @@ class CoreQueries(BaseStore):
         )
         return {row["id_number"]: StoredStudent(**dict(row)) for row in rows}
 
-    async def existing_results(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Which (id number, plan name) pairs already have a result."""
-        wanted = set(pairs)
-        if not wanted:
-            return set()
-        rows = await self._all(
-            "SELECT s.id_number, pl.name FROM exam_result er"
-            " JOIN student s ON s.id = er.student_id JOIN exam_plan pl ON pl.id = er.plan_id"
-        )
-        return {(row[0], row[1]) for row in rows} & wanted
-
-    async def plans_by_name(self) -> dict[str, tuple[int, str, str, int]]:
-        """plan name -> (plan id, program name, level, issuer id)."""
-        rows = await self._all(
-            "SELECT pl.id, pl.name, pr.name AS program, pr.level, pr.issuer_id"
-            " FROM exam_plan pl JOIN program pr ON pr.id = pl.program_id"
-        )
-        return {r["name"]: (r["id"], r["program"], r["level"], r["issuer_id"]) for r in rows}
-
     async def import_results(self, rows: Sequence[Any]) -> int:
         """Insert validated result rows (ids resolved), creating programs, plans and students."""
         async with self.transaction():
@@ -348,6 +332,13 @@ class CoreQueries(BaseStore):
                 [(row.id_number, plans[row.plan], row.site_id, row.passed) for row in rows],
             )
         return len(rows)
+
+    @asynccontextmanager
+    async def staged_results(self) -> AsyncIterator[StagedResults]:
+        async with self.driver.staging() as staging:
+            staged = SqlStagedResults(staging)
+            await staged.create()
+            yield staged
 
     async def set_number_pattern(self, program_id: int, pattern: str) -> None:
         await self._execute(

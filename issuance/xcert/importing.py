@@ -6,16 +6,28 @@ and writes nothing unless no row is bad (the pipeline is `issuance.importing`).
 
 from __future__ import annotations
 
+import asyncio
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from issuance.core.catalog import t
 from issuance.core.people import ORG_KINDS, ROLE_ORG_KINDS, ROLES, OrgKind, Role
 from issuance.core.ports import GraduateRepository, PeopleRepository, ResultRepository
-from issuance.core.records import LEVELS, RESULTS, STUDENT_TYPES
+from issuance.core.records import (
+    LEVELS,
+    RESULTS,
+    STUDENT_TYPES,
+    Clash,
+    ResultCells,
+    StagedResult,
+    StagedResults,
+)
 from issuance.core.vocabulary import SchoolLevel
-from issuance.formats.tabular import Column
+from issuance.formats.tabular import Column, Row
 from issuance.importing import (
     PERSON_NAME_MAX,
     Checker,
@@ -23,6 +35,7 @@ from issuance.importing import (
     finish,
     header_checked,
     id_numbers,
+    read_chunks,
     read_rows,
     reported,
 )
@@ -213,42 +226,58 @@ async def import_people(store: DirectoryPorts, path: Path, locale: str = "zh") -
     return await finish(checker, valid, store.insert_people)
 
 
-_RESULT_REQUIRED = ("name", "student_type", "program", "level", "issuer", "plan", "site", "result")
+# The cells a results row shares with many others (all but the student's name and ID number):
+# each combination is checked once, and its rows staged with its id.
+_SHARED = ("student_type", "school", "program", "level", "issuer", "plan", "site", "result")
+_shared: Callable[[dict[str, str]], tuple[str, ...]] = itemgetter(*_SHARED)
+_SHARED_REQUIRED = ("student_type", "program", "level", "issuer", "plan", "site", "result")
+_CHOICES = (("student_type", STUDENT_TYPES), ("level", LEVELS), ("result", RESULTS))
+# Combinations of shared cells kept checked (a file has a few hundred: schools × plans × sites).
+_SHARED_KEPT = 10_000
+# How each clash across rows is reported: the column and the message.
+_CLASHES = {
+    Clash.NAME: ("name", "import.name_mismatch"),
+    Clash.REPEATED: ("id_number", "import.duplicate_result_in_file"),
+    Clash.RECORDED: ("id_number", "import.duplicate_result"),
+    Clash.PLAN: ("plan", "import.plan_mismatch"),
+    Clash.ISSUER: ("issuer", "import.not_own_issuer"),
+}
 
 
-@dataclass
-class _ResultsSoFar:
-    """What the database and the rows before this one hold: the name of each ID number, the
-    first row of each (ID number, plan), the results on file, and the plans by name."""
+@dataclass(frozen=True)
+class _Checked:
+    """Shared cells, checked: the bad cells every row with them reports, and what is staged."""
 
-    names: dict[str, str]
-    existing: set[tuple[str, str]]
-    plans: dict[str, tuple[int, str, str, int]]
-    pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+    faults: tuple[tuple[str, str], ...]
+    cells: ResultCells
 
-    def fits(self, checker: Checker, row: int, v: dict[str, str], number: str, issuer: Any) -> bool:
-        """Whether the row agrees with them (same name, a new result, the plan's program)."""
-        ok = True
-        if number in self.names and self.names[number] != v["name"]:
-            checker.fail(row, "name", "import.name_mismatch", name=self.names[number])
-            ok = False
-        self.names.setdefault(number, v["name"])
-        pair = (number, v["plan"])
-        if pair in self.pairs:
-            checker.fail(
-                row, "id_number", "import.duplicate_result_in_file", first=self.pairs[pair]
-            )
-            ok = False
-        elif pair in self.existing:
-            checker.fail(row, "id_number", "import.duplicate_result")
-            ok = False
-        self.pairs.setdefault(pair, row)
-        if issuer is not None and v["plan"] in self.plans:
-            _, program, level, issuer_id = self.plans[v["plan"]]
-            if (program, level, issuer_id) != (v["program"], v["level"], issuer.id):
-                checker.fail(row, "plan", "import.plan_mismatch", program=program, level=level)
-                ok = False
-        return ok
+
+class _SharedCells:
+    """The shared cells of the file read so far, checked, by their texts (and the organizations
+    they name)."""
+
+    def __init__(self, store: ResultImportPorts, locale: str) -> None:
+        self._store = store
+        self._locale = locale
+        self.checked: dict[tuple[str, ...], _Checked] = {}
+        self._orgs: dict[str, Any] = {}
+        self._next_id = 0
+
+    async def check_new(self, texts: list[tuple[str, ...]]) -> list[ResultCells]:
+        """Check the combinations not seen before (in file order); their cells, to stage."""
+        if len(self.checked) > _SHARED_KEPT:
+            # A file of ever new combinations (another plan on every row) would fill memory:
+            # start afresh; one met again is staged again, under a new id.
+            self.checked.clear()
+        new = [key for key in dict.fromkeys(texts) if key not in self.checked]
+        codes = {key[i] for key in new for i in (1, 4, 6)} - self._orgs.keys() - {""}
+        if codes:
+            self._orgs.update(await self._store.orgs_by_code(codes))
+        for key in new:
+            v = dict(zip(_SHARED, key, strict=True))
+            self.checked[key] = _check_shared(self._next_id, v, self._orgs, self._locale)
+            self._next_id += 1
+        return [self.checked[key].cells for key in new]
 
 
 async def import_results(
@@ -262,80 +291,112 @@ async def import_results(
 async def _import_results(
     store: ResultImportPorts, path: Path, locale: str, issuer_id: int | None
 ) -> ImportReport:
-    checker, rows = read_rows(path, RESULT_COLUMNS, locale, PERSON_NAME_MAX)
-    codes = {v.get(k, "") for _, v in rows for k in ("school", "issuer", "site")} - {""}
-    orgs = await store.orgs_by_code(codes)
-    plans = await store.plans_by_name()
-    numbers = id_numbers(checker, rows)
-    students = await store.students_by_id_number(numbers.values())
-    existing = await store.existing_results(
-        (numbers[row], v.get("plan", "")) for row, v in rows if row in numbers
-    )
-    so_far = _ResultsSoFar({number: s.name for number, s in students.items()}, existing, plans)
-    valid: list[ResultRow] = []
-    for row, v in rows:
-        result = _result_row(checker, row, v, numbers.get(row), orgs, so_far)
-        if result is not None and issuer_id is not None and result.issuer_id != issuer_id:
-            checker.fail(row, "issuer", "import.not_own_issuer")
-        elif result is not None:
-            valid.append(result)
-    # Only the checked rows are written: the cells read and the lookups go before the write.
-    del rows, numbers, students, existing, so_far
-    return await finish(checker, valid, store.import_results)
+    # One chunk held at a time: its rows checked here, staged apart from the database; what
+    # spans chunks (the same student twice, names, results on file, plans) is checked there.
+    with read_chunks(path, RESULT_COLUMNS, locale, PERSON_NAME_MAX) as (checker, chunks):
+        async with store.staged_results() as staged:
+            count = await _stage_chunks(checker, chunks, _SharedCells(store, locale), staged)
+            async for clash in staged.clashes(issuer_id):
+                column, message = _CLASHES[clash.clash]
+                params = {"name": clash.name, "first": clash.first, "program": clash.program}
+                checker.fail(clash.row, column, message, **params, level=clash.level)
+            refused = checker.refused()
+            if refused is not None:
+                return refused
+            return ImportReport(await staged.write() if count else 0, ())
 
 
-def _result_row(
+async def _stage_chunks(
+    checker: Checker, chunks: Iterator[list[Row]], shared: _SharedCells, staged: StagedResults
+) -> int:
+    """Check and stage every chunk; the number of rows staged."""
+    count = 0
+    pending: asyncio.Task[None] | None = None
+    try:
+        for chunk in chunks:
+            texts = [_shared(v) for _, v in chunk]
+            cells = await shared.check_new(texts)
+            rows = _staged_rows(checker, chunk, texts, shared.checked)
+            if pending is not None:
+                await pending
+            # Staged on the staging connection's own thread while the next chunk is read.
+            pending = asyncio.create_task(staged.add(cells, rows))
+            await asyncio.sleep(0)
+            count += len(rows)
+    finally:
+        if pending is not None:
+            await pending
+    return count
+
+
+def _staged_rows(
     checker: Checker,
-    row: int,
-    v: dict[str, str],
-    number: str | None,
-    orgs: dict[str, Any],
-    so_far: _ResultsSoFar,
-) -> ResultRow | None:
-    """The row as a result to write, or None when it is bad (and reported)."""
-    ok = checker.required(row, v, _RESULT_REQUIRED)
-    ok = checker.one_of(row, "student_type", v["student_type"], STUDENT_TYPES) and ok
-    ok = checker.one_of(row, "level", v["level"], LEVELS) and ok
-    ok = checker.one_of(row, "result", v["result"], RESULTS) and ok
-    issuer = _org_of_kind(checker, row, "issuer", v["issuer"], orgs, OrgKind.EVALUATOR)
-    site = _org_of_kind(checker, row, "site", v["site"], orgs, OrgKind.SCHOOL)
+    chunk: list[Row],
+    texts: list[tuple[str, ...]],
+    checked: dict[tuple[str, ...], _Checked],
+) -> list[StagedResult]:
+    """The chunk's rows with a valid ID number, to stage; each row's bad cells reported."""
+    numbers = id_numbers(checker, chunk)
+    staged = []
+    for (row, v), key in zip(chunk, texts, strict=True):
+        name = v["name"]
+        if not name:
+            checker.fail(row, "name", "import.required")
+        shared = checked[key]
+        for column, message in shared.faults:
+            checker.errors.add(row, column, message)
+        if row in numbers:
+            ok = bool(name) and not shared.faults
+            staged.append(StagedResult(row, numbers[row], name, shared.cells.id, ok))
+    return staged
+
+
+def _check_shared(cells_id: int, v: dict[str, str], orgs: dict[str, Any], locale: str) -> _Checked:
+    """The shared cells `v` checked as a row's: required, one of their values, organizations of
+    the right kind (a 院校学生 has a school)."""
+    faults: list[tuple[str, str, dict[str, str]]] = [
+        (key, "import.required", {}) for key in _SHARED_REQUIRED if not v[key]
+    ]
+    for key, allowed in _CHOICES:
+        if v[key] not in allowed:
+            faults.append((key, "import.one_of", {"allowed": " | ".join(allowed)}))
+    issuer = _org_of_kind(faults, "issuer", v["issuer"], orgs, OrgKind.EVALUATOR)
+    site = _org_of_kind(faults, "site", v["site"], orgs, OrgKind.SCHOOL)
     school = None
-    if v.get("school"):
-        school = _org_of_kind(checker, row, "school", v["school"], orgs, OrgKind.SCHOOL)
-        ok = ok and school is not None
+    if v["school"]:
+        school = _org_of_kind(faults, "school", v["school"], orgs, OrgKind.SCHOOL)
     elif v["student_type"] == "院校学生":
-        checker.fail(row, "school", "import.school_required")
-        ok = False
-    if number is None:
-        return None
-    ok = so_far.fits(checker, row, v, number, issuer) and ok
-    if not ok or issuer is None or site is None:
-        return None
-    so_far.plans.setdefault(v["plan"], (0, v["program"], v["level"], issuer.id))
-    return ResultRow(
-        v["name"],
-        number,
+        faults.append(("school", "import.school_required", {}))
+    cells = ResultCells(
+        cells_id,
         v["student_type"],
         school.id if school else None,
         v["program"],
         v["level"],
-        issuer.id,
+        issuer.id if issuer else None,
         v["plan"],
-        site.id,
+        site.id if site else None,
         int(v["result"] == "已通过"),
     )
+    return _Checked(tuple((key, t(message, locale, **p)) for key, message, p in faults), cells)
 
 
 def _org_of_kind(
-    check: Checker, row: int, key: str, code: str, orgs: dict[str, Any], kind: str
+    faults: list[tuple[str, str, dict[str, str]]],
+    key: str,
+    code: str,
+    orgs: dict[str, Any],
+    kind: str,
 ) -> Any:
+    """The organization of `code` if it is of `kind`; else None, and the fault if `code` is
+    not blank."""
     org = orgs.get(code)
     if not code:
         return None
     if org is None:
-        check.fail(row, key, "import.unknown_org", code=code)
+        faults.append((key, "import.unknown_org", {"code": code}))
         return None
     if org.kind != kind:
-        check.fail(row, key, "import.org_kind", code=code, kind=kind)
+        faults.append((key, "import.org_kind", {"code": code, "kind": kind}))
         return None
     return org
