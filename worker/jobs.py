@@ -69,7 +69,7 @@ async def _render_claims(
     """Render the claimed certificates in the pool, then publish and record them in one step."""
     written: Future[list[Rendered]] | None = None
     try:
-        tasks = await _tasks(store, settings, claims)
+        tasks = await render_tasks(store, settings, claims)
         written = pool.submit(render_chunk, str(settings.home), tasks)
         rendered = await asyncio.wrap_future(written)
     except asyncio.CancelledError:
@@ -120,9 +120,10 @@ def _discard_written(home: Path, written: Future[list[Rendered]]) -> None:
         discard(home, written.result())
 
 
-async def _tasks(
+async def render_tasks(
     store: Store, settings: Settings, claims: Sequence[CertificateClaim]
 ) -> list[RenderTask]:
+    """What the pool renders for the claims: each record's certificate and where it goes."""
     records = await store.records_by_ids([c.record_id for c in claims])
     tokens = {c.record_id: c.token for c in claims}
     stamps: dict[int, bytes | None] = {}
