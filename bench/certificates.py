@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
+from typing import NamedTuple
 
 from bench.compare import ROUNDS, Row, report
 from issuance.core.records import CertificateClaim, RecordFilter
@@ -150,9 +151,17 @@ async def _render_tasks(settings: Settings) -> list[RenderTask]:
         await store.close()
 
 
-async def _end_to_end_rate(settings: Settings, warm: RenderTask) -> float:
-    """Certificates per second through the worker with one render process, database to disk,
-    on the store opened as `qianfa worker` opens it (checked, anchored, WAL synced at commit)."""
+class _Rates(NamedTuple):
+    """Certificates per second of wall clock, and per second of CPU time of every process."""
+
+    wall: float
+    cpu: float
+
+
+async def _end_to_end_rate(settings: Settings, warm: RenderTask) -> _Rates:
+    """Certificates through the worker with one render process, database to disk, on the store
+    opened as `qianfa worker` opens it (checked, anchored, WAL synced at commit); its CPU time is
+    the worker's process and its render process together."""
     store = await open_store(settings)
     try:
         pool = render_pool(settings)
@@ -161,32 +170,34 @@ async def _end_to_end_rate(settings: Settings, warm: RenderTask) -> float:
         # renderer alone is, before the clock.
         pool.submit(render, warm.view, template).result()
         count = len(await store.records(RecordFilter(status=XStatus.CONFIRMED)))
-        start = time.perf_counter()
+        pool_cpu = pool.submit(time.process_time).result()
+        start, cpu = time.perf_counter(), time.process_time()
         made = await render_certificates(store, settings, pool)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        cpu += pool.submit(time.process_time).result() - pool_cpu
         pool.shutdown()
     finally:
         await store.close()
     assert made == count, (made, count)
-    return count / elapsed
+    return _Rates(count / elapsed, count / cpu)
 
 
-def _renderer_rate(settings: Settings, tasks: list[RenderTask]) -> float:
-    """Certificates per second from the renderer alone on the worker's certificates, each PDF
-    written (not fsynced) to a fresh folder of the same disk: the same work with no database,
-    no render process and no durability."""
+def _renderer_rate(settings: Settings, tasks: list[RenderTask]) -> _Rates:
+    """The renderer alone on the worker's certificates, each PDF written (not fsynced) to a fresh
+    folder of the same disk: the same work with no database, no render process, no durability."""
     template = load_template(settings.certificate_template_path)
     render(tasks[0].view, template)
     out = settings.home / "reference"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for task in tasks:
         path = out / task.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(render(task.view, template))
-    return len(tasks) / (time.perf_counter() - start)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return _Rates(len(tasks) / elapsed, len(tasks) / cpu)
 
 
-def _round(count: int, database_url: str, worker_first: bool) -> tuple[float, float]:
+def _round(count: int, database_url: str, worker_first: bool) -> tuple[_Rates, _Rates]:
     """One round on a fresh home: (the renderer alone, the worker) on the same records."""
     with tempfile.TemporaryDirectory(prefix="qianfa-bench-") as folder:
         settings = asyncio.run(_confirmed_home(count, Path(folder), database_url))
@@ -200,28 +211,40 @@ def _round(count: int, database_url: str, worker_first: bool) -> tuple[float, fl
     return alone, through
 
 
-def _compare_on(name: str, count: int, database: Callable[[], ContextManager[str]]) -> Row:
-    """Medians of alternating rounds (who goes first alternates too), each on a fresh database."""
-    alone: list[float] = []
-    through: list[float] = []
+def _compare_on(name: str, count: int, database: Callable[[], ContextManager[str]]) -> list[Row]:
+    """Medians of alternating rounds (who goes first alternates too), each on a fresh database.
+
+    The target is on CPU time: on a shared machine the wall clock favours whoever runs more
+    threads (the worker's two processes get twice the reference's share of a busy CPU), so the
+    wall clock is shown beside it. PostgreSQL's server process is not counted in the CPU time."""
+    alone: list[_Rates] = []
+    through: list[_Rates] = []
     for index in range(ROUNDS):
         with database() as url:
-            reference, ours = _round(count, url, worker_first=index % 2 == 1)
-        alone.append(reference)
+            theirs, ours = _round(count, url, worker_first=index % 2 == 1)
+        alone.append(theirs)
         through.append(ours)
-    return Row(
-        f"certificates end to end (worker, 1 render process), {name}", "the renderer alone",
-        statistics.median(alone), statistics.median(through), "/s", at_least=0.9,
-    )  # fmt: skip
+    label = f"certificates end to end (worker, 1 render process), {name}"
+    reference = "the renderer alone"
+    return [
+        Row(
+            f"{label}, per CPU second", reference, statistics.median(r.cpu for r in alone),
+            statistics.median(r.cpu for r in through), "/s", at_least=0.9,
+        ),
+        Row(
+            f"{label}, wall clock", reference, statistics.median(r.wall for r in alone),
+            statistics.median(r.wall for r in through), "/s",
+        ),
+    ]  # fmt: skip
 
 
 def compare(quick: bool) -> int:
     """The worker end to end (1 render process) against the renderer alone on the same records,
     on SQLite and on PostgreSQL (QIANFA_TEST_DATABASE_URL's server, else a throwaway cluster)."""
     count = 300 if quick else 1000
-    rows = [_compare_on("SQLite", count, lambda: contextlib.nullcontext(""))]
+    rows = _compare_on("SQLite", count, lambda: contextlib.nullcontext(""))
     with postgres_server() as server:
-        rows.append(_compare_on("PostgreSQL", count, lambda: fresh_database(server)))
+        rows += _compare_on("PostgreSQL", count, lambda: fresh_database(server))
     return report(rows)
 
 
