@@ -25,6 +25,7 @@ from issuance.xcert.publishing import (
     discard,
     publish,
     render_chunk,
+    sync_temporary_files,
 )
 from issuance.xcert.reminders import (
     notice_for,
@@ -43,12 +44,15 @@ async def render_certificates(store: Store, settings: Settings, pool: Executor) 
     """Render every certificate due, keeping each pool process busy; returns how many were made."""
     await store.discover_certificate_jobs()
     lease = timedelta(seconds=settings.worker_render_lease_seconds)
+    # Chunks claimed and not yet recorded: per render process the one it renders, the next one
+    # queued, and the last one being fsynced, published and recorded meanwhile.
+    depth = 3 * max(1, settings.worker_render_processes)
     in_flight: set[asyncio.Task[int]] = set()
     made = 0
     exhausted = False
     try:
         while True:
-            while not exhausted and len(in_flight) < 2 * max(1, settings.worker_render_processes):
+            while not exhausted and len(in_flight) < depth:
                 claims = await store.claim_certificate_jobs(CHUNK, lease)
                 if not claims:
                     exhausted = True
@@ -88,6 +92,8 @@ async def _render_claims(
         log.exception("rendering records %s failed", [c.record_id for c in claims])
         return 0
     try:
+        # The files reach the disk while the pool renders the next chunk, before any is renamed.
+        await asyncio.to_thread(sync_temporary_files, settings.home, rendered)
         async with store.transaction():
             current = await store.current_claims(claims)
             ours = [r for r in rendered if r.record_id in current]
