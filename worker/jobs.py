@@ -35,28 +35,38 @@ from issuance.xcert.statuses import WAITING_STATUSES
 
 log = logging.getLogger(__name__)
 
+# Certificates per claim: CHUNK at least (the last ones of a run, so no render process idles long
+# at its end), up to MAX_CHUNK while many are due (fewer commits, folder fsyncs and hops each).
 CHUNK = 25
+MAX_CHUNK = 100
+# The slowest render rate a chunk's size allows for (certificates per second, a busy machine):
+# every chunk claimed ahead must still be rendered within half its lease.
+SLOW_RENDER_RATE = 50
+# Chunks claimed and not yet recorded, per render process: the one it renders, the next one
+# queued, and the last one being fsynced, published and recorded meanwhile.
+AHEAD = 3
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = timedelta(seconds=30)
 
 
 async def render_certificates(store: Store, settings: Settings, pool: Executor) -> int:
     """Render every certificate due, keeping each pool process busy; returns how many were made."""
-    await store.discover_certificate_jobs()
+    left = await store.discover_certificate_jobs()
     lease = timedelta(seconds=settings.worker_render_lease_seconds)
-    # Chunks claimed and not yet recorded: per render process the one it renders, the next one
-    # queued, and the last one being fsynced, published and recorded meanwhile.
-    depth = 3 * max(1, settings.worker_render_processes)
+    processes = max(1, settings.worker_render_processes)
+    depth = AHEAD * processes
     in_flight: set[asyncio.Task[int]] = set()
     made = 0
     exhausted = False
     try:
         while True:
             while not exhausted and len(in_flight) < depth:
-                claims = await store.claim_certificate_jobs(CHUNK, lease)
+                size = chunk_size(left, processes, lease)
+                claims = await store.claim_certificate_jobs(size, lease)
                 if not claims:
                     exhausted = True
                     break
+                left -= len(claims)
                 in_flight.add(asyncio.create_task(_render_claims(store, settings, pool, claims)))
             if not in_flight:
                 return made
@@ -65,6 +75,13 @@ async def render_certificates(store: Store, settings: Settings, pool: Executor) 
     finally:
         for task in in_flight:
             task.cancel()
+
+
+def chunk_size(left: int, processes: int, lease: timedelta) -> int:
+    """How many certificates to claim when about `left` newly discovered ones are still due: a
+    quarter of each process's share, within CHUNK…MAX_CHUNK and what the lease allows."""
+    within_lease = int(lease.total_seconds() * SLOW_RENDER_RATE / 2 / (AHEAD * processes))
+    return max(CHUNK, min(MAX_CHUNK, within_lease, left // (4 * processes)))
 
 
 async def _render_claims(
