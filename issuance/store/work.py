@@ -46,20 +46,18 @@ class WorkQueries(BaseStore):
     async def claim_certificate_jobs(self, limit: int, lease: timedelta) -> list[CertificateClaim]:
         """Pending jobs and jobs whose lease ended (their worker died), leased to the caller."""
         now = self.now()
-        async with self.transaction():
-            rows = await self._all(
-                "SELECT record_id, attempts FROM certificate_job"
-                " WHERE status IN ('pending', 'rendering')"
-                " AND (lease_until IS NULL OR lease_until <= ?)"
-                f" ORDER BY record_id LIMIT ?{self.driver.skip_locked}",
-                (_iso(now), limit),
-            )
-            await self._db.executemany(
-                "UPDATE certificate_job SET status = 'rendering', lease_until = ?,"
-                " attempts = attempts + 1 WHERE record_id = ?",
-                [(_iso(now + lease), row["record_id"]) for row in rows],
-            )
-        return [CertificateClaim(row["record_id"], row["attempts"] + 1) for row in rows]
+        # One statement, atomic by itself: one round trip (SQLite takes the write lock before
+        # the inner SELECT reads; PostgreSQL's SKIP LOCKED leaves rows another worker is taking).
+        rows = await self._all(
+            "UPDATE certificate_job SET status = 'rendering', lease_until = ?,"
+            " attempts = attempts + 1 WHERE record_id IN ("
+            " SELECT record_id FROM certificate_job WHERE status IN ('pending', 'rendering')"
+            " AND (lease_until IS NULL OR lease_until <= ?)"
+            f" ORDER BY record_id LIMIT ?{self.driver.skip_locked})"
+            " RETURNING record_id, attempts",
+            (_iso(now + lease), _iso(now), limit),
+        )
+        return [CertificateClaim(row[0], row[1]) for row in sorted(rows, key=lambda r: r[0])]
 
     async def current_claims(self, claims: Sequence[CertificateClaim]) -> set[int]:
         """Which claims are still the latest on a job being rendered (call in a transaction)."""
@@ -79,18 +77,27 @@ class WorkQueries(BaseStore):
         """The files are on disk for good: remember them and close their jobs."""
         now = _iso(self.now())
         async with self.transaction():
-            await self._db.executemany(
-                "INSERT INTO certificate (record_id, path, sha256, size, rendered_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET"
-                " path = excluded.path, sha256 = excluded.sha256, size = excluded.size,"
-                " rendered_at = excluded.rendered_at",
-                [(f.record_id, f.path, f.sha256, f.size, now) for f in files],
-            )
-            await self._db.executemany(
-                "UPDATE certificate_job SET status = 'done', lease_until = NULL, done_at = ?,"
-                " last_error = NULL WHERE record_id = ?",
-                [(now, f.record_id) for f in files],
-            )
+            # The chunk as a table joined in: a statement each, not one per file (on PostgreSQL
+            # a round trip each).
+            for table, params in self.driver.rows_table(
+                ("INTEGER", "TEXT", "TEXT", "INTEGER"),
+                [(f.record_id, f.path, f.sha256, f.size) for f in files],
+            ):
+                await self._db.execute(
+                    "INSERT INTO certificate (record_id, path, sha256, size, rendered_at)"
+                    f" SELECT v.column1, v.column2, v.column3, v.column4, ? FROM {table}"
+                    # WHERE true: SQLite reads ON CONFLICT after a bare FROM as a join's ON.
+                    " WHERE true ON CONFLICT (record_id) DO UPDATE SET"
+                    " path = excluded.path, sha256 = excluded.sha256, size = excluded.size,"
+                    " rendered_at = excluded.rendered_at",
+                    [now, *params],
+                )
+            for among, ids in self.driver.among("record_id", [f.record_id for f in files]):
+                await self._db.execute(
+                    "UPDATE certificate_job SET status = 'done', lease_until = NULL, done_at = ?,"
+                    f" last_error = NULL WHERE {among}",
+                    [now, *ids],
+                )
 
     async def release_certificate_jobs(
         self,

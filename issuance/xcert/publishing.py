@@ -2,8 +2,9 @@
 
 A certificate reaches its final path only by `os.replace` of a fully written and fsynced temporary
 file in the same folder, so a reader (or a crash) never sees half a PDF. Rendering runs in pool
-processes (`render_chunk`); publishing (rename, fsync of the folder) runs in the worker while it
-holds the database transaction that records the file's SHA-256.
+processes (`render_chunk`, which writes the temporary files); the worker fsyncs them
+(`sync_temporary_files`, while the pool renders the next chunk), then publishes them (rename, fsync
+of the folder) while it holds the database transaction that records the file's SHA-256.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -79,7 +80,7 @@ class RenderTask:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A certificate written and fsynced to `temp` (relative to the home), ready to publish."""
+    """A certificate written to `temp` (relative to the home), to fsync and publish."""
 
     record_id: int
     token: int
@@ -97,39 +98,60 @@ def init_render_process(template_path: str) -> None:
     """Pool initializer: load the template (and so register its font) once per process."""
     global _template, _writers
     _template = load_template(Path(template_path))
-    _writers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="fsync")
+    _writers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="write")
 
 
-def _write_durably(path: Path, data: bytes) -> None:
+def _write(path: Path, data: bytes) -> str:
+    """Write a temporary file (fsynced later, by the worker) and give the data's SHA-256."""
     with open(path, "wb") as out:
         out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
+    # hashlib lets other threads run while it hashes a buffer this large: the next certificate
+    # renders meanwhile.
+    return hashlib.sha256(data).hexdigest()
 
 
 def render_chunk(home: str, tasks: Sequence[RenderTask]) -> list[Rendered]:
-    """Render each certificate to a fsynced temporary file beside its final path (pool process).
+    """Render each certificate to a temporary file beside its final path (pool process).
 
-    Writing and fsyncing happen in threads while the next certificate renders: waiting for the
-    disk would otherwise take as long as drawing the page.
+    Writing and hashing happen in threads while the next certificate renders. The files are not
+    fsynced here: the worker does that (`sync_temporary_files`) while this process renders its
+    next chunk, instead of this process waiting for the disk between chunks.
     """
     assert _template is not None and _writers is not None, "init_render_process did not run"
-    done = []
-    writes: list[Future[None]] = []
+    written: list[tuple[RenderTask, str, int, Future[str]]] = []
+    folders: set[Path] = set()
     try:
         for task in tasks:
             pdf = render(task.view, _template)
             final = Path(home) / task.path
+            if final.parent not in folders:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(final.parent)
             temp = final.with_name(f".{final.stem}.{task.token}{TEMP_SUFFIX}")
-            final.parent.mkdir(parents=True, exist_ok=True)
-            writes.append(_writers.submit(_write_durably, temp, pdf))
             relative = f"{Path(task.path).parent.as_posix()}/{temp.name}"
-            sha256 = hashlib.sha256(pdf).hexdigest()
-            done.append(Rendered(task.record_id, task.token, task.path, relative, sha256, len(pdf)))
+            written.append((task, relative, len(pdf), _writers.submit(_write, temp, pdf)))
     finally:
-        for write in writes:
-            write.result()
-    return done
+        # Every write ends before the chunk does, so no file appears after its chunk is discarded.
+        wait([write for *_, write in written])
+    return [
+        Rendered(task.record_id, task.token, task.path, relative, write.result(), size)
+        for task, relative, size, write in written
+    ]
+
+
+def sync_temporary_files(home: Path, rendered: Iterable[Rendered]) -> None:
+    """fsync the temporary files a render process wrote, before any is published; one after the
+    other (threads would cost more CPU than they save: the worker's next chunk is rendering
+    meanwhile). A file swept meanwhile is skipped (`publish` leaves it out)."""
+    for item in rendered:
+        try:
+            fd = os.open(home / item.temp, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def publish(home: Path, rendered: Sequence[Rendered]) -> list[Rendered]:

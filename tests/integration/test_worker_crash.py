@@ -128,3 +128,47 @@ async def test_workers_at_once_claim_each_certificate_exactly_once(
     with raw(settings.database) as execute:
         attempts = execute("SELECT attempts, COUNT(*) FROM certificate_job GROUP BY attempts")
     assert attempts == [(1, total)]
+
+
+async def test_a_worker_stopped_mid_run_leaves_no_temporary_file_and_loses_nothing(
+    tmp_path: Path, database: str
+) -> None:
+    """SIGTERM while rendering, again and again: the worker ends cleanly and leaves no temporary
+    file behind (looked for before the next start, whose sweep would hide them); the next runs
+    render the rest, each certificate once."""
+    write_initial_config(tmp_path)
+    settings = replace(load_settings(tmp_path, environ={}), database_url=database)
+    store = await Store.open(settings.database)
+    await confirmed_records(Issuance(store, settings), RECORDS)
+    await store.close()
+    location = settings.database
+    total = RECORDS + 14
+    rng = random.Random(7)
+    stops = 0
+    for _ in range(KILLS):
+        before = _done(location)
+        if before >= total - 50:
+            break
+        worker = _start(tmp_path, database)
+        _wait_for(lambda before=before: _done(location) > before)
+        time.sleep(rng.uniform(0, 0.15))
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+        stops += 1
+        assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
+    assert stops and _done(location) < total, "the stops came too late to interrupt anything"
+
+    worker = _start(tmp_path, database)
+    _wait_for(lambda: _done(location) == total)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0
+    with raw(location) as execute:
+        rows = execute("SELECT record_id, path, sha256, size FROM certificate")
+        jobs = dict(execute("SELECT status, COUNT(*) FROM certificate_job GROUP BY status"))
+    assert len({r[0] for r in rows}) == len(rows) == total and jobs == {"done": total}
+    on_disk = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pdf"))
+    assert on_disk == sorted(r[1] for r in rows)
+    assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
+    for _, path, sha256, size in rows:
+        data = (tmp_path / path).read_bytes()
+        assert len(data) == size and hashlib.sha256(data).hexdigest() == sha256
