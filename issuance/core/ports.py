@@ -405,7 +405,7 @@ class HandoutRepository(Clock, Protocol):
 StagedGraduate = tuple[Any, ...]
 # A row of a qualifications or employment import (`GraduateRepository.stage_corrections`, inside
 # its `correction_import` block): the first line of an ID number and the number; for a graduate
-# whose values change also its id and the new values of the fields changed.
+# whose values change also its id and the old and new values of the fields changed.
 StagedCorrection = tuple[Any, ...]
 
 

@@ -9,6 +9,7 @@ rows, and then nothing is written. A numbered graduate without a recorded qualif
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -86,6 +87,15 @@ SCHOOL_SCOPED = ("qualifications", "employment", "grades")
 # Distinct values of a cell answered once per file (a hostile file's are not all kept).
 _REMEMBERED = 10_000
 _T = TypeVar("_T")
+# The graduate's fields each import sets, and a getter of their values.
+_QUALIFIED: tuple[str, ...] = (
+    "qualification_no",
+    "qualification_level",
+    "qualification_occupation",
+    "qualification_date",
+)
+_EMPLOYED: tuple[str, ...] = ("employment", "employer")
+_VALUES_OF = {fields: operator.attrgetter(*fields) for fields in (_QUALIFIED, _EMPLOYED)}
 # Why a qualification row was kept instead of applied.
 NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
 
@@ -292,7 +302,13 @@ class _QualificationRows:
                 continue
             graduate = graduates.get(number)
             if ok and graduate is not None and graduate.name == v["name"]:
-                yield _staged(row, number, graduate, _qualification(v, issued_on))
+                new = (
+                    v["qualification_no"],
+                    v["qualification_level"],
+                    v.get("occupation") or None,
+                    issued_on,
+                )
+                yield _staged(row, number, graduate, _QUALIFIED, new)
                 continue
             yield (row, number)
             if ok:
@@ -323,16 +339,6 @@ class _QualificationRows:
             )
         )
         self.kept_rows.append(row)
-
-
-def _qualification(v: dict[str, str], issued_on: str | None) -> dict[str, Any]:
-    """A good qualification row's values as the graduate's fields."""
-    return {
-        "qualification_no": v["qualification_no"],
-        "qualification_level": v["qualification_level"],
-        "qualification_occupation": v.get("occupation") or None,
-        "qualification_date": issued_on,
-    }
 
 
 @_school_scoped
@@ -378,8 +384,9 @@ def _employment_staged(
             continue
         assert graduate is not None
         updated[0] += 1
-        values = {"employment": v["employment"], "employer": v.get("employer") or None}
-        yield _staged(row, number, graduate, values)
+        yield _staged(
+            row, number, graduate, _EMPLOYED, (v["employment"], v.get("employer") or None)
+        )
 
 
 async def _chunk_matches(
@@ -469,14 +476,25 @@ async def import_grades(
 
 
 def _staged(
-    row: int, number: str, graduate: QualifiedGraduate, values: dict[str, Any]
+    row: int,
+    number: str,
+    graduate: QualifiedGraduate,
+    fields: tuple[str, ...],
+    new: tuple[Any, ...],
 ) -> StagedCorrection:
-    """A matched row as staged: with the graduate's changed values as its correction, when
-    any change."""
-    changed = {k: value for k, value in values.items() if getattr(graduate, k) != value}
-    if not changed:
+    """A matched row as staged: with the graduate's changed `fields` (old and new values) as its
+    correction, when any change."""
+    old = _VALUES_OF[fields](graduate)
+    if old == new:
         return (row, number)
-    return (row, number, int(graduate.id), changed)
+    changed = [i for i, value in enumerate(new) if old[i] != value]
+    return (
+        row,
+        number,
+        int(graduate.id),
+        {fields[i]: old[i] for i in changed},
+        {fields[i]: new[i] for i in changed},
+    )
 
 
 def _per_file(check: Callable[[str], _T]) -> Callable[[str], _T]:

@@ -47,20 +47,21 @@ CORRECTED_FIELDS = (
     "employer",
 )
 # The rows of such an import (a TEMP table of its own connection): the first line of each ID
-# number, and for a graduate whose values change its id, the fields changed (comma-separated)
-# and their new values.
+# number, and for a graduate whose values change its id, the old and new values as JSON, the
+# fields changed (comma-separated) and their new values.
 _STAGED_TABLE = f"""
     CREATE TEMP TABLE correction_staged (
-        id_number TEXT PRIMARY KEY, line INTEGER NOT NULL, graduate_id INTEGER, fields TEXT,
+        line INTEGER PRIMARY KEY, id_number TEXT NOT NULL UNIQUE, graduate_id INTEGER,
+        old TEXT, new TEXT, fields TEXT,
         {", ".join(f"{field} TEXT" for field in CORRECTED_FIELDS)}
     )
 """
 _STAGED = "correction_staged"
 _UNCHANGED_COLUMNS = ("line", "id_number")
-_CHANGED_COLUMNS = ("line", "id_number", "graduate_id", "fields", *CORRECTED_FIELDS)
-# A value as JSON text (null for NULL), per dialect: as json.dumps(value, ensure_ascii=False)
-# writes a printable text.
-_JSON_VALUE = {"sqlite": "json_quote({})", "postgresql": "COALESCE(to_json({})::text, 'null')"}
+_CHANGED_COLUMNS = ("line", "id_number", "graduate_id", "old", "new", "fields", *CORRECTED_FIELDS)
+# Per tuple of fields (of CORRECTED_FIELDS), the JSON object of their values as json.dumps
+# writes it, with a %s per value.
+_JSON_OBJECTS: dict[tuple[str, ...], str] = {}
 
 
 class QualificationQueries(BaseStore):
@@ -120,10 +121,11 @@ class QualificationQueries(BaseStore):
             if len(row) == len(_UNCHANGED_COLUMNS):
                 unchanged.append(row)
             else:
-                line, number, graduate_id, new = row
-                fields = ",".join(new)
+                line, number, graduate_id, old, new = row
                 values = [new.get(field) for field in CORRECTED_FIELDS]
-                changed.append((line, number, graduate_id, fields, *values))
+                changed.append(
+                    (line, number, graduate_id, _object(old), _object(new), ",".join(new), *values)
+                )
         # The rows changing nothing without binding the columns they leave empty; the last fill
         # goes on in the background while the import reads on.
         if unchanged:
@@ -160,41 +162,24 @@ class QualificationQueries(BaseStore):
             await self._correct_staged(source)
 
     async def _correct_staged(self, source: str) -> None:
-        """`correct_graduates` of the staged corrections, set-based: the history rows (old and
-        new values of the fields changed, as JSON) in file order, then the changes; and the
-        numbered graduates corrected sealed again (a qualification is in a final row's digest)."""
+        """`correct_graduates` of the staged corrections, set-based, and the numbered graduates
+        corrected sealed again (a qualification is part of a final row's digest)."""
         now = self.now_iso()
-        changed = [
-            _known(row[0].split(","))
-            for row in await self._all(
-                f"SELECT DISTINCT fields FROM {_STAGED} WHERE fields IS NOT NULL"
-            )
-        ]
-        if not changed:
-            return
-        value = _JSON_VALUE[self.dialect]
-        old, new = (
-            "CASE s.fields "
-            + " ".join(
-                f"WHEN '{','.join(f)}' THEN {_json_object(f, table, value)}" for f in changed
-            )
-            + " END"
-            for table in ("g", "s")
-        )
-        await self._db.execute(
-            "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
-            f" SELECT s.graduate_id, {old}, {new}, ?, ? FROM {_STAGED} s"
-            " JOIN graduate g ON g.id = s.graduate_id WHERE s.fields IS NOT NULL ORDER BY s.line",
-            (source, now),
-        )
-        for fields in changed:
+        changed = await self._all(f"SELECT DISTINCT fields FROM {_STAGED} WHERE fields IS NOT NULL")
+        for (names,) in changed:
             # One statement per set of fields changed (an import's rows mostly change the same).
-            assignments = ", ".join(f"{field} = s.{field}" for field in fields)
+            assignments = ", ".join(f"{field} = s.{field}" for field in _known(names.split(",")))
             await self._db.execute(
                 f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
                 f" FROM {_STAGED} s WHERE s.graduate_id = graduate.id AND s.fields = ?",
-                (now, ",".join(fields)),
+                (now, names),
             )
+        await self._db.execute(
+            "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+            f" SELECT graduate_id, old, new, ?, ? FROM {_STAGED} WHERE fields IS NOT NULL"
+            " ORDER BY line",
+            (source, now),
+        )
         numbered = await self._all(
             f"SELECT s.graduate_id FROM {_STAGED} s JOIN graduate g ON g.id = s.graduate_id"
             " WHERE s.fields IS NOT NULL AND g.cert_no IS NOT NULL"
@@ -402,13 +387,22 @@ class QualificationQueries(BaseStore):
         return [ListedGrade(**dict(row)) for row in rows]
 
 
-def _json_object(fields: Sequence[str], table: str, value: str) -> str:
-    """SQL of the JSON object of `fields` of `table` as json.dumps(…, ensure_ascii=False) writes
-    it (correct_graduates' history), `value` writing each value."""
-    items = " || ', ' || ".join(
-        f"'{encode_basestring(field)}: ' || {value.format(f'{table}.{field}')}" for field in fields
-    )
-    return f"'{{' || {items} || '}}'"
+def _object(values: dict[str, Any]) -> str:
+    """`values` as json.dumps(values, ensure_ascii=False) writes them (as correct_graduates
+    keeps history), from a template per tuple of fields for text and None values."""
+    fields = tuple(values)
+    template = _JSON_OBJECTS.get(fields)
+    if template is None:
+        if not set(fields) <= set(CORRECTED_FIELDS):
+            return json.dumps(values, ensure_ascii=False)
+        template = "{" + ", ".join(f"{encode_basestring(field)}: %s" for field in fields) + "}"
+        _JSON_OBJECTS[fields] = template
+    try:
+        return template % tuple(
+            ["null" if value is None else encode_basestring(value) for value in values.values()]
+        )
+    except TypeError:
+        return json.dumps(values, ensure_ascii=False)
 
 
 def _known(names: Sequence[str]) -> tuple[str, ...]:
