@@ -95,6 +95,7 @@ _QUALIFIED: tuple[str, ...] = (
     "qualification_date",
 )
 _EMPLOYED: tuple[str, ...] = ("employment", "employer")
+_EMPLOYMENT = frozenset(EMPLOYMENT)
 _VALUES_OF = {fields: operator.attrgetter(*fields) for fields in (_QUALIFIED, _EMPLOYED)}
 # Why a qualification row was kept instead of applied.
 NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
@@ -235,6 +236,22 @@ def _qualification_checked(
     checker: Checker, row: int, v: dict[str, str], day: Callable[[str], str | None]
 ) -> tuple[bool, str | None]:
     """Whether a qualification row's cells are good (bad ones reported), and its 发证日期."""
+    number, level, issued = (
+        v.get("qualification_no"),
+        v.get("qualification_level"),
+        v.get("issued_on"),
+    )
+    # The usual row, every cell good, settled in a few lookups.
+    if (
+        v.get("name")
+        and type(number) is str
+        and _QUALIFICATION_NO.match(number)
+        and level
+        and _level_ok(level)
+    ):
+        issued_on = day(issued or "")
+        if not issued or issued_on is not None:
+            return True, issued_on
     ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
     if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
         _EXCEL_DIGITS
@@ -372,9 +389,11 @@ def _employment_staged(
     """The chunk's employment rows first with their ID number, as staged (bad ones reported);
     `updated` counts the good ones."""
     for row, v in chunk:
-        ok = checker.required(row, v, ("name", "employment"))
-        if v.get("employment"):
-            ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+        ok = bool(v.get("name")) and v.get("employment") in _EMPLOYMENT  # the usual row
+        if not ok:
+            ok = checker.required(row, v, ("name", "employment"))
+            if v.get("employment"):
+                ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
         number = numbers.get(row)
         if number is None or row not in first:
             continue
