@@ -405,6 +405,10 @@ class HandoutRepository(Clock, Protocol):
 # also its id, the catalog key refusing the correction (else None), and the correction's old
 # and new values (both None when nothing changes).
 StagedGraduate = tuple[Any, ...]
+# A row of a qualifications or employment import (`GraduateRepository.stage_corrections`, inside
+# its `correction_import` block): the first line of an ID number and the number; for a graduate
+# whose values change also its id and the old and new values of the fields changed.
+StagedCorrection = tuple[Any, ...]
 
 
 class GraduateRepository(HoldRelease, Clock, Protocol):
@@ -460,6 +464,18 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
     async def latest_graduates(
         self, numbers: Iterable[str], school_id: int | None = None
     ) -> dict[str, QualifiedGraduate]: ...
+
+    def correction_import(self) -> AbstractAsyncContextManager[None]: ...
+
+    async def staged_lines(self, numbers: Iterable[str]) -> dict[str, int]: ...
+
+    async def stage_corrections(self, rows: Iterable[StagedCorrection]) -> None: ...
+
+    async def record_staged_qualifications(
+        self, pending: Sequence[PendingQualification], source: str, audit: AuditEntry
+    ) -> None: ...
+
+    async def record_staged_corrections(self, source: str, audit: AuditEntry) -> None: ...
 
     async def record_qualifications(
         self,

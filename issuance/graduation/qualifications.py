@@ -9,8 +9,9 @@ rows, and then nothing is written. A numbered graduate without a recorded qualif
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -21,16 +22,15 @@ from issuance.core.catalog import t
 from issuance.core.errors import Invalid, NotFound
 from issuance.core.graduate_fields import FIRST_YEAR, ascii_digits
 from issuance.core.graduates import (
-    Correction,
     GradeRow,
     GradOrg,
     PendingQualification,
     QualifiedGraduate,
 )
-from issuance.core.idcard import mask, mask_ref
+from issuance.core.idcard import check_character, mask, mask_ref
 from issuance.core.people import OrgKind
-from issuance.core.ports import GraduateRepository
-from issuance.formats.tabular import Column, NumberText, read_table
+from issuance.core.ports import GraduateRepository, StagedCorrection
+from issuance.formats.tabular import Column, NumberText, Row, read_table
 from issuance.graduation.holds import is_held
 from issuance.graduation.importing import EMPLOYMENT
 from issuance.importing import (
@@ -38,6 +38,7 @@ from issuance.importing import (
     Checker,
     ImportReport,
     id_numbers,
+    read_chunks,
     read_rows,
     reported,
 )
@@ -73,6 +74,7 @@ _GRADUATE_MARKERS = (
 _LEVEL_NAMES = ("初级工", "中级工", "高级工", "技师", "高级技师")
 _LEVEL_NUMBERS = ("五级", "四级", "三级", "二级", "一级")
 _LEVEL = re.compile(rf"^(?:({'|'.join(_LEVEL_NUMBERS)})\s*[/／]?\s*)?({'|'.join(_LEVEL_NAMES)})?$")
+_ID_NUMBER_FORM = re.compile(r"[0-9]{17}[0-9X]")
 _QUALIFICATION_NO = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 _DAY = re.compile(r"^(\d{4})[-./年]?(\d{1,2})[-./月]?(\d{1,2})日?$")
 _SCORE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
@@ -85,6 +87,16 @@ SCHOOL_SCOPED = ("qualifications", "employment", "grades")
 # Distinct values of a cell answered once per file (a hostile file's are not all kept).
 _REMEMBERED = 10_000
 _T = TypeVar("_T")
+# The graduate's fields each import sets, and a getter of their values.
+_QUALIFIED: tuple[str, ...] = (
+    "qualification_no",
+    "qualification_level",
+    "qualification_occupation",
+    "qualification_date",
+)
+_EMPLOYED: tuple[str, ...] = ("employment", "employer")
+_EMPLOYMENT = frozenset(EMPLOYMENT)
+_VALUES_OF = {fields: operator.attrgetter(*fields) for fields in (_QUALIFIED, _EMPLOYED)}
 # Why a qualification row was kept instead of applied.
 NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
 
@@ -224,6 +236,22 @@ def _qualification_checked(
     checker: Checker, row: int, v: dict[str, str], day: Callable[[str], str | None]
 ) -> tuple[bool, str | None]:
     """Whether a qualification row's cells are good (bad ones reported), and its 发证日期."""
+    number, level, issued = (
+        v.get("qualification_no"),
+        v.get("qualification_level"),
+        v.get("issued_on"),
+    )
+    # The usual row, every cell good, settled in a few lookups.
+    if (
+        v.get("name")
+        and type(number) is str
+        and _QUALIFICATION_NO.match(number)
+        and level
+        and _level_ok(level)
+    ):
+        issued_on = day(issued or "")
+        if not issued or issued_on is not None:
+            return True, issued_on
     ok = checker.required(row, v, ("name", "qualification_no", "qualification_level"))
     if isinstance(v.get("qualification_no"), NumberText) and len(v["qualification_no"]) > (
         _EXCEL_DIGITS
@@ -247,33 +275,74 @@ def _qualification_checked(
 async def import_qualifications(
     store: GraduateRepository, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
-    """职业资格证书新增: applied to the graduate of the same ID number and name; others kept."""
-    checker, rows, numbers, graduates = await _rows_with_graduates(
-        store, path, QUALIFICATION_COLUMNS, locale, school
-    )
-    first = _first_rows(checker, [(row, (numbers[row],)) for row, _ in rows if row in numbers])
-    corrections: list[Correction] = []
-    kept: list[PendingQualification] = []
-    kept_rows: list[int] = []
-    day = _per_file(_day)
-    for row, v in rows:
-        ok, issued_on = _qualification_checked(checker, row, v, day)
-        number = numbers.get(row)
-        if not ok or number is None or row not in first:
-            continue
-        values = {
-            "qualification_no": v["qualification_no"],
-            "qualification_level": v["qualification_level"],
-            "qualification_occupation": v.get("occupation") or None,
-            "qualification_date": issued_on,
-        }
-        graduate = graduates.get(number)
-        if graduate is not None and graduate.name == v["name"]:
-            corrections.extend(_correction(graduate, values))
-            continue
+    """职业资格证书新增: applied to the graduate of the same ID number and name; others kept.
+    Read, checked and staged a chunk at a time; written in one transaction at the end."""
+    with read_chunks(path, QUALIFICATION_COLUMNS, locale, _LIMITS) as (checker, chunks):
+        rows = _QualificationRows(checker, school)
+        async with store.correction_import():
+            for chunk in chunks:
+                numbers, first, graduates = await _chunk_matches(store, checker, chunk, school)
+                rows.numbered += len(numbers)
+                await store.stage_corrections(rows.staged(chunk, numbers, first, graduates))
+            if (refused := checker.refused()) is not None:
+                return refused
+            audit = _import_audit(store, actor, "grad.qualification.import", school, path)
+            source = f"qualifications:{path.name}"
+            await store.record_staged_qualifications(rows.kept, source, audit)
+    applied = rows.numbered - len(rows.kept)
+    return QualificationReport(applied, (), tuple(rows.kept), tuple(rows.kept_rows))
+
+
+class _QualificationRows:
+    """The row checks of a qualifications file, and the rows kept (matching no graduate)."""
+
+    def __init__(self, checker: Checker, school: GradOrg | None) -> None:
+        self.checker = checker
+        self.school = school
+        self.day = _per_file(_day)
+        self.numbered = 0
+        self.kept: list[PendingQualification] = []
+        self.kept_rows: list[int] = []
+
+    def staged(
+        self,
+        chunk: list[Row],
+        numbers: dict[int, str],
+        first: set[int],
+        graduates: dict[str, QualifiedGraduate],
+    ) -> Iterator[StagedCorrection]:
+        """The chunk's rows first with their ID number, as staged (bad ones reported)."""
+        for row, v in chunk:
+            ok, issued_on = _qualification_checked(self.checker, row, v, self.day)
+            number = numbers.get(row)
+            if number is None or row not in first:
+                continue
+            graduate = graduates.get(number)
+            if ok and graduate is not None and graduate.name == v["name"]:
+                new = (
+                    v["qualification_no"],
+                    v["qualification_level"],
+                    v.get("occupation") or None,
+                    issued_on,
+                )
+                yield _staged(row, number, graduate, _QUALIFIED, new)
+                continue
+            yield (row, number)
+            if ok:
+                self._keep(row, v, number, issued_on, graduate)
+
+    def _keep(
+        self,
+        row: int,
+        v: dict[str, str],
+        number: str,
+        issued_on: str | None,
+        graduate: QualifiedGraduate | None,
+    ) -> None:
         reason = NO_GRADUATE if graduate is None else NAME_MISMATCH
+        school = self.school
         school_id = school.id if school else (graduate.school_id if graduate else None)
-        kept.append(
+        self.kept.append(
             PendingQualification(
                 school_id,
                 v["name"],
@@ -286,47 +355,106 @@ async def import_qualifications(
                 graduate.name if graduate else None,
             )
         )
-        kept_rows.append(row)
-    if (refused := checker.refused()) is not None:
-        return refused
-    audit = _import_audit(store, actor, "grad.qualification.import", school, path)
-    await store.record_qualifications(
-        corrections, kept, list(numbers.values()), f"qualifications:{path.name}", audit
-    )
-    applied = len(numbers) - len(kept)
-    return QualificationReport(applied, (), tuple(kept), tuple(kept_rows))
+        self.kept_rows.append(row)
 
 
 @_school_scoped
 async def import_employment(
     store: GraduateRepository, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
-    """就业新增: each graduate's 就业情况 (and 就业单位), all or nothing."""
-    checker, rows, numbers, graduates = await _rows_with_graduates(
-        store, path, EMPLOYMENT_COLUMNS, locale, school
-    )
-    first = _first_rows(checker, [(row, (numbers[row],)) for row, _ in rows if row in numbers])
-    corrections: list[Correction] = []
-    updated = 0
-    for row, v in rows:
-        ok = checker.required(row, v, ("name", "employment"))
-        if v.get("employment"):
-            ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
+    """就业新增: each graduate's 就业情况 (and 就业单位), all or nothing. Read, checked and staged
+    a chunk at a time; written in one transaction at the end."""
+    with read_chunks(path, EMPLOYMENT_COLUMNS, locale, _LIMITS) as (checker, chunks):
+        updated = [0]
+        async with store.correction_import():
+            for chunk in chunks:
+                numbers, first, graduates = await _chunk_matches(store, checker, chunk, school)
+                staged = _employment_staged(checker, chunk, numbers, first, graduates, updated)
+                await store.stage_corrections(staged)
+            if (refused := checker.refused()) is not None:
+                return refused
+            audit = _import_audit(store, actor, "grad.employment.import", school, path)
+            await store.record_staged_corrections(f"employment:{path.name}", audit)
+    return ImportReport(updated[0], ())
+
+
+def _employment_staged(
+    checker: Checker,
+    chunk: list[Row],
+    numbers: dict[int, str],
+    first: set[int],
+    graduates: dict[str, QualifiedGraduate],
+    updated: list[int],
+) -> Iterator[StagedCorrection]:
+    """The chunk's employment rows first with their ID number, as staged (bad ones reported);
+    `updated` counts the good ones."""
+    for row, v in chunk:
+        ok = bool(v.get("name")) and v.get("employment") in _EMPLOYMENT  # the usual row
+        if not ok:
+            ok = checker.required(row, v, ("name", "employment"))
+            if v.get("employment"):
+                ok = checker.one_of(row, "employment", v["employment"], EMPLOYMENT) and ok
         number = numbers.get(row)
         if number is None or row not in first:
             continue
         graduate = graduates.get(number)
         if not _matched(checker, row, v, graduate, number) or not ok:
+            yield (row, number)
             continue
         assert graduate is not None
-        values = {"employment": v["employment"], "employer": v.get("employer") or None}
-        corrections.extend(_correction(graduate, values))
-        updated += 1
-    if (refused := checker.refused()) is not None:
-        return refused
-    audit = _import_audit(store, actor, "grad.employment.import", school, path)
-    await store.record_corrections(corrections, f"employment:{path.name}", audit)
-    return ImportReport(updated, ())
+        updated[0] += 1
+        yield _staged(
+            row, number, graduate, _EMPLOYED, (v["employment"], v.get("employer") or None)
+        )
+
+
+async def _chunk_matches(
+    store: GraduateRepository, checker: Checker, chunk: list[Row], school: GradOrg | None
+) -> tuple[dict[int, str], set[int], dict[str, QualifiedGraduate]]:
+    """The chunk's ID numbers by row; the rows first with their number in the file (a repeat,
+    of this chunk or an earlier one, reported as a bad row); the graduates the numbers name
+    (the latest term's, of `school` when given)."""
+    numbers = _id_numbers(checker, chunk)
+    earlier = await store.staged_lines(numbers.values())
+    seen: dict[str, int] = {}
+    for row, number in numbers.items():
+        line = earlier.get(number)
+        if line is None:
+            line = seen.get(number)
+        if line is None:
+            seen[number] = row
+        else:
+            checker.fail(row, "id_number", "import.duplicate_in_file", first=line)
+    graduates = await store.latest_graduates(seen, school.id if school else None)
+    return numbers, set(seen.values()), graduates
+
+
+def _id_numbers(checker: Checker, chunk: list[Row]) -> dict[int, str]:
+    """`id_numbers` of the chunk, a cell already in its stored form settled in a few steps."""
+    numbers: dict[int, str] = {}
+    for row, v in chunk:
+        number = v.get("id_number")
+        if (
+            type(number) is str
+            and _ID_NUMBER_FORM.fullmatch(number)
+            and _birth_ok(number[6:14])
+            and check_character(number[:17]) == number[17]
+        ):
+            numbers[row] = number
+        else:
+            numbers.update(id_numbers(checker, [(row, v)]))
+    return numbers
+
+
+@functools.lru_cache(maxsize=4096)
+def _birth_ok(digits: str) -> bool:
+    """Whether an ID number's YYYYMMDD is a birth `parse_id_number` takes (one it may refuse
+    today, a future day, is not cached as good: `id_numbers` decides it)."""
+    try:
+        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return born.year >= 1900 and born <= date.today()
 
 
 @_school_scoped
@@ -366,12 +494,26 @@ async def import_grades(
     return GradeReport(len(grades), (), replaced)
 
 
-def _correction(graduate: QualifiedGraduate, values: dict[str, Any]) -> list[Correction]:
-    """The graduate's changed values as one correction, or none when nothing changes."""
-    changed = {k: value for k, value in values.items() if getattr(graduate, k) != value}
-    if not changed:
-        return []
-    return [(int(graduate.id), {k: getattr(graduate, k) for k in changed}, changed)]
+def _staged(
+    row: int,
+    number: str,
+    graduate: QualifiedGraduate,
+    fields: tuple[str, ...],
+    new: tuple[Any, ...],
+) -> StagedCorrection:
+    """A matched row as staged: with the graduate's changed `fields` (old and new values) as its
+    correction, when any change."""
+    old = _VALUES_OF[fields](graduate)
+    if old == new:
+        return (row, number)
+    changed = [i for i, value in enumerate(new) if old[i] != value]
+    return (
+        row,
+        number,
+        int(graduate.id),
+        {fields[i]: old[i] for i in changed},
+        {fields[i]: new[i] for i in changed},
+    )
 
 
 def _per_file(check: Callable[[str], _T]) -> Callable[[str], _T]:

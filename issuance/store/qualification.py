@@ -4,9 +4,11 @@ employment (就业) and grades (成绩管理)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import astuple
-from typing import TYPE_CHECKING
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING, Any
 
 from issuance.core.audit import AuditEntry
 from issuance.core.graduates import (
@@ -20,6 +22,7 @@ from issuance.core.graduates import (
     QualifiedGraduate,
     XQualified,
 )
+from issuance.core.ports import StagedCorrection
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
@@ -34,6 +37,31 @@ _GRADUATE_SQL = (
     " g.qualification_date, g.employment, g.employer"
     " FROM graduate g JOIN org o ON o.id = g.school_id"
 )
+# What a qualifications or employment import changes (`correction_import`).
+CORRECTED_FIELDS = (
+    "qualification_no",
+    "qualification_level",
+    "qualification_occupation",
+    "qualification_date",
+    "employment",
+    "employer",
+)
+# The rows of such an import (a TEMP table of its own connection): the first line of each ID
+# number, and for a graduate whose values change its id, the old and new values as JSON, the
+# fields changed (comma-separated) and their new values.
+_STAGED_TABLE = f"""
+    CREATE TEMP TABLE correction_staged (
+        line INTEGER PRIMARY KEY, id_number TEXT NOT NULL UNIQUE, graduate_id INTEGER,
+        old TEXT, new TEXT, fields TEXT,
+        {", ".join(f"{field} TEXT" for field in CORRECTED_FIELDS)}
+    )
+"""
+_STAGED = "correction_staged"
+_UNCHANGED_COLUMNS = ("line", "id_number")
+_CHANGED_COLUMNS = ("line", "id_number", "graduate_id", "old", "new", "fields", *CORRECTED_FIELDS)
+# Per tuple of fields (of CORRECTED_FIELDS), the JSON object of their values as json.dumps
+# writes it, with a %s per value.
+_JSON_OBJECTS: dict[tuple[str, ...], str] = {}
 
 
 class QualificationQueries(BaseStore):
@@ -65,6 +93,98 @@ class QualificationQueries(BaseStore):
                 # _GRADUATE_SQL's columns are QualifiedGraduate's fields, in order.
                 latest[row[4]] = QualifiedGraduate(*row)
         return latest
+
+    @asynccontextmanager
+    async def correction_import(self) -> AsyncIterator[None]:
+        """A qualifications or employment import (of CORRECTED_FIELDS), staged on
+        a connection of the import's own for the block: each ID number's first line and the
+        correction of its graduate (`stage_corrections`), seen by no other transaction; then
+        written in one transaction of the block (`record_staged_qualifications`,
+        `record_staged_corrections`)."""
+        async with self.own_connection():
+            async with self.transaction(write=False):
+                await self._db.execute(_STAGED_TABLE)
+            yield
+
+    async def staged_lines(self, numbers: Iterable[str]) -> dict[str, int]:
+        """The line of each of these ID numbers staged before (by an earlier chunk)."""
+        await self._filled()
+        rows = await self._all_in(
+            f"SELECT id_number, line FROM {_STAGED} WHERE id_number IN ({{marks}})", list(numbers)
+        )
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def stage_corrections(self, rows: Iterable[StagedCorrection]) -> None:
+        unchanged: list[StagedCorrection] = []
+        changed: list[tuple[Any, ...]] = []
+        for row in rows:
+            if len(row) == len(_UNCHANGED_COLUMNS):
+                unchanged.append(row)
+            else:
+                line, number, graduate_id, old, new = row
+                values = [new.get(field) for field in CORRECTED_FIELDS]
+                changed.append(
+                    (line, number, graduate_id, _object(old), _object(new), ",".join(new), *values)
+                )
+        # The rows changing nothing without binding the columns they leave empty; the last fill
+        # goes on in the background while the import reads on.
+        if unchanged:
+            await self._fill(_STAGED, _UNCHANGED_COLUMNS, unchanged)
+        if changed:
+            await self._fill(_STAGED, _CHANGED_COLUMNS, changed)
+
+    async def record_staged_qualifications(
+        self, pending: Sequence[PendingQualification], source: str, audit: AuditEntry
+    ) -> None:
+        """Apply the staged corrections (history kept), keep the unmatched rows in place of
+        those kept before for the staged ID numbers, and log the import."""
+        await self._filled()
+        async with self.transaction():
+            await self.append_audit(audit)
+            await self._db.execute(
+                "DELETE FROM qualification_pending"
+                f" WHERE id_number IN (SELECT id_number FROM {_STAGED})"
+            )
+            if pending:
+                await self._db.executemany(
+                    "INSERT INTO qualification_pending (school_id, name, id_number,"
+                    " qualification_no, qualification_level, occupation, issued_on, reason,"
+                    " graduate_name, source, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*astuple(p), source, audit.at) for p in pending],
+                )
+            await self._correct_staged(source)
+
+    async def record_staged_corrections(self, source: str, audit: AuditEntry) -> None:
+        """Apply the staged corrections, keeping history, and log them."""
+        await self._filled()
+        async with self.transaction():
+            await self.append_audit(audit)
+            await self._correct_staged(source)
+
+    async def _correct_staged(self, source: str) -> None:
+        """`correct_graduates` of the staged corrections, set-based, and the numbered graduates
+        corrected sealed again (a qualification is part of a final row's digest)."""
+        now = self.now_iso()
+        changed = await self._all(f"SELECT DISTINCT fields FROM {_STAGED} WHERE fields IS NOT NULL")
+        for (names,) in changed:
+            # One statement per set of fields changed (an import's rows mostly change the same).
+            assignments = ", ".join(f"{field} = s.{field}" for field in _known(names.split(",")))
+            await self._db.execute(
+                f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
+                f" FROM {_STAGED} s WHERE s.graduate_id = graduate.id AND s.fields = ?",
+                (now, names),
+            )
+        await self._db.execute(
+            "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+            f" SELECT graduate_id, old, new, ?, ? FROM {_STAGED} WHERE fields IS NOT NULL"
+            " ORDER BY line",
+            (source, now),
+        )
+        numbered = await self._all(
+            f"SELECT s.graduate_id FROM {_STAGED} s JOIN graduate g ON g.id = s.graduate_id"
+            " WHERE s.fields IS NOT NULL AND g.cert_no IS NOT NULL"
+        )
+        await self.seal_final("graduate", [int(row[0]) for row in numbered])
 
     async def record_qualifications(
         self,
@@ -265,3 +385,28 @@ class QualificationQueries(BaseStore):
             (school_id, term),
         )
         return [ListedGrade(**dict(row)) for row in rows]
+
+
+def _object(values: dict[str, Any]) -> str:
+    """`values` as json.dumps(values, ensure_ascii=False) writes them (as correct_graduates
+    keeps history), from a template per tuple of fields for text and None values."""
+    fields = tuple(values)
+    template = _JSON_OBJECTS.get(fields)
+    if template is None:
+        if not set(fields) <= set(CORRECTED_FIELDS):
+            return json.dumps(values, ensure_ascii=False)
+        template = "{" + ", ".join(f"{encode_basestring(field)}: %s" for field in fields) + "}"
+        _JSON_OBJECTS[fields] = template
+    try:
+        return template % tuple(
+            ["null" if value is None else encode_basestring(value) for value in values.values()]
+        )
+    except TypeError:
+        return json.dumps(values, ensure_ascii=False)
+
+
+def _known(names: Sequence[str]) -> tuple[str, ...]:
+    """Column names checked before they go into SQL."""
+    if not set(names) <= set(CORRECTED_FIELDS):
+        raise ValueError(f"not corrected fields: {names}")
+    return tuple(names)
