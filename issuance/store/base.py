@@ -236,6 +236,16 @@ class BaseStore:
         await self._filled()
         filling = asyncio.ensure_future(self._driver.fill(table, columns, rows))
         self._filling[asyncio.current_task()] = filling
+        # Started now, up to its first wait on the database: the rows go in while the caller
+        # reads on without awaiting anything.
+        await asyncio.sleep(0)
+
+    async def _temp_work(self, statements: Sequence[str], params: Sequence[Any] = ()) -> None:
+        """Run `statements` on the task's own connection's work tables (TEMP): a transaction
+        that takes no write lock on the database."""
+        async with self.transaction(write=False):
+            for statement in statements:
+                await self._db.execute(statement, params)
 
     async def _filled(self) -> None:
         """Wait for the rows the task is filling in."""

@@ -335,8 +335,8 @@ class CoreQueries(BaseStore):
 
     @asynccontextmanager
     async def staged_results(self) -> AsyncIterator[StagedResults]:
-        async with self.driver.staging() as staging:
-            staged = SqlStagedResults(staging)
+        async with self.own_connection():
+            staged = SqlStagedResults(self)
             await staged.create()
             yield staged
 

@@ -10,20 +10,16 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import aiosqlite
 
 # How long a process waits for another program's write to finish, unless `[database]
 # busy_timeout_seconds` says otherwise (said in store.busy).
 BUSY_SECONDS = 15
-# Rows a staging query hands over per trip to its connection.
-_FETCH_ROWS = 1000
-T = TypeVar("T")
 
 
 class Row(Protocol):
@@ -53,32 +49,6 @@ class Connection(Protocol):
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Cursor: ...
-
-
-# A statement and its parameters.
-Statement = tuple[str, Sequence[Any]]
-
-
-class Staging(Protocol):
-    """A connection of one job's own (an import's staging): its TEMP tables are seen by nothing
-    else, and it write-locks the database only inside `write`. Statements go in lists, one trip
-    to the connection each (its thread, or the server)."""
-
-    async def execute(self, statements: Sequence[Statement]) -> list[int]:
-        """Run `statements` in order; the number of rows each changed."""
-        ...
-
-    async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
-        """Append `rows` (tuples of `columns`) to the TEMP table `table`."""
-        ...
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
-        """The rows of a query, fetched a batch at a time."""
-        ...
-
-    async def write(self, statements: Sequence[Statement]) -> list[int]:
-        """`execute` in one write transaction on the database, all or nothing."""
-        ...
 
 
 class Driver(Protocol):
@@ -133,10 +103,6 @@ class Driver(Protocol):
 
     async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Append `rows` to a work table (TEMP) of this driver's own connection."""
-        ...
-
-    def staging(self) -> AbstractAsyncContextManager[Staging]:
-        """A connection of its own for staging (TEMP tables dropped on leaving the block)."""
         ...
 
     async def applied_migrations(self) -> set[int]: ...
@@ -279,26 +245,15 @@ class SqliteDriver:
             await driver.close()
 
     async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        marks = ", ".join("?" * len(columns))
-        # A transaction writing TEMP tables only takes no lock on the database file.
-        async with self.transaction(write=False) as db:
-            await db.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-            )
-
-    @asynccontextmanager
-    async def staging(self) -> AsyncIterator[Staging]:
-        # A connection apart from the shared one (whose transactions the process's tasks take
-        # in turn): statements on it run on a thread of its own, so a chunk is staged while the
-        # next one is read, and nothing waits for it but its `write()`.
-        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qianfa-staging")
-        staging = SqliteStaging(thread)
-        try:
-            await staging.run(lambda: staging.connect(self.path, self.pragmas))
-            yield staging
-        finally:
-            await staging.run(staging.close)
-            thread.shutdown(wait=False)
+        # The rows as one JSON array inserted by one statement, atomic by itself: one trip to
+        # aiosqlite's thread, where SQLite reads and inserts them without the GIL while the
+        # caller reads on (executemany would take the GIL back for every row). Writing TEMP
+        # tables only takes no lock on the database file.
+        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
+        rows_json = json.dumps(list(rows))
+        async with self._lock:
+            await self.db.execute(sql, (rows_json,))
 
     async def applied_migrations(self) -> set[int]:
         await self.db.execute(
@@ -346,69 +301,6 @@ class SqliteDriver:
         if self._reader is not None:
             self._reader.close()
         await self.db.close()
-
-
-class SqliteStaging:
-    """A connection to the store's SQLite file of one job's own, used on one thread."""
-
-    def __init__(self, thread: ThreadPoolExecutor) -> None:
-        self._thread = thread
-        self._db: sqlite3.Connection | None = None
-
-    @property
-    def db(self) -> sqlite3.Connection:
-        assert self._db is not None, "staging connection not open"
-        return self._db
-
-    async def run(self, work: Callable[[], T]) -> T:
-        """`work()` on the connection's thread (a statement steps there without the GIL)."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, work)
-
-    def connect(self, path: Path, pragmas: Sequence[str]) -> None:
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in pragmas:
-            self._db.execute(pragma)
-
-    def close(self) -> None:
-        # Closing drops the TEMP tables and rolls back a write left open.
-        if self._db is not None:
-            self._db.close()
-
-    async def execute(self, statements: Sequence[Statement]) -> list[int]:
-        return await self.run(lambda: self._execute(statements))
-
-    def _execute(self, statements: Sequence[Statement]) -> list[int]:
-        return [self.db.execute(sql, params).rowcount for sql, params in statements]
-
-    async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
-        # The rows as one JSON array, inserted by one statement: SQLite reads and inserts them
-        # without holding the GIL, so the caller reads on meanwhile (executemany would take the
-        # GIL back for every row).
-        values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
-        await self.run(lambda: self.db.execute(sql, (json.dumps(rows),)))
-
-    async def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
-        cursor = await self.run(lambda: self.db.execute(sql, params))
-        try:
-            while batch := await self.run(lambda: cursor.fetchmany(_FETCH_ROWS)):
-                for row in batch:
-                    yield row
-        finally:
-            await self.run(cursor.close)
-
-    async def write(self, statements: Sequence[Statement]) -> list[int]:
-        return await self.run(lambda: self._write(statements))
-
-    def _write(self, statements: Sequence[Statement]) -> list[int]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            counts = self._execute(statements)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return counts
 
 
 def chunks(values: Sequence[Any], size: int) -> Iterator[list[Any]]:

@@ -15,18 +15,13 @@ from typing import Any, ClassVar, cast
 
 import psycopg
 from psycopg import AsyncConnection, AsyncCursor
-from psycopg import sql as pgsql
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
-
-from issuance.store.driver import Statement
 
 _ARRAY_TYPES = {"INTEGER": "BIGINT[]", "TEXT": "TEXT[]"}
 
 # Seconds to reach the server before saying it cannot be reached.
 CONNECT_TIMEOUT = 10
-# Rows a staging query hands over per round trip.
-_FETCH_ROWS = 1000
 
 
 class PgRow(tuple[Any, ...]):
@@ -122,40 +117,6 @@ class PgConnection:
         return Result([], cursor.rowcount)
 
 
-class PgStaging:
-    """A pooled connection held by one job (an import's staging), its TEMP tables filled by COPY."""
-
-    def __init__(self, connection: AsyncConnection[Any]) -> None:
-        self.connection = connection
-
-    async def execute(self, statements: Sequence[Statement]) -> list[int]:
-        connection = PgConnection(self.connection)
-        return [(await connection.execute(sql, params)).rowcount for sql, params in statements]
-
-    async def load(self, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
-        copy_sql = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
-            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
-        )
-        async with self.connection.cursor().copy(copy_sql) as copy:
-            for row in rows:
-                await copy.write_row(row)
-
-    async def rows(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Any]:
-        # A server-side cursor (inside a transaction): the rows come a batch at a time.
-        async with (
-            self.connection.transaction(),
-            self.connection.cursor(name="staging_rows") as cursor,
-        ):
-            cursor.itersize = _FETCH_ROWS
-            await cursor.execute(to_psycopg(sql), _params(params))
-            async for row in cursor:
-                yield row
-
-    async def write(self, statements: Sequence[Statement]) -> list[int]:
-        async with self.connection.transaction():
-            return await self.execute(statements)
-
-
 class PostgresDriver:
     """A PostgreSQL database shared by any number of processes on any hosts."""
 
@@ -244,16 +205,6 @@ class PostgresDriver:
     async def fill(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         async with self.pool.connection() as connection, connection.transaction():
             await _copy(connection, table, columns, rows)
-
-    @asynccontextmanager
-    async def staging(self) -> AsyncIterator[PgStaging]:
-        async with self.pool.connection() as connection:
-            try:
-                yield PgStaging(connection)
-            finally:
-                # The connection goes back to the pool: without its TEMP tables.
-                with contextlib.suppress(psycopg.Error):
-                    await connection.execute("DISCARD TEMP")
 
     async def applied_migrations(self) -> set[int]:
         async with self.transaction(write=True) as connection:

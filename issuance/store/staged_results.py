@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 
 from issuance.core.records import Clash, ResultCells, ResultClash, StagedResult
-from issuance.store.driver import Staging, Statement
+from issuance.store.base import BaseStore
 
 _TABLES = (
     """CREATE TEMP TABLE staged_cells (
@@ -131,33 +131,43 @@ _WRITE = (
 
 
 class SqlStagedResults:
-    """`StagedResults` on a staging connection."""
+    """`StagedResults` on the import's own connection (`BaseStore.own_connection`)."""
 
-    def __init__(self, staging: Staging) -> None:
-        self._staging = staging
+    def __init__(self, store: BaseStore) -> None:
+        self._store = store
 
     async def create(self) -> None:
-        await self._staging.execute([(statement, ()) for statement in _TABLES])
+        await self._store._temp_work(_TABLES)
 
     async def add(self, cells: Sequence[ResultCells], rows: Sequence[StagedResult]) -> None:
+        # Filled while the import reads on; the next fill or check waits for it.
         if cells:
-            await self._staging.load("staged_cells", ResultCells._fields, cells)
-        await self._staging.load(
-            "staged_result", ("file_row", "id_number", "name", "cells", "ok"), rows
-        )
+            await self._store._fill("staged_cells", ResultCells._fields, cells)
+        columns = ("file_row", "id_number", "name", "cells", "ok")
+        await self._store._fill("staged_result", columns, rows)
 
     async def clashes(self, issuer_id: int | None) -> AsyncIterator[ResultClash]:
+        await self._store._filled()
         checks = [_NUMBER_INDEX, _SUSPECTS, _NAME_CLASHES, _REPEATED, _RECORDED, _PLAN_ON_FILE]
-        statements: list[Statement] = [(check, ()) for check in [*checks, _PLAN_NEW]]
+        await self._store._temp_work([*checks, _PLAN_NEW])
         if issuer_id is not None:
-            statements.append((_OTHER_ISSUER, (issuer_id,)))
-        await self._staging.execute(statements)
-        async for row in self._staging.rows(
-            "SELECT file_row, kind, name, first_row, program, level FROM staged_clash"
-            " ORDER BY file_row, kind"
-        ):
-            yield ResultClash(row[0], Clash(row[1]), *row[2:])
+            await self._store._temp_work([_OTHER_ISSUER], (issuer_id,))
+        # A page at a time, so that a file clashing on every row is not held at once.
+        after = (0, 0)
+        while page := await self._store._all(_CLASH_PAGE, (after[0], after[0], after[1])):
+            for row in page:
+                yield ResultClash(row[0], Clash(row[1]), row[2], row[3], row[4], row[5])
+            after = (page[-1][0], page[-1][1])
 
     async def write(self) -> int:
-        *_, written = await self._staging.write([(statement, ()) for statement in _WRITE])
-        return written
+        await self._store._filled()
+        async with self._store.transaction():
+            for statement in _WRITE:
+                cursor = await self._store._execute(statement)
+        return int(cursor.rowcount)
+
+
+_CLASH_PAGE = (
+    "SELECT file_row, kind, name, first_row, program, level FROM staged_clash"
+    " WHERE file_row > ? OR (file_row = ? AND kind > ?) ORDER BY file_row, kind LIMIT 1000"
+)

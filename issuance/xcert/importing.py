@@ -6,7 +6,6 @@ and writes nothing unless no row is bad (the pipeline is `issuance.importing`).
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -309,23 +308,14 @@ async def _import_results(
 async def _stage_chunks(
     checker: Checker, chunks: Iterator[list[Row]], shared: _SharedCells, staged: StagedResults
 ) -> int:
-    """Check and stage every chunk; the number of rows staged."""
+    """Check and stage every chunk (staged while the next one is read); the rows staged."""
     count = 0
-    pending: asyncio.Task[None] | None = None
-    try:
-        for chunk in chunks:
-            texts = [_shared(v) for _, v in chunk]
-            cells = await shared.check_new(texts)
-            rows = _staged_rows(checker, chunk, texts, shared.checked)
-            if pending is not None:
-                await pending
-            # Staged on the staging connection's own thread while the next chunk is read.
-            pending = asyncio.create_task(staged.add(cells, rows))
-            await asyncio.sleep(0)
-            count += len(rows)
-    finally:
-        if pending is not None:
-            await pending
+    for chunk in chunks:
+        texts = [_shared(v) for _, v in chunk]
+        cells = await shared.check_new(texts)
+        rows = _staged_rows(checker, chunk, texts, shared.checked)
+        await staged.add(cells, rows)
+        count += len(rows)
     return count
 
 
