@@ -187,25 +187,7 @@ class GraduationQueries(BaseStore):
     async def correct_staged_graduates(self, source: str) -> int:
         """Apply the staged corrections, keeping the old values in history; how many."""
         await self._filled()
-        now = self.now_iso()
-        changed = await self._all(
-            "SELECT DISTINCT fields FROM graduate_staged WHERE fields IS NOT NULL"
-        )
-        for (names,) in changed:
-            # One statement per set of fields changed (an import's rows mostly change the same).
-            assignments = ", ".join(f"{field} = s.{field}" for field in _known(names.split(",")))
-            await self._execute(
-                f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
-                " FROM graduate_staged s WHERE s.graduate_id = graduate.id AND s.fields = ?",
-                (now, names),
-            )
-        cursor = await self._execute(
-            "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
-            " SELECT graduate_id, old, new, ?, ? FROM graduate_staged WHERE fields IS NOT NULL"
-            " ORDER BY line",
-            (source, now),
-        )
-        return cursor.rowcount
+        return await apply_staged_corrections(self, "graduate_staged", GRADUATE_FIELDS, source)
 
     async def staged_x_certified(self, size: int = 5000) -> AsyncIterator[list[str]]:
         """ID numbers of the staged new graduates with an X certificate issued (确认签发, not
@@ -802,10 +784,36 @@ def _staged(row: StagedGraduate) -> tuple[Any, ...]:
     return (*row[:-2], _as_json(old), _as_json(new), ",".join(new))
 
 
-def _known(names: Sequence[str]) -> Sequence[str]:
-    """Column names from the staging table, checked before they go into SQL."""
-    if not set(names) <= set(GRADUATE_FIELDS):
-        raise ValueError(f"not graduate fields: {names}")
+async def apply_staged_corrections(
+    store: BaseStore, staged: str, allowed: Sequence[str], source: str
+) -> int:
+    """Apply the corrections staged in the work table `staged` (graduate_id, line, fields, old,
+    new and a column per field; `fields` names those changed, each one of `allowed`), keeping
+    the old values in history in file order; how many. Joins the caller's transaction."""
+    now = store.now_iso()
+    changed = await store._all(f"SELECT DISTINCT fields FROM {staged} WHERE fields IS NOT NULL")
+    for (names,) in changed:
+        # One statement per set of fields changed (an import's rows mostly change the same).
+        fields = _known(names.split(","), allowed)
+        assignments = ", ".join(f"{field} = s.{field}" for field in fields)
+        await store._execute(
+            f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
+            f" FROM {staged} s WHERE s.graduate_id = graduate.id AND s.fields = ?",
+            (now, names),
+        )
+    cursor = await store._execute(
+        "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
+        f" SELECT graduate_id, old, new, ?, ? FROM {staged} WHERE fields IS NOT NULL"
+        " ORDER BY line",
+        (source, now),
+    )
+    return int(cursor.rowcount)
+
+
+def _known(names: Sequence[str], allowed: Sequence[str]) -> Sequence[str]:
+    """Column names from a staging table, checked before they go into SQL."""
+    if not set(names) <= set(allowed):
+        raise ValueError(f"not fields a staged correction may change: {names}")
     return names
 
 

@@ -26,7 +26,7 @@ from issuance.core.ports import StagedCorrection
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row, chunks
-from issuance.store.graduation import graduate_where
+from issuance.store.graduation import apply_staged_corrections, graduate_where
 
 if TYPE_CHECKING:
     from issuance.core.audit import AuditEntry
@@ -164,22 +164,7 @@ class QualificationQueries(BaseStore):
     async def _correct_staged(self, source: str) -> None:
         """`correct_graduates` of the staged corrections, set-based, and the numbered graduates
         corrected sealed again (a qualification is part of a final row's digest)."""
-        now = self.now_iso()
-        changed = await self._all(f"SELECT DISTINCT fields FROM {_STAGED} WHERE fields IS NOT NULL")
-        for (names,) in changed:
-            # One statement per set of fields changed (an import's rows mostly change the same).
-            assignments = ", ".join(f"{field} = s.{field}" for field in _known(names.split(",")))
-            await self._db.execute(
-                f"UPDATE graduate SET {assignments}, version = version + 1, updated_at = ?"
-                f" FROM {_STAGED} s WHERE s.graduate_id = graduate.id AND s.fields = ?",
-                (now, names),
-            )
-        await self._db.execute(
-            "INSERT INTO graduate_history (graduate_id, old, new, source, at)"
-            f" SELECT graduate_id, old, new, ?, ? FROM {_STAGED} WHERE fields IS NOT NULL"
-            " ORDER BY line",
-            (source, now),
-        )
+        await apply_staged_corrections(self, _STAGED, CORRECTED_FIELDS, source)
         numbered = await self._all(
             f"SELECT s.graduate_id FROM {_STAGED} s JOIN graduate g ON g.id = s.graduate_id"
             " WHERE s.fields IS NOT NULL AND g.cert_no IS NOT NULL"
@@ -403,10 +388,3 @@ def _object(values: dict[str, Any]) -> str:
         )
     except TypeError:
         return json.dumps(values, ensure_ascii=False)
-
-
-def _known(names: Sequence[str]) -> tuple[str, ...]:
-    """Column names checked before they go into SQL."""
-    if not set(names) <= set(CORRECTED_FIELDS):
-        raise ValueError(f"not corrected fields: {names}")
-    return tuple(names)
