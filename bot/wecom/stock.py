@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.wecom.context import Turn
 from issuance.chat import stock_desk as desk
-from issuance.chat.screens import Screen
 from issuance.chat.stock_desk import ReceiveKind
 from issuance.core.people import Person
 from issuance.graduation.stock import Stock
@@ -62,29 +61,14 @@ async def balance(turn: Turn, args: list[str]) -> None:
     await turn.show(await desk.balance(stock(turn), await _reader(turn)))
 
 
-_QUESTIONS = {
-    desk.VOID_WORD: (desk.VOID, "stockchat.void.ask"),
-    desk.RETURN_WORD: (desk.RETURN, "stockchat.return.ask"),
-    desk.TRACE_WORD: (desk.TRACE, "stockchat.trace.ask"),
-}
-
-
 async def _word(turn: Turn, args: list[str], verb: str) -> None:
     actor = await _reader(turn)
     if args:
-        await turn.show(await _act(stock(turn), actor, verb, " ".join(args)))
+        await turn.show(await desk.act(stock(turn), actor, verb, " ".join(args)))
         return
     if verb != desk.TRACE_WORD:
         desk.check_keeper(actor)
-    await _ask(turn, *_QUESTIONS[verb])
-
-
-async def _act(ledger: Stock, actor: Person, verb: str, rest: str) -> Screen:
-    if verb == desk.VOID_WORD:
-        return await desk.void(ledger, actor, rest)
-    if verb == desk.RETURN_WORD:
-        return await desk.return_(ledger, actor, rest)
-    return await desk.trace(ledger, actor, rest)
+    await _ask(turn, *desk.QUESTIONS[verb])
 
 
 async def _ask(turn: Turn, name: str, key: str, **data: Any) -> None:
@@ -106,7 +90,7 @@ async def serials_given(turn: Turn, data: dict[str, Any], answer: str) -> None:
 
 def _answer(verb: str) -> Any:
     async def given(turn: Turn, data: dict[str, Any], answer: str) -> None:
-        await turn.show(await _act(stock(turn), await turn.session.need_actor(), verb, answer))
+        await turn.show(await desk.act(stock(turn), await turn.session.need_actor(), verb, answer))
 
     return given
 

@@ -158,6 +158,23 @@ async def trace(stock: Stock, actor: Person, serial: str) -> Screen:
     return Screen(Lines(parts))
 
 
+# 作废, 退回 and 流水 without their text: the conversation step to expect and its question.
+QUESTIONS = {
+    VOID_WORD: (VOID, "stockchat.void.ask"),
+    RETURN_WORD: (RETURN, "stockchat.return.ask"),
+    TRACE_WORD: (TRACE, "stockchat.trace.ask"),
+}
+
+
+async def act(stock: Stock, actor: Person, verb: str, text: str) -> Screen:
+    """作废, 退回 or 流水 (`verb`, one of QUESTIONS) with its text, as either channel got it."""
+    if verb == VOID_WORD:
+        return await void(stock, actor, text)
+    if verb == RETURN_WORD:
+        return await return_(stock, actor, text)
+    return await trace(stock, actor, text)
+
+
 async def balance(stock: Stock, actor: Person) -> Screen:
     """库存: the balance per kind and state, then per school."""
     check_reader(actor)

@@ -14,10 +14,7 @@ from bot.telegram.handlers import fallback
 from bot.telegram.handlers.fallback import text_answer
 from bot.telegram.ui import need_actor, say, tapped, taps
 from issuance.chat import stock_desk as desk
-from issuance.chat.screens import Screen
 from issuance.chat.stock_desk import ReceiveKind
-from issuance.core.people import Person
-from issuance.graduation.stock import Stock
 
 WORDS = filters.Regex(r"^\s*(入库|作废|退回|流水|库存)(\s|$)")
 
@@ -42,27 +39,12 @@ async def word(update: Update, context: BotContext) -> None:
     elif verb == desk.BALANCE_WORD:
         await say(update, context, await desk.balance(context.session(update).stock, actor))
     elif not rest:
-        name, key = _QUESTIONS[verb]
+        name, key = desk.QUESTIONS[verb]
         if verb != desk.TRACE_WORD:
             desk.check_keeper(actor)
         await ask(update, context, name, key)
     else:
-        await say(update, context, await _act(context.session(update).stock, actor, verb, rest))
-
-
-_QUESTIONS = {
-    desk.VOID_WORD: (desk.VOID, "stockchat.void.ask"),
-    desk.RETURN_WORD: (desk.RETURN, "stockchat.return.ask"),
-    desk.TRACE_WORD: (desk.TRACE, "stockchat.trace.ask"),
-}
-
-
-async def _act(ledger: Stock, actor: Person, verb: str, rest: str) -> Screen:
-    if verb == desk.VOID_WORD:
-        return await desk.void(ledger, actor, rest)
-    if verb == desk.RETURN_WORD:
-        return await desk.return_(ledger, actor, rest)
-    return await desk.trace(ledger, actor, rest)
+        await say(update, context, await desk.act(context.session(update).stock, actor, verb, rest))
 
 
 async def ask(update: Update, context: BotContext, name: str, key: str, **data: Any) -> None:
@@ -91,7 +73,7 @@ def _answer(verb: str) -> Any:
         if verb == desk.RECEIVE_WORD:
             screen = await desk.receive(context.session(update).stock, actor, state["kind"], answer)
         else:
-            screen = await _act(context.session(update).stock, actor, verb, answer)
+            screen = await desk.act(context.session(update).stock, actor, verb, answer)
         await say(update, context, screen)
 
     return given
