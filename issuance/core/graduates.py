@@ -4,7 +4,7 @@ their chain items, blanks, hand-out and qualifications (毕业证书)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from issuance.core.idcard import mask
 from issuance.core.notices import NoticeKind
@@ -43,6 +43,23 @@ class NewGraduate:
     years: str
     study_mode: str
     qualification_no: str | None
+    qualification_level: str | None
+    employment: str | None
+
+
+class GraduateCells(NamedTuple):
+    """What rows of a graduates file share (all but 姓名, 身份证号, 性别 and 职业资格证书编号),
+    checked once and staged once as `id`: NewGraduate's other fields."""
+
+    id: int
+    school_id: int
+    major_code: str
+    major: str
+    class_level: str
+    enrolled: str
+    graduated: str
+    years: str
+    study_mode: str
     qualification_level: str | None
     employment: str | None
 

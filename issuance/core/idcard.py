@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
 
 from issuance.core.errors import Invalid
 
@@ -28,6 +30,16 @@ def _check(digits: str) -> str:
     # The digits' weights are 2**(17 - i) mod 11, and 13 = 2 (mod 11): their weighted sum is,
     # mod 11, twice the digits read as a base-13 number (which int() reads in C).
     return _CHECK[2 * int(digits, 13) % 11]
+
+
+def check_characters(first17s: Iterable[str]) -> Iterator[str]:
+    """The check character of each of many first 17 digits (checked ASCII digits already), as
+    `check_character` computes it, at C speed (an import's chunk of ID numbers at once)."""
+    sums = map(int, first17s, repeat(13))
+    return map(_CHECK.__getitem__, map(_MOD_11, map(_TWICE, sums)))
+
+
+_TWICE, _MOD_11 = (2).__mul__, (11).__rmod__
 
 
 @dataclass(frozen=True)

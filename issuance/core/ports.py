@@ -26,6 +26,7 @@ from issuance.core.graduates import (
     GradOrg,
     GradRequest,
     Graduate,
+    GraduateCells,
     GraduateChange,
     GraduateListed,
     GraduateState,
@@ -401,10 +402,13 @@ class HandoutRepository(Clock, Protocol):
 
 
 # A checked row of a graduates import (`GraduateRepository.stage_graduates`, inside its
-# `graduate_import` block): its line and NewGraduate's fields in order; for a graduate on file
-# also its id, the catalog key refusing the correction (else None), and the correction's old
-# and new values (both None when nothing changes).
-StagedGraduate = tuple[Any, ...]
+# `graduate_import` block): its line, the id of its GraduateCells, its name, ID number and
+# 职业资格证书编号 (or None); its sex is the ID number's.
+StagedGraduate = tuple[int, int, str, str, str | None]
+# A staged row whose graduate (ID number and term) is on file (`stage_graduates_on_file`): its
+# line, the graduate's id, the catalog key refusing the correction (else None), and the
+# correction's old and new values (both None when nothing changes).
+StagedOnFile = tuple[int, int, str | None, dict[str, Any] | None, dict[str, Any] | None]
 # A row of a qualifications or employment import (`GraduateRepository.stage_corrections`, inside
 # its `correction_import` block): the first line of an ID number and the number; for a graduate
 # whose values change also its id and the old and new values of the fields changed.
@@ -431,7 +435,15 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
 
     def graduate_import(self) -> AbstractAsyncContextManager[None]: ...
 
-    async def stage_graduates(self, rows: Iterable[StagedGraduate]) -> None: ...
+    async def stage_graduates(
+        self, cells: Sequence[GraduateCells], rows: Sequence[StagedGraduate]
+    ) -> None: ...
+
+    def staged_on_file(
+        self, size: int = 1000
+    ) -> AsyncIterator[list[tuple[int, NewGraduate, GraduateState]]]: ...
+
+    async def stage_graduates_on_file(self, rows: Sequence[StagedOnFile]) -> None: ...
 
     async def staged_graduate_refusals(self) -> list[tuple[int, str | None, int]]: ...
 

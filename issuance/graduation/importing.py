@@ -7,11 +7,13 @@ graduate is not under review or approved; an approved graduate changes only thro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import astuple, dataclass, fields
 from datetime import date
+from itertools import compress
+from operator import eq, itemgetter, le
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
@@ -23,8 +25,8 @@ from issuance.core.graduate_fields import (
     checked_month,
     checked_years,
 )
-from issuance.core.graduates import GradOrg, GraduateState, NewGraduate
-from issuance.core.idcard import IdNumber, check_character
+from issuance.core.graduates import GradOrg, GraduateCells, GraduateState, NewGraduate
+from issuance.core.idcard import IdNumber, check_character, check_characters
 from issuance.core.people import OrgKind
 from issuance.core.ports import StagedGraduate
 from issuance.core.text import NAME_MAX
@@ -32,7 +34,12 @@ from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolL
 from issuance.formats.tabular import Column, NumberText, Row, RowError, RowErrors
 from issuance.graduation import holds
 from issuance.graduation.chains import PENDING
-from issuance.graduation.printable import PRINTED_FIELDS, printable, surely_printable
+from issuance.graduation.printable import (
+    PRINTED_FIELDS,
+    printable,
+    surely_printable,
+    surely_printable_all,
+)
 from issuance.importing import (
     Checker,
     ImportReport,
@@ -150,16 +157,19 @@ async def import_graduates(
 async def _import_graduates(
     store: holds.HoldPorts, path: Path, locale: str, school_id: int | None
 ) -> ImportReport:
-    # Read, checked and staged a chunk at a time; written in one transaction at the end.
+    # Read, checked and staged a chunk at a time; checked across the file and against the
+    # graduates on file in the store; written in one transaction at the end.
     source = f"import:{path.name}"
     with read_chunks(path, GRADUATE_COLUMNS, locale, _LIMITS) as (checker, chunks):
         rules = _Rules(checker, school_id)
         async with store.graduate_import():
             for chunk in chunks:
                 await rules.learn_schools(store, chunk)
-                checked = rules.graduates(chunk)
-                on_file = await store.graduates_by_id_number(v[_ID_NUMBER] for _, v in checked)
-                await store.stage_graduates(rules.staged(checked, on_file))
+                await store.stage_graduates(*rules.staged(chunk))
+            async for on_file in store.staged_on_file():
+                await store.stage_graduates_on_file(
+                    [(line, before.id, *_correction(new, before)) for line, new, before in on_file]
+                )
             for line, refused, first in await store.staged_graduate_refusals():
                 if line > first:
                     checker.fail(line, "id_number", "import.duplicate_in_file", first=first)
@@ -179,18 +189,63 @@ async def _import_graduates(
     return GraduateReport(imported, (), warnings, corrected)
 
 
+# The cells a graduates row shares with many others (all but the graduate's name, ID number, sex
+# and 职业资格证书编号): each combination is checked once, with the type of its 专业代码 cell (a
+# number typed as 101 is 0101, a text 101 is refused).
+_SHARED = (
+    "school", "major_code", "major", "class_level", "enrolled", "graduated", "years",
+    "study_mode", "qualification_level", "employment",
+)  # fmt: skip
+_shared: Callable[[dict[str, str]], tuple[str, ...]] = itemgetter(*_SHARED)
+_line: Callable[[Row], int] = itemgetter(0)
+_values: Callable[[Row], dict[str, str]] = itemgetter(1)
+_code, _name, _number, _sex, _qualification_no = (
+    itemgetter(key) for key in ("major_code", "name", "id_number", "sex", "qualification_no")
+)
+# An ID number's parts (checked at C speed, a chunk's numbers at once).
+_birth_digits, _birth_month, _first17, _sex_digit, _last = (
+    itemgetter(part) for part in (slice(6, 14), slice(6, 12), slice(17), 16, 17)
+)
+_ID_NUMBERS = re.compile(r"(?:[0-9]{17}[0-9X]\n)*[0-9]{17}[0-9X]")
+_SEX_OF_DIGIT = {digit: "男" if int(digit) % 2 else "女" for digit in "0123456789"}
+# (性别 cell, the ID number's sex) of a good row.
+_SEX_FITS = frozenset({("", "男"), ("", "女"), ("男", "男"), ("女", "女")})
+
+
+class _Shared(NamedTuple):
+    """A combination of shared cells checked good: the id of its cells (staged once), 入学时间
+    (no one enrolled before being born), and whether 学制 disagrees with the dates (a warning
+    on each of its rows)."""
+
+    cells_id: int
+    enrolled: str
+    slack: bool
+
+
+_cells_id, _enrolled, _slack = (itemgetter(i) for i in range(len(_Shared._fields)))
+
+
 class _Rules:
     """The row checks of one file, with what a file repeats (schools, majors, months, 学制)
-    settled once: a row of values already seen good is checked in a few lookups; any other
-    goes through the full check (`_graduate`), which reports what is wrong with it."""
+    settled once per combination of shared cells, and the usual chunk's own cells (names, ID
+    numbers) checked at C speed; a chunk with another row is checked row by row, and a row
+    that is not usual goes through the full check (`_graduate`), which reports what is wrong
+    with it."""
 
     def __init__(self, checker: Checker, school_id: int | None) -> None:
         self.checker = checker
         self.warnings = RowErrors(checker.table, checker.locale)
+        self.years_warning = t("grad.import.years_warn", checker.locale)
         self.school_id = school_id
         self.schools: dict[str, GradOrg] = {}
         # Per good school code: the school and the 培养层次 it may have.
         self.good: dict[str, tuple[GradOrg, frozenset[str]]] = {}
+        # Per combination of shared cells (and 专业代码's type): checked, or None when bad.
+        self.shared: dict[tuple[tuple[str, ...], type], _Shared | None] = {}
+        # Per checked cells (GraduateCells but its id): its id; and those not staged yet.
+        self.cell_ids: dict[tuple[Any, ...], int] = {}
+        self.next_id = 0
+        self.new_cells: list[GraduateCells] = []
         # Per cell key (专业代码 typed as a number apart): each value's checked value, or None.
         self.cells: dict[str, dict[str, str | None]] = {
             key: {} for key in (*_CELL_CHECKS, "major_code#")
@@ -198,6 +253,7 @@ class _Rules:
         self.births: dict[str, bool] = {}
         self.slack: dict[tuple[str, str, str], bool] = {}
         self.printable_name = surely_printable("name")
+        self.printable_names = surely_printable_all("name")
 
     async def learn_schools(self, store: holds.HoldPorts, chunk: list[Row]) -> None:
         codes = {v["school"] for _, v in chunk} - self.schools.keys()
@@ -207,102 +263,158 @@ class _Rules:
             if school.kind == OrgKind.TECH_SCHOOL and self.school_id in (None, school.id):
                 self.good[code] = (school, _CLASS_LEVELS[school.level == _TECHNICAL])
 
-    def graduates(self, chunk: list[Row]) -> list[tuple[int, tuple[Any, ...]]]:
-        """(line, NewGraduate's fields) of the chunk's good rows; bad ones reported."""
-        found = []
-        for row, v in chunk:
-            values = self._usual(v)
-            if values is None:
-                values = self._checked(row, v)
-                if values is None:
-                    continue
-            slack = self.slack.get((values[_ENROLLED], values[_GRADUATED], values[_YEARS]))
-            if slack is None:
-                slack = self._slack(values[_ENROLLED], values[_GRADUATED], values[_YEARS])
-            if slack:
-                self.warnings.add(row, "years", t("grad.import.years_warn", self.checker.locale))
-            found.append((row, values))
-        return found
+    def staged(self, chunk: list[Row]) -> tuple[list[GraduateCells], list[StagedGraduate]]:
+        """The cells first met in the chunk and its good rows, to stage; bad rows reported."""
+        values = list(map(_values, chunk))
+        shared = self._shared_of(values)
+        good = cast("list[_Shared]", shared)  # when None is not in it
+        if None not in shared and self._usual_chunk(values, good):
+            lines = list(map(_line, chunk))
+            columns = (map(_name, values), map(_number, values), map(_qualification_no, values))
+            rows = list(zip(lines, map(_cells_id, good), *columns, strict=True))
+            slack = list(compress(lines, map(_slack, good)))
+        else:
+            rows, slack = self._row_by_row(chunk, shared)
+        for line in slack:
+            self.warnings.add(line, "years", self.years_warning)
+        cells, self.new_cells = self.new_cells, []
+        return cells, rows
 
-    def staged(
-        self,
-        checked: list[tuple[int, tuple[Any, ...]]],
-        on_file: dict[tuple[str, str], GraduateState],
-    ) -> Iterator[StagedGraduate]:
-        """The chunk's checked rows as staged: new, or corrections of a graduate on file."""
-        for line, values in checked:
-            before = on_file.get((values[_ID_NUMBER], values[_GRADUATED]))
-            if before is None:
-                yield (line, *values)
+    def _shared_of(self, values: list[dict[str, str]]) -> list[_Shared | None]:
+        """Each row's shared cells, checked (None when bad)."""
+        keys = list(zip(map(_shared, values), map(type, map(_code, values)), strict=True))
+        if len(self.shared) > _CACHED:
+            self.shared.clear()  # a file of ever new combinations would fill memory
+        for key in dict.fromkeys(keys):
+            if key not in self.shared:
+                self.shared[key] = self._shared_cells(*key)
+        return list(map(self.shared.__getitem__, keys))
+
+    def _usual_chunk(self, values: list[dict[str, str]], shared: list[_Shared]) -> bool:
+        """Whether every row's own cells are usual: a name surely printable, an ID number in
+        its stored form and valid, born before enrolling, and no sex or the number's."""
+        names, numbers = list(map(_name, values)), list(map(_number, values))
+        if not (all(names) and self.printable_names(names) and self._stored(numbers)):
+            return False
+        if not all(map(le, map(_birth_month, numbers), map(_enrolled, shared))):
+            return False
+        sexes = list(map(_sex, values))
+        said = map(_SEX_OF_DIGIT.__getitem__, map(_sex_digit, numbers))
+        return not any(sexes) or _SEX_FITS.issuperset(zip(sexes, said, strict=True))
+
+    def _stored(self, numbers: list[str]) -> bool:
+        """Whether every ID number cell is text in its stored form, valid."""
+        if {*map(type, numbers)} != {str} or not _ID_NUMBERS.fullmatch("\n".join(numbers)):
+            return False
+        if not all(map(self._born, set(map(_birth_digits, numbers)))):
+            return False
+        return all(map(eq, check_characters(map(_first17, numbers)), map(_last, numbers)))
+
+    def _row_by_row(
+        self, chunk: list[Row], shared: list[_Shared | None]
+    ) -> tuple[list[StagedGraduate], list[int]]:
+        """A chunk's good rows, each checked on its own, and those worth a 学制 warning."""
+        rows: list[StagedGraduate] = []
+        slack: list[int] = []
+        for (line, v), found in zip(chunk, shared, strict=True):
+            row: StagedGraduate
+            if found is not None and self._usual(v, found.enrolled):
+                row = (line, found.cells_id, v["name"], v["id_number"], v["qualification_no"])
             else:
-                refused, old, new = _correction(NewGraduate(*values), before)
-                yield (line, *values, before.id, refused, old, new)
+                graduate = self._checked(line, v)
+                if graduate is None:
+                    continue
+                found = self._graduate_cells(graduate)
+                row = (line, found.cells_id, graduate.name, graduate.id_number,
+                       graduate.qualification_no)  # fmt: skip
+            rows.append(row)
+            if found.slack:
+                slack.append(line)
+        return rows, slack
 
-    def _checked(self, row: int, v: dict[str, str]) -> tuple[Any, ...] | None:
-        """The full check of a row (its errors reported): NewGraduate's fields, or None."""
+    def _usual(self, v: dict[str, str], enrolled: str) -> bool:
+        """`_usual_chunk` of one row."""
+        number, name = v["id_number"], v["name"]
+        return bool(
+            number.__class__ is str
+            and name
+            and self.printable_name(name)
+            and _ID_NUMBER_FORM.fullmatch(number)
+            and self._born(number[6:14])
+            and check_character(number[:17]) == number[17]
+            and number[6:12] <= enrolled
+            and v["sex"] in ("", _SEX_OF_DIGIT[number[16]])
+        )
+
+    def _born(self, digits: str) -> bool:
+        """Whether an ID number's YYYYMMDD is a birth date it may have; kept per date."""
+        born = self.births.get(digits)
+        if born is None:
+            born = _valid_birth(digits)
+            if len(self.births) < _CACHED:
+                self.births[digits] = born
+        return born
+
+    def _checked(self, row: int, v: dict[str, str]) -> NewGraduate | None:
+        """The full check of a row (its errors reported): the graduate, or None."""
         number = id_numbers(self.checker, [(row, v)]).get(row)
         school = self.schools.get(v.get("school", ""))
-        graduate = _graduate(self.checker, row, v, school, self.school_id, number)
-        return None if graduate is None else astuple(graduate)
+        return _graduate(self.checker, row, v, school, self.school_id, number)
 
-    def _usual(self, v: dict[str, str]) -> tuple[Any, ...] | None:
-        """NewGraduate's fields of a row whose every cell is a value seen good (or a name
-        surely printable, an ID number well-formed), else None: the full check decides."""
-        number, school = v["id_number"], self.good.get(v["school"])
-        if school is None or type(number) is not str or not self._id_number(number):
+    def _shared_cells(self, texts: tuple[str, ...], _code_type: type) -> _Shared | None:
+        """Shared cells checked as `_graduate` checks them, else None (bad: the full check of
+        each of their rows reports why). 专业代码's cell is of `_code_type` (in the key)."""
+        school_code, code, major, class_level, enrolled, graduated, years, mode, level, job = texts
+        school = self.good.get(school_code)
+        if school is None or class_level not in school[1] or mode not in _STUDY_MODES:
             return None
-        if v["class_level"] not in school[1] or v["study_mode"] not in _STUDY_MODES:
+        if job and job not in _EMPLOYMENT:
             return None
-        employment = v.get("employment") or None
-        if employment is not None and employment not in _EMPLOYMENT:
-            return None
-        # A value seen good is looked up; any other checked (a bad one again: rare, and its
-        # row goes through the full check anyway).
-        name, major, code = v["name"], v["major"], v["major_code"]
-        cells, cell = self.cells, self._cell
-        kind = "major_code" if type(code) is str else "major_code#"
-        major_code = cells[kind].get(code) or cell("major_code", code)
-        enrolled = cells["enrolled"].get(v["enrolled"]) or cell("enrolled", v["enrolled"])
-        graduated = cells["graduated"].get(v["graduated"]) or cell("graduated", v["graduated"])
-        years = cells["years"].get(v["years"]) or cell("years", v["years"])
-        if not (
-            name
-            and self.printable_name(name)
-            and (cells["major"].get(major) or cell("major", major))
-        ):
-            return None
-        if major_code is None or enrolled is None or graduated is None or years is None:
-            return None
-        sex = "男" if number[16] in "13579" else "女"
-        if not number[6:12] <= enrolled < graduated or v.get("sex") not in ("", None, sex):
-            return None
-        return (
-            school[0].id, name, number, sex, major_code, major, v["class_level"], enrolled,
-            graduated, years, v["study_mode"], v.get("qualification_no") or None,
-            v.get("qualification_level") or None, employment,
+        cell = self._cell
+        checked = (
+            school[0].id, cell("major_code", code), cell("major", major), class_level,
+            cell("enrolled", enrolled), cell("graduated", graduated), cell("years", years), mode,
+            level or None, job or None,
         )  # fmt: skip
+        if None in checked[:8] or not str(checked[4]) < str(checked[5]):
+            return None
+        return self._cells(checked)
+
+    def _graduate_cells(self, graduate: NewGraduate) -> _Shared:
+        """The shared cells of a graduate checked in full."""
+        g = graduate
+        return self._cells(
+            (g.school_id, g.major_code, g.major, g.class_level, g.enrolled, g.graduated, g.years,
+             g.study_mode, g.qualification_level, g.employment)
+        )  # fmt: skip
+
+    def _cells(self, values: tuple[Any, ...]) -> _Shared:
+        """Checked shared cells (new ones staged with the chunk under a new id)."""
+        cells_id = self.cell_ids.get(values)
+        if cells_id is None:
+            if len(self.cell_ids) > _CACHED:
+                self.cell_ids.clear()  # cells met again are staged again, under a new id
+            cells_id = self.cell_ids[values] = self.next_id
+            self.next_id += 1
+            self.new_cells.append(GraduateCells(cells_id, *values))
+        enrolled, graduated, years = values[4:7]
+        slack = self.slack.get((enrolled, graduated, years))
+        if slack is None:
+            slack = self._years_slack(enrolled, graduated, years)
+        return _Shared(cells_id, enrolled, slack)
 
     def _cell(self, key: str, raw: str) -> str | None:
         """The checked value of a cell (as `_graduate` stores it), else None; kept per value."""
-        value = _CELL_CHECKS[key](raw) if raw else None
         # A number cell and a text cell of the same text differ only for 专业代码.
         kept = self.cells[key if key != "major_code" or type(raw) is str else "major_code#"]
+        if raw in kept:
+            return kept[raw]
+        value = _CELL_CHECKS[key](raw) if raw else None
         if len(kept) < _CACHED:
             kept[raw] = value
         return value
 
-    def _id_number(self, number: str) -> bool:
-        """Whether an ID number cell is already in its stored form and valid."""
-        if not _ID_NUMBER_FORM.fullmatch(number):
-            return False
-        born = self.births.get(number[6:14])
-        if born is None:
-            born = _valid_birth(number[6:14])
-            if len(self.births) < _CACHED:
-                self.births[number[6:14]] = born
-        return born and check_character(number[:17]) == number[17]
-
-    def _slack(self, enrolled: str, graduated: str, years: str) -> bool:
+    def _years_slack(self, enrolled: str, graduated: str, years: str) -> bool:
         """Whether 学制 and the dates disagree (worth a warning); kept per triple."""
         slack = abs(_months(enrolled, graduated) - float(years) * 12) > _YEARS_SLACK_MONTHS
         if len(self.slack) < _CACHED:

@@ -19,6 +19,7 @@ from issuance.core.graduates import (
     GradOrg,
     GradRequest,
     Graduate,
+    GraduateCells,
     GraduateChange,
     GraduateListed,
     GraduateState,
@@ -28,7 +29,7 @@ from issuance.core.graduates import (
     PendingItems,
     Waiting,
 )
-from issuance.core.ports import StagedGraduate
+from issuance.core.ports import StagedGraduate, StagedOnFile
 from issuance.core.vocabulary import BlankState, GradStatus, RequestKind, XStatus
 from issuance.store.base import BaseStore
 from issuance.store.driver import Row
@@ -79,21 +80,62 @@ _ORG_SQL = "SELECT id, code, name, kind, region, parent_id, level, school_seq, f
 # json.dumps with an option builds an encoder per call; an import writes one per row.
 _as_json = json.JSONEncoder(ensure_ascii=False).encode
 
-# A graduates import's checked rows (a TEMP table of the import's own connection): the file's
-# line, the graduate, and for one on file its id, the catalog key refusing the correction, and
-# the correction (old and new values as JSON, the fields changed comma-separated).
-_NEW_COLUMNS = ("line", "school_id", *GRADUATE_FIELDS)
-_STAGED_COLUMNS = (
-    "line", "school_id", *GRADUATE_FIELDS, "graduate_id", "refused", "old", "new", "fields"
-)  # fmt: skip
-_STAGED_TABLE = f"""
-    CREATE TEMP TABLE graduate_staged (
-        line INTEGER PRIMARY KEY, school_id INTEGER NOT NULL,
-        {", ".join(f"{field} TEXT" for field in GRADUATE_FIELDS)},
-        graduate_id INTEGER, refused TEXT, old TEXT, new TEXT, fields TEXT
-    )
-"""
+# A graduates import's staging (TEMP tables of the import's own connection): the cells rows share,
+# each checked row with its cells' id, the rows whose graduate (ID number and term) is on file,
+# and their corrections: refused (the catalog key), or old and new values as JSON, the fields
+# changed comma-separated and their new values.
+_ROW_COLUMNS = ("line", "cells", "name", "id_number", "qualification_no")
+_CORRECTION_COLUMNS = ("line", "graduate_id", "refused", "old", "new", "fields", *GRADUATE_FIELDS)
+_STAGING = (
+    f"""CREATE TEMP TABLE graduate_cells (
+        id INTEGER PRIMARY KEY, school_id INTEGER NOT NULL,
+        {", ".join(f"{field} TEXT" for field in GraduateCells._fields[2:])})""",
+    """CREATE TEMP TABLE graduate_staged (
+        line INTEGER PRIMARY KEY, cells INTEGER NOT NULL, name TEXT NOT NULL,
+        id_number TEXT NOT NULL, qualification_no TEXT)""",
+    "CREATE TEMP TABLE graduate_on_file (line INTEGER PRIMARY KEY, graduate_id INTEGER NOT NULL)",
+    f"""CREATE TEMP TABLE graduate_correction (
+        line INTEGER PRIMARY KEY, graduate_id INTEGER NOT NULL, refused TEXT, old TEXT, new TEXT,
+        fields TEXT, {", ".join(f"{field} TEXT" for field in GRADUATE_FIELDS)})""",
+)
+_STAGED_ROWS = "graduate_staged s JOIN graduate_cells c ON c.id = s.cells"
+# A staged row as NewGraduate's fields: its sex is its ID number's (the 17th digit odd: 男), an
+# empty 职业资格证书编号 none.
+_NEW_VALUES = (
+    "c.school_id, s.name, s.id_number,"
+    " CASE WHEN substr(s.id_number, 17, 1) IN ('1', '3', '5', '7', '9') THEN '男' ELSE '女' END,"
+    " c.major_code, c.major, c.class_level, c.enrolled, c.graduated, c.years, c.study_mode,"
+    " NULLIF(s.qualification_no, ''), c.qualification_level, c.employment"
+)
 _NEW_GRADUATE = "school_id, " + ", ".join(GRADUATE_FIELDS)
+_STAGED_NEW = "NOT EXISTS (SELECT 1 FROM graduate_on_file k WHERE k.line = s.line)"
+_MATCH_ON_FILE = f"""
+    INSERT INTO graduate_on_file (line, graduate_id)
+    SELECT s.line, g.id FROM {_STAGED_ROWS}
+    JOIN graduate g ON g.id_number = s.id_number AND g.graduated = c.graduated
+"""
+# A graduate's declaration status (None before declared).
+_STATUS = (
+    "(SELECT MAX(i.status) FROM grad_item i WHERE i.graduate_id = g.id AND i.declaration = 1)"
+    " AS status"
+)
+# Lines repeating an earlier line's ID number and term (only ID numbers the file repeats can),
+# then the refused corrections of lines not repeating one.
+_REFUSALS = """
+    WITH repeated AS (
+        SELECT line, first FROM (
+            SELECT s.line, MIN(s.line) OVER (PARTITION BY s.id_number, c.graduated) AS first
+            FROM graduate_staged s JOIN graduate_cells c ON c.id = s.cells
+            WHERE s.id_number IN (
+                SELECT id_number FROM graduate_staged GROUP BY id_number HAVING COUNT(*) > 1)
+        ) AS d WHERE line > first
+    )
+    SELECT line, NULL AS refused, first FROM repeated
+    UNION ALL
+    SELECT line, refused, line FROM graduate_correction
+    WHERE refused IS NOT NULL AND line NOT IN (SELECT line FROM repeated)
+    ORDER BY 1
+"""
 
 
 class GraduationQueries(BaseStore):
@@ -131,8 +173,7 @@ class GraduationQueries(BaseStore):
     ) -> dict[tuple[str, str], GraduateState]:
         """Existing graduates keyed by (ID number, graduation term), with their state."""
         rows = await self._all_in(
-            f"SELECT {_GRADUATE_COLUMNS}, (SELECT MAX(i.status) FROM grad_item i"
-            " WHERE i.graduate_id = g.id AND i.declaration = 1) AS status FROM graduate g"
+            f"SELECT {_GRADUATE_COLUMNS}, {_STATUS} FROM graduate g"
             " WHERE g.id_number IN ({marks})",
             sorted(set(numbers)),
         )
@@ -141,45 +182,66 @@ class GraduationQueries(BaseStore):
     @asynccontextmanager
     async def graduate_import(self) -> AsyncIterator[None]:
         """A graduates import's staging, on a connection of the import's own for the block: the
-        checked rows (`stage_graduates`) are seen by no other transaction; what spans the file
-        is checked there (`staged_graduate_refusals`), then, in one transaction of the block,
-        the graduates are inserted and corrected."""
+        checked rows (`stage_graduates`) and corrections (`stage_graduates_on_file`) are seen
+        by no other transaction; what spans the file is checked there (`staged_on_file`,
+        `staged_graduate_refusals`), then, in one transaction of the block, the graduates are
+        inserted and corrected."""
         async with self.own_connection():
-            async with self.transaction(write=False):
-                await self._db.execute(_STAGED_TABLE)
+            await self._temp_work(_STAGING)
             yield
 
-    async def stage_graduates(self, rows: Iterable[StagedGraduate]) -> None:
-        new: list[StagedGraduate] = []
-        on_file: list[tuple[Any, ...]] = []
-        for row in rows:
-            if len(row) == len(_NEW_COLUMNS):
-                new.append(row)
-            else:
-                on_file.append(_staged(row))
-        # The new graduates (nearly all rows) without binding the columns they leave empty.
-        if on_file:
-            await self._fill("graduate_staged", _STAGED_COLUMNS, on_file)
-        await self._fill("graduate_staged", _NEW_COLUMNS, new)
+    async def stage_graduates(
+        self, cells: Sequence[GraduateCells], rows: Sequence[StagedGraduate]
+    ) -> None:
+        # Filled while the import reads on; the next fill or check waits for it.
+        if cells:
+            await self._fill("graduate_cells", GraduateCells._fields, cells)
+        if rows:
+            await self._fill("graduate_staged", _ROW_COLUMNS, rows)
+
+    async def staged_on_file(
+        self, size: int = 1000
+    ) -> AsyncIterator[list[tuple[int, NewGraduate, GraduateState]]]:
+        """The staged rows whose graduate (ID number and term) is on file: line, as staged and
+        as on file with its state; in file order, in lists of at most `size`."""
+        await self._filled()
+        await self._temp_work([_MATCH_ON_FILE])
+        after = 0
+        while rows := await self._all(
+            f"SELECT k.line, {_NEW_VALUES}, {_GRADUATE_COLUMNS}, {_STATUS}"
+            " FROM graduate_on_file k JOIN graduate_staged s ON s.line = k.line"
+            " JOIN graduate_cells c ON c.id = s.cells JOIN graduate g ON g.id = k.graduate_id"
+            " WHERE k.line > ? ORDER BY k.line LIMIT ?",
+            (after, size),
+        ):
+            found = [tuple(row) for row in rows]
+            yield [(row[0], NewGraduate(*row[1:15]), GraduateState(*row[15:])) for row in found]
+            after = found[-1][0]
+
+    async def stage_graduates_on_file(self, rows: Sequence[StagedOnFile]) -> None:
+        """Stage the corrections of graduates on file: refused, or changing fields."""
+        corrections = [
+            (line, graduate_id, refused, *_changes(old, new))
+            for line, graduate_id, refused, old, new in rows
+            if refused is not None or new is not None
+        ]
+        if corrections:
+            await self._fill("graduate_correction", _CORRECTION_COLUMNS, corrections)
 
     async def staged_graduate_refusals(self) -> list[tuple[int, str | None, int]]:
         """(line, catalog key refusing its correction, first line of its ID number and term)
         of each line repeating an earlier one (line > first) or whose correction is refused,
         in file order."""
         await self._filled()
-        rows = await self._all(
-            "SELECT line, refused, first FROM (SELECT line, refused, MIN(line) OVER"
-            " (PARTITION BY id_number, graduated) AS first FROM graduate_staged) AS s"
-            " WHERE line > first OR refused IS NOT NULL ORDER BY line"
-        )
+        rows = await self._all(_REFUSALS)
         return [(int(row[0]), row[1], int(row[2])) for row in rows]
 
     async def insert_staged_graduates(self) -> int:
         """Insert the staged graduates not on file, in file order; how many."""
         await self._filled()
         cursor = await self._execute(
-            f"INSERT INTO graduate ({_NEW_GRADUATE}, updated_at) SELECT {_NEW_GRADUATE}, ?"
-            " FROM graduate_staged WHERE graduate_id IS NULL ORDER BY line",
+            f"INSERT INTO graduate ({_NEW_GRADUATE}, updated_at) SELECT {_NEW_VALUES}, ?"
+            f" FROM {_STAGED_ROWS} WHERE {_STAGED_NEW} ORDER BY s.line",
             (self.now_iso(),),
         )
         return cursor.rowcount
@@ -187,7 +249,7 @@ class GraduationQueries(BaseStore):
     async def correct_staged_graduates(self, source: str) -> int:
         """Apply the staged corrections, keeping the old values in history; how many."""
         await self._filled()
-        return await apply_staged_corrections(self, "graduate_staged", GRADUATE_FIELDS, source)
+        return await apply_staged_corrections(self, "graduate_correction", GRADUATE_FIELDS, source)
 
     async def staged_x_certified(self, size: int = 5000) -> AsyncIterator[list[str]]:
         """ID numbers of the staged new graduates with an X certificate issued (确认签发, not
@@ -199,7 +261,7 @@ class GraduationQueries(BaseStore):
                 "SELECT DISTINCT s.id_number FROM graduate_staged s"
                 " JOIN student t ON t.id_number = s.id_number"
                 " JOIN exam_result e ON e.student_id = t.id JOIN record r ON r.result_id = e.id"
-                " WHERE s.graduate_id IS NULL AND s.id_number > ? AND r.status = ?"
+                f" WHERE {_STAGED_NEW} AND s.id_number > ? AND r.status = ?"
                 " AND r.void_at IS NULL ORDER BY s.id_number LIMIT ?",
                 (after, XStatus.CONFIRMED.value, size),
             )
@@ -775,13 +837,11 @@ _VOIDED = "EXISTS (SELECT 1 FROM grad_void v WHERE v.graduate_id = g.id)"
 _SHOWN_STATUS = f"CASE WHEN {_VOIDED} THEN '{VOIDED}' ELSE i.status END AS status"
 
 
-def _staged(row: StagedGraduate) -> tuple[Any, ...]:
-    """A row of a graduate on file as the staging table's: old and new values as JSON, the
-    fields changed."""
-    old, new = row[-2:]
-    if new is None:
-        return (*row, None)
-    return (*row[:-2], _as_json(old), _as_json(new), ",".join(new))
+def _changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> tuple[Any, ...]:
+    """A correction's old and new values as JSON, the fields changed, and a value per field."""
+    if old is None or new is None:
+        return (None,) * (3 + len(GRADUATE_FIELDS))
+    return (_as_json(old), _as_json(new), ",".join(new), *map(new.get, GRADUATE_FIELDS))
 
 
 async def apply_staged_corrections(
