@@ -304,7 +304,10 @@ class _Rules:
 
     def _stored(self, numbers: list[str]) -> bool:
         """Whether every ID number cell is text in its stored form, valid."""
-        if {*map(type, numbers)} != {str} or not _ID_NUMBERS.fullmatch("\n".join(numbers)):
+        joined = "\n".join(numbers)  # 18 characters each: a number holds no line break
+        if {*map(type, numbers)} != {str} or len(joined) != 19 * len(numbers) - 1:
+            return False
+        if not _ID_NUMBERS.fullmatch(joined):
             return False
         if not all(map(self._born, set(map(_birth_digits, numbers)))):
             return False

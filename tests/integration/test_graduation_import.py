@@ -261,3 +261,25 @@ def test_digits_typed_full_width_or_arabic_indic_are_stored_ascii_and_a_numeric_
     assert sql(home, f"SELECT major_code FROM graduate WHERE id_number = '{number(2)}'") == [
         ("0701",)
     ]
+
+
+def test_a_major_code_typed_as_a_number_is_padded_and_the_same_digits_typed_as_text_refused(
+    tmp_path: Path,
+) -> None:
+    # Rows sharing every other cell: the number and the text of 701 are checked apart, in
+    # either order.
+    home = home_with_orgs(tmp_path)
+    for name, codes, refused in (("n.xlsx", (701, "701", 701), 3), ("t.xlsx", ("701", 701), 2)):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(HEADER.strip().split(","))
+        for index, code in enumerate(codes):
+            cells: list[object] = line(index).strip().split(",")
+            cells[4] = code
+            sheet.append(cells)
+        book.save(tmp_path / name)
+        run = qianfa(home, "import", "graduates", str(tmp_path / name), "--json")
+        assert run.code == 1
+        assert [(e["row"], e["column"]) for e in run.json()["errors"]] == [(refused, "专业代码")]
+    assert sql(home, "SELECT COUNT(*) FROM graduate") == [(0,)]
