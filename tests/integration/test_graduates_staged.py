@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from issuance.core.catalog import t
 from issuance.core.settings import load_settings
 from issuance.graduation import demo as grad_demo
 from issuance.graduation.importing import GraduateReport, import_graduates
@@ -115,3 +116,23 @@ async def test_new_graduates_and_corrections_across_chunks_land_together_in_file
     imported = await store.graduates_by_id_number([id_number(1), id_number(ROWS - 2)])
     first, last = (imported[(id_number(i), TERM)].id for i in (1, ROWS - 2))
     assert first < last  # inserted in file order
+
+
+async def test_a_line_repeating_a_refused_correction_is_named_a_repeat_and_the_first_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    await import_graduates(store, write(tmp_path, [line(0)]), "zh")
+    (graduate,) = (await store.graduates_by_id_number([id_number(0)])).values()
+    with raw(location(store)) as execute:
+        execute("UPDATE graduate SET cert_no = 'G1' WHERE id = ?", (graduate.id,))
+    before = counts(store)
+
+    lines = [line(0, name="王小明"), line(1), line(0, name="王小明")]
+    report = await import_graduates(store, write(tmp_path, lines), "zh")
+
+    assert report.imported == 0
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "身份证号", t("grad.import.approved", "zh")),
+        (4, "身份证号", "与第 2 行重复"),
+    ]
+    assert counts(store) == before
