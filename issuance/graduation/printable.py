@@ -10,6 +10,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
 from issuance.core.errors import Invalid
+from issuance.formats.certificate import FontFile
+from issuance.formats.font_metrics import narrow_code_points
 from issuance.formats.fonts import pdf_font
 from issuance.formats.grad_print import Field, PrintLayout, SchoolLevel, fitted, layout_for
 
@@ -41,7 +43,9 @@ def _glyphs(font: str) -> frozenset[int]:
 def check_printable(field: str, text: str) -> str:
     """`text` if it fits the field of every blank (shrunk, on two lines at most) with glyphs
     the print font has, else Invalid saying which."""
-    _check_printable(field, text)
+    longest, narrow = _narrow(field)
+    if len(text) > longest or not narrow.issuperset(map(ord, text)):
+        _check_printable(field, text)  # not surely printable: measured
     return text
 
 
@@ -89,20 +93,24 @@ def _narrow(field: str) -> tuple[int, frozenset[int]]:
     """How many characters of at most one em fit the field of every blank on one line at its
     smallest size, and those characters' code points (the ones every print font has)."""
     try:
-        blanks = _blanks(field)
+        blanks = [(layout, layout.field(field)) for layout in _layouts()]
     except FileNotFoundError:
         return 0, frozenset()
-    longest = min(int(blank.width_mm * mm / layout.min_size) for layout, blank, _, _ in blanks)
-    narrow, *others = {_narrow_glyphs(font) for _, _, font, _ in blanks}
+    longest = min(int(blank.width_mm * mm / layout.min_size) for layout, blank in blanks)
+    narrow, *others = {_narrow_glyphs(layout.font) for layout, _ in blanks}
     return longest, narrow.intersection(*others) if others else narrow
 
 
-@cache
-def _narrow_glyphs(font: str) -> frozenset[int]:
-    """The code points a registered font has glyphs for at most one em (1000 units) wide."""
-    face = pdfmetrics.getFont(font).face
+def _narrow_glyphs(font: FontFile) -> frozenset[int]:
+    """The code points a print font has glyphs for at most one em (1000 units) wide: read from
+    its tables (`narrow_code_points`), or from reportlab's parse of the whole font."""
+    found = narrow_code_points(font)
+    if found is not None:
+        return found
+    name = pdf_font(font)
+    face = pdfmetrics.getFont(name).face
     width = face.charWidths.get
-    return frozenset(code for code in _glyphs(font) if width(code, face.defaultWidth) <= 1000)
+    return frozenset(code for code in _glyphs(name) if width(code, face.defaultWidth) <= 1000)
 
 
 def printable(field: str) -> Callable[[str], str]:
