@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import repeat
+from operator import eq, itemgetter, mod, mul
 
 from issuance.core.errors import Invalid
 
@@ -78,6 +81,31 @@ def is_stored_form(value: str, today: date) -> bool:
     except ValueError:
         return False
     return _EARLIEST_BIRTH <= born <= today
+
+
+_STORED_LINES = re.compile(r"(?:[0-9]{17}[0-9X]\n)*")
+_FIRST17: Callable[[str], str] = itemgetter(slice(0, 17))
+_BIRTH: Callable[[str], str] = itemgetter(slice(6, 14))
+_LAST: Callable[[str], str] = itemgetter(17)
+
+
+def are_stored_forms(values: Sequence[str], today: date) -> bool:
+    """Whether every one of `values` `is_stored_form` (a column of an import file's usual
+    cells), settled in a few passes at C speed."""
+    if not values:
+        return True
+    if {*map(type, values)} != {str} or not _STORED_LINES.fullmatch("\n".join(values) + "\n"):
+        return False
+    # 2 * (the first 17 digits read in base 13) mod 11 is the check character's index (_check).
+    sums = map(int, map(_FIRST17, values), repeat(13))
+    checks = map(_CHECK.__getitem__, map(mod, map(mul, sums, repeat(2)), repeat(11)))
+    if not all(map(eq, checks, map(_LAST, values))):
+        return False
+    try:
+        born = list(map(date.fromisoformat, map(_BIRTH, values)))
+    except ValueError:
+        return False
+    return min(born) >= _EARLIEST_BIRTH and max(born) <= today
 
 
 def mask(id_number: str) -> str:

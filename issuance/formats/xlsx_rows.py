@@ -34,6 +34,26 @@ from issuance.core.errors import Invalid
 Value = str | float | bool | date | time | datetime | timedelta
 SheetRow = tuple[int, list[Value]]
 
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Consecutive rows of text cells only, all of one width, as the bulk path reads them:
+    their numbers, and their cells in one list, row after row (`width` each)."""
+
+    numbers: list[int]
+    width: int
+    cells: list[str]
+
+    def rows(self) -> list[SheetRow]:
+        """The same rows one by one."""
+        cells = iter(self.cells)
+        widths = repeat(self.width, len(self.numbers))
+        return list(zip(self.numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
+
+
+# What the reader yields at a time: a block of text rows, or rows one by one.
+Block = TextBlock | list[SheetRow]
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _M = "{" + _MAIN + "}"
@@ -101,11 +121,17 @@ class _Strings:
 
 @dataclass(frozen=True)
 class Sheet:
-    """The first sheet, opened: its declared last row (an estimate) and its rows, once."""
+    """The first sheet, opened: its declared last row (an estimate) and its rows, once: one by
+    one (`rows`) or as the reader reads them, in blocks (`blocks`)."""
 
     last_row: int | None
-    rows: Iterator[SheetRow]
+    blocks: Iterator[Block]
     close: Callable[[], None]
+
+    @property
+    def rows(self) -> Iterator[SheetRow]:
+        for block in self.blocks:
+            yield from block.rows() if isinstance(block, TextBlock) else block
 
 
 def open_first_sheet(path: str, name: str) -> Sheet:
@@ -119,14 +145,14 @@ def open_first_sheet(path: str, name: str) -> Sheet:
     except BaseException as error:
         package.close()
         raise _refusal(error, name) from None
-    rows = _guarded(reader.rows(), name)
+    blocks = _guarded(reader.blocks(), name)
 
     def close() -> None:
-        rows.close()
+        blocks.close()
         stream.close()
         package.close()
 
-    return Sheet(last_row, rows, close)
+    return Sheet(last_row, blocks, close)
 
 
 def _open_zip(path: str, name: str) -> zipfile.ZipFile:
@@ -136,9 +162,9 @@ def _open_zip(path: str, name: str) -> zipfile.ZipFile:
         raise Invalid("tabular.unreadable", name=name) from None
 
 
-def _guarded(rows: Iterator[SheetRow], name: str) -> Generator[SheetRow, None, None]:
+def _guarded(blocks: Iterator[Block], name: str) -> Generator[Block, None, None]:
     try:
-        yield from rows
+        yield from blocks
     except Exception as error:
         raise _refusal(error, name) from None
 
@@ -433,7 +459,8 @@ class _SheetReader:
         self._prefix = p
         self._loose_cell = re.compile(rf"<{p}c[\s/>]")
 
-    def rows(self) -> Iterator[SheetRow]:
+    def blocks(self) -> Iterator[Block]:
+        """The sheet's rows, a block at a time: numbered in order, each with cells."""
         if self._empty:
             return
         last = 0
@@ -444,19 +471,22 @@ class _SheetReader:
             if not raw.endswith(row_end):  # the last block: rows, then the end of the data
                 body, end, tail = raw.rpartition(row_end)
                 block = body + end
-            rows = _bulk_rows(block, self._strings, self._number) if self._bulk else None
-            if rows:  # numbered in order, each with cells
-                if rows[0][0] <= last:
+            bulk = _bulk_rows(block, self._strings, self._number) if self._bulk else None
+            if bulk is not None and bulk.numbers:
+                if bulk.numbers[0] <= last:
                     raise _Unreadable("rows out of order")
-                last = self._next = rows[-1][0]
-                yield from rows
+                last = self._next = bulk.numbers[-1]
+                yield bulk.block()
                 continue
-            for row in self._block_rows(block.decode()) if rows is None else rows:
+            rows = []
+            for row in self._block_rows(block.decode()) if bulk is None else []:
                 if row[0] <= last:
                     raise _Unreadable("rows out of order")
                 last = row[0]
                 if row[1]:
-                    yield row
+                    rows.append(row)
+            if rows:
+                yield rows
         self._check_tail(tail.decode())
         if self._data_end not in tail:
             raise _Unreadable("sheet data never ends")
@@ -659,7 +689,25 @@ _RUNS = frozenset(_LETTERS[1:width] for width in range(1, len(_LETTERS) + 1))
 _UNUSUAL = (b"&", b"\r", b"_x", b"<!", b"<?", b":c", b":row")
 
 
-def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> list[SheetRow] | None:
+@dataclass(frozen=True)
+class _Bulk:
+    """A block's rows as the bulk path reads them: numbers, widths and cells one after another
+    (all text when `texts`)."""
+
+    numbers: list[int]
+    widths: list[int]
+    values: Sequence[Value]
+    texts: bool
+
+    def block(self) -> Block:
+        widths = self.widths
+        if self.texts and widths.count(widths[0]) == len(widths):
+            return TextBlock(self.numbers, widths[0], list(self.values))  # type: ignore[arg-type]
+        cells = iter(self.values)
+        return list(zip(self.numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
+
+
+def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None:
     """The block's rows if it is a usual block (text cells, numbers beside shared strings),
     else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
@@ -671,30 +719,31 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> list[SheetRo
     widths = _widths(heads, references)
     if widths is None:
         return None
-    matched, values = _bulk_values(block, strings, number)
+    matched, values, texts = _bulk_values(block, strings, number)
     if matched != len(references) or len(values) != matched:
         return None
     numbers = list(map(int, heads))
     if numbers != sorted(set(numbers)):
         return None
-    cells = iter(values)
-    return list(zip(numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
+    return _Bulk(numbers, widths, values, texts)
 
 
-def _bulk_values(block: bytes, strings: _Strings, number: _Number) -> tuple[int, Sequence[Value]]:
-    """How many cells the bulk patterns matched, and their values."""
+def _bulk_values(
+    block: bytes, strings: _Strings, number: _Number
+) -> tuple[int, Sequence[Value], bool]:
+    """How many cells the bulk patterns matched, their values, and whether all are text."""
     if _holds(block, b"inlineStr"):
         texts = _INLINE_TEXT.findall(block)
-        return len(texts), b"\0".join(texts).decode().split("\0")
+        return len(texts), b"\0".join(texts).decode().split("\0"), True
     if block.count(b'"><v>') == block.count(b' t="s"><v>'):
         indexes = _SHARED_INDEX.findall(block)
-        return len(indexes), strings.take(map(int, indexes))
+        return len(indexes), strings.take(map(int, indexes)), True
     cells: list[tuple[bytes, bytes, bytes]] = _SHARED_OR_NUMBER.findall(block)
     values = [
         strings.get(int(value)) if kind == b"s" else number(float(value), style)
         for style, kind, value in cells
     ]
-    return len(cells), values
+    return len(cells), values, False
 
 
 def _widths(heads: list[bytes], references: list[bytes]) -> list[int] | None:
