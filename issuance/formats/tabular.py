@@ -29,7 +29,7 @@ from tqdm import tqdm
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Invalid
 from issuance.core.files import write_output
-from issuance.formats.xlsx_check import XlsxLimits, check_ods, check_xlsx
+from issuance.formats.xlsx_check import XlsxLimits, check_ods
 from issuance.formats.xlsx_rows import TextBlock, open_first_sheet
 
 if TYPE_CHECKING:
@@ -448,8 +448,8 @@ def _open_sheet(
     # bounded by its file size). The rows present are bounded below as they are read,
     # whatever a sheet declares.
     if path.suffix.lower() == ".xlsx":
-        check_xlsx(path, XLSX_LIMITS)
-        first = open_first_sheet(str(path), path.name)
+        # Checked as check_xlsx checks it, its sheet as it is read (inflated once).
+        first = open_first_sheet(str(path), path.name, XLSX_LIMITS)
         return _sheet_blocks(first.blocks), first.last_row, first.close
     if path.suffix.lower() == ".ods":
         check_ods(path, XLSX_LIMITS)

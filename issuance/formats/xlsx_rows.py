@@ -30,6 +30,7 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from issuance.core.errors import Invalid
+from issuance.formats.xlsx_check import PartGuard, XlsxLimits, check_package
 
 Value = str | float | bool | date | time | datetime | timedelta
 SheetRow = tuple[int, list[Value]]
@@ -77,6 +78,8 @@ _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension ref="[A-Z]*\d+(?::[A-Z]*(\d+)
 _REFERENCE = re.compile(r"([A-Za-z]*)(\d+)")
 
 _DATE, _DELTA = "date", "delta"
+# A part's stream, or the same checked as it is read.
+_Stream = IO[bytes] | PartGuard
 # Builtin number formats that are not dates: General and text (@), what most files use.
 _PLAIN_FORMATS = frozenset((None, "0", "49"))
 
@@ -134,13 +137,19 @@ class Sheet:
             yield from block.rows() if isinstance(block, TextBlock) else block
 
 
-def open_first_sheet(path: str, name: str) -> Sheet:
-    """Open the workbook's first sheet (as calamine finds it); Invalid if it cannot be read."""
+def open_first_sheet(path: str, name: str, limits: XlsxLimits | None = None) -> Sheet:
+    """Open the workbook's first sheet (as calamine finds it); Invalid if it cannot be read.
+    With `limits`, the package is checked as `check_xlsx` checks it: the sheet as it is read."""
     package = _open_zip(path, name)
     try:
+        if limits is not None:
+            check_package(package, limits, name, _sheet_part(package))
         book = _Workbook.read(package)
-        stream = package.open(book.sheet)
-        reader = _SheetReader(book, stream)
+        stream = _open_part(package, book.sheet, name)
+        guard = None
+        if limits is not None:
+            guard = PartGuard(stream, package.getinfo(book.sheet), limits, name)
+        reader = _SheetReader(book, guard or stream, guard)
         last_row = reader.start(package.getinfo(book.sheet).file_size)
     except BaseException as error:
         package.close()
@@ -159,6 +168,23 @@ def _open_zip(path: str, name: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
+        raise Invalid("tabular.unreadable", name=name) from None
+
+
+def _sheet_part(package: zipfile.ZipFile) -> str | None:
+    """The first sheet's part, if the workbook names one that is there (else it is checked
+    with the others, and reading it says what is wrong)."""
+    try:
+        workbook = _parse_member(package, "xl/workbook.xml")
+        return None if workbook is None else _first_sheet(package, workbook)
+    except Exception:
+        return None
+
+
+def _open_part(package: zipfile.ZipFile, member: str, name: str) -> IO[bytes]:
+    try:
+        return package.open(member)
+    except (NotImplementedError, RuntimeError):  # a compression or encryption zipfile lacks
         raise Invalid("tabular.unreadable", name=name) from None
 
 
@@ -312,7 +338,9 @@ def _string(element: Element) -> str | None:
     return None if runs is None else _decode("".join(runs))
 
 
-def _read_head(stream: IO[bytes], pattern: re.Pattern[bytes]) -> tuple[re.Match[bytes], bytes]:
+def _read_head(
+    stream: IO[bytes] | PartGuard, pattern: re.Pattern[bytes]
+) -> tuple[re.Match[bytes], bytes]:
     """Read up to the end of the first match of `pattern`: the match and the bytes after it."""
     buffer = b""
     while chunk := stream.read(_READ):
@@ -325,10 +353,17 @@ def _read_head(stream: IO[bytes], pattern: re.Pattern[bytes]) -> tuple[re.Match[
     raise _Unreadable("no data")
 
 
-def _blocks(stream: IO[bytes], end: bytes, tail: bytes, stop: bytes) -> Iterator[bytes]:
+def _blocks(
+    stream: _Stream,
+    end: bytes,
+    tail: bytes,
+    stop: bytes,
+    seen: Callable[[bytes], None] | None = None,
+) -> Iterator[bytes]:
     """The rest of the part about 1 MiB at a time, each block cut just after an `end` tag, up
     to the `stop` tag (the last block holds what follows the last `end`, up to `stop` or more;
-    what follows is not read)."""
+    what follows is not read). A block too large is refused, once `seen` (a check of the
+    bytes read) has passed it."""
     while stop not in tail and (chunk := stream.read(_READ)):
         buffer = tail + chunk
         cut = buffer.rfind(end) + len(end)
@@ -336,6 +371,8 @@ def _blocks(stream: IO[bytes], end: bytes, tail: bytes, stop: bytes) -> Iterator
             yield buffer[:cut]
             buffer = buffer[cut:]
         if len(buffer) > MAX_ROW_BYTES:
+            if seen is not None:
+                seen(buffer[: buffer.rfind(b">") + 1])
             raise Invalid("tabular.xlsx_row_too_large", limit=MAX_ROW_BYTES >> 20)
         tail = buffer
     yield tail
@@ -418,8 +455,9 @@ _DENSE = (*_ALPHABET, *(a + b for a in _ALPHABET for b in _ALPHABET))
 class _SheetReader:
     """Rows of one sheet part: the fast path per row, the exact parse where it does not fit."""
 
-    def __init__(self, book: _Workbook, stream: IO[bytes]) -> None:
+    def __init__(self, book: _Workbook, stream: _Stream, guard: PartGuard | None) -> None:
         self._stream = stream
+        self._guard = guard
         self._strings = book.strings
         self._kinds = book.kinds
         self._1904 = book.is_1904
@@ -432,6 +470,8 @@ class _SheetReader:
         rows read so far and the part's `size` (for a progress bar: write-only workbooks, the
         usual export, declare none)."""
         data, self._rest = _read_head(self._stream, _SHEET_DATA)
+        if self._guard is not None:
+            self._guard.refs(data.string[: data.end()])
         head = data.string[: data.start()]
         root = _ROOT.search(head)
         if root is None:
@@ -462,16 +502,22 @@ class _SheetReader:
     def blocks(self) -> Iterator[Block]:
         """The sheet's rows, a block at a time: numbered in order, each with cells."""
         if self._empty:
+            if self._guard is not None:
+                self._guard.drain(self._rest)
             return
         last = 0
         row_end = self._row_end.encode()
         tail = b""
-        for raw in _blocks(self._stream, row_end, self._rest, self._data_end):
+        guard = self._guard
+        seen = None if guard is None else guard.refs
+        for raw in _blocks(self._stream, row_end, self._rest, self._data_end, seen):
             block = raw
             if not raw.endswith(row_end):  # the last block: rows, then the end of the data
                 body, end, tail = raw.rpartition(row_end)
                 block = body + end
             bulk = _bulk_rows(block, self._strings, self._number) if self._bulk else None
+            if guard is not None:
+                _check_block(guard, block, bulk)
             if bulk is not None and bulk.numbers:
                 if bulk.numbers[0] <= last:
                     raise _Unreadable("rows out of order")
@@ -487,6 +533,8 @@ class _SheetReader:
                     rows.append(row)
             if rows:
                 yield rows
+        if guard is not None:
+            guard.drain(tail)
         self._check_tail(tail.decode())
         if self._data_end not in tail:
             raise _Unreadable("sheet data never ends")
@@ -744,6 +792,15 @@ def _bulk_values(
         for style, kind, value in cells
     ]
     return len(cells), values, False
+
+
+def _check_block(guard: PartGuard, block: bytes, bulk: _Bulk | None) -> None:
+    """The block's references, as `check_xlsx` checks them: of a block read in bulk, whose
+    references are its rows' and their cells' (A to Z), only its last row."""
+    if bulk is not None and block.count(b' r="') == len(bulk.numbers) + len(bulk.values):
+        guard.last_row(bulk.numbers[-1])
+    else:
+        guard.refs(block)
 
 
 def _widths(heads: list[bytes], references: list[bytes]) -> list[int] | None:
