@@ -226,20 +226,27 @@ def _check_file(path: Path) -> None:
 def _first_filled(raw: Iterator[RawBlock]) -> tuple[RawRow, Iterator[RawBlock]]:
     """The first non-blank row (the header row), and the blocks of the rows after it."""
     for block in raw:
-        rows = _raw_rows(block)
-        for index, (number, cells) in enumerate(rows):
+        for index, (number, cells) in enumerate(_lazy_rows(block)):
             if any(cells):
-                rest = _after(block, rows, index + 1)
-                return (number, cells), chain([rest] if rest else [], raw)
+                rest = _after(block, index + 1)
+                return (number, cells), chain([rest] if len(rest) else [], raw)
     raise Invalid("tabular.empty")
 
 
-def _after(block: RawBlock, rows: list[RawRow], start: int) -> RawBlock:
+def _lazy_rows(block: RawBlock) -> Iterator[RawRow]:
+    """The rows of `block`, a text block's taken only as far as they are read."""
+    if not isinstance(block, TextBlock):
+        return iter(block)
+    width, cells = block.width, block.cells
+    return ((n, cells[i * width : (i + 1) * width]) for i, n in enumerate(block.numbers))
+
+
+def _after(block: RawBlock, start: int) -> RawBlock:
     """The rows of `block` from its `start`-th on."""
     if isinstance(block, TextBlock):
         width = block.width
         return TextBlock(block.numbers[start:], width, block.cells[start * width :])
-    return rows[start:]
+    return block[start:]
 
 
 def _match_header(row: int, cells: list[str], columns: Sequence[Column]) -> dict[str, int]:

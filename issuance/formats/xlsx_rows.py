@@ -45,6 +45,9 @@ class TextBlock:
     width: int
     cells: list[str]
 
+    def __len__(self) -> int:
+        return len(self.numbers)
+
     def rows(self) -> list[SheetRow]:
         """The same rows one by one."""
         cells = iter(self.cells)
