@@ -208,7 +208,9 @@ def _plain_chunks(
         # The usual chunk, every cell printable and within the shortest limit, is settled in
         # two passes at C speed; otherwise row by row.
         cells = chunk.cells.values()
-        longest = max(map(len, chain.from_iterable(cells)), default=0)
+        longest = chunk.longest
+        if longest is None:
+            longest = max(map(len, chain.from_iterable(cells)), default=0)
         if "".join(chain.from_iterable(cells)).isprintable() and longest <= _shortest(limits):
             yield chunk
         elif plain := [(row, v) for row, v in chunk.rows() if plain_text(checker, row, v, limits)]:

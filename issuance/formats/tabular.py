@@ -94,6 +94,8 @@ class Columns:
 
     numbers: list[int]
     cells: dict[str, list[str]]
+    # At least the length of the longest cell, when known.
+    longest: int | None = None
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -111,7 +113,7 @@ class Columns:
     def part(self, start: int, stop: int) -> Columns:
         """Rows `start` to `stop` (as in a slice)."""
         cells = {key: texts[start:stop] for key, texts in self.cells.items()}
-        return Columns(self.numbers[start:stop], cells)
+        return Columns(self.numbers[start:stop], cells, self.longest)
 
     @classmethod
     def of_rows(cls, rows: Sequence[Row], keys: Sequence[str]) -> Columns:
@@ -321,20 +323,17 @@ class _Picker:
         """The block's rows by column, if none of them is blank or breaks a bound (those are
         taken row by row)."""
         width, cells, numbers = block.width, block.cells, block.numbers
-        if (
-            not numbers
-            or width < self._reach
-            or width > MAX_COLUMNS
-            or numbers[-1] > MAX_ROWS + 1
-            or max(map(len, cells)) > MAX_CELL_CHARS
-        ):
+        if not numbers or width < self._reach or width > MAX_COLUMNS or numbers[-1] > MAX_ROWS + 1:
+            return None
+        longest = max(map(len, cells))
+        if longest > MAX_CELL_CHARS:
             return None
         rows = zip(*(cells[i::width] for i in range(width)), strict=True)
         if "" in cells and not all(map(any, rows)):
             return None  # a blank row
         picked = {key: cells[index::width] for key, index in self._positions.items()}
         blank = [""] * len(numbers)
-        return Columns(numbers, picked | {key: blank for key in self._absent})
+        return Columns(numbers, picked | {key: blank for key in self._absent}, longest)
 
 
 def _refuse_long_cell(

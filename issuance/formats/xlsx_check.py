@@ -93,10 +93,10 @@ class PartGuard:
             raise Invalid("tabular.unreadable", name=self._name) from None
         done = 0
         while done < len(data):
-            piece = data[done : done + _READ - self._inflated % _READ]
-            done += len(piece)
-            self._inflated += len(piece)
-            self._tag_end = self._tag_end or b">" in piece
+            end = min(len(data), done + _READ - self._inflated % _READ)
+            self._tag_end = self._tag_end or data.find(b">", done, end) >= 0
+            self._inflated += end - done
+            done = end
             if self._inflated > self._most:
                 raise Invalid("tabular.xlsx_bomb")
             if self._inflated % _READ == 0:

@@ -262,14 +262,17 @@ class _SharedCells:
         self.checked: dict[tuple[str, ...], _Checked] = {}
         self._orgs: dict[str, Any] = {}
         self._next_id = 0
+        self.met: dict[tuple[str, ...], None] = {}
 
     async def check_new(self, texts: list[tuple[str, ...]]) -> list[ResultCells]:
-        """Check the combinations not seen before (in file order); their cells, to stage."""
+        """Check the combinations not seen before (in file order); their cells, to stage. The
+        chunk's combinations are `self.met` after."""
         if len(self.checked) > _SHARED_KEPT:
             # A file of ever new combinations (another plan on every row) would fill memory:
             # start afresh; one met again is staged again, under a new id.
             self.checked.clear()
-        new = [key for key in dict.fromkeys(texts) if key not in self.checked]
+        self.met = dict.fromkeys(texts)
+        new = [key for key in self.met if key not in self.checked]
         codes = {key[i] for key in new for i in (1, 4, 6)} - self._orgs.keys() - {""}
         if codes:
             self._orgs.update(await self._store.orgs_by_code(codes))
@@ -314,7 +317,7 @@ async def _stage_chunks(
     for chunk in chunks:
         texts = chunk.take(_SHARED)
         cells = await shared.check_new(texts)
-        rows = _staged_rows(checker, chunk, texts, shared.checked)
+        rows = _staged_rows(checker, chunk, texts, shared)
         await staged.add(cells, rows)
         count += len(rows)
     return count
@@ -324,22 +327,20 @@ _cells_id: Callable[[_Checked], int] = attrgetter("cells.id")
 
 
 def _staged_rows(
-    checker: Checker,
-    chunk: Columns,
-    texts: list[tuple[str, ...]],
-    checked: dict[tuple[str, ...], _Checked],
-) -> list[StagedResult]:
-    """The chunk's rows with a valid ID number, to stage; each row's bad cells reported."""
+    checker: Checker, chunk: Columns, texts: list[tuple[str, ...]], shared: _SharedCells
+) -> list[tuple[int, str, str, int, bool]]:
+    """The chunk's rows with a valid ID number, to stage (as `StagedResult`s); each row's bad
+    cells reported."""
     numbers = id_number_column(checker, chunk)
     names = chunk.cells["name"]
-    shared = list(map(checked.__getitem__, texts))
-    if None not in numbers and all(names) and not any(checked[k].faults for k in set(texts)):
+    checked = list(map(shared.checked.__getitem__, texts))
+    if None not in numbers and all(names) and not any(shared.checked[k].faults for k in shared.met):
         # The usual chunk, every row good on its own: staged at C speed.
         good = repeat(True, len(names))
         valid = cast(list[str], numbers)
-        return list(map(StagedResult, chunk.numbers, valid, names, map(_cells_id, shared), good))
-    staged = []
-    for row, number, name, cells in zip(chunk.numbers, numbers, names, shared, strict=True):
+        return list(zip(chunk.numbers, valid, names, map(_cells_id, checked), good, strict=True))
+    staged: list[tuple[int, str, str, int, bool]] = []
+    for row, number, name, cells in zip(chunk.numbers, numbers, names, checked, strict=True):
         if not name:
             checker.fail(row, "name", "import.required")
         for column, message in cells.faults:
