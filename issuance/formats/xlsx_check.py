@@ -126,6 +126,7 @@ class PartGuard:
             cut = text.rfind(b">") + 1
             self.refs(text[:cut])
             tail = text[cut:]
+        self.refs(tail[: tail.rfind(b">") + 1])
 
 
 def _check_directory(entries: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
