@@ -504,16 +504,19 @@ class _SheetReader:
 
     def blocks(self) -> Iterator[Block]:
         """The sheet's rows, a block at a time: numbered in order, each with cells."""
+        rest, self._rest = self._rest, b""  # held by the blocks below only as long as needed
         if self._empty:
             if self._guard is not None:
-                self._guard.drain(self._rest)
+                self._guard.drain(rest)
             return
         last = 0
         row_end = self._row_end.encode()
         tail = b""
         guard = self._guard
         seen = None if guard is None else guard.refs
-        for raw in _blocks(self._stream, row_end, self._rest, self._data_end, seen):
+        raws = _blocks(self._stream, row_end, rest, self._data_end, seen)
+        del rest
+        for raw in raws:
             block = raw
             if not raw.endswith(row_end):  # the last block: rows, then the end of the data
                 body, end, tail = raw.rpartition(row_end)

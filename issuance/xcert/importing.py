@@ -318,8 +318,10 @@ async def _stage_chunks(
         texts = chunk.take(_SHARED)
         cells = await shared.check_new(texts)
         rows = _staged_rows(checker, chunk, texts, shared)
+        del chunk, texts  # not held while the next chunk is read
         await staged.add(cells, rows)
         count += len(rows)
+        del rows
     return count
 
 
