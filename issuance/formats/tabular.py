@@ -359,7 +359,12 @@ _BATCH = 1000
 
 
 def _batched(rows: Iterator[RawRow]) -> Iterator[list[RawRow]]:
-    """Rows read one by one, in blocks."""
+    """Rows read one by one, in blocks: up to the header row one at a time (it is checked
+    before a row after it is read, as a malformed row after it is a row error)."""
+    for row in rows:
+        yield [row]
+        if any(row[1]):
+            break
     while batch := list(islice(rows, _BATCH)):
         yield batch
 

@@ -530,9 +530,11 @@ class _SheetReader:
                 last = self._next = bulk.numbers[-1]
                 yield bulk.block()
                 continue
-            rows = []
+            rows: list[SheetRow] = []
             for row in self._block_rows(block.decode()) if bulk is None else []:
                 if row[0] <= last:
+                    if rows:  # the rows before it first (the header row among them is checked)
+                        yield rows
                     raise _Unreadable("rows out of order")
                 last = row[0]
                 if row[1]:
