@@ -188,6 +188,13 @@ class Table:
         self.close()
 
 
+def _one_if_same(texts: list[str]) -> list[str]:
+    """`texts`, as one string repeated if they are all the same (a column of one school, plan
+    or status down a block then costs one string, not one per row)."""
+    first = texts[0]
+    return [first] * len(texts) if texts.count(first) == len(texts) else texts
+
+
 def _raw_rows(block: RawBlock) -> list[RawRow]:
     return block.rows() if isinstance(block, TextBlock) else block  # type: ignore[return-value]
 
@@ -331,7 +338,7 @@ class _Picker:
         rows = zip(*(cells[i::width] for i in range(width)), strict=True)
         if "" in cells and not all(map(any, rows)):
             return None  # a blank row
-        picked = {key: cells[index::width] for key, index in self._positions.items()}
+        picked = {key: _one_if_same(cells[index::width]) for key, index in self._positions.items()}
         blank = [""] * len(numbers)
         return Columns(numbers, picked | {key: blank for key in self._absent}, longest)
 
