@@ -15,23 +15,24 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain, islice
-from operator import itemgetter
+from itertools import chain
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from issuance.core.catalog import t
 from issuance.core.errors import Invalid
-from issuance.core.idcard import is_stored_form, parse_id_number
+from issuance.core.idcard import are_stored_forms, is_stored_form, parse_id_number
 from issuance.core.text import NAME_MAX, has_bad_characters
 from issuance.formats.tabular import (
     Column,
+    Columns,
     NumberText,
     Row,
     RowError,
     RowErrors,
     Table,
     progress,
+    progress_blocks,
     read_table,
 )
 
@@ -161,27 +162,59 @@ def read_chunks(
 ) -> Iterator[tuple[Checker, Iterator[list[Row]]]]:
     """The file's data rows in lists of at most `size`, as `read_rows` checks them (bad cells
     reported, bad rows left out), and the checker; the file is closed on leaving the block.
-    A streaming importer holds one chunk at a time and keeps what spans chunks in the store."""
+    A streaming importer holds one chunk at a time and keeps what spans chunks in the store.
+    (`read_columns` gives the same chunks by column, without a dict per row.)"""
+    with read_columns(path, columns, locale, limits, size) as (checker, chunks):
+        yield checker, (chunk.rows() for chunk in chunks)
+
+
+@contextmanager
+def read_columns(
+    path: Path,
+    columns: Sequence[Column],
+    locale: str,
+    limits: dict[str, int],
+    size: int = CHUNK_ROWS,
+) -> Iterator[tuple[Checker, Iterator[Columns]]]:
+    """`read_chunks`, each chunk by column (`Columns`: row numbers, each column's texts)."""
     with read_table(path, columns) as table:
         checker = Checker(table, locale)
-        rows = iter(progress(table, table.total, t("import.progress", locale)))
-        yield checker, _plain_chunks(checker, rows, limits, size)
+        blocks = progress_blocks(table.blocks(), table.total, t("import.progress", locale))
+        yield checker, _plain_chunks(checker, _sized(blocks, size), limits)
+
+
+def _sized(blocks: Iterable[Columns], size: int) -> Iterator[Columns]:
+    """The rows of `blocks` in chunks of `size` (the last one shorter)."""
+    held: list[Columns] = []
+    count = 0
+    for block in blocks:
+        start = 0
+        while count + len(block) - start >= size:
+            stop = start + size - count
+            held.append(block.part(start, stop))
+            yield Columns.joined(held)
+            held, count, start = [], 0, stop
+        if start < len(block):
+            held.append(block.part(start, len(block)) if start else block)
+            count += len(block) - start
+    if held:
+        yield Columns.joined(held)
 
 
 def _plain_chunks(
-    checker: Checker, rows: Iterator[Row], limits: dict[str, int], size: int
-) -> Iterator[list[Row]]:
-    while taken := list(islice(rows, size)):
+    checker: Checker, chunks: Iterable[Columns], limits: dict[str, int]
+) -> Iterator[Columns]:
+    for chunk in chunks:
         # The usual chunk, every cell printable and within the shortest limit, is settled in
         # two passes at C speed; otherwise row by row.
-        cells = list(chain.from_iterable(map(dict.values, map(_values, taken))))
-        if "".join(cells).isprintable() and max(map(len, cells), default=0) <= _shortest(limits):
-            yield taken
-        elif plain := [(row, v) for row, v in taken if plain_text(checker, row, v, limits)]:
-            yield plain
-
-
-_values: Callable[[Row], dict[str, str]] = itemgetter(1)
+        cells = chunk.cells.values()
+        longest = chunk.longest
+        if longest is None:
+            longest = max(map(len, chain.from_iterable(cells)), default=0)
+        if "".join(chain.from_iterable(cells)).isprintable() and longest <= _shortest(limits):
+            yield chunk
+        elif plain := [(row, v) for row, v in chunk.rows() if plain_text(checker, row, v, limits)]:
+            yield Columns.of_rows(plain, tuple(chunk.cells))
 
 
 def _shortest(limits: dict[str, int]) -> int:
@@ -220,6 +253,16 @@ def id_numbers(checker: Checker, rows: Iterable[Row]) -> dict[int, str]:
         elif parsed := checker.errors.check(row, "id_number", parse_id_number, cell):
             numbers[row] = parsed.value
     return numbers
+
+
+def id_number_column(checker: Checker, chunk: Columns) -> list[str | None]:
+    """`id_numbers` of a chunk, in its row order (None for a bad one); a column of cells all in
+    their stored form is settled at C speed."""
+    cells = chunk.cells["id_number"]
+    if are_stored_forms(cells, date.today()):
+        return list(cells)
+    numbers = id_numbers(checker, chunk.rows())
+    return [numbers.get(row) for row in chunk.numbers]
 
 
 async def finish(

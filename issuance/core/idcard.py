@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
+from operator import eq, itemgetter
 
 from issuance.core.errors import Invalid
 
@@ -90,6 +91,28 @@ def is_stored_form(value: str, today: date) -> bool:
     except ValueError:
         return False
     return _EARLIEST_BIRTH <= born <= today
+
+
+_STORED_LINES = re.compile(r"(?:[0-9]{17}[0-9X]\n)*")
+_FIRST17: Callable[[str], str] = itemgetter(slice(0, 17))
+_BIRTH: Callable[[str], str] = itemgetter(slice(6, 14))
+_LAST: Callable[[str], str] = itemgetter(17)
+
+
+def are_stored_forms(values: Sequence[str], today: date) -> bool:
+    """Whether every one of `values` `is_stored_form` (a column of an import file's usual
+    cells), settled in a few passes at C speed."""
+    if not values:
+        return True
+    if {*map(type, values)} != {str} or not _STORED_LINES.fullmatch("\n".join(values) + "\n"):
+        return False
+    if not all(map(eq, check_characters(map(_FIRST17, values)), map(_LAST, values))):
+        return False
+    try:
+        born = list(map(date.fromisoformat, map(_BIRTH, values)))
+    except ValueError:
+        return False
+    return min(born) >= _EARLIEST_BIRTH and max(born) <= today
 
 
 def mask(id_number: str) -> str:

@@ -178,8 +178,11 @@ class StagedResults(Protocol):
     """The results of one import, staged apart from the database (a connection of their own)
     until `write`: the file is checked across its rows in SQL, one chunk held at a time."""
 
-    async def add(self, cells: Sequence[ResultCells], rows: Sequence[StagedResult]) -> None:
-        """Stage `rows`, after the `cells` first used by them."""
+    async def add(
+        self, cells: Sequence[ResultCells], rows: Sequence[tuple[int, str, str, int, bool]]
+    ) -> None:
+        """Stage `rows` (`StagedResult`s, or the same as plain tuples), after the `cells` first
+        used by them."""
 
     def clashes(self, issuer_id: int | None) -> AsyncIterator[ResultClash]:
         """The staged rows that clash, in file order (with `issuer_id`, a good row of another

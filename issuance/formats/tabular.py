@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
@@ -29,8 +29,8 @@ from tqdm import tqdm
 from issuance.core.catalog import DEFAULT_LOCALE, t
 from issuance.core.errors import DomainError, Invalid
 from issuance.core.files import write_output
-from issuance.formats.xlsx_check import XlsxLimits, check_ods, check_xlsx
-from issuance.formats.xlsx_rows import open_first_sheet
+from issuance.formats.xlsx_check import XlsxLimits, check_ods
+from issuance.formats.xlsx_rows import TextBlock, open_first_sheet
 
 if TYPE_CHECKING:
     from openpyxl.cell import WriteOnlyCell
@@ -43,6 +43,8 @@ Format = Literal["xlsx", "csv"]
 READABLE = (".csv", ".xlsx", ".xls", ".ods")
 Row = tuple[int, dict[str, str]]
 RawRow = tuple[int, list[str]]
+# Rows as a file is read: a block of text rows of one width (stripped), or rows one by one.
+RawBlock = TextBlock | list[RawRow]
 T = TypeVar("T")
 
 _CHUNK = 1 << 20
@@ -85,25 +87,91 @@ class Column:
     required: bool = True
 
 
+@dataclass(frozen=True)
+class Columns:
+    """Data rows of an import file by column: their numbers, and each column's cell texts, for
+    every column of the import (those of the file in its order, then those it lacks, blank)."""
+
+    numbers: list[int]
+    cells: dict[str, list[str]]
+    # At least the length of the longest cell, when known.
+    longest: int | None = None
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def rows(self) -> list[Row]:
+        """The same rows one by one, as `(number, {key: text})`."""
+        keys = tuple(self.cells)
+        records = map(dict, map(zip, repeat(keys), zip(*self.cells.values(), strict=True)))
+        return list(zip(self.numbers, records, strict=True))
+
+    def take(self, keys: Sequence[str]) -> list[tuple[str, ...]]:
+        """Each row's cells of `keys`, in that order."""
+        return list(zip(*(self.cells[key] for key in keys), strict=True))
+
+    def part(self, start: int, stop: int) -> Columns:
+        """Rows `start` to `stop` (as in a slice)."""
+        cells = {key: texts[start:stop] for key, texts in self.cells.items()}
+        return Columns(self.numbers[start:stop], cells, self.longest)
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[Row], keys: Sequence[str]) -> Columns:
+        """`rows` (each with every one of `keys`) by column."""
+        cells = {key: [values[key] for _, values in rows] for key in keys}
+        return cls([number for number, _ in rows], cells)
+
+    @classmethod
+    def joined(cls, parts: Sequence[Columns]) -> Columns:
+        """`parts` one after another."""
+        if len(parts) == 1:
+            return parts[0]
+        cells = {
+            key: list(chain.from_iterable(p.cells[key] for p in parts)) for key in parts[0].cells
+        }
+        return cls(list(chain.from_iterable(p.numbers for p in parts)), cells)
+
+
 class Table:
-    """An opened import file (导入文件): matched headers, row-count estimate, rows (once)."""
+    """An opened import file (导入文件): matched headers, row-count estimate, rows (once), one
+    by one (iterating the table) or by column, a block at a time (`blocks`)."""
 
     def __init__(
         self,
         columns: Sequence[Column],
-        headers: dict[str, str],
+        header: RawRow,
+        positions: dict[str, int],
         total: int | None,
-        rows: Iterator[Row],
+        raw: Iterator[RawBlock],
         close: Callable[[], None],
     ) -> None:
         self._columns = {column.key: column for column in columns}
-        self.headers = headers
+        self.headers = {key: header[1][index] for key, index in positions.items()}
         self.total = total
-        self._rows = rows
+        self._raw = raw
         self._close = close
+        self._picker = _Picker(positions, columns)
 
     def __iter__(self) -> Iterator[Row]:
-        return self._rows
+        try:
+            for block in self._raw:
+                yield from self._picker.records(_raw_rows(block))
+        finally:
+            self.close()
+
+    def blocks(self) -> Iterator[Columns]:
+        """The data rows by column, a block at a time as the file is read (blank rows left
+        out); each holds some rows."""
+        try:
+            for block in self._raw:
+                columns = self._picker.texts(block) if isinstance(block, TextBlock) else None
+                if columns is None:
+                    rows = list(self._picker.records(_raw_rows(block)))
+                    columns = Columns.of_rows(rows, self._picker.keys) if rows else None
+                if columns is not None:
+                    yield columns
+        finally:
+            self.close()
 
     def header(self, key: str) -> str:
         """The column's header as written in the file, else its Chinese header."""
@@ -120,6 +188,17 @@ class Table:
         self.close()
 
 
+def _one_if_same(texts: list[str]) -> list[str]:
+    """`texts`, as one string repeated if they are all the same (a column of one school, plan
+    or status down a block then costs one string, not one per row)."""
+    first = texts[0]
+    return [first] * len(texts) if texts.count(first) == len(texts) else texts
+
+
+def _raw_rows(block: RawBlock) -> list[RawRow]:
+    return block.rows() if isinstance(block, TextBlock) else block  # type: ignore[return-value]
+
+
 def read_table(path: Path, columns: Sequence[Column]) -> Table:
     """Open a .csv or .xlsx file, check its header row against `columns`, stream its rows."""
     suffix = path.suffix.lower()
@@ -131,15 +210,14 @@ def read_table(path: Path, columns: Sequence[Column]) -> Table:
     else:
         raw, total, close = _open_sheet(path)
     try:
-        header_row, header_cells = _first_filled(raw)
-        positions = _match_header(header_row, header_cells, columns)
+        header, rest = _first_filled(raw)
+        positions = _match_header(header[0], header[1], columns)
     except BaseException:
         close()
         raise
-    headers = {key: header_cells[index] for key, index in positions.items()}
     if total is not None:
-        total = max(total - header_row, 0)
-    return Table(columns, headers, total, _records(raw, positions, columns, close), close)
+        total = max(total - header[0], 0)
+    return Table(columns, header, positions, total, rest, close)
 
 
 def _check_file(path: Path) -> None:
@@ -154,12 +232,30 @@ def _check_file(path: Path) -> None:
         raise Invalid("tabular.too_large", limit=MAX_FILE_BYTES // (1024 * 1024))
 
 
-def _first_filled(raw: Iterator[RawRow]) -> RawRow:
-    """The first non-blank row: the header row."""
-    for number, cells in raw:
-        if any(cells):
-            return number, cells
+def _first_filled(raw: Iterator[RawBlock]) -> tuple[RawRow, Iterator[RawBlock]]:
+    """The first non-blank row (the header row), and the blocks of the rows after it."""
+    for block in raw:
+        for index, (number, cells) in enumerate(_lazy_rows(block)):
+            if any(cells):
+                rest = _after(block, index + 1)
+                return (number, cells), chain([rest] if len(rest) else [], raw)
     raise Invalid("tabular.empty")
+
+
+def _lazy_rows(block: RawBlock) -> Iterator[RawRow]:
+    """The rows of `block`, a text block's taken only as far as they are read."""
+    if not isinstance(block, TextBlock):
+        return iter(block)
+    width, cells = block.width, block.cells
+    return ((n, cells[i * width : (i + 1) * width]) for i, n in enumerate(block.numbers))
+
+
+def _after(block: RawBlock, start: int) -> RawBlock:
+    """The rows of `block` from its `start`-th on."""
+    if isinstance(block, TextBlock):
+        width = block.width
+        return TextBlock(block.numbers[start:], width, block.cells[start * width :])
+    return block[start:]
 
 
 def _match_header(row: int, cells: list[str], columns: Sequence[Column]) -> dict[str, int]:
@@ -195,20 +291,22 @@ def _fold(header: str) -> str:
     return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", header)).casefold()
 
 
-def _records(
-    raw: Iterator[RawRow],
-    positions: dict[str, int],
-    columns: Sequence[Column],
-    close: Callable[[], None],
-) -> Iterator[Row]:
-    """Data rows as {key: text}, blank rows skipped; closes the file when done."""
-    absent = {column.key: "" for column in columns if column.key not in positions}
-    picks = list(positions.items())
-    keys = tuple(positions)
-    take = itemgetter(*positions.values())
-    reach = max(positions.values()) + 1
-    headers = {column.key: column.header_zh for column in columns}
-    try:
+class _Picker:
+    """The cells of the matched columns, by key, out of each row as read."""
+
+    def __init__(self, positions: dict[str, int], columns: Sequence[Column]) -> None:
+        self._absent = {column.key: "" for column in columns if column.key not in positions}
+        self._positions = positions
+        self._picks = list(positions.items())
+        self._reach = max(positions.values()) + 1
+        self._headers = {column.key: column.header_zh for column in columns}
+        self.keys = (*positions, *self._absent)
+
+    def records(self, raw: Iterable[RawRow]) -> Iterator[Row]:
+        """Data rows as {key: text}, blank rows skipped."""
+        absent, picks, reach = self._absent, self._picks, self._reach
+        keys = tuple(self._positions)
+        take = itemgetter(*self._positions.values())
         for number, cells in raw:
             if not any(cells):
                 continue
@@ -218,7 +316,7 @@ def _records(
             if width > MAX_COLUMNS:
                 raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=number)
             if max(map(len, cells)) > MAX_CELL_CHARS:
-                _refuse_long_cell(number, cells, picks, headers)
+                _refuse_long_cell(number, cells, picks, self._headers)
             if width >= reach:
                 # The usual row, every matched column present: one C-level pick of the cells.
                 picked = take(cells)
@@ -227,8 +325,22 @@ def _records(
                 record = {key: cells[i] if i < width else "" for key, i in picks}
             record.update(absent)
             yield number, record
-    finally:
-        close()
+
+    def texts(self, block: TextBlock) -> Columns | None:
+        """The block's rows by column, if none of them is blank or breaks a bound (those are
+        taken row by row)."""
+        width, cells, numbers = block.width, block.cells, block.numbers
+        if not numbers or width < self._reach or width > MAX_COLUMNS or numbers[-1] > MAX_ROWS + 1:
+            return None
+        longest = max(map(len, cells))
+        if longest > MAX_CELL_CHARS:
+            return None
+        rows = zip(*(cells[i::width] for i in range(width)), strict=True)
+        if "" in cells and not all(map(any, rows)):
+            return None  # a blank row
+        picked = {key: _one_if_same(cells[index::width]) for key, index in self._positions.items()}
+        blank = [""] * len(numbers)
+        return Columns(numbers, picked | {key: blank for key in self._absent}, longest)
 
 
 def _refuse_long_cell(
@@ -243,11 +355,25 @@ def _refuse_long_cell(
             )
 
 
-def _open_csv(path: Path) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
+def _open_csv(path: Path) -> tuple[Iterator[RawBlock], int | None, Callable[[], None]]:
     """Numbered rows of stripped cell texts, an estimated row count, and a closer."""
     encoding, lines = _detect_encoding(path)
     stream = path.open(encoding=encoding, newline="")
-    return _csv_rows(stream, encoding), lines, stream.close
+    return _batched(_csv_rows(stream, encoding)), lines, stream.close
+
+
+_BATCH = 1000
+
+
+def _batched(rows: Iterator[RawRow]) -> Iterator[list[RawRow]]:
+    """Rows read one by one, in blocks: up to the header row one at a time (it is checked
+    before a row after it is read, as a malformed row after it is a row error)."""
+    for row in rows:
+        yield [row]
+        if any(row[1]):
+            break
+    while batch := list(islice(rows, _BATCH)):
+        yield batch
 
 
 def _csv_rows(stream: IO[str], encoding: str) -> Iterator[RawRow]:
@@ -331,7 +457,7 @@ def _decodes_as(path: Path, encoding: str) -> int | None:
 
 def _open_sheet(
     path: Path,
-) -> tuple[Iterator[RawRow], int | None, Callable[[], None]]:
+) -> tuple[Iterator[RawBlock], int | None, Callable[[], None]]:
     """Numbered rows of the first sheet (.xlsx, .xls or .ods) as cell texts, its row count
     (an estimate), a closer."""
     # An .xlsx is streamed (xlsx_rows: flat memory, faster than calamine on the usual sheet).
@@ -340,9 +466,9 @@ def _open_sheet(
     # bounded by its file size). The rows present are bounded below as they are read,
     # whatever a sheet declares.
     if path.suffix.lower() == ".xlsx":
-        check_xlsx(path, XLSX_LIMITS)
-        first = open_first_sheet(str(path), path.name)
-        return _sheet_rows(first.rows), first.last_row, first.close
+        # Checked as check_xlsx checks it, its sheet as it is read (inflated once).
+        first = open_first_sheet(str(path), path.name, XLSX_LIMITS)
+        return _sheet_blocks(first.blocks), first.last_row, first.close
     if path.suffix.lower() == ".ods":
         check_ods(path, XLSX_LIMITS)
     try:
@@ -354,7 +480,8 @@ def _open_sheet(
     if sheet.width > MAX_COLUMNS:
         raise Invalid("tabular.too_many_columns", limit=MAX_COLUMNS, row=1)
     rows = enumerate(sheet.iter_rows(), start=1)
-    return _sheet_rows(rows), sheet.end[0] + 1 if sheet.end else None, lambda: None
+    blocks = _batched(_sheet_rows(rows))
+    return blocks, sheet.end[0] + 1 if sheet.end else None, lambda: None
 
 
 # Cell texts of a sheet's first rows are kept once and shared by later equal cells: a column
@@ -363,9 +490,22 @@ _SHARING_ROWS = 256
 _SHARED_TEXTS = 4096
 
 
-def _sheet_rows(numbered: Iterable[tuple[int, Sequence[object]]]) -> Iterator[RawRow]:
-    """Cell values (calamine's, or xlsx_rows' alike) as the texts the user typed."""
+def _sheet_blocks(blocks: Iterable[TextBlock | list[tuple[int, list[Any]]]]) -> Iterator[RawBlock]:
+    """The blocks of xlsx_rows as the texts the user typed: a text block stripped at C speed,
+    other rows as `_sheet_rows` takes them."""
     shared: dict[str, str] = {}
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            yield TextBlock(block.numbers, block.width, list(map(str.strip, block.cells)))
+        else:
+            yield list(_sheet_rows(block, shared))
+
+
+def _sheet_rows(
+    numbered: Iterable[tuple[int, Sequence[object]]], shared: dict[str, str] | None = None
+) -> Iterator[RawRow]:
+    """Cell values (calamine's, or xlsx_rows' alike) as the texts the user typed."""
+    shared = {} if shared is None else shared
     for number, cells in numbered:
         try:
             # The usual row, text cells only: stripped and shared at C speed.
@@ -614,13 +754,23 @@ def _display_width(text: str) -> int:
 
 def progress(iterable: Iterable[T], total: int | None, desc: str) -> Iterable[T]:
     """A progress bar on stderr for long CLI jobs; silent when stderr is not a terminal."""
-    return tqdm(
-        iterable,
-        total=total,
-        desc=desc,
-        unit="行",
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        delay=2.0,
-        leave=False,
-    )
+    return tqdm(iterable, total=total, desc=desc, **_bar())
+
+
+def progress_blocks(blocks: Iterable[Columns], total: int | None, desc: str) -> Iterator[Columns]:
+    """`progress` of rows read a block at a time."""
+    with tqdm(total=total, desc=desc, **_bar()) as bar:
+        for block in blocks:
+            yield block
+            bar.update(len(block))
+
+
+def _bar() -> dict[str, Any]:
+    """How every progress bar shows: on stderr when it is a terminal, after two seconds."""
+    return {
+        "unit": "行",
+        "file": sys.stderr,
+        "disable": not sys.stderr.isatty(),
+        "delay": 2.0,
+        "leave": False,
+    }

@@ -3,6 +3,8 @@
 A spreadsheet reader trusts the file: one cell at XFD1048576 makes it allocate the dense
 16384 x 1048576 range, and a 2 MB zip can inflate to gigabytes. This module reads the zip's
 directory and streams every XML part once (bounded), refusing the file before it is parsed.
+A streaming reader may take one part (its sheet) out of that scan and have it checked alike as
+it reads it (`PartGuard`): the sheet is then inflated once, not twice.
 """
 
 from __future__ import annotations
@@ -38,17 +40,93 @@ class XlsxLimits:
     max_columns: int
 
 
+# What reading a damaged or unsupported zip raises (RuntimeError: an encrypted member).
+_ZIP_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
 def check_xlsx(path: Path, limits: XlsxLimits) -> None:
     """Raise Invalid unless the package and its sheets stay within `limits`."""
     try:
         with zipfile.ZipFile(path) as package:
-            entries = package.infolist()
-            _check_directory(entries, limits)
-            for entry in entries:
-                if entry.filename.endswith(".xml"):
-                    _scan_part(package, entry, limits)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+            check_package(package, limits, path.name)
+    except _ZIP_DAMAGE:
         raise Invalid("tabular.unreadable", name=path.name) from None
+
+
+def check_package(
+    package: zipfile.ZipFile, limits: XlsxLimits, name: str, deferred: str | None = None
+) -> None:
+    """`check_xlsx` of an open package (`name` its file's), but for the part `deferred`, which
+    its reader checks as it reads it (through a `PartGuard`)."""
+    try:
+        entries = package.infolist()
+        _check_directory(entries, limits)
+        for entry in entries:
+            if entry.filename.endswith(".xml") and entry.filename != deferred:
+                _scan_part(package, entry, limits)
+    except _ZIP_DAMAGE:
+        raise Invalid("tabular.unreadable", name=name) from None
+
+
+class PartGuard:
+    """One part's stream, checked as `check_xlsx` checks it while its reader reads it: what
+    inflates, and a tag end in every 64 KiB, as it is read; the cell and row references of
+    what the reader takes, as it passes them (`refs`, or `last_row` for rows it has counted)."""
+
+    def __init__(
+        self, stream: IO[bytes], entry: zipfile.ZipInfo, limits: XlsxLimits, name: str
+    ) -> None:
+        self._stream = stream
+        self._limits = limits
+        self._name = name
+        # The directory may lie about sizes; what actually inflates is what counts.
+        self._most = min(
+            limits.max_uncompressed, max(entry.compress_size, 1) * limits.max_ratio + _READ
+        )
+        self._inflated = 0
+        self._tag_end = False  # one seen in the current 64 KiB (as `_scan_part` reads them)
+
+    def read(self, size: int) -> bytes:
+        try:
+            data = self._stream.read(size)
+        except _ZIP_DAMAGE:
+            raise Invalid("tabular.unreadable", name=self._name) from None
+        done = 0
+        while done < len(data):
+            end = min(len(data), done + _READ - self._inflated % _READ)
+            self._tag_end = self._tag_end or data.find(b">", done, end) >= 0
+            self._inflated += end - done
+            done = end
+            if self._inflated > self._most:
+                raise Invalid("tabular.xlsx_bomb")
+            if self._inflated % _READ == 0:
+                self._window_ends()
+        if not data and self._inflated % _READ:
+            self._window_ends()  # the last, shorter piece
+        return data
+
+    def _window_ends(self) -> None:
+        if not self._tag_end:
+            raise Invalid("tabular.xlsx_bomb")
+        self._tag_end = False
+
+    def refs(self, xml: bytes) -> None:
+        """Check the references in `xml` (cut after a tag end: none is split)."""
+        _check_refs(xml, self._limits)
+
+    def last_row(self, number: int) -> None:
+        """Check rows read up to `number` (whose cells are in columns A to Z)."""
+        if number > self._limits.max_rows + 1:
+            raise Invalid("tabular.too_many_rows", limit=self._limits.max_rows)
+
+    def drain(self, tail: bytes) -> None:
+        """Check `tail`, the rest of the part its reader did not need, and what follows it."""
+        while chunk := self.read(_READ):
+            text = tail + chunk
+            cut = text.rfind(b">") + 1
+            self.refs(text[:cut])
+            tail = text[cut:]
+        self.refs(tail[: tail.rfind(b">") + 1])
 
 
 def _check_directory(entries: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:

@@ -30,9 +30,33 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from issuance.core.errors import Invalid
+from issuance.formats.xlsx_check import PartGuard, XlsxLimits, check_package
 
 Value = str | float | bool | date | time | datetime | timedelta
 SheetRow = tuple[int, list[Value]]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Consecutive rows of text cells only, all of one width, as the bulk path reads them:
+    their numbers, and their cells in one list, row after row (`width` each)."""
+
+    numbers: list[int]
+    width: int
+    cells: list[str]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def rows(self) -> list[SheetRow]:
+        """The same rows one by one."""
+        cells = iter(self.cells)
+        widths = repeat(self.width, len(self.numbers))
+        return list(zip(self.numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
+
+
+# What the reader yields at a time: a block of text rows, or rows one by one.
+Block = TextBlock | list[SheetRow]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -57,6 +81,8 @@ _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension ref="[A-Z]*\d+(?::[A-Z]*(\d+)
 _REFERENCE = re.compile(r"([A-Za-z]*)(\d+)")
 
 _DATE, _DELTA = "date", "delta"
+# A part's stream, or the same checked as it is read.
+_Stream = IO[bytes] | PartGuard
 # Builtin number formats that are not dates: General and text (@), what most files use.
 _PLAIN_FORMATS = frozenset((None, "0", "49"))
 
@@ -101,32 +127,44 @@ class _Strings:
 
 @dataclass(frozen=True)
 class Sheet:
-    """The first sheet, opened: its declared last row (an estimate) and its rows, once."""
+    """The first sheet, opened: its declared last row (an estimate) and its rows, once: one by
+    one (`rows`) or as the reader reads them, in blocks (`blocks`)."""
 
     last_row: int | None
-    rows: Iterator[SheetRow]
+    blocks: Iterator[Block]
     close: Callable[[], None]
 
+    @property
+    def rows(self) -> Iterator[SheetRow]:
+        for block in self.blocks:
+            yield from block.rows() if isinstance(block, TextBlock) else block
 
-def open_first_sheet(path: str, name: str) -> Sheet:
-    """Open the workbook's first sheet (as calamine finds it); Invalid if it cannot be read."""
+
+def open_first_sheet(path: str, name: str, limits: XlsxLimits | None = None) -> Sheet:
+    """Open the workbook's first sheet (as calamine finds it); Invalid if it cannot be read.
+    With `limits`, the package is checked as `check_xlsx` checks it: the sheet as it is read."""
     package = _open_zip(path, name)
     try:
+        if limits is not None:
+            check_package(package, limits, name, _sheet_part(package))
         book = _Workbook.read(package)
-        stream = package.open(book.sheet)
-        reader = _SheetReader(book, stream)
+        stream = _open_part(package, book.sheet, name)
+        guard = None
+        if limits is not None:
+            guard = PartGuard(stream, package.getinfo(book.sheet), limits, name)
+        reader = _SheetReader(book, guard or stream, guard)
         last_row = reader.start(package.getinfo(book.sheet).file_size)
     except BaseException as error:
         package.close()
         raise _refusal(error, name) from None
-    rows = _guarded(reader.rows(), name)
+    blocks = _guarded(reader.blocks(), name)
 
     def close() -> None:
-        rows.close()
+        blocks.close()
         stream.close()
         package.close()
 
-    return Sheet(last_row, rows, close)
+    return Sheet(last_row, blocks, close)
 
 
 def _open_zip(path: str, name: str) -> zipfile.ZipFile:
@@ -136,9 +174,26 @@ def _open_zip(path: str, name: str) -> zipfile.ZipFile:
         raise Invalid("tabular.unreadable", name=name) from None
 
 
-def _guarded(rows: Iterator[SheetRow], name: str) -> Generator[SheetRow, None, None]:
+def _sheet_part(package: zipfile.ZipFile) -> str | None:
+    """The first sheet's part, if the workbook names one that is there (else it is checked
+    with the others, and reading it says what is wrong)."""
     try:
-        yield from rows
+        workbook = _parse_member(package, "xl/workbook.xml")
+        return None if workbook is None else _first_sheet(package, workbook)
+    except Exception:
+        return None
+
+
+def _open_part(package: zipfile.ZipFile, member: str, name: str) -> IO[bytes]:
+    try:
+        return package.open(member)
+    except (NotImplementedError, RuntimeError):  # a compression or encryption zipfile lacks
+        raise Invalid("tabular.unreadable", name=name) from None
+
+
+def _guarded(blocks: Iterator[Block], name: str) -> Generator[Block, None, None]:
+    try:
+        yield from blocks
     except Exception as error:
         raise _refusal(error, name) from None
 
@@ -286,7 +341,9 @@ def _string(element: Element) -> str | None:
     return None if runs is None else _decode("".join(runs))
 
 
-def _read_head(stream: IO[bytes], pattern: re.Pattern[bytes]) -> tuple[re.Match[bytes], bytes]:
+def _read_head(
+    stream: IO[bytes] | PartGuard, pattern: re.Pattern[bytes]
+) -> tuple[re.Match[bytes], bytes]:
     """Read up to the end of the first match of `pattern`: the match and the bytes after it."""
     buffer = b""
     while chunk := stream.read(_READ):
@@ -299,10 +356,17 @@ def _read_head(stream: IO[bytes], pattern: re.Pattern[bytes]) -> tuple[re.Match[
     raise _Unreadable("no data")
 
 
-def _blocks(stream: IO[bytes], end: bytes, tail: bytes, stop: bytes) -> Iterator[bytes]:
+def _blocks(
+    stream: _Stream,
+    end: bytes,
+    tail: bytes,
+    stop: bytes,
+    seen: Callable[[bytes], None] | None = None,
+) -> Iterator[bytes]:
     """The rest of the part about 1 MiB at a time, each block cut just after an `end` tag, up
     to the `stop` tag (the last block holds what follows the last `end`, up to `stop` or more;
-    what follows is not read)."""
+    what follows is not read). A block too large is refused, once `seen` (a check of the
+    bytes read) has passed it."""
     while stop not in tail and (chunk := stream.read(_READ)):
         buffer = tail + chunk
         cut = buffer.rfind(end) + len(end)
@@ -310,6 +374,8 @@ def _blocks(stream: IO[bytes], end: bytes, tail: bytes, stop: bytes) -> Iterator
             yield buffer[:cut]
             buffer = buffer[cut:]
         if len(buffer) > MAX_ROW_BYTES:
+            if seen is not None:
+                seen(buffer[: buffer.rfind(b">") + 1])
             raise Invalid("tabular.xlsx_row_too_large", limit=MAX_ROW_BYTES >> 20)
         tail = buffer
     yield tail
@@ -392,8 +458,9 @@ _DENSE = (*_ALPHABET, *(a + b for a in _ALPHABET for b in _ALPHABET))
 class _SheetReader:
     """Rows of one sheet part: the fast path per row, the exact parse where it does not fit."""
 
-    def __init__(self, book: _Workbook, stream: IO[bytes]) -> None:
+    def __init__(self, book: _Workbook, stream: _Stream, guard: PartGuard | None) -> None:
         self._stream = stream
+        self._guard = guard
         self._strings = book.strings
         self._kinds = book.kinds
         self._1904 = book.is_1904
@@ -406,6 +473,8 @@ class _SheetReader:
         rows read so far and the part's `size` (for a progress bar: write-only workbooks, the
         usual export, declare none)."""
         data, self._rest = _read_head(self._stream, _SHEET_DATA)
+        if self._guard is not None:
+            self._guard.refs(data.string[: data.end()])
         head = data.string[: data.start()]
         root = _ROOT.search(head)
         if root is None:
@@ -433,30 +502,47 @@ class _SheetReader:
         self._prefix = p
         self._loose_cell = re.compile(rf"<{p}c[\s/>]")
 
-    def rows(self) -> Iterator[SheetRow]:
+    def blocks(self) -> Iterator[Block]:
+        """The sheet's rows, a block at a time: numbered in order, each with cells."""
+        rest, self._rest = self._rest, b""  # held by the blocks below only as long as needed
         if self._empty:
+            if self._guard is not None:
+                self._guard.drain(rest)
             return
         last = 0
         row_end = self._row_end.encode()
         tail = b""
-        for raw in _blocks(self._stream, row_end, self._rest, self._data_end):
+        guard = self._guard
+        seen = None if guard is None else guard.refs
+        raws = _blocks(self._stream, row_end, rest, self._data_end, seen)
+        del rest
+        for raw in raws:
             block = raw
             if not raw.endswith(row_end):  # the last block: rows, then the end of the data
                 body, end, tail = raw.rpartition(row_end)
                 block = body + end
-            rows = _bulk_rows(block, self._strings, self._number) if self._bulk else None
-            if rows:  # numbered in order, each with cells
-                if rows[0][0] <= last:
+            bulk = _bulk_rows(block, self._strings, self._number) if self._bulk else None
+            if guard is not None:
+                _check_block(guard, block, bulk)
+            if bulk is not None and bulk.numbers:
+                if bulk.numbers[0] <= last:
                     raise _Unreadable("rows out of order")
-                last = self._next = rows[-1][0]
-                yield from rows
+                last = self._next = bulk.numbers[-1]
+                yield bulk.block()
                 continue
-            for row in self._block_rows(block.decode()) if rows is None else rows:
+            rows: list[SheetRow] = []
+            for row in self._block_rows(block.decode()) if bulk is None else []:
                 if row[0] <= last:
+                    if rows:  # the rows before it first (the header row among them is checked)
+                        yield rows
                     raise _Unreadable("rows out of order")
                 last = row[0]
                 if row[1]:
-                    yield row
+                    rows.append(row)
+            if rows:
+                yield rows
+        if guard is not None:
+            guard.drain(tail)
         self._check_tail(tail.decode())
         if self._data_end not in tail:
             raise _Unreadable("sheet data never ends")
@@ -659,7 +745,25 @@ _RUNS = frozenset(_LETTERS[1:width] for width in range(1, len(_LETTERS) + 1))
 _UNUSUAL = (b"&", b"\r", b"_x", b"<!", b"<?", b":c", b":row")
 
 
-def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> list[SheetRow] | None:
+@dataclass(frozen=True)
+class _Bulk:
+    """A block's rows as the bulk path reads them: numbers, widths and cells one after another
+    (all text when `texts`)."""
+
+    numbers: list[int]
+    widths: list[int]
+    values: Sequence[Value]
+    texts: bool
+
+    def block(self) -> Block:
+        widths = self.widths
+        if self.texts and widths.count(widths[0]) == len(widths):
+            return TextBlock(self.numbers, widths[0], list(self.values))  # type: ignore[arg-type]
+        cells = iter(self.values)
+        return list(zip(self.numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
+
+
+def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None:
     """The block's rows if it is a usual block (text cells, numbers beside shared strings),
     else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
@@ -671,30 +775,40 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> list[SheetRo
     widths = _widths(heads, references)
     if widths is None:
         return None
-    matched, values = _bulk_values(block, strings, number)
+    matched, values, texts = _bulk_values(block, strings, number)
     if matched != len(references) or len(values) != matched:
         return None
     numbers = list(map(int, heads))
     if numbers != sorted(set(numbers)):
         return None
-    cells = iter(values)
-    return list(zip(numbers, map(list, map(islice, repeat(cells), widths)), strict=True))
+    return _Bulk(numbers, widths, values, texts)
 
 
-def _bulk_values(block: bytes, strings: _Strings, number: _Number) -> tuple[int, Sequence[Value]]:
-    """How many cells the bulk patterns matched, and their values."""
+def _bulk_values(
+    block: bytes, strings: _Strings, number: _Number
+) -> tuple[int, Sequence[Value], bool]:
+    """How many cells the bulk patterns matched, their values, and whether all are text."""
     if _holds(block, b"inlineStr"):
         texts = _INLINE_TEXT.findall(block)
-        return len(texts), b"\0".join(texts).decode().split("\0")
+        return len(texts), b"\0".join(texts).decode().split("\0"), True
     if block.count(b'"><v>') == block.count(b' t="s"><v>'):
         indexes = _SHARED_INDEX.findall(block)
-        return len(indexes), strings.take(map(int, indexes))
+        return len(indexes), strings.take(map(int, indexes)), True
     cells: list[tuple[bytes, bytes, bytes]] = _SHARED_OR_NUMBER.findall(block)
     values = [
         strings.get(int(value)) if kind == b"s" else number(float(value), style)
         for style, kind, value in cells
     ]
-    return len(cells), values
+    return len(cells), values, False
+
+
+def _check_block(guard: PartGuard, block: bytes, bulk: _Bulk | None) -> None:
+    """The block's references, as `check_xlsx` checks them: of a block read in bulk, whose
+    references are its rows' and their cells' (A to Z), only its last row."""
+    if bulk is not None and block.count(b' r="') == len(bulk.numbers) + len(bulk.values):
+        guard.last_row(bulk.numbers[-1])
+    else:
+        guard.refs(block)
 
 
 def _widths(heads: list[bytes], references: list[bytes]) -> list[int] | None:

@@ -252,6 +252,7 @@ class SqliteDriver:
         values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
         rows_json = json.dumps(list(rows))
+        del rows  # not held while they go in: the caller reads on
         async with self._lock:
             await self.db.execute(sql, (rows_json,))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 
-from issuance.core.records import Clash, ResultCells, ResultClash, StagedResult
+from issuance.core.records import Clash, ResultCells, ResultClash
 from issuance.store.base import BaseStore
 
 _TABLES = (
@@ -139,7 +139,9 @@ class SqlStagedResults:
     async def create(self) -> None:
         await self._store._temp_work(_TABLES)
 
-    async def add(self, cells: Sequence[ResultCells], rows: Sequence[StagedResult]) -> None:
+    async def add(
+        self, cells: Sequence[ResultCells], rows: Sequence[tuple[int, str, str, int, bool]]
+    ) -> None:
         # Filled while the import reads on; the next fill or check waits for it.
         if cells:
             await self._store._fill("staged_cells", ResultCells._fields, cells)

@@ -383,3 +383,9 @@ def test_every_tabular_message_exists_in_chinese_and_english() -> None:
     for key in keys:
         zh, en = t(f"tabular.{key}", "zh", **params), t(f"tabular.{key}", "en", **params)
         assert zh != en and en.isascii()
+
+
+def test_a_bad_header_is_refused_before_a_malformed_row_after_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "results.csv"
+    path.write_text('\n学生姓名,其他\n"open quote,b\n', encoding="utf-8")
+    assert invalid_key(path) == "tabular.missing_columns"

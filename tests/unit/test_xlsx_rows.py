@@ -17,7 +17,8 @@ from python_calamine import CalamineWorkbook
 
 from issuance.core.errors import Invalid
 from issuance.formats import xlsx_rows
-from issuance.formats.tabular import _sheet_rows
+from issuance.formats.tabular import XLSX_LIMITS, _sheet_rows
+from issuance.formats.xlsx_check import check_xlsx
 from issuance.formats.xlsx_rows import open_first_sheet
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -441,3 +442,45 @@ def test_last_row_is_declared_or_estimated_for_the_progress_bar(tmp_path: Path) 
     second.close()
     assert first.last_row == 20_000
     assert second.last_row is not None and 18_000 < second.last_row < 22_000
+
+
+INLINE_ROW = '<row r="2"><c r="A2" t="inlineStr"><is><t>甲</t></is></c></row>'
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "after"),
+    [
+        (INLINE_ROW, '<hyperlinks><hyperlink r="XFD1"/></hyperlinks>'),
+        (INLINE_ROW.replace("</c></row>", '</c><x r="XFD2"/></row>'), ""),
+        (INLINE_ROW.replace('"2"', '"200002"').replace("A2", "A200002"), ""),
+        (INLINE_ROW, "<x>" + "长" * 30_000 + "</x>"),
+        (INLINE_ROW, "<x>" + "长" * 30_000 + "</x>" + '<x r="A999999"/>'),
+    ],
+    ids=[
+        "far-reference-after-the-data",
+        "far-cell-among-read-cells",
+        "far-row",
+        "no-tag-end",
+        "no-tag-end-first",
+    ],
+)
+@pytest.mark.parametrize("read", [1 << 20, 4096], ids=["whole-reads", "small-reads"])
+def test_the_sheet_checked_as_it_is_read_is_refused_as_check_xlsx_refuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sheet_data: str, after: str, read: int
+) -> None:
+    monkeypatch.setattr(xlsx_rows, "_READ", read)  # the guard's 64 KiB windows span reads
+    path = tmp_path / "checked.xlsx"
+    write_package(
+        path, f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData>{after}</worksheet>'
+    )
+    with pytest.raises(Invalid) as scanned:
+        check_xlsx(path, XLSX_LIMITS)
+    with pytest.raises(Invalid) as read:
+        sheet = open_first_sheet(str(path), path.name, XLSX_LIMITS)
+        try:
+            list(sheet.rows)
+        finally:
+            sheet.close()
+    assert (read.value.key, read.value.params) == (scanned.value.key, scanned.value.params)
+    if read == 1 << 20:  # the refusal is the guard's: the reader alone reads the sheet
+        assert list(open_first_sheet(str(path), path.name).rows)
