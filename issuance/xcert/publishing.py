@@ -9,14 +9,16 @@ of the folder) while it holds the database transaction that records the file's S
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 from issuance.core.records import IssuanceRecord
 from issuance.core.settings import Settings
@@ -101,10 +103,43 @@ def init_render_process(template_path: str) -> None:
     _writers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="write")
 
 
+# sync_file_range's flag that starts writing a file's dirty pages without waiting for them.
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    """Linux's sync_file_range(2) from the C library, or None where there is none."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return cast(Callable[[int, int, int, int], int], function)
+
+
+_sync_range = _sync_file_range()
+
+
 def _write(path: Path, data: bytes) -> str:
-    """Write a temporary file (fsynced later, by the worker) and give the data's SHA-256."""
-    with open(path, "wb") as out:
-        out.write(data)
+    """Write a temporary file (fsynced later, by the worker) and give the data's SHA-256.
+
+    The file's pages are sent to the disk at once (a hint, not the fsync): by the time the worker
+    fsyncs them they are written and their blocks allocated, so most fsyncs of a chunk find their
+    journal transaction already committed, which takes the worker about half the CPU time it
+    otherwise spends on them. Plain `os` calls: each system call hands the GIL to the render thread
+    and back, and a buffered file makes twice as many.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if _sync_range is not None:
+            # A hint: where it fails (a file system without it) the fsync does the work.
+            _sync_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
+    finally:
+        os.close(fd)
     # hashlib lets other threads run while it hashes a buffer this large: the next certificate
     # renders meanwhile.
     return hashlib.sha256(data).hexdigest()
