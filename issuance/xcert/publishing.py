@@ -9,6 +9,7 @@ of the folder) while it holds the database transaction that records the file's S
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -121,7 +122,7 @@ def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
 _sync_range = _sync_file_range()
 
 
-def _write(path: Path, data: bytes) -> str:
+def _write(path: str, data: bytes) -> str:
     """Write a temporary file (fsynced later, by the worker) and give the data's SHA-256.
 
     The file's pages are sent to the disk at once (a hint, not the fsync): by the time the worker
@@ -154,17 +155,17 @@ def render_chunk(home: str, tasks: Sequence[RenderTask]) -> list[Rendered]:
     """
     assert _template is not None and _writers is not None, "init_render_process did not run"
     written: list[tuple[RenderTask, str, int, Future[str]]] = []
-    folders: set[Path] = set()
+    folders: set[str] = set()
     try:
         for task in tasks:
             pdf = render(task.view, _template)
-            final = Path(home) / task.path
-            if final.parent not in folders:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(final.parent)
-            temp = final.with_name(f".{final.stem}.{task.token}{TEMP_SUFFIX}")
-            relative = f"{Path(task.path).parent.as_posix()}/{temp.name}"
-            written.append((task, relative, len(pdf), _writers.submit(_write, temp, pdf)))
+            relative = temporary_path(task.path, task.token)
+            folder = os.path.dirname(relative)
+            if folder not in folders:
+                os.makedirs(os.path.join(home, folder), exist_ok=True)
+                folders.add(folder)
+            write = _writers.submit(_write, os.path.join(home, relative), pdf)
+            written.append((task, relative, len(pdf), write))
     finally:
         # Every write ends before the chunk does, so no file appears after its chunk is discarded.
         wait([write for *_, write in written])
@@ -174,13 +175,19 @@ def render_chunk(home: str, tasks: Sequence[RenderTask]) -> list[Rendered]:
     ]
 
 
+def temporary_path(path: str, token: int) -> str:
+    """Where the claim `token` writes the certificate for `path` (both relative to the home)."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{os.path.splitext(name)[0]}.{token}{TEMP_SUFFIX}")
+
+
 def sync_temporary_files(home: Path, rendered: Iterable[Rendered]) -> None:
     """fsync the temporary files a render process wrote, before any is published; one after the
     other (threads would cost more CPU than they save: the worker's next chunk is rendering
     meanwhile). A file swept meanwhile is skipped (`publish` leaves it out)."""
     for item in rendered:
         try:
-            fd = os.open(home / item.temp, os.O_RDONLY)
+            fd = os.open(os.path.join(home, item.temp), os.O_RDONLY)
         except FileNotFoundError:
             continue
         try:
@@ -197,18 +204,19 @@ def publish(home: Path, rendered: Sequence[Rendered]) -> list[Rendered]:
     moved = []
     for item in rendered:
         try:
-            os.replace(home / item.temp, home / item.path)
+            os.replace(os.path.join(home, item.temp), os.path.join(home, item.path))
         except FileNotFoundError:
             continue
         moved.append(item)
-    _fsync_dirs(home / Path(item.path).parent for item in moved)
+    _fsync_dirs({os.path.join(home, os.path.dirname(item.path)) for item in moved})
     return moved
 
 
 def discard(home: Path, rendered: Iterable[Rendered]) -> None:
     """Remove the temporary files of results nobody will publish."""
     for item in rendered:
-        (home / item.temp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(home, item.temp))
 
 
 def sweep_temporary_files(home: Path) -> int:
@@ -220,8 +228,8 @@ def sweep_temporary_files(home: Path) -> int:
     return removed
 
 
-def _fsync_dirs(folders: Iterable[Path]) -> None:
-    for folder in set(folders):
+def _fsync_dirs(folders: Iterable[str]) -> None:
+    for folder in folders:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(fd)
