@@ -11,10 +11,11 @@ against one), since "per core" means little where two cores do not give twice th
 database) against the renderer alone, on SQLite and on PostgreSQL, 5 rounds (quick: 3). Each
 round is a fresh home of 1,000 (quick: 300) confirmed records, and both sides do its records: the
 reference renders the certificates the worker would render (the same stamps, fonts and
-verification links) and writes each PDF to a folder of the same disk; both are warmed by one
-certificate before the clock; who goes first alternates; medians of the rounds. The target is on
-certificates per CPU second (the worker's process and its render process together; PostgreSQL's
-server not counted), the wall clock is shown beside it.
+verification links) and writes each PDF beside the worker's, in the same folder under another
+name (`_renderer_rate` says why); both are warmed by one certificate before the clock; who goes
+first alternates; medians of the rounds. The target is on certificates per CPU second (the
+worker's process and its render process together; PostgreSQL's server not counted), the wall
+clock is shown beside it.
 """
 
 from __future__ import annotations
