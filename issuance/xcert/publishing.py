@@ -9,14 +9,17 @@ of the folder) while it holds the database transaction that records the file's S
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 from issuance.core.records import IssuanceRecord
 from issuance.core.settings import Settings
@@ -101,10 +104,43 @@ def init_render_process(template_path: str) -> None:
     _writers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="write")
 
 
-def _write(path: Path, data: bytes) -> str:
-    """Write a temporary file (fsynced later, by the worker) and give the data's SHA-256."""
-    with open(path, "wb") as out:
-        out.write(data)
+# sync_file_range's flag that starts writing a file's dirty pages without waiting for them.
+_SYNC_FILE_RANGE_WRITE = 2
+
+
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    """Linux's sync_file_range(2) from the C library, or None where there is none."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (AttributeError, OSError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return cast(Callable[[int, int, int, int], int], function)
+
+
+_sync_range = _sync_file_range()
+
+
+def _write(path: str, data: bytes) -> str:
+    """Write a temporary file (fsynced later, by the worker) and give the data's SHA-256.
+
+    The file's pages are sent to the disk at once (a hint, not the fsync): by the time the worker
+    fsyncs them they are written and their blocks allocated, so most fsyncs of a chunk find their
+    journal transaction already committed, which takes the worker about half the CPU time it
+    otherwise spends on them. Plain `os` calls: each system call hands the GIL to the render thread
+    and back, and a buffered file makes twice as many.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if _sync_range is not None:
+            # A hint: where it fails (a file system without it) the fsync does the work.
+            _sync_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE)
+    finally:
+        os.close(fd)
     # hashlib lets other threads run while it hashes a buffer this large: the next certificate
     # renders meanwhile.
     return hashlib.sha256(data).hexdigest()
@@ -119,17 +155,17 @@ def render_chunk(home: str, tasks: Sequence[RenderTask]) -> list[Rendered]:
     """
     assert _template is not None and _writers is not None, "init_render_process did not run"
     written: list[tuple[RenderTask, str, int, Future[str]]] = []
-    folders: set[Path] = set()
+    folders: set[str] = set()
     try:
         for task in tasks:
             pdf = render(task.view, _template)
-            final = Path(home) / task.path
-            if final.parent not in folders:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(final.parent)
-            temp = final.with_name(f".{final.stem}.{task.token}{TEMP_SUFFIX}")
-            relative = f"{Path(task.path).parent.as_posix()}/{temp.name}"
-            written.append((task, relative, len(pdf), _writers.submit(_write, temp, pdf)))
+            relative = temporary_path(task.path, task.token)
+            folder = os.path.dirname(relative)
+            if folder not in folders:
+                os.makedirs(os.path.join(home, folder), exist_ok=True)
+                folders.add(folder)
+            write = _writers.submit(_write, os.path.join(home, relative), pdf)
+            written.append((task, relative, len(pdf), write))
     finally:
         # Every write ends before the chunk does, so no file appears after its chunk is discarded.
         wait([write for *_, write in written])
@@ -139,13 +175,19 @@ def render_chunk(home: str, tasks: Sequence[RenderTask]) -> list[Rendered]:
     ]
 
 
+def temporary_path(path: str, token: int) -> str:
+    """Where the claim `token` writes the certificate for `path` (both relative to the home)."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{os.path.splitext(name)[0]}.{token}{TEMP_SUFFIX}")
+
+
 def sync_temporary_files(home: Path, rendered: Iterable[Rendered]) -> None:
     """fsync the temporary files a render process wrote, before any is published; one after the
     other (threads would cost more CPU than they save: the worker's next chunk is rendering
     meanwhile). A file swept meanwhile is skipped (`publish` leaves it out)."""
     for item in rendered:
         try:
-            fd = os.open(home / item.temp, os.O_RDONLY)
+            fd = os.open(os.path.join(home, item.temp), os.O_RDONLY)
         except FileNotFoundError:
             continue
         try:
@@ -162,18 +204,19 @@ def publish(home: Path, rendered: Sequence[Rendered]) -> list[Rendered]:
     moved = []
     for item in rendered:
         try:
-            os.replace(home / item.temp, home / item.path)
+            os.replace(os.path.join(home, item.temp), os.path.join(home, item.path))
         except FileNotFoundError:
             continue
         moved.append(item)
-    _fsync_dirs(home / Path(item.path).parent for item in moved)
+    _fsync_dirs({os.path.join(home, os.path.dirname(item.path)) for item in moved})
     return moved
 
 
 def discard(home: Path, rendered: Iterable[Rendered]) -> None:
     """Remove the temporary files of results nobody will publish."""
     for item in rendered:
-        (home / item.temp).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(home, item.temp))
 
 
 def sweep_temporary_files(home: Path) -> int:
@@ -185,8 +228,8 @@ def sweep_temporary_files(home: Path) -> int:
     return removed
 
 
-def _fsync_dirs(folders: Iterable[Path]) -> None:
-    for folder in set(folders):
+def _fsync_dirs(folders: Iterable[str]) -> None:
+    for folder in folders:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
         try:
             os.fsync(fd)
