@@ -31,7 +31,7 @@ from issuance.core.people import OrgKind
 from issuance.core.ports import StagedGraduate
 from issuance.core.text import NAME_MAX
 from issuance.core.vocabulary import ClassLevel, Employment, GradStatus, SchoolLevel
-from issuance.formats.tabular import Column, NumberText, Row, RowError, RowErrors
+from issuance.formats.tabular import Column, Columns, NumberText, Row, RowError, RowErrors
 from issuance.graduation import holds
 from issuance.graduation.chains import PENDING
 from issuance.graduation.printable import (
@@ -44,7 +44,7 @@ from issuance.importing import (
     Checker,
     ImportReport,
     id_numbers,
-    read_chunks,
+    read_columns,
     reported,
 )
 
@@ -160,7 +160,7 @@ async def _import_graduates(
     # Read, checked and staged a chunk at a time; checked across the file and against the
     # graduates on file in the store; written in one transaction at the end.
     source = f"import:{path.name}"
-    with read_chunks(path, GRADUATE_COLUMNS, locale, _LIMITS) as (checker, chunks):
+    with read_columns(path, GRADUATE_COLUMNS, locale, _LIMITS) as (checker, chunks):
         rules = _Rules(checker, school_id)
         async with store.graduate_import():
             for chunk in chunks:
@@ -191,17 +191,11 @@ async def _import_graduates(
 
 # The cells a graduates row shares with many others (all but the graduate's name, ID number, sex
 # and 职业资格证书编号): each combination is checked once, with the type of its 专业代码 cell (a
-# number typed as 101 is 0101, a text 101 is refused).
+# number typed as 101 is 0101, a text 101 is refused) last in its key.
 _SHARED = (
     "school", "major_code", "major", "class_level", "enrolled", "graduated", "years",
     "study_mode", "qualification_level", "employment",
 )  # fmt: skip
-_shared: Callable[[dict[str, str]], tuple[str, ...]] = itemgetter(*_SHARED)
-_line: Callable[[Row], int] = itemgetter(0)
-_values: Callable[[Row], dict[str, str]] = itemgetter(1)
-_code, _name, _number, _sex, _qualification_no = (
-    itemgetter(key) for key in ("major_code", "name", "id_number", "sex", "qualification_no")
-)
 # An ID number's parts (checked at C speed, a chunk's numbers at once).
 _birth_digits, _birth_month, _first17, _sex_digit, _last = (
     itemgetter(part) for part in (slice(6, 14), slice(6, 12), slice(17), 16, 17)
@@ -241,7 +235,7 @@ class _Rules:
         # Per good school code: the school and the 培养层次 it may have.
         self.good: dict[str, tuple[GradOrg, frozenset[str]]] = {}
         # Per combination of shared cells (and 专业代码's type): checked, or None when bad.
-        self.shared: dict[tuple[tuple[str, ...], type], _Shared | None] = {}
+        self.shared: dict[tuple[str | type, ...], _Shared | None] = {}
         # Per checked cells (GraduateCells but its id): its id; and those not staged yet.
         self.cell_ids: dict[tuple[Any, ...], int] = {}
         self.next_id = 0
@@ -255,50 +249,51 @@ class _Rules:
         self.printable_name = surely_printable("name")
         self.printable_names = surely_printable_all("name")
 
-    async def learn_schools(self, store: holds.HoldPorts, chunk: list[Row]) -> None:
-        codes = {v["school"] for _, v in chunk} - self.schools.keys()
+    async def learn_schools(self, store: holds.HoldPorts, chunk: Columns) -> None:
+        codes = set(chunk.cells["school"]) - self.schools.keys()
         if codes:
             self.schools |= await store.grad_orgs_by_code(code for code in codes if code)
         for code, school in self.schools.items():
             if school.kind == OrgKind.TECH_SCHOOL and self.school_id in (None, school.id):
                 self.good[code] = (school, _CLASS_LEVELS[school.level == _TECHNICAL])
 
-    def staged(self, chunk: list[Row]) -> tuple[list[GraduateCells], list[StagedGraduate]]:
+    def staged(self, chunk: Columns) -> tuple[list[GraduateCells], list[StagedGraduate]]:
         """The cells first met in the chunk and its good rows, to stage; bad rows reported."""
-        values = list(map(_values, chunk))
-        shared = self._shared_of(values)
+        texts = chunk.cells
+        shared = self._shared_of(chunk)
         good = cast("list[_Shared]", shared)  # when None is not in it
-        if None not in shared and self._usual_chunk(values, good):
-            lines = list(map(_line, chunk))
-            columns = (map(_name, values), map(_number, values), map(_qualification_no, values))
-            rows = list(zip(lines, map(_cells_id, good), *columns, strict=True))
+        if None not in shared and self._usual_chunk(texts, good):
+            lines = chunk.numbers
+            own = (texts["name"], texts["id_number"], texts["qualification_no"])
+            rows: list[StagedGraduate] = list(zip(lines, map(_cells_id, good), *own, strict=True))
             slack = list(compress(lines, map(_slack, good)))
         else:
-            rows, slack = self._row_by_row(chunk, shared)
+            rows, slack = self._row_by_row(chunk.rows(), shared)
         for line in slack:
             self.warnings.add(line, "years", self.years_warning)
         cells, self.new_cells = self.new_cells, []
         return cells, rows
 
-    def _shared_of(self, values: list[dict[str, str]]) -> list[_Shared | None]:
+    def _shared_of(self, chunk: Columns) -> list[_Shared | None]:
         """Each row's shared cells, checked (None when bad)."""
-        keys = list(zip(map(_shared, values), map(type, map(_code, values)), strict=True))
+        columns = [chunk.cells[key] for key in _SHARED]
+        keys = list(zip(*columns, map(type, chunk.cells["major_code"]), strict=True))
         if len(self.shared) > _CACHED:
             self.shared.clear()  # a file of ever new combinations would fill memory
         for key in dict.fromkeys(keys):
             if key not in self.shared:
-                self.shared[key] = self._shared_cells(*key)
+                self.shared[key] = self._shared_cells(key[:-1])
         return list(map(self.shared.__getitem__, keys))
 
-    def _usual_chunk(self, values: list[dict[str, str]], shared: list[_Shared]) -> bool:
+    def _usual_chunk(self, cells: dict[str, list[str]], shared: list[_Shared]) -> bool:
         """Whether every row's own cells are usual: a name surely printable, an ID number in
         its stored form and valid, born before enrolling, and no sex or the number's."""
-        names, numbers = list(map(_name, values)), list(map(_number, values))
+        names, numbers = cells["name"], cells["id_number"]
         if not (all(names) and self.printable_names(names) and self._stored(numbers)):
             return False
         if not all(map(le, map(_birth_month, numbers), map(_enrolled, shared))):
             return False
-        sexes = list(map(_sex, values))
+        sexes = cells["sex"]
         said = map(_SEX_OF_DIGIT.__getitem__, map(_sex_digit, numbers))
         return not any(sexes) or _SEX_FITS.issuperset(zip(sexes, said, strict=True))
 
@@ -364,9 +359,9 @@ class _Rules:
         school = self.schools.get(v.get("school", ""))
         return _graduate(self.checker, row, v, school, self.school_id, number)
 
-    def _shared_cells(self, texts: tuple[str, ...], _code_type: type) -> _Shared | None:
+    def _shared_cells(self, texts: tuple[Any, ...]) -> _Shared | None:
         """Shared cells checked as `_graduate` checks them, else None (bad: the full check of
-        each of their rows reports why). 专业代码's cell is of `_code_type` (in the key)."""
+        each of their rows reports why). 专业代码's cell keeps its type (in the key too)."""
         school_code, code, major, class_level, enrolled, graduated, years, mode, level, job = texts
         school = self.good.get(school_code)
         if school is None or class_level not in school[1] or mode not in _STUDY_MODES:
