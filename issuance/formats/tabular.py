@@ -330,7 +330,7 @@ class _Picker:
         """The block's rows by column, if none of them is blank or breaks a bound (those are
         taken row by row)."""
         width, cells, numbers = block.width, block.cells, block.numbers
-        if not numbers or width < self._reach or width > MAX_COLUMNS or numbers[-1] > MAX_ROWS + 1:
+        if not numbers or width > MAX_COLUMNS or numbers[-1] > MAX_ROWS + 1:
             return None
         longest = max(map(len, cells))
         if longest > MAX_CELL_CHARS:
@@ -338,8 +338,11 @@ class _Picker:
         rows = zip(*(cells[i::width] for i in range(width)), strict=True)
         if "" in cells and not all(map(any, rows)):
             return None  # a blank row
-        picked = {key: _one_if_same(cells[index::width]) for key, index in self._positions.items()}
         blank = [""] * len(numbers)
+        picked = {
+            key: _one_if_same(cells[index::width]) if index < width else blank
+            for key, index in self._positions.items()
+        }
         return Columns(numbers, picked | {key: blank for key in self._absent}, longest)
 
 

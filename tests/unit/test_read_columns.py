@@ -4,6 +4,7 @@ way the reader took each block (in bulk, as text blocks, or row by row)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -42,13 +43,25 @@ def write_file(path: Path) -> None:
     book.save(path)
 
 
+def write_narrow_file(path: Path) -> None:
+    """The optional last column mostly left out of the rows, as graduates files leave theirs."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["所属院校", "学生姓名", "身份证号", "职务"])
+    for i in range(3000):
+        row = [f"学校{i % 5}", f"名字{i}", f"11010119900307{i:04d}"]
+        sheet.append([*row, f"职务{i}"] if i % 997 == 5 else row)
+    book.save(path)
+
+
+@pytest.mark.parametrize("write", [write_file, write_narrow_file])
 @pytest.mark.parametrize("size", [1, 7, 5000])
 def test_chunks_hold_the_rows_a_row_by_row_read_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, write: Callable[[Path], None]
 ) -> None:
     monkeypatch.setattr(xlsx_rows, "_READ", 1 << 14)  # many blocks
     path = tmp_path / "rows.xlsx"
-    write_file(path)
+    write(path)
     checker, expected = read_rows(path, COLUMNS, "zh", LIMITS)
     with read_chunks(path, COLUMNS, "zh", LIMITS, size) as (chunked, chunks):
         rows = [list(chunk) for chunk in chunks]
@@ -59,4 +72,4 @@ def test_chunks_hold_the_rows_a_row_by_row_read_gives(
     assert [(n, list(v.items())) for n, v in flat] == [(n, list(v.items())) for n, v in expected]
     assert as_rows == rows
     assert list(chunked.errors) == list(by_column.errors) == list(checker.errors)
-    assert len(list(checker.errors)) > 2
+    assert len(list(checker.errors)) > 2 or write is write_narrow_file
