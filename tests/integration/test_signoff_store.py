@@ -12,7 +12,7 @@ from issuance.store.driver import SqliteDriver
 from tests.signoff_spec import ALLOWED, DONE, E, S, path_to
 from tests.world import World, make_world
 
-HISTORY = ("signoff", "audit")
+HISTORY = ("signoff_act", "signoff_record", "audit")
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def test_every_allowed_move_through_the_store(
         await world.act(act, party, [record_id])
         assert await world.status(record_id) == ALLOWED[case]
         after = await world.counts(*HISTORY)
-        assert after == {"signoff": before["signoff"] + 1, "audit": before["audit"] + 1}
+        assert after == {table: before[table] + 1 for table in HISTORY}
         (moved,) = await world.store.records_by_ids([record_id])
         assert moved.version == record.version + 1
     finally:
@@ -58,7 +58,8 @@ async def test_batch_confirm_moves_every_record_in_one_act(world: World) -> None
     await world.act(Act.CONFIRM, E, world.record_ids)
     assert {await world.status(i) for i in world.record_ids} == {"考核站点待签发"}
     assert await world.count("audit") == audit_before + 1
-    assert await world.count("signoff") == len(world.record_ids)
+    assert await world.count("signoff_act") == 1  # one act, its person and signature once
+    assert await world.count("signoff_record") == len(world.record_ids)
 
 
 async def test_full_confirmation_records_the_issue_time(world: World) -> None:
@@ -74,7 +75,7 @@ async def test_refusal_needs_a_reason(world: World, reason: str) -> None:
     with pytest.raises(Invalid) as caught:
         await world.issuance.refuse(world.evaluator, world.record_ids, reason)
     assert caught.value.key == "signoff.reason_required"
-    assert await world.count("signoff") == 0
+    assert await world.count("signoff_record") == 0
 
 
 async def test_refusal_reason_is_kept_trimmed_in_history_and_audit(world: World) -> None:
@@ -168,7 +169,7 @@ async def test_confirming_twice_is_a_conflict(world: World) -> None:
     with pytest.raises(Conflict) as caught:
         await world.act(Act.CONFIRM, S, world.record_ids)
     assert caught.value.key == "signoff.already_confirmed"
-    assert await world.count("signoff") == before["signoff"] + len(world.record_ids)
+    assert await world.count("signoff_record") == before["signoff_record"] + len(world.record_ids)
 
 
 async def test_a_batch_with_one_unfit_record_moves_nothing(world: World) -> None:
@@ -188,7 +189,7 @@ async def test_another_schools_head_may_not_sign(world: World) -> None:
     assert caught.value.key == "signoff.not_your_records"
     with pytest.raises(Forbidden):
         await world.issuance.refuse(world.head_b, world.record_ids, "不是我校学生")
-    assert await world.count("signoff") == len(world.record_ids)
+    assert await world.count("signoff_record") == len(world.record_ids)
 
 
 async def test_a_business_administrator_may_not_sign(world: World) -> None:
@@ -246,13 +247,13 @@ async def test_confirmation_needs_the_actors_own_signature(world: World) -> None
     assert caught.value.key == "signoff.signature_required"
     with pytest.raises(Invalid):
         await world.issuance.confirm(world.evaluator, world.record_ids, 999_999)
-    assert await world.count("signoff") == 0
+    assert await world.count("signoff_record") == 0
 
 
 async def test_the_confirm_act_carries_the_signature_reference(world: World) -> None:
     signature = await world.signature(world.evaluator)
     await world.issuance.confirm(world.evaluator, world.record_ids, signature)
-    row = await world.store._one("SELECT DISTINCT signature_id FROM signoff")
+    row = await world.store._one("SELECT DISTINCT signature_id FROM signoff_act")
     assert row is not None and row[0] == signature
     owner, digest = await world.store.signature_owner_and_hash(signature) or (0, "")
     assert owner == world.evaluator.id
@@ -295,7 +296,7 @@ async def test_a_school_heads_pending_batches_are_read_through_indexes_only(
     tmp_path: Path,
 ) -> None:
     """/pending's cost follows what the head sees: their batches found by site, their counts from
-    the index on (batch_id, status, void_at); no statement reads a whole table."""
+    the counts kept per batch (batch_count); no statement reads a whole table."""
     world = await make_world(tmp_path)
     try:
         driver = world.store.driver
@@ -310,7 +311,7 @@ async def test_a_school_heads_pending_batches_are_read_through_indexes_only(
             if sql.lstrip().upper().startswith("SELECT"):
                 rows = await world.store._all(f"EXPLAIN QUERY PLAN {sql}")
                 plans.extend(row[3] for row in rows)
-        assert any("record_batch_shown" in step for step in plans), plans
+        assert any("batch_count" in step for step in plans), plans
         assert any("batch_site" in step for step in plans), plans
         assert not [step for step in plans if step.startswith("SCAN") and "USING" not in step]
     finally:

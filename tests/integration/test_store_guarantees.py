@@ -79,16 +79,19 @@ async def test_raw_sql_can_still_change_a_pending_record(world: World) -> None:
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE signoff SET reason = 'rewritten'",
-        "DELETE FROM signoff",
-        "DELETE FROM signoff WHERE id = 1",
+        "UPDATE signoff_act SET reason = 'rewritten'",
+        "DELETE FROM signoff_act",
+        "DELETE FROM signoff_act WHERE id = 1",
+        "UPDATE signoff_record SET round = 2",
+        "DELETE FROM signoff_record",
+        "DELETE FROM signoff_record WHERE act_id = 1",
     ],
 )
 async def test_signoff_history_is_append_only(world: World, sql: str) -> None:
-    before = await world.count("signoff")
+    before = [await world.count(table) for table in ("signoff_act", "signoff_record")]
     with raw(world.location) as execute, pytest.raises(IntegrityErrors, match="append"):
         execute(sql)
-    assert await world.count("signoff") == before
+    assert [await world.count(table) for table in ("signoff_act", "signoff_record")] == before
 
 
 # Migrations
@@ -350,7 +353,10 @@ async def test_processes_confirming_the_same_records_at_once_confirm_them_once(
     try:
         records = await store.records_by_ids(world.record_ids)
         assert {(r.status, r.version) for r in records} == {("考核站点待签发", 2)}
-        confirms = await store._all("SELECT record_id FROM signoff WHERE act = 'confirm'")
+        confirms = await store._all(
+            "SELECT s.record_id FROM signoff_record s JOIN signoff_act a ON a.id = s.act_id"
+            " WHERE a.act = 'confirm'"
+        )
         assert sorted(row[0] for row in confirms) == sorted(world.record_ids)  # once each
         entries = await store.audit_entries()
         assert len(entries) == entries_before + 1 and first_broken(entries) is None
@@ -388,7 +394,7 @@ async def test_an_app_role_without_schema_rights_runs_but_cannot_drop_the_guaran
             with raw(app_url) as execute:
                 for sql in (
                     "DROP TRIGGER record_confirmed_is_final ON record",
-                    "ALTER TABLE signoff DISABLE TRIGGER signoff_no_delete",
+                    "ALTER TABLE signoff_record DISABLE TRIGGER signoff_record_no_delete",
                 ):
                     with pytest.raises(psycopg.errors.InsufficientPrivilege):
                         execute(sql)
