@@ -567,8 +567,8 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            moved = await self._move_records(changes, now, done_status)
-            if len(moved) != len(changes):
+            moved, deltas = await self._move_records(changes, now, done_status)
+            if moved != len(changes):
                 raise Conflict("signoff.changed_meanwhile")
             act_id = await self._insert(
                 "INSERT INTO signoff_act (party, act, person_id, reason, signature_id, audit_id,"
@@ -583,28 +583,23 @@ class CoreQueries(BaseStore):
                     f" SELECT v.column1, CAST(? AS INTEGER), v.column2 FROM {table}",
                     [act_id, *params],
                 )
-            deltas: Counter[tuple[int, str]] = Counter()
-            for (before, after), batch_id, void_at in moved:
-                if void_at is None and before != after:
-                    deltas[batch_id, before] -= 1
-                    deltas[batch_id, after] += 1
             await self._count_statuses(deltas)
             confirmed = [c.record_id for c in changes if c.new_status == done_status]
             await self.seal_final("record", confirmed)  # type: ignore[attr-defined]
 
     async def _move_records(
         self, changes: Sequence[RecordChange], now: str, done_status: str
-    ) -> list[Any]:
-        """Each record to its new status, if still at the version and status planned; the
-        ((status before, after), batch id, void time) of each record moved."""
+    ) -> tuple[int, Counter[tuple[int, str]]]:
+        """Each record to its new status, if still at the version and status planned: how many
+        moved, and what that adds to each batch's count per status."""
         moves: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
         for c in changes:
             moves.setdefault((c.status, c.new_status), []).append((c.record_id, c.version, c.round))
-        moved: list[tuple[tuple[str, str], int, str | None]] = []
+        moved = 0
+        deltas: Counter[tuple[int, str]] = Counter()
         # The changes as a table joined in one statement per move (a few on SQLite), not one
         # statement per record: one round trip for thousands of records on PostgreSQL.
-        for move, rows in moves.items():
-            before, after = move
+        for (before, after), rows in moves.items():
             for table, params in self.driver.rows_table(("INTEGER", "INTEGER", "INTEGER"), rows):
                 cursor = await self._db.execute(
                     "UPDATE record SET status = ?, round = v.column3,"
@@ -615,8 +610,13 @@ class CoreQueries(BaseStore):
                     " AND record.status = ? RETURNING record.batch_id, record.void_at",
                     [after, now, after, done_status, now, *params, before],
                 )
-                moved.extend((move, row[0], row[1]) for row in await cursor.fetchall())
-        return moved
+                returned = list(await cursor.fetchall())
+                moved += len(returned)
+                # A void record shows 作废 whatever its status: its count does not move.
+                for batch_id, n in Counter(r[0] for r in returned if r[1] is None).items():
+                    deltas[batch_id, before] -= n
+                    deltas[batch_id, after] += n
+        return moved, deltas
 
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
         rows = await self._all(
