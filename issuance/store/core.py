@@ -567,56 +567,64 @@ class CoreQueries(BaseStore):
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            moved, deltas = await self._move_records(changes, now, done_status)
-            if moved != len(changes):
-                raise Conflict("signoff.changed_meanwhile")
             act_id = await self._insert(
                 "INSERT INTO signoff_act (party, act, person_id, reason, signature_id, audit_id,"
                 " at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (party, act, person_id, reason, signature_id, audit_id, now),
             )
-            for table, params in self.driver.rows_table(
-                ("INTEGER", "INTEGER"), [(c.record_id, c.round) for c in changes]
-            ):
-                await self._db.execute(
-                    "INSERT INTO signoff_record (record_id, act_id, round)"
-                    f" SELECT v.column1, CAST(? AS INTEGER), v.column2 FROM {table}",
-                    [act_id, *params],
+            moves: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+            for c in changes:
+                moves.setdefault((c.status, c.new_status), []).append(
+                    (c.record_id, c.version, c.round)
                 )
+            moved = 0
+            deltas: Counter[tuple[int, str]] = Counter()
+            # The changes as a table joined in, one statement per move (a few on SQLite) and not
+            # per record: one round trip for thousands of records on PostgreSQL.
+            for (before, after), rows in moves.items():
+                for table, params in self.driver.rows_table(("INTEGER",) * 3, rows):
+                    moved += await self._move_records(
+                        table, params, (before, after), act_id, now, done_status
+                    )
+                    for batch_id, n in await self._all(
+                        f"SELECT r.batch_id, COUNT(*) FROM {table} JOIN record r"
+                        " ON r.id = v.column1 WHERE r.void_at IS NULL GROUP BY r.batch_id",
+                        params,
+                    ):  # a void record shows 作废 whatever its status: its count stays
+                        deltas[batch_id, before] -= n
+                        deltas[batch_id, after] += n
+            if moved != len(changes):
+                raise Conflict("signoff.changed_meanwhile")
             await self._count_statuses(deltas)
             confirmed = [c.record_id for c in changes if c.new_status == done_status]
             await self.seal_final("record", confirmed)  # type: ignore[attr-defined]
 
     async def _move_records(
-        self, changes: Sequence[RecordChange], now: str, done_status: str
-    ) -> tuple[int, Counter[tuple[int, str]]]:
-        """Each record to its new status, if still at the version and status planned: how many
-        moved, and what that adds to each batch's count per status."""
-        moves: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
-        for c in changes:
-            moves.setdefault((c.status, c.new_status), []).append((c.record_id, c.version, c.round))
-        moved = 0
-        deltas: Counter[tuple[int, str]] = Counter()
-        # The changes as a table joined in one statement per move (a few on SQLite), not one
-        # statement per record: one round trip for thousands of records on PostgreSQL.
-        for (before, after), rows in moves.items():
-            for table, params in self.driver.rows_table(("INTEGER", "INTEGER", "INTEGER"), rows):
-                cursor = await self._db.execute(
-                    "UPDATE record SET status = ?, round = v.column3,"
-                    " version = record.version + 1, updated_at = ?,"
-                    " issued_at = CASE WHEN ? = ? THEN ? ELSE record.issued_at END"
-                    f" FROM {table}"
-                    " WHERE record.id = v.column1 AND record.version = v.column2"
-                    " AND record.status = ? RETURNING record.batch_id, record.void_at",
-                    [after, now, after, done_status, now, *params, before],
-                )
-                returned = list(await cursor.fetchall())
-                moved += len(returned)
-                # A void record shows 作废 whatever its status: its count does not move.
-                for batch_id, n in Counter(r[0] for r in returned if r[1] is None).items():
-                    deltas[batch_id, before] -= n
-                    deltas[batch_id, after] += n
-        return moved, deltas
+        self,
+        table: str,
+        params: list[Any],
+        move: tuple[str, str],
+        act_id: int,
+        now: str,
+        done_status: str,
+    ) -> int:
+        """The records of `table` (id, version, round) from `before` to `after`, if still at
+        that version and status, and their history rows; how many moved."""
+        before, after = move
+        cursor = await self._db.execute(
+            "UPDATE record SET status = ?, round = v.column3, version = record.version + 1,"
+            " updated_at = ?, issued_at = COALESCE(?, record.issued_at)"
+            f" FROM {table}"
+            " WHERE record.id = v.column1 AND record.version = v.column2 AND record.status = ?",
+            [after, now, now if after == done_status else None, *params, before],
+        )
+        moved = cursor.rowcount
+        await self._db.execute(
+            "INSERT INTO signoff_record (record_id, act_id, round)"
+            f" SELECT v.column1, CAST(? AS INTEGER), v.column3 FROM {table}",
+            [act_id, *params],
+        )
+        return int(moved)
 
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
         rows = await self._all(
