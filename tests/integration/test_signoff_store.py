@@ -316,3 +316,30 @@ async def test_a_school_heads_pending_batches_are_read_through_indexes_only(
         assert not [step for step in plans if step.startswith("SCAN") and "USING" not in step]
     finally:
         await world.store.close()
+
+
+async def test_the_workers_tick_reads_no_whole_record_table(tmp_path: Path) -> None:
+    """Status is in no index of record (migration 0230): the worker's newly confirmed records
+    are found through record_issued, the waiting batches through their counts."""
+    world = await make_world(tmp_path)
+    try:
+        await world.act(Act.CONFIRM, E, world.record_ids)
+        await world.act(Act.CONFIRM, S, world.record_ids[:1])
+        driver = world.store.driver
+        assert isinstance(driver, SqliteDriver)
+        statements: list[str] = []
+        await driver.db.set_trace_callback(statements.append)
+        assert await world.store.discover_certificate_jobs() == 1
+        waiting = await world.store.waiting_batches([S + "待签发"])
+        await driver.db.set_trace_callback(None)
+        assert [w.records for w in waiting] == [len(world.record_ids) - 1]
+        plans = []
+        for sql in statements:
+            if "record r" in sql:
+                rows = await world.store._all(f"EXPLAIN QUERY PLAN {sql}")
+                plans.extend(row[3] for row in rows)
+        assert any("record_issued" in step for step in plans), plans
+        assert any("record_batch" in step for step in plans), plans
+        assert not [step for step in plans if step.startswith("SCAN r") and "USING" not in step]
+    finally:
+        await world.store.close()
