@@ -8,7 +8,7 @@ Run from the repository root: `.venv/bin/python -m bench.backends [RECORDS] [CER
 `--compare [--quick]`: one pending list of 100,000 records on each database; each round confirms
 10,000 of them through the use case (the 签发人 confirms: records read and checked, moved, history,
 audit) and runs the same statements bare on another 10,000 (the same reads with nothing made of
-their rows, then `apply_signoff`'s two set-based statements and audit entry), alternating, the
+their rows, then `apply_signoff`'s set-based statements and audit entry), alternating, the
 two databases taking turns within each round; 5 rounds, medians. SQLite waits for the disk as
 often as the PostgreSQL server does (`synchronous=OFF` against `fsync=off`, as on the test server
 and the throwaway cluster), and the line before the rows says which settings were compared.
