@@ -19,9 +19,12 @@ CREATE TABLE signoff_act (
     at TEXT NOT NULL
 );
 
+-- Its record and act are checked once per statement (signoff_record_refers below), not by a
+-- foreign key each: the two keys' checks, one query per row, were most of the time an act of
+-- 10,000 records spent inserting its history.
 CREATE TABLE signoff_record (
-    record_id BIGINT NOT NULL REFERENCES record(id),
-    act_id BIGINT NOT NULL REFERENCES signoff_act(id),
+    record_id BIGINT NOT NULL,
+    act_id BIGINT NOT NULL,
     round INTEGER NOT NULL,
     PRIMARY KEY (record_id, act_id)
 );
@@ -54,6 +57,62 @@ CREATE TRIGGER signoff_record_no_delete BEFORE DELETE ON signoff_record
 FOR EACH ROW EXECUTE FUNCTION signoff_append_only();
 CREATE TRIGGER signoff_record_no_truncate BEFORE TRUNCATE ON signoff_record
 FOR EACH STATEMENT EXECUTE FUNCTION signoff_append_only();
+
+-- What the two foreign keys guaranteed, checked once per statement: a history row names a
+-- record and an act that exist (one anti-join of the statement's new rows against each table:
+-- measured on 10,000 rows of one act, about 9 ms against 50-60 ms for the two keys' checks, one
+-- query per row each). Refused with a foreign key's SQLSTATE (23503), as before.
+CREATE FUNCTION signoff_record_refers() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    missing BIGINT;
+BEGIN
+    SELECT n.record_id INTO missing FROM new_rows n
+    WHERE NOT EXISTS (SELECT 1 FROM record r WHERE r.id = n.record_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'sign-off history names record %, which does not exist', missing
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    SELECT n.act_id INTO missing FROM (SELECT DISTINCT act_id FROM new_rows) n
+    WHERE NOT EXISTS (SELECT 1 FROM signoff_act a WHERE a.id = n.act_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'sign-off history names act %, which does not exist', missing
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER signoff_record_refers AFTER INSERT ON signoff_record
+REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION signoff_record_refers();
+
+-- The other side of the keys: a record named by history is neither deleted nor given another
+-- id (an act cannot be changed or deleted at all: signoff_act_no_update, _no_delete above).
+-- The check above locks no record, as a key's check would (FOR KEY SHARE, one lock per row,
+-- most of its cost): instead a record's removal waits here for every transaction still
+-- adding history (SHARE lock) and then reads the history committed, which READ COMMITTED
+-- lets it see; in a transaction whose snapshot is older it would not, so the removal is
+-- refused there as a serialization failure. Records are never removed by Qianfa itself.
+-- After the row, as a key's check runs, so that the record's own refusals come first.
+CREATE FUNCTION record_signoff_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'a record is removed or renumbered in READ COMMITTED only'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    LOCK TABLE signoff_record IN SHARE MODE;
+    IF EXISTS (SELECT 1 FROM signoff_record WHERE record_id = OLD.id) THEN
+        RAISE EXCEPTION 'record % is named by sign-off history', OLD.id
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER record_signoff_kept_on_delete AFTER DELETE ON record
+FOR EACH ROW EXECUTE FUNCTION record_signoff_kept();
+CREATE TRIGGER record_signoff_kept_on_new_id AFTER UPDATE OF id ON record
+FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION record_signoff_kept();
 
 -- Status counts per batch (/pending) kept in a table of their own, changed in the transaction of
 -- every act that changes a record's status or voids it (the shown status: 作废 once void). The
