@@ -37,7 +37,7 @@ from issuance.core.audit import AuditEntry, first_broken
 from issuance.core.records import RecordChange, RecordFilter
 from issuance.core.settings import Settings, load_settings
 from issuance.store import Store
-from issuance.store.core import record_rows_sql
+from issuance.store.core import act_record_rows_sql
 from issuance.store.driver import SqliteDriver
 from issuance.store.transfer import copy_database
 from issuance.xcert import demo
@@ -250,7 +250,7 @@ class _ConfirmRounds:
         gc.collect()
         start, cpu = time.perf_counter(), time.process_time()
         async with store.transaction():
-            await store._all(*record_rows_sql(driver, ids))
+            await store._all(*act_record_rows_sql(driver, ids))
             for condition, params in driver.among("record_id", ids):
                 await store._all(
                     "SELECT DISTINCT record_id FROM info_problem WHERE resolved_at IS NULL"

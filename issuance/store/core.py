@@ -15,6 +15,7 @@ from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.core.records import (
+    ActRecord,
     Batch,
     IssuanceRecord,
     PlanInfo,
@@ -59,6 +60,27 @@ def record_rows_sql(driver: Driver, ids: Sequence[int]) -> tuple[str, list[Any]]
     ids listed first, so that each is one lookup by primary key (a batch act reads thousands)."""
     table, params = driver.ids_table(sorted(set(ids)))
     return f"{_RECORD_COLUMNS} FROM {table} JOIN record r ON r.id = v.id {_RECORD_JOINS}", params
+
+
+# What a batch confirm reads of each record (`ActRecord`): none of the names shown.
+_ACT_RECORD_COLUMNS = """
+    SELECT r.id, r.status, r.round, r.version, s.id_number, pr.issuer_id, er.site_id, r.issued_at
+"""
+_ACT_RECORD_JOINS = """
+    JOIN exam_result er ON er.id = r.result_id
+    JOIN student s ON s.id = er.student_id
+    JOIN exam_plan pl ON pl.id = er.plan_id
+    JOIN program pr ON pr.id = pl.program_id
+"""
+
+
+def act_record_rows_sql(driver: Driver, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """As `record_rows_sql`, the columns of `ActRecord` only."""
+    table, params = driver.ids_table(sorted(set(ids)))
+    return (
+        f"{_ACT_RECORD_COLUMNS} FROM {table} JOIN record r ON r.id = v.id {_ACT_RECORD_JOINS}",
+        params,
+    )
 
 
 def record_where(record_filter: RecordFilter) -> tuple[str, list[Any]]:
@@ -110,6 +132,12 @@ def _record(row: Row) -> IssuanceRecord:
     # A batch act reads thousands: the frozen dataclass's __init__ (one object.__setattr__ per
     # field) cost twice the query. The columns are named as the fields, as **dict(row) needs.
     record = object.__new__(IssuanceRecord)
+    record.__dict__.update(zip(row.keys(), row, strict=True))
+    return record
+
+
+def _act_record(row: Row) -> ActRecord:
+    record = object.__new__(ActRecord)  # as `_record`
     record.__dict__.update(zip(row.keys(), row, strict=True))
     return record
 
@@ -439,6 +467,13 @@ class CoreQueries(BaseStore):
         """The records with these ids, by id."""
         records = [_record(row) for row in await self._all(*record_rows_sql(self.driver, ids))]
         # Sorted here: PostgreSQL would sort the wide rows on disk once past its work_mem.
+        records.sort(key=attrgetter("id"))
+        return records
+
+    async def act_records_by_ids(self, ids: Sequence[int]) -> list[ActRecord]:
+        """What a batch confirm checks of the records with these ids, by id."""
+        rows = await self._all(*act_record_rows_sql(self.driver, ids))
+        records = [_act_record(row) for row in rows]
         records.sort(key=attrgetter("id"))
         return records
 

@@ -343,3 +343,18 @@ async def test_the_workers_tick_reads_no_whole_record_table(tmp_path: Path) -> N
         assert not [step for step in plans if step.startswith("SCAN r") and "USING" not in step]
     finally:
         await world.store.close()
+
+
+async def test_a_batch_confirm_reads_of_each_record_what_the_whole_record_says(
+    world: World,
+) -> None:
+    """`act_records_by_ids` (what a confirm checks) against `records_by_ids`, field by field,
+    before and after an act; an unknown id is left out by both."""
+    await world.act(Act.CONFIRM, "培训评价组织", world.record_ids[:1])
+    asked = [*reversed(world.record_ids), 999_999]
+    whole = await world.store.records_by_ids(asked)
+    read = await world.store.act_records_by_ids(asked)
+    assert [r.id for r in read] == sorted(world.record_ids)
+    assert read[0].issued_at is None and read[0].status == "考核站点待签发"
+    for slim, record in zip(read, whole, strict=True):
+        assert vars(slim) == {name: getattr(record, name) for name in vars(slim)}
