@@ -618,14 +618,11 @@ class CoreQueries(BaseStore):
             # per record: one round trip for thousands of records on PostgreSQL.
             for (before, after), rows in moves.items():
                 for table, params in self.driver.rows_table(("INTEGER",) * 3, rows):
-                    moved += await self._move_records(
+                    n_moved, live = await self._move_records(
                         table, params, (before, after), act_id, now, done_status
                     )
-                    for batch_id, n in await self._all(
-                        f"SELECT r.batch_id, COUNT(*) FROM {table} JOIN record r"
-                        " ON r.id = v.column1 WHERE r.void_at IS NULL GROUP BY r.batch_id",
-                        params,
-                    ):  # a void record shows 作废 whatever its status: its count stays
+                    moved += n_moved
+                    for batch_id, n in live:  # a void record shows 作废 whatever its status
                         deltas[batch_id, before] -= n
                         deltas[batch_id, after] += n
             if moved != len(changes):
@@ -642,24 +639,47 @@ class CoreQueries(BaseStore):
         act_id: int,
         now: str,
         done_status: str,
-    ) -> int:
+    ) -> tuple[int, list[tuple[int, int]]]:
         """The records of `table` (id, version, round) from `before` to `after`, if still at
-        that version and status, and their history rows; how many moved."""
+        that version and status, and their history rows; how many moved, and of the moved
+        records not void how many per batch (batch id, count)."""
         before, after = move
-        cursor = await self._db.execute(
+        update = (
             "UPDATE record SET status = ?, round = v.column3, version = record.version + 1,"
             " updated_at = ?, issued_at = COALESCE(?, record.issued_at)"
             f" FROM {table}"
-            " WHERE record.id = v.column1 AND record.version = v.column2 AND record.status = ?",
-            [after, now, now if after == done_status else None, *params, before],
+            " WHERE record.id = v.column1 AND record.version = v.column2 AND record.status = ?"
         )
-        moved = cursor.rowcount
+        update_params = [after, now, now if after == done_status else None, *params, before]
+        if self.dialect == "postgresql":
+            # Counted as they are updated, in the one statement, not read again by a join
+            # (SQLite has no UPDATE inside WITH).
+            cursor = await self._db.execute(
+                f"WITH moved AS ({update} RETURNING record.batch_id, record.void_at IS NULL AS"
+                " live) SELECT batch_id, live, COUNT(*) FROM moved GROUP BY batch_id, live",
+                update_params,
+            )
+            counted = await cursor.fetchall()
+            moved = sum(row[2] for row in counted)
+            live = [(row[0], row[2]) for row in counted if row[1]]
+        else:
+            cursor = await self._db.execute(update, update_params)
+            moved = cursor.rowcount
+            # Every record of the table: if one did not move, the act is a conflict anyway.
+            live = [
+                (row[0], row[1])
+                for row in await self._all(
+                    f"SELECT r.batch_id, COUNT(*) FROM {table} JOIN record r"
+                    " ON r.id = v.column1 WHERE r.void_at IS NULL GROUP BY r.batch_id",
+                    params,
+                )
+            ]
         await self._db.execute(
             "INSERT INTO signoff_record (record_id, act_id, round)"
             f" SELECT v.column1, CAST(? AS INTEGER), v.column3 FROM {table}",
             [act_id, *params],
         )
-        return int(moved)
+        return int(moved), live
 
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
         rows = await self._all(

@@ -358,3 +358,16 @@ async def test_a_batch_confirm_reads_of_each_record_what_the_whole_record_says(
     assert read[0].issued_at is None and read[0].status == "考核站点待签发"
     for slim, record in zip(read, whole, strict=True):
         assert vars(slim) == {name: getattr(record, name) for name in vars(slim)}
+
+
+async def test_the_counts_kept_per_batch_follow_every_act(world: World) -> None:
+    """batch_count, kept by each act's statements, against the records counted afresh."""
+    await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
+    await world.act(Act.REFUSE, "考核站点", world.record_ids[:1])
+    await world.act(Act.RESUBMIT, "培训评价组织", world.record_ids[:1])
+    kept = await world.store._all("SELECT batch_id, status, n FROM batch_count WHERE n > 0")
+    counted = await world.store._all(
+        "SELECT batch_id, status, COUNT(*) FROM record GROUP BY batch_id, status"
+    )
+    assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+    assert len({row[1] for row in counted}) > 1
