@@ -8,7 +8,7 @@ Run from the repository root: `.venv/bin/python -m bench.backends [RECORDS] [CER
 `--compare [--quick]`: one pending list of 100,000 records on each database; each round confirms
 10,000 of them through the use case (the 签发人 confirms: records read and checked, moved, history,
 audit) and runs the same statements bare on another 10,000 (the same reads with nothing made of
-their rows, then `apply_signoff`'s two set-based statements and audit entry), alternating, the
+their rows, then `apply_signoff`'s set-based statements and audit entry), alternating, the
 two databases taking turns within each round; 5 rounds, medians. SQLite waits for the disk as
 often as the PostgreSQL server does (`synchronous=OFF` against `fsync=off`, as on the test server
 and the throwaway cluster), and the line before the rows says which settings were compared.
@@ -37,7 +37,7 @@ from issuance.core.audit import AuditEntry, first_broken
 from issuance.core.records import RecordChange, RecordFilter
 from issuance.core.settings import Settings, load_settings
 from issuance.store import Store
-from issuance.store.core import record_rows_sql
+from issuance.store.core import act_record_rows_sql
 from issuance.store.driver import SqliteDriver
 from issuance.store.transfer import copy_database
 from issuance.xcert import demo
@@ -250,7 +250,7 @@ class _ConfirmRounds:
         gc.collect()
         start, cpu = time.perf_counter(), time.process_time()
         async with store.transaction():
-            await store._all(*record_rows_sql(driver, ids))
+            await store._all(*act_record_rows_sql(driver, ids))
             for condition, params in driver.among("record_id", ids):
                 await store._all(
                     "SELECT DISTINCT record_id FROM info_problem WHERE resolved_at IS NULL"

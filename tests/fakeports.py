@@ -22,7 +22,7 @@ from issuance.core.errors import Conflict
 from issuance.core.graduates import XQualified
 from issuance.core.notices import Notice
 from issuance.core.people import Person, Role
-from issuance.core.records import IssuanceRecord, RecordChange, SignoffEntry, Stamp
+from issuance.core.records import ActRecord, IssuanceRecord, RecordChange, SignoffEntry, Stamp
 
 NOW = datetime(2025, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -71,6 +71,14 @@ class FakeSignoffPorts:
 
     async def records_by_ids(self, ids: Sequence[int]) -> list[IssuanceRecord]:
         return [self.records[i] for i in sorted(set(ids)) if i in self.records]
+
+    async def act_records_by_ids(self, ids: Sequence[int]) -> list[ActRecord]:
+        return [
+            ActRecord(
+                r.id, r.status, r.round, r.version, r.id_number, r.issuer_id, r.site_id, r.issued_at
+            )
+            for r in await self.records_by_ids(ids)
+        ]
 
     async def add_signature(self, person_id: int, png: bytes, sha256: str, strokes: str) -> int:
         signature_id = len(self.signatures) + 1

@@ -54,6 +54,7 @@ from issuance.core.messaging import BroadcastInfo, ChatAccount, Inbound, OutboxI
 from issuance.core.notices import Notice
 from issuance.core.people import Binding, Org, Person
 from issuance.core.records import (
+    ActRecord,
     Batch,
     BatchCertificate,
     CertificateClaim,
@@ -205,6 +206,8 @@ class RecordRepository(HoldRelease, Clock, Protocol):
     ) -> list[IssuanceRecord]: ...
 
     async def records_by_ids(self, ids: Sequence[int]) -> list[IssuanceRecord]: ...
+
+    async def act_records_by_ids(self, ids: Sequence[int]) -> list[ActRecord]: ...
 
     async def record_by_cert_no(self, cert_no: str) -> IssuanceRecord | None: ...
 

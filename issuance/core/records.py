@@ -54,6 +54,22 @@ class IssuanceRecord:
 
 
 @dataclass(frozen=True)
+class ActRecord:
+    """What a batch confirm reads of each of its records (thousands): whose records they are
+    (issuer, site), whose turn and which version, and the ID number a confirmed certificate
+    qualifies. The same fields, by the same names, as `IssuanceRecord`'s."""
+
+    id: int
+    status: str
+    round: int
+    version: int
+    id_number: str
+    issuer_id: int
+    site_id: int
+    issued_at: str | None
+
+
+@dataclass(frozen=True)
 class Batch:
     """A pending-issuance list: one exam plan at one assessment site."""
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import astuple, fields
 from operator import attrgetter
@@ -14,6 +15,7 @@ from issuance.core.errors import Conflict
 from issuance.core.people import Org, Person
 from issuance.core.ports import SignoffEntry, Stamp, StoredStudent
 from issuance.core.records import (
+    ActRecord,
     Batch,
     IssuanceRecord,
     PlanInfo,
@@ -58,6 +60,27 @@ def record_rows_sql(driver: Driver, ids: Sequence[int]) -> tuple[str, list[Any]]
     ids listed first, so that each is one lookup by primary key (a batch act reads thousands)."""
     table, params = driver.ids_table(sorted(set(ids)))
     return f"{_RECORD_COLUMNS} FROM {table} JOIN record r ON r.id = v.id {_RECORD_JOINS}", params
+
+
+# What a batch confirm reads of each record (`ActRecord`): none of the names shown.
+_ACT_RECORD_COLUMNS = """
+    SELECT r.id, r.status, r.round, r.version, s.id_number, pr.issuer_id, er.site_id, r.issued_at
+"""
+_ACT_RECORD_JOINS = """
+    JOIN exam_result er ON er.id = r.result_id
+    JOIN student s ON s.id = er.student_id
+    JOIN exam_plan pl ON pl.id = er.plan_id
+    JOIN program pr ON pr.id = pl.program_id
+"""
+
+
+def act_record_rows_sql(driver: Driver, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """As `record_rows_sql`, the columns of `ActRecord` only."""
+    table, params = driver.ids_table(sorted(set(ids)))
+    return (
+        f"{_ACT_RECORD_COLUMNS} FROM {table} JOIN record r ON r.id = v.id {_ACT_RECORD_JOINS}",
+        params,
+    )
 
 
 def record_where(record_filter: RecordFilter) -> tuple[str, list[Any]]:
@@ -109,6 +132,12 @@ def _record(row: Row) -> IssuanceRecord:
     # A batch act reads thousands: the frozen dataclass's __init__ (one object.__setattr__ per
     # field) cost twice the query. The columns are named as the fields, as **dict(row) needs.
     record = object.__new__(IssuanceRecord)
+    record.__dict__.update(zip(row.keys(), row, strict=True))
+    return record
+
+
+def _act_record(row: Row) -> ActRecord:
+    record = object.__new__(ActRecord)  # as `_record`
     record.__dict__.update(zip(row.keys(), row, strict=True))
     return record
 
@@ -396,7 +425,22 @@ class CoreQueries(BaseStore):
                 " VALUES (?, ?, ?, ?, ?)",
                 [(batch_id, result_id, cert_no, status, now) for result_id, cert_no in records],
             )
+            if records:
+                await self._count_statuses({(batch_id, status): len(records)})
             return batch_id
+
+    async def _count_statuses(self, deltas: Mapping[tuple[int, str], int]) -> None:
+        """Add to the per-batch count of records in each shown status (作废 once void), in the
+        transaction of the act that moved them: /pending reads these counts, so that the
+        record's indexes can leave status out (an act's UPDATE of thousands of records is then
+        HOT on PostgreSQL: no index entry per record moved)."""
+        rows = [(batch_id, status, n) for (batch_id, status), n in deltas.items() if n]
+        if rows:
+            await self._db.executemany(
+                "INSERT INTO batch_count (batch_id, status, n) VALUES (?, ?, ?)"
+                " ON CONFLICT (batch_id, status) DO UPDATE SET n = batch_count.n + excluded.n",
+                rows,
+            )
 
     # Issuance records and batches
 
@@ -423,6 +467,13 @@ class CoreQueries(BaseStore):
         """The records with these ids, by id."""
         records = [_record(row) for row in await self._all(*record_rows_sql(self.driver, ids))]
         # Sorted here: PostgreSQL would sort the wide rows on disk once past its work_mem.
+        records.sort(key=attrgetter("id"))
+        return records
+
+    async def act_records_by_ids(self, ids: Sequence[int]) -> list[ActRecord]:
+        """What a batch confirm checks of the records with these ids, by id."""
+        rows = await self._all(*act_record_rows_sql(self.driver, ids))
+        records = [_act_record(row) for row in rows]
         records.sort(key=attrgetter("id"))
         return records
 
@@ -453,11 +504,14 @@ class CoreQueries(BaseStore):
             await self._lock("audit")
             cursor = await self._db.execute(
                 "UPDATE record SET void_at = ?, void_reason = ?, version = version + 1"
-                " WHERE id = ? AND void_at IS NULL",
+                " WHERE id = ? AND void_at IS NULL RETURNING batch_id, status",
                 (audit.at, reason, record_id),
             )
-            if cursor.rowcount != 1:
+            voided = list(await cursor.fetchall())
+            if len(voided) != 1:
                 raise Conflict("void.already")
+            batch_id, status = voided[0][0], voided[0][1]
+            await self._count_statuses({(batch_id, status): -1, (batch_id, XStatus.VOID): 1})
             await self.append_audit(audit)
             await self.seal_final("record", [record_id])  # type: ignore[attr-defined]
 
@@ -491,16 +545,13 @@ class CoreQueries(BaseStore):
             params,
         )
         # Only the batches found: the cost follows what the viewer sees, not every record. The
-        # index on (batch_id, status, void_at) answers it without reading the records.
+        # counts are kept per batch by the acts themselves (`_count_statuses`).
         counts: dict[int, dict[str, int]] = {}
         for row in await self._all_in(
-            "SELECT batch_id, status, void_at IS NOT NULL AS voided, COUNT(*) AS n FROM record"
-            " WHERE batch_id IN ({marks}) GROUP BY batch_id, status, voided",
+            "SELECT batch_id, status, n FROM batch_count WHERE batch_id IN ({marks}) AND n > 0",
             [row["id"] for row in rows],
         ):
-            batch = counts.setdefault(row["batch_id"], {})
-            shown = XStatus.VOID if row["voided"] else row["status"]
-            batch[shown] = batch.get(shown, 0) + row["n"]
+            counts.setdefault(row["batch_id"], {})[row["status"]] = row["n"]
         return [Batch(**dict(row), counts=counts.get(row["id"], {})) for row in rows]
 
     async def batch(self, batch_id: int) -> Batch | None:
@@ -545,47 +596,97 @@ class CoreQueries(BaseStore):
         audit: AuditEntry,
         done_status: str,
     ) -> None:
-        """Move every record as planned, or none: a record that changed meanwhile is a Conflict."""
+        """Move every record as planned, or none: a record that changed meanwhile is a Conflict.
+        The act is one history row (who, what, signature, audit entry), each record moved one
+        slim row naming it: one check of the person and signature per act, not per record."""
         async with self.transaction():
             audit_id = await self.append_audit(audit)
             now = audit.at
-            # The changes as a table joined in one statement (a few on SQLite), not one statement
-            # per record: one round trip for thousands of records on PostgreSQL.
-            moved = 0
-            for table, params in self.driver.rows_table(
-                ("INTEGER", "INTEGER", "TEXT", "TEXT", "INTEGER"),
-                [(c.record_id, c.version, c.status, c.new_status, c.round) for c in changes],
-            ):
-                cursor = await self._db.execute(
-                    "UPDATE record SET status = v.column4, round = v.column5,"
-                    " version = record.version + 1, updated_at = ?,"
-                    " issued_at = CASE WHEN v.column4 = ? THEN ? ELSE record.issued_at END"
-                    f" FROM {table}"
-                    " WHERE record.id = v.column1 AND record.version = v.column2"
-                    " AND record.status = v.column3",
-                    [now, done_status, now, *params],
+            act_id = await self._insert(
+                "INSERT INTO signoff_act (party, act, person_id, reason, signature_id, audit_id,"
+                " at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (party, act, person_id, reason, signature_id, audit_id, now),
+            )
+            moves: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+            for c in changes:
+                moves.setdefault((c.status, c.new_status), []).append(
+                    (c.record_id, c.version, c.round)
                 )
-                moved += cursor.rowcount
+            moved = 0
+            deltas: Counter[tuple[int, str]] = Counter()
+            # The changes as a table joined in, one statement per move (a few on SQLite) and not
+            # per record: one round trip for thousands of records on PostgreSQL.
+            for (before, after), rows in moves.items():
+                for table, params in self.driver.rows_table(("INTEGER",) * 3, rows):
+                    n_moved, live = await self._move_records(
+                        table, params, (before, after), act_id, now, done_status
+                    )
+                    moved += n_moved
+                    for batch_id, n in live:  # a void record shows 作废 whatever its status
+                        deltas[batch_id, before] -= n
+                        deltas[batch_id, after] += n
             if moved != len(changes):
                 raise Conflict("signoff.changed_meanwhile")
-            for table, params in self.driver.rows_table(
-                ("INTEGER", "INTEGER"), [(c.record_id, c.round) for c in changes]
-            ):
-                await self._db.execute(
-                    "INSERT INTO signoff (record_id, round, party, act, person_id, reason,"
-                    " signature_id, audit_id, at)"
-                    " SELECT v.column1, v.column2, ?, ?, CAST(? AS INTEGER), ?, CAST(? AS INTEGER),"
-                    f" CAST(? AS INTEGER), ? FROM {table}",
-                    [party, act, person_id, reason, signature_id, audit_id, now, *params],
-                )
+            await self._count_statuses(deltas)
             confirmed = [c.record_id for c in changes if c.new_status == done_status]
             await self.seal_final("record", confirmed)  # type: ignore[attr-defined]
 
+    async def _move_records(
+        self,
+        table: str,
+        params: list[Any],
+        move: tuple[str, str],
+        act_id: int,
+        now: str,
+        done_status: str,
+    ) -> tuple[int, list[tuple[int, int]]]:
+        """The records of `table` (id, version, round) from `before` to `after`, if still at
+        that version and status, and their history rows; how many moved, and of the moved
+        records not void how many per batch (batch id, count)."""
+        before, after = move
+        update = (
+            "UPDATE record SET status = ?, round = v.column3, version = record.version + 1,"
+            " updated_at = ?, issued_at = COALESCE(?, record.issued_at)"
+            f" FROM {table}"
+            " WHERE record.id = v.column1 AND record.version = v.column2 AND record.status = ?"
+        )
+        update_params = [after, now, now if after == done_status else None, *params, before]
+        if self.dialect == "postgresql":
+            # Counted as they are updated, in the one statement, not read again by a join
+            # (SQLite has no UPDATE inside WITH).
+            cursor = await self._db.execute(
+                f"WITH moved AS ({update} RETURNING record.batch_id, record.void_at IS NULL AS"
+                " live) SELECT batch_id, live, COUNT(*) FROM moved GROUP BY batch_id, live",
+                update_params,
+            )
+            counted = await cursor.fetchall()
+            moved = sum(row[2] for row in counted)
+            live = [(row[0], row[2]) for row in counted if row[1]]
+        else:
+            cursor = await self._db.execute(update, update_params)
+            moved = cursor.rowcount
+            # Every record of the table: if one did not move, the act is a conflict anyway.
+            live = [
+                (row[0], row[1])
+                for row in await self._all(
+                    f"SELECT r.batch_id, COUNT(*) FROM {table} JOIN record r"
+                    " ON r.id = v.column1 WHERE r.void_at IS NULL GROUP BY r.batch_id",
+                    params,
+                )
+            ]
+        await self._db.execute(
+            "INSERT INTO signoff_record (record_id, act_id, round)"
+            f" SELECT v.column1, CAST(? AS INTEGER), v.column3 FROM {table}",
+            [act_id, *params],
+        )
+        return int(moved), live
+
     async def signoff_history(self, record_id: int) -> list[SignoffEntry]:
         rows = await self._all(
-            "SELECT s.round, s.party, s.act, s.reason, s.at, p.name AS person"
-            " FROM signoff s LEFT JOIN person p ON p.id = s.person_id"
-            " WHERE s.record_id = ? ORDER BY s.id",
+            "SELECT s.round, a.party, a.act, a.reason, a.at, p.name AS person"
+            " FROM signoff_record s JOIN signoff_act a ON a.id = s.act_id"
+            " LEFT JOIN person p ON p.id = a.person_id"
+            " WHERE s.record_id = ? ORDER BY s.act_id",
             (record_id,),
         )
         return [SignoffEntry(**dict(row)) for row in rows]
@@ -593,8 +694,9 @@ class CoreQueries(BaseStore):
     async def latest_refusals(self, record_ids: Sequence[int]) -> dict[int, str]:
         """record id -> reason of its most recent refusal."""
         rows = await self._all_in(
-            "SELECT record_id, reason FROM signoff WHERE act = 'refuse'"
-            " AND record_id IN ({marks}) ORDER BY id",
+            "SELECT s.record_id, a.reason FROM signoff_record s JOIN signoff_act a"
+            " ON a.id = s.act_id WHERE a.act = 'refuse' AND s.record_id IN ({marks})"
+            " ORDER BY s.act_id",
             record_ids,
         )
         return {row["record_id"]: row["reason"] for row in rows}
@@ -695,5 +797,5 @@ class CoreQueries(BaseStore):
         ]
 
     async def last_referenced_audit_id(self) -> int:
-        row = await self._one("SELECT MAX(audit_id) FROM signoff")
+        row = await self._one("SELECT MAX(audit_id) FROM signoff_act")
         return int(row[0] or 0) if row else 0

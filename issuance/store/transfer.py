@@ -21,6 +21,9 @@ from issuance.store.base import BaseStore
 from issuance.store.driver import SqliteDriver, chunks
 
 _ROWS_PER_STATEMENT = 2000
+# References PostgreSQL checks by a trigger per statement instead of a foreign key (0230): the
+# copy still writes the rows referred to first.
+_TRIGGER_REFERENCES = {"signoff_record": {"record", "signoff_act"}}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ async def _tables(store: BaseStore) -> dict[str, set[str]]:
     ):
         if row[0] in refers and row[0] != row[1]:
             refers[row[0]].add(row[1])
+    for table, tables in _TRIGGER_REFERENCES.items():
+        if table in refers:
+            refers[table] |= tables
     return refers
 
 

@@ -35,7 +35,8 @@ class WorkQueries(BaseStore):
         cursor = await self._execute(
             "INSERT INTO certificate_job (record_id, status, attempts, created_at)"
             " SELECT r.id, 'pending', 0, ? FROM record r"
-            " WHERE r.status = ? AND r.void_at IS NULL"
+            # issued_at (set by the confirming act) finds them through record_issued.
+            " WHERE r.issued_at IS NOT NULL AND r.status = ? AND r.void_at IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM certificate_job j WHERE j.record_id = r.id)"
             # Two workers discovering at once: the second adds nothing instead of failing.
             " ON CONFLICT (record_id) DO NOTHING",
@@ -179,10 +180,13 @@ class WorkQueries(BaseStore):
             " COUNT(*), pl.name FROM record r JOIN batch b ON b.id = r.batch_id"
             " JOIN org site ON site.id = b.site_id"
             " JOIN exam_plan pl ON pl.id = b.plan_id JOIN program pr ON pr.id = pl.program_id"
-            f" WHERE r.status IN ({marks})"
+            # The batches waiting found from their counts, their records by batch: status is in
+            # no index of record (see migration 0230).
+            f" WHERE r.batch_id IN (SELECT batch_id FROM batch_count WHERE status IN ({marks})"
+            f" AND n > 0) AND r.status IN ({marks})"
             " GROUP BY r.batch_id, r.status, b.site_id, site.name, pr.issuer_id, pl.name"
             " ORDER BY r.batch_id, r.status",
-            list(statuses),
+            [*statuses, *statuses],
         )
         return [
             WaitingBatch(row[0], row[1], row[2], row[3], row[4], _moment(row[5]), row[6], row[7])

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from issuance.core.audit import AuditEntry, first_broken
 from issuance.core.chain import Act, Chain
@@ -15,7 +16,14 @@ from issuance.core.idcard import mask, mask_name
 from issuance.core.numbers import NumberPattern
 from issuance.core.people import Invite, OrgKind, Person
 from issuance.core.ports import Ports
-from issuance.core.records import Batch, IssuanceRecord, PlanInfo, RecordChange, RecordFilter
+from issuance.core.records import (
+    ActRecord,
+    Batch,
+    IssuanceRecord,
+    PlanInfo,
+    RecordChange,
+    RecordFilter,
+)
 from issuance.core.settings import Settings
 from issuance.core.text import REASON_MAX, checked_text
 from issuance.core.vocabulary import Party, XStatus
@@ -25,6 +33,8 @@ from issuance.xcert.statuses import X_STATUSES, x_certificate_chain
 ALL = "全部"
 _INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 MAX_REASON = 500
+# A record as an act reads it: whole (shown, told) or only what a batch confirm checks.
+R = TypeVar("R", IssuanceRecord, ActRecord)
 
 
 def with_total(counts: Mapping[str, int]) -> dict[str, int]:
@@ -157,19 +167,16 @@ class Issuance:
         """The records, after checking the actor signs for each of them."""
         if not record_ids:
             raise Invalid("signoff.nothing_selected")
-        records = await self.store.records_by_ids(record_ids)
-        if len(records) != len(set(record_ids)):
-            raise NotFound("record.unknown")
-        for record in records:
-            if not _signs_for(actor, record):
-                raise Forbidden("signoff.not_your_records")
-        return records
+        return _signed_for(actor, record_ids, await self.store.records_by_ids(record_ids))
 
     async def check_confirmable(
         self, actor: Person, record_ids: Sequence[int]
     ) -> list[IssuanceRecord]:
         """Everything that must hold before the actor is sent to sign: turn, stamp, student info."""
-        records = await self.records_for_act(actor, record_ids)
+        return await self._confirmable(actor, await self.records_for_act(actor, record_ids))
+
+    async def _confirmable(self, actor: Person, records: list[R]) -> list[R]:
+        """`check_confirmable`'s checks after the records' own (`records_for_act`)."""
         party = _party(actor)
         # Once per status, in the records' order: the first record's error, as record by record.
         for status in dict.fromkeys(record.status for record in records):
@@ -187,14 +194,21 @@ class Issuance:
         record_ids: Sequence[int],
         signature_id: int,
         expected_versions: Mapping[int, int] | None = None,
-    ) -> list[IssuanceRecord]:
+    ) -> list[ActRecord]:
         """确认签发 one or many records in one act, carrying the signer's online signature."""
         owned = await self.store.signature_owner_and_hash(signature_id)
         if owned is None or owned[0] != actor.id:
             raise Invalid("signoff.signature_required")
         signature = owned[1]
         async with self.store.transaction():
-            records = await self.check_confirmable(actor, record_ids)
+            # The checks of `check_confirmable` on what they read of the records, no more: a
+            # batch confirm reads thousands, and returns them so.
+            if not record_ids:
+                raise Invalid("signoff.nothing_selected")
+            records = _signed_for(
+                actor, record_ids, await self.store.act_records_by_ids(record_ids)
+            )
+            records = await self._confirmable(actor, records)
             _check_versions(records, expected_versions)
             done = await self._apply(actor, records, Act.CONFIRM, None, signature_id, signature)
             # An issued X certificate is a graduate's qualification: it releases a hold (暂缓发放).
@@ -229,12 +243,12 @@ class Issuance:
     async def _apply(
         self,
         actor: Person,
-        records: Sequence[IssuanceRecord],
+        records: Sequence[R],
         act: Act,
         reason: str | None,
         signature_id: int | None,
         signature: str | None,
-    ) -> list[IssuanceRecord]:
+    ) -> list[R]:
         """Apply the act to every record, or none; the records as they are now (not reloaded)."""
         party = _party(actor)
         # A few statuses among thousands of records: the chain is asked once per status.
@@ -356,10 +370,10 @@ def _may_see(actor: Person, issuer_id: int, site_id: int) -> bool:
     return actor.org_id == site_id
 
 
-def _moved(record: IssuanceRecord, change: RecordChange, issued_at: str | None) -> IssuanceRecord:
+def _moved(record: R, change: RecordChange, issued_at: str | None) -> R:
     """The record after `change`, as `dataclasses.replace` would make it, without its per-field
     introspection: a batch act moves thousands."""
-    moved = object.__new__(IssuanceRecord)
+    moved = object.__new__(type(record))
     moved.__dict__.update(record.__dict__)
     moved.__dict__.update(
         status=change.new_status,
@@ -370,7 +384,17 @@ def _moved(record: IssuanceRecord, change: RecordChange, issued_at: str | None) 
     return moved
 
 
-def _signs_for(actor: Person, record: IssuanceRecord) -> bool:
+def _signed_for(actor: Person, record_ids: Sequence[int], records: list[R]) -> list[R]:
+    """`records`, read for `record_ids`, once each is known and the actor signs for it."""
+    if len(records) != len(set(record_ids)):
+        raise NotFound("record.unknown")
+    for record in records:
+        if not _signs_for(actor, record):
+            raise Forbidden("signoff.not_your_records")
+    return records
+
+
+def _signs_for(actor: Person, record: IssuanceRecord | ActRecord) -> bool:
     if actor.party == Party.EVALUATOR:
         return actor.org_id == record.issuer_id
     if actor.party == Party.SITE:
@@ -378,7 +402,9 @@ def _signs_for(actor: Person, record: IssuanceRecord) -> bool:
     return False
 
 
-def _check_versions(records: Sequence[IssuanceRecord], expected: Mapping[int, int] | None) -> None:
+def _check_versions(
+    records: Sequence[IssuanceRecord | ActRecord], expected: Mapping[int, int] | None
+) -> None:
     if expected is None:
         return
     for record in records:

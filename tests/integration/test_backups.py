@@ -292,7 +292,8 @@ async def test_restore_drill_backups_taken_while_the_season_runs_all_restore_and
                     assert (listed, statuses) == (STUDENTS, 1)
                 # A record is confirmed only with both sides' sign-offs, and vice versa.
                 for status, signoffs in await restored._all(
-                    "SELECT r.status, (SELECT COUNT(*) FROM signoff s WHERE s.record_id = r.id)"
+                    "SELECT r.status,"
+                    " (SELECT COUNT(*) FROM signoff_record s WHERE s.record_id = r.id)"
                     f" {drill}"
                 ):
                     assert (status == "确认签发") == (signoffs == 2), (status, signoffs)

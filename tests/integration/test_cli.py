@@ -325,7 +325,10 @@ def test_audit_verify_passes_on_an_intact_log(demo_home: Path) -> None:
         ("UPDATE audit SET reason = 'nothing to see' WHERE id = 2", "第 2 条"),
         ("UPDATE audit SET actor = 'person:9' WHERE id = 3", "第 3 条"),
         ("DELETE FROM audit WHERE id = 2", "entry 2 is missing"),
-        ("DELETE FROM audit WHERE id = (SELECT MAX(audit_id) FROM signoff)", "entry 5 is missing"),
+        (
+            "DELETE FROM audit WHERE id = (SELECT MAX(audit_id) FROM signoff_act)",
+            "entry 5 is missing",
+        ),
     ],
 )
 def test_audit_verify_names_the_first_altered_entry(home: Path, tamper: str, named: str) -> None:
@@ -343,7 +346,7 @@ def test_audit_verify_finds_a_deleted_last_entry_the_signoff_history_refers_to(
     home = tmp_path / "home"
     assert qianfa(home, "init", "--demo").code == 0
     ((last,),) = sql(home, "SELECT MAX(id) FROM audit")
-    assert sql(home, "SELECT MAX(audit_id) FROM signoff") == [(last,)]
+    assert sql(home, "SELECT MAX(audit_id) FROM signoff_act") == [(last,)]
     sql(home, "DELETE FROM audit WHERE id = ?", (last,))
     run = qianfa(home, "audit", "verify")
     assert run.code == 1

@@ -12,7 +12,7 @@ from issuance.store.driver import SqliteDriver
 from tests.signoff_spec import ALLOWED, DONE, E, S, path_to
 from tests.world import World, make_world
 
-HISTORY = ("signoff", "audit")
+HISTORY = ("signoff_act", "signoff_record", "audit")
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def test_every_allowed_move_through_the_store(
         await world.act(act, party, [record_id])
         assert await world.status(record_id) == ALLOWED[case]
         after = await world.counts(*HISTORY)
-        assert after == {"signoff": before["signoff"] + 1, "audit": before["audit"] + 1}
+        assert after == {table: before[table] + 1 for table in HISTORY}
         (moved,) = await world.store.records_by_ids([record_id])
         assert moved.version == record.version + 1
     finally:
@@ -58,7 +58,8 @@ async def test_batch_confirm_moves_every_record_in_one_act(world: World) -> None
     await world.act(Act.CONFIRM, E, world.record_ids)
     assert {await world.status(i) for i in world.record_ids} == {"考核站点待签发"}
     assert await world.count("audit") == audit_before + 1
-    assert await world.count("signoff") == len(world.record_ids)
+    assert await world.count("signoff_act") == 1  # one act, its person and signature once
+    assert await world.count("signoff_record") == len(world.record_ids)
 
 
 async def test_full_confirmation_records_the_issue_time(world: World) -> None:
@@ -74,7 +75,7 @@ async def test_refusal_needs_a_reason(world: World, reason: str) -> None:
     with pytest.raises(Invalid) as caught:
         await world.issuance.refuse(world.evaluator, world.record_ids, reason)
     assert caught.value.key == "signoff.reason_required"
-    assert await world.count("signoff") == 0
+    assert await world.count("signoff_record") == 0
 
 
 async def test_refusal_reason_is_kept_trimmed_in_history_and_audit(world: World) -> None:
@@ -168,7 +169,7 @@ async def test_confirming_twice_is_a_conflict(world: World) -> None:
     with pytest.raises(Conflict) as caught:
         await world.act(Act.CONFIRM, S, world.record_ids)
     assert caught.value.key == "signoff.already_confirmed"
-    assert await world.count("signoff") == before["signoff"] + len(world.record_ids)
+    assert await world.count("signoff_record") == before["signoff_record"] + len(world.record_ids)
 
 
 async def test_a_batch_with_one_unfit_record_moves_nothing(world: World) -> None:
@@ -188,7 +189,7 @@ async def test_another_schools_head_may_not_sign(world: World) -> None:
     assert caught.value.key == "signoff.not_your_records"
     with pytest.raises(Forbidden):
         await world.issuance.refuse(world.head_b, world.record_ids, "不是我校学生")
-    assert await world.count("signoff") == len(world.record_ids)
+    assert await world.count("signoff_record") == len(world.record_ids)
 
 
 async def test_a_business_administrator_may_not_sign(world: World) -> None:
@@ -246,13 +247,13 @@ async def test_confirmation_needs_the_actors_own_signature(world: World) -> None
     assert caught.value.key == "signoff.signature_required"
     with pytest.raises(Invalid):
         await world.issuance.confirm(world.evaluator, world.record_ids, 999_999)
-    assert await world.count("signoff") == 0
+    assert await world.count("signoff_record") == 0
 
 
 async def test_the_confirm_act_carries_the_signature_reference(world: World) -> None:
     signature = await world.signature(world.evaluator)
     await world.issuance.confirm(world.evaluator, world.record_ids, signature)
-    row = await world.store._one("SELECT DISTINCT signature_id FROM signoff")
+    row = await world.store._one("SELECT DISTINCT signature_id FROM signoff_act")
     assert row is not None and row[0] == signature
     owner, digest = await world.store.signature_owner_and_hash(signature) or (0, "")
     assert owner == world.evaluator.id
@@ -295,7 +296,7 @@ async def test_a_school_heads_pending_batches_are_read_through_indexes_only(
     tmp_path: Path,
 ) -> None:
     """/pending's cost follows what the head sees: their batches found by site, their counts from
-    the index on (batch_id, status, void_at); no statement reads a whole table."""
+    the counts kept per batch (batch_count); no statement reads a whole table."""
     world = await make_world(tmp_path)
     try:
         driver = world.store.driver
@@ -310,8 +311,63 @@ async def test_a_school_heads_pending_batches_are_read_through_indexes_only(
             if sql.lstrip().upper().startswith("SELECT"):
                 rows = await world.store._all(f"EXPLAIN QUERY PLAN {sql}")
                 plans.extend(row[3] for row in rows)
-        assert any("record_batch_shown" in step for step in plans), plans
+        assert any("batch_count" in step for step in plans), plans
         assert any("batch_site" in step for step in plans), plans
         assert not [step for step in plans if step.startswith("SCAN") and "USING" not in step]
     finally:
         await world.store.close()
+
+
+async def test_the_workers_tick_reads_no_whole_record_table(tmp_path: Path) -> None:
+    """Status is in no index of record (migration 0230): the worker's newly confirmed records
+    are found through record_issued, the waiting batches through their counts."""
+    world = await make_world(tmp_path)
+    try:
+        await world.act(Act.CONFIRM, E, world.record_ids)
+        await world.act(Act.CONFIRM, S, world.record_ids[:1])
+        driver = world.store.driver
+        assert isinstance(driver, SqliteDriver)
+        statements: list[str] = []
+        await driver.db.set_trace_callback(statements.append)
+        assert await world.store.discover_certificate_jobs() == 1
+        waiting = await world.store.waiting_batches([S + "待签发"])
+        await driver.db.set_trace_callback(None)
+        assert [w.records for w in waiting] == [len(world.record_ids) - 1]
+        plans = []
+        for sql in statements:
+            if "record r" in sql:
+                rows = await world.store._all(f"EXPLAIN QUERY PLAN {sql}")
+                plans.extend(row[3] for row in rows)
+        assert any("record_issued" in step for step in plans), plans
+        assert any("record_batch" in step for step in plans), plans
+        assert not [step for step in plans if step.startswith("SCAN r") and "USING" not in step]
+    finally:
+        await world.store.close()
+
+
+async def test_a_batch_confirm_reads_of_each_record_what_the_whole_record_says(
+    world: World,
+) -> None:
+    """`act_records_by_ids` (what a confirm checks) against `records_by_ids`, field by field,
+    before and after an act; an unknown id is left out by both."""
+    await world.act(Act.CONFIRM, "培训评价组织", world.record_ids[:1])
+    asked = [*reversed(world.record_ids), 999_999]
+    whole = await world.store.records_by_ids(asked)
+    read = await world.store.act_records_by_ids(asked)
+    assert [r.id for r in read] == sorted(world.record_ids)
+    assert read[0].issued_at is None and read[0].status == "考核站点待签发"
+    for slim, record in zip(read, whole, strict=True):
+        assert vars(slim) == {name: getattr(record, name) for name in vars(slim)}
+
+
+async def test_the_counts_kept_per_batch_follow_every_act(world: World) -> None:
+    """batch_count, kept by each act's statements, against the records counted afresh."""
+    await world.act(Act.CONFIRM, "培训评价组织", world.record_ids)
+    await world.act(Act.REFUSE, "考核站点", world.record_ids[:1])
+    await world.act(Act.RESUBMIT, "培训评价组织", world.record_ids[:1])
+    kept = await world.store._all("SELECT batch_id, status, n FROM batch_count WHERE n > 0")
+    counted = await world.store._all(
+        "SELECT batch_id, status, COUNT(*) FROM record GROUP BY batch_id, status"
+    )
+    assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+    assert len({row[1] for row in counted}) > 1

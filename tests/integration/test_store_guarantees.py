@@ -79,16 +79,98 @@ async def test_raw_sql_can_still_change_a_pending_record(world: World) -> None:
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE signoff SET reason = 'rewritten'",
-        "DELETE FROM signoff",
-        "DELETE FROM signoff WHERE id = 1",
+        "UPDATE signoff_act SET reason = 'rewritten'",
+        "DELETE FROM signoff_act",
+        "DELETE FROM signoff_act WHERE id = 1",
+        "UPDATE signoff_record SET round = 2",
+        "DELETE FROM signoff_record",
+        "DELETE FROM signoff_record WHERE act_id = 1",
     ],
 )
 async def test_signoff_history_is_append_only(world: World, sql: str) -> None:
-    before = await world.count("signoff")
+    before = [await world.count(table) for table in ("signoff_act", "signoff_record")]
     with raw(world.location) as execute, pytest.raises(IntegrityErrors, match="append"):
         execute(sql)
-    assert await world.count("signoff") == before
+    assert [await world.count(table) for table in ("signoff_act", "signoff_record")] == before
+
+
+_SITE_ACT = "(SELECT MAX(id) FROM signoff_act)"  # the 考核站点's act, on the first record only
+
+
+@pytest.mark.parametrize(
+    ("sql", "record"),
+    [
+        # Among rows that would be fine (every record but the first has no site act yet): the
+        # whole statement is refused.
+        (
+            "INSERT INTO signoff_record (record_id, act_id, round)"
+            f" SELECT id, {_SITE_ACT}, 9 FROM record WHERE id <> ?"
+            f" UNION ALL SELECT 999999, {_SITE_ACT}, 9",
+            0,
+        ),
+        ("INSERT INTO signoff_record (record_id, act_id, round) VALUES (?, 999999, 9)", 0),
+        ("DELETE FROM record WHERE id = ?", 1),
+        ("UPDATE record SET id = 999999 WHERE id = ?", 1),
+    ],
+)
+async def test_signoff_history_names_records_and_acts_that_exist(
+    world: World, sql: str, record: int
+) -> None:
+    """A foreign key's refusal (23503), whether a key (SQLite) or a trigger per statement
+    (PostgreSQL) enforces it; the pending record has history of its own."""
+    pending = world.record_ids[1]
+    before = await world.count("signoff_record")
+    with pytest.raises(IntegrityErrors) as refused:
+        async with world.store.transaction():
+            await world.store._db.execute(sql, (world.record_ids[record],))
+    if isinstance(refused.value, psycopg.Error):
+        assert refused.value.sqlstate == "23503"
+    assert await world.count("signoff_record") == before
+    assert await world.status(pending) == "考核站点待签发"
+
+
+async def test_on_postgresql_a_record_removed_meanwhile_waits_for_the_history_named_it(
+    postgres: str, tmp_path: Path
+) -> None:
+    """PostgreSQL checks history rows per statement and locks no record as a key's check did:
+    a record's removal waits for the transactions adding history and then sees their rows; in a
+    transaction with an older snapshot it is refused outright."""
+    with fresh_database(postgres) as url:
+        world = await make_world(tmp_path, database=url)  # records with no history yet
+        await world.store.close()
+        kept, removed = world.record_ids[0], world.record_ids[1]
+        with psycopg.connect(url) as adding, psycopg.connect(url, autocommit=True) as removing:
+            with pytest.raises(psycopg.errors.SerializationFailure), removing.transaction():
+                removing.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                removing.execute("DELETE FROM record WHERE id = %s", (removed,))
+            with removing.transaction(force_rollback=True):  # nothing else refuses it
+                removing.execute("DELETE FROM record WHERE id = %s", (removed,))
+            (act,) = adding.execute(
+                "INSERT INTO signoff_act (party, act, audit_id, at)"
+                " VALUES ('培训评价组织', 'confirm', 0, '2026-01-01') RETURNING id"
+            ).fetchone()  # type: ignore[misc]
+            adding.execute(
+                "INSERT INTO signoff_record (record_id, act_id, round) VALUES (%s, %s, 1)",
+                (kept, act),
+            )
+            pid = removing.info.backend_pid
+            waiting = asyncio.get_running_loop().run_in_executor(
+                None,
+                removing.execute,
+                "DELETE FROM record WHERE id = %s",
+                (kept,),
+            )
+            locked = "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'"
+            with psycopg.connect(url, autocommit=True) as watch:
+                while not waiting.done() and not watch.execute(locked, (pid,)).fetchone():
+                    await asyncio.sleep(0.01)
+            assert not waiting.done()  # the removal waits for the history being added
+            adding.commit()
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match="sign-off history"):
+                await waiting
+            assert removing.execute(
+                "SELECT COUNT(*) FROM record WHERE id = %s", (kept,)
+            ).fetchone() == (1,)
 
 
 # Migrations
@@ -350,7 +432,10 @@ async def test_processes_confirming_the_same_records_at_once_confirm_them_once(
     try:
         records = await store.records_by_ids(world.record_ids)
         assert {(r.status, r.version) for r in records} == {("考核站点待签发", 2)}
-        confirms = await store._all("SELECT record_id FROM signoff WHERE act = 'confirm'")
+        confirms = await store._all(
+            "SELECT s.record_id FROM signoff_record s JOIN signoff_act a ON a.id = s.act_id"
+            " WHERE a.act = 'confirm'"
+        )
         assert sorted(row[0] for row in confirms) == sorted(world.record_ids)  # once each
         entries = await store.audit_entries()
         assert len(entries) == entries_before + 1 and first_broken(entries) is None
@@ -388,7 +473,7 @@ async def test_an_app_role_without_schema_rights_runs_but_cannot_drop_the_guaran
             with raw(app_url) as execute:
                 for sql in (
                     "DROP TRIGGER record_confirmed_is_final ON record",
-                    "ALTER TABLE signoff DISABLE TRIGGER signoff_no_delete",
+                    "ALTER TABLE signoff_record DISABLE TRIGGER signoff_record_no_delete",
                 ):
                     with pytest.raises(psycopg.errors.InsufficientPrivilege):
                         execute(sql)

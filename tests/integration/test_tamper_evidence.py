@@ -150,7 +150,7 @@ def _replace_cases(home: Path) -> list[tuple[str, tuple[object, ...]]]:
     rid, batch, result, cert_no, student, plan, site = record
     ((id_number,),) = sql(home, "SELECT id_number FROM student WHERE id = ?", (student,))
     ((signature,),) = sql(home, "SELECT MIN(id) FROM signature")
-    ((signoff,),) = sql(home, "SELECT MIN(id) FROM signoff")
+    ((act,),) = sql(home, "SELECT MIN(id) FROM signoff_act")
     return [
         (
             "INSERT OR REPLACE INTO record (id, batch_id, result_id, cert_no, status, updated_at)"
@@ -188,15 +188,19 @@ def _replace_cases(home: Path) -> list[tuple[str, tuple[object, ...]]]:
         ("UPDATE signature SET png = x'00' WHERE id = ?", (signature,)),
         ("DELETE FROM signature WHERE id = ?", (signature,)),
         (
-            "INSERT OR REPLACE INTO signoff (id, record_id, round, party, act, audit_id, at)"
-            " SELECT id, record_id, round, party, 'refuse', audit_id, at FROM signoff"
-            " WHERE id = ?",
-            (signoff,),
+            "INSERT OR REPLACE INTO signoff_act (id, party, act, audit_id, at)"
+            " SELECT id, party, 'refuse', audit_id, at FROM signoff_act WHERE id = ?",
+            (act,),
+        ),
+        (
+            "INSERT OR REPLACE INTO signoff_record (record_id, act_id, round)"
+            " SELECT record_id, act_id, round + 1 FROM signoff_record WHERE act_id = ?",
+            (act,),
         ),
     ]
 
 
-@pytest.mark.parametrize("case", range(12))
+@pytest.mark.parametrize("case", range(13))
 def test_insert_or_replace_cannot_change_a_final_row(home: Path, case: int) -> None:
     statement, params = _replace_cases(home)[case]
     before = (home / "qianfa.db").read_bytes()
@@ -260,7 +264,7 @@ def test_a_corrupted_page_is_reported(home: Path) -> None:
     db = sqlite3.connect(home / "qianfa.db", isolation_level=None)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     ((page_size,),) = db.execute("PRAGMA page_size").fetchall()
-    ((root,),) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'record_status'")
+    ((root,),) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'record_batch'")
     db.close()
     with open(home / "qianfa.db", "r+b") as raw:
         # Keep the page's b-tree header; scramble its cell content area (index keys).

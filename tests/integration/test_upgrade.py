@@ -26,6 +26,8 @@ from tests.databases import fresh_database, raw
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "upgrade"
 RELEASES = sorted(p.name for p in FIXTURES.iterdir())
+# Tables of an older release whose rows this one keeps under another name.
+RENAMED = {"signoff": "signoff_record"}
 
 
 def _env(database: str) -> dict[str, str]:
@@ -83,6 +85,8 @@ async def test_a_season_of_the_previous_release_opens_migrates_and_reads_the_sam
             assert last == "final.baseline"
             for table, count in season["counts"].items():
                 expected = count + 1 if table == "audit" else count
+                # 0230: the history's rows per record and act live on in signoff_record.
+                table = RENAMED.get(table, table)
                 assert execute(f"SELECT COUNT(*) FROM {table}")[0][0] == expected, table
         # Every read of the season as the old release showed it.
         assert qianfa(home, "status", "--json", env=env).json() == season["status"]
