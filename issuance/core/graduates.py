@@ -385,9 +385,14 @@ class PrintedBlank:
 Correction = tuple[int, dict[str, Any], dict[str, Any]]
 
 
+# Why a qualification row was kept instead of applied.
+NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
+
+
 @dataclass(frozen=True)
 class PendingQualification:
-    """A qualification row of an import that matched no graduate: kept, not applied."""
+    """A qualification row of an import that matched no graduate: kept, not applied (`reason`:
+    NAME_MISMATCH or NO_GRADUATE)."""
 
     school_id: int | None
     name: str

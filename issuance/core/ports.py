@@ -412,9 +412,11 @@ StagedGraduate = tuple[int, int, str, str, str | None]
 # line, the graduate's id, the catalog key refusing the correction (else None), and the
 # correction's old and new values (both None when nothing changes).
 StagedOnFile = tuple[int, int, str | None, dict[str, Any] | None, dict[str, Any] | None]
-# A row of a qualifications or employment import (`GraduateRepository.stage_corrections`, inside
-# its `correction_import` block): the first line of an ID number and the number; for a graduate
-# whose values change also its id and the old and new values of the fields changed.
+# A row of a qualifications or employment import, inside its `correction_import` block: the first
+# line of an ID number and the number; `stage_corrections` (employment): for a row matching a
+# graduate also its id, 就业情况 and 就业单位; `stage_qualifications`: the row's name and
+# qualification (number, level, occupation, date), matched with graduates in SQL
+# (`match_staged_qualifications`).
 StagedCorrection = tuple[Any, ...]
 
 
@@ -485,6 +487,12 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
     async def staged_lines(self, numbers: Iterable[str]) -> dict[str, int]: ...
 
     async def stage_corrections(self, rows: Iterable[StagedCorrection]) -> None: ...
+
+    async def stage_qualifications(self, rows: Sequence[StagedCorrection]) -> None: ...
+
+    async def match_staged_qualifications(
+        self, school_id: int | None
+    ) -> list[tuple[int, PendingQualification]]: ...
 
     async def record_staged_qualifications(
         self, pending: Sequence[PendingQualification], source: str, audit: AuditEntry

@@ -9,7 +9,6 @@ rows, and then nothing is written. A numbered graduate without a recorded qualif
 from __future__ import annotations
 
 import functools
-import operator
 import re
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -87,18 +86,7 @@ SCHOOL_SCOPED = ("qualifications", "employment", "grades")
 # Distinct values of a cell answered once per file (a hostile file's are not all kept).
 _REMEMBERED = 10_000
 _T = TypeVar("_T")
-# The graduate's fields each import sets, and a getter of their values.
-_QUALIFIED: tuple[str, ...] = (
-    "qualification_no",
-    "qualification_level",
-    "qualification_occupation",
-    "qualification_date",
-)
-_EMPLOYED: tuple[str, ...] = ("employment", "employer")
 _EMPLOYMENT = frozenset(EMPLOYMENT)
-_VALUES_OF = {fields: operator.attrgetter(*fields) for fields in (_QUALIFIED, _EMPLOYED)}
-# Why a qualification row was kept instead of applied.
-NAME_MISMATCH, NO_GRADUATE = "name_mismatch", "no_graduate"
 
 
 @dataclass(frozen=True)
@@ -276,86 +264,61 @@ async def import_qualifications(
     store: GraduateRepository, path: Path, locale: str, school: GradOrg | None, actor: str
 ) -> ImportReport:
     """职业资格证书新增: applied to the graduate of the same ID number and name; others kept.
-    Read, checked and staged a chunk at a time; written in one transaction at the end."""
+    Read, checked and staged a chunk at a time; matched with graduates and written at the end,
+    in SQL over the staged rows."""
     with read_chunks(path, QUALIFICATION_COLUMNS, locale, _LIMITS) as (checker, chunks):
-        rows = _QualificationRows(checker, school)
+        rows = _QualificationRows(checker)
         async with store.correction_import():
             for chunk in chunks:
-                numbers, first, graduates = await _chunk_matches(store, checker, chunk, school)
+                numbers, first = await _chunk_firsts(store, checker, chunk)
                 rows.numbered += len(numbers)
-                await store.stage_corrections(rows.staged(chunk, numbers, first, graduates))
+                await store.stage_qualifications(rows.staged(chunk, numbers, first))
             if (refused := checker.refused()) is not None:
                 return refused
+            unmatched = await store.match_staged_qualifications(_id(school))
+            kept = [pending for _, pending in unmatched]
             audit = _import_audit(store, actor, "grad.qualification.import", school, path)
             source = f"qualifications:{path.name}"
-            await store.record_staged_qualifications(rows.kept, source, audit)
-    applied = rows.numbered - len(rows.kept)
-    return QualificationReport(applied, (), tuple(rows.kept), tuple(rows.kept_rows))
+            await store.record_staged_qualifications(kept, source, audit)
+    applied = rows.numbered - len(kept)
+    return QualificationReport(applied, (), tuple(kept), tuple(row for row, _ in unmatched))
+
+
+def _id(school: GradOrg | None) -> int | None:
+    return school.id if school else None
 
 
 class _QualificationRows:
-    """The row checks of a qualifications file, and the rows kept (matching no graduate)."""
+    """The row checks of a qualifications file, and how many rows had an ID number."""
 
-    def __init__(self, checker: Checker, school: GradOrg | None) -> None:
+    def __init__(self, checker: Checker) -> None:
         self.checker = checker
-        self.school = school
         self.day = _per_file(_day)
         self.numbered = 0
-        self.kept: list[PendingQualification] = []
-        self.kept_rows: list[int] = []
 
     def staged(
-        self,
-        chunk: list[Row],
-        numbers: dict[int, str],
-        first: set[int],
-        graduates: dict[str, QualifiedGraduate],
-    ) -> Iterator[StagedCorrection]:
+        self, chunk: list[Row], numbers: dict[int, str], first: set[int]
+    ) -> list[StagedCorrection]:
         """The chunk's rows first with their ID number, as staged (bad ones reported)."""
+        staged: list[StagedCorrection] = []
         for row, v in chunk:
             ok, issued_on = _qualification_checked(self.checker, row, v, self.day)
             number = numbers.get(row)
-            if number is None or row not in first:
-                continue
-            graduate = graduates.get(number)
-            if ok and graduate is not None and graduate.name == v["name"]:
-                new = (
-                    v["qualification_no"],
-                    v["qualification_level"],
-                    v.get("occupation") or None,
-                    issued_on,
+            if number is not None and row in first:
+                # A bad row is staged too (a later repeat of its number is one), and then the
+                # file is refused.
+                staged.append(
+                    (
+                        row,
+                        number,
+                        v.get("name"),
+                        v.get("qualification_no"),
+                        v.get("qualification_level"),
+                        v.get("occupation") or None,
+                        issued_on if ok else None,
+                    )
                 )
-                yield _staged(row, number, graduate, _QUALIFIED, new)
-                continue
-            yield (row, number)
-            if ok:
-                self._keep(row, v, number, issued_on, graduate)
-
-    def _keep(
-        self,
-        row: int,
-        v: dict[str, str],
-        number: str,
-        issued_on: str | None,
-        graduate: QualifiedGraduate | None,
-    ) -> None:
-        reason = NO_GRADUATE if graduate is None else NAME_MISMATCH
-        school = self.school
-        school_id = school.id if school else (graduate.school_id if graduate else None)
-        self.kept.append(
-            PendingQualification(
-                school_id,
-                v["name"],
-                number,
-                v["qualification_no"],
-                v["qualification_level"],
-                v.get("occupation") or None,
-                issued_on,
-                reason,
-                graduate.name if graduate else None,
-            )
-        )
-        self.kept_rows.append(row)
+        return staged
 
 
 @_school_scoped
@@ -403,17 +366,14 @@ def _employment_staged(
             continue
         assert graduate is not None
         updated[0] += 1
-        yield _staged(
-            row, number, graduate, _EMPLOYED, (v["employment"], v.get("employer") or None)
-        )
+        yield (row, number, int(graduate.id), v["employment"], v.get("employer") or None)
 
 
-async def _chunk_matches(
-    store: GraduateRepository, checker: Checker, chunk: list[Row], school: GradOrg | None
-) -> tuple[dict[int, str], set[int], dict[str, QualifiedGraduate]]:
-    """The chunk's ID numbers by row; the rows first with their number in the file (a repeat,
-    of this chunk or an earlier one, reported as a bad row); the graduates the numbers name
-    (the latest term's, of `school` when given)."""
+async def _chunk_firsts(
+    store: GraduateRepository, checker: Checker, chunk: list[Row]
+) -> tuple[dict[int, str], set[int]]:
+    """The chunk's ID numbers by row, and the rows first with their number in the file (a
+    repeat, of this chunk or an earlier one, reported as a bad row)."""
     numbers = _id_numbers(checker, chunk)
     earlier = await store.staged_lines(numbers.values())
     seen: dict[str, int] = {}
@@ -425,8 +385,17 @@ async def _chunk_matches(
             seen[number] = row
         else:
             checker.fail(row, "id_number", "import.duplicate_in_file", first=line)
-    graduates = await store.latest_graduates(seen, school.id if school else None)
-    return numbers, set(seen.values()), graduates
+    return numbers, set(seen.values())
+
+
+async def _chunk_matches(
+    store: GraduateRepository, checker: Checker, chunk: list[Row], school: GradOrg | None
+) -> tuple[dict[int, str], set[int], dict[str, QualifiedGraduate]]:
+    """`_chunk_firsts`, and the graduates the first rows' numbers name (the latest term's, of
+    `school` when given)."""
+    numbers, first = await _chunk_firsts(store, checker, chunk)
+    graduates = await store.latest_graduates([numbers[row] for row in first], _id(school))
+    return numbers, first, graduates
 
 
 def _id_numbers(checker: Checker, chunk: list[Row]) -> dict[int, str]:
@@ -492,28 +461,6 @@ async def import_grades(
     audit = _import_audit(store, actor, "grad.grades.import", school, path)
     replaced = await store.replace_grades(grades, f"grades:{path.name}", audit) if grades else 0
     return GradeReport(len(grades), (), replaced)
-
-
-def _staged(
-    row: int,
-    number: str,
-    graduate: QualifiedGraduate,
-    fields: tuple[str, ...],
-    new: tuple[Any, ...],
-) -> StagedCorrection:
-    """A matched row as staged: with the graduate's changed `fields` (old and new values) as its
-    correction, when any change."""
-    old = _VALUES_OF[fields](graduate)
-    if old == new:
-        return (row, number)
-    changed = [i for i, value in enumerate(new) if old[i] != value]
-    return (
-        row,
-        number,
-        int(graduate.id),
-        {fields[i]: old[i] for i in changed},
-        {fields[i]: new[i] for i in changed},
-    )
 
 
 def _per_file(check: Callable[[str], _T]) -> Callable[[str], _T]:

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import astuple
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from issuance.core.audit import AuditEntry
 from issuance.core.graduates import (
+    NAME_MISMATCH,
+    NO_GRADUATE,
     Correction,
     Grade,
     GradeRow,
@@ -46,22 +48,30 @@ CORRECTED_FIELDS = (
     "employment",
     "employer",
 )
+# What each of the two imports sets.
+QUALIFICATION_FIELDS = CORRECTED_FIELDS[:4]
+EMPLOYMENT_FIELDS = CORRECTED_FIELDS[4:]
 # The rows of such an import (a TEMP table of its own connection): the first line of each ID
-# number, and for a graduate whose values change its id, the old and new values as JSON, the
-# fields changed (comma-separated) and their new values.
+# number, the row's name (qualifications), its graduate's id once matched and the row's values;
+# for a graduate whose values change, the old and new values of the fields changed as JSON and
+# those fields (comma-separated), filled in by SQL (`_diff_staged`) before they are applied.
 _STAGED_TABLE = f"""
     CREATE TEMP TABLE correction_staged (
         line INTEGER PRIMARY KEY, id_number TEXT NOT NULL UNIQUE, graduate_id INTEGER,
-        old TEXT, new TEXT, fields TEXT,
+        name TEXT, old TEXT, new TEXT, fields TEXT,
         {", ".join(f"{field} TEXT" for field in CORRECTED_FIELDS)}
     )
 """
 _STAGED = "correction_staged"
-_UNCHANGED_COLUMNS = ("line", "id_number")
-_CHANGED_COLUMNS = ("line", "id_number", "graduate_id", "old", "new", "fields", *CORRECTED_FIELDS)
-# Per tuple of fields (of CORRECTED_FIELDS), the JSON object of their values as json.dumps
-# writes it, with a %s per value.
-_JSON_OBJECTS: dict[tuple[str, ...], str] = {}
+_UNMATCHED_COLUMNS = ("line", "id_number")
+_EMPLOYED_COLUMNS = ("line", "id_number", "graduate_id", *EMPLOYMENT_FIELDS)
+_QUALIFIED_COLUMNS = ("line", "id_number", "name", *QUALIFICATION_FIELDS)
+# The graduate of the latest term with the staged row's ID number (of the school, when given:
+# `+g.school_id`, so that SQLite looks the number up, not every graduate of the school).
+_LATEST = (
+    "SELECT g.id FROM graduate g WHERE g.id_number = {staged}.id_number{school}"
+    " ORDER BY g.graduated DESC LIMIT 1"
+)
 
 
 class QualificationQueries(BaseStore):
@@ -115,23 +125,60 @@ class QualificationQueries(BaseStore):
         return {row[0]: int(row[1]) for row in rows}
 
     async def stage_corrections(self, rows: Iterable[StagedCorrection]) -> None:
-        unchanged: list[StagedCorrection] = []
-        changed: list[tuple[Any, ...]] = []
+        """Stage employment rows: (line, ID number) for a row matching no graduate, else
+        (line, ID number, graduate id, 就业情况, 就业单位)."""
+        unmatched: list[StagedCorrection] = []
+        matched: list[StagedCorrection] = []
         for row in rows:
-            if len(row) == len(_UNCHANGED_COLUMNS):
-                unchanged.append(row)
-            else:
-                line, number, graduate_id, old, new = row
-                values = [new.get(field) for field in CORRECTED_FIELDS]
-                changed.append(
-                    (line, number, graduate_id, _object(old), _object(new), ",".join(new), *values)
-                )
-        # The rows changing nothing without binding the columns they leave empty; the last fill
+            (unmatched if len(row) == len(_UNMATCHED_COLUMNS) else matched).append(row)
+        # The rows matching no one without binding the columns they leave empty; the last fill
         # goes on in the background while the import reads on.
-        if unchanged:
-            await self._fill(_STAGED, _UNCHANGED_COLUMNS, unchanged)
-        if changed:
-            await self._fill(_STAGED, _CHANGED_COLUMNS, changed)
+        if unmatched:
+            await self._fill(_STAGED, _UNMATCHED_COLUMNS, unmatched)
+        if matched:
+            await self._fill(_STAGED, _EMPLOYED_COLUMNS, matched)
+
+    async def stage_qualifications(self, rows: Sequence[StagedCorrection]) -> None:
+        """Stage qualification rows: line, ID number, name and the values of
+        QUALIFICATION_FIELDS; matched with graduates by `match_staged_qualifications`."""
+        if rows:
+            await self._fill(_STAGED, _QUALIFIED_COLUMNS, rows)
+
+    async def match_staged_qualifications(
+        self, school_id: int | None
+    ) -> list[tuple[int, PendingQualification]]:
+        """Match the staged qualification rows with the graduate of the latest term of their
+        ID number (of the school, when given) when it has their name; those matching none, in
+        file order, with their line, as kept (of the school, else of the graduate of the ID
+        number when the name differs)."""
+        await self._filled()
+        school = "" if school_id is None else " AND +g.school_id = ?"
+        params = () if school_id is None else (school_id,)
+        latest = _LATEST.format(staged=_STAGED, school=school)
+        await self._temp_work([f"UPDATE {_STAGED} SET graduate_id = ({latest})"], params)
+        values = ", ".join(f"s.{field}" for field in QUALIFICATION_FIELDS)
+        unmatched = await self._all(
+            f"SELECT s.line, s.name, s.id_number, {values}, g.name AS graduate_name,"
+            f" g.school_id FROM {_STAGED} s"
+            " LEFT JOIN graduate g ON g.id = s.graduate_id"
+            " WHERE g.id IS NULL OR g.name <> s.name ORDER BY s.line"
+        )
+        if unmatched:
+            await self._temp_work(
+                [
+                    f"UPDATE {_STAGED} SET graduate_id = NULL WHERE graduate_id IS NOT NULL AND"
+                    f" name <> (SELECT g.name FROM graduate g WHERE g.id = {_STAGED}.graduate_id)"
+                ]
+            )
+        kept: list[tuple[int, PendingQualification]] = []
+        for line, name, number, no, level, occupation, day, graduate_name, of in unmatched:
+            reason = NO_GRADUATE if graduate_name is None else NAME_MISMATCH
+            at = school_id if school_id is not None else of
+            pending = PendingQualification(
+                at, name, number, no, level, occupation, day, reason, graduate_name
+            )
+            kept.append((int(line), pending))
+        return kept
 
     async def record_staged_qualifications(
         self, pending: Sequence[PendingQualification], source: str, audit: AuditEntry
@@ -152,18 +199,20 @@ class QualificationQueries(BaseStore):
                     " graduate_name, source, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(*astuple(p), source, audit.at) for p in pending],
                 )
-            await self._correct_staged(source)
+            await self._correct_staged(QUALIFICATION_FIELDS, source)
 
     async def record_staged_corrections(self, source: str, audit: AuditEntry) -> None:
-        """Apply the staged corrections, keeping history, and log them."""
+        """Apply the staged employment corrections, keeping history, and log them."""
         await self._filled()
         async with self.transaction():
             await self.append_audit(audit)
-            await self._correct_staged(source)
+            await self._correct_staged(EMPLOYMENT_FIELDS, source)
 
-    async def _correct_staged(self, source: str) -> None:
-        """`correct_graduates` of the staged corrections, set-based, and the numbered graduates
-        corrected sealed again (a qualification is part of a final row's digest)."""
+    async def _correct_staged(self, fields: Sequence[str], source: str) -> None:
+        """`correct_graduates` of the staged rows matched with a graduate (their `fields`),
+        set-based, and the numbered graduates corrected sealed again (a qualification is part
+        of a final row's digest)."""
+        await self._db.execute(_diff_staged(self.driver.dialect, fields))
         await apply_staged_corrections(self, _STAGED, CORRECTED_FIELDS, source)
         numbered = await self._all(
             f"SELECT s.graduate_id FROM {_STAGED} s JOIN graduate g ON g.id = s.graduate_id"
@@ -372,19 +421,39 @@ class QualificationQueries(BaseStore):
         return [ListedGrade(**dict(row)) for row in rows]
 
 
-def _object(values: dict[str, Any]) -> str:
-    """`values` as json.dumps(values, ensure_ascii=False) writes them (as correct_graduates
-    keeps history), from a template per tuple of fields for text and None values."""
-    fields = tuple(values)
-    template = _JSON_OBJECTS.get(fields)
-    if template is None:
-        if not set(fields) <= set(CORRECTED_FIELDS):
-            return json.dumps(values, ensure_ascii=False)
-        template = "{" + ", ".join(f"{encode_basestring(field)}: %s" for field in fields) + "}"
-        _JSON_OBJECTS[fields] = template
-    try:
-        return template % tuple(
-            ["null" if value is None else encode_basestring(value) for value in values.values()]
-        )
-    except TypeError:
-        return json.dumps(values, ensure_ascii=False)
+def _diff_staged(dialect: str, fields: Sequence[str]) -> str:
+    """The statement filling in, for each staged row matched with a graduate whose `fields`
+    differ from the row's, the fields changed (comma-separated, in the order of `fields`) and
+    their old and new values as JSON objects, as json.dumps(values, ensure_ascii=False) writes
+    them (as `correct_graduates` keeps history)."""
+
+    def text(value: str) -> str:
+        # A JSON string or null: json_quote and to_json escape as json.dumps does.
+        if dialect == "sqlite":
+            return f"json_quote({value})"
+        return f"COALESCE(to_json({value})::text, 'null')"
+
+    def differs(field: str) -> str:
+        # NULL-safe: a value set where there was none differs.
+        distinct = "IS NOT" if dialect == "sqlite" else "IS DISTINCT FROM"
+        return f"g.{field} {distinct} {_STAGED}.{field}"
+
+    def joined(parts: Sequence[tuple[str, str]], start: int) -> str:
+        """The `parts` (condition, text) whose condition holds, concatenated; the first
+        `start - 1` characters (a separator) left off."""
+        cases = " || ".join(f"(CASE WHEN {cond} THEN {part} ELSE '' END)" for cond, part in parts)
+        return f"substr({cases}, {start})"
+
+    def json_object(side: str) -> str:
+        parts = [
+            (differs(field), f"', ' || '{encode_basestring(field)}: ' || {text(f'{side}.{field}')}")
+            for field in fields
+        ]
+        return f"'{{' || {joined(parts, 3)} || '}}'"
+
+    names = joined([(differs(field), f"',{field}'") for field in fields], 2)
+    return (
+        f"UPDATE {_STAGED} SET fields = {names}, old = {json_object('g')},"
+        f" new = {json_object(_STAGED)} FROM graduate g"
+        f" WHERE g.id = {_STAGED}.graduate_id AND ({' OR '.join(map(differs, fields))})"
+    )
