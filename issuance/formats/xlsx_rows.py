@@ -754,6 +754,8 @@ class _Bulk:
     widths: list[int]
     values: Sequence[Value]
     texts: bool
+    # Whether the block's only references (` r="`) are known to be its rows' and cells'.
+    own_refs: bool = False
 
     def block(self) -> Block:
         widths = self.widths
@@ -768,6 +770,8 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
         return None
+    if _INLINE_BLOCK.fullmatch(block) is not None:
+        return _inline_rows(block)
     heads = _ROW_HEAD.findall(block)
     if not heads or len(heads) != block.count(b"<row"):
         return None
@@ -782,6 +786,49 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     if numbers != sorted(set(numbers)):
         return None
     return _Bulk(numbers, widths, values, texts)
+
+
+def _inline_cell(letter: str) -> str:
+    return (
+        rf'<c r="{letter}\1"(?: s="\d++")?+ t="inlineStr">'
+        r'<is><t(?: xml:space="preserve")?+>[^<]*+</t></is></c>'
+    )
+
+
+def _inline_block_pattern() -> re.Pattern[bytes]:
+    """A whole block of rows of inline text cells, each row's cells A, B, C, … (at most Z)
+    of that row (a backreference to the row's number), nothing between the tags."""
+    cells = ""
+    for letter in reversed(_ALPHABET[1:]):
+        cells = f"(?:{_inline_cell(letter)}{cells})?+"
+    row = rf'<row r="([1-9]\d*+)"(?:[^>/ ]| (?!r="))*+>{_inline_cell("A")}{cells}</row>'
+    return re.compile(f"(?:{row})++".encode())
+
+
+# The usual write-only block (most exports), checked whole by one C-level match with no
+# captures kept: its texts are then taken by a second pass, its widths counted.
+_INLINE_BLOCK = _inline_block_pattern()
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_TEXT = re.compile(rb'<t(?: xml:space="preserve")?+>([^<]*+)</t>')
+
+
+def _inline_rows(block: bytes) -> _Bulk | None:
+    """The rows of a block `_INLINE_BLOCK` matches whole: their texts in one pass, their
+    widths by counting (all the rows' the same when as many rows as the first end with the
+    first's last column, and the cells number rows x width), else row by row."""
+    numbers = list(map(int, _ROW_NUMBER.findall(block)))
+    if any(map(int.__ge__, numbers, numbers[1:])):
+        return None
+    texts = _TEXT.findall(block)
+    joined = b"\0".join(texts)
+    first = block.count(b"<c ", 0, block.find(b"</row>"))
+    last = f'<c r="{_ALPHABET[first - 1]}'.encode()
+    if len(texts) == first * len(numbers) and block.count(last) == len(numbers):
+        widths = [first] * len(numbers)
+    else:
+        widths = [row.count(b"<c ") for row in block.split(b"</row>")[:-1]]
+    own = b' r="' not in joined  # a text may hold one (a far reference is checked in text)
+    return _Bulk(numbers, widths, joined.decode().split("\0"), texts=True, own_refs=own)
 
 
 def _bulk_values(
@@ -805,7 +852,9 @@ def _bulk_values(
 def _check_block(guard: PartGuard, block: bytes, bulk: _Bulk | None) -> None:
     """The block's references, as `check_xlsx` checks them: of a block read in bulk, whose
     references are its rows' and their cells' (A to Z), only its last row."""
-    if bulk is not None and block.count(b' r="') == len(bulk.numbers) + len(bulk.values):
+    if bulk is not None and (
+        bulk.own_refs or block.count(b' r="') == len(bulk.numbers) + len(bulk.values)
+    ):
         guard.last_row(bulk.numbers[-1])
     else:
         guard.refs(block)
