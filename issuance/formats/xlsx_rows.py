@@ -770,8 +770,8 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
         return None
-    if _INLINE_BLOCK.fullmatch(block) is not None:
-        return _inline_rows(block)
+    if (inline := _inline_rows(block)) is not None:
+        return inline
     heads = _ROW_HEAD.findall(block)
     if not heads or len(heads) != block.count(b"<row"):
         return None
@@ -795,39 +795,46 @@ def _inline_cell(letter: str) -> str:
     )
 
 
-def _inline_block_pattern() -> re.Pattern[bytes]:
-    """A whole block of rows of inline text cells, each row's cells A, B, C, … (at most Z)
-    of that row (a backreference to the row's number), nothing between the tags."""
-    cells = ""
-    for letter in reversed(_ALPHABET[1:]):
-        cells = f"(?:{_inline_cell(letter)}{cells})?+"
-    row = rf'<row r="([1-9]\d*+)"(?:[^>/ ]| (?!r="))*+>{_inline_cell("A")}{cells}</row>'
+def _inline_block_pattern(width: int | None = None) -> re.Pattern[bytes]:
+    """A whole block of rows of inline text cells, each row's cells A, B, C, … of that row (a
+    backreference to the row's number), nothing between the tags: `width` cells each, or
+    (None) from A to at most Z."""
+    if width is None:
+        cells = ""
+        for letter in reversed(_ALPHABET[1:]):
+            cells = f"(?:{_inline_cell(letter)}{cells})?+"
+        cells = _inline_cell("A") + cells
+    else:
+        cells = "".join(map(_inline_cell, _ALPHABET[:width]))
+    row = rf'<row r="([1-9]\d*+)"(?:[^>/ ]| (?!r="))*+>{cells}</row>'
     return re.compile(f"(?:{row})++".encode())
 
 
 # The usual write-only block (most exports), checked whole by one C-level match with no
-# captures kept: its texts are then taken by a second pass, its widths counted.
+# captures kept (a block whose rows are all as wide as its first by a simpler one): its texts
+# are then taken by a second pass.
+_INLINE_ROWS = {width: _inline_block_pattern(width) for width in range(1, len(_ALPHABET) + 1)}
 _INLINE_BLOCK = _inline_block_pattern()
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _TEXT = re.compile(rb'<t(?: xml:space="preserve")?+>([^<]*+)</t>')
 
 
 def _inline_rows(block: bytes) -> _Bulk | None:
-    """The rows of a block `_INLINE_BLOCK` matches whole: their texts in one pass, their
-    widths by counting (all the rows' the same when as many rows as the first end with the
-    first's last column, and the cells number rows x width), else row by row."""
+    """The rows of the block if `_INLINE_BLOCK` matches it whole, else None."""
+    first = block.count(b"<c ", 0, block.find(b"</row>"))
+    uniform = _INLINE_ROWS.get(first)
+    if uniform is not None and uniform.fullmatch(block) is not None:
+        widths = None
+    elif _INLINE_BLOCK.fullmatch(block) is not None:
+        widths = [row.count(b"<c ") for row in block.split(b"</row>")[:-1]]
+    else:
+        return None
     numbers = list(map(int, _ROW_NUMBER.findall(block)))
     if any(map(int.__ge__, numbers, numbers[1:])):
         return None
-    texts = _TEXT.findall(block)
-    joined = b"\0".join(texts)
-    first = block.count(b"<c ", 0, block.find(b"</row>"))
-    last = f'<c r="{_ALPHABET[first - 1]}'.encode()
-    if len(texts) == first * len(numbers) and block.count(last) == len(numbers):
-        widths = [first] * len(numbers)
-    else:
-        widths = [row.count(b"<c ") for row in block.split(b"</row>")[:-1]]
+    joined = b"\0".join(_TEXT.findall(block))
     own = b' r="' not in joined  # a text may hold one (a far reference is checked in text)
+    widths = widths or [first] * len(numbers)
     return _Bulk(numbers, widths, joined.decode().split("\0"), texts=True, own_refs=own)
 
 
