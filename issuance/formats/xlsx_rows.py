@@ -770,8 +770,8 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
         return None
-    if (inline := _inline_rows(block)) is not None:
-        return inline
+    if (plain := _text_rows(block, strings)) is not None:
+        return plain
     heads = _ROW_HEAD.findall(block)
     if not heads or len(heads) != block.count(b"<row"):
         return None
@@ -788,53 +788,64 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     return _Bulk(numbers, widths, values, texts)
 
 
-def _inline_cell(letter: str) -> str:
-    return (
-        rf'<c r="{letter}\1"(?: s="\d++")?+ t="inlineStr">'
-        r'<is><t(?: xml:space="preserve")?+>[^<]*+</t></is></c>'
-    )
+# The cells of a text block read in bulk, after their reference: an inline string, or a
+# shared string's index.
+_INLINE_CELL = r' t="inlineStr"><is><t(?: xml:space="preserve")?+>[^<]*+</t></is></c>'
+_SHARED_CELL = r' t="s"><v>\d++</v></c>'
 
 
-def _inline_block_pattern(width: int | None = None) -> re.Pattern[bytes]:
-    """A whole block of rows of inline text cells, each row's cells A, B, C, … of that row (a
-    backreference to the row's number), nothing between the tags: `width` cells each, or
-    (None) from A to at most Z."""
+def _text_block_pattern(body: str, width: int | None = None) -> re.Pattern[bytes]:
+    """A whole block of rows of text cells (`body` after each one's reference and style),
+    each row's cells A, B, C, … of that row (a backreference to the row's number), nothing
+    between the tags: `width` cells each, or (None) from A to at most Z."""
+    cell = rf'<c r="{{}}\1"(?: s="\d++")?+{body}'
     if width is None:
         cells = ""
         for letter in reversed(_ALPHABET[1:]):
-            cells = f"(?:{_inline_cell(letter)}{cells})?+"
-        cells = _inline_cell("A") + cells
+            cells = f"(?:{cell.format(letter)}{cells})?+"
+        cells = cell.format("A") + cells
     else:
-        cells = "".join(map(_inline_cell, _ALPHABET[:width]))
+        cells = "".join(map(cell.format, _ALPHABET[:width]))
     row = rf'<row r="([1-9]\d*+)"(?:[^>/ ]| (?!r="))*+>{cells}</row>'
     return re.compile(f"(?:{row})++".encode())
 
 
-# The usual write-only block (most exports), checked whole by one C-level match with no
-# captures kept (a block whose rows are all as wide as its first by a simpler one): its texts
-# are then taken by a second pass.
-_INLINE_ROWS = {width: _inline_block_pattern(width) for width in range(1, len(_ALPHABET) + 1)}
-_INLINE_BLOCK = _inline_block_pattern()
+def _text_block_patterns(body: str) -> dict[int | None, re.Pattern[bytes]]:
+    widths = [None, *range(1, len(_ALPHABET) + 1)]
+    return {width: _text_block_pattern(body, width) for width in widths}
+
+
+# The usual blocks (write-only exports: inline strings; Excel and WPS: shared ones), each
+# checked whole by one C-level match with no captures kept (a block whose rows are all as
+# wide as its first by a simpler one): their texts are then taken by a second pass.
+_INLINE_BLOCKS = _text_block_patterns(_INLINE_CELL)
+_SHARED_BLOCKS = _text_block_patterns(_SHARED_CELL)
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _TEXT = re.compile(rb'<t(?: xml:space="preserve")?+>([^<]*+)</t>')
+_INDEX = re.compile(rb"<v>(\d++)</v>")
 
 
-def _inline_rows(block: bytes) -> _Bulk | None:
-    """The rows of the block if `_INLINE_BLOCK` matches it whole, else None."""
+def _text_rows(block: bytes, strings: _Strings) -> _Bulk | None:
+    """The rows of the block if it is a block of text cells its patterns match whole, else
+    None."""
+    patterns = _INLINE_BLOCKS if _holds(block, b"inlineStr") else _SHARED_BLOCKS
     first = block.count(b"<c ", 0, block.find(b"</row>"))
-    uniform = _INLINE_ROWS.get(first)
+    uniform = patterns.get(first) if first else None
     if uniform is not None and uniform.fullmatch(block) is not None:
         widths = None
-    elif _INLINE_BLOCK.fullmatch(block) is not None:
+    elif patterns[None].fullmatch(block) is not None:
         widths = [row.count(b"<c ") for row in block.split(b"</row>")[:-1]]
     else:
         return None
     numbers = list(map(int, _ROW_NUMBER.findall(block)))
     if any(map(int.__ge__, numbers, numbers[1:])):
         return None
+    widths = widths or [first] * len(numbers)
+    if patterns is _SHARED_BLOCKS:
+        texts = strings.take(map(int, _INDEX.findall(block)))
+        return _Bulk(numbers, widths, texts, texts=True, own_refs=True)
     joined = b"\0".join(_TEXT.findall(block))
     own = b' r="' not in joined  # a text may hold one (a far reference is checked in text)
-    widths = widths or [first] * len(numbers)
     return _Bulk(numbers, widths, joined.decode().split("\0"), texts=True, own_refs=own)
 
 
