@@ -754,6 +754,8 @@ class _Bulk:
     widths: list[int]
     values: Sequence[Value]
     texts: bool
+    # Whether the block's only references (` r="`) are known to be its rows' and cells'.
+    own_refs: bool = False
 
     def block(self) -> Block:
         widths = self.widths
@@ -768,6 +770,8 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     else None; `number` gives a number cell's value by its style."""
     if any(_holds(block, mark) for mark in _UNUSUAL):
         return None
+    if (plain := _text_rows(block, strings)) is not None:
+        return plain
     heads = _ROW_HEAD.findall(block)
     if not heads or len(heads) != block.count(b"<row"):
         return None
@@ -782,6 +786,67 @@ def _bulk_rows(block: bytes, strings: _Strings, number: _Number) -> _Bulk | None
     if numbers != sorted(set(numbers)):
         return None
     return _Bulk(numbers, widths, values, texts)
+
+
+# The cells of a text block read in bulk, after their reference: an inline string, or a
+# shared string's index.
+_INLINE_CELL = r' t="inlineStr"><is><t(?: xml:space="preserve")?+>[^<]*+</t></is></c>'
+_SHARED_CELL = r' t="s"><v>\d++</v></c>'
+
+
+def _text_block_pattern(body: str, width: int | None = None) -> re.Pattern[bytes]:
+    """A whole block of rows of text cells (`body` after each one's reference and style),
+    each row's cells A, B, C, … of that row (a backreference to the row's number), nothing
+    between the tags: `width` cells each, or (None) from A to at most Z."""
+    cell = rf'<c r="{{}}\1"(?: s="\d++")?+{body}'
+    if width is None:
+        cells = ""
+        for letter in reversed(_ALPHABET[1:]):
+            cells = f"(?:{cell.format(letter)}{cells})?+"
+        cells = cell.format("A") + cells
+    else:
+        cells = "".join(map(cell.format, _ALPHABET[:width]))
+    row = rf'<row r="([1-9]\d*+)"(?:[^>/ ]| (?!r="))*+>{cells}</row>'
+    return re.compile(f"(?:{row})++".encode())
+
+
+def _text_block_patterns(body: str) -> dict[int | None, re.Pattern[bytes]]:
+    widths = [None, *range(1, len(_ALPHABET) + 1)]
+    return {width: _text_block_pattern(body, width) for width in widths}
+
+
+# The usual blocks (write-only exports: inline strings; Excel and WPS: shared ones), each
+# checked whole by one C-level match with no captures kept (a block whose rows are all as
+# wide as its first by a simpler one): their texts are then taken by a second pass.
+_INLINE_BLOCKS = _text_block_patterns(_INLINE_CELL)
+_SHARED_BLOCKS = _text_block_patterns(_SHARED_CELL)
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+_TEXT = re.compile(rb'<t(?: xml:space="preserve")?+>([^<]*+)</t>')
+_INDEX = re.compile(rb"<v>(\d++)</v>")
+
+
+def _text_rows(block: bytes, strings: _Strings) -> _Bulk | None:
+    """The rows of the block if it is a block of text cells its patterns match whole, else
+    None."""
+    patterns = _INLINE_BLOCKS if _holds(block, b"inlineStr") else _SHARED_BLOCKS
+    first = block.count(b"<c ", 0, block.find(b"</row>"))
+    uniform = patterns.get(first) if first else None
+    if uniform is not None and uniform.fullmatch(block) is not None:
+        widths = None
+    elif patterns[None].fullmatch(block) is not None:
+        widths = [row.count(b"<c ") for row in block.split(b"</row>")[:-1]]
+    else:
+        return None
+    numbers = list(map(int, _ROW_NUMBER.findall(block)))
+    if any(map(int.__ge__, numbers, numbers[1:])):
+        return None
+    widths = widths or [first] * len(numbers)
+    if patterns is _SHARED_BLOCKS:
+        texts = strings.take(map(int, _INDEX.findall(block)))
+        return _Bulk(numbers, widths, texts, texts=True, own_refs=True)
+    joined = b"\0".join(_TEXT.findall(block))
+    own = b' r="' not in joined  # a text may hold one (a far reference is checked in text)
+    return _Bulk(numbers, widths, joined.decode().split("\0"), texts=True, own_refs=own)
 
 
 def _bulk_values(
@@ -805,7 +870,9 @@ def _bulk_values(
 def _check_block(guard: PartGuard, block: bytes, bulk: _Bulk | None) -> None:
     """The block's references, as `check_xlsx` checks them: of a block read in bulk, whose
     references are its rows' and their cells' (A to Z), only its last row."""
-    if bulk is not None and block.count(b' r="') == len(bulk.numbers) + len(bulk.values):
+    if bulk is not None and (
+        bulk.own_refs or block.count(b' r="') == len(bulk.numbers) + len(bulk.values)
+    ):
         guard.last_row(bulk.numbers[-1])
     else:
         guard.refs(block)

@@ -230,6 +230,48 @@ def test_many_rows_across_blocks_mixing_fast_and_exact_rows(
     assert rows[-2] == (15_999, ["名字15998", "ID15998", "23997", "2067-10-20"])
 
 
+def bulk_row(number: int, width: int, style: str = "", space: str = "") -> str:
+    cells = "".join(
+        f'<c r="{letter}{number}"{style} t="inlineStr"><is><t{space}>{letter}{number} </t></is></c>'
+        for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:width]
+    )
+    return f'<row r="{number}" spans="1:{width}">{cells}</row>'
+
+
+def test_blocks_of_inline_rows_read_in_bulk_as_calamine_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_rows, "_READ", 1 << 12)  # many blocks, of one width or several
+    rows = [bulk_row(1, 26)]
+    rows += [bulk_row(n, 3, ' s="2"' if n % 2 else "") for n in range(2, 200)]
+    rows += [bulk_row(n, 1 + n % 26, space=' xml:space="preserve"') for n in range(200, 400)]
+    rows += [bulk_row(400, 26).replace('r="Z400"', 'r="Z401"'), bulk_row(402, 4)]
+    rows += [bulk_row(403, 26).replace("</row>", '<c r="AA403"><v>1</v></c></row>')]
+    rows += [bulk_row(n, 5) for n in range(404, 600)]
+    rows += [f'<row r="{n}"></row>' for n in range(600, 1000)]  # blocks of rows without cells
+    rows += [bulk_row(1000, 2)]
+    path = tmp_path / "bulk.xlsx"
+    sheet_data = "".join(rows)
+    write_package(
+        path, f'<worksheet xmlns="{MAIN}"><sheetData>{sheet_data}</sheetData></worksheet>'
+    )
+    read = assert_same(path)
+    assert read[0] == (1, [f"{letter}1" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"])
+    assert read[1] == (2, ["A2", "B2", "C2"])
+    assert (400, [f"{letter}400" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXY"]) in read
+    assert (401, [""] * 25 + ["Z400"]) in read
+    assert read[-2:] == [
+        (599, ["A599", "B599", "C599", "D599", "E599"]),
+        (1000, ["A1000", "B1000"]),
+    ]
+    sheet = open_first_sheet(str(path), path.name, XLSX_LIMITS)
+    blocks = list(sheet.blocks)
+    sheet.close()
+    texts = [block for block in blocks if isinstance(block, xlsx_rows.TextBlock)]
+    assert texts and len(texts) < len(blocks)  # blocks of one width, and the others
+    assert all(block.width and len(block.cells) == block.width * len(block) for block in texts)
+
+
 PACKAGE_RELS = (
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -455,6 +497,7 @@ INLINE_ROW = '<row r="2"><c r="A2" t="inlineStr"><is><t>甲</t></is></c></row>'
         (INLINE_ROW.replace('"2"', '"200002"').replace("A2", "A200002"), ""),
         (INLINE_ROW, "<x>" + "长" * 30_000 + "</x>"),
         (INLINE_ROW, "<x>" + "长" * 30_000 + "</x>" + '<x r="A999999"/>'),
+        (INLINE_ROW.replace("甲", 'say r="A999999"'), ""),
     ],
     ids=[
         "far-reference-after-the-data",
@@ -462,6 +505,7 @@ INLINE_ROW = '<row r="2"><c r="A2" t="inlineStr"><is><t>甲</t></is></c></row>'
         "far-row",
         "no-tag-end",
         "no-tag-end-first",
+        "far-reference-in-a-text",
     ],
 )
 @pytest.mark.parametrize("read", [1 << 20, 4096], ids=["whole-reads", "small-reads"])
