@@ -199,6 +199,39 @@ async def test_approval_and_numbers_are_final_in_the_database(world: GradWorld) 
         await world.grad.declare(UNDER_FINAL_CITY, TERM)
 
 
+_REPLACED = (
+    "INSERT OR REPLACE INTO graduate (id, school_id, name, id_number, sex, major_code, major,"
+    " class_level, enrolled, graduated, years, study_mode, cert_no, updated_at)"
+    " SELECT {}, school_id, '冒名顶替', {}, sex, major_code, major, class_level, enrolled,"
+    " graduated, years, study_mode, {}, 'x' FROM graduate WHERE cert_no IS NOT NULL LIMIT 1"
+)
+
+
+@pytest.mark.parametrize(
+    ("new_id", "id_number", "cert_no"),
+    [
+        ("id", "id_number || 'x'", "NULL"),  # the same id, unnumbered
+        ("NULL", "id_number || 'x'", "cert_no"),  # a new id, the same number
+        ("NULL", "id_number", "NULL"),  # a new id, the same ID number and term
+    ],
+)
+async def test_a_numbered_graduate_is_not_replaced_on_any_of_its_keys(
+    world: GradWorld, new_id: str, id_number: str, cert_no: str
+) -> None:
+    request_id, _ = await world.grad.declare(UNDER_FINAL_CITY, TERM)
+    await world.grad.act(world["leader_fuzhou"], request_id, Act.CONFIRM)
+    await world.grad.act(world["fuzhou"], request_id, Act.CONFIRM)
+    db = sqlite3.connect(world.home / "qianfa.db", isolation_level=None)
+    try:
+        assert db.execute("PRAGMA recursive_triggers").fetchone() == (0,)
+        numbered = db.execute("SELECT * FROM graduate ORDER BY id").fetchall()
+        with pytest.raises(sqlite3.IntegrityError, match="final"):
+            db.execute(_REPLACED.format(new_id, id_number, cert_no))
+        assert db.execute("SELECT * FROM graduate ORDER BY id").fetchall() == numbered
+    finally:
+        db.close()
+
+
 async def test_status_counts_follow_graduates_through_their_declaration(world: GradWorld) -> None:
     request_id, _ = await world.grad.declare(UNDER_CITY, TERM)
     await world.grad.act(world["leader_quanzhou"], request_id, Act.CONFIRM)
