@@ -46,6 +46,7 @@ from issuance.xcert.service import Issuance
 FLAT = 1.2
 CEILING_MIB = 150.0
 SMALL = 10_000
+WARM = 20
 
 
 def _peak_mib() -> float:
@@ -59,9 +60,9 @@ def _peak_mib() -> float:
 
 
 def write_files(folder: Path, rows: int) -> None:
-    """results-N.xlsx and graduates-N.xlsx for N in (SMALL, rows); qualifications and employment
-    of the `rows` graduates."""
-    for count in sorted({SMALL, rows}):
+    """results-N.xlsx and graduates-N.xlsx for N in (WARM, SMALL, rows); qualifications and
+    employment of the `rows` graduates."""
+    for count in sorted({WARM, SMALL, rows}):
         core.write_results(folder / f"results-{count}.xlsx", count)
         headers = [c.header_zh for c in GRADUATE_COLUMNS]
         write_table(
@@ -127,6 +128,18 @@ async def import_one(kind: str, path: Path, home: Path) -> dict[str, float]:
         }
     finally:
         await store.close()
+
+
+async def _warmed_import(kind: str, path: Path, home: Path) -> dict[str, float]:
+    """`import_one` in a process warmed as a server's is: its first import loads what every later
+    one reuses (the message catalog, the print font's narrow glyphs: ~50 ms, 2–3 % of 100,000
+    graduates, 15 % of 20,000), so a small import into a home of its own goes first, as
+    bench.certificates warms its processes by one certificate."""
+    warm = path.with_name(f"{path.name.split('-')[0]}-{WARM}.xlsx")
+    if kind in ("results", "graduates") and warm.exists():
+        (home / "warm").mkdir()
+        await import_one(kind, warm, home / "warm")
+    return await import_one(kind, path, home)
 
 
 def _child(*args: str) -> dict[str, float]:
@@ -195,7 +208,7 @@ def main() -> None:
             figures = reader_read(Path(path))
         else:
             Path(home[0]).mkdir(parents=True, exist_ok=True)
-            figures = asyncio.run(import_one(kind, Path(path), Path(home[0])))
+            figures = asyncio.run(_warmed_import(kind, Path(path), Path(home[0])))
         print(json.dumps(figures))
         return
     raise SystemExit(compare("--quick" in sys.argv))
