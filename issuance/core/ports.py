@@ -500,15 +500,6 @@ class GraduateRepository(HoldRelease, Clock, Protocol):
 
     async def record_staged_corrections(self, source: str, audit: AuditEntry) -> None: ...
 
-    async def record_qualifications(
-        self,
-        corrections: Sequence[Correction],
-        pending: Sequence[PendingQualification],
-        id_numbers: Sequence[str],
-        source: str,
-        audit: AuditEntry,
-    ) -> None: ...
-
     async def record_corrections(
         self, corrections: Sequence[Correction], source: str, audit: AuditEntry
     ) -> None: ...
@@ -598,8 +589,6 @@ class DeclarationRepository(Clock, Protocol):
     async def numbering_rows(self, graduate_ids: Sequence[int]) -> list[NumberingInput]: ...
 
     async def grad_acts(self, request_id: int) -> list[GradActEntry]: ...
-
-    async def latest_return_reason(self, request_id: int) -> str | None: ...
 
     async def waiting_for(self, org_id: int, statuses: Sequence[str]) -> list[Waiting]: ...
 

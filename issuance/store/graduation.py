@@ -527,14 +527,6 @@ class GraduationQueries(BaseStore):
         )
         return dict(row) if row else None
 
-    async def latest_return_reason(self, request_id: int) -> str | None:
-        row = await self._one(
-            "SELECT a.reason FROM grad_act a JOIN grad_item i ON i.id = a.item_id"
-            " WHERE i.request_id = ? AND a.act = 'refuse' ORDER BY a.id DESC LIMIT 1",
-            (request_id,),
-        )
-        return row[0] if row else None
-
     async def latest_return_reasons(self, request_ids: Sequence[int]) -> dict[int, str]:
         """request id -> reason of its latest 退回, for the requests that have one."""
         rows = await self._all_in(

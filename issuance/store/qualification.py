@@ -27,7 +27,7 @@ from issuance.core.graduates import (
 from issuance.core.ports import StagedCorrection
 from issuance.core.vocabulary import XStatus
 from issuance.store.base import BaseStore
-from issuance.store.driver import Row, chunks
+from issuance.store.driver import Row
 from issuance.store.graduation import apply_staged_corrections, graduate_where
 
 if TYPE_CHECKING:
@@ -219,35 +219,6 @@ class QualificationQueries(BaseStore):
             " WHERE s.fields IS NOT NULL AND g.cert_no IS NOT NULL"
         )
         await self.seal_final("graduate", [int(row[0]) for row in numbered])
-
-    async def record_qualifications(
-        self,
-        corrections: Sequence[Correction],
-        pending: Sequence[PendingQualification],
-        id_numbers: Sequence[str],
-        source: str,
-        audit: AuditEntry,
-    ) -> None:
-        """Apply matched rows (history kept), keep the unmatched ones in place of those kept
-        before for the same ID numbers, and log the import."""
-        async with self.transaction():
-            await self.append_audit(audit)
-            for chunk in chunks(sorted(set(id_numbers)), self.driver.max_params):
-                await self._db.execute(
-                    "DELETE FROM qualification_pending WHERE id_number IN"
-                    f" ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-            if pending:
-                await self._db.executemany(
-                    "INSERT INTO qualification_pending (school_id, name, id_number,"
-                    " qualification_no, qualification_level, occupation, issued_on, reason,"
-                    " graduate_name, source, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(*astuple(p), source, audit.at) for p in pending],
-                )
-            if corrections:
-                await self.correct_graduates(corrections, source)
-                await self.seal_final("graduate", [c[0] for c in corrections])
 
     async def record_corrections(
         self, corrections: Sequence[Correction], source: str, audit: AuditEntry
