@@ -60,16 +60,21 @@ def _wait_for(condition, deadline_s: float = 120) -> None:  # type: ignore[no-un
         time.sleep(0.02)
 
 
-async def test_killed_workers_resume_without_losing_duplicating_or_half_writing(
-    tmp_path: Path, database: str
-) -> None:
+async def _confirmed_home(tmp_path: Path, database: str) -> tuple[str, int]:
+    """A home whose database holds RECORDS confirmed records (and the demo's): its database's
+    location and how many certificates are due."""
     write_initial_config(tmp_path)  # the worker refuses to start without a secret key
     settings = replace(load_settings(tmp_path, environ={}), database_url=database)
     store = await Store.open(settings.database)
     await confirmed_records(Issuance(store, settings), RECORDS)
     await store.close()
-    location = settings.database
-    total = RECORDS + 14
+    return settings.database, RECORDS + 14
+
+
+async def test_killed_workers_resume_without_losing_duplicating_or_half_writing(
+    tmp_path: Path, database: str
+) -> None:
+    location, total = await _confirmed_home(tmp_path, database)
     rng = random.Random(5)
 
     # WORKERS processes share the jobs; each round one of them is killed mid-way.
@@ -136,13 +141,7 @@ async def test_a_worker_stopped_mid_run_leaves_no_temporary_file_and_loses_nothi
     """SIGTERM while rendering, again and again: the worker ends cleanly and leaves no temporary
     file behind (looked for before the next start, whose sweep would hide them); the next runs
     render the rest, each certificate once."""
-    write_initial_config(tmp_path)
-    settings = replace(load_settings(tmp_path, environ={}), database_url=database)
-    store = await Store.open(settings.database)
-    await confirmed_records(Issuance(store, settings), RECORDS)
-    await store.close()
-    location = settings.database
-    total = RECORDS + 14
+    location, total = await _confirmed_home(tmp_path, database)
     rng = random.Random(7)
     stops = 0
     for _ in range(KILLS):
