@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 
 from issuance.store import Store
-from issuance.store.postgresql import to_psycopg
+from issuance.store.postgresql import PostgresDriver, to_psycopg
 
 REPO = Path(__file__).resolve().parents[1]
 BACKENDS = ("sqlite", "postgresql")
@@ -160,6 +160,12 @@ class Copies:
                     break
                 except queue.Full:
                     continue
+
+
+def location_of(store: Store) -> str:
+    """Where an open store's database is, for `raw`: its PostgreSQL URL or its SQLite file."""
+    driver = store.driver
+    return driver.url if isinstance(driver, PostgresDriver) else str(driver.path)  # type: ignore[attr-defined]
 
 
 @contextmanager

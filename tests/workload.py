@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from issuance.core.idcard import check_character
 from issuance.core.people import Person
 from issuance.core.records import RecordFilter
+from issuance.graduation import demo as grad_demo
 from issuance.store import Store
 from issuance.xcert import demo
 from issuance.xcert.importing import ResultRow
@@ -15,6 +16,18 @@ from issuance.xcert.service import Issuance
 
 PLAN = "2025年6月考试计划特殊焊接技术职业技能等级证书中级"
 _NAMES = ("朱鹏飞", "李娜", "欧阳文静", "王小明", "张伟", "折海威", "杨刚")
+
+
+# A graduates file (CSV) of the graduation demo's second school and term.
+GRADUATES_HEADER = (
+    "姓名,身份证号,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
+)
+
+
+def graduate_line(index: int, name: str = "李娜") -> str:
+    """The graduates file's line of graduate `index` (ID number `id_number(index)`)."""
+    school, term = grad_demo.SCHOOLS[1][0], grad_demo.TERM
+    return f"{name},{id_number(index)},{school},0701,汽车维修,高级工班,202209,{term},3,全日制"
 
 
 def id_number(index: int) -> str:

@@ -17,7 +17,7 @@ from issuance.graduation.importing import import_graduates
 from issuance.graduation.qualifications import import_employment, import_qualifications
 from issuance.store import Store
 from issuance.xcert.service import Issuance
-from tests.workload import id_number
+from tests.workload import GRADUATES_HEADER, graduate_line, id_number
 
 TERM = grad_demo.TERM
 SCHOOL = grad_demo.SCHOOLS[1][0]
@@ -42,12 +42,10 @@ async def store(tmp_path: Path, database: str) -> AsyncIterator[Store]:
     settings = load_settings(tmp_path, environ={"QIANFA_DATABASE_URL": database})
     opened: Store = await Store.open(settings.database)
     await grad_demo.load(Issuance(opened, settings))
-    graduates = [
-        f"李娜,{id_number(index)},{SCHOOL},0701,汽车维修,高级工班,202209,{TERM},3,全日制"
-        for index in range(3)
-    ]
-    header = "姓名,身份证号,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
-    report = await import_graduates(opened, write(tmp_path, "g.csv", header, graduates), "zh")
+    graduates = [graduate_line(index) for index in range(3)]
+    report = await import_graduates(
+        opened, write(tmp_path, "g.csv", GRADUATES_HEADER, graduates), "zh"
+    )
     assert report.imported == 3
     yield opened
     await opened.close()

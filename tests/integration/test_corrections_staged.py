@@ -21,13 +21,11 @@ from issuance.graduation.qualifications import (
 )
 from issuance.importing import CHUNK_ROWS
 from issuance.store import Store
-from issuance.store.postgresql import PostgresDriver
 from issuance.xcert.service import Issuance
-from tests.databases import raw
-from tests.workload import id_number
+from tests.databases import location_of, raw
+from tests.workload import GRADUATES_HEADER, graduate_line, id_number
 
 TERM = grad_demo.TERM
-SCHOOL = grad_demo.SCHOOLS[1][0]
 # More rows than one chunk holds: the second chunk's rows meet the first's only in the store.
 ROWS = CHUNK_ROWS + 100
 QUALIFICATIONS = "姓名,身份证号,职业资格证书编号,职业资格等级"
@@ -49,12 +47,8 @@ async def store(tmp_path: Path, database: str) -> AsyncIterator[Store]:
     settings = load_settings(tmp_path, environ={"QIANFA_DATABASE_URL": database})
     opened: Store = await Store.open(settings.database)
     await grad_demo.load(Issuance(opened, settings))
-    graduates = [
-        f"李娜,{id_number(index)},{SCHOOL},0701,汽车维修,高级工班,202209,{TERM},3,全日制"
-        for index in range(ROWS)
-    ]
-    header = "姓名,身份证号,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
-    report = await import_graduates(opened, write(tmp_path, header, graduates), "zh")
+    graduates = [graduate_line(index) for index in range(ROWS)]
+    report = await import_graduates(opened, write(tmp_path, GRADUATES_HEADER, graduates), "zh")
     assert report.imported == ROWS
     yield opened
     await opened.close()
@@ -62,9 +56,7 @@ async def store(tmp_path: Path, database: str) -> AsyncIterator[Store]:
 
 def written(store: Store) -> tuple[object, ...]:
     """What an import of qualifications or employment may write."""
-    driver = store.driver
-    location = driver.url if isinstance(driver, PostgresDriver) else str(driver.path)  # type: ignore[attr-defined]
-    with raw(location) as execute:
+    with raw(location_of(store)) as execute:
         (found,) = execute(
             "SELECT (SELECT COUNT(*) FROM graduate_history),"
             " (SELECT COUNT(*) FROM qualification_pending), (SELECT COUNT(*) FROM audit),"

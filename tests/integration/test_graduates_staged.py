@@ -16,25 +16,18 @@ from issuance.graduation import demo as grad_demo
 from issuance.graduation.importing import GraduateReport, import_graduates
 from issuance.importing import CHUNK_ROWS
 from issuance.store import Store
-from issuance.store.postgresql import PostgresDriver
 from issuance.xcert.service import Issuance
-from tests.databases import raw
-from tests.workload import id_number
+from tests.databases import location_of, raw
+from tests.workload import GRADUATES_HEADER, graduate_line, id_number
 
 TERM = grad_demo.TERM
-SCHOOL = grad_demo.SCHOOLS[1][0]
-HEADER = "姓名,身份证号,所属院校,专业代码,专业名称,培养层次,入学时间,毕业时间,学制,学习方式"
 # More rows than one chunk holds: the second chunk's rows meet the first's only in the store.
 ROWS = CHUNK_ROWS + 100
 
 
-def line(index: int, name: str = "李娜") -> str:
-    return f"{name},{id_number(index)},{SCHOOL},0701,汽车维修,高级工班,202209,{TERM},3,全日制"
-
-
 def write(folder: Path, lines: list[str]) -> Path:
     path = folder / "graduates.csv"
-    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    path.write_text("\n".join([GRADUATES_HEADER, *lines]) + "\n", encoding="utf-8")
     return path
 
 
@@ -47,13 +40,8 @@ async def store(tmp_path: Path, database: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
-def location(store: Store) -> str:
-    driver = store.driver
-    return driver.url if isinstance(driver, PostgresDriver) else str(driver.path)  # type: ignore[attr-defined]
-
-
 def counts(store: Store) -> tuple[object, ...]:
-    with raw(location(store)) as execute:
+    with raw(location_of(store)) as execute:
         (found,) = execute(
             "SELECT (SELECT COUNT(*) FROM graduate), (SELECT COUNT(*) FROM graduate_history)"
         )
@@ -64,8 +52,8 @@ async def test_a_row_repeating_one_of_an_earlier_chunk_refuses_the_file_and_writ
     store: Store, tmp_path: Path
 ) -> None:
     before = counts(store)
-    lines = [line(index) for index in range(ROWS)]
-    lines[ROWS - 1] = line(1, name="王小明")  # file row ROWS + 1 repeats file row 3
+    lines = [graduate_line(index) for index in range(ROWS)]
+    lines[ROWS - 1] = graduate_line(1, name="王小明")  # file row ROWS + 1 repeats file row 3
     report = await import_graduates(store, write(tmp_path, lines), "zh")
 
     assert report.imported == 0
@@ -77,15 +65,17 @@ async def test_a_row_repeating_one_of_an_earlier_chunk_refuses_the_file_and_writ
 async def test_a_refused_correction_in_a_later_chunk_writes_nothing_of_the_earlier_ones(
     store: Store, tmp_path: Path
 ) -> None:
-    first = await import_graduates(store, write(tmp_path, [line(ROWS)]), "zh")
+    first = await import_graduates(store, write(tmp_path, [graduate_line(ROWS)]), "zh")
     assert first.imported == 1
     (graduate,) = (await store.graduates_by_id_number([id_number(ROWS)])).values()
-    with raw(location(store)) as execute:
+    with raw(location_of(store)) as execute:
         execute("UPDATE graduate SET cert_no = 'G1' WHERE id = ?", (graduate.id,))
     before = counts(store)
 
     # A correction of a numbered (approved) graduate, after a chunk of new graduates.
-    lines = [line(index) for index in range(ROWS - 1)] + [line(ROWS, name="王小明")]
+    lines = [graduate_line(index) for index in range(ROWS - 1)] + [
+        graduate_line(ROWS, name="王小明")
+    ]
     report = await import_graduates(store, write(tmp_path, lines), "zh")
 
     assert report.imported == 0
@@ -96,11 +86,13 @@ async def test_a_refused_correction_in_a_later_chunk_writes_nothing_of_the_earli
 async def test_new_graduates_and_corrections_across_chunks_land_together_in_file_order(
     store: Store, tmp_path: Path
 ) -> None:
-    await import_graduates(store, write(tmp_path, [line(0), line(ROWS - 1)]), "zh")
+    await import_graduates(
+        store, write(tmp_path, [graduate_line(0), graduate_line(ROWS - 1)]), "zh"
+    )
     before = counts(store)
 
-    lines = [line(index) for index in range(ROWS)]
-    lines[ROWS - 1] = line(ROWS - 1, name="王小明")  # corrects the graduate on file
+    lines = [graduate_line(index) for index in range(ROWS)]
+    lines[ROWS - 1] = graduate_line(ROWS - 1, name="王小明")  # corrects the graduate on file
     report = await import_graduates(store, write(tmp_path, lines), "zh")
 
     assert isinstance(report, GraduateReport) and report.errors == ()
@@ -121,13 +113,13 @@ async def test_new_graduates_and_corrections_across_chunks_land_together_in_file
 async def test_a_line_repeating_a_refused_correction_is_named_a_repeat_and_the_first_refused(
     store: Store, tmp_path: Path
 ) -> None:
-    await import_graduates(store, write(tmp_path, [line(0)]), "zh")
+    await import_graduates(store, write(tmp_path, [graduate_line(0)]), "zh")
     (graduate,) = (await store.graduates_by_id_number([id_number(0)])).values()
-    with raw(location(store)) as execute:
+    with raw(location_of(store)) as execute:
         execute("UPDATE graduate SET cert_no = 'G1' WHERE id = ?", (graduate.id,))
     before = counts(store)
 
-    lines = [line(0, name="王小明"), line(1), line(0, name="王小明")]
+    lines = [graduate_line(0, name="王小明"), graduate_line(1), graduate_line(0, name="王小明")]
     report = await import_graduates(store, write(tmp_path, lines), "zh")
 
     assert report.imported == 0
